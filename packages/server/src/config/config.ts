@@ -1,0 +1,191 @@
+import path from 'node:path';
+
+/**
+ * All configuration in one place. `defaults` documents every setting; `environmentVariables`
+ * is the only place that reads process.env. Development-only conveniences (a generated
+ * encryption key, demo data, plain http) are refused in production mode.
+ */
+export interface Config {
+  /** `development` (default), `production` or `test`. */
+  mode: 'development' | 'production' | 'test';
+  /** Interface to listen on. */
+  host: string;
+  port: number;
+  /**
+   * The URL people and devices use to reach this server; decides whether cookies are Secure.
+   * Defaults to http://localhost:<port>.
+   */
+  publicUrl: string;
+  /** Folder for the embedded SQLite database and development secrets. */
+  dataDir: string;
+  /** `postgres://…` selects PostgreSQL; unset means embedded SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /**
+   * 32-byte key (base64) that encrypts secrets at rest (AES-256-GCM) and keys one-time-code
+   * hashes. Required in production; in development one is generated into `dataDir`.
+   */
+  encryptionKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  /** Trust X-Forwarded-* from a reverse proxy (only behind one). */
+  trustProxy: boolean;
+  /** Create the demo tenant, operator and customers when the database is empty. */
+  seedDemoData: boolean;
+  /** Sign an operator out after this long without a request. */
+  sessionIdleMinutes: number;
+  /** Sign an operator out this long after sign-in, whatever they do. */
+  sessionAbsoluteHours: number;
+  /** Failed sign-ins allowed per account per window before further tries are refused. */
+  signInFailuresPerAccount: number;
+  /** Sign-in attempts allowed per client address per window. */
+  signInAttemptsPerAddress: number;
+  signInWindowMinutes: number;
+  /** How long a graceful shutdown waits for in-flight requests. */
+  shutdownTimeoutMs: number;
+}
+
+export const defaults: Config = {
+  mode: 'development',
+  host: 'localhost',
+  port: 8080,
+  publicUrl: 'http://localhost:8080',
+  dataDir: './data',
+  databaseUrl: undefined,
+  encryptionKey: undefined,
+  logLevel: 'info',
+  bodyLimitBytes: 64 * 1024,
+  trustProxy: false,
+  seedDemoData: true,
+  sessionIdleMinutes: 60,
+  sessionAbsoluteHours: 12,
+  // NIST SP 800-63B rev 4 section 3.2.2 caps consecutive failures at 100; accounts of
+  // privileged operators deserve a much tighter cap.
+  signInFailuresPerAccount: 10,
+  signInAttemptsPerAddress: 100,
+  signInWindowMinutes: 15,
+  shutdownTimeoutMs: 10_000,
+};
+
+/** Environment variable for each setting. The only place process.env is read. */
+export const environmentVariables: Record<keyof Config, string> = {
+  mode: 'HELPDESK_AUTH_MODE',
+  host: 'HOST',
+  port: 'PORT',
+  publicUrl: 'PUBLIC_URL',
+  dataDir: 'DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  encryptionKey: 'ENCRYPTION_KEY',
+  logLevel: 'LOG_LEVEL',
+  bodyLimitBytes: 'BODY_LIMIT_BYTES',
+  trustProxy: 'TRUST_PROXY',
+  seedDemoData: 'SEED_DEMO_DATA',
+  sessionIdleMinutes: 'SESSION_IDLE_MINUTES',
+  sessionAbsoluteHours: 'SESSION_ABSOLUTE_HOURS',
+  signInFailuresPerAccount: 'SIGN_IN_FAILURES_PER_ACCOUNT',
+  signInAttemptsPerAddress: 'SIGN_IN_ATTEMPTS_PER_ADDRESS',
+  signInWindowMinutes: 'SIGN_IN_WINDOW_MINUTES',
+  shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const modes = ['development', 'production', 'test'] as const;
+
+function parseValue(key: keyof Config, raw: string, problems: string[]): unknown {
+  const name = environmentVariables[key];
+  const sample = defaults[key];
+  if (key === 'mode') {
+    if (!(modes as readonly string[]).includes(raw))
+      problems.push(`${name} must be one of ${modes.join(', ')}.`);
+    return raw;
+  }
+  if (key === 'logLevel') {
+    if (!(logLevels as readonly string[]).includes(raw))
+      problems.push(`${name} must be one of ${logLevels.join(', ')}.`);
+    return raw;
+  }
+  if (typeof sample === 'number') {
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number.`);
+    return value;
+  }
+  if (typeof sample === 'boolean') {
+    if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name} must be true or false.`);
+    return raw === 'true' || raw === '1';
+  }
+  return raw;
+}
+
+/**
+ * Builds the configuration from defaults, then the environment, then explicit overrides
+ * (tests and CLI flags), and checks it.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const problems: string[] = [];
+  const fromEnv: Partial<Record<keyof Config, unknown>> = {};
+  for (const key of Object.keys(environmentVariables) as (keyof Config)[]) {
+    const raw = env[environmentVariables[key]];
+    if (raw !== undefined && raw !== '') fromEnv[key] = parseValue(key, raw, problems);
+  }
+  const mode = (overrides.mode ?? fromEnv.mode ?? defaults.mode) as Config['mode'];
+  const modeDefaults: Partial<Config> = mode === 'production' ? { seedDemoData: false } : {};
+  const config = { ...defaults, ...modeDefaults, ...fromEnv, ...overrides } as Config;
+  // Without an explicit public URL, the server is reached where it listens.
+  if (fromEnv.publicUrl === undefined && overrides.publicUrl === undefined) {
+    config.publicUrl = `http://localhost:${config.port}`;
+  }
+  config.dataDir = path.resolve(config.dataDir);
+
+  let publicUrl: URL | undefined;
+  try {
+    publicUrl = new URL(config.publicUrl);
+  } catch {
+    problems.push(`${environmentVariables.publicUrl} must be an absolute URL.`);
+  }
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    problems.push(`${environmentVariables.databaseUrl} must be a postgres:// URL.`);
+  }
+  if (config.encryptionKey !== undefined && Buffer.from(config.encryptionKey, 'base64').length !== 32) {
+    problems.push(
+      `${environmentVariables.encryptionKey} must be 32 bytes, base64-encoded (openssl rand -base64 32).`,
+    );
+  }
+  if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
+
+  if (mode === 'production') {
+    if (!config.encryptionKey) {
+      problems.push(
+        `${environmentVariables.encryptionKey} is required in production (openssl rand -base64 32).`,
+      );
+    }
+    if (publicUrl && publicUrl.protocol !== 'https:') {
+      problems.push(`${environmentVariables.publicUrl} must use https in production.`);
+    }
+    if (config.seedDemoData) {
+      problems.push(
+        `${environmentVariables.seedDemoData} must be false in production: demo accounts are public.`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Cookies are Secure unless the server is reached over plain http on this machine. */
+export function cookiesAreSecure(config: Config): boolean {
+  const url = new URL(config.publicUrl);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol === 'https:' || !local;
+}

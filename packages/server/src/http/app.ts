@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Config } from '../config/config.ts';
+import { loggerOptions } from '../logging.ts';
+import { registerApiKeyRoutes } from '../routes/api-keys.ts';
+import { registerAuditRoutes } from '../routes/audit.ts';
+import { registerAuthRoutes } from '../routes/auth.ts';
+import { registerCustomerRoutes } from '../routes/customers.ts';
+import { registerHealthRoutes } from '../routes/health.ts';
+import { registerOperatorRoutes } from '../routes/operators.ts';
+import { registerTenantRoutes } from '../routes/tenant.ts';
+import type { Services } from '../services/index.ts';
+import type { Database } from '../storage/database.ts';
+import { installAuthentication } from './authenticate.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { ErrorBody } from './schemas.ts';
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  services: Services;
+  /** Overrides the logger (tests capture log lines through a stream). */
+  logger?: FastifyServerOptions['loggerInstance'];
+}
+
+export type App = FastifyInstance;
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+// Bodies are validated strictly: no type coercion, no silently dropped unknown fields.
+// Query strings and path parameters arrive as text, so they are coerced to the declared types.
+function createValidators() {
+  const base = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const body = new Ajv({ ...base, coerceTypes: false });
+  const text = new Ajv({ ...base, coerceTypes: 'array' });
+  addFormats.default(body);
+  addFormats.default(text);
+  return { body, text };
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config, services } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    // Keep a caller's request id when it is well-formed, so logs join up across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const validators = createValidators();
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? validators.body : validators.text).compile(schema),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+  });
+
+  installErrorHandling(app);
+  await app.register(cookie);
+  app.addSchema(ErrorBody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Helpdesk Auth API',
+        version: '1.0.0',
+        description:
+          'Verify who is on the phone. Errors always have the shape `{"error": {"code", "message"}}`; branch on `code`.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `hda_key_…`.' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'hda_session',
+            description: 'Operator session cookie.',
+          },
+        },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
+
+  installAuthentication(app, { sessions: services.sessions, apiKeys: services.apiKeys });
+
+  const typed = app as unknown as TypedApp;
+  registerHealthRoutes(typed, deps);
+  registerAuthRoutes(typed, deps);
+  registerTenantRoutes(typed, deps);
+  registerOperatorRoutes(typed, deps);
+  registerApiKeyRoutes(typed, deps);
+  registerCustomerRoutes(typed, deps);
+  registerAuditRoutes(typed, deps);
+
+  await app.ready();
+  return app as unknown as App;
+}

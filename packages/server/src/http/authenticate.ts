@@ -1,0 +1,94 @@
+import { AppError, type Permission } from '@helpdesk-auth/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiKeyService } from '../services/api-keys.ts';
+import type { Actor } from '../services/audit-log.ts';
+import { constantTimeEqual } from '../services/secrets.ts';
+import { type SessionService, type SignedInOperator, sessionCookieName } from '../services/sessions.ts';
+
+/**
+ * Who is calling. Every route states what it needs in `config.auth`: `'public'`, `'session'`
+ * (any signed-in operator) or a permission. Operators authenticate with the session cookie
+ * (and, on state-changing requests, the CSRF token header); integrations with an API key in
+ * `Authorization: Bearer`. Tenancy comes only from the principal, never from the request.
+ */
+export interface Principal {
+  tenantId: string;
+  actor: Actor;
+  permissions: ReadonlySet<Permission>;
+  /** Present when the caller is a signed-in operator. */
+  session?: SignedInOperator & { csrfToken: string };
+}
+
+export type RouteAuth = 'public' | 'session' | Permission;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const csrfHeader = 'x-csrf-token';
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Sign in or present an API key.');
+  return request.principal;
+}
+
+export function installAuthentication(
+  app: FastifyInstance,
+  deps: { sessions: SessionService; apiKeys: ApiKeyService },
+): void {
+  app.decorateRequest('principal', null);
+
+  // onRequest runs before the body is read, so anonymous callers cannot make us parse
+  // large bodies, and a missing login is reported before a validation problem.
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.routeOptions.config?.auth;
+    if (auth === undefined || auth === 'public') return;
+
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer (\S+)$/i.exec(header);
+      const key = match ? await deps.apiKeys.authenticate(match[1]!) : undefined;
+      if (!key) {
+        reply.header('www-authenticate', 'Bearer realm="helpdesk-auth", error="invalid_token"');
+        throw new AppError('UNAUTHENTICATED', 'The API key is missing, malformed, unknown or revoked.');
+      }
+      if (auth === 'session')
+        throw new AppError('FORBIDDEN', 'This endpoint is for signed-in operators only.');
+      request.principal = {
+        tenantId: key.tenantId,
+        actor: { type: 'api_key', id: key.keyId },
+        permissions: new Set(key.scopes),
+      };
+    } else {
+      const cookie = request.cookies[sessionCookieName];
+      const session = cookie ? await deps.sessions.authenticate(cookie) : undefined;
+      if (!session) {
+        reply.header('www-authenticate', 'Bearer realm="helpdesk-auth"');
+        throw new AppError('UNAUTHENTICATED', 'Sign in or present an API key.');
+      }
+      // Cookies travel with cross-site requests; the CSRF token does not, because only our own
+      // pages can read it (OWASP ASVS 5.0 V3.5).
+      if (!safeMethods.has(request.method)) {
+        const presented = request.headers[csrfHeader];
+        if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken)) {
+          throw new AppError('CSRF_FAILED', `Send the CSRF token from sign-in in the ${csrfHeader} header.`);
+        }
+      }
+      request.principal = {
+        tenantId: session.operator.tenantId,
+        actor: { type: 'operator', id: session.operator.id },
+        permissions: new Set(session.permissions),
+        session,
+      };
+    }
+    if (auth !== 'session' && !request.principal.permissions.has(auth)) {
+      throw new AppError('FORBIDDEN', `This needs the ${auth} permission.`);
+    }
+  });
+}

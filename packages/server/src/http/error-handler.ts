@@ -1,0 +1,70 @@
+import { AppError, type ErrorCode, errorStatus } from '@helpdesk-auth/core';
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/**
+ * Turns every failure into `{error: {code, message}}`. Framework errors (bad JSON, too large,
+ * wrong media type, schema violations) become 4xx with a specific code; anything unexpected
+ * becomes a generic INTERNAL with the request id, and its details go only to the log.
+ */
+const frameworkCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_ASYNC_CONSTRAINT: 'VALIDATION_FAILED',
+};
+
+export function describeError(error: FastifyError | Error): {
+  status: number;
+  code: ErrorCode;
+  message: string;
+} {
+  if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message };
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return { status: 400, code: 'VALIDATION_FAILED', message: `Invalid request: ${fastifyError.message}.` };
+  }
+  const code = fastifyError.code ? frameworkCodes[fastifyError.code] : undefined;
+  if (code) {
+    const messages: Partial<Record<ErrorCode, string>> = {
+      MALFORMED_JSON: 'The request body is not valid JSON.',
+      PAYLOAD_TOO_LARGE: 'The request body is too large.',
+      UNSUPPORTED_MEDIA_TYPE: 'Send the request body as application/json.',
+    };
+    return { status: errorStatus[code], code, message: messages[code] ?? fastifyError.message };
+  }
+  // Any other client error the framework raised keeps its status but not its internals.
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return { status: 400, code: 'VALIDATION_FAILED', message: 'The request could not be understood.' };
+  }
+  return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.' };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const described = describeError(error);
+    if (described.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      described.message = `${described.message} Quote request id ${request.id} when reporting it.`;
+    } else {
+      request.log.info({ code: described.code }, 'request refused');
+    }
+    if (error instanceof AppError && error.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(error.retryAfterSeconds));
+    }
+    reply.status(described.status).send({ error: { code: described.code, message: described.message } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      error: {
+        code: 'ROUTE_NOT_FOUND',
+        message: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+      },
+    });
+  });
+}

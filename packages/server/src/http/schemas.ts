@@ -1,0 +1,66 @@
+import { type ErrorCode, errorCodes, type IdKind, idPattern } from '@helpdesk-auth/core';
+import { type TSchema, Type } from 'typebox';
+
+/** The one error shape every route answers with. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ enum: errorCodes, description: 'Typed, stable code: branch on this.' }),
+        message: Type.String({ description: 'Human-readable explanation; may change between versions.' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, $id: 'Error', title: 'Error' },
+);
+
+/** Error responses for a route: the listed statuses, each with the Error schema. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const status of [400, ...statuses]) {
+    out[status] = Type.Ref('Error', { description: describeStatus(status) });
+  }
+  return out;
+}
+
+function describeStatus(status: number): string {
+  const byStatus: Record<number, string> = {
+    400: 'The request is malformed or fails validation.',
+    401: 'Not signed in, or the API key is missing, wrong or revoked.',
+    403: 'Signed in, but not allowed to do this (or the CSRF token is missing).',
+    404: 'No such object in this tenant.',
+    409: 'The change conflicts with the current state.',
+    413: 'The request body is too large.',
+    415: 'The request body is not JSON.',
+    429: 'Too many requests; see the Retry-After header.',
+  };
+  return byStatus[status] ?? 'Error.';
+}
+
+export const idParam = (kind: IdKind, description: string) =>
+  Type.Object(
+    { id: Type.String({ pattern: idPattern(kind), description }) },
+    { additionalProperties: false },
+  );
+
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const NullableString = (options: { maxLength: number; minLength?: number; format?: string }) =>
+  Type.Union([Type.String(options), Type.Null()]);
+
+export const toIso = (ms: number): string => new Date(ms).toISOString();
+export const toIsoOrNull = (ms: number | null): string | null =>
+  ms === null ? null : new Date(ms).toISOString();
+
+export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size.' });
+export const Cursor = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'Opaque cursor from `nextCursor` of the previous page.',
+});
+
+export type { ErrorCode };
+
+/** OpenAPI security for routes that operators (cookie) and integrations (API key) both call. */
+export const operatorOrApiKey: Array<Record<string, string[]>> = [{ session: [] }, { apiKey: [] }];

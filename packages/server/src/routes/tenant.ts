@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import type { AppDependencies, TypedApp } from '../http/app.ts';
+import { requirePrincipal } from '../http/authenticate.ts';
+import { errorResponses, operatorOrApiKey, Timestamp, toIso } from '../http/schemas.ts';
+import type { Tenant } from '../services/tenants.ts';
+
+const TenantSchema = Type.Object(
+  { id: Type.String(), slug: Type.String(), name: Type.String(), createdAt: Timestamp, updatedAt: Timestamp },
+  { $id: 'Tenant', title: 'Tenant' },
+);
+
+const tenantView = (t: Tenant) => ({ ...t, createdAt: toIso(t.createdAt), updatedAt: toIso(t.updatedAt) });
+
+export function registerTenantRoutes(app: TypedApp, { services }: AppDependencies): void {
+  app.get(
+    '/v1/tenant',
+    {
+      config: { auth: 'tenant:read' },
+      schema: {
+        tags: ['tenant'],
+        summary: 'Your tenant.',
+        operationId: 'getTenant',
+        security: operatorOrApiKey,
+        response: { 200: TenantSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => tenantView(await services.tenants.get(requirePrincipal(request).tenantId)),
+  );
+
+  app.patch(
+    '/v1/tenant',
+    {
+      config: { auth: 'tenant:write' },
+      schema: {
+        tags: ['tenant'],
+        summary: 'Change tenant settings.',
+        operationId: 'updateTenant',
+        security: operatorOrApiKey,
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: TenantSchema, ...errorResponses(401, 403, 413, 415) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return tenantView(await services.tenants.update(principal.tenantId, request.body, principal.actor));
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import pino from 'pino';
+import type { Config } from './config/config.ts';
+import { buildApp } from './http/app.ts';
+import { loggerOptions } from './logging.ts';
+import { openRuntime } from './runtime.ts';
+import { seedDemoData } from './services/demo-data.ts';
+
+/**
+ * Starts the HTTP server: migrate, seed the demo tenant on an empty database, listen, and shut
+ * down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the
+ * database; give up after `shutdownTimeoutMs`).
+ */
+export async function startServer(config: Config, print: (line: string) => void = console.log) {
+  const logger = pino(loggerOptions(config));
+  const runtime = await openRuntime(config, { warn: (message) => logger.warn(message) });
+  logger.info({ database: runtime.database.kind, location: runtime.database.location }, 'database ready');
+
+  if (config.seedDemoData) {
+    const demo = await seedDemoData(runtime.services);
+    if (demo) {
+      // Printed to the terminal once, not logged: log lines are shipped and kept.
+      print('');
+      print('  Demo tenant created. Sign in with:');
+      print(`    tenant:   ${demo.tenantSlug}`);
+      print(`    e-mail:   ${demo.email}`);
+      print(`    password: ${demo.password}`);
+      print('  This password is shown only now. Reset it with: npm run cli -- operator reset-password');
+      print('');
+    }
+  }
+
+  const app = await buildApp({ ...runtime, logger });
+  const purge = setInterval(() => {
+    runtime.services.sessions
+      .purgeExpired()
+      .catch((error) => logger.warn({ err: error }, 'session purge failed'));
+  }, 10 * 60_000);
+  purge.unref();
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    closing ??= (async () => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      const timer = setTimeout(() => {
+        logger.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      clearInterval(purge);
+      await app.close();
+      await runtime.close();
+      logger.info('shut down cleanly');
+    })();
+    return closing;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  print(`  Helpdesk Auth is running at ${config.publicUrl} (listening on ${address})`);
+  print(`  API reference: ${config.publicUrl}/docs`);
+  return { app, runtime, shutdown };
+}

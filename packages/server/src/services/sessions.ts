@@ -1,0 +1,224 @@
+import { createHmac } from 'node:crypto';
+import { AppError, newId, type Permission, permissionsForRole, type Role } from '@helpdesk-auth/core';
+import { hitRateLimit, inTransaction, resetRateLimit } from '../storage/atomic.ts';
+import { type Actor, appendAudit } from './audit-log.ts';
+import type { ServiceContext } from './context.ts';
+import { normaliseEmail, type Operator, toOperator } from './operators.ts';
+import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
+import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
+
+/**
+ * Operator sign-in and sessions. The session cookie carries `<session id>.<secret>`; only a
+ * SHA-256 of the secret is stored, so a database leak does not hand out live sessions. The CSRF
+ * token is derived from the secret, so it needs no storage and changes with every session.
+ */
+export interface SignedInOperator {
+  sessionId: string;
+  operator: Operator;
+  tenantSlug: string;
+  tenantName: string;
+  permissions: readonly Permission[];
+  expiresAt: number;
+}
+
+export const sessionCookieName = 'hda_session';
+
+export function csrfTokenFor(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('helpdesk-auth/csrf').digest('base64url');
+}
+
+function parseCookie(value: string): { id: string; secret: string } | undefined {
+  const dot = value.indexOf('.');
+  if (dot <= 0) return undefined;
+  const id = value.slice(0, dot);
+  const secret = value.slice(dot + 1);
+  if (!/^ses_[0-9A-Z]{26}$/.test(id) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
+  return { id, secret };
+}
+
+const invalidCredentials = () =>
+  new AppError('INVALID_CREDENTIALS', 'The tenant, e-mail address or password is not right.');
+
+export function createSessionService({ db, config, clock }: ServiceContext) {
+  const windowMs = config.signInWindowMinutes * 60_000;
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
+
+  function rateLimited(resetAt: number, now: number): AppError {
+    return new AppError('RATE_LIMITED', 'Too many sign-in attempts. Wait a while before trying again.', {
+      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+    });
+  }
+
+  return {
+    /**
+     * Signs an operator in. Every attempt first takes a slot from two limits, one per client
+     * address and one per account; the account slot is given back only on success, so the cap
+     * counts failures and holds even against parallel guesses.
+     */
+    async signIn(input: {
+      tenant: string;
+      email: string;
+      password: string;
+      address: string;
+    }): Promise<{ session: SignedInOperator; cookieValue: string; csrfToken: string }> {
+      const now = clock();
+      const email = normaliseEmail(input.email);
+      const byAddress = await hitRateLimit(db, `sign-in:address:${input.address}`, {
+        limit: config.signInAttemptsPerAddress,
+        windowMs,
+        now,
+      });
+      if (!byAddress.allowed) throw rateLimited(byAddress.resetAt, now);
+      const accountKey = `sign-in:account:${input.tenant}:${email}`;
+      const byAccount = await hitRateLimit(db, accountKey, {
+        limit: config.signInFailuresPerAccount,
+        windowMs,
+        now,
+      });
+      if (!byAccount.allowed) throw rateLimited(byAccount.resetAt, now);
+
+      const found = await db
+        .selectFrom('operators')
+        .innerJoin('tenants', 'tenants.id', 'operators.tenant_id')
+        .selectAll('operators')
+        .select(['tenants.slug as tenant_slug', 'tenants.name as tenant_name'])
+        .where('tenants.slug', '=', input.tenant)
+        .where('operators.email', '=', email)
+        .executeTakeFirst();
+      const passwordOk =
+        found?.password_hash && found.status === 'active'
+          ? await verifyPassword(input.password, found.password_hash)
+          : await verifyAgainstDecoy(input.password);
+      if (!found || !passwordOk) {
+        if (found) {
+          await inTransaction(db, (tx) =>
+            appendAudit(tx, {
+              tenantId: found.tenant_id,
+              actor: { type: 'operator', id: found.id },
+              action: 'operator.sign_in_failed',
+              target: { type: 'operator', id: found.id },
+              data: { address: input.address, disabled: found.status !== 'active' },
+              now,
+            }),
+          );
+        }
+        throw invalidCredentials();
+      }
+      await resetRateLimit(db, accountKey);
+
+      const secret = randomToken(32);
+      const sessionId = newId('session', now);
+      const expiresAt = now + absoluteMs;
+      await inTransaction(db, async (tx) => {
+        await tx
+          .insertInto('sessions')
+          .values({
+            id: sessionId,
+            tenant_id: found.tenant_id,
+            operator_id: found.id,
+            secret_hash: sha256Hex(secret),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: expiresAt,
+          })
+          .execute();
+        await tx.updateTable('operators').set({ last_sign_in_at: now }).where('id', '=', found.id).execute();
+        await appendAudit(tx, {
+          tenantId: found.tenant_id,
+          actor: { type: 'operator', id: found.id },
+          action: 'operator.signed_in',
+          target: { type: 'operator', id: found.id },
+          data: { address: input.address, sessionId },
+          now,
+        });
+      });
+      const operator = toOperator({ ...found, last_sign_in_at: now });
+      return {
+        session: {
+          sessionId,
+          operator,
+          tenantSlug: found.tenant_slug,
+          tenantName: found.tenant_name,
+          permissions: permissionsForRole(operator.role),
+          expiresAt,
+        },
+        cookieValue: `${sessionId}.${secret}`,
+        csrfToken: csrfTokenFor(secret),
+      };
+    },
+
+    /** Resolves a session cookie to its operator, or undefined when it is not a live session. */
+    async authenticate(cookieValue: string): Promise<(SignedInOperator & { csrfToken: string }) | undefined> {
+      const parsed = parseCookie(cookieValue);
+      if (!parsed) return undefined;
+      const now = clock();
+      const row = await db
+        .selectFrom('sessions')
+        .innerJoin('operators', 'operators.id', 'sessions.operator_id')
+        .innerJoin('tenants', 'tenants.id', 'sessions.tenant_id')
+        .selectAll('operators')
+        .select([
+          'sessions.secret_hash',
+          'sessions.last_seen_at',
+          'sessions.expires_at',
+          'tenants.slug as tenant_slug',
+          'tenants.name as tenant_name',
+        ])
+        .where('sessions.id', '=', parsed.id)
+        .executeTakeFirst();
+      if (!row || !constantTimeEqual(row.secret_hash, sha256Hex(parsed.secret))) return undefined;
+      if (row.expires_at <= now || row.last_seen_at + idleMs <= now || row.status !== 'active') {
+        await db.deleteFrom('sessions').where('id', '=', parsed.id).execute();
+        return undefined;
+      }
+      // Write the activity time at most once a minute, not on every request.
+      if (now - row.last_seen_at > 60_000) {
+        await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', parsed.id).execute();
+      }
+      const operator = toOperator(row);
+      return {
+        sessionId: parsed.id,
+        operator,
+        tenantSlug: row.tenant_slug,
+        tenantName: row.tenant_name,
+        permissions: permissionsForRole(operator.role as Role),
+        expiresAt: row.expires_at,
+        csrfToken: csrfTokenFor(parsed.secret),
+      };
+    },
+
+    async signOut(tenantId: string, sessionId: string, actor: Actor): Promise<void> {
+      const now = clock();
+      await inTransaction(db, async (tx) => {
+        await tx
+          .deleteFrom('sessions')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', sessionId)
+          .execute();
+        if (actor.type === 'operator') {
+          await appendAudit(tx, {
+            tenantId,
+            actor,
+            action: 'operator.signed_out',
+            target: { type: 'operator', id: actor.id },
+            data: { sessionId },
+            now,
+          });
+        }
+      });
+    },
+
+    /** Removes sessions past their expiry; run periodically. */
+    async purgeExpired(): Promise<number> {
+      const now = clock();
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', now - idleMs)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

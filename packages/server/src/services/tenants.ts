@@ -1,0 +1,106 @@
+import { AppError, newId, notFound } from '@helpdesk-auth/core';
+import { inTransaction } from '../storage/atomic.ts';
+import type { TenantRow } from '../storage/schema.ts';
+import { type Actor, appendAudit, createAuditHead } from './audit-log.ts';
+import type { ServiceContext } from './context.ts';
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const tenantSlugPattern = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
+
+export function toTenant(row: TenantRow): Tenant {
+  return { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function createTenantService({ db, clock }: ServiceContext) {
+  return {
+    async create(input: { slug: string; name: string }, actor: Actor): Promise<Tenant> {
+      if (!new RegExp(tenantSlugPattern).test(input.slug)) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'A tenant slug is 1 to 64 lower-case letters, digits and hyphens.',
+        );
+      }
+      const name = input.name.trim();
+      if (name.length === 0 || name.length > 200) {
+        throw new AppError('VALIDATION_FAILED', 'A tenant name is 1 to 200 characters.');
+      }
+      const now = clock();
+      return inTransaction(db, async (tx) => {
+        const taken = await tx
+          .selectFrom('tenants')
+          .select('id')
+          .where('slug', '=', input.slug)
+          .executeTakeFirst();
+        if (taken) throw new AppError('SLUG_TAKEN', `A tenant with the slug "${input.slug}" already exists.`);
+        const row: TenantRow = {
+          id: newId('tenant', now),
+          slug: input.slug,
+          name,
+          settings: '{}',
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('tenants').values(row).execute();
+        await createAuditHead(tx, row.id);
+        await appendAudit(tx, {
+          tenantId: row.id,
+          actor,
+          action: 'tenant.created',
+          target: { type: 'tenant', id: row.id },
+          data: { slug: row.slug, name: row.name },
+          now,
+        });
+        return toTenant(row);
+      });
+    },
+
+    async get(tenantId: string): Promise<Tenant> {
+      const row = await db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+      if (!row) throw notFound('Tenant');
+      return toTenant(row);
+    },
+
+    async findBySlug(slug: string): Promise<Tenant | undefined> {
+      const row = await db.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst();
+      return row ? toTenant(row) : undefined;
+    },
+
+    async list(): Promise<Tenant[]> {
+      const rows = await db.selectFrom('tenants').selectAll().orderBy('id').execute();
+      return rows.map(toTenant);
+    },
+
+    async update(tenantId: string, patch: { name?: string | undefined }, actor: Actor): Promise<Tenant> {
+      const now = clock();
+      return inTransaction(db, async (tx) => {
+        const current = await tx
+          .selectFrom('tenants')
+          .selectAll()
+          .where('id', '=', tenantId)
+          .executeTakeFirst();
+        if (!current) throw notFound('Tenant');
+        const name = patch.name?.trim() ?? current.name;
+        if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
+        await tx.updateTable('tenants').set({ name, updated_at: now }).where('id', '=', tenantId).execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'tenant.updated',
+          target: { type: 'tenant', id: tenantId },
+          data: { fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) },
+          now,
+        });
+        return toTenant({ ...current, name, updated_at: now });
+      });
+    },
+  };
+}
+
+export type TenantService = ReturnType<typeof createTenantService>;

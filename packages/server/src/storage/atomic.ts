@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+import type { OneTimeTokenRow } from './schema.ts';
+
+/**
+ * The atomic primitives the product relies on, each a single conditional statement so that it
+ * holds under concurrency on SQLite and PostgreSQL alike. The storage conformance suite
+ * (atomic.conformance.test.ts) proves each one on both databases.
+ */
+
+/** Runs `work` in a transaction, or inside the caller's transaction when there already is one. */
+export async function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db);
+  return db.transaction().execute(work);
+}
+
+export interface RateLimitHit {
+  allowed: boolean;
+  count: number;
+  resetAt: number;
+}
+
+/**
+ * Counts one hit against `key` in a fixed window and allows it only while the count stays at
+ * or under `limit`. The increment happens only while the guard holds, so concurrent callers can
+ * never push the count past the limit.
+ */
+export async function hitRateLimit(
+  db: Db,
+  key: string,
+  options: { limit: number; windowMs: number; now: number },
+): Promise<RateLimitHit> {
+  const { limit, windowMs, now } = options;
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, count: 1, reset_at: now + windowMs })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({
+          count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
+          reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${now + windowMs} else rate_limits.reset_at end`,
+        })
+        .where((eb) => eb.or([eb('rate_limits.reset_at', '<=', now), eb('rate_limits.count', '<', limit)])),
+    )
+    .returning(['count', 'reset_at'])
+    .executeTakeFirst();
+  if (row) return { allowed: true, count: row.count, resetAt: row.reset_at };
+  const current = await db
+    .selectFrom('rate_limits')
+    .select(['count', 'reset_at'])
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return { allowed: false, count: current?.count ?? limit, resetAt: current?.reset_at ?? now + windowMs };
+}
+
+export async function resetRateLimit(db: Db, key: string): Promise<void> {
+  await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+/**
+ * Claims `key` until `expiresAt`. Exactly one caller gets `true` while the claim lives; a
+ * lapsed claim can be taken again. Used as a replay cache (proof ids, one-time codes).
+ */
+export async function claimOnce(
+  db: Db,
+  key: string,
+  options: { expiresAt: number; now: number },
+): Promise<boolean> {
+  const row = await db
+    .insertInto('claims')
+    .values({ key, expires_at: options.expiresAt })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ expires_at: options.expiresAt })
+        .where('claims.expires_at', '<=', options.now),
+    )
+    .returning('key')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+type StatefulTable = 'operators';
+
+/**
+ * Moves a row's `status` from one of `from` to `to`, with optional extra columns set in the
+ * same statement. Returns false when the row is not in an expected state (someone else moved
+ * it first) or does not belong to the tenant.
+ */
+export async function compareAndSetStatus(
+  db: Db,
+  table: StatefulTable,
+  where: { tenantId: string; id: string },
+  transition: { from: readonly string[]; to: string; set?: Record<string, string | number | null> },
+): Promise<boolean> {
+  const assignments = [
+    sql`status = ${transition.to}`,
+    ...Object.entries(transition.set ?? {}).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
+  ];
+  const result = await sql`update ${sql.table(table)} set ${sql.join(assignments)}
+    where tenant_id = ${where.tenantId} and id = ${where.id}
+    and status in (${sql.join(transition.from.map((s) => sql`${s}`))})`.execute(db);
+  return Number(result.numAffectedRows ?? 0) === 1;
+}
+
+/**
+ * Consumes a live one-time token exactly once: the one statement that succeeds sets
+ * `consumed_at`; every other caller, and any call after expiry or after the attempts ran out,
+ * gets nothing.
+ */
+export async function consumeOneTimeToken(
+  db: Db,
+  where: { purpose: string; secretHash: string; now: number },
+): Promise<OneTimeTokenRow | undefined> {
+  return db
+    .updateTable('one_time_tokens')
+    .set({ consumed_at: where.now })
+    .where('purpose', '=', where.purpose)
+    .where('secret_hash', '=', where.secretHash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', where.now)
+    .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Counts a failed attempt against a one-time token, but only while attempts remain and the
+ * token is unused. Returns the attempts left, or undefined when none were left to spend.
+ */
+export async function spendTokenAttempt(db: Db, tokenId: string): Promise<number | undefined> {
+  const row = await db
+    .updateTable('one_time_tokens')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', tokenId)
+    .where('consumed_at', 'is', null)
+    .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+    .returning(['attempts', 'max_attempts'])
+    .executeTakeFirst();
+  return row ? row.max_attempts - row.attempts : undefined;
+}
+
+/**
+ * Serialises transactions that check a tenant-wide rule before writing (such as "at least one
+ * admin stays"): the no-op update takes the tenant's audit-head row lock in PostgreSQL until
+ * commit. SQLite runs one write transaction at a time already.
+ */
+export async function lockTenant(tx: Db, tenantId: string): Promise<void> {
+  await tx
+    .updateTable('audit_heads')
+    .set((eb) => ({ seq: eb.ref('seq') }))
+    .where('tenant_id', '=', tenantId)
+    .execute();
+}

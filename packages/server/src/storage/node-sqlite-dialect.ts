@@ -1,0 +1,46 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+
+/**
+ * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect
+ * expects, so the embedded database needs no native addon. Kysely serialises access to the
+ * single connection, which is what SQLite wants.
+ */
+function toSqliteValue(value: unknown): SQLInputValue {
+  // node:sqlite binds numbers, bigints, strings, bytes and null; booleans become 0/1.
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === undefined) return null;
+  return value as SQLInputValue;
+}
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  const bind = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...bind(parameters)),
+    run: (parameters) => {
+      const result = statement.run(...bind(parameters));
+      return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
+    },
+    iterate: (parameters) => statement.iterate(...bind(parameters)),
+  };
+}
+
+export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync } {
+  const raw = new DatabaseSync(file);
+  // WAL lets readers (a CLI beside the server) proceed while one writer commits; a busy
+  // timeout waits for that writer instead of failing at once.
+  raw.exec('PRAGMA journal_mode = WAL');
+  raw.exec('PRAGMA busy_timeout = 5000');
+  raw.exec('PRAGMA synchronous = NORMAL');
+  raw.exec('PRAGMA foreign_keys = ON');
+  return {
+    raw,
+    close: () => raw.close(),
+    prepare: (sql: string) => adaptStatement(raw.prepare(sql)),
+  };
+}
+
+export function createNodeSqliteDialect(file: string): SqliteDialect {
+  return new SqliteDialect({ database: async () => openSqlite(file) });
+}
