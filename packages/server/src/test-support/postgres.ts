@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * A fresh, empty PostgreSQL database for one test suite, dropped afterwards. Locally, when no
+ * server answers, suites skip and say so loudly; with CI=true a missing server fails the run.
+ */
+export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestPostgres {
+  url: string;
+  drop(): Promise<void>;
+}
+
+let reachable: Promise<string | undefined> | undefined;
+
+/** Undefined when PostgreSQL is reachable; otherwise why not. */
+export function postgresUnavailable(): Promise<string | undefined> {
+  reachable ??= (async () => {
+    const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return undefined;
+    } catch (error) {
+      return `PostgreSQL at ${postgresAdminUrl} is not reachable (${(error as Error).message})`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return reachable;
+}
+
+/** Test option for node:test: skip locally without PostgreSQL, never under CI. */
+export async function postgresSkip(): Promise<string | false> {
+  const why = await postgresUnavailable();
+  if (!why) return false;
+  if (process.env.CI === 'true') throw new Error(`${why}; CI requires the PostgreSQL suites to run.`);
+  process.stderr.write(`\n*** SKIPPING PostgreSQL tests: ${why} ***\n\n`);
+  return why;
+}
+
+export async function createTestPostgres(): Promise<TestPostgres> {
+  const name = `ha_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
