@@ -16,17 +16,38 @@ export const idPrefixes = {
 
 export type IdKind = keyof typeof idPrefixes;
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
-  let time = '';
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = alphabet[t % 32] + time;
-    t = Math.floor(t / 32);
+function encode(value: bigint, length: number): string {
+  let out = '';
+  let v = value;
+  for (let i = 0; i < length; i++) {
+    out = alphabet[Number(v % 32n)] + out;
+    v /= 32n;
   }
-  const random = crypto.getRandomValues(new Uint8Array(16));
-  let body = '';
-  for (let i = 0; i < 16; i++) body += alphabet[random[i]! % 32];
-  return `${idPrefixes[kind]}_${time}${body}`;
+  return out;
+}
+
+function randomBits80(): bigint {
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
+const maxRandom = (1n << 80n) - 1n;
+let lastTime = -1;
+let lastRandom = 0n;
+
+/**
+ * New id of a kind. Within one millisecond, ids stay in creation order: the random part of
+ * the previous id is incremented instead of drawn anew (the ULID monotonic rule), and a clock
+ * that steps back does not reorder them either.
+ */
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  if (now <= lastTime && lastRandom < maxRandom) {
+    lastRandom += 1n;
+  } else {
+    lastTime = Math.max(now, lastTime);
+    lastRandom = randomBits80();
+  }
+  return `${idPrefixes[kind]}_${encode(BigInt(lastTime), 10)}${encode(lastRandom, 16)}`;
 }
 
 /** A pattern for route and query schemas, so a malformed id is a 400, not a lookup. */

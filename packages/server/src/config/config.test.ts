@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, cookiesAreSecure, defaults, environmentVariables, loadConfig } from './config.ts';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts with the documented defaults and no environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl, 'http://localhost:8080');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.seedDemoData, true);
+    assert.ok(config.dataDir.endsWith('/data'));
+  });
+
+  it('maps every setting to exactly one environment variable', () => {
+    assert.deepEqual(Object.keys(environmentVariables).sort(), Object.keys(defaults).sort());
+    assert.equal(new Set(Object.values(environmentVariables)).size, Object.keys(defaults).length);
+  });
+
+  it('reads typed values from the environment and derives the public URL from the port', () => {
+    const config = loadConfig({ PORT: '9090', TRUST_PROXY: 'true', LOG_LEVEL: 'warn' });
+    assert.equal(config.port, 9090);
+    assert.equal(config.trustProxy, true);
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.publicUrl, 'http://localhost:9090');
+  });
+
+  it('names every malformed variable at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      TRUST_PROXY: 'maybe',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      ENCRYPTION_KEY: 'c2hvcnQ=',
+      PUBLIC_URL: 'not a url',
+    });
+    for (const name of ['PORT', 'TRUST_PROXY', 'LOG_LEVEL', 'DATABASE_URL', 'ENCRYPTION_KEY', 'PUBLIC_URL']) {
+      assert.ok(
+        problems.some((p) => p.startsWith(name)),
+        `${name} should be reported`,
+      );
+    }
+  });
+
+  it('refuses to start in production with development-only defaults', () => {
+    const problems = problemsOf({ HELPDESK_AUTH_MODE: 'production', SEED_DEMO_DATA: 'true' });
+    assert.ok(problems.some((p) => p.includes('ENCRYPTION_KEY is required')));
+    assert.ok(problems.some((p) => p.includes('must use https')));
+    assert.ok(problems.some((p) => p.includes('SEED_DEMO_DATA must be false')));
+  });
+
+  it('starts in production once the unsafe defaults are replaced', () => {
+    const config = loadConfig({
+      HELPDESK_AUTH_MODE: 'production',
+      ENCRYPTION_KEY: key,
+      PUBLIC_URL: 'https://verify.example.com',
+    });
+    assert.equal(config.mode, 'production');
+    assert.equal(config.seedDemoData, false, 'no demo data in production unless asked (and then refused)');
+  });
+});
+
+describe('cookiesAreSecure', () => {
+  it('marks cookies Secure everywhere except plain http on this machine', () => {
+    assert.equal(cookiesAreSecure(loadConfig({})), false);
+    assert.equal(cookiesAreSecure(loadConfig({ PUBLIC_URL: 'https://localhost:8443' })), true);
+    assert.equal(cookiesAreSecure(loadConfig({ PUBLIC_URL: 'http://helpdesk.internal:8080' })), true);
+  });
+});
