@@ -250,7 +250,17 @@ function authSecuritySuite(kind: DatabaseKind) {
     });
     const key = created.json().key as string;
     await h.app.inject({ method: 'GET', url: '/v1/customers', headers: { authorization: `Bearer ${key}` } });
+    await h.app.inject({
+      method: 'GET',
+      url: '/v1/customers?q=%2B4915199887766',
+      headers: { authorization: `Bearer ${key}` },
+    });
     await signIn(op.email, 'a wrong password to log');
+    assert.equal(
+      h.logLines.join('\n').includes('4915199887766'),
+      false,
+      'search terms (personal data) are not logged',
+    );
     const logs = h.logLines.join('\n');
     assert.ok(logs.length > 0, 'the server logged requests');
     for (const secret of [testPassword, 'a wrong password to log', client.cookie, client.csrfToken, key]) {
