@@ -2,3 +2,4 @@ export * from './audit-chain.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './permissions.ts';
+export * from './verification.ts';
