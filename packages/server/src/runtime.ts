@@ -19,7 +19,11 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const warn = options.warn ?? ((message: string) => process.emitWarning(message));
   const encryptionKey = resolveEncryptionKey(config, warn);
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (error) => warn(`An idle database connection failed and will be replaced: ${error.message}`),
+  });
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
   } catch (error) {

@@ -24,7 +24,9 @@ export async function startServer(config: Config, print: (line: string) => void 
       print(`    tenant:   ${demo.tenantSlug}`);
       print(`    e-mail:   ${demo.email}`);
       print(`    password: ${demo.password}`);
-      print('  This password is shown only now. Reset it with: npm run cli -- operator reset-password');
+      print(
+        `  This password is shown only now. Reset it with: npm run cli -- operator reset-password --email ${demo.email}`,
+      );
       print('');
     }
   }

@@ -2,14 +2,14 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isAppError, isPermission, permissions, type Role, roles } from '@helpdesk-auth/core';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { startServer } from '../server.ts';
 import { cliActor, readAuditChain, verifyTenantAuditChain } from '../services/audit-log.ts';
 import { ImportFileError, importCustomers } from '../services/customer-import.ts';
 import { generatePassword } from '../services/passwords.ts';
-import { migrateToLatest } from '../storage/database.ts';
+import { migrateToLatest, openDatabase, ping, redactDatabaseUrl } from '../storage/database.ts';
 import { createProgressBar } from './progress.ts';
 
 /**
@@ -27,8 +27,30 @@ class CliError extends Error {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
+/** Turns a failure to reach the database into one plain sentence, without credentials. */
+function databaseUnreachable(error: unknown, config: Config): CliError {
+  const location = config.databaseUrl ? redactDatabaseUrl(config.databaseUrl) : config.dataDir;
+  const cause = error as { code?: string; message?: string };
+  const detail = [cause.code, cause.message].filter(Boolean).join(': ');
+  const safe = config.databaseUrl ? detail.replaceAll(config.databaseUrl, location) : detail;
+  return new CliError(`Cannot open the database at ${location}: ${safe || String(error)}`);
+}
+
+async function openDatabaseOrExplain(config: Config) {
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await ping(database.db);
+    return database;
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw databaseUnreachable(error, config);
+  }
+}
+
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(loadConfig(), {
+  const config = loadConfig();
+  await (await openDatabaseOrExplain(config)).close();
+  const runtime = await openRuntime(config, {
     warn: (message) => process.stderr.write(`warning: ${message}\n`),
   });
   try {
@@ -66,8 +88,11 @@ function parseScopes(value: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  if (scopes.length === 0) {
+    throw new InvalidArgumentError(`Give at least one scope, from: ${permissions.join(', ')}.`);
+  }
   const unknown = scopes.filter((s) => !isPermission(s));
-  if (scopes.length === 0 || unknown.length > 0) {
+  if (unknown.length > 0) {
     throw new InvalidArgumentError(
       `Unknown scope ${unknown.join(', ')}. Known scopes: ${permissions.join(', ')}.`,
     );
@@ -86,7 +111,10 @@ const tenantOption = () =>
   new Option('-t, --tenant <slug>', 'tenant slug (optional when only one tenant exists)');
 
 export function buildProgram(): Command {
+  // exitOverride turns commander's own exits into CommanderErrors, so main() can give usage
+  // errors exit code 2; subcommands inherit it.
   const program = new Command('helpdesk-auth')
+    .exitOverride()
     .description('Helpdesk Auth: verify who is on the phone.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -109,9 +137,7 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('Apply database migrations and exit.')
     .action(async () => {
-      const config = loadConfig();
-      const { openDatabase } = await import('../storage/database.ts');
-      const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const database = await openDatabaseOrExplain(loadConfig());
       try {
         const { applied } = await migrateToLatest(database.db);
         out(applied.length ? `Applied: ${applied.join(', ')}` : 'The database schema is up to date.');
@@ -234,7 +260,8 @@ export function buildProgram(): Command {
         });
         for (const e of summary.errors) process.stderr.write(`line ${e.line}: ${e.code}: ${e.message}\n`);
         out(
-          `${summary.total} rows: ${summary.created} created, ${summary.updated} updated, ${summary.failed} failed.`,
+          `${summary.total} ${summary.total === 1 ? 'row' : 'rows'}: ${summary.created} created, ` +
+            `${summary.updated} updated, ${summary.failed} failed.`,
         );
         if (summary.failed > 0) process.exitCode = 1;
       });
@@ -305,7 +332,12 @@ export function buildProgram(): Command {
           }
         }
         const target = options.output ? createWriteStream(options.output, { mode: 0o600 }) : process.stdout;
-        await pipeline(Readable.from(lines()), target, { end: options.output !== undefined });
+        try {
+          await pipeline(Readable.from(lines()), target, { end: options.output !== undefined });
+        } catch (error) {
+          // A reader that stops early (`| head`) is not a failure of the export.
+          if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+        }
       });
     });
 
@@ -316,7 +348,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; everything else commander reports is a usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = 2;
     } else if (error instanceof CliError) {
@@ -326,7 +361,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`error: ${error.code}: ${error.message}\n`);
       process.exitCode = 1;
     } else if (error instanceof ImportFileError) {
-      process.stderr.write(`error: ${error.message} Nothing was imported.\n`);
+      process.stderr.write(`error: ${error.message.replace(/\.?$/, '.')} Nothing was imported.\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);

@@ -143,7 +143,11 @@ export function loadConfig(
   const modeDefaults: Partial<Config> = mode === 'production' ? { seedDemoData: false } : {};
   const config = { ...defaults, ...modeDefaults, ...fromEnv, ...overrides } as Config;
   // Without an explicit public URL, the server is reached where it listens.
-  if (fromEnv.publicUrl === undefined && overrides.publicUrl === undefined) {
+  if (
+    fromEnv.publicUrl === undefined &&
+    overrides.publicUrl === undefined &&
+    Number.isSafeInteger(config.port)
+  ) {
     config.publicUrl = `http://localhost:${config.port}`;
   }
   config.dataDir = path.resolve(config.dataDir);

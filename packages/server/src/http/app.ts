@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@helpdesk-auth/core';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, {
@@ -13,6 +14,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { Type } from 'typebox';
 import type { Config } from '../config/config.ts';
 import { loggerOptions } from '../logging.ts';
 import { registerApiKeyRoutes } from '../routes/api-keys.ts';
@@ -25,7 +27,7 @@ import { registerTenantRoutes } from '../routes/tenant.ts';
 import type { Services } from '../services/index.ts';
 import type { Database } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, sendError } from './error-handler.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface AppDependencies {
@@ -58,6 +60,12 @@ function createValidators() {
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || containsNul(inner));
+}
+
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, services } = deps;
   const app = Fastify({
@@ -71,8 +79,33 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
-    return503OnClosing: true,
+    // Malformed URLs and over-long path parameters fail before routing; answer them in our shape.
+    frameworkErrors: (error, _request, reply) => sendError(reply, error),
+    // Shutdown refuses new requests itself (preClose below), in our error shape.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON bodies: without this Fastify would parse text/plain and answer 400 instead of 415.
+  app.removeContentTypeParser('text/plain');
+  // Some clients send content-type: application/json with an empty body on DELETE; that is no
+  // body, not malformed JSON. Everything else goes through Fastify's prototype-poisoning-safe parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+
+  // A route that declares no query parameters accepts none: unknown parameters are a 400.
+  app.addHook('onRoute', (route) => {
+    if (route.schema && !route.schema.hide && route.schema.querystring === undefined) {
+      route.schema.querystring = Type.Object({}, { additionalProperties: false });
+    }
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
 
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -81,9 +114,21 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new AppError('NOT_READY', 'The server is shutting down; retry on another instance.');
+    }
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+  });
+
+  // PostgreSQL cannot store NUL in text and no legitimate input carries one: refuse it for
+  // every route at once, before it reaches a query.
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new AppError('VALIDATION_FAILED', 'Text must not contain NUL characters.');
+    }
   });
 
   installErrorHandling(app);

@@ -1,5 +1,5 @@
 import { AppError, type ErrorCode, errorStatus } from '@helpdesk-auth/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * Turns every failure into `{error: {code, message}}`. Framework errors (bad JSON, too large,
@@ -14,6 +14,7 @@ const frameworkCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'VALIDATION_FAILED',
+  FST_ERR_MAX_PARAM_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_ASYNC_CONSTRAINT: 'VALIDATION_FAILED',
 };
 
@@ -36,7 +37,7 @@ export function describeError(error: FastifyError | Error): {
     };
     return { status: errorStatus[code], code, message: messages[code] ?? fastifyError.message };
   }
-  // Any other client error the framework raised keeps its status but not its internals.
+  // Any other client error the framework raised becomes a plain 400, without its internals.
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
     return { status: 400, code: 'VALIDATION_FAILED', message: 'The request could not be understood.' };
@@ -44,12 +45,20 @@ export function describeError(error: FastifyError | Error): {
   return { status: 500, code: 'INTERNAL', message: 'Something went wrong on our side.' };
 }
 
+/** Sends the typed error body; also used for errors Fastify raises before routing. */
+export function sendError(reply: FastifyReply, error: FastifyError | Error): void {
+  const described = describeError(error);
+  reply.status(described.status).send({ error: { code: described.code, message: described.message } });
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const described = describeError(error);
-    if (described.status >= 500) {
+    if (described.code === 'INTERNAL') {
       request.log.error({ err: error }, 'request failed');
       described.message = `${described.message} Quote request id ${request.id} when reporting it.`;
+    } else if (described.status >= 500) {
+      request.log.warn({ code: described.code }, 'request refused');
     } else {
       request.log.info({ code: described.code }, 'request refused');
     }

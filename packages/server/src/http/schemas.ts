@@ -34,6 +34,7 @@ function describeStatus(status: number): string {
     413: 'The request body is too large.',
     415: 'The request body is not JSON.',
     429: 'Too many requests; see the Retry-After header.',
+    503: 'Not ready: the database is unreachable, migrations are pending, or the server is stopping.',
   };
   return byStatus[status] ?? 'Error.';
 }

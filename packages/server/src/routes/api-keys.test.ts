@@ -113,6 +113,48 @@ describe('API keys and operators', () => {
     assert.equal(duplicate.json().error.code, 'EMAIL_TAKEN');
   });
 
+  it('does not let a key with operators:write create or promote an admin (privilege escalation)', async () => {
+    const { key } = (
+      await call('POST', '/v1/api-keys', { name: 'hr sync', scopes: ['operators:read', 'operators:write'] })
+    ).json();
+    const bearer = { authorization: `Bearer ${key}` };
+    const createAdmin = await h.app.inject({
+      method: 'POST',
+      url: '/v1/operators',
+      headers: bearer,
+      payload: {
+        email: 'evil@acme.example',
+        displayName: 'Evil',
+        role: 'admin',
+        password: 'a chosen long password',
+      },
+    });
+    assert.equal(createAdmin.statusCode, 403);
+    assert.equal(createAdmin.json().error.code, 'FORBIDDEN');
+    const signIn = await h.app.inject({
+      method: 'POST',
+      url: '/v1/auth/sign-in',
+      payload: { tenant: 'acme', email: 'evil@acme.example', password: 'a chosen long password' },
+    });
+    assert.equal(signIn.statusCode, 401, 'no admin was created');
+
+    const { operator } = (
+      await call('POST', '/v1/operators', {
+        email: 'plain@acme.example',
+        displayName: 'Plain',
+        role: 'agent',
+      })
+    ).json();
+    const promote = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/operators/${operator.id}`,
+      headers: bearer,
+      payload: { role: 'admin' },
+    });
+    assert.equal(promote.statusCode, 403);
+    assert.equal((await call('GET', `/v1/operators/${operator.id}`)).json().role, 'agent');
+  });
+
   it('refuses weak passwords for new operators', async () => {
     for (const password of ['short', 'passwordpassword', 'aaaaaaaaaaaaaaaaaaaa', 'weakling-password-99']) {
       const response = await call('POST', '/v1/operators', {

@@ -1,6 +1,7 @@
+import { AppError } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
-import { ErrorBody } from '../http/schemas.ts';
+import { errorResponses } from '../http/schemas.ts';
 import { pendingMigrations, ping } from '../storage/database.ts';
 
 export function registerHealthRoutes(app: TypedApp, { database }: AppDependencies): void {
@@ -12,7 +13,7 @@ export function registerHealthRoutes(app: TypedApp, { database }: AppDependencie
         tags: ['health'],
         summary: 'Liveness: the process is up and serving requests.',
         operationId: 'getHealth',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: Type.Object({ status: Type.Literal('ok') }), ...errorResponses() },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -31,24 +32,21 @@ export function registerHealthRoutes(app: TypedApp, { database }: AppDependencie
             status: Type.Literal('ready'),
             database: Type.String({ enum: ['sqlite', 'postgres'] }),
           }),
-          503: ErrorBody,
+          ...errorResponses(503),
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
+      let pending: string[];
       try {
         await ping(database.db);
-        const pending = await pendingMigrations(database.db);
-        if (pending.length > 0) {
-          return reply.status(503).send({
-            error: { code: 'NOT_READY', message: `Migrations not applied yet: ${pending.join(', ')}.` },
-          });
-        }
+        pending = await pendingMigrations(database.db);
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        return reply
-          .status(503)
-          .send({ error: { code: 'NOT_READY', message: 'The database is not reachable.' } });
+        throw new AppError('NOT_READY', 'The database is not reachable.');
+      }
+      if (pending.length > 0) {
+        throw new AppError('NOT_READY', `Migrations not applied yet: ${pending.join(', ')}.`);
       }
       return { status: 'ready' as const, database: database.kind };
     },

@@ -1,6 +1,7 @@
-import { roles } from '@helpdesk-auth/core';
+import { AppError, permissionsForRole, type Role, roles } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
+import type { Principal } from '../http/authenticate.ts';
 import { requirePrincipal } from '../http/authenticate.ts';
 import { errorResponses, idParam, operatorOrApiKey, Timestamp, toIso, toIsoOrNull } from '../http/schemas.ts';
 import type { Operator } from '../services/operators.ts';
@@ -30,10 +31,25 @@ export function operatorView(operator: Operator) {
   };
 }
 
-const Role = Type.Union(
+const RoleSchema = Type.Union(
   roles.map((r) => Type.Literal(r)),
   { description: 'agent, supervisor, admin or auditor.' },
 );
+
+/**
+ * Nobody hands out more than they hold: creating an operator with a role, or giving an operator
+ * a role, needs every permission of that role. Otherwise an API key with operators:write could
+ * create an admin with a password it chose and sign in as that admin.
+ */
+function assertMayAssign(principal: Principal, role: Role): void {
+  const missing = permissionsForRole(role).filter((p) => !principal.permissions.has(p));
+  if (missing.length > 0) {
+    throw new AppError(
+      'FORBIDDEN',
+      `Assigning the ${role} role needs permissions you do not hold: ${missing.join(', ')}.`,
+    );
+  }
+}
 
 export function registerOperatorRoutes(app: TypedApp, { services }: AppDependencies): void {
   app.get(
@@ -68,7 +84,7 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
           {
             email: Type.String({ format: 'email', maxLength: 320 }),
             displayName: Type.String({ minLength: 1, maxLength: 200 }),
-            role: Role,
+            role: RoleSchema,
             password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
           },
           { additionalProperties: false },
@@ -86,6 +102,7 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
+      assertMayAssign(principal, request.body.role);
       const { operator, generatedPassword } = await services.operators.create(
         principal.tenantId,
         request.body,
@@ -130,7 +147,7 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
         body: Type.Object(
           {
             displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            role: Type.Optional(Role),
+            role: Type.Optional(RoleSchema),
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
           },
           { additionalProperties: false, minProperties: 1 },
@@ -140,6 +157,10 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
     },
     async (request) => {
       const principal = requirePrincipal(request);
+      if (request.body.role) assertMayAssign(principal, request.body.role);
+      // Changing an admin's status or name is as strong as being admin.
+      const target = await services.operators.get(principal.tenantId, request.params.id);
+      assertMayAssign(principal, target.role);
       return operatorView(
         await services.operators.update(principal.tenantId, request.params.id, request.body, principal.actor),
       );

@@ -50,13 +50,24 @@ interface ParsedRow {
 }
 
 export function parseCustomerCsv(text: string): ParsedRow[] {
-  let records: string[][];
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+    parsed = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: false,
+      info: true,
+    }) as unknown as typeof parsed;
   } catch (error) {
-    throw new ImportFileError(`The file is not valid CSV: ${(error as Error).message}`);
+    throw new ImportFileError(`The file is not valid CSV: ${(error as Error).message.replace(/\.?$/, '.')}`);
   }
-  const [header, ...rows] = records;
+  // csv-parse reports the line a record ends on; a quoted cell may span lines, so the line a
+  // person looks for (where the record starts) is that minus the line breaks inside its cells.
+  const startLine = ({ record, info }: { record: string[]; info: { lines: number } }) =>
+    info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+  const [headerRecord, ...rows] = parsed;
+  const header = headerRecord?.record;
   if (!header) throw new ImportFileError('The file is empty; the first line must name the columns.');
   const columns = header.map((name) => {
     const column = headerAliases[name.toLowerCase().replace(/[\s_-]/g, '')];
@@ -68,13 +79,13 @@ export function parseCustomerCsv(text: string): ParsedRow[] {
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
   if (duplicate) throw new ImportFileError(`The column ${duplicate} appears twice.`);
   if (!columns.includes('display_name')) throw new ImportFileError('The file needs a display_name column.');
-  return rows.map((cells, index) => {
+  return rows.map((row) => {
     const values: Partial<Record<Column, string>> = {};
     columns.forEach((column, i) => {
-      const cell = cells[i];
+      const cell = row.record[i];
       if (cell) values[column] = cell;
     });
-    return { line: index + 2, values };
+    return { line: startLine(row), values };
   });
 }
 

@@ -120,6 +120,9 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
       actor: Actor,
     ): Promise<{ operator: Operator; generatedPassword?: string }> {
       const email = normaliseEmail(input.email);
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+        throw new AppError('VALIDATION_FAILED', `"${email}" is not an e-mail address.`);
+      }
       const displayName = input.displayName.trim();
       if (!displayName) throw new AppError('VALIDATION_FAILED', 'A display name is required.');
       const generated = input.password === undefined ? generatePassword() : undefined;
@@ -253,8 +256,8 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
 
     /**
      * Changes the caller's own password after checking the current one. Wrong current passwords
-     * count against the same per-account limit as sign-in, so a hijacked session cannot be used
-     * to guess the password.
+     * count against a per-operator limit as large as the sign-in one, so a hijacked session
+     * cannot be used to guess the password.
      */
     async changeOwnPassword(
       tenantId: string,

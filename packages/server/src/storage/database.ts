@@ -49,6 +49,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** Told about connection errors that happen while a pooled connection sits idle. */
+  onIdleError?: (error: Error) => void;
 }
 
 export function openDatabase(options: OpenDatabaseOptions): Database {
@@ -56,8 +58,14 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.maxConnections ?? 10,
+      // Give up on a server that accepts the connection but never answers, instead of hanging.
+      connectionTimeoutMillis: 10_000,
       types: pgTypes,
     });
+    // An idle pooled connection can die (server restart, failover, admin action). pg then emits
+    // 'error' on the pool, which without a listener would crash the process; the pool replaces
+    // the connection on next use, so noting it is enough.
+    pool.on('error', (error) => options.onIdleError?.(error));
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

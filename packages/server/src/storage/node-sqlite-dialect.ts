@@ -37,7 +37,12 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   return {
     raw,
     close: () => raw.close(),
-    prepare: (sql: string) => adaptStatement(raw.prepare(sql)),
+    // Kysely opens transactions with a plain (deferred) BEGIN. A deferred transaction that reads
+    // and then writes while another process (a CLI beside the server) has written gets
+    // SQLITE_BUSY at once, without waiting for the busy timeout. Every transaction here writes,
+    // so take the write lock up front and let the busy timeout do its job.
+    prepare: (sql: string) =>
+      adaptStatement(raw.prepare(/^begin$/i.test(sql.trim()) ? 'begin immediate' : sql)),
   };
 }
 

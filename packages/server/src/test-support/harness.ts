@@ -45,7 +45,11 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-sqlite-'));
-  return { kind, config: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    kind,
+    config: { dataDir },
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
 }
 
 export interface TestTenant {
@@ -117,7 +121,8 @@ export async function startTestHarness(
         url: '/v1/auth/sign-in',
         payload: { tenant: tenant.slug, email, password },
       });
-      if (response.statusCode !== 200) throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
+      if (response.statusCode !== 200)
+        throw new Error(`sign-in failed: ${response.statusCode} ${response.body}`);
       const cookie = response.cookies.find((c) => c.name === 'hda_session')!.value;
       const body = response.json() as { csrfToken: string; operator: { id: string } };
       return {
