@@ -17,76 +17,21 @@ import {
   startTestHarness,
   type TestHarness,
 } from '../test-support/harness.ts';
+import {
+  type DocumentedOperation,
+  type DocumentedParameter,
+  documentedOperations,
+  type JsonSchema,
+  loadDocumentedOperations,
+} from '../test-support/openapi-operations.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The OpenAPI document, reduced to what the matrix needs.
 
-interface Schema {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  anyOf?: Schema[];
-  enum?: unknown[];
-  const?: unknown;
-  items?: Schema;
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  minItems?: number;
-  minProperties?: number;
-}
-
-interface Parameter {
-  in: 'path' | 'query' | 'header' | 'cookie';
-  name: string;
-  schema: Schema;
-}
-
-interface OpenApiOperation {
-  operationId: string;
-  parameters?: Parameter[];
-  requestBody?: { content: Record<string, { schema: Schema }> };
-}
-
-interface Operation {
-  id: string;
-  method: string;
-  path: string;
-  pathParams: Parameter[];
-  queryParams: Parameter[];
-  body: Schema | undefined;
-}
-
-const httpMethods = ['get', 'put', 'post', 'patch', 'delete'] as const;
-
-async function documentedOperations(app: App): Promise<Operation[]> {
-  const response = await app.inject({ method: 'GET', url: '/openapi.json' });
-  assert.equal(response.statusCode, 200);
-  const doc = response.json() as {
-    paths: Record<string, Partial<Record<(typeof httpMethods)[number], OpenApiOperation>>>;
-  };
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    httpMethods.flatMap((method) => {
-      const op = item[method];
-      if (!op) return [];
-      const parameters = op.parameters ?? [];
-      return [
-        {
-          id: op.operationId,
-          method: method.toUpperCase(),
-          path,
-          pathParams: parameters.filter((p) => p.in === 'path'),
-          queryParams: parameters.filter((p) => p.in === 'query'),
-          body: op.requestBody?.content['application/json']?.schema,
-        },
-      ];
-    }),
-  );
-}
+type Schema = JsonSchema;
+type Operation = DocumentedOperation;
+type Parameter = DocumentedParameter;
 
 /** `METHOD /path` for every route the router knows, parsed from fastify's route tree. */
 function registeredRoutes(app: App): string[] {
@@ -545,14 +490,7 @@ async function send(app: App, client: OperatorClient, p: Probe): Promise<LightMy
 }
 
 // The document is the same whatever the database; read it once to lay out the tests.
-const operations = await (async () => {
-  const h = await startTestHarness('sqlite');
-  try {
-    return await documentedOperations(h.app);
-  } finally {
-    await h.close();
-  }
-})();
+const operations = await loadDocumentedOperations();
 
 for (const kind of databaseKinds) {
   describe(`bad-input matrix on ${kind}`, {

@@ -19,48 +19,15 @@ import {
   type TestTenant,
   testPassword,
 } from '../test-support/harness.ts';
+import { type DocumentedOperation, loadDocumentedOperations } from '../test-support/openapi-operations.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Routes, from the OpenAPI document.
 
-interface Schema {
-  properties?: Record<string, { type?: string; anyOf?: Array<{ type?: string }> }>;
-}
-
-interface Operation {
-  id: string;
-  method: InjectOptions['method'];
-  path: string;
+interface Operation extends DocumentedOperation {
   /** Id kind of each path parameter, from its pattern. */
   idParams: Array<{ name: string; kind: IdKind }>;
-  body: Schema | undefined;
-  security: string[];
-}
-
-interface RawOperation {
-  operationId: string;
-  parameters?: Array<{ in: string; name: string; schema: { pattern?: string } }>;
-  requestBody?: { content: { 'application/json': { schema: Schema } } };
-  security?: Array<Record<string, string[]>>;
-}
-
-async function documentedOperations(app: App): Promise<Operation[]> {
-  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
-    paths: Record<string, Record<string, RawOperation>>;
-  };
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, op]) => ({
-      id: op.operationId,
-      method: method.toUpperCase() as InjectOptions['method'],
-      path,
-      idParams: (op.parameters ?? [])
-        .filter((p) => p.in === 'path')
-        .map((p) => ({ name: p.name, kind: idKindOfPattern(p.schema.pattern) })),
-      body: op.requestBody?.content['application/json'].schema,
-      security: (op.security ?? []).flatMap((s) => Object.keys(s)),
-    })),
-  );
 }
 
 function idKindOfPattern(pattern: string | undefined): IdKind {
@@ -275,14 +242,10 @@ function assertNoLeak(body: string, leaks: string[], context: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
-const operations = await (async () => {
-  const h = await startTestHarness('sqlite');
-  try {
-    return await documentedOperations(h.app);
-  } finally {
-    await h.close();
-  }
-})();
+const operations: Operation[] = (await loadDocumentedOperations()).map((op) => ({
+  ...op,
+  idParams: op.pathParams.map((p) => ({ name: p.name, kind: idKindOfPattern(p.schema.pattern) })),
+}));
 
 const idOperations = operations.filter((op) => op.idParams.length > 0);
 const collectionReads = operations.filter(
