@@ -49,10 +49,14 @@ async function openDatabaseOrExplain(config: Config) {
 
 async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  await (await openDatabaseOrExplain(config)).close();
-  const runtime = await openRuntime(config, {
-    warn: (message) => process.stderr.write(`warning: ${message}\n`),
-  });
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, {
+      warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    });
+  } catch (error) {
+    throw databaseUnreachable(error, config);
+  }
   try {
     return await work(runtime);
   } finally {

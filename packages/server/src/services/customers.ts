@@ -6,6 +6,7 @@ import type { Db } from '../storage/database.ts';
 import type { CustomerRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
+import { normaliseEmail, parseEmailAddress } from './email-address.ts';
 
 export interface Customer {
   id: string;
@@ -103,11 +104,7 @@ function normaliseInput(input: CustomerInput): Partial<CustomerRow> {
   }
   if (input.phone !== undefined) out.phone = input.phone === null ? null : normalisePhone(input.phone);
   if (input.email !== undefined) {
-    const email = input.email === null ? null : input.email.trim().toLowerCase();
-    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-      throw new AppError('VALIDATION_FAILED', `"${email}" is not an e-mail address.`);
-    }
-    out.email = email;
+    out.email = input.email === null ? null : parseEmailAddress(input.email);
   }
   if (input.locale !== undefined) out.locale = input.locale === null ? null : normaliseLocale(input.locale);
   return out;
@@ -245,7 +242,7 @@ export function createCustomerService({ db, clock }: ServiceContext) {
     ): Promise<{ items: Customer[]; nextAfter: string | null }> {
       let query = db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId);
       if (search.externalId) query = query.where('external_id', '=', search.externalId);
-      if (search.email) query = query.where('email', '=', search.email.trim().toLowerCase());
+      if (search.email) query = query.where('email', '=', normaliseEmail(search.email));
       if (search.phone) query = query.where('phone', '=', normalisePhone(search.phone));
       const q = search.q?.trim();
       if (q) {

@@ -10,6 +10,7 @@ import type { Db } from '../storage/database.ts';
 import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
+import { parseEmailAddress } from './email-address.ts';
 import {
   generatePassword,
   hashPassword,
@@ -40,10 +41,6 @@ export function toOperator(row: OperatorRow): Operator {
     createdAt: row.created_at,
     lastSignInAt: row.last_sign_in_at,
   };
-}
-
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 // A short list of passwords that attackers try first. NIST SP 800-63B rev 4 section 3.1.1.2
@@ -113,16 +110,42 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
     return row;
   }
 
+  async function setPassword(tenantId: string, id: string, password: string, actor: Actor): Promise<void> {
+    const current = await getRow(db, tenantId, id);
+    const problem = passwordProblem(password, { email: current.email });
+    if (problem) throw new AppError('VALIDATION_FAILED', problem);
+    const passwordHash = await hashPassword(password);
+    const now = clock();
+    await inTransaction(db, async (tx) => {
+      await tx
+        .updateTable('operators')
+        .set({ password_hash: passwordHash, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
+      // A new password ends every other session (ASVS 5.0 V7.4.3).
+      await tx
+        .deleteFrom('sessions')
+        .where('tenant_id', '=', tenantId)
+        .where('operator_id', '=', id)
+        .execute();
+      await appendAudit(tx, {
+        tenantId,
+        actor,
+        action: 'operator.password_changed',
+        target: { type: 'operator', id },
+        now,
+      });
+    });
+  }
+
   return {
     async create(
       tenantId: string,
       input: CreateOperatorInput,
       actor: Actor,
     ): Promise<{ operator: Operator; generatedPassword?: string }> {
-      const email = normaliseEmail(input.email);
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-        throw new AppError('VALIDATION_FAILED', `"${email}" is not an e-mail address.`);
-      }
+      const email = parseEmailAddress(input.email);
       const displayName = input.displayName.trim();
       if (!displayName) throw new AppError('VALIDATION_FAILED', 'A display name is required.');
       const generated = input.password === undefined ? generatePassword() : undefined;
@@ -282,37 +305,10 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         throw new AppError('INVALID_CREDENTIALS', 'The current password is not right.');
       }
       await resetRateLimit(db, limitKey);
-      await this.setPassword(tenantId, id, input.newPassword, actor);
+      await setPassword(tenantId, id, input.newPassword, actor);
     },
 
-    async setPassword(tenantId: string, id: string, password: string, actor: Actor): Promise<void> {
-      const current = await getRow(db, tenantId, id);
-      const problem = passwordProblem(password, { email: current.email });
-      if (problem) throw new AppError('VALIDATION_FAILED', problem);
-      const passwordHash = await hashPassword(password);
-      const now = clock();
-      await inTransaction(db, async (tx) => {
-        await tx
-          .updateTable('operators')
-          .set({ password_hash: passwordHash, updated_at: now })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .execute();
-        // A new password ends every other session (ASVS 5.0 V7.4.3).
-        await tx
-          .deleteFrom('sessions')
-          .where('tenant_id', '=', tenantId)
-          .where('operator_id', '=', id)
-          .execute();
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'operator.password_changed',
-          target: { type: 'operator', id },
-          now,
-        });
-      });
-    },
+    setPassword,
   };
 }
 

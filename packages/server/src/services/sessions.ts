@@ -3,7 +3,8 @@ import { AppError, newId, type Permission, permissionsForRole, type Role } from 
 import { hitRateLimit, inTransaction, resetRateLimit } from '../storage/atomic.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
-import { normaliseEmail, type Operator, toOperator } from './operators.ts';
+import { normaliseEmail } from './email-address.ts';
+import { type Operator, toOperator } from './operators.ts';
 import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
 
