@@ -12,6 +12,11 @@ export const idPrefixes = {
   apiKey: 'key',
   session: 'ses',
   audit: 'aud',
+  device: 'dev',
+  activation: 'act',
+  verification: 'ver',
+  verificationEvent: 'vev',
+  serverKey: 'srk',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -5,6 +5,10 @@
 export const permissions = [
   'customers:read',
   'customers:write',
+  'devices:read',
+  'devices:write',
+  'verifications:read',
+  'verifications:write',
   'operators:read',
   'operators:write',
   'api-keys:read',
@@ -21,13 +25,37 @@ export const roles = ['agent', 'supervisor', 'admin', 'auditor'] as const;
 export type Role = (typeof roles)[number];
 
 const rolePermissions: Record<Role, readonly Permission[]> = {
-  // Agents find and verify callers; they do not change records.
-  agent: ['customers:read', 'tenant:read'],
+  // Agents find and verify callers and enrol a caller's device; they do not change records.
+  agent: [
+    'customers:read',
+    'devices:read',
+    'devices:write',
+    'verifications:read',
+    'verifications:write',
+    'tenant:read',
+  ],
   // Supervisors also maintain customer records and see who is on the team.
-  supervisor: ['customers:read', 'customers:write', 'operators:read', 'tenant:read'],
+  supervisor: [
+    'customers:read',
+    'customers:write',
+    'devices:read',
+    'devices:write',
+    'verifications:read',
+    'verifications:write',
+    'operators:read',
+    'tenant:read',
+  ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.
-  auditor: ['audit:read', 'customers:read', 'operators:read', 'api-keys:read', 'tenant:read'],
+  auditor: [
+    'audit:read',
+    'customers:read',
+    'devices:read',
+    'verifications:read',
+    'operators:read',
+    'api-keys:read',
+    'tenant:read',
+  ],
 };
 
 export function permissionsForRole(role: Role): readonly Permission[] {

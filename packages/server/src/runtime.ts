@@ -1,7 +1,10 @@
+import type { Agent } from 'node:https';
 import type { Config } from './config/config.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
-import { systemClock } from './services/context.ts';
+import { systemClock, systemTimers } from './services/context.ts';
 import { createServices, type Services } from './services/index.ts';
+import { createEventHub } from './services/live-events.ts';
+import type { Timers } from './services/timers.ts';
 import { type Database, migrateToLatest, openDatabase } from './storage/database.ts';
 
 /** Everything a server process or CLI command needs, built once from the configuration. */
@@ -15,7 +18,13 @@ export interface Runtime {
 
 export async function openRuntime(
   config: Config,
-  options: { migrate?: boolean; warn?: (message: string) => void; clock?: () => number } = {},
+  options: {
+    migrate?: boolean;
+    warn?: (message: string) => void;
+    clock?: () => number;
+    timers?: Timers;
+    pushAgent?: Agent;
+  } = {},
 ): Promise<Runtime> {
   const warn = options.warn ?? ((message: string) => process.emitWarning(message));
   const encryptionKey = resolveEncryptionKey(config, warn);
@@ -30,6 +39,23 @@ export async function openRuntime(
     await database.close();
     throw error;
   }
-  const services = createServices({ db: database.db, config, clock: options.clock ?? systemClock });
-  return { config, database, services, encryptionKey, close: () => database.close() };
+  const services = createServices({
+    db: database.db,
+    config,
+    clock: options.clock ?? systemClock,
+    timers: options.timers ?? systemTimers,
+    encryptionKey,
+    events: createEventHub(),
+    pushAgent: options.pushAgent,
+  });
+  return {
+    config,
+    database,
+    services,
+    encryptionKey,
+    close: async () => {
+      services.verifications.stop();
+      await database.close();
+    },
+  };
 }

@@ -43,6 +43,18 @@ export interface Config {
   signInWindowMinutes: number;
   /** How long a graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /** How far a device proof's issue time may be from the server's clock (RFC 9449 section 11.1). */
+  deviceProofMaxAgeSeconds: number;
+  /** Wrong activation codes accepted per client address per window before enrollment is refused. */
+  enrollFailuresPerAddress: number;
+  enrollWindowMinutes: number;
+  /**
+   * Contact for push services (RFC 8292 section 2.1): a `mailto:` or `https:` URI. Defaults to
+   * the public URL when that is https, otherwise to `mailto:helpdesk-auth@localhost`.
+   */
+  webPushSubject: string | undefined;
+  /** Seconds a push service keeps an undelivered message (Web Push TTL, RFC 8030 section 5.2). */
+  pushTtlSeconds: number;
 }
 
 export const defaults: Config = {
@@ -65,6 +77,12 @@ export const defaults: Config = {
   signInAttemptsPerAddress: 100,
   signInWindowMinutes: 15,
   shutdownTimeoutMs: 10_000,
+  deviceProofMaxAgeSeconds: 60,
+  enrollFailuresPerAddress: 10,
+  enrollWindowMinutes: 15,
+  webPushSubject: undefined,
+  // A request lives 2 minutes by default; a push delivered later than that only shows an expired request.
+  pushTtlSeconds: 120,
 };
 
 /** Environment variable for each setting. The only place process.env is read. */
@@ -86,6 +104,11 @@ export const environmentVariables: Record<keyof Config, string> = {
   signInAttemptsPerAddress: 'SIGN_IN_ATTEMPTS_PER_ADDRESS',
   signInWindowMinutes: 'SIGN_IN_WINDOW_MINUTES',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+  deviceProofMaxAgeSeconds: 'DEVICE_PROOF_MAX_AGE_SECONDS',
+  enrollFailuresPerAddress: 'ENROLL_FAILURES_PER_ADDRESS',
+  enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',
+  webPushSubject: 'WEB_PUSH_SUBJECT',
+  pushTtlSeconds: 'PUSH_TTL_SECONDS',
 };
 
 export class ConfigError extends Error {
@@ -166,6 +189,12 @@ export function loadConfig(
       `${environmentVariables.encryptionKey} must be 32 bytes, base64-encoded (openssl rand -base64 32).`,
     );
   }
+  if (
+    config.webPushSubject !== undefined &&
+    !/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(config.webPushSubject)
+  ) {
+    problems.push(`${environmentVariables.webPushSubject} must be a mailto: or https: URI.`);
+  }
   if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
 
   if (mode === 'production') {
@@ -192,4 +221,11 @@ export function cookiesAreSecure(config: Config): boolean {
   const url = new URL(config.publicUrl);
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   return url.protocol === 'https:' || !local;
+}
+
+/** The contact push services see in VAPID tokens (RFC 8292 section 2.1). */
+export function webPushSubject(config: Config): string {
+  if (config.webPushSubject) return config.webPushSubject;
+  const url = new URL(config.publicUrl);
+  return url.protocol === 'https:' ? url.origin : 'mailto:helpdesk-auth@localhost';
 }

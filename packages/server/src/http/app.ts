@@ -21,13 +21,16 @@ import { registerApiKeyRoutes } from '../routes/api-keys.ts';
 import { registerAuditRoutes } from '../routes/audit.ts';
 import { registerAuthRoutes } from '../routes/auth.ts';
 import { registerCustomerRoutes } from '../routes/customers.ts';
+import { registerDeviceRoutes } from '../routes/devices.ts';
 import { registerHealthRoutes } from '../routes/health.ts';
 import { registerOperatorRoutes } from '../routes/operators.ts';
 import { registerTenantRoutes } from '../routes/tenant.ts';
+import { registerVerificationRoutes } from '../routes/verifications.ts';
 import type { Services } from '../services/index.ts';
 import type { Database } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
+import { installEventStreams } from './event-stream.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface AppDependencies {
@@ -147,6 +150,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `hda_key_…`.' },
+          deviceProof: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'device-proof',
+            description:
+              'A proof-of-possession JWT signed by an enrolled device key (docs/device-protocol.md).',
+          },
           session: {
             type: 'apiKey',
             in: 'cookie',
@@ -164,7 +174,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () => app.swagger());
 
-  installAuthentication(app, { sessions: services.sessions, apiKeys: services.apiKeys });
+  installAuthentication(app, {
+    sessions: services.sessions,
+    apiKeys: services.apiKeys,
+    deviceAuth: services.deviceAuth,
+  });
+  const streams = installEventStreams(app, services.context.events);
 
   const typed = app as unknown as TypedApp;
   registerHealthRoutes(typed, deps);
@@ -174,6 +189,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerApiKeyRoutes(typed, deps);
   registerCustomerRoutes(typed, deps);
   registerAuditRoutes(typed, deps);
+  registerDeviceRoutes(typed, deps, streams);
+  registerVerificationRoutes(typed, deps, streams);
 
   await app.ready();
   return app as unknown as App;

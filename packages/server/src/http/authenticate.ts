@@ -2,6 +2,7 @@ import { AppError, type Permission } from '@helpdesk-auth/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyService } from '../services/api-keys.ts';
 import type { Actor } from '../services/audit-log.ts';
+import type { AuthenticatedDevice, DeviceAuth } from '../services/device-auth.ts';
 import { constantTimeEqual } from '../services/secrets.ts';
 import { type SessionService, type SignedInOperator, sessionCookieName } from '../services/sessions.ts';
 
@@ -19,7 +20,11 @@ export interface Principal {
   session?: SignedInOperator & { csrfToken: string };
 }
 
-export type RouteAuth = 'public' | 'session' | Permission;
+/**
+ * `'device'`: a customer's enrolled device, authenticated by the proof-of-possession JWT in the
+ * `device-proof` header (docs/device-protocol.md).
+ */
+export type RouteAuth = 'public' | 'session' | 'device' | Permission;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +32,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    device: AuthenticatedDevice | null;
   }
 }
 
@@ -38,17 +44,34 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+export function requireDevice(request: FastifyRequest): AuthenticatedDevice {
+  if (!request.device) throw new AppError('DEVICE_PROOF_INVALID', 'Send a device-proof header.');
+  return request.device;
+}
+
+export const deviceProofHeader = 'device-proof';
+
 export function installAuthentication(
   app: FastifyInstance,
-  deps: { sessions: SessionService; apiKeys: ApiKeyService },
+  deps: { sessions: SessionService; apiKeys: ApiKeyService; deviceAuth: DeviceAuth },
 ): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('device', null);
 
   // onRequest runs before the body is read, so anonymous callers cannot make us parse
   // large bodies, and a missing login is reported before a validation problem.
   app.addHook('onRequest', async (request, reply) => {
     const auth = request.routeOptions.config?.auth;
     if (auth === undefined || auth === 'public') return;
+    if (auth === 'device') {
+      const proof = request.headers[deviceProofHeader];
+      request.device = await deps.deviceAuth.verifyProof(
+        typeof proof === 'string' ? proof : undefined,
+        request.method,
+        request.url,
+      );
+      return;
+    }
 
     const header = request.headers.authorization;
     if (header !== undefined) {

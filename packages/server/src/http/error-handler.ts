@@ -65,7 +65,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error instanceof AppError && error.retryAfterSeconds !== undefined) {
       reply.header('retry-after', String(error.retryAfterSeconds));
     }
-    reply.status(described.status).send({ error: { code: described.code, message: described.message } });
+    const details = error instanceof AppError ? error.details : undefined;
+    reply
+      .status(described.status)
+      .send({ error: { code: described.code, message: described.message, ...(details ? { details } : {}) } });
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -8,6 +8,16 @@ export const ErrorBody = Type.Object(
       {
         code: Type.String({ enum: errorCodes, description: 'Typed, stable code: branch on this.' }),
         message: Type.String({ description: 'Human-readable explanation; may change between versions.' }),
+        details: Type.Optional(
+          Type.Object(
+            {
+              attemptsLeft: Type.Optional(
+                Type.Integer({ minimum: 0, description: 'WRONG_CODE: tries left before the request fails.' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -8,9 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type ErrorCode, errorCodes, errorStatus, type IdKind, idPrefixes, newId } from '@helpdesk-auth/core';
+import {
+  type ErrorCode,
+  errorCodes,
+  errorStatus,
+  type IdKind,
+  idPattern,
+  idPrefixes,
+  newId,
+} from '@helpdesk-auth/core';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { App } from '../http/app.ts';
+import { cliActor } from '../services/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -25,6 +34,7 @@ import {
   loadDocumentedOperations,
 } from '../test-support/openapi-operations.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
+import { enrollTestDevice, type TestDevice } from '../test-support/test-device.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The OpenAPI document, reduced to what the matrix needs.
@@ -62,6 +72,11 @@ function sampleValue(schema: Schema): unknown {
   if (schema.anyOf) return sampleValue(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!);
   switch (schema.type) {
     case 'string':
+      if (schema.pattern) {
+        // A field that holds an id: a well-formed id of that kind (which need not exist).
+        const kind = (Object.keys(idPrefixes) as IdKind[]).find((k) => idPattern(k) === schema.pattern);
+        if (kind) return newId(kind);
+      }
       if (schema.format === 'email') return `matrix-${++uniqueCounter}@example.com`;
       if (schema.format === 'date-time') return new Date(0).toISOString();
       return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
@@ -465,6 +480,7 @@ function adminSession(harness: () => TestHarness) {
       const admin = await h.createOperator(tenant, 'admin');
       signIn = () => h.signIn(tenant, admin.email);
       client = await signIn();
+      return tenant.id;
     },
     async current(): Promise<OperatorClient> {
       const check = await harness().app.inject({
@@ -478,15 +494,75 @@ function adminSession(harness: () => TestHarness) {
   };
 }
 
-async function send(app: App, client: OperatorClient, p: Probe): Promise<LightMyRequestResponse> {
+/**
+ * An enrolled device for the operations that need a device proof; enrolled again when a probe
+ * (the device revoking itself, say) has ended it.
+ */
+function deviceSession(harness: () => TestHarness) {
+  let device: TestDevice | undefined;
+  let activationFor: (() => Promise<string>) | undefined;
+  async function enroll(): Promise<TestDevice> {
+    const h = harness();
+    return enrollTestDevice(h.app, {
+      publicUrl: h.config.publicUrl,
+      activationCode: await activationFor!(),
+      now: h.clock.now,
+    });
+  }
+  return {
+    async start(tenantId: string) {
+      const h = harness();
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Matrix Device Owner' },
+        cliActor,
+      );
+      activationFor = async () =>
+        (await h.runtime.services.devices.createActivation(tenantId, customer.id, cliActor)).code;
+      device = await enroll();
+    },
+    async current(): Promise<TestDevice> {
+      const h = harness();
+      const row = await h.runtime.database.db
+        .selectFrom('devices')
+        .select('status')
+        .where('id', '=', device!.id)
+        .executeTakeFirst();
+      if (row?.status !== 'active') device = await enroll();
+      return device!;
+    },
+  };
+}
+
+async function send(
+  app: App,
+  client: OperatorClient,
+  p: Probe,
+  op: Operation,
+  device: () => Promise<TestDevice>,
+): Promise<LightMyRequestResponse> {
   const { cookies, headers } = client.auth();
-  return app.inject({
+  const proof = op.security.includes('deviceProof')
+    ? { 'device-proof': await (await device()).proof(p.method, p.url) }
+    : {};
+  const response = await app.inject({
     method: p.method as InjectOptions['method'],
     url: p.url,
     cookies,
-    headers: { ...headers, ...(p.contentType ? { 'content-type': p.contentType } : {}) },
+    headers: { ...headers, ...proof, ...(p.contentType ? { 'content-type': p.contentType } : {}) },
     ...(p.payload !== undefined ? { payload: p.payload } : {}),
+    // An event stream stays open: take the status and headers, then hang up (errors still end).
+    ...(op.streams ? { payloadAsStream: true } : {}),
   });
+  if (!op.streams) return response;
+  const stream = response.stream();
+  if (response.statusCode === 200) {
+    stream.destroy();
+    return Object.assign(response, { body: '' });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Object.assign(response, { body: Buffer.concat(chunks).toString('utf8') });
 }
 
 // The document is the same whatever the database; read it once to lay out the tests.
@@ -498,11 +574,13 @@ for (const kind of databaseKinds) {
   }, () => {
     let h: TestHarness;
     const session = adminSession(() => h);
+    const devices = deviceSession(() => h);
     const exercised = new Set<string>();
 
     before(async () => {
       h = await startTestHarness(kind);
-      await session.start();
+      const tenantId = await session.start();
+      await devices.start(tenantId);
     });
     after(async () => h?.close());
 
@@ -513,7 +591,7 @@ for (const kind of databaseKinds) {
       );
       const problems: string[] = [];
       for (const p of probes) {
-        const response = await send(h.app, await session.current(), p);
+        const response = await send(h.app, await session.current(), p, op, () => devices.current());
         for (const problem of problemsWith(response, p.expect))
           problems.push(`${p.method} ${p.url.slice(0, 90)} [${p.label}]: ${problem}`);
       }

@@ -24,6 +24,10 @@ const CustomerSchema = Type.Object(
     phoneChangedAt: Type.Union([Timestamp, Type.Null()]),
     email: Type.Union([Type.String(), Type.Null()]),
     locale: Type.Union([Type.String(), Type.Null()]),
+    fraudReportedAt: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When the customer last reported fraud from a device ("I am not on a call"). Show it prominently.',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -34,6 +38,7 @@ function customerView(customer: Customer) {
   return {
     ...customer,
     phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),
+    fraudReportedAt: toIsoOrNull(customer.fraudReportedAt),
     createdAt: toIso(customer.createdAt),
     updatedAt: toIso(customer.updatedAt),
   };

@@ -16,6 +16,8 @@ export interface Customer {
   phoneChangedAt: number | null;
   email: string | null;
   locale: string | null;
+  /** When the customer last reported fraud from a device ("I am not on a call"); shown prominently. */
+  fraudReportedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -48,6 +50,7 @@ export function toCustomer(row: CustomerRow): Customer {
     phoneChangedAt: row.phone_changed_at,
     email: row.email,
     locale: row.locale,
+    fraudReportedAt: row.fraud_reported_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -154,6 +157,7 @@ export function createCustomerService({ db, clock }: ServiceContext) {
           phone_changed_at: null,
           email: values.email ?? null,
           locale: values.locale ?? null,
+          fraud_reported_at: null,
           created_at: now,
           updated_at: now,
         };
@@ -224,6 +228,12 @@ export function createCustomerService({ db, clock }: ServiceContext) {
       const now = clock();
       await inTransaction(db, async (tx) => {
         await getRow(tx, tenantId, id);
+        // Devices go with the customer; verifications stay, as the history of what was asked and answered.
+        await tx
+          .deleteFrom('devices')
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', id)
+          .execute();
         await tx.deleteFrom('customers').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
         await appendAudit(tx, {
           tenantId,

@@ -18,6 +18,7 @@ import {
   minimumPasswordLength,
   verifyPassword,
 } from './passwords.ts';
+import { tooManyAttempts } from './rate-limit-error.ts';
 
 export interface Operator {
   id: string;
@@ -297,9 +298,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         now,
       });
       if (!hit.allowed) {
-        throw new AppError('RATE_LIMITED', 'Too many attempts. Wait a while before trying again.', {
-          retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt - now) / 1000)),
-        });
+        throw tooManyAttempts('Too many attempts. Wait a while before trying again.', hit, now);
       }
       if (!current.password_hash || !(await verifyPassword(input.currentPassword, current.password_hash))) {
         throw new AppError('INVALID_CREDENTIALS', 'The current password is not right.');

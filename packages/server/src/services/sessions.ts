@@ -6,6 +6,7 @@ import type { ServiceContext } from './context.ts';
 import { normaliseEmail } from './email-address.ts';
 import { type Operator, toOperator } from './operators.ts';
 import { verifyAgainstDecoy, verifyPassword } from './passwords.ts';
+import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from './secrets.ts';
 
 /**
@@ -46,9 +47,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
   const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
 
   function rateLimited(resetAt: number, now: number): AppError {
-    return new AppError('RATE_LIMITED', 'Too many sign-in attempts. Wait a while before trying again.', {
-      retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
-    });
+    return tooManyAttempts('Too many sign-in attempts. Wait a while before trying again.', { resetAt }, now);
   }
 
   return {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newId, verifyAuditChain } from '@helpdesk-auth/core';
 import { loadConfig } from '../config/config.ts';
 import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
+import { systemTimers } from '../services/context.ts';
 import { createServices } from '../services/index.ts';
+import { createEventHub } from '../services/live-events.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import {
@@ -50,6 +53,9 @@ function conformanceSuite(kind: DatabaseKind) {
       db: database.db,
       config: loadConfig({}, { mode: 'test', ...testDb.config }),
       clock: () => now,
+      encryptionKey: randomBytes(32),
+      events: createEventHub(),
+      timers: systemTimers,
     });
     tenantId = (await services.tenants.create({ slug: 'alpha', name: 'Alpha' }, cliActor)).id;
     otherTenantId = (await services.tenants.create({ slug: 'beta', name: 'Beta' }, cliActor)).id;

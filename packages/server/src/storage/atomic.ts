@@ -81,7 +81,7 @@ export async function claimOnce(
   return row !== undefined;
 }
 
-type StatefulTable = 'operators';
+type StatefulTable = 'operators' | 'devices';
 
 /**
  * Moves a row's `status` from one of `from` to `to`, with optional extra columns set in the
@@ -151,5 +151,18 @@ export async function lockTenant(tx: Db, tenantId: string): Promise<void> {
     .updateTable('audit_heads')
     .set((eb) => ({ seq: eb.ref('seq') }))
     .where('tenant_id', '=', tenantId)
+    .execute();
+}
+
+/**
+ * Gives back one hit reserved with `hitRateLimit`, for limits that count failures only: reserve
+ * before checking (so parallel guesses cannot exceed the cap), give back on success.
+ */
+export async function releaseRateLimit(db: Db, key: string): Promise<void> {
+  await db
+    .updateTable('rate_limits')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', key)
+    .where('count', '>', 0)
     .execute();
 }

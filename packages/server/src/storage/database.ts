@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
+import * as pushVerification from './migrations/0002-push-verification.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -20,6 +21,7 @@ export interface Database {
 /** Every migration, in order. The same list runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-push-verification': pushVerification,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { verifyAuditChain } from '@helpdesk-auth/core';
 import { loadConfig } from '../config/config.ts';
 import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
+import { systemTimers } from '../services/context.ts';
 import { createServices } from '../services/index.ts';
+import { createEventHub } from '../services/live-events.ts';
 import { inTransaction } from './atomic.ts';
 import { migrateToLatest, openDatabase } from './database.ts';
 
@@ -21,6 +24,9 @@ describe('embedded SQLite with two processes', () => {
         db: server.db,
         config: loadConfig({}, { mode: 'test', dataDir }),
         clock: Date.now,
+        encryptionKey: randomBytes(32),
+        events: createEventHub(),
+        timers: systemTimers,
       });
       const tenant = await services.tenants.create({ slug: 'two', name: 'Two' }, cliActor);
       // Each transaction reads the audit head, then writes: the pattern that fails with a

@@ -61,6 +61,8 @@ export interface CustomersTable {
   phone_changed_at: number | null;
   email: string | null;
   locale: string | null;
+  /** Set when the customer reported fraud from a device ("I am not on a call"); cleared by an admin. */
+  fraud_reported_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -110,6 +112,69 @@ export interface OneTimeTokensTable {
   created_at: number;
 }
 
+export interface DevicesTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  label: string;
+  platform: string;
+  public_jwk: string;
+  key_thumbprint: string;
+  push_kind: string | null;
+  push_target: string | null;
+  status: 'active' | 'revoked';
+  created_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+}
+
+export interface VerificationsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  method: string;
+  purpose: string;
+  reason: string;
+  action_summary: string | null;
+  call_reference: string | null;
+  status: string;
+  code_hash: string;
+  code_sealed: string | null;
+  code_length: number;
+  failed_attempts: number;
+  max_attempts: number;
+  started_by_type: string;
+  started_by_id: string | null;
+  agent_name: string;
+  request_jws: string;
+  created_at: number;
+  expires_at: number;
+  finished_at: number | null;
+  decided_by_device_id: string | null;
+  decision_evidence: string | null;
+  assurance: string | null;
+}
+
+export interface VerificationEventsTable {
+  id: string;
+  tenant_id: string;
+  verification_id: string;
+  type: string;
+  device_id: string | null;
+  channel: string | null;
+  detail: string | null;
+  occurred_at: number;
+}
+
+export interface ServerKeysTable {
+  id: string;
+  purpose: 'signing' | 'vapid';
+  public_key: string;
+  private_sealed: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   operators: OperatorsTable;
@@ -121,6 +186,10 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   claims: ClaimsTable;
   one_time_tokens: OneTimeTokensTable;
+  devices: DevicesTable;
+  verifications: VerificationsTable;
+  verification_events: VerificationEventsTable;
+  server_keys: ServerKeysTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -132,3 +201,6 @@ export type NewCustomerRow = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type VerificationRow = Selectable<VerificationsTable>;
+export type VerificationEventRow = Selectable<VerificationEventsTable>;

@@ -39,6 +39,8 @@ export interface DocumentedOperation {
   body: JsonSchema | undefined;
   /** Names of the security schemes the operation accepts; empty for public ones. */
   security: string[];
+  /** Answers with a server-sent event stream, which stays open. */
+  streams: boolean;
 }
 
 interface RawOperation {
@@ -46,6 +48,7 @@ interface RawOperation {
   parameters?: DocumentedParameter[];
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   security?: Array<Record<string, string[]>>;
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 }
 
 const httpMethods = ['get', 'put', 'post', 'patch', 'delete'] as const;
@@ -68,6 +71,9 @@ export async function documentedOperations(app: App): Promise<DocumentedOperatio
           queryParams: parameters.filter((p) => p.in === 'query'),
           body: op.requestBody?.content['application/json']?.schema,
           security: (op.security ?? []).flatMap((s) => Object.keys(s)),
+          streams: Object.values(op.responses ?? {}).some(
+            (r) => r.content?.['text/event-stream'] !== undefined,
+          ),
         },
       ];
     }),

@@ -1,0 +1,681 @@
+import {
+  decisionSigningPayload,
+  isVerificationPurpose,
+  isVerificationStatus,
+  type VerificationDecision,
+  type VerificationPurpose,
+  type VerificationStatus,
+  validateActionSummary,
+} from '@helpdesk-auth/core';
+import { base64url, CompactSign, createLocalJWKSet, decodeJwt, exportJWK, jwtVerify, SignJWT } from 'jose';
+import { DeviceSdkError, type DeviceSdkErrorDetails } from './errors.ts';
+import {
+  type CryptoKeyPair,
+  type DeviceKeyStore,
+  type DevicePlatform,
+  type DeviceState,
+  generateDeviceKeyPair,
+  type JsonWebKey,
+} from './key-store.ts';
+import { createSseParser, type SseEvent } from './sse.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+export interface Activation {
+  /** Upper case, in four dash-separated groups: `K7QM-2XPA-9RTD-H4WN`. */
+  code: string;
+  /** The server the link points to; null for a bare code. */
+  baseUrl: string | null;
+}
+
+/** A Web Push subscription as `PushSubscription.toJSON()` gives it. */
+export interface WebPushSubscription {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys: { p256dh: string; auth: string };
+}
+
+export type DevicePush = { kind: 'webpush'; subscription: WebPushSubscription } | null;
+
+export interface EnrollOptions {
+  label: string;
+  platform: DevicePlatform;
+  /** Omitted or null: the device hears about requests only through `listen`. */
+  push?: DevicePush;
+}
+
+/** The server's record of this device. */
+export interface DeviceRecord {
+  id: string;
+  customerId: string;
+  label: string;
+  platform: DevicePlatform;
+  status: string;
+  createdAt: string;
+  lastSeenAt: string | null;
+  push: string | null;
+}
+
+/** A request whose server signature, issuer, customer and id were checked. */
+export interface VerifiedRequest {
+  id: string;
+  /** From the server, outside the signature: it changes while the signed part does not. */
+  status: VerificationStatus;
+  purpose: VerificationPurpose;
+  reason: string;
+  /** The action to confirm (purpose `confirm_action`), else null. The decision signs exactly this. */
+  actionSummary: string | null;
+  tenantName: string;
+  agentName: string;
+  /** How many digits the agent reads out. */
+  codeLength: number;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface DecideOptions {
+  decision: VerificationDecision;
+  /** The digits the customer typed; required for `approve`, ignored otherwise. */
+  code?: string | null;
+}
+
+export interface DecisionOutcome {
+  id: string;
+  status: VerificationStatus;
+}
+
+export type DeviceEvent =
+  | { type: 'verification'; id: string; status: VerificationStatus }
+  | { type: 'device-enrolled'; deviceId: string; label: string; platform: DevicePlatform }
+  | { type: 'device-revoked'; deviceId: string };
+
+export interface ListenOptions {
+  /** Awaited before the next event is read. An error thrown here ends `listen` with that error. */
+  onEvent: (event: DeviceEvent) => void | Promise<void>;
+  /** Aborting closes the stream; `listen` then resolves. */
+  signal?: AbortSignal;
+}
+
+export interface DeviceClientOptions {
+  store: DeviceKeyStore;
+  /**
+   * The server, e.g. `https://helpdesk.example.com`. Needed to enroll with a bare code. When set,
+   * activation links for any other server are refused, so a QR code cannot bind the app to a
+   * server that is not the company's.
+   */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Milliseconds since the epoch; for tests. */
+  now?: () => number;
+}
+
+export interface DeviceClient {
+  parseActivation(linkOrCode: string): Activation;
+  enroll(linkOrCode: string, options: EnrollOptions): Promise<DeviceState>;
+  isEnrolled(): Promise<boolean>;
+  state(): Promise<DeviceState | null>;
+  device(): Promise<DeviceRecord>;
+  rename(label: string): Promise<DeviceRecord>;
+  updatePush(push: DevicePush): Promise<DeviceRecord>;
+  /** Revokes the device on the server, then clears the store. */
+  revoke(): Promise<void>;
+  /** Clears the store without telling the server (after a `device-revoked` event, for instance). */
+  forget(): Promise<void>;
+  pendingRequests(): Promise<VerifiedRequest[]>;
+  fetchRequest(id: string): Promise<VerifiedRequest>;
+  decide(request: VerifiedRequest, options: DecideOptions): Promise<DecisionOutcome>;
+  listen(options: ListenOptions): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation
+// ---------------------------------------------------------------------------------------------
+
+const activationPath = '/app/activate';
+
+function normaliseBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Reads an activation link (`https://host/app/activate#code=K7QM-2XPA-9RTD-H4WN`, as text or
+ * from a QR code) or a bare code (`k7qm2xpa9rtdh4wn`, any case, dashes and spaces optional).
+ * For a link, `baseUrl` is the server's public URL: the link without `/app/activate`.
+ */
+export function parseActivation(linkOrCode: string): Activation {
+  const input = linkOrCode.trim();
+  let raw: string;
+  let baseUrl: string | null = null;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(input)) {
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      throw new DeviceSdkError('INVALID_ACTIVATION', 'The activation link is not a valid URL.');
+    }
+    const code = new URLSearchParams(url.hash.slice(1)).get('code');
+    if (code === null) throw new DeviceSdkError('INVALID_ACTIVATION', 'The activation link carries no code.');
+    raw = code;
+    if (url.protocol === 'https:' || url.protocol === 'http:') {
+      const path = url.pathname.replace(/\/+$/, '');
+      const prefix = path.endsWith(activationPath) ? path.slice(0, -activationPath.length) : '';
+      baseUrl = normaliseBaseUrl(url.origin + prefix);
+    }
+  } else {
+    raw = input;
+  }
+  const compact = raw.replace(/[\s-]/g, '').toUpperCase();
+  if (!/^[A-Z0-9]{16}$/.test(compact)) {
+    throw new DeviceSdkError('INVALID_ACTIVATION', 'An activation code has 16 letters and digits.');
+  }
+  return { code: compact.match(/.{4}/g)!.join('-'), baseUrl };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response checks
+// ---------------------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unexpected(what: string, status?: number): DeviceSdkError {
+  return new DeviceSdkError('UNEXPECTED_RESPONSE', `Unexpected answer from the server: ${what}.`, { status });
+}
+
+const platforms: readonly string[] = ['web', 'ios', 'android', 'cli'];
+
+function toDeviceRecord(value: unknown): DeviceRecord {
+  if (
+    !isRecord(value) ||
+    typeof value.id !== 'string' ||
+    typeof value.customerId !== 'string' ||
+    typeof value.label !== 'string' ||
+    typeof value.platform !== 'string' ||
+    !platforms.includes(value.platform)
+  ) {
+    throw unexpected('no valid device record');
+  }
+  return {
+    id: value.id,
+    customerId: value.customerId,
+    label: value.label,
+    platform: value.platform as DevicePlatform,
+    status: typeof value.status === 'string' ? value.status : 'active',
+    createdAt: typeof value.createdAt === 'string' ? value.createdAt : '',
+    lastSeenAt: typeof value.lastSeenAt === 'string' ? value.lastSeenAt : null,
+    push: typeof value.push === 'string' ? value.push : null,
+  };
+}
+
+function toStatus(value: unknown): VerificationStatus {
+  if (typeof value !== 'string' || !isVerificationStatus(value))
+    throw unexpected('unknown verification status');
+  return value;
+}
+
+function toDeviceEvent(event: SseEvent): DeviceEvent | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(event.data);
+  } catch {
+    return null;
+  }
+  if (!isRecord(data)) return null;
+  switch (event.type) {
+    case 'verification':
+      if (
+        typeof data.id !== 'string' ||
+        typeof data.status !== 'string' ||
+        !isVerificationStatus(data.status)
+      ) {
+        return null;
+      }
+      return { type: 'verification', id: data.id, status: data.status };
+    case 'device-enrolled':
+      if (
+        typeof data.deviceId !== 'string' ||
+        typeof data.label !== 'string' ||
+        typeof data.platform !== 'string' ||
+        !platforms.includes(data.platform)
+      ) {
+        return null;
+      }
+      return {
+        type: 'device-enrolled',
+        deviceId: data.deviceId,
+        label: data.label,
+        platform: data.platform as DevicePlatform,
+      };
+    case 'device-revoked':
+      return typeof data.deviceId === 'string' ? { type: 'device-revoked', deviceId: data.deviceId } : null;
+    default:
+      // Events a newer server adds are skipped, not errors.
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------------
+
+function randomId(): string {
+  return base64url.encode(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** The public key as the enrollment proof's `jwk` header: the EC members only. */
+async function publicJwk(key: CryptoKeyPair): Promise<JsonWebKey> {
+  const { kty, crv, x, y } = await exportJWK(key.publicKey);
+  return { kty, crv, x, y };
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError';
+}
+
+type ProofKind = { kind: 'kid'; deviceId: string; key: CryptoKeyPair } | { kind: 'jwk'; key: CryptoKeyPair };
+
+interface SendOptions {
+  body?: unknown;
+  proof: ProofKind | null;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
+  const { store } = options;
+  const configuredBaseUrl = options.baseUrl === undefined ? null : normaliseBaseUrl(options.baseUrl);
+  const now = options.now ?? Date.now;
+  const customFetch = options.fetch;
+  // Called as a plain function: `window.fetch` refuses to run with another object as `this`.
+  const doFetch: typeof fetch = (input, init) =>
+    customFetch ? customFetch(input, init) : globalThis.fetch(input, init);
+
+  let cached: { state: DeviceState; key: CryptoKeyPair } | null = null;
+
+  async function enrolled(): Promise<{ state: DeviceState; key: CryptoKeyPair }> {
+    if (cached) return cached;
+    const [state, key] = await Promise.all([store.loadState(), store.loadKey()]);
+    if (!state || !key) throw new DeviceSdkError('NOT_ENROLLED', 'This device is not enrolled.');
+    cached = { state, key };
+    return cached;
+  }
+
+  function seconds(): number {
+    return Math.floor(now() / 1000);
+  }
+
+  async function proofFor(method: string, url: string, proof: ProofKind): Promise<string> {
+    const htu = new URL(url);
+    htu.search = '';
+    htu.hash = '';
+    const header =
+      proof.kind === 'kid'
+        ? { alg: 'ES256', typ: 'hda-proof+jwt', kid: proof.deviceId }
+        : { alg: 'ES256', typ: 'hda-proof+jwt', jwk: await publicJwk(proof.key) };
+    return new SignJWT({ htm: method, htu: htu.href })
+      .setProtectedHeader(header)
+      .setIssuedAt(seconds())
+      .setJti(randomId())
+      .sign(proof.key.privateKey);
+  }
+
+  async function errorFrom(response: Response): Promise<DeviceSdkError> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await response.text());
+    } catch {
+      body = undefined;
+    }
+    const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+    const error = isRecord(body) ? body.error : undefined;
+    if (isRecord(error) && typeof error.code === 'string') {
+      return new DeviceSdkError(
+        error.code as DeviceSdkError['code'],
+        typeof error.message === 'string' ? error.message : `The server answered ${response.status}.`,
+        {
+          status: response.status,
+          details: isRecord(error.details) ? (error.details as DeviceSdkErrorDetails) : undefined,
+          retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+        },
+      );
+    }
+    return unexpected(`HTTP ${response.status} without an error body`, response.status);
+  }
+
+  /** Sends a request; answers other than 2xx become DeviceSdkError. */
+  async function send(baseUrl: string, method: string, path: string, init: SendOptions): Promise<Response> {
+    const url = `${baseUrl}${path}`;
+    const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.proof) headers['device-proof'] = await proofFor(method, url, init.proof);
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
+      });
+    } catch (error) {
+      if (isAbort(error, init.signal)) throw error;
+      throw new DeviceSdkError('NETWORK_ERROR', `Could not reach ${baseUrl}.`, { cause: error });
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  async function json(response: Response): Promise<Json> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new DeviceSdkError('NETWORK_ERROR', 'The connection broke while reading the answer.', {
+        cause: error,
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw unexpected('not JSON', response.status);
+    }
+    if (!isRecord(body)) throw unexpected('not a JSON object', response.status);
+    return body;
+  }
+
+  async function deviceCall(method: string, path: string, body?: unknown): Promise<Response> {
+    const { state, key } = await enrolled();
+    return send(state.baseUrl, method, path, { body, proof: { kind: 'kid', deviceId: state.deviceId, key } });
+  }
+
+  async function verifyRequest(
+    state: DeviceState,
+    id: string,
+    status: unknown,
+    jws: unknown,
+  ): Promise<VerifiedRequest> {
+    const invalid = (why: string, cause?: unknown) =>
+      new DeviceSdkError('REQUEST_SIGNATURE_INVALID', `The request ${id} is not to be trusted: ${why}.`, {
+        cause,
+      });
+    if (typeof jws !== 'string') throw invalid('it carries no signed request');
+    let claims: Json;
+    try {
+      // The signature is always checked; expiry is not, so an expired request can still be shown
+      // as expired. Unverified `exp` only picks the instant the claims are evaluated at.
+      const { exp } = decodeJwt(jws);
+      if (typeof exp !== 'number') throw new Error('no exp claim');
+      const currentDate = new Date(Math.min(now(), (exp - 1) * 1000));
+      const result = await jwtVerify(jws, createLocalJWKSet(state.jwks), {
+        issuer: state.issuer,
+        subject: state.customerId,
+        typ: 'hda-request+jwt',
+        algorithms: ['ES256'],
+        requiredClaims: ['iss', 'sub', 'jti', 'iat', 'exp'],
+        currentDate,
+      });
+      claims = result.payload as Json;
+    } catch (error) {
+      throw invalid(error instanceof Error ? error.message : 'it does not verify', error);
+    }
+    if (claims.jti !== id) throw invalid('it is signed for another verification');
+
+    const { purpose, reason, actionSummary, tenantName, agentName, codeLength, iat, exp } = claims;
+    if (
+      typeof purpose !== 'string' ||
+      !isVerificationPurpose(purpose) ||
+      typeof reason !== 'string' ||
+      (actionSummary !== null && typeof actionSummary !== 'string') ||
+      validateActionSummary(purpose, actionSummary).length > 0 ||
+      typeof tenantName !== 'string' ||
+      typeof agentName !== 'string' ||
+      typeof codeLength !== 'number' ||
+      !Number.isInteger(codeLength) ||
+      codeLength < 1 ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
+    ) {
+      throw unexpected(`the signed request ${id} lacks or misstates its claims`);
+    }
+    return {
+      id,
+      status: toStatus(status),
+      purpose,
+      reason,
+      actionSummary,
+      tenantName,
+      agentName,
+      codeLength,
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  async function updateDevice(patch: Json): Promise<DeviceRecord> {
+    const body = await json(await deviceCall('PATCH', '/v1/device', patch));
+    // The contract does not fix PATCH's answer; `{device}` is used when present.
+    const record = body.device === undefined ? await client.device() : toDeviceRecord(body.device);
+    await syncLabel(record);
+    return record;
+  }
+
+  async function syncLabel(record: DeviceRecord): Promise<void> {
+    const { state } = await enrolled();
+    if (record.label === state.label) return;
+    const next = { ...state, label: record.label };
+    await store.saveState(next);
+    if (cached) cached = { ...cached, state: next };
+  }
+
+  async function forget(): Promise<void> {
+    cached = null;
+    await store.clear();
+  }
+
+  function activation(linkOrCode: string): Activation {
+    const parsed = parseActivation(linkOrCode);
+    if (parsed.baseUrl === null) {
+      if (configuredBaseUrl === null) {
+        throw new DeviceSdkError('INVALID_ACTIVATION', 'A bare activation code needs the baseUrl option.');
+      }
+      return { code: parsed.code, baseUrl: configuredBaseUrl };
+    }
+    if (configuredBaseUrl !== null && parsed.baseUrl !== configuredBaseUrl) {
+      throw new DeviceSdkError(
+        'INVALID_ACTIVATION',
+        `The activation link is for ${parsed.baseUrl}, not this app's server.`,
+      );
+    }
+    return parsed;
+  }
+
+  const client: DeviceClient = {
+    parseActivation: activation,
+
+    async enroll(linkOrCode, { label, platform, push = null }) {
+      const { code, baseUrl } = activation(linkOrCode);
+      if (await store.loadState()) {
+        throw new DeviceSdkError('ALREADY_ENROLLED', 'This device is already enrolled; revoke it first.');
+      }
+      const base = baseUrl!;
+      const key = store.generateKey ? await store.generateKey() : await generateDeviceKeyPair(false);
+      const response = await send(base, 'POST', '/v1/device/enroll', {
+        body: { activationCode: code, label, platform, push },
+        proof: { kind: 'jwk', key },
+      });
+      const body = await json(response);
+      const device = toDeviceRecord(body.device);
+      const { tenant, issuer, jwks } = body;
+      if (
+        !isRecord(tenant) ||
+        typeof tenant.id !== 'string' ||
+        typeof tenant.name !== 'string' ||
+        typeof issuer !== 'string' ||
+        !isRecord(jwks) ||
+        !Array.isArray(jwks.keys) ||
+        jwks.keys.length === 0
+      ) {
+        throw unexpected('the enrollment answer lacks tenant, issuer or keys');
+      }
+      const pinned = { keys: jwks.keys as JsonWebKey[] };
+      try {
+        createLocalJWKSet(pinned);
+      } catch (error) {
+        throw new DeviceSdkError('UNEXPECTED_RESPONSE', 'The server keys are not a valid JWK set.', {
+          cause: error,
+        });
+      }
+      const state: DeviceState = {
+        deviceId: device.id,
+        customerId: device.customerId,
+        tenant: { id: tenant.id, name: tenant.name },
+        issuer,
+        baseUrl: base,
+        jwks: pinned,
+        label: device.label,
+        platform: device.platform,
+      };
+      await store.saveKey(key);
+      await store.saveState(state);
+      // Reloaded from the store on next use: a store that exported the key hands back a
+      // non-extractable copy.
+      cached = null;
+      return state;
+    },
+
+    async isEnrolled() {
+      return (await store.loadState()) !== null;
+    },
+
+    state: () => store.loadState(),
+
+    async device() {
+      const body = await json(await deviceCall('GET', '/v1/device'));
+      const record = toDeviceRecord(body.device);
+      await syncLabel(record);
+      return record;
+    },
+
+    rename: (label) => updateDevice({ label }),
+
+    updatePush: (push) => updateDevice({ push }),
+
+    async revoke() {
+      try {
+        await deviceCall('DELETE', '/v1/device');
+      } catch (error) {
+        // Already revoked (by an operator, say): the local key is useless either way.
+        if (!(error instanceof DeviceSdkError && error.code === 'DEVICE_REVOKED')) throw error;
+      }
+      await forget();
+    },
+
+    forget,
+
+    async pendingRequests() {
+      const { state } = await enrolled();
+      const body = await json(await deviceCall('GET', '/v1/device/verifications'));
+      if (!Array.isArray(body.verifications)) throw unexpected('no verifications list');
+      const requests: VerifiedRequest[] = [];
+      for (const item of body.verifications) {
+        if (!isRecord(item) || typeof item.id !== 'string') throw unexpected('a verification without id');
+        requests.push(await verifyRequest(state, item.id, item.status, item.request));
+      }
+      return requests;
+    },
+
+    async fetchRequest(id) {
+      const { state } = await enrolled();
+      const body = await json(await deviceCall('GET', `/v1/device/verifications/${encodeURIComponent(id)}`));
+      if (body.id !== id) throw unexpected(`the answer is for another verification than ${id}`);
+      return verifyRequest(state, id, body.status, body.request);
+    },
+
+    async decide(request, { decision, code = null }) {
+      const { state, key } = await enrolled();
+      let typed: string | null = null;
+      if (decision === 'approve') {
+        typed = (code ?? '').replace(/\s/g, '');
+        if (!new RegExp(`^[0-9]{${request.codeLength}}$`).test(typed)) {
+          throw new DeviceSdkError(
+            'INVALID_CODE',
+            `Type the ${request.codeLength} digits the agent reads out.`,
+          );
+        }
+      }
+      const payload = decisionSigningPayload({
+        verificationId: request.id,
+        decision,
+        code: typed,
+        nonce: randomId(),
+        iat: seconds(),
+        actionSummary: request.actionSummary,
+      });
+      const signedDecision = await new CompactSign(new TextEncoder().encode(payload))
+        .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: state.deviceId })
+        .sign(key.privateKey);
+      const response = await send(
+        state.baseUrl,
+        'POST',
+        `/v1/device/verifications/${encodeURIComponent(request.id)}/decision`,
+        { body: { signedDecision }, proof: null },
+      );
+      const body = await json(response);
+      if (body.id !== request.id) throw unexpected('the decision answer names another verification');
+      return { id: request.id, status: toStatus(body.status) };
+    },
+
+    async listen({ onEvent, signal }) {
+      if (signal?.aborted) return;
+      const { state, key } = await enrolled();
+      let response: Response;
+      try {
+        response = await send(state.baseUrl, 'GET', '/v1/device/events', {
+          proof: { kind: 'kid', deviceId: state.deviceId, key },
+          accept: 'text/event-stream',
+          signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) return;
+        throw error;
+      }
+      const contentType = response.headers.get('content-type') ?? '';
+      if (!contentType.startsWith('text/event-stream') || !response.body) {
+        await response.body?.cancel().catch(() => undefined);
+        throw unexpected('the live channel is not an event stream', response.status);
+      }
+      const reader = response.body.getReader();
+      const stop = () => {
+        reader.cancel().catch(() => undefined);
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      const decoder = new TextDecoder();
+      const received: SseEvent[] = [];
+      const parser = createSseParser((event) => received.push(event));
+      try {
+        for (;;) {
+          const chunk = await reader.read().catch((error: unknown) => {
+            if (signal?.aborted) return { done: true as const, value: undefined };
+            throw new DeviceSdkError('NETWORK_ERROR', 'The live channel broke.', { cause: error });
+          });
+          if (chunk.done) return;
+          parser.push(decoder.decode(chunk.value, { stream: true }));
+          for (const event of received.splice(0)) {
+            if (signal?.aborted) return;
+            const deviceEvent = toDeviceEvent(event);
+            if (deviceEvent) await onEvent(deviceEvent);
+          }
+        }
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        stop();
+      }
+    },
+  };
+  return client;
+}

@@ -1,0 +1,61 @@
+import type { ErrorCode, ErrorDetails } from '@helpdesk-auth/core';
+
+/**
+ * Codes raised by the SDK itself. Server error codes (from `@helpdesk-auth/core`) are passed
+ * through unchanged when the server answered with its error body.
+ */
+export const sdkErrorCodes = [
+  /** The store holds no device (enroll first), or its key is missing. */
+  'NOT_ENROLLED',
+  /** `enroll` was called while the store already holds a device. */
+  'ALREADY_ENROLLED',
+  /** A server-signed request did not verify against the pinned keys, or names another issuer, customer, type or id. */
+  'REQUEST_SIGNATURE_INVALID',
+  /** The request did not reach the server, or the connection broke. */
+  'NETWORK_ERROR',
+  /** The activation link or code could not be parsed, or names another server than the configured one. */
+  'INVALID_ACTIVATION',
+  /** The typed code is not `codeLength` digits; nothing was sent, so no attempt was used. */
+  'INVALID_CODE',
+  /** The server's answer did not have the documented shape. */
+  'UNEXPECTED_RESPONSE',
+  /** The Node key file is readable by the group or others, or owned by another user. */
+  'KEY_FILE_INSECURE',
+] as const;
+
+export type SdkErrorCode = (typeof sdkErrorCodes)[number];
+
+/** Server codes plus SDK codes. A newer server may send a code this list does not know yet. */
+export type DeviceSdkErrorCode = ErrorCode | SdkErrorCode;
+
+export type DeviceSdkErrorDetails = ErrorDetails & { [key: string]: unknown };
+
+export interface DeviceSdkErrorOptions {
+  /** HTTP status when the server answered. */
+  status?: number;
+  details?: DeviceSdkErrorDetails;
+  /** From the `Retry-After` header (RATE_LIMITED, PUSH_RATE_LIMITED). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** Every error the SDK throws on purpose. Branch on `code`, never on `message`. */
+export class DeviceSdkError extends Error {
+  readonly code: DeviceSdkErrorCode;
+  readonly status: number | undefined;
+  readonly details: DeviceSdkErrorDetails | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: DeviceSdkErrorCode, message: string, options: DeviceSdkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DeviceSdkError';
+    this.code = code;
+    this.status = options.status;
+    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isDeviceSdkError(value: unknown): value is DeviceSdkError {
+  return value instanceof DeviceSdkError;
+}

@@ -1,0 +1,40 @@
+// Browser-safe entry: nothing here touches Node APIs. The Node file store is a separate entry,
+// `@helpdesk-auth/device-sdk/node-file-key-store`.
+export { createIndexedDbKeyStore } from './browser-key-store.ts';
+export {
+  type Activation,
+  createDeviceClient,
+  type DecideOptions,
+  type DecisionOutcome,
+  type DeviceClient,
+  type DeviceClientOptions,
+  type DeviceEvent,
+  type DevicePush,
+  type DeviceRecord,
+  type EnrollOptions,
+  type ListenOptions,
+  parseActivation,
+  type VerifiedRequest,
+  type WebPushSubscription,
+} from './device-client.ts';
+export {
+  DeviceSdkError,
+  type DeviceSdkErrorCode,
+  type DeviceSdkErrorDetails,
+  type DeviceSdkErrorOptions,
+  isDeviceSdkError,
+  type SdkErrorCode,
+  sdkErrorCodes,
+} from './errors.ts';
+export {
+  type CryptoKey,
+  type CryptoKeyPair,
+  createMemoryKeyStore,
+  type DeviceKeyStore,
+  type DevicePlatform,
+  type DeviceState,
+  deviceKeyAlgorithm,
+  generateDeviceKeyPair,
+  type JsonWebKey,
+} from './key-store.ts';
+export { createSseParser, type SseEvent, type SseParser } from './sse.ts';

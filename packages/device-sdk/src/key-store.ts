@@ -1,0 +1,82 @@
+import type { CryptoKey, JWK } from 'jose';
+
+export type { CryptoKey };
+export type JsonWebKey = JWK;
+
+/** A WebCrypto ECDSA P-256 key pair (the shape of the DOM's `CryptoKeyPair`). */
+export interface CryptoKeyPair {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+export type DevicePlatform = 'web' | 'ios' | 'android' | 'cli';
+
+/** What a device remembers next to its key after enrollment. */
+export interface DeviceState {
+  deviceId: string;
+  customerId: string;
+  tenant: { id: string; name: string };
+  /** The server's issuer; requests signed with another `iss` are refused. */
+  issuer: string;
+  /** Where the SDK sends requests (the activation link's server, or the configured one). */
+  baseUrl: string;
+  /** The server's signing keys, pinned at enrollment. */
+  jwks: { keys: JsonWebKey[] };
+  label: string;
+  platform: DevicePlatform;
+}
+
+/**
+ * Where a device keeps its key pair and state. Implement it over whatever the platform offers;
+ * the SDK ships a memory store, an IndexedDB store (browsers) and a file store (Node).
+ */
+export interface DeviceKeyStore {
+  loadKey(): Promise<CryptoKeyPair | null>;
+  saveKey(pair: CryptoKeyPair): Promise<void>;
+  loadState(): Promise<DeviceState | null>;
+  saveState(state: DeviceState): Promise<void>;
+  /** Forgets key and state. */
+  clear(): Promise<void>;
+  /**
+   * Generates the key pair the way this store can keep it: a store that serialises the private
+   * key needs it extractable, one that keeps CryptoKey objects (IndexedDB, memory) should not.
+   * Without it the SDK generates a non-extractable pair.
+   */
+  generateKey?(): Promise<CryptoKeyPair>;
+}
+
+export const deviceKeyAlgorithm = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+/**
+ * A fresh ECDSA P-256 pair for ES256. The public half is always extractable (WebCrypto rule);
+ * `extractable` only concerns the private half.
+ */
+export async function generateDeviceKeyPair(extractable = false): Promise<CryptoKeyPair> {
+  const pair = await globalThis.crypto.subtle.generateKey(deviceKeyAlgorithm, extractable, [
+    'sign',
+    'verify',
+  ]);
+  return { privateKey: pair.privateKey, publicKey: pair.publicKey };
+}
+
+/** Keeps everything in memory: for tests and short-lived use (nothing survives a restart). */
+export function createMemoryKeyStore(): DeviceKeyStore {
+  let key: CryptoKeyPair | null = null;
+  let state: DeviceState | null = null;
+  return {
+    generateKey: () => generateDeviceKeyPair(false),
+    loadKey: async () => key,
+    saveKey: async (pair) => {
+      key = { privateKey: pair.privateKey, publicKey: pair.publicKey };
+    },
+    // Copies, so a caller mutating the object it got does not change what is stored.
+    loadState: async () => (state === null ? null : structuredClone(state)),
+    saveState: async (next) => {
+      state = structuredClone(next);
+    },
+    clear: async () => {
+      key = null;
+      state = null;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { AppError, idPattern } from '@helpdesk-auth/core';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import { claimOnce } from '../storage/atomic.ts';
+import type { DeviceRow } from '../storage/schema.ts';
+import type { ServiceContext } from './context.ts';
+
+/** A device whose proof of possession verified. */
+export interface AuthenticatedDevice {
+  id: string;
+  tenantId: string;
+  customerId: string;
+}
+
+export const proofType = 'hda-proof+jwt';
+const devicePattern = new RegExp(idPattern('device'));
+const jtiPattern = /^[A-Za-z0-9_-]{16,128}$/;
+/** Write "last seen" at most this often per device: a write per request would cost more than it tells. */
+const lastSeenResolutionMs = 60_000;
+const keyCacheLimit = 10_000;
+
+function invalidProof(message: string): AppError {
+  return new AppError('DEVICE_PROOF_INVALID', message);
+}
+
+/** Only public P-256 keys: a JWK with a private part (`d`) or another curve is refused. */
+export function assertDevicePublicJwk(jwk: unknown): asserts jwk is JWK {
+  const key = jwk as Record<string, unknown> | null;
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    key.kty !== 'EC' ||
+    key.crv !== 'P-256' ||
+    typeof key.x !== 'string' ||
+    typeof key.y !== 'string' ||
+    'd' in key
+  ) {
+    throw invalidProof('The proof must carry a public P-256 key (EC JWK without a private part).');
+  }
+}
+
+/**
+ * Proof-of-possession for device requests, modelled on DPoP (RFC 9449 section 4.3): the JWS
+ * must verify against the device's registered key and name this method and URL, its `iat` must
+ * be within `deviceProofMaxAgeSeconds` of the server's clock (section 11.1), and each `jti` is
+ * accepted once (section 11.1, replay), remembered in the database so the rule holds across
+ * server processes.
+ */
+export function createDeviceAuth({ db, config, clock }: ServiceContext) {
+  const maxAgeMs = config.deviceProofMaxAgeSeconds * 1000;
+  const origin = new URL(config.publicUrl).origin;
+  // Public keys never change for a device id, so their imported form can be kept.
+  const keys = new Map<string, CryptoKey>();
+
+  async function importDeviceKey(row: Pick<DeviceRow, 'id' | 'public_jwk'>): Promise<CryptoKey> {
+    const cached = keys.get(row.id);
+    if (cached) return cached;
+    const key = (await importJWK(JSON.parse(row.public_jwk) as JWK, 'ES256')) as CryptoKey;
+    if (keys.size >= keyCacheLimit) keys.delete(keys.keys().next().value!);
+    keys.set(row.id, key);
+    return key;
+  }
+
+  /** Checks the claims every proof (and every signed decision) shares, then spends its id. */
+  async function checkFreshAndUnused(scope: string, jti: unknown, iat: unknown): Promise<void> {
+    if (typeof jti !== 'string' || !jtiPattern.test(jti)) {
+      throw invalidProof('The proof needs a jti (or nonce) of 16 to 128 base64url characters.');
+    }
+    const now = clock();
+    if (typeof iat !== 'number' || !Number.isFinite(iat) || Math.abs(iat * 1000 - now) > maxAgeMs) {
+      throw invalidProof(
+        `The proof's iat must be within ${config.deviceProofMaxAgeSeconds} seconds of the server's time.`,
+      );
+    }
+    // Remembered for twice the age window: a proof older than that is refused as stale anyway.
+    const fresh = await claimOnce(db, `proof:${scope}:${jti}`, { expiresAt: now + 2 * maxAgeMs, now });
+    if (!fresh) throw new AppError('DEVICE_PROOF_REPLAYED', 'This proof was already used; sign a new one.');
+  }
+
+  async function verifyJws(jws: string, key: CryptoKey | JWK, typ: string): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(jws, key, {
+        typ,
+        algorithms: ['ES256'],
+        currentDate: new Date(clock()),
+      });
+      return payload;
+    } catch {
+      throw invalidProof('The device proof does not verify.');
+    }
+  }
+
+  function checkTarget(payload: JWTPayload, method: string, path: string): void {
+    const expectedUrl = `${origin}${path.split('?')[0]}`;
+    if (payload.htm !== method || payload.htu !== expectedUrl) {
+      throw invalidProof(`The proof must name this request: htm ${method}, htu ${expectedUrl}.`);
+    }
+  }
+
+  async function loadDevice(kid: unknown): Promise<DeviceRow> {
+    if (typeof kid !== 'string' || !devicePattern.test(kid)) {
+      throw invalidProof('The proof header must name the device in kid.');
+    }
+    const row = await db.selectFrom('devices').selectAll().where('id', '=', kid).executeTakeFirst();
+    if (!row) throw invalidProof('Unknown device.');
+    return row;
+  }
+
+  function header(jws: string): Record<string, unknown> {
+    try {
+      return decodeProtectedHeader(jws) as Record<string, unknown>;
+    } catch {
+      throw invalidProof('The device proof is not a JWS.');
+    }
+  }
+
+  async function touch(row: DeviceRow): Promise<void> {
+    const now = clock();
+    if (now - row.last_seen_at < lastSeenResolutionMs) return;
+    await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+  }
+
+  return {
+    /** Authenticates a device request from its `device-proof` header. */
+    async verifyProof(proof: string | undefined, method: string, path: string): Promise<AuthenticatedDevice> {
+      if (!proof) throw invalidProof('Send a device-proof header (docs/device-protocol.md).');
+      const head = header(proof);
+      if (head.typ !== proofType || head.alg !== 'ES256') {
+        throw invalidProof(`The proof header must have typ ${proofType} and alg ES256.`);
+      }
+      const row = await loadDevice(head.kid);
+      const payload = await verifyJws(proof, await importDeviceKey(row), proofType);
+      // Signature first, then revocation: only the device itself learns that it was revoked.
+      if (row.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
+      checkTarget(payload, method, path);
+      await checkFreshAndUnused(row.id, payload.jti, payload.iat);
+      await touch(row);
+      return { id: row.id, tenantId: row.tenant_id, customerId: row.customer_id };
+    },
+
+    /**
+     * The enrollment proof carries the new device's public key in its header (`jwk`, as in
+     * RFC 9449 section 4.2) and is signed by it, proving the enrolling party holds the key.
+     */
+    async verifyEnrollmentProof(
+      proof: string | undefined,
+      method: string,
+      path: string,
+    ): Promise<{ publicJwk: JWK; thumbprint: string }> {
+      if (!proof) throw invalidProof('Send a device-proof header signed by the new device key.');
+      const head = header(proof);
+      if (head.typ !== proofType || head.alg !== 'ES256') {
+        throw invalidProof(`The proof header must have typ ${proofType} and alg ES256.`);
+      }
+      assertDevicePublicJwk(head.jwk);
+      const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: head.jwk.x!, y: head.jwk.y! };
+      const payload = await verifyJws(proof, publicJwk, proofType);
+      checkTarget(payload, method, path);
+      const thumbprint = await calculateJwkThumbprint(publicJwk, 'sha256');
+      await checkFreshAndUnused(thumbprint, payload.jti, payload.iat);
+      return { publicJwk, thumbprint };
+    },
+
+    /**
+     * For signed decisions, which are their own proof of possession: the key of an active
+     * device, and the freshness and single use of the decision's nonce.
+     */
+    importDeviceKey,
+    checkFreshAndUnused,
+    loadDevice,
+  };
+}
+
+export type DeviceAuth = ReturnType<typeof createDeviceAuth>;

@@ -1,0 +1,364 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, newId, notFound } from '@helpdesk-auth/core';
+import type { JWK } from 'jose';
+import type { WebPushSubscription } from '../providers/web-push.ts';
+import {
+  compareAndSetStatus,
+  consumeOneTimeToken,
+  hitRateLimit,
+  inTransaction,
+  releaseRateLimit,
+} from '../storage/atomic.ts';
+import type { Db } from '../storage/database.ts';
+import type { DeviceRow } from '../storage/schema.ts';
+import { type Actor, appendAudit } from './audit-log.ts';
+import type { ServiceContext } from './context.ts';
+import { topics } from './live-events.ts';
+import { tooManyAttempts } from './rate-limit-error.ts';
+import { decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
+
+export const devicePlatforms = ['web', 'ios', 'android', 'cli'] as const;
+export type DevicePlatform = (typeof devicePlatforms)[number];
+
+/** How a device hears about a request when its app is closed. FCM and APNs arrive later. */
+export type PushChannel = { kind: 'webpush'; subscription: WebPushSubscription };
+
+export interface Device {
+  id: string;
+  customerId: string;
+  label: string;
+  platform: DevicePlatform;
+  status: 'active' | 'revoked';
+  /** The push channel's kind, or null when the device only listens on the live channel. */
+  push: PushChannel['kind'] | null;
+  createdAt: number;
+  lastSeenAt: number;
+  revokedAt: number | null;
+}
+
+export interface Activation {
+  id: string;
+  customerId: string;
+  /** Shown once; stored only as a keyed hash. */
+  code: string;
+  link: string;
+  qrPayload: string;
+  expiresAt: number;
+}
+
+/** DESIGN section 6: activation codes are short-lived and single use. */
+export const activationLifetimeMs = 10 * 60 * 1000;
+const activationPurpose = 'device_activation';
+// Crockford base32 without I, L, O, U: nothing to confuse when read from a screen or typed.
+const codeAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** 16 characters, 80 bits: far beyond guessing within the per-address attempt limit. */
+function newActivationCode(): string {
+  const bytes = randomBytes(10);
+  let bits = 0n;
+  for (const b of bytes) bits = (bits << 8n) | BigInt(b);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out = codeAlphabet[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return out.replace(/(.{4})(?!$)/g, '$1-');
+}
+
+/** Upper case, no dashes or spaces; the confusable letters read as the digits they look like. */
+export function normaliseActivationCode(input: string): string {
+  return input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+}
+
+export function toDevice(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    label: row.label,
+    platform: row.platform as DevicePlatform,
+    status: row.status,
+    push: (row.push_kind as PushChannel['kind'] | null) ?? null,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+const pushContext = (deviceId: string) => `device-push:${deviceId}`;
+
+export function createDeviceService(context: ServiceContext) {
+  const { db, config, clock, encryptionKey, events } = context;
+
+  async function getRow(tx: Db, tenantId: string, id: string): Promise<DeviceRow> {
+    const row = await tx
+      .selectFrom('devices')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Device');
+    return row;
+  }
+
+  async function assertCustomer(tx: Db, tenantId: string, customerId: string): Promise<void> {
+    const row = await tx
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', customerId)
+      .executeTakeFirst();
+    if (!row) throw notFound('Customer');
+  }
+
+  function sealPush(deviceId: string, push: PushChannel | null): string | null {
+    return push
+      ? encryptSecret(encryptionKey, JSON.stringify(push.subscription), pushContext(deviceId))
+      : null;
+  }
+
+  async function revoke(tenantId: string, id: string, actor: Actor | { type: 'device'; id: string }) {
+    const now = clock();
+    const row = await inTransaction(db, async (tx) => {
+      const current = await getRow(tx, tenantId, id);
+      const moved = await compareAndSetStatus(
+        tx,
+        'devices',
+        { tenantId, id },
+        { from: ['active'], to: 'revoked', set: { revoked_at: now, push_kind: null, push_target: null } },
+      );
+      if (!moved) return current;
+      await appendAudit(tx, {
+        tenantId,
+        // A device revoking itself is recorded as the customer's own act.
+        actor: actor.type === 'device' ? { type: 'system', id: null } : actor,
+        action: 'device.revoked',
+        target: { type: 'device', id },
+        data: { customerId: current.customer_id, bySelf: actor.type === 'device' },
+        now,
+      });
+      return { ...current, status: 'revoked' as const, revoked_at: now, push_kind: null, push_target: null };
+    });
+    events.publish(topics.device(id), { type: 'device-revoked', data: { deviceId: id } });
+    events.publish(topics.customer(tenantId, row.customer_id), {
+      type: 'device-revoked',
+      data: { deviceId: id },
+    });
+    return toDevice(row);
+  }
+
+  return {
+    async createActivation(tenantId: string, customerId: string, actor: Actor): Promise<Activation> {
+      const now = clock();
+      const code = newActivationCode();
+      const id = newId('activation', now);
+      const expiresAt = now + activationLifetimeMs;
+      await inTransaction(db, async (tx) => {
+        await assertCustomer(tx, tenantId, customerId);
+        await tx
+          .insertInto('one_time_tokens')
+          .values({
+            id,
+            tenant_id: tenantId,
+            purpose: activationPurpose,
+            secret_hash: keyedHash(encryptionKey, normaliseActivationCode(code)),
+            subject_id: customerId,
+            max_attempts: 1,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now,
+          })
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'device.activation_created',
+          target: { type: 'customer', id: customerId },
+          data: { activationId: id, expiresAt },
+          now,
+        });
+      });
+      // The code travels in the fragment, which browsers never send to a server or a proxy log.
+      const link = `${new URL(config.publicUrl).origin}/app/activate#code=${code}`;
+      return { id, customerId, code, link, qrPayload: link, expiresAt };
+    },
+
+    /**
+     * Enrolls a device with an activation code. Wrong codes count against the caller's address
+     * (reserved before the check, given back on success), so guessing is capped even in parallel.
+     * The code, the device and the audit entry commit together: a failed enrollment does not
+     * burn the code.
+     */
+    async enroll(input: {
+      activationCode: string;
+      label: string;
+      platform: DevicePlatform;
+      push: PushChannel | null;
+      publicJwk: JWK;
+      thumbprint: string;
+      clientAddress: string;
+    }): Promise<{ device: Device; tenant: { id: string; name: string } }> {
+      const now = clock();
+      const limitKey = `enroll:address:${input.clientAddress}`;
+      const hit = await hitRateLimit(db, limitKey, {
+        limit: config.enrollFailuresPerAddress,
+        windowMs: config.enrollWindowMinutes * 60_000,
+        now,
+      });
+      if (!hit.allowed) throw tooManyAttempts('Too many wrong activation codes from this address.', hit, now);
+
+      const result = await inTransaction(db, async (tx) => {
+        const token = await consumeOneTimeToken(tx, {
+          purpose: activationPurpose,
+          secretHash: keyedHash(encryptionKey, normaliseActivationCode(input.activationCode)),
+          now,
+        });
+        if (!token?.subject_id) return undefined;
+        const taken = await tx
+          .selectFrom('devices')
+          .select('id')
+          .where('key_thumbprint', '=', input.thumbprint)
+          .executeTakeFirst();
+        if (taken)
+          throw new AppError('DEVICE_KEY_IN_USE', 'This device key is already enrolled; create a new key.');
+        const tenant = await tx
+          .selectFrom('tenants')
+          .select(['id', 'name'])
+          .where('id', '=', token.tenant_id)
+          .executeTakeFirstOrThrow();
+        await assertCustomer(tx, token.tenant_id, token.subject_id);
+        const id = newId('device', now);
+        const row: DeviceRow = {
+          id,
+          tenant_id: token.tenant_id,
+          customer_id: token.subject_id,
+          label: input.label,
+          platform: input.platform,
+          public_jwk: JSON.stringify(input.publicJwk),
+          key_thumbprint: input.thumbprint,
+          push_kind: input.push?.kind ?? null,
+          push_target: sealPush(id, input.push),
+          status: 'active',
+          created_at: now,
+          last_seen_at: now,
+          revoked_at: null,
+        };
+        await tx.insertInto('devices').values(row).execute();
+        await appendAudit(tx, {
+          tenantId: token.tenant_id,
+          actor: { type: 'system', id: null },
+          action: 'device.enrolled',
+          target: { type: 'device', id },
+          data: {
+            customerId: row.customer_id,
+            activationId: token.id,
+            platform: row.platform,
+            push: row.push_kind,
+          },
+          now,
+        });
+        return { row, tenant };
+      });
+      if (!result) {
+        throw new AppError('ACTIVATION_INVALID', 'The activation code is wrong, used or expired.');
+      }
+      await releaseRateLimit(db, limitKey);
+      const { row, tenant } = result;
+      // Tell the customer's other devices: an enrollment they did not make is a warning sign.
+      events.publish(topics.customer(row.tenant_id, row.customer_id), {
+        type: 'device-enrolled',
+        data: { deviceId: row.id, label: row.label, platform: row.platform },
+      });
+      return { device: toDevice(row), tenant };
+    },
+
+    async list(tenantId: string, customerId: string): Promise<Device[]> {
+      await assertCustomer(db, tenantId, customerId);
+      const rows = await db
+        .selectFrom('devices')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', customerId)
+        .orderBy('id', 'asc')
+        .execute();
+      return rows.map(toDevice);
+    },
+
+    async get(tenantId: string, id: string): Promise<Device> {
+      return toDevice(await getRow(db, tenantId, id));
+    },
+
+    async update(
+      tenantId: string,
+      id: string,
+      input: { label?: string | undefined; push?: PushChannel | null | undefined },
+      actor: Actor | { type: 'device'; id: string },
+    ): Promise<Device> {
+      const now = clock();
+      return inTransaction(db, async (tx) => {
+        const current = await getRow(tx, tenantId, id);
+        if (current.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
+        const set: Partial<DeviceRow> = {};
+        if (input.label !== undefined) set.label = input.label;
+        if (input.push !== undefined) {
+          set.push_kind = input.push?.kind ?? null;
+          set.push_target = sealPush(id, input.push);
+        }
+        if (Object.keys(set).length === 0) return toDevice(current);
+        await tx
+          .updateTable('devices')
+          .set(set)
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor: actor.type === 'device' ? { type: 'system', id: null } : actor,
+          action: 'device.updated',
+          target: { type: 'device', id },
+          data: { fields: Object.keys(input), bySelf: actor.type === 'device' },
+          now,
+        });
+        return toDevice({ ...current, ...set });
+      });
+    },
+
+    revoke,
+
+    /** Active devices of a customer with their push channel opened, for delivery. */
+    async deliveryTargets(
+      tenantId: string,
+      customerId: string,
+    ): Promise<{ deviceId: string; push: PushChannel | null }[]> {
+      const rows = await db
+        .selectFrom('devices')
+        .select(['id', 'push_kind', 'push_target'])
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', customerId)
+        .where('status', '=', 'active')
+        .execute();
+      return rows.map((row) => ({
+        deviceId: row.id,
+        push:
+          row.push_kind === 'webpush' && row.push_target
+            ? {
+                kind: 'webpush',
+                subscription: JSON.parse(
+                  decryptSecret(encryptionKey, row.push_target, pushContext(row.id)),
+                ) as WebPushSubscription,
+              }
+            : null,
+      }));
+    },
+
+    /** The push service said the subscription is gone (RFC 8030 section 7.3): stop using it. */
+    async dropPushChannel(deviceId: string): Promise<void> {
+      await db
+        .updateTable('devices')
+        .set({ push_kind: null, push_target: null })
+        .where('id', '=', deviceId)
+        .execute();
+    },
+  };
+}
+
+export type DeviceService = ReturnType<typeof createDeviceService>;

@@ -1,0 +1,69 @@
+/**
+ * Live events for open event streams (server-sent events). Topics name who listens:
+ *
+ * - `verification:<id>`: everyone watching one verification (the agent's panel, integrators);
+ * - `starter:<tenant id>:<actor id>`: everything about the verifications one operator or API key started;
+ * - `customer:<tenant id>:<customer id>`: the customer's devices (new requests, new devices);
+ * - `device:<device id>`: one device (its own revocation).
+ *
+ * Publishing is fire-and-forget and never blocks the change that caused it: events are a
+ * convenience for screens, the database stays the truth, and every stream can be re-read
+ * from the API. This hub serves one server process; running several processes needs a shared
+ * channel (see docs/architecture.md).
+ */
+export interface LiveEvent {
+  /** The SSE event name, e.g. `verification`. */
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type LiveListener = (event: LiveEvent) => void;
+
+export interface EventHub {
+  publish(topic: string, event: LiveEvent): void;
+  /** Returns the function that ends the subscription. */
+  subscribe(topic: string, listener: LiveListener): () => void;
+  /** Listeners on a topic: tells delivery whether a device's live channel is open. */
+  listenerCount(topic: string): number;
+}
+
+export function createEventHub(): EventHub {
+  const topics = new Map<string, Set<LiveListener>>();
+  return {
+    publish(topic, event) {
+      const listeners = topics.get(topic);
+      if (!listeners) return;
+      for (const listener of [...listeners]) {
+        try {
+          listener(event);
+        } catch {
+          // One broken stream must not stop the others; the stream's own close handler cleans up.
+        }
+      }
+    },
+    subscribe(topic, listener) {
+      let listeners = topics.get(topic);
+      if (!listeners) {
+        listeners = new Set();
+        topics.set(topic, listeners);
+      }
+      listeners.add(listener);
+      return () => {
+        const current = topics.get(topic);
+        if (!current) return;
+        current.delete(listener);
+        if (current.size === 0) topics.delete(topic);
+      };
+    },
+    listenerCount(topic) {
+      return topics.get(topic)?.size ?? 0;
+    },
+  };
+}
+
+export const topics = {
+  verification: (id: string) => `verification:${id}`,
+  starter: (tenantId: string, actorId: string) => `starter:${tenantId}:${actorId}`,
+  customer: (tenantId: string, customerId: string) => `customer:${tenantId}:${customerId}`,
+  device: (deviceId: string) => `device:${deviceId}`,
+};

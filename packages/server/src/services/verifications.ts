@@ -1,0 +1,933 @@
+import {
+  AppError,
+  type AssuranceLevel,
+  applyDecision,
+  assuranceForPush,
+  canCancel,
+  decisionSigningPayload,
+  defaultVerificationPolicy,
+  type FinalVerificationStatus,
+  generateVerificationCode,
+  isVerificationDecision,
+  newId,
+  notFound,
+  type VerificationDecision,
+  type VerificationPolicy,
+  type VerificationPurpose,
+  type VerificationStatus,
+  validateActionSummary,
+  validateVerificationPolicy,
+} from '@helpdesk-auth/core';
+import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
+import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
+import type { Db } from '../storage/database.ts';
+import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
+import { type Actor, appendAudit } from './audit-log.ts';
+import type { ServiceContext } from './context.ts';
+import type { DeviceAuth } from './device-auth.ts';
+import type { DeviceService } from './devices.ts';
+import { topics } from './live-events.ts';
+import type { PushDelivery } from './push-delivery.ts';
+import { tooManyAttempts } from './rate-limit-error.ts';
+import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
+import type { ServerKeyService } from './server-keys.ts';
+
+export const requestType = 'hda-request+jwt';
+export const decisionType = 'hda-decision+jwt';
+
+/** What happened to a verification, in order: its timeline, and the names of its live events. */
+export type VerificationEventType =
+  | 'started'
+  | 'sent'
+  | 'delivered'
+  | 'unreachable'
+  | 'opened'
+  | 'wrong_code'
+  | FinalVerificationStatus;
+
+export interface VerificationEvent {
+  type: VerificationEventType;
+  deviceId: string | null;
+  channel: string | null;
+  detail: string | null;
+  at: number;
+}
+
+/** Best news about delivery so far, for the agent: did it reach a device? */
+export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+
+export interface Verification {
+  id: string;
+  customerId: string;
+  method: 'push';
+  purpose: VerificationPurpose;
+  reason: string;
+  actionSummary: string | null;
+  callReference: string | null;
+  status: VerificationStatus;
+  /** The code the agent reads out; only while pending. */
+  code: string | null;
+  codeLength: number;
+  failedAttempts: number;
+  maxAttempts: number;
+  startedBy: { type: string; id: string | null; name: string };
+  createdAt: number;
+  expiresAt: number;
+  finishedAt: number | null;
+  decidedByDeviceId: string | null;
+  assurance: AssuranceLevel | null;
+  delivery: DeliveryState;
+}
+
+export interface StartVerificationInput {
+  customerId: string;
+  purpose: VerificationPurpose;
+  reason: string;
+  actionSummary?: string | null | undefined;
+  callReference?: string | null | undefined;
+  /** For API keys: the name of the agent in the integrator's tool, shown on the device. */
+  agentName?: string | undefined;
+}
+
+export interface VerificationFilter {
+  customerId?: string | undefined;
+  status?: VerificationStatus | undefined;
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+  limit: number;
+  /** Id of the last verification of the previous page (pages run newest first). */
+  before?: string | undefined;
+}
+
+const codeContext = (id: string) => `verification-code:${id}`;
+
+function deliveryState(events: Pick<VerificationEvent, 'type'>[]): DeliveryState {
+  const types = new Set(events.map((e) => e.type));
+  if (types.has('opened')) return 'opened';
+  if (types.has('delivered')) return 'delivered';
+  if (types.has('sent')) return 'sent';
+  if (types.has('unreachable')) return 'unreachable';
+  return 'pending';
+}
+
+export function policyOf(settings: string): VerificationPolicy {
+  const parsed = JSON.parse(settings) as { verification?: Partial<VerificationPolicy> };
+  const policy = { ...defaultVerificationPolicy, ...parsed.verification };
+  // Stored policies were validated on the way in; a broken one must not silently weaken a check.
+  const problems = validateVerificationPolicy(policy);
+  if (problems.length > 0) throw new Error(`Stored verification policy is invalid: ${problems.join(' ')}`);
+  return policy;
+}
+
+export function createVerificationService(
+  context: ServiceContext,
+  deps: {
+    devices: DeviceService;
+    deviceAuth: DeviceAuth;
+    serverKeys: ServerKeyService;
+    delivery: PushDelivery;
+  },
+) {
+  const { db, config, clock, encryptionKey, events, timers } = context;
+  const issuer = new URL(config.publicUrl).origin;
+  const expiryTimers = new Map<string, unknown>();
+
+  function toVerification(row: VerificationRow, timeline: Pick<VerificationEvent, 'type'>[]): Verification {
+    const pending = row.status === 'pending';
+    return {
+      id: row.id,
+      customerId: row.customer_id,
+      method: 'push',
+      purpose: row.purpose as VerificationPurpose,
+      reason: row.reason,
+      actionSummary: row.action_summary,
+      callReference: row.call_reference,
+      status: row.status as VerificationStatus,
+      code:
+        pending && row.code_sealed
+          ? decryptSecret(encryptionKey, row.code_sealed, codeContext(row.id))
+          : null,
+      codeLength: row.code_length,
+      failedAttempts: row.failed_attempts,
+      maxAttempts: row.max_attempts,
+      startedBy: { type: row.started_by_type, id: row.started_by_id, name: row.agent_name },
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      finishedAt: row.finished_at,
+      decidedByDeviceId: row.decided_by_device_id,
+      assurance: row.assurance as AssuranceLevel | null,
+      delivery: deliveryState(timeline),
+    };
+  }
+
+  async function getRow(tx: Db, tenantId: string, id: string): Promise<VerificationRow> {
+    const row = await tx
+      .selectFrom('verifications')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Verification');
+    return row;
+  }
+
+  async function timelineOf(tx: Db, id: string): Promise<VerificationEvent[]> {
+    const rows = await tx
+      .selectFrom('verification_events')
+      .selectAll()
+      .where('verification_id', '=', id)
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map((row: VerificationEventRow) => ({
+      type: row.type as VerificationEventType,
+      deviceId: row.device_id,
+      channel: row.channel,
+      detail: row.detail,
+      at: row.occurred_at,
+    }));
+  }
+
+  /** Tells everyone watching: the verification's own stream, and its starter's. */
+  function announce(
+    row: Pick<VerificationRow, 'id' | 'tenant_id' | 'started_by_id' | 'status'>,
+    event: {
+      type: VerificationEventType;
+      at: number;
+      deviceId?: string | null;
+      channel?: string | null;
+      attemptsLeft?: number;
+    },
+  ): void {
+    const live = {
+      type: event.type,
+      data: {
+        verificationId: row.id,
+        status: row.status,
+        at: new Date(event.at).toISOString(),
+        ...(event.deviceId ? { deviceId: event.deviceId } : {}),
+        ...(event.channel ? { channel: event.channel } : {}),
+        ...(event.attemptsLeft !== undefined ? { attemptsLeft: event.attemptsLeft } : {}),
+      },
+    };
+    events.publish(topics.verification(row.id), live);
+    if (row.started_by_id) events.publish(topics.starter(row.tenant_id, row.started_by_id), live);
+  }
+
+  /** Devices learn that a request started or ended; they fetch the rest themselves. */
+  function tellDevices(row: Pick<VerificationRow, 'id' | 'tenant_id' | 'customer_id' | 'status'>): void {
+    events.publish(topics.customer(row.tenant_id, row.customer_id), {
+      type: 'verification',
+      data: { id: row.id, status: row.status },
+    });
+  }
+
+  async function recordEvent(
+    row: Pick<VerificationRow, 'id' | 'tenant_id'>,
+    event: Omit<VerificationEvent, 'at'>,
+    now: number,
+  ): Promise<void> {
+    await db
+      .insertInto('verification_events')
+      .values({
+        id: newId('verificationEvent', now),
+        tenant_id: row.tenant_id,
+        verification_id: row.id,
+        type: event.type,
+        device_id: event.deviceId,
+        channel: event.channel,
+        detail: event.detail,
+        occurred_at: now,
+      })
+      .execute();
+  }
+
+  /**
+   * Moves a pending verification to a final status with one compare-and-set on the status and
+   * the attempts it was read with, writing the audit entry and the timeline in the same
+   * transaction. Returns false when someone else moved it first.
+   */
+  async function finalise(
+    tx: Db,
+    row: VerificationRow,
+    change: {
+      status: FinalVerificationStatus;
+      failedAttempts?: number;
+      deviceId?: string | null;
+      evidence?: string | null;
+      assurance?: AssuranceLevel | null;
+      actor: Actor;
+      data?: Record<string, unknown>;
+    },
+    now: number,
+  ): Promise<boolean> {
+    const result = await tx
+      .updateTable('verifications')
+      .set({
+        status: change.status,
+        failed_attempts: change.failedAttempts ?? row.failed_attempts,
+        finished_at: now,
+        code_sealed: null,
+        decided_by_device_id: change.deviceId ?? null,
+        decision_evidence: change.evidence ?? null,
+        assurance: change.assurance ?? null,
+      })
+      .where('id', '=', row.id)
+      .where('tenant_id', '=', row.tenant_id)
+      .where('status', '=', 'pending')
+      .where('failed_attempts', '=', row.failed_attempts)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await tx
+      .insertInto('verification_events')
+      .values({
+        id: newId('verificationEvent', now),
+        tenant_id: row.tenant_id,
+        verification_id: row.id,
+        type: change.status,
+        device_id: change.deviceId ?? null,
+        channel: null,
+        detail: null,
+        occurred_at: now,
+      })
+      .execute();
+    await appendAudit(tx, {
+      tenantId: row.tenant_id,
+      actor: change.actor,
+      action: `verification.${change.status}`,
+      target: { type: 'verification', id: row.id },
+      data: { customerId: row.customer_id, ...change.data },
+      now,
+    });
+    return true;
+  }
+
+  function afterFinal(row: VerificationRow, status: FinalVerificationStatus, now: number, deviceId?: string) {
+    const handle = expiryTimers.get(row.id);
+    if (handle !== undefined) {
+      timers.clearTimeout(handle);
+      expiryTimers.delete(row.id);
+    }
+    const final = { ...row, status };
+    announce(final, { type: status, at: now, deviceId: deviceId ?? null });
+    tellDevices(final);
+  }
+
+  /** Expires one verification if it is still pending and due. */
+  async function expireOne(tenantId: string, id: string): Promise<boolean> {
+    const now = clock();
+    const row = await db
+      .selectFrom('verifications')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row?.status !== 'pending' || row.expires_at > now) return false;
+    const moved = await inTransaction(db, (tx) =>
+      finalise(tx, row, { status: 'expired', actor: { type: 'system', id: null } }, now),
+    );
+    if (moved) afterFinal(row, 'expired', now);
+    return moved;
+  }
+
+  function scheduleExpiry(tenantId: string, id: string, expiresAt: number): void {
+    const handle = timers.setTimeout(() => {
+      expiryTimers.delete(id);
+      expireOne(tenantId, id).catch(() => {
+        // The periodic sweep retries whatever a timer could not expire.
+      });
+    }, expiresAt - clock());
+    expiryTimers.set(id, handle);
+  }
+
+  async function agentName(tenantId: string, actor: Actor, given: string | undefined): Promise<string> {
+    if (actor.type === 'operator') {
+      const row = await db
+        .selectFrom('operators')
+        .select('display_name')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', actor.id)
+        .executeTakeFirstOrThrow();
+      return row.display_name;
+    }
+    if (given) return given;
+    if (actor.type === 'api_key') {
+      const row = await db
+        .selectFrom('api_keys')
+        .select('name')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', actor.id)
+        .executeTakeFirstOrThrow();
+      return row.name;
+    }
+    return 'Helpdesk';
+  }
+
+  async function signRequest(
+    row: Pick<
+      VerificationRow,
+      'id' | 'customer_id' | 'purpose' | 'reason' | 'action_summary' | 'agent_name'
+    > & {
+      code_length: number;
+      created_at: number;
+      expires_at: number;
+    },
+    tenantName: string,
+  ): Promise<string> {
+    const key = await deps.serverKeys.signingKey();
+    return new SignJWT({
+      purpose: row.purpose,
+      reason: row.reason,
+      actionSummary: row.action_summary,
+      tenantName,
+      agentName: row.agent_name,
+      codeLength: row.code_length,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: requestType, kid: key.kid })
+      .setIssuer(issuer)
+      .setSubject(row.customer_id)
+      .setJti(row.id)
+      .setIssuedAt(Math.floor(row.created_at / 1000))
+      .setExpirationTime(Math.ceil(row.expires_at / 1000))
+      .sign(key.privateKey);
+  }
+
+  async function deliver(row: VerificationRow): Promise<void> {
+    const targets = await deps.devices.deliveryTargets(row.tenant_id, row.customer_id);
+    await Promise.all(
+      targets.map(async (target) => {
+        // An open live channel gets the event as the request starts (tellDevices); that is delivery.
+        const live = events.listenerCount(topics.device(target.deviceId)) > 0;
+        const outcomes: Omit<VerificationEvent, 'at'>[] = [];
+        if (live)
+          outcomes.push({ type: 'delivered', deviceId: target.deviceId, channel: 'live', detail: null });
+        if (target.push) {
+          const result = await deps.delivery.send(target.push, { type: 'verification', id: row.id });
+          if (result.outcome === 'accepted') {
+            outcomes.push({
+              type: 'sent',
+              deviceId: target.deviceId,
+              channel: target.push.kind,
+              detail: null,
+            });
+          } else {
+            if (result.outcome === 'gone') await deps.devices.dropPushChannel(target.deviceId);
+            if (!live) {
+              outcomes.push({
+                type: 'unreachable',
+                deviceId: target.deviceId,
+                channel: target.push.kind,
+                detail: result.outcome === 'gone' ? 'subscription gone' : result.reason,
+              });
+            }
+          }
+        } else if (!live) {
+          outcomes.push({
+            type: 'unreachable',
+            deviceId: target.deviceId,
+            channel: null,
+            detail: 'no open channel',
+          });
+        }
+        for (const outcome of outcomes) {
+          const now = clock();
+          await recordEvent(row, outcome, now);
+          announce(row, {
+            type: outcome.type,
+            at: now,
+            deviceId: outcome.deviceId,
+            channel: outcome.channel,
+          });
+        }
+      }),
+    );
+  }
+
+  return {
+    async start(tenantId: string, input: StartVerificationInput, actor: Actor): Promise<Verification> {
+      const actionSummary = input.actionSummary ?? null;
+      const summaryProblems = validateActionSummary(input.purpose, actionSummary);
+      if (summaryProblems.length > 0) throw new AppError('VALIDATION_FAILED', summaryProblems.join(' '));
+      const now = clock();
+      const tenant = await db
+        .selectFrom('tenants')
+        .select(['name', 'settings'])
+        .where('id', '=', tenantId)
+        .executeTakeFirstOrThrow();
+      const policy = policyOf(tenant.settings);
+      const customer = await db
+        .selectFrom('customers')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', input.customerId)
+        .executeTakeFirst();
+      if (!customer) throw notFound('Customer');
+      const deviceCount = await db
+        .selectFrom('devices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', input.customerId)
+        .where('status', '=', 'active')
+        .executeTakeFirstOrThrow();
+      if (Number(deviceCount.n) === 0) {
+        throw new AppError(
+          'CUSTOMER_HAS_NO_DEVICE',
+          'The customer has no enrolled device; use another method.',
+        );
+      }
+      // Against push bombing (DESIGN section 5): a cap per customer, whoever asks.
+      const hit = await hitRateLimit(db, `push:${tenantId}:${input.customerId}`, {
+        limit: policy.pushRequestsPerWindow,
+        windowMs: policy.pushWindowSeconds * 1000,
+        now,
+      });
+      if (!hit.allowed) {
+        throw tooManyAttempts(
+          `This customer already received ${policy.pushRequestsPerWindow} push requests recently. Use another method or wait.`,
+          hit,
+          now,
+          'PUSH_RATE_LIMITED',
+        );
+      }
+
+      const code = generateVerificationCode(policy.codeLength);
+      const id = newId('verification', now);
+      const name = await agentName(tenantId, actor, input.agentName);
+      const base = {
+        id,
+        customer_id: input.customerId,
+        purpose: input.purpose,
+        reason: input.reason,
+        action_summary: actionSummary,
+        agent_name: name,
+        code_length: policy.codeLength,
+        created_at: now,
+        expires_at: now + policy.expirySeconds * 1000,
+      };
+      const row: VerificationRow = {
+        ...base,
+        tenant_id: tenantId,
+        method: 'push',
+        call_reference: input.callReference ?? null,
+        status: 'pending',
+        code_hash: keyedHash(encryptionKey, code),
+        code_sealed: encryptSecret(encryptionKey, code, codeContext(id)),
+        failed_attempts: 0,
+        max_attempts: policy.maxCodeAttempts,
+        started_by_type: actor.type,
+        started_by_id: actor.id,
+        request_jws: await signRequest(base, tenant.name),
+        finished_at: null,
+        decided_by_device_id: null,
+        decision_evidence: null,
+        assurance: null,
+      };
+
+      const superseded = await inTransaction(db, async (tx) => {
+        // A new push request replaces the pending one: the customer should see one request only.
+        const pending = await tx
+          .selectFrom('verifications')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', input.customerId)
+          .where('status', '=', 'pending')
+          .execute();
+        const cancelled: VerificationRow[] = [];
+        for (const old of pending) {
+          const moved = await finalise(
+            tx,
+            old,
+            { status: 'cancelled', actor, data: { supersededBy: id } },
+            now,
+          );
+          if (moved) cancelled.push(old);
+        }
+        await tx.insertInto('verifications').values(row).execute();
+        await tx
+          .insertInto('verification_events')
+          .values({
+            id: newId('verificationEvent', now),
+            tenant_id: tenantId,
+            verification_id: id,
+            type: 'started',
+            device_id: null,
+            channel: null,
+            detail: null,
+            occurred_at: now,
+          })
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'verification.started',
+          target: { type: 'verification', id },
+          data: {
+            customerId: input.customerId,
+            method: 'push',
+            purpose: input.purpose,
+            reason: input.reason,
+            actionSummary,
+            callReference: row.call_reference,
+          },
+          now,
+        });
+        return cancelled;
+      });
+      for (const old of superseded) afterFinal(old, 'cancelled', now);
+
+      scheduleExpiry(tenantId, id, row.expires_at);
+      announce(row, { type: 'started', at: now });
+      tellDevices(row);
+      // Delivery runs after the answer: the agent's screen shows its progress as live events.
+      void deliver(row).catch(() => {
+        // Each device's outcome is recorded as it happens; a failure here leaves the request
+        // pending, and the agent sees no delivery and can choose another method.
+      });
+      return toVerification(row, []);
+    },
+
+    async get(tenantId: string, id: string): Promise<Verification & { timeline: VerificationEvent[] }> {
+      const row = await getRow(db, tenantId, id);
+      const timeline = await timelineOf(db, id);
+      return { ...toVerification(row, timeline), timeline };
+    },
+
+    /**
+     * Long-poll: answers as soon as the verification is final, or after `waitSeconds` with its
+     * current state. Subscribes before reading, so a change between the two is not missed.
+     */
+    async waitFor(
+      tenantId: string,
+      id: string,
+      waitSeconds: number,
+      signal?: AbortSignal,
+    ): Promise<Verification & { timeline: VerificationEvent[] }> {
+      let wake: () => void = () => {};
+      const changed = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const unsubscribe = events.subscribe(topics.verification(id), (event) => {
+        if (event.data.status !== 'pending') wake();
+      });
+      const handle = setTimeout(wake, waitSeconds * 1000);
+      signal?.addEventListener('abort', wake, { once: true });
+      try {
+        const first = await this.get(tenantId, id);
+        if (first.status !== 'pending' || waitSeconds === 0) return first;
+        await changed;
+        return await this.get(tenantId, id);
+      } finally {
+        clearTimeout(handle);
+        unsubscribe();
+      }
+    },
+
+    async list(
+      tenantId: string,
+      filter: VerificationFilter,
+    ): Promise<{ items: Verification[]; nextBefore: string | null }> {
+      let query = db.selectFrom('verifications').selectAll().where('tenant_id', '=', tenantId);
+      if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+      if (filter.status) query = query.where('status', '=', filter.status);
+      if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
+      if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
+      if (filter.before) query = query.where('id', '<', filter.before);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(filter.limit + 1)
+        .execute();
+      const page = rows.slice(0, filter.limit);
+      const ids = page.map((r) => r.id);
+      const eventRows =
+        ids.length === 0
+          ? []
+          : await db
+              .selectFrom('verification_events')
+              .select(['verification_id', 'type'])
+              .where('verification_id', 'in', ids)
+              .execute();
+      return {
+        items: page.map((row) =>
+          toVerification(
+            row,
+            eventRows
+              .filter((e) => e.verification_id === row.id)
+              .map((e) => ({ type: e.type as VerificationEventType })),
+          ),
+        ),
+        nextBefore: rows.length > filter.limit ? page[page.length - 1]!.id : null,
+      };
+    },
+
+    async cancel(tenantId: string, id: string, actor: Actor): Promise<Verification> {
+      const now = clock();
+      const row = await getRow(db, tenantId, id);
+      if (row.status === 'pending' && row.expires_at <= now) {
+        await expireOne(tenantId, id);
+        throw new AppError('VERIFICATION_EXPIRED', 'The request has already expired.');
+      }
+      if (!canCancel(row.status as VerificationStatus)) {
+        throw new AppError(
+          'VERIFICATION_NOT_PENDING',
+          `The request is already ${row.status.replace('_', ' ')}.`,
+        );
+      }
+      const moved = await inTransaction(db, (tx) => finalise(tx, row, { status: 'cancelled', actor }, now));
+      if (!moved) {
+        const current = await getRow(db, tenantId, id);
+        throw new AppError(
+          'VERIFICATION_NOT_PENDING',
+          `The request is already ${current.status.replace('_', ' ')}.`,
+        );
+      }
+      afterFinal(row, 'cancelled', now);
+      return (await this.get(tenantId, id)) as Verification;
+    },
+
+    /** Expires every pending verification whose time is up; the safety net behind the timers. */
+    async expireDue(): Promise<number> {
+      const now = clock();
+      const due = await db
+        .selectFrom('verifications')
+        .select(['id', 'tenant_id'])
+        .where('status', '=', 'pending')
+        .where('expires_at', '<=', now)
+        .limit(500)
+        .execute();
+      let expired = 0;
+      for (const row of due) if (await expireOne(row.tenant_id, row.id)) expired++;
+      return expired;
+    },
+
+    // ------------------------------------------------------------------------------------------
+    // The device's side
+    // ------------------------------------------------------------------------------------------
+
+    /** Pending requests for the device's customer, newest first. */
+    async pendingForDevice(device: { tenantId: string; customerId: string }) {
+      const now = clock();
+      const rows = await db
+        .selectFrom('verifications')
+        .select(['id', 'status', 'request_jws', 'expires_at'])
+        .where('tenant_id', '=', device.tenantId)
+        .where('customer_id', '=', device.customerId)
+        .where('status', '=', 'pending')
+        .orderBy('id', 'desc')
+        .execute();
+      return rows
+        .filter((row) => row.expires_at > now)
+        .map((row) => ({ id: row.id, status: row.status as VerificationStatus, request: row.request_jws }));
+    },
+
+    /** The signed request, for the device of its customer only; records that it was opened. */
+    async openOnDevice(device: { id: string; tenantId: string; customerId: string }, id: string) {
+      const row = await db
+        .selectFrom('verifications')
+        .select(['id', 'tenant_id', 'customer_id', 'started_by_id', 'status', 'request_jws', 'expires_at'])
+        .where('tenant_id', '=', device.tenantId)
+        .where('customer_id', '=', device.customerId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw notFound('Verification');
+      const now = clock();
+      const status = row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
+      if (status === 'pending') {
+        await recordEvent(row, { type: 'opened', deviceId: device.id, channel: null, detail: null }, now);
+        announce(row, { type: 'opened', at: now, deviceId: device.id });
+      }
+      return { id: row.id, status: status as VerificationStatus, request: row.request_jws };
+    },
+
+    /**
+     * Records a customer's decision (DESIGN section 4, step 6). The signed decision is its own
+     * proof of possession: its signature must verify against an active device of the
+     * verification's customer, its payload must be exactly the canonical payload for the
+     * stored request, and its nonce is accepted once. The outcome is stored with one
+     * compare-and-set, together with its audit entry.
+     */
+    async decide(id: string, signedDecision: string): Promise<{ id: string; status: VerificationStatus }> {
+      const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
+      // Ids carry 80 random bits, so answering "no such request" first reveals nothing usable.
+      const row = await db.selectFrom('verifications').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw notFound('Verification');
+      let header: Record<string, unknown>;
+      try {
+        header = decodeProtectedHeader(signedDecision) as Record<string, unknown>;
+      } catch {
+        throw invalid('The signed decision is not a JWS.');
+      }
+      if (header.typ !== decisionType || header.alg !== 'ES256') {
+        throw invalid(`The signed decision must have typ ${decisionType} and alg ES256.`);
+      }
+      const device = await deps.deviceAuth.loadDevice(header.kid);
+      let payloadText: string;
+      try {
+        const key: CryptoKey = await deps.deviceAuth.importDeviceKey(device);
+        const { payload } = await compactVerify(signedDecision, key, { algorithms: ['ES256'] });
+        payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+      } catch {
+        throw invalid('The decision signature does not verify against the device key.');
+      }
+      if (device.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
+
+      let fields: Record<string, unknown>;
+      try {
+        fields = JSON.parse(payloadText) as Record<string, unknown>;
+      } catch {
+        throw invalid('The decision payload is not JSON.');
+      }
+      if (fields.verificationId !== id) throw invalid('The decision is for another request.');
+      // Only the customer's own devices may answer; to anyone else the request does not exist.
+      if (row.tenant_id !== device.tenant_id || row.customer_id !== device.customer_id) {
+        throw notFound('Verification');
+      }
+      const decision = fields.decision;
+      if (typeof decision !== 'string' || !isVerificationDecision(decision))
+        throw invalid('Unknown decision.');
+      let expected: string;
+      try {
+        expected = decisionSigningPayload({
+          verificationId: id,
+          decision,
+          code: fields.code as string | null,
+          nonce: fields.nonce as string,
+          iat: fields.iat as number,
+          actionSummary: row.action_summary,
+        });
+      } catch (error) {
+        throw invalid(`The decision payload is malformed: ${(error as Error).message}`);
+      }
+      // Byte for byte: the device signed exactly this request's summary, in canonical form.
+      if (expected !== payloadText) throw invalid('The decision does not match the request that was shown.');
+      await deps.deviceAuth.checkFreshAndUnused(device.id, fields.nonce, fields.iat);
+
+      // A lost compare-and-set means someone changed the row meanwhile (another decision, a
+      // cancel, the expiry): decide again against what is stored now, never from a stale read.
+      let current = row;
+      for (let round = 0; round < 5; round++) {
+        const outcome = await this.applyOnce(current, device.id, decision, fields.code, signedDecision);
+        if (outcome) return outcome;
+        current = await getRow(db, row.tenant_id, row.id);
+      }
+      throw new AppError('VERIFICATION_NOT_PENDING', 'The request changed while deciding; fetch it again.');
+    },
+
+    /** One attempt at storing a decision; undefined when the compare-and-set lost a race. */
+    async applyOnce(
+      row: VerificationRow,
+      deviceId: string,
+      decision: VerificationDecision,
+      typedCode: unknown,
+      signedDecision: string,
+    ): Promise<{ id: string; status: VerificationStatus } | undefined> {
+      const device = { id: deviceId };
+      const fields = { code: typedCode };
+      const now = clock();
+      const typed = typeof fields.code === 'string' ? fields.code : null;
+      const codeMatches =
+        decision === 'approve' &&
+        typed !== null &&
+        constantTimeEqual(keyedHash(encryptionKey, typed), row.code_hash);
+      const result = applyDecision(
+        {
+          status: row.status as VerificationStatus,
+          expiresAt: row.expires_at,
+          failedAttempts: row.failed_attempts,
+          maxAttempts: row.max_attempts,
+        },
+        decision,
+        { codeMatches, now },
+      );
+      const deviceActor: Actor = { type: 'system', id: null };
+
+      if (result.outcome === 'rejected') {
+        if (result.expire) await expireOne(row.tenant_id, row.id);
+        throw new AppError(result.code, result.reason);
+      }
+      if (result.outcome === 'wrong_code') {
+        const counted = await inTransaction(db, async (tx) => {
+          const update = await tx
+            .updateTable('verifications')
+            .set({ failed_attempts: result.failedAttempts })
+            .where('id', '=', row.id)
+            .where('status', '=', 'pending')
+            .where('failed_attempts', '=', row.failed_attempts)
+            .executeTakeFirst();
+          if (Number(update.numUpdatedRows) !== 1) return false;
+          await tx
+            .insertInto('verification_events')
+            .values({
+              id: newId('verificationEvent', now),
+              tenant_id: row.tenant_id,
+              verification_id: row.id,
+              type: 'wrong_code',
+              device_id: device.id,
+              channel: null,
+              detail: null,
+              occurred_at: now,
+            })
+            .execute();
+          await appendAudit(tx, {
+            tenantId: row.tenant_id,
+            actor: deviceActor,
+            action: 'verification.wrong_code',
+            target: { type: 'verification', id: row.id },
+            data: { customerId: row.customer_id, deviceId: device.id, attemptsLeft: result.attemptsLeft },
+            now,
+          });
+          return true;
+        });
+        if (!counted) return undefined;
+        announce(row, {
+          type: 'wrong_code',
+          at: now,
+          deviceId: device.id,
+          attemptsLeft: result.attemptsLeft,
+        });
+        throw new AppError(
+          'WRONG_CODE',
+          `That is not the code the agent read out. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`,
+          { details: { attemptsLeft: result.attemptsLeft } },
+        );
+      }
+
+      const status = result.status;
+      const assurance = status === 'approved' ? assuranceForPush({ userVerified: false }) : null;
+      const moved = await inTransaction(db, async (tx) => {
+        const done = await finalise(
+          tx,
+          row,
+          {
+            status,
+            failedAttempts: result.failedAttempts,
+            deviceId: device.id,
+            evidence: signedDecision,
+            assurance,
+            actor: deviceActor,
+            data: { deviceId: device.id, decision, ...(assurance ? { assurance } : {}) },
+          },
+          now,
+        );
+        if (done && status === 'fraud_reported') {
+          await tx
+            .updateTable('customers')
+            .set({ fraud_reported_at: now })
+            .where('tenant_id', '=', row.tenant_id)
+            .where('id', '=', row.customer_id)
+            .execute();
+        }
+        return done;
+      });
+      if (!moved) return undefined;
+      afterFinal(row, status, now, device.id);
+      return { id: row.id, status };
+    },
+
+    /** Stops expiry timers (server shutdown); the sweep of the next start takes over. */
+    stop(): void {
+      for (const handle of expiryTimers.values()) timers.clearTimeout(handle);
+      expiryTimers.clear();
+    },
+  };
+}
+
+export type VerificationService = ReturnType<typeof createVerificationService>;
