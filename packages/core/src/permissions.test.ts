@@ -7,8 +7,15 @@ describe('role permissions', () => {
     assert.deepEqual([...permissionsForRole('admin')].sort(), [...permissions].sort());
   });
 
-  it('keeps agents to reading customers and the tenant', () => {
-    assert.deepEqual([...permissionsForRole('agent')].sort(), ['customers:read', 'tenant:read']);
+  it('lets agents verify callers and enrol devices, but not change customer records', () => {
+    assert.deepEqual([...permissionsForRole('agent')].sort(), [
+      'customers:read',
+      'devices:read',
+      'devices:write',
+      'tenant:read',
+      'verifications:read',
+      'verifications:write',
+    ]);
   });
 
   it('lets auditors read the audit log but change nothing', () => {

@@ -241,7 +241,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
       },
       {
         args: ['api-key', 'create', '--name', 'Zendesk', '--scopes', 'customers:read,bogus:scope'],
-        message: 'Unknown scope bogus:scope. Known scopes: customers:read, customers:write, operators:read,',
+        message: 'Unknown scope bogus:scope. Known scopes: customers:read, customers:write, devices:read,',
       },
       {
         args: ['operator', 'create', '--name', 'Ann'],
@@ -416,7 +416,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
     it('migrate applies the schema once, then reports it up to date', async () => {
       const first = await cli('migrate');
       assertSuccess(first);
-      assert.equal(first.stdout, 'Applied: 0001-initial\n');
+      assert.equal(first.stdout, 'Applied: 0001-initial, 0002-push-verification\n');
       assert.ok(readdirSync(dataDir).includes('helpdesk-auth.sqlite'));
       const second = await cli('migrate');
       assertSuccess(second);
@@ -876,7 +876,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
     it('migrate and tenant create work against PostgreSQL, keeping nothing in DATA_DIR', async () => {
       const migrate = await cli('migrate');
       assertSuccess(migrate);
-      assert.equal(migrate.stdout, 'Applied: 0001-initial\n');
+      assert.equal(migrate.stdout, 'Applied: 0001-initial, 0002-push-verification\n');
       const created = await cli('tenant', 'create', 'acme', '--name', 'Acme PG');
       assertSuccess(created);
       tenantId = /^Created tenant acme \((ten_[0-9A-Z]{26})\)\.\n$/.exec(created.stdout)![1]!;

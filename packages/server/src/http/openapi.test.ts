@@ -29,7 +29,16 @@ type Document = {
 };
 
 const errorRef = '#/components/schemas/Error';
-const publicOperations = new Set(['GET /healthz', 'GET /readyz', 'POST /v1/auth/sign-in']);
+// Public: health, sign-in, the keys a device needs before it has an identity, and the decision,
+// whose body is its own device signature (docs/device-protocol.md), not an OpenAPI scheme.
+const publicOperations = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'POST /v1/auth/sign-in',
+  'GET /.well-known/jwks.json',
+  'GET /v1/device/push-config',
+  'POST /v1/device/verifications/{id}/decision',
+]);
 
 function operationsOf(doc: Document): Array<{ name: string; op: Operation }> {
   return Object.entries(doc.paths).flatMap(([path, item]) =>

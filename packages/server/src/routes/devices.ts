@@ -222,7 +222,7 @@ export function registerDeviceRoutes(
         tags: ['device'],
         summary: "The server's public request-signing keys.",
         operationId: 'getJwks',
-        response: { 200: Jwks },
+        response: { 200: Jwks, ...errorResponses() },
       },
     },
     async () => services.serverKeys.jwks(),
@@ -238,6 +238,7 @@ export function registerDeviceRoutes(
         operationId: 'getPushConfig',
         response: {
           200: Type.Object({ webPush: Type.Object({ vapidPublicKey: Type.String() }) }),
+          ...errorResponses(),
         },
       },
     },
@@ -252,6 +253,8 @@ export function registerDeviceRoutes(
         tags: ['device'],
         summary: 'Enrol a device with an activation code; the proof header carries the new public key.',
         operationId: 'enrollDevice',
+        // The proof is signed by the new key, which it carries in its header (jwk).
+        security: deviceOnly,
         headers: withProofHeader,
         body: Type.Object(
           {

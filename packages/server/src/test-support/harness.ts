@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Agent } from 'node:https';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@helpdesk-auth/core';
@@ -11,13 +13,33 @@ import { cliActor } from '../services/audit-log.ts';
 import type { DatabaseKind } from '../storage/database.ts';
 import { createTestPostgres, type TestPostgres } from './postgres.ts';
 
-/** A clock the test moves by hand, so expiry is tested without waiting. */
+/**
+ * A clock the test moves by hand, so expiry is tested without waiting. It is also the server's
+ * timers: moving the clock fires every timer that has come due, in order, as real time would.
+ */
 export function createTestClock(start = Date.UTC(2026, 0, 15, 9, 0, 0)) {
   let now = start;
+  let sequence = 0;
+  const pending = new Map<number, { at: number; callback: () => void }>();
   return {
     now: () => now,
     advance(ms: number) {
       now += ms;
+      const due = [...pending.entries()]
+        .filter(([, t]) => t.at <= now)
+        .sort(([a, x], [b, y]) => x.at - y.at || a - b);
+      for (const [handle, timer] of due) {
+        pending.delete(handle);
+        timer.callback();
+      }
+    },
+    setTimeout(callback: () => void, delayMs: number): unknown {
+      const handle = ++sequence;
+      pending.set(handle, { at: now + Math.max(0, delayMs), callback });
+      return handle;
+    },
+    clearTimeout(handle: unknown) {
+      pending.delete(handle as number);
     },
   };
 }
@@ -59,6 +81,8 @@ export interface TestTenant {
 
 export interface TestHarness {
   app: App;
+  /** The listening server's URL, when started with `listen`. */
+  baseUrl: string;
   runtime: Runtime;
   clock: TestClock;
   config: Config;
@@ -81,24 +105,57 @@ export interface OperatorClient {
   auth(): { cookies: Record<string, string>; headers: Record<string, string> };
 }
 
+/** A free port on the loopback interface, so a listening test server knows its URL in advance. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface HarnessOptions {
+  /** Listen on 127.0.0.1 (for clients that speak real HTTP, like the device SDK); `baseUrl` is set. */
+  listen?: boolean;
+  /** Move time by hand (default), or use the real clock (for tests of real-time behaviour). */
+  realClock?: boolean;
+  /** HTTPS agent for push services (the local test push service's). */
+  pushAgent?: Agent;
+}
+
 export async function startTestHarness(
   kind: DatabaseKind,
   overrides: Partial<Config> = {},
+  options: HarnessOptions = {},
 ): Promise<TestHarness> {
   const database = await createTestDatabase(kind);
   const clock = createTestClock();
+  const port = options.listen ? await freePort() : undefined;
   const config = loadConfig(
     {},
-    { mode: 'test', logLevel: 'info', seedDemoData: false, ...database.config, ...overrides },
+    {
+      mode: 'test',
+      logLevel: 'info',
+      seedDemoData: false,
+      ...database.config,
+      ...(port ? { port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}` } : {}),
+      ...overrides,
+    },
   );
   const logLines: string[] = [];
   const logger = pino(loggerOptions(config), { write: (line: string) => void logLines.push(line) });
-  const runtime = await openRuntime(config, { clock: clock.now, warn: () => {} });
+  const runtime = await openRuntime(config, {
+    warn: () => {},
+    ...(options.realClock ? {} : { clock: clock.now, timers: clock }),
+    ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+  });
   const app = await buildApp({ ...runtime, logger });
+  if (port) await app.listen({ port, host: '127.0.0.1' });
   const { services } = runtime;
 
   const harness: TestHarness = {
     app,
+    baseUrl: config.publicUrl,
     runtime,
     clock,
     config,

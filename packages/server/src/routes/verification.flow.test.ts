@@ -1,0 +1,242 @@
+/**
+ * The whole push verification over real HTTP, on each database: an agent creates an activation,
+ * the device SDK enrolls with it (with a Web Push subscription at a local push service), the
+ * agent starts a verification, the push service receives the encrypted id, the device's live
+ * channel hears of it, the device fetches and verifies the signed request, approves with the
+ * code the agent reads out, and the agent's event stream shows each step up to "approved".
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { verifyAuditChain } from '@helpdesk-auth/core';
+import { createDeviceClient, createMemoryKeyStore, type DeviceEvent } from '@helpdesk-auth/device-sdk';
+import { readAuditChain } from '../services/audit-log.ts';
+import { openEventStream } from '../test-support/event-stream-client.ts';
+import {
+  databaseKinds,
+  type OperatorClient,
+  startTestHarness,
+  type TestHarness,
+} from '../test-support/harness.ts';
+import { postgresSkip } from '../test-support/postgres.ts';
+import { startTestPushService, type TestPushService } from '../test-support/push-service.ts';
+
+for (const kind of databaseKinds) {
+  describe(`push verification end to end on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let push: TestPushService;
+    let agent: OperatorClient;
+    let tenantId: string;
+
+    /** The agent's browser: session cookie, and the CSRF token on writes. */
+    const asAgent = (write = false): Record<string, string> => ({
+      cookie: `hda_session=${agent.cookie}`,
+      ...(write ? { 'x-csrf-token': agent.csrfToken, 'content-type': 'application/json' } : {}),
+    });
+
+    before(async () => {
+      push = await startTestPushService();
+      h = await startTestHarness(kind, {}, { listen: true, realClock: true, pushAgent: push.agent });
+      const tenant = await h.createTenant('acme');
+      tenantId = tenant.id;
+      const op = await h.createOperator(tenant, 'agent', 'ada@acme.example');
+      agent = await h.signIn(tenant, op.email);
+    });
+    after(async () => {
+      await h?.close();
+      await push?.close();
+    });
+
+    it('enrolls, starts, delivers, fetches, approves with the code, and the agent sees each step live', async () => {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Alice Example' },
+        { type: 'system', id: null },
+      );
+
+      // The agent creates an activation; the customer opens the link on the device.
+      const activationResponse = await fetch(`${h.baseUrl}/v1/customers/${customer.id}/activations`, {
+        method: 'POST',
+        headers: asAgent(true),
+        body: '{}',
+      });
+      assert.equal(activationResponse.status, 201);
+      const activation = (await activationResponse.json()) as { link: string; code: string };
+      assert.match(activation.link, new RegExp(`^${h.baseUrl}/app/activate#code=`));
+
+      const pushConfig = (await (await fetch(`${h.baseUrl}/v1/device/push-config`)).json()) as {
+        webPush: { vapidPublicKey: string };
+      };
+      const subscription = push.createSubscription({
+        applicationServerKey: pushConfig.webPush.vapidPublicKey,
+      });
+      const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      const state = await device.enroll(activation.link, {
+        label: "Alice's phone",
+        platform: 'cli',
+        push: { kind: 'webpush', subscription },
+      });
+      assert.equal(state.customerId, customer.id);
+      assert.equal(state.tenant.name, 'Tenant acme');
+
+      // The device keeps its live channel open; the agent watches their own verifications.
+      const deviceEvents: DeviceEvent[] = [];
+      const stopListening = new AbortController();
+      const listening = device.listen({
+        onEvent: (e) => void deviceEvents.push(e),
+        signal: stopListening.signal,
+      });
+      const agentStream = await openEventStream(`${h.baseUrl}/v1/events`, asAgent());
+      assert.equal(agentStream.status, 200);
+      assert.match(agentStream.contentType ?? '', /^text\/event-stream/);
+      // The device's stream is open once the server counts a listener for it.
+      for (
+        let i = 0;
+        i < 200 && h.runtime.services.context.events.listenerCount(`device:${state.deviceId}`) === 0;
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+
+      const started = await fetch(`${h.baseUrl}/v1/verifications`, {
+        method: 'POST',
+        headers: asAgent(true),
+        body: JSON.stringify({
+          customerId: customer.id,
+          reason: 'Card replacement',
+          callReference: 'CALL-1',
+        }),
+      });
+      assert.equal(started.status, 201);
+      const verification = (await started.json()) as {
+        id: string;
+        code: string;
+        status: string;
+        codeLength: number;
+      };
+      assert.equal(verification.status, 'pending');
+      assert.match(verification.code, /^\d{2}$/);
+
+      // Web Push: the push service got exactly the id, encrypted to the device, VAPID-signed.
+      const [message] = await push.waitForMessages(1, 5000);
+      assert.deepEqual(message!.payload, { type: 'verification', id: verification.id });
+      assert.equal(message!.urgency, 'high');
+      assert.equal(message!.vapidPublicKey, pushConfig.webPush.vapidPublicKey);
+
+      await agentStream.waitFor((e) => e.type === 'delivered' && e.data.channel === 'live');
+      await agentStream.waitFor((e) => e.type === 'sent' && e.data.channel === 'webpush');
+
+      // The device fetches the request and checks the server's signature against its pinned keys.
+      const request = await device.fetchRequest(verification.id);
+      assert.equal(request.reason, 'Card replacement');
+      assert.equal(request.agentName, 'agent of acme');
+      assert.equal(request.tenantName, 'Tenant acme');
+      assert.equal(request.codeLength, 2);
+      assert.equal(request.status, 'pending');
+      await agentStream.waitFor((e) => e.type === 'opened' && e.data.verificationId === verification.id);
+
+      const outcome = await device.decide(request, { decision: 'approve', code: verification.code });
+      assert.equal(outcome.status, 'approved');
+
+      const approved = await agentStream.waitFor((e) => e.type === 'approved');
+      assert.equal(approved.data.verificationId, verification.id);
+      assert.equal(approved.data.deviceId, state.deviceId);
+      assert.ok(
+        deviceEvents.some(
+          (e) => e.type === 'verification' && e.id === verification.id && e.status === 'pending',
+        ),
+        'the live channel announced the request',
+      );
+
+      const detail = await fetch(`${h.baseUrl}/v1/verifications/${verification.id}`, { headers: asAgent() });
+      const body = (await detail.json()) as {
+        status: string;
+        code: string | null;
+        assurance: string;
+        delivery: string;
+        decidedByDeviceId: string;
+        timeline: { type: string }[];
+      };
+      assert.equal(body.status, 'approved');
+      assert.equal(body.code, null, 'the code is not shown once the verification is final');
+      assert.equal(body.assurance, 'substantial');
+      assert.equal(body.delivery, 'opened');
+      assert.equal(body.decidedByDeviceId, state.deviceId);
+      assert.deepEqual(
+        body.timeline.map((e) => e.type).filter((t) => t !== 'sent' && t !== 'delivered'),
+        ['started', 'opened', 'approved'],
+      );
+
+      // The evidence: audited in the same transactions, chain intact, no code in the log.
+      const entries = [];
+      for await (const entry of readAuditChain(h.runtime.database.db, tenantId)) entries.push(entry);
+      const actions = entries.map((e) => e.action);
+      for (const action of [
+        'device.activation_created',
+        'device.enrolled',
+        'verification.started',
+        'verification.approved',
+      ]) {
+        assert.ok(actions.includes(action), `audit has ${action}`);
+      }
+      assert.equal(verifyAuditChain(tenantId, entries).ok, true);
+      const startEntry = entries.find((e) => e.action === 'verification.started' && e.targetId === verification.id);
+      assert.deepEqual(Object.keys(JSON.parse(startEntry!.data)).sort(), [
+        'actionSummary',
+        'callReference',
+        'customerId',
+        'method',
+        'purpose',
+        'reason',
+      ]);
+      for (const line of h.logLines) assert.ok(!line.includes(activation.code), 'no activation code in logs');
+
+      stopListening.abort();
+      await listening;
+      await agentStream.close();
+    });
+
+    it('a long-poll (?wait=) answers as soon as the device decides', async () => {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Bob' },
+        { type: 'system', id: null },
+      );
+      const { code: activationCode } = await h.runtime.services.devices.createActivation(
+        tenantId,
+        customer.id,
+        {
+          type: 'system',
+          id: null,
+        },
+      );
+      const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      await device.enroll(activationCode, { label: 'Bob phone', platform: 'cli' });
+      const key = await h.createApiKey({ id: tenantId, slug: 'acme' }, [
+        'verifications:read',
+        'verifications:write',
+      ]);
+      const auth = { authorization: `Bearer ${key}` };
+      const started = (await (
+        await fetch(`${h.baseUrl}/v1/verifications`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            customerId: customer.id,
+            reason: 'Address change',
+            agentName: 'Zed from Zendesk',
+          }),
+        })
+      ).json()) as { id: string; code: string };
+      const waiting = fetch(`${h.baseUrl}/v1/verifications/${started.id}?wait=30`, { headers: auth });
+      const [request] = await device.pendingRequests();
+      assert.equal(request!.id, started.id);
+      assert.equal(request!.agentName, 'Zed from Zendesk');
+      await device.decide(request!, { decision: 'deny' });
+      const answer = (await (await waiting).json()) as { status: string; assurance: string | null };
+      assert.equal(answer.status, 'denied');
+      assert.equal(answer.assurance, null);
+    });
+  });
+}
