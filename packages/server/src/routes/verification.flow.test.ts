@@ -181,7 +181,9 @@ for (const kind of databaseKinds) {
         assert.ok(actions.includes(action), `audit has ${action}`);
       }
       assert.equal(verifyAuditChain(tenantId, entries).ok, true);
-      const startEntry = entries.find((e) => e.action === 'verification.started' && e.targetId === verification.id);
+      const startEntry = entries.find(
+        (e) => e.action === 'verification.started' && e.targetId === verification.id,
+      );
       assert.deepEqual(Object.keys(JSON.parse(startEntry!.data)).sort(), [
         'actionSummary',
         'callReference',

@@ -52,7 +52,15 @@ export async function signProof(
 /** Enrols a new device over HTTP with an activation code, as a device would. */
 export async function enrollTestDevice(
   app: App,
-  options: { publicUrl: string; activationCode: string; now: () => number; push?: unknown; label?: string },
+  options: {
+    publicUrl: string;
+    activationCode: string;
+    now: () => number;
+    push?: unknown;
+    label?: string;
+    /** The client address the server sees (enrollment limits count per address). */
+    remoteAddress?: string;
+  },
 ): Promise<TestDevice> {
   const { publicJwk, privateKey } = await createDeviceKeys();
   const origin = new URL(options.publicUrl).origin;
@@ -61,6 +69,7 @@ export async function enrollTestDevice(
   const response = await app.inject({
     method: 'POST',
     url: '/v1/device/enroll',
+    ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}),
     headers: {
       'device-proof': await signProof(
         privateKey,
