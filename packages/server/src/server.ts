@@ -38,6 +38,17 @@ export async function startServer(config: Config, print: (line: string) => void 
       .catch((error) => logger.warn({ err: error }, 'session purge failed'));
   }, 10 * 60_000);
   purge.unref();
+  // The safety net behind each verification's own expiry timer: requests started by another
+  // server process, or before a restart, still expire within a few seconds of their time.
+  const sweep = setInterval(() => {
+    runtime.services.verifications
+      .expireDue()
+      .catch((error) => logger.warn({ err: error }, 'expiry sweep failed'));
+  }, 5_000);
+  sweep.unref();
+  // Keys are made on first start, not on the first request that needs them.
+  await runtime.services.serverKeys.signingKey();
+  await runtime.services.serverKeys.vapidKeys();
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -49,6 +60,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       }, config.shutdownTimeoutMs);
       timer.unref();
       clearInterval(purge);
+      clearInterval(sweep);
       await app.close();
       await runtime.close();
       logger.info('shut down cleanly');

@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isAppError, isPermission, permissions, type Role, roles } from '@helpdesk-auth/core';
+import { isDeviceSdkError } from '@helpdesk-auth/device-sdk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
@@ -10,6 +11,7 @@ import { cliActor, readAuditChain, verifyTenantAuditChain } from '../services/au
 import { ImportFileError, importCustomers } from '../services/customer-import.ts';
 import { generatePassword } from '../services/passwords.ts';
 import { migrateToLatest, openDatabase, ping, redactDatabaseUrl } from '../storage/database.ts';
+import { registerDeviceCommands } from './device-simulator.ts';
 import { createProgressBar } from './progress.ts';
 
 /**
@@ -345,6 +347,10 @@ export function buildProgram(): Command {
       });
     });
 
+  registerDeviceCommands(program, (message) => {
+    throw new CliError(message);
+  });
+
   return program;
 }
 
@@ -361,6 +367,9 @@ export async function main(argv: string[]): Promise<void> {
     } else if (error instanceof CliError) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = error.exitCode;
+    } else if (isDeviceSdkError(error)) {
+      process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+      process.exitCode = 1;
     } else if (isAppError(error)) {
       process.stderr.write(`error: ${error.code}: ${error.message}\n`);
       process.exitCode = 1;

@@ -339,6 +339,24 @@ export function createVerificationService(
     expiryTimers.set(id, handle);
   }
 
+  /** Records the first time each device opens a request; later fetches add nothing. */
+  async function markOpened(
+    row: Pick<VerificationRow, 'id' | 'tenant_id' | 'started_by_id' | 'status'>,
+    deviceId: string,
+    now: number,
+  ): Promise<void> {
+    const seen = await db
+      .selectFrom('verification_events')
+      .select('id')
+      .where('verification_id', '=', row.id)
+      .where('type', '=', 'opened')
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst();
+    if (seen) return;
+    await recordEvent(row, { type: 'opened', deviceId, channel: null, detail: null }, now);
+    announce(row, { type: 'opened', at: now, deviceId });
+  }
+
   async function agentName(tenantId: string, actor: Actor, given: string | undefined): Promise<string> {
     if (actor.type === 'operator') {
       const row = await db
@@ -703,19 +721,24 @@ export function createVerificationService(
     // ------------------------------------------------------------------------------------------
 
     /** Pending requests for the device's customer, newest first. */
-    async pendingForDevice(device: { tenantId: string; customerId: string }) {
+    async pendingForDevice(device: { id: string; tenantId: string; customerId: string }) {
       const now = clock();
       const rows = await db
         .selectFrom('verifications')
-        .select(['id', 'status', 'request_jws', 'expires_at'])
+        .select(['id', 'status', 'request_jws', 'expires_at', 'started_by_id'])
         .where('tenant_id', '=', device.tenantId)
         .where('customer_id', '=', device.customerId)
         .where('status', '=', 'pending')
         .orderBy('id', 'desc')
         .execute();
-      return rows
-        .filter((row) => row.expires_at > now)
-        .map((row) => ({ id: row.id, status: row.status as VerificationStatus, request: row.request_jws }));
+      const live = rows.filter((row) => row.expires_at > now);
+      // Listing hands the device the whole signed request, so it counts as opened too.
+      for (const row of live) await markOpened({ ...row, tenant_id: device.tenantId }, device.id, now);
+      return live.map((row) => ({
+        id: row.id,
+        status: row.status as VerificationStatus,
+        request: row.request_jws,
+      }));
     },
 
     /** The signed request, for the device of its customer only; records that it was opened. */
@@ -730,10 +753,7 @@ export function createVerificationService(
       if (!row) throw notFound('Verification');
       const now = clock();
       const status = row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
-      if (status === 'pending') {
-        await recordEvent(row, { type: 'opened', deviceId: device.id, channel: null, detail: null }, now);
-        announce(row, { type: 'opened', at: now, deviceId: device.id });
-      }
+      if (status === 'pending') await markOpened(row, device.id, now);
       return { id: row.id, status: status as VerificationStatus, request: row.request_jws };
     },
 

@@ -1,0 +1,219 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import {
+  createDeviceClient,
+  type DeviceClient,
+  isDeviceSdkError,
+  type VerifiedRequest,
+} from '@helpdesk-auth/device-sdk';
+import { createFileKeyStore } from '@helpdesk-auth/device-sdk/node-file-key-store';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../config/config.ts';
+
+/**
+ * `helpdesk-auth device …`: a real device over HTTP, built on the device SDK, for demos, agent
+ * training, tests and the benchmark. It keeps its key and pinned server keys in a file readable
+ * only by its owner, exactly like an app would keep them in the platform's key store.
+ */
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+type Answer = { decision: 'approve'; code: string } | { decision: 'deny' } | { decision: 'report_fraud' };
+
+interface ListenOptions {
+  keyFile?: string;
+  approveWithCode?: string;
+  deny?: boolean;
+  reportFraud?: boolean;
+  once?: boolean;
+}
+
+function defaultKeyFile(): string {
+  return path.join(loadConfig(process.env).dataDir, 'simulated-device.json');
+}
+
+function client(keyFile: string | undefined, baseUrl?: string): DeviceClient {
+  return createDeviceClient({
+    store: createFileKeyStore(keyFile ?? defaultKeyFile()),
+    ...(baseUrl ? { baseUrl } : {}),
+  });
+}
+
+function describe(request: VerifiedRequest): string[] {
+  const lines = [`Request from ${request.tenantName}: ${request.agentName}`, `  Reason:  ${request.reason}`];
+  if (request.actionSummary) lines.push(`  Confirm: ${request.actionSummary}`);
+  lines.push(
+    `  Asked:   ${request.issuedAt.toLocaleTimeString()}, expires ${request.expiresAt.toLocaleTimeString()}`,
+  );
+  return lines;
+}
+
+async function askInteractively(request: VerifiedRequest): Promise<Answer> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    out(`Are you on the phone with ${request.tenantName} right now?`);
+    for (;;) {
+      const answer = (
+        await prompt.question(
+          `Type the ${request.codeLength}-digit code the agent reads out to approve, "d" to deny, "f" if you are not on a call: `,
+        )
+      ).trim();
+      if (answer === 'd') return { decision: 'deny' };
+      if (answer === 'f') return { decision: 'report_fraud' };
+      if (new RegExp(`^\\d{${request.codeLength}}$`).test(answer))
+        return { decision: 'approve', code: answer };
+      out(`Please type ${request.codeLength} digits, "d" or "f".`);
+    }
+  } finally {
+    prompt.close();
+  }
+}
+
+const decided: Record<Answer['decision'], string> = {
+  approve: 'approved',
+  deny: 'denied',
+  report_fraud: 'reported as fraud',
+};
+
+export function registerDeviceCommands(program: Command, fail: (message: string) => never): void {
+  const device = program
+    .command('device')
+    .description("Simulate a customer's device: enroll with an activation, then answer requests.");
+  const keyFileOption = () =>
+    new Option(
+      '--key-file <path>',
+      'where the device keeps its key (default: DATA_DIR/simulated-device.json)',
+    );
+
+  device
+    .command('enroll <activation>')
+    .description('Enroll with an activation link or code (from POST /v1/customers/{id}/activations).')
+    .addOption(keyFileOption())
+    .option('--server <url>', 'server URL, needed with a bare code (default: PUBLIC_URL)')
+    .option('--label <label>', 'name shown for this device', 'Simulated device')
+    .action(async (activation: string, options: { keyFile?: string; server?: string; label: string }) => {
+      const isLink = /^https?:\/\//.test(activation);
+      const baseUrl = options.server ?? (isLink ? undefined : loadConfig(process.env).publicUrl);
+      const sdk = client(options.keyFile, baseUrl);
+      try {
+        const state = await sdk.enroll(activation, { label: options.label, platform: 'cli' });
+        out(`Enrolled ${state.deviceId} with ${state.tenant.name} (customer ${state.customerId}).`);
+        out(`Server keys pinned: ${state.jwks.keys.length}. Next: helpdesk-auth device listen`);
+      } catch (error) {
+        if (isDeviceSdkError(error)) fail(`${error.code}: ${error.message}`);
+        throw error;
+      }
+    });
+
+  device
+    .command('listen')
+    .description('Wait for requests and answer each one: interactively, or with a fixed answer for scripts.')
+    .addOption(keyFileOption())
+    .addOption(
+      new Option('--approve-with-code <code>', 'approve every request with this code')
+        .argParser((value: string) => {
+          if (!/^\d{2,6}$/.test(value)) throw new InvalidArgumentError('The code is 2 to 6 digits.');
+          return value;
+        })
+        .conflicts(['deny', 'reportFraud']),
+    )
+    .addOption(new Option('--deny', 'deny every request').conflicts(['reportFraud']))
+    .option('--report-fraud', 'report every request as fraud ("I am not on a call")')
+    .option('--once', 'stop after answering one request')
+    .action(async (options: ListenOptions) => {
+      const fixed: Answer | undefined = options.approveWithCode
+        ? { decision: 'approve', code: options.approveWithCode }
+        : options.deny
+          ? { decision: 'deny' }
+          : options.reportFraud
+            ? { decision: 'report_fraud' }
+            : undefined;
+      if (!fixed && !process.stdin.isTTY) {
+        fail('No terminal to ask on: pass --approve-with-code <code>, --deny or --report-fraud.');
+      }
+      const sdk = client(options.keyFile);
+      const state = await sdk.state();
+      if (!state)
+        fail('This device is not enrolled yet: run helpdesk-auth device enroll <activation> first.');
+      out(`Listening as ${state.deviceId} for ${state.tenant.name}. Ctrl+C to stop.`);
+
+      const stop = new AbortController();
+      const handled = new Set<string>();
+      process.once('SIGINT', () => stop.abort());
+      process.once('SIGTERM', () => stop.abort());
+
+      const answer = async (request: VerifiedRequest) => {
+        if (handled.has(request.id) || request.status !== 'pending') return;
+        handled.add(request.id);
+        for (const line of describe(request)) out(line);
+        const choice = fixed ?? (await askInteractively(request));
+        try {
+          const outcome = await sdk.decide(request, choice);
+          out(`You ${decided[choice.decision]} the request: ${outcome.status}.`);
+        } catch (error) {
+          if (!isDeviceSdkError(error)) throw error;
+          const left = error.details?.attemptsLeft;
+          out(
+            `Not accepted: ${error.code}${left !== undefined ? ` (${left} tries left)` : ''}. ${error.message}`,
+          );
+          if (error.code === 'WRONG_CODE' && !fixed) handled.delete(request.id);
+        }
+        if (options.once) stop.abort();
+      };
+
+      for (const request of await sdk.pendingRequests()) {
+        if (stop.signal.aborted) break;
+        await answer(request);
+      }
+      // The live channel ends when the server restarts or a proxy closes it: reconnect, gently.
+      let backoffMs = 500;
+      while (!stop.signal.aborted) {
+        try {
+          await sdk.listen({
+            signal: stop.signal,
+            onEvent: async (event) => {
+              backoffMs = 500;
+              if (event.type === 'verification' && event.status === 'pending') {
+                await answer(await sdk.fetchRequest(event.id));
+              } else if (event.type === 'device-revoked' && event.deviceId === state.deviceId) {
+                out('This device was revoked.');
+                stop.abort();
+              } else if (event.type === 'device-enrolled') {
+                out(`A new device was enrolled for this customer: ${event.label} (${event.platform}).`);
+              }
+            },
+          });
+        } catch (error) {
+          if (isDeviceSdkError(error) && error.code === 'DEVICE_REVOKED') fail('This device was revoked.');
+          if (!isDeviceSdkError(error) || error.code !== 'NETWORK_ERROR') throw error;
+        }
+        if (stop.signal.aborted) break;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 10_000);
+      }
+    });
+
+  device
+    .command('status')
+    .description("Show this device's record on the server.")
+    .addOption(keyFileOption())
+    .action(async (options: { keyFile?: string }) => {
+      const sdk = client(options.keyFile);
+      if (!(await sdk.isEnrolled())) fail('This device is not enrolled.');
+      const record = await sdk.device();
+      out(
+        `${record.id}: ${record.label} (${record.platform}), ${record.status}, last seen ${record.lastSeenAt ?? 'never'}`,
+      );
+    });
+
+  device
+    .command('revoke')
+    .description('Revoke this device on the server and forget its key.')
+    .addOption(keyFileOption())
+    .action(async (options: { keyFile?: string }) => {
+      const sdk = client(options.keyFile);
+      if (!(await sdk.isEnrolled())) fail('This device is not enrolled.');
+      await sdk.revoke();
+      out('Revoked; the key file was cleared.');
+    });
+}
