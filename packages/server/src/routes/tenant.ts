@@ -1,11 +1,39 @@
+import { verificationPolicyLimits } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { requirePrincipal } from '../http/authenticate.ts';
 import { errorResponses, operatorOrApiKey, Timestamp, toIso } from '../http/schemas.ts';
 import type { Tenant } from '../services/tenants.ts';
 
+const policyField = (limits: { min: number; max: number }, description: string) =>
+  Type.Integer({ minimum: limits.min, maximum: limits.max, description });
+
+const policyFields = {
+  codeLength: policyField(verificationPolicyLimits.codeLength, 'Digits in the code the agent reads out.'),
+  expirySeconds: policyField(
+    verificationPolicyLimits.expirySeconds,
+    'Seconds until a pending request expires.',
+  ),
+  maxCodeAttempts: policyField(
+    verificationPolicyLimits.maxCodeAttempts,
+    'Wrong codes before the request fails.',
+  ),
+  pushRequestsPerWindow: policyField(
+    verificationPolicyLimits.pushRequestsPerWindow,
+    'Push requests per customer per window (against push bombing).',
+  ),
+  pushWindowSeconds: policyField(verificationPolicyLimits.pushWindowSeconds, 'The push cap window.'),
+};
+
 const TenantSchema = Type.Object(
-  { id: Type.String(), slug: Type.String(), name: Type.String(), createdAt: Timestamp, updatedAt: Timestamp },
+  {
+    id: Type.String(),
+    slug: Type.String(),
+    name: Type.String(),
+    verification: Type.Object(policyFields),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
   { $id: 'Tenant', title: 'Tenant' },
 );
 
@@ -37,7 +65,17 @@ export function registerTenantRoutes(app: TypedApp, { services }: AppDependencie
         operationId: 'updateTenant',
         security: operatorOrApiKey,
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            verification: Type.Optional(
+              Type.Partial(Type.Object(policyFields), {
+                additionalProperties: false,
+                minProperties: 1,
+                description:
+                  'Push verification settings to change. Refused when the chance of guessing the code within the attempts exceeds 5%.',
+              }),
+            ),
+          },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: TenantSchema, ...errorResponses(401, 403, 413, 415) },

