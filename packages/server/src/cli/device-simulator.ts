@@ -146,17 +146,21 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
         if (handled.has(request.id) || request.status !== 'pending') return;
         handled.add(request.id);
         for (const line of describe(request)) out(line);
-        const choice = fixed ?? (await askInteractively(request));
-        try {
-          const outcome = await sdk.decide(request, choice);
-          out(`You ${decided[choice.decision]} the request: ${outcome.status}.`);
-        } catch (error) {
-          if (!isDeviceSdkError(error)) throw error;
-          const left = error.details?.attemptsLeft;
-          out(
-            `Not accepted: ${error.code}${left !== undefined ? ` (${left} tries left)` : ''}. ${error.message}`,
-          );
-          if (error.code === 'WRONG_CODE' && !fixed) handled.delete(request.id);
+        // Interactively, a mistyped code can be typed again while tries remain, as in an app.
+        for (;;) {
+          const choice = fixed ?? (await askInteractively(request));
+          try {
+            const outcome = await sdk.decide(request, choice);
+            out(`You ${decided[choice.decision]} the request: ${outcome.status}.`);
+            break;
+          } catch (error) {
+            if (!isDeviceSdkError(error)) throw error;
+            const left = error.details?.attemptsLeft;
+            out(
+              `Not accepted: ${error.code}${left !== undefined ? ` (${left} tries left)` : ''}. ${error.message}`,
+            );
+            if (error.code !== 'WRONG_CODE' || fixed) break;
+          }
         }
         if (options.once) stop.abort();
       };
