@@ -1,16 +1,20 @@
 /**
  * Tenant isolation and authorisation. Two tenants hold the same customer (same name, phone,
- * e-mail and external id) plus their own operators, API keys and audit entries. Tenant A, as its
- * admin and as an all-scopes API key, must get 404 for every id of tenant B, change nothing in
- * B, and never see B's data in any list, search or audit read. Then roles, key scopes, revoked
- * keys and CSRF. The routes under test come from the OpenAPI document, and each section ends by
- * checking that every documented route of its kind was covered.
+ * e-mail and external id) plus their own operators, API keys, audit entries, an enrolled device
+ * of the customer and a pending push verification for it. Tenant A, as its admin, as an
+ * all-scopes API key and as its customer's device, must get 404 for every id of tenant B, change
+ * nothing in B, and never see B's data in any list, search, audit read or live event stream.
+ * Then roles, key scopes, revoked keys and CSRF. The routes under test come from the OpenAPI
+ * document, and each section ends by checking that every documented route of its kind was covered.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorCode, type IdKind, idPrefixes, permissions, type Role } from '@helpdesk-auth/core';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { decodeJwt } from 'jose';
 import type { App } from '../http/app.ts';
+import { cliActor } from '../services/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -21,6 +25,7 @@ import {
 } from '../test-support/harness.ts';
 import { type DocumentedOperation, loadDocumentedOperations } from '../test-support/openapi-operations.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
+import { enrollTestDevice, type TestDevice } from '../test-support/test-device.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Routes, from the OpenAPI document.
@@ -50,9 +55,17 @@ function changingBody(op: Operation): Record<string, string> | undefined {
 // ---------------------------------------------------------------------------------------------
 // Callers and requests.
 
+interface Credentials {
+  cookies: Record<string, string>;
+  headers: Record<string, string>;
+}
+
 interface Caller {
   name: string;
-  auth(): { cookies: Record<string, string>; headers: Record<string, string> };
+  /** Credentials for one request; a device signs a fresh proof for its method and URL. */
+  auth(method: string, url: string): Credentials | Promise<Credentials>;
+  /** Set for a device: it also signs what the public decision route takes instead of a proof. */
+  device?: TestDevice;
 }
 
 const operatorCaller = (name: string, client: OperatorClient): Caller => ({
@@ -63,6 +76,49 @@ const keyCaller = (name: string, key: string): Caller => ({
   name,
   auth: () => ({ cookies: {}, headers: { authorization: `Bearer ${key}` } }),
 });
+const deviceCaller = (name: string, device: TestDevice): Caller => ({
+  name,
+  device,
+  auth: async (method, url) => ({
+    cookies: {},
+    headers: { 'device-proof': await device.proof(method, url) },
+  }),
+});
+/** For public routes, whose body carries its own proof (the signed decision). */
+const anonymous: Caller = { name: 'anonymous', auth: () => ({ cookies: {}, headers: {} }) };
+
+/** An open server-sent event stream, read as it arrives. */
+interface LiveStream {
+  response: LightMyRequestResponse;
+  /** Everything received so far. */
+  text(): string;
+  /** Resolves true as soon as `found(text)` holds, false after `ms` milliseconds without it. */
+  waitFor(found: (text: string) => boolean, ms: number): Promise<boolean>;
+  close(): void;
+}
+
+async function openStream(app: App, caller: Caller, url: string): Promise<LiveStream> {
+  const { cookies, headers } = await caller.auth('GET', url);
+  const response = await app.inject({ method: 'GET', url, cookies, headers, payloadAsStream: true });
+  const stream = response.stream();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  stream.on('error', () => {});
+  // An error answer ends at once: read it whole, so that it can be reported.
+  if (response.statusCode !== 200) await new Promise((resolve) => stream.once('close', resolve));
+  return {
+    response,
+    text: () => text,
+    async waitFor(found, ms) {
+      const deadline = Date.now() + ms;
+      while (!found(text) && Date.now() < deadline) await sleep(10);
+      return found(text);
+    },
+    close: () => stream.destroy(),
+  };
+}
 
 async function call(
   app: App,
@@ -70,8 +126,17 @@ async function call(
   method: InjectOptions['method'],
   url: string,
   body?: unknown,
+  options: { streams?: boolean } = {},
 ): Promise<LightMyRequestResponse> {
-  const { cookies, headers } = caller.auth();
+  if (options.streams) {
+    // An event stream stays open: take the status, then hang up; an error answer is read whole.
+    assert.equal(method, 'GET');
+    const stream = await openStream(app, caller, url);
+    stream.close();
+    const body = stream.response.statusCode === 200 ? '' : stream.text();
+    return Object.assign(stream.response, { body, json: () => JSON.parse(body) as unknown });
+  }
+  const { cookies, headers } = await caller.auth(String(method), url);
   return app.inject({
     method,
     url,
@@ -117,9 +182,49 @@ interface Side {
   admin: Caller;
   /** An API key of this tenant with every scope. */
   key: Caller;
+  /** The twin customer's enrolled device. */
+  device: Caller;
   customerId: string;
   operatorId: string;
   apiKeyId: string;
+  deviceId: string;
+  deviceLabel: string;
+  /** A pending push verification for the twin customer. */
+  verificationId: string;
+}
+
+/** Enrols a device for a customer as the device would: an activation, then the protocol steps. */
+async function enrolDevice(h: TestHarness, tenantId: string, customerId: string, label: string) {
+  const activation = await h.runtime.services.devices.createActivation(tenantId, customerId, cliActor);
+  return enrollTestDevice(h.app, {
+    publicUrl: h.config.publicUrl,
+    activationCode: activation.code,
+    now: h.clock.now,
+    label,
+  });
+}
+
+/** Starts a push verification as the CLI would; the customer needs an enrolled device. */
+async function startRequest(h: TestHarness, tenantId: string, customerId: string): Promise<string> {
+  const verification = await h.runtime.services.verifications.start(
+    tenantId,
+    { customerId, purpose: 'authenticate', reason: 'test' },
+    cliActor,
+  );
+  return verification.id;
+}
+
+/** A new customer of the side with a device of its own. */
+async function customerWithDevice(
+  h: TestHarness,
+  side: Side,
+  name: string,
+): Promise<{ customerId: string; device: Caller }> {
+  const response = await call(h.app, side.admin, 'POST', '/v1/customers', { displayName: name });
+  assert.equal(response.statusCode, 201, response.body);
+  const customerId = (response.json() as { id: string }).id;
+  const device = await enrolDevice(h, side.tenant.id, customerId, `${name}'s phone`);
+  return { customerId, device: deviceCaller(`device of ${name}`, device) };
 }
 
 async function populate(h: TestHarness, slug: string, extraCustomers: number): Promise<Side> {
@@ -139,6 +244,7 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
     role: 'agent',
     password: testPassword,
   })) as unknown as { operator: { id: string } };
+  // Every scope, the device and verification ones (devices:read/write, verifications:read/write) included.
   const created = (await post('/v1/api-keys', {
     name: `${slug} integration`,
     scopes: [...permissions],
@@ -146,13 +252,19 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
     apiKey: { id: string };
     key: string;
   };
+  const deviceLabel = `${slug} phone`;
+  const device = await enrolDevice(h, tenant.id, customer.id, deviceLabel);
   return {
     tenant,
     admin,
     key: keyCaller(`${slug} API key`, created.key),
+    device: deviceCaller(`${slug} device`, device),
     customerId: customer.id,
     operatorId: operator.id,
     apiKeyId: created.apiKey.id,
+    deviceId: device.id,
+    deviceLabel,
+    verificationId: await startRequest(h, tenant.id, customer.id),
   };
 }
 
@@ -161,33 +273,97 @@ function objectIdOf(side: Side, kind: IdKind): string {
     customer: side.customerId,
     operator: side.operatorId,
     apiKey: side.apiKeyId,
+    device: side.deviceId,
+    verification: side.verificationId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
   return id;
 }
 
-const fillPath = (op: Operation, side: Side) =>
-  op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
-    objectIdOf(side, op.idParams.find((p) => p.name === name)!.kind),
-  );
+/** The side's object for each path parameter, by name. */
+const pathIds = (op: Operation, side: Side): Record<string, string> =>
+  Object.fromEntries(op.idParams.map((p) => [p.name, objectIdOf(side, p.kind)]));
+
+const fillPath = (op: Operation, side: Side) => {
+  const ids = pathIds(op, side);
+  return op.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]!);
+};
+
+/**
+ * Public routes that take an id carry their own proof in the body, signed by the caller's
+ * device: how each is signed. Only the decision route is of this kind.
+ */
+const signedBodies: Record<string, (device: TestDevice, ids: Record<string, string>) => Promise<unknown>> = {
+  decideRequest: async (device, ids) => ({
+    signedDecision: await device.decide(ids.id!, 'approve', { code: '00' }),
+  }),
+};
+
+type CallerRole = 'admin' | 'key' | 'device';
+
+/** Who may call an operation, from its security: operators, API keys, devices. */
+function callerRoles(op: Operation): CallerRole[] {
+  const roles: CallerRole[] = [];
+  if (op.security.includes('session')) roles.push('admin');
+  if (op.security.includes('apiKey')) roles.push('key');
+  if (op.security.includes('deviceProof') || signedBodies[op.id]) roles.push('device');
+  return roles;
+}
+
+const roleNames: Record<CallerRole, string> = {
+  admin: "A's admin",
+  key: "A's API key",
+  device: "A's device",
+};
+const callerNames = (op: Operation) =>
+  callerRoles(op)
+    .map((r) => roleNames[r])
+    .join(' and ') || 'nobody';
+
+/** The body a caller sends: the device's signed body for public routes, else a changing one. */
+async function requestBody(op: Operation, caller: Caller, ids: Record<string, string>): Promise<unknown> {
+  const sign = signedBodies[op.id];
+  if (!sign) return changingBody(op);
+  assert.ok(caller.device, `${op.id} needs a body signed by a device`);
+  return sign(caller.device, ids);
+}
+
+/**
+ * Push delivery runs after a verification starts and adds to its timeline. Waits until every
+ * verification of the side has its delivery news, so that a snapshot does not catch it midway.
+ */
+async function settleDeliveries(h: TestHarness, side: Side): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { items } = await h.runtime.services.verifications.list(side.tenant.id, { limit: 200 });
+    if (items.every((v) => v.delivery !== 'pending')) return;
+    await sleep(10);
+  }
+}
 
 type Snapshot = Record<string, string>;
 
 /**
- * Everything of a tenant a request could change, read back by its own admin. `lastUsedAt` is
- * left out: authenticating with a key stamps it even when the request is then refused.
+ * Everything of a tenant a request could change, read back by its own admin, plus `watch`:
+ * more URLs to read. `lastUsedAt` is left out: authenticating with a key stamps it even when the
+ * request is then refused.
  */
-async function snapshot(h: TestHarness, side: Side): Promise<Snapshot> {
-  const urls = {
+async function snapshot(h: TestHarness, side: Side, watch: string[] = []): Promise<Snapshot> {
+  await settleDeliveries(h, side);
+  const urls: Record<string, string> = {
     customer: `/v1/customers/${side.customerId}`,
     operator: `/v1/operators/${side.operatorId}`,
     apiKey: `/v1/api-keys/${side.apiKeyId}`,
+    device: `/v1/devices/${side.deviceId}`,
+    verification: `/v1/verifications/${side.verificationId}`,
     customers: '/v1/customers?limit=200',
     operators: '/v1/operators',
     apiKeys: '/v1/api-keys',
+    devices: `/v1/customers/${side.customerId}/devices`,
+    verifications: '/v1/verifications?limit=200',
     tenant: '/v1/tenant',
     audit: '/v1/audit-events/export',
+    ...Object.fromEntries(watch.map((url) => [url, url])),
   };
   const out: Snapshot = {};
   for (const [name, url] of Object.entries(urls)) {
@@ -208,6 +384,25 @@ function assertUnchanged(before: Snapshot, after: Snapshot, context: string): vo
       return `audit (+${added.map((line) => (JSON.parse(line) as { action: string }).action).join(', ')})`;
     });
   assert.deepEqual(changed, [], `${context} changed state`);
+}
+
+/** The side's device is still active under its label; its request is pending and untouched. */
+async function assertDeviceAndRequestIntact(h: TestHarness, side: Side, context: string): Promise<void> {
+  const { devices, verifications } = h.runtime.services;
+  const device = await devices.get(side.tenant.id, side.deviceId);
+  assert.deepEqual(
+    { status: device.status, label: device.label },
+    { status: 'active', label: side.deviceLabel },
+    `${context}: the device`,
+  );
+  const request = await verifications.get(side.tenant.id, side.verificationId);
+  assert.deepEqual(
+    { status: request.status, failedAttempts: request.failedAttempts },
+    { status: 'pending', failedAttempts: 0 },
+    `${context}: the request`,
+  );
+  const deviceNews = request.timeline.filter((e) => e.type === 'opened' || e.type === 'wrong_code');
+  assert.deepEqual(deviceNews, [], `${context}: the request was opened or answered`);
 }
 
 interface AuditLine {
@@ -231,7 +426,16 @@ async function fingerprints(h: TestHarness, side: Side): Promise<string[]> {
   const lines = await exportAudit(h, side.admin);
   const ids = lines.flatMap((l) => [l.id, l.actorId, l.targetId]).filter((v): v is string => v !== null);
   return [
-    ...new Set([...ids, side.tenant.id, side.tenant.slug, side.customerId, side.operatorId, side.apiKeyId]),
+    ...new Set([
+      ...ids,
+      side.tenant.id,
+      side.tenant.slug,
+      side.customerId,
+      side.operatorId,
+      side.apiKeyId,
+      side.deviceId,
+      side.verificationId,
+    ]),
   ];
 }
 
@@ -270,28 +474,72 @@ for (const kind of databaseKinds) {
     });
     after(async () => h?.close());
 
-    const callersOfA = (op?: Operation) =>
-      [a.admin, a.key].filter((c) => !op || c === a.admin || op.security.includes('apiKey'));
+    /** The side's callers of an operation; without one, its admin and its API key. */
+    const callersOf = (side: Side, op?: Operation): Caller[] =>
+      op ? callerRoles(op).map((role) => side[role]) : [side.admin, side.key];
+    const callersOfA = (op?: Operation) => callersOf(a, op);
+
+    /** Sends an operation's request as the caller; a public route gets only its signed body. */
+    async function send(caller: Caller, op: Operation, side: Side): Promise<LightMyRequestResponse> {
+      const body = await requestBody(op, caller, pathIds(op, side));
+      const sender = op.security.length > 0 ? caller : anonymous;
+      return call(h.app, sender, op.method, fillPath(op, side), body, { streams: op.streams });
+    }
 
     describe("another tenant's objects, by id", () => {
       const covered = new Set<string>();
 
       for (const op of idOperations) {
-        it(`${op.method} ${op.path} with B's id -> 404 NOT_FOUND for A's admin and A's API key; B unchanged`, async () => {
+        it(`${op.method} ${op.path} with B's id -> 404 NOT_FOUND for ${callerNames(op)}; B unchanged`, async () => {
+          const callers = callersOfA(op);
+          assert.ok(callers.length > 0, `no caller for ${op.id}: add its security scheme to callerRoles`);
           const initial = await snapshot(h, b);
-          for (const caller of callersOfA(op)) {
-            const response = await call(h.app, caller, op.method, fillPath(op, b), changingBody(op));
+          for (const caller of callers) {
+            const response = await send(caller, op, b);
             assertError(response, 404, 'NOT_FOUND', `${caller.name}: ${op.method} ${fillPath(op, b)}`);
             assertNoLeak(response.body, leaksOfB, `${caller.name}: ${op.id}`);
           }
           assertUnchanged(initial, await snapshot(h, b), `A's ${op.id} on B's object`);
+          await assertDeviceAndRequestIntact(h, b, `A's ${op.id} on B's objects`);
           covered.add(op.id);
         });
       }
 
-      it("B's own admin still reads the same objects (the ids were real)", async () => {
+      it("a decision signed by another customer's device of the same tenant -> 404 NOT_FOUND; the request stays pending", async () => {
+        const { customerId, device: neighbour } = await customerWithDevice(h, a, 'Neighbour in A');
+        const { code } = await h.runtime.services.verifications.get(a.tenant.id, a.verificationId);
+        assert.ok(code, "A's request should be pending with a code");
+        const initial = await snapshot(h, a);
+        const url = `/v1/device/verifications/${a.verificationId}`;
+        assertError(await call(h.app, neighbour, 'GET', url), 404, 'NOT_FOUND', `neighbour opens ${url}`);
+        // Even knowing the code read out on the call, every decision is refused.
+        const decisions = [
+          ['approve', code],
+          ['deny', null],
+          ['report_fraud', null],
+        ] as const;
+        for (const [decision, typed] of decisions) {
+          const signedDecision = await neighbour.device!.decide(a.verificationId, decision, { code: typed });
+          const response = await call(h.app, anonymous, 'POST', `${url}/decision`, { signedDecision });
+          assertError(response, 404, 'NOT_FOUND', `neighbour's ${decision}`);
+        }
+        assertUnchanged(initial, await snapshot(h, a), "the neighbour's device on the twin's request");
+        await assertDeviceAndRequestIntact(h, a, "the neighbour's device on the twin's request");
+
+        // The same device decides its own customer's request: the refusals were about whose it is.
+        const own = await startRequest(h, a.tenant.id, customerId);
+        const signedDecision = await neighbour.device!.decide(own, 'deny');
+        const response = await call(h.app, anonymous, 'POST', `/v1/device/verifications/${own}/decision`, {
+          signedDecision,
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        assert.deepEqual(response.json(), { id: own, status: 'denied' });
+      });
+
+      it("B's own callers still read the same objects (the ids were real)", async () => {
         for (const op of idOperations.filter((o) => o.method === 'GET')) {
-          assertOk(await call(h.app, b.admin, 'GET', fillPath(op, b)), `B admin ${op.id}`);
+          const caller = callersOf(b, op)[0]!;
+          assertOk(await send(caller, op, b), `${caller.name} ${op.id}`);
         }
         assertOk(await call(h.app, b.key, 'GET', `/v1/customers/${b.customerId}`), "B's key still works");
       });
@@ -346,13 +594,98 @@ for (const kind of databaseKinds) {
           assert.notEqual(ownEntries, otherEntries, 'the two chains should differ in length for this check');
           assert.deepEqual(response.json(), { ok: true, checked: ownEntries, headSeq: ownEntries });
         },
+        getOwnDevice: async (response) => {
+          const { device } = response.json() as { device: { id: string; customerId: string } };
+          assert.deepEqual([device.id, device.customerId], [a.deviceId, a.customerId]);
+        },
+        listDeviceRequests: async (response) => {
+          const { verifications } = response.json() as {
+            verifications: Array<{ id: string; request: string }>;
+          };
+          assert.deepEqual(
+            verifications.map((v) => v.id),
+            [a.verificationId],
+          );
+          // The signed request names A's customer, whom the device checks it belongs to.
+          assert.deepEqual(
+            verifications.map((v) => decodeJwt(v.request).sub),
+            [a.customerId],
+          );
+        },
+        listVerifications: async (response, caller) => {
+          const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
+          assert.ok(items.some((v) => v.id === a.verificationId && v.customerId === a.customerId));
+          // Asking for B's customer by id finds nothing rather than B's requests.
+          const filtered = await call(h.app, caller, 'GET', `/v1/verifications?customerId=${b.customerId}`);
+          assert.equal(filtered.statusCode, 200, filtered.body);
+          assert.deepEqual((filtered.json() as { items: unknown[] }).items, []);
+        },
+      };
+
+      /** Starts a verification over HTTP as the caller; answers its id. */
+      async function startAs(caller: Caller, customerId: string, reason: string): Promise<string> {
+        const response = await call(h.app, caller, 'POST', '/v1/verifications', { customerId, reason });
+        assert.equal(response.statusCode, 201, `${caller.name} starts a verification: ${response.body}`);
+        return (response.json() as { id: string }).id;
+      }
+
+      /**
+       * For event streams, opened by A's caller: B starts verifications and they must not show
+       * up; then A does something the stream must carry, so a dead stream cannot pass as isolation.
+       */
+      const streamChecks: Record<string, (stream: LiveStream, caller: Caller) => Promise<void>> = {
+        // The verifications the caller starts.
+        starterEvents: async (stream, caller) => {
+          const inB = await customerWithDevice(h, b, `Streamed in B for ${caller.name}`);
+          const ofB = [
+            await startAs(b.admin, inB.customerId, 'B admin'),
+            await startAs(b.key, inB.customerId, 'B key'),
+          ];
+          await sleep(300);
+          const inA = await customerWithDevice(h, a, `Streamed in A for ${caller.name}`);
+          const ofA = await startAs(caller, inA.customerId, 'A');
+          assert.ok(
+            await stream.waitFor((text) => text.includes(ofA), 2000),
+            `${caller.name}'s own verification never arrived: ${stream.text()}`,
+          );
+          assertNoLeak(stream.text(), ofB, `${caller.name}: a B verification on its stream`);
+        },
+        // The device's customer's requests: B asks its twin, A its own.
+        deviceEvents: async (stream, caller) => {
+          const ofB = await startAs(b.admin, b.customerId, 'B asks its twin');
+          b.verificationId = ofB;
+          await sleep(300);
+          const ofA = await startAs(a.admin, a.customerId, 'A asks its twin');
+          a.verificationId = ofA;
+          assert.ok(
+            await stream.waitFor((text) => text.includes(`"id":"${ofA}"`), 2000),
+            `${caller.name}'s own request never arrived: ${stream.text()}`,
+          );
+          assertNoLeak(stream.text(), [ofB], `${caller.name}: a B verification on its stream`);
+        },
       };
 
       for (const op of collectionReads) {
-        it(`${op.method} ${op.path} shows only A's data to A's admin and A's API key`, async () => {
-          const check = ownDataChecks[op.id];
-          assert.ok(check, `no isolation check for ${op.id}: add one to ownDataChecks`);
-          for (const caller of callersOfA(op)) {
+        it(`${op.method} ${op.path} shows only A's data to ${callerNames(op)}`, async () => {
+          const callers = callersOfA(op);
+          assert.ok(callers.length > 0, `no caller for ${op.id}: add its security scheme to callerRoles`);
+          for (const caller of callers) {
+            if (op.streams) {
+              const check = streamChecks[op.id];
+              assert.ok(check, `no isolation check for the stream ${op.id}: add one to streamChecks`);
+              const stream = await openStream(h.app, caller, op.path);
+              try {
+                assert.equal(stream.response.statusCode, 200, `${caller.name}: ${stream.text()}`);
+                assert.match(String(stream.response.headers['content-type']), /^text\/event-stream/);
+                await check(stream, caller);
+                assertNoLeak(stream.text(), leaksOfB, `${caller.name}: ${op.id}`);
+              } finally {
+                stream.close();
+              }
+              continue;
+            }
+            const check = ownDataChecks[op.id];
+            assert.ok(check, `no isolation check for ${op.id}: add one to ownDataChecks`);
             const response = await call(h.app, caller, 'GET', op.path);
             assert.equal(response.statusCode, 200, `${caller.name}: ${response.body}`);
             assertNoLeak(response.body, leaksOfB, `${caller.name}: ${op.id}`);
@@ -361,6 +694,17 @@ for (const kind of databaseKinds) {
           covered.add(op.id);
         });
       }
+
+      it("listing A's customer's devices shows A's device and nothing of B", async () => {
+        for (const caller of callersOfA()) {
+          const response = await call(h.app, caller, 'GET', `/v1/customers/${a.customerId}/devices`);
+          assert.equal(response.statusCode, 200, `${caller.name}: ${response.body}`);
+          assertNoLeak(response.body, leaksOfB, caller.name);
+          const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
+          assert.ok(items.some((d) => d.id === a.deviceId));
+          assert.deepEqual([...new Set(items.map((d) => d.customerId))], [a.customerId]);
+        }
+      });
 
       it("searching customers by B's name, phone, e-mail or external id finds only A's twin", async () => {
         const searches = [
@@ -538,6 +882,8 @@ for (const kind of databaseKinds) {
       interface Write {
         url: string;
         body?: unknown;
+        /** More URLs whose answers must not change, beyond the snapshot's. */
+        watch?: string[];
       }
 
       /** A request per state-changing operation that would succeed with the right token. */
@@ -570,6 +916,30 @@ for (const kind of databaseKinds) {
           body: { displayName: 'Renamed' },
         }),
         deleteCustomer: async () => ({ url: `/v1/customers/${await freshCustomer()}` }),
+        createActivation: async () => ({ url: `/v1/customers/${await freshCustomer()}/activations` }),
+        updateDevice: async () => {
+          const { device } = await customerWithDevice(h, a, 'CSRF device owner');
+          const url = `/v1/devices/${device.device!.id}`;
+          return { url, body: { label: 'Renamed through CSRF' }, watch: [url] };
+        },
+        revokeDevice: async () => {
+          const { device } = await customerWithDevice(h, a, 'CSRF device owner');
+          const url = `/v1/devices/${device.device!.id}`;
+          return { url, watch: [url] };
+        },
+        startVerification: async () => {
+          const { customerId } = await customerWithDevice(h, a, 'CSRF verification target');
+          return {
+            url: '/v1/verifications',
+            body: { customerId, reason: 'Started through CSRF' },
+            watch: [`/v1/verifications?customerId=${customerId}`],
+          };
+        },
+        cancelVerification: async () => {
+          const { customerId } = await customerWithDevice(h, a, 'CSRF verification target');
+          const id = await startRequest(h, a.tenant.id, customerId);
+          return { url: `/v1/verifications/${id}/cancel`, watch: [`/v1/verifications/${id}`] };
+        },
       };
 
       /** A new admin of A with a session of its own, which sign-out or a password change may end. */
@@ -590,7 +960,7 @@ for (const kind of databaseKinds) {
           assert.ok(write, `no CSRF request for ${op.id}: add one to writes`);
           const client = await freshAdmin();
           const withToken = operatorCaller('right token', client);
-          const { url, body } = await write();
+          const { url, body, watch } = await write();
           const cookies = { hda_session: client.cookie };
           const badTokens: Array<[string, Record<string, string>]> = [
             ['no header', {}],
@@ -598,7 +968,7 @@ for (const kind of databaseKinds) {
             ['a wrong token', { 'x-csrf-token': 'A'.repeat(client.csrfToken.length) }],
             ["another session's token", { 'x-csrf-token': a.tenant.clients.admin.csrfToken }],
           ];
-          const initial = await snapshot(h, a);
+          const initial = await snapshot(h, a, watch);
           for (const [label, headers] of badTokens) {
             const caller: Caller = { name: label, auth: () => ({ cookies, headers }) };
             assertError(
@@ -608,7 +978,7 @@ for (const kind of databaseKinds) {
               `${op.id} with ${label}`,
             );
           }
-          assertUnchanged(initial, await snapshot(h, a), `${op.id} without the right token`);
+          assertUnchanged(initial, await snapshot(h, a, watch), `${op.id} without the right token`);
           assertOk(await call(h.app, withToken, 'GET', '/v1/auth/session'), 'the session survives');
 
           // The same request with the right token goes through, so the refusals were the token's doing.
