@@ -1,0 +1,330 @@
+/**
+ * `npm run bench`: the full push flow (start, device fetch, decide, agent reads the result)
+ * against a real server process with many simulated devices, on SQLite and on PostgreSQL,
+ * next to the floor no implementation can beat on this machine. A report, not a test: it
+ * exits 0 whether or not the targets are met.
+ *
+ * Settings (environment): BENCH_CONCURRENCY (48), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
+ * BENCH_CUSTOMERS (enough that no customer exceeds its push cap of 20 a minute),
+ * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
+ * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
+ * BENCH_PROFILE_DIR, default /tmp/bench-prof).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { environmentVariables } from '../packages/server/src/config/config.ts';
+import { type BenchDevice, enrollDevice } from './device.ts';
+import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
+import { type FlowRun, runFlows, steps } from './flow.ts';
+import { freePort, startChild, waitForReady } from './processes.ts';
+import { prepareData } from './setup.ts';
+import { formatMs, table } from './stats.ts';
+
+type DatabaseKind = 'sqlite' | 'postgres';
+
+function intSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number.`);
+  return value;
+}
+
+const profile = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true';
+const profileDir = process.env.BENCH_PROFILE_DIR ?? '/tmp/bench-prof';
+const concurrency = intSetting('BENCH_CONCURRENCY', 48);
+const seconds = intSetting('BENCH_SECONDS', 10);
+const warmupSeconds = intSetting('BENCH_WARMUP_SECONDS', 2);
+const bareSeconds = 3;
+/** The push cap the benchmark tenant gets (the policy's maximum). */
+const pushCap = 20;
+/** Customers so that even at this rate over the whole run no customer passes the cap. */
+const assumedMaxFlowsPerSecond = 2500;
+const customers = intSetting(
+  'BENCH_CUSTOMERS',
+  Math.max(
+    600,
+    concurrency,
+    Math.ceil((assumedMaxFlowsPerSecond * (warmupSeconds + seconds)) / pushCap / concurrency) * concurrency,
+  ),
+);
+const databases = (process.env.BENCH_DATABASES ?? (profile ? 'sqlite' : 'sqlite,postgres'))
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s): s is DatabaseKind => s === 'sqlite' || s === 'postgres');
+const postgresAdminUrl =
+  process.env.BENCH_POSTGRES_URL ??
+  process.env.TEST_POSTGRES_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+
+const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
+
+interface DatabaseResult {
+  kind: DatabaseKind;
+  skipped?: string;
+  failed?: string;
+  run?: FlowRun;
+  setupSeconds?: number;
+  enrollSeconds?: number;
+  serverExitCode?: number | null;
+  profiles?: string[];
+}
+
+/** The process environment without any server setting, plus the benchmark's own. */
+function serverEnvironment(own: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.values(environmentVariables)) delete env[name];
+  return { ...env, ...own };
+}
+
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | string> {
+  const admin = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
+  const name = `hda_bench_${randomBytes(6).toString('hex')}`;
+  try {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+  } catch (error) {
+    return `PostgreSQL at ${postgresAdminUrl} is not usable (${(error as Error).message})`;
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function enrollAll(
+  pool: Pool,
+  publicUrl: string,
+  list: { id: string; activationCode: string }[],
+): Promise<BenchDevice[]> {
+  const devices: BenchDevice[] = new Array(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      const customer = list[i]!;
+      devices[i] = await enrollDevice(pool, publicUrl, customer.id, customer.activationCode);
+    }
+  };
+  // Fewer in flight than ENROLL_FAILURES_PER_ADDRESS (10): the server counts every enrollment
+  // from an address against that limit until it succeeds, so 10+ concurrent ones get 429.
+  await Promise.all(Array.from({ length: Math.min(8, concurrency) }, worker));
+  return devices;
+}
+
+async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
+  let postgres: { url: string; drop(): Promise<void> } | undefined;
+  if (kind === 'postgres') {
+    const created = await createPostgresDatabase();
+    if (typeof created === 'string') return { kind, skipped: created };
+    postgres = created;
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-'));
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const settings: Record<string, string> = {
+    HELPDESK_AUTH_MODE: 'development',
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_DATA: 'false',
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+  };
+  let server: ReturnType<typeof startChild> | undefined;
+  let pool: Pool | undefined;
+  const result: DatabaseResult = { kind };
+  try {
+    progress(`${kind}: creating a tenant, an API key, ${customers} customers and activations`);
+    let t = performance.now();
+    const data = await prepareData(settings, customers);
+    result.setupSeconds = (performance.now() - t) / 1000;
+
+    const before = profile ? new Set(await readdir(profileDir).catch(() => [])) : new Set<string>();
+    const nodeOptions = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    server = startChild(
+      [...nodeOptions, 'packages/server/src/cli/main.ts', 'serve'],
+      serverEnvironment(settings),
+    );
+    await waitForReady(server, `${publicUrl}/readyz`);
+
+    pool = new Pool(publicUrl, { connections: concurrency, pipelining: 1 });
+    progress(`${kind}: enrolling ${customers} devices over HTTP`);
+    t = performance.now();
+    const devices = await enrollAll(pool, publicUrl, data.customers);
+    result.enrollSeconds = (performance.now() - t) / 1000;
+
+    progress(`${kind}: ${warmupSeconds} s warm-up, then ${seconds} s measured, ${concurrency} virtual users`);
+    result.run = await runFlows({
+      pool,
+      publicUrl,
+      apiKey: data.apiKey,
+      devices,
+      concurrency,
+      warmupSeconds,
+      seconds,
+      serverPid: server.process.pid,
+    });
+    await pool.close();
+    pool = undefined;
+    result.serverExitCode = await server.stop();
+    server = undefined;
+    if (profile) {
+      result.profiles = (await readdir(profileDir))
+        .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+        .map((f) => path.join(profileDir, f));
+    }
+    return result;
+  } finally {
+    await pool?.destroy().catch(() => {});
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await postgres?.drop().catch((error: Error) => progress(`could not drop the database: ${error.message}`));
+  }
+}
+
+function cpuLine(run: FlowRun): string {
+  const { cpu } = run;
+  const cores = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(2));
+  const perFlow =
+    cpu.serverSeconds === undefined || run.completed === 0
+      ? '?'
+      : ((cpu.serverSeconds * 1000) / run.completed).toFixed(2);
+  return `cpu (cores)         server ${cores(cpu.server)}, client ${cores(cpu.client)}, whole machine ${cores(cpu.machine)} of ${os.cpus().length}; server ${perFlow} ms CPU per flow`;
+}
+
+function databaseReport(result: DatabaseResult, ideal: number): string[] {
+  const title = result.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  if (result.skipped) return [`== ${title}: skipped PostgreSQL: ${result.skipped}`];
+  if (result.failed) return [`== ${title}: FAILED: ${result.failed}`];
+  const run = result.run!;
+  const rate = run.completed / run.measuredSeconds;
+  const errorCount = [...run.errors.values()].reduce((a, b) => a + b, 0);
+  const rows = [
+    ['step', 'p50 ms', 'p99 ms', 'samples'],
+    ...[...steps, 'flow' as const].map((step) => [
+      step === 'flow' ? 'whole flow' : step,
+      formatMs(run.latency[step].percentile(50)),
+      formatMs(run.latency[step].percentile(99)),
+      String(run.latency[step].count),
+    ]),
+  ];
+  const lines = [
+    `== ${title}`,
+    `completed flows/s   ${rate.toFixed(0)}   (${run.completed} approved flows in ${run.measuredSeconds} s)`,
+    `errors              ${errorCount}`,
+    ...[...run.errors.entries()].sort((a, b) => b[1] - a[1]).map(([key, n]) => `    ${n} × ${key}`),
+    `share of ideal      ${((rate / ideal) * 100).toFixed(0)} %   (${rate.toFixed(0)} of ${ideal.toFixed(0)} flows/s)`,
+    cpuLine(run),
+    '',
+    table(rows),
+    '',
+    `setup ${result.setupSeconds!.toFixed(1)} s (services), enrollment ${result.enrollSeconds!.toFixed(1)} s (HTTP); busiest customer started ${run.maxStartsPerCustomer} flows (cap ${pushCap} per 60 s)`,
+  ];
+  if (result.serverExitCode !== 0) lines.push(`!! the server exited with code ${result.serverExitCode}`);
+  for (const file of result.profiles ?? []) {
+    lines.push(`cpu profile: ${file}`);
+    lines.push(`  hot loop only: node bench/profile-summary.ts ${file} --last=${warmupSeconds + seconds}`);
+  }
+  return lines;
+}
+
+function targetLines(results: DatabaseResult[], ideal: number): string[] {
+  const lines: string[] = [];
+  for (const result of results) {
+    if (!result.run) continue;
+    const rate = result.run.completed / result.run.measuredSeconds;
+    const title = result.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    if (result.kind === 'sqlite') {
+      lines.push(
+        `${rate >= 1000 ? 'target met   ' : 'target missed'}  ≥ 1000 flows/s on SQLite: ${rate.toFixed(0)} flows/s`,
+      );
+    }
+    const share = rate / ideal;
+    lines.push(
+      `${share >= 0.5 ? 'target met   ' : 'target missed'}  ≥ 50 % of ideal on ${title}: ${(share * 100).toFixed(0)} %`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const command = `cd ${path.resolve(import.meta.dirname, '..')} && ${[
+    profile ? 'BENCH_PROFILE=1' : '',
+    process.env.BENCH_CONCURRENCY ? `BENCH_CONCURRENCY=${concurrency}` : '',
+    process.env.BENCH_SECONDS ? `BENCH_SECONDS=${seconds}` : '',
+    process.env.BENCH_WARMUP_SECONDS ? `BENCH_WARMUP_SECONDS=${warmupSeconds}` : '',
+    process.env.BENCH_CUSTOMERS ? `BENCH_CUSTOMERS=${customers}` : '',
+    process.env.BENCH_DATABASES ? `BENCH_DATABASES=${process.env.BENCH_DATABASES}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ')} npm run bench`.replace('&&  npm', '&& npm');
+  const cpus = os.cpus();
+  const header = [
+    'Helpdesk Auth push-flow benchmark (a report, not a test)',
+    `command      ${command}`,
+    `machine      ${cpus.length} × ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`,
+    `node         ${process.version} (client and server)`,
+    `settings     ${concurrency} virtual users, ${warmupSeconds} s warm-up + ${seconds} s measured, ${customers} customers with one device each, one server process, client on the same machine`,
+    `databases    ${databases.join(', ')}${profile ? `   (PROFILING: server under --cpu-prof into ${profileDir}; rates are depressed)` : ''}`,
+  ];
+  process.stdout.write(`${header.join('\n')}\n\n`);
+
+  progress(`floor: bare Fastify GET /ping, ${concurrency} connections, ${bareSeconds} s`);
+  const bare = await measureBareFastify(concurrency, bareSeconds);
+  progress('floor: ECDSA P-256 sign and verify costs');
+  const cost: CryptoCost = await measureCrypto();
+  const ideal = idealFlowsPerSecond(bare.requestsPerSecond, cost);
+
+  const results: DatabaseResult[] = [];
+  for (const kind of databases) {
+    try {
+      results.push(await benchDatabase(kind));
+    } catch (error) {
+      results.push({ kind, failed: (error as Error).message });
+    }
+  }
+
+  const floor = [
+    '== Floor (measured in this run, nothing else running)',
+    `bare Fastify GET /ping      ${bare.requestsPerSecond.toFixed(0)} requests/s (same client, ${concurrency} connections${bare.errors ? `, ${bare.errors} errors` : ''})`,
+    `ECDSA P-256 sign            ${cost.signUs.toFixed(0)} µs (node:crypto)   [WebCrypto: ${cost.webCryptoSignUs.toFixed(0)} µs]`,
+    `ECDSA P-256 verify          ${cost.verifyUs.toFixed(0)} µs (node:crypto)   [WebCrypto: ${cost.webCryptoVerifyUs.toFixed(0)} µs]`,
+    `ideal flows/s               ${ideal.toFixed(0)} (${(1000 / ideal).toFixed(2)} ms per flow) = 1 / (4 / ${bare.requestsPerSecond.toFixed(0)} + 1 × ${cost.signUs.toFixed(0)} µs + 2 × ${cost.verifyUs.toFixed(0)} µs)`,
+  ];
+  const legend = [
+    'Legend: a flow is start (POST /v1/verifications, API key) → device fetch (GET',
+    '/v1/device/verifications/{id} with a fresh device-proof) → decide (POST …/decision with a signed',
+    'approval) → read (GET /v1/verifications/{id}, API key); it counts only when the read says approved.',
+    'Step latencies are HTTP round trips; "whole flow" also includes the client signing its proof and',
+    'decision (jose, as the device SDK). The client does not verify the server-signed request in the',
+    "hot loop (that is the device's cost, not the server's). Errors are counted by step, status and code.",
+  ];
+  const out = [
+    ...floor,
+    '',
+    ...results.flatMap((r) => [...databaseReport(r, ideal), '']),
+    ...targetLines(results, ideal).flatMap((line, i, all) => (i === all.length - 1 ? [line, ''] : [line])),
+    ...legend,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();
