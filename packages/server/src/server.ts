@@ -46,6 +46,12 @@ export async function startServer(config: Config, print: (line: string) => void 
       .catch((error) => logger.warn({ err: error }, 'expiry sweep failed'));
   }, 5_000);
   sweep.unref();
+  const tidy = setInterval(() => {
+    runtime.services.housekeeping
+      .purgeExpired()
+      .catch((error) => logger.warn({ err: error }, 'purge of expired claims failed'));
+  }, 60_000);
+  tidy.unref();
   // Keys are made on first start, not on the first request that needs them.
   await runtime.services.serverKeys.signingKey();
   await runtime.services.serverKeys.vapidKeys();
@@ -61,6 +67,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       timer.unref();
       clearInterval(purge);
       clearInterval(sweep);
+      clearInterval(tidy);
       await app.close();
       await runtime.close();
       logger.info('shut down cleanly');

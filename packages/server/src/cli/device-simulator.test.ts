@@ -78,7 +78,7 @@ describe('helpdesk-auth device (simulator)', () => {
 
     const v = await h.runtime.services.verifications.start(
       tenantId,
-      { customerId: customer.id, purpose: 'authenticate', reason: 'Card replacement' },
+      { customerId: customer.id, purpose: 'authenticate', reason: 'Card replacement', agentName: 'Helpdesk' },
       system,
     );
     const answered = await device(['listen', '--approve-with-code', v.code!, '--once'], env);

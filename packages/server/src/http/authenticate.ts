@@ -15,6 +15,8 @@ import { type SessionService, type SignedInOperator, sessionCookieName } from '.
 export interface Principal {
   tenantId: string;
   actor: Actor;
+  /** Who the actor is to people: the operator's display name, or the API key's name. */
+  actorName: string;
   permissions: ReadonlySet<Permission>;
   /** Present when the caller is a signed-in operator. */
   session?: SignedInOperator & { csrfToken: string };
@@ -86,6 +88,7 @@ export function installAuthentication(
       request.principal = {
         tenantId: key.tenantId,
         actor: { type: 'api_key', id: key.keyId },
+        actorName: key.name,
         permissions: new Set(key.scopes),
       };
     } else {
@@ -106,6 +109,7 @@ export function installAuthentication(
       request.principal = {
         tenantId: session.operator.tenantId,
         actor: { type: 'operator', id: session.operator.id },
+        actorName: session.operator.displayName,
         permissions: new Set(session.permissions),
         session,
       };

@@ -208,7 +208,7 @@ async function enrolDevice(h: TestHarness, tenantId: string, customerId: string,
 async function startRequest(h: TestHarness, tenantId: string, customerId: string): Promise<string> {
   const verification = await h.runtime.services.verifications.start(
     tenantId,
-    { customerId, purpose: 'authenticate', reason: 'test' },
+    { customerId, purpose: 'authenticate', reason: 'test', agentName: 'Helpdesk' },
     cliActor,
   );
   return verification.id;

@@ -159,7 +159,11 @@ export function registerVerificationRoutes(
           reason: body.reason.trim(),
           actionSummary: body.actionSummary,
           callReference: body.callReference,
-          agentName: body.agentName,
+          // Operators are shown as themselves; an API key may name the agent of its own tool.
+          agentName:
+            principal.actor.type === 'operator'
+              ? principal.actorName
+              : (body.agentName ?? principal.actorName),
         },
         principal.actor,
       );

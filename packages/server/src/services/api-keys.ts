@@ -23,6 +23,7 @@ export interface ApiKey {
 export interface ApiKeyPrincipal {
   keyId: string;
   tenantId: string;
+  name: string;
   scopes: readonly Permission[];
 }
 
@@ -151,7 +152,12 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
       if (row.last_used_at === null || now - row.last_used_at > 60_000) {
         await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
       }
-      return { keyId: row.id, tenantId: row.tenant_id, scopes: JSON.parse(row.scopes) as Permission[] };
+      return {
+        keyId: row.id,
+        tenantId: row.tenant_id,
+        name: row.name,
+        scopes: JSON.parse(row.scopes) as Permission[],
+      };
     },
   };
 }

@@ -84,6 +84,12 @@ export function toDevice(row: DeviceRow): Device {
   };
 }
 
+/** An active device and how to reach it when its app is closed. */
+export interface DeliveryTarget {
+  deviceId: string;
+  push: PushChannel | null;
+}
+
 const pushContext = (deviceId: string) => `device-push:${deviceId}`;
 
 export function createDeviceService(context: ServiceContext) {
@@ -325,10 +331,7 @@ export function createDeviceService(context: ServiceContext) {
     revoke,
 
     /** Active devices of a customer with their push channel opened, for delivery. */
-    async deliveryTargets(
-      tenantId: string,
-      customerId: string,
-    ): Promise<{ deviceId: string; push: PushChannel | null }[]> {
+    async deliveryTargets(tenantId: string, customerId: string): Promise<DeliveryTarget[]> {
       const rows = await db
         .selectFrom('devices')
         .select(['id', 'push_kind', 'push_target'])

@@ -3,6 +3,7 @@ import type { ServiceContext } from './context.ts';
 import { createCustomerService } from './customers.ts';
 import { createDeviceAuth } from './device-auth.ts';
 import { createDeviceService } from './devices.ts';
+import { createHousekeeping } from './housekeeping.ts';
 import { createOperatorService } from './operators.ts';
 import { createPushDelivery } from './push-delivery.ts';
 import { createServerKeyService } from './server-keys.ts';
@@ -22,6 +23,7 @@ export function createServices(context: ServiceContext) {
     sessions: createSessionService(context),
     apiKeys: createApiKeyService(context),
     customers: createCustomerService(context),
+    housekeeping: createHousekeeping(context),
     serverKeys,
     devices,
     deviceAuth,

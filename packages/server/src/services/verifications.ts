@@ -19,13 +19,14 @@ import {
   validateVerificationPolicy,
 } from '@helpdesk-auth/core';
 import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
+import { sql } from 'kysely';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import type { Db } from '../storage/database.ts';
 import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceAuth } from './device-auth.ts';
-import type { DeviceService } from './devices.ts';
+import type { DeliveryTarget, DeviceService } from './devices.ts';
 import { topics } from './live-events.ts';
 import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
@@ -85,8 +86,8 @@ export interface StartVerificationInput {
   reason: string;
   actionSummary?: string | null | undefined;
   callReference?: string | null | undefined;
-  /** For API keys: the name of the agent in the integrator's tool, shown on the device. */
-  agentName?: string | undefined;
+  /** The agent's name shown on the device: the operator's own, or what an integration gives. */
+  agentName: string;
 }
 
 export interface VerificationFilter {
@@ -171,20 +172,32 @@ export function createVerificationService(
     return row;
   }
 
-  async function timelineOf(tx: Db, id: string): Promise<VerificationEvent[]> {
+  /** The timeline: the start (from the row itself), then every stored event in order. */
+  async function timelineOf(tx: Db, row: VerificationRow): Promise<VerificationEvent[]> {
+    const id = row.id;
     const rows = await tx
       .selectFrom('verification_events')
       .selectAll()
       .where('verification_id', '=', id)
       .orderBy('id', 'asc')
       .execute();
-    return rows.map((row: VerificationEventRow) => ({
-      type: row.type as VerificationEventType,
-      deviceId: row.device_id,
-      channel: row.channel,
-      detail: row.detail,
-      at: row.occurred_at,
-    }));
+    const started: VerificationEvent = {
+      type: 'started',
+      deviceId: null,
+      channel: null,
+      detail: null,
+      at: row.created_at,
+    };
+    return [
+      started,
+      ...rows.map((event: VerificationEventRow) => ({
+        type: event.type as VerificationEventType,
+        deviceId: event.device_id,
+        channel: event.channel,
+        detail: event.detail,
+        at: event.occurred_at,
+      })),
+    ];
   }
 
   /** Tells everyone watching: the verification's own stream, and its starter's. */
@@ -345,39 +358,14 @@ export function createVerificationService(
     deviceId: string,
     now: number,
   ): Promise<void> {
-    const seen = await db
-      .selectFrom('verification_events')
-      .select('id')
-      .where('verification_id', '=', row.id)
-      .where('type', '=', 'opened')
-      .where('device_id', '=', deviceId)
-      .executeTakeFirst();
-    if (seen) return;
-    await recordEvent(row, { type: 'opened', deviceId, channel: null, detail: null }, now);
+    // One statement: insert unless this device already opened it.
+    const result = await sql`insert into verification_events
+        (id, tenant_id, verification_id, type, device_id, channel, detail, occurred_at)
+      select ${newId('verificationEvent', now)}, ${row.tenant_id}, ${row.id}, 'opened', ${deviceId}, null, null, ${now}
+      where not exists (select 1 from verification_events
+        where verification_id = ${row.id} and type = 'opened' and device_id = ${deviceId})`.execute(db);
+    if (Number(result.numAffectedRows ?? 0) === 0) return;
     announce(row, { type: 'opened', at: now, deviceId });
-  }
-
-  async function agentName(tenantId: string, actor: Actor, given: string | undefined): Promise<string> {
-    if (actor.type === 'operator') {
-      const row = await db
-        .selectFrom('operators')
-        .select('display_name')
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', actor.id)
-        .executeTakeFirstOrThrow();
-      return row.display_name;
-    }
-    if (given) return given;
-    if (actor.type === 'api_key') {
-      const row = await db
-        .selectFrom('api_keys')
-        .select('name')
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', actor.id)
-        .executeTakeFirstOrThrow();
-      return row.name;
-    }
-    return 'Helpdesk';
   }
 
   async function signRequest(
@@ -409,8 +397,7 @@ export function createVerificationService(
       .sign(key.privateKey);
   }
 
-  async function deliver(row: VerificationRow): Promise<void> {
-    const targets = await deps.devices.deliveryTargets(row.tenant_id, row.customer_id);
+  async function deliver(row: VerificationRow, targets: DeliveryTarget[]): Promise<void> {
     await Promise.all(
       targets.map(async (target) => {
         // An open live channel gets the event as the request starts (tellDevices); that is delivery.
@@ -472,21 +459,16 @@ export function createVerificationService(
         .where('id', '=', tenantId)
         .executeTakeFirstOrThrow();
       const policy = policyOf(tenant.settings);
-      const customer = await db
-        .selectFrom('customers')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', input.customerId)
-        .executeTakeFirst();
-      if (!customer) throw notFound('Customer');
-      const deviceCount = await db
-        .selectFrom('devices')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', input.customerId)
-        .where('status', '=', 'active')
-        .executeTakeFirstOrThrow();
-      if (Number(deviceCount.n) === 0) {
+      // One read gives both the check (an active device exists) and the delivery targets.
+      const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
+      if (targets.length === 0) {
+        const customer = await db
+          .selectFrom('customers')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', input.customerId)
+          .executeTakeFirst();
+        if (!customer) throw notFound('Customer');
         throw new AppError(
           'CUSTOMER_HAS_NO_DEVICE',
           'The customer has no enrolled device; use another method.',
@@ -509,14 +491,13 @@ export function createVerificationService(
 
       const code = generateVerificationCode(policy.codeLength);
       const id = newId('verification', now);
-      const name = await agentName(tenantId, actor, input.agentName);
       const base = {
         id,
         customer_id: input.customerId,
         purpose: input.purpose,
         reason: input.reason,
         action_summary: actionSummary,
-        agent_name: name,
+        agent_name: input.agentName,
         code_length: policy.codeLength,
         created_at: now,
         expires_at: now + policy.expirySeconds * 1000,
@@ -560,19 +541,6 @@ export function createVerificationService(
           if (moved) cancelled.push(old);
         }
         await tx.insertInto('verifications').values(row).execute();
-        await tx
-          .insertInto('verification_events')
-          .values({
-            id: newId('verificationEvent', now),
-            tenant_id: tenantId,
-            verification_id: id,
-            type: 'started',
-            device_id: null,
-            channel: null,
-            detail: null,
-            occurred_at: now,
-          })
-          .execute();
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -596,7 +564,7 @@ export function createVerificationService(
       announce(row, { type: 'started', at: now });
       tellDevices(row);
       // Delivery runs after the answer: the agent's screen shows its progress as live events.
-      void deliver(row).catch(() => {
+      void deliver(row, targets).catch(() => {
         // Each device's outcome is recorded as it happens; a failure here leaves the request
         // pending, and the agent sees no delivery and can choose another method.
       });
@@ -605,7 +573,7 @@ export function createVerificationService(
 
     async get(tenantId: string, id: string): Promise<Verification & { timeline: VerificationEvent[] }> {
       const row = await getRow(db, tenantId, id);
-      const timeline = await timelineOf(db, id);
+      const timeline = await timelineOf(db, row);
       return { ...toVerification(row, timeline), timeline };
     },
 
