@@ -397,52 +397,52 @@ export function createVerificationService(
       .sign(key.privateKey);
   }
 
-  async function deliver(row: VerificationRow, targets: DeliveryTarget[]): Promise<void> {
+  /**
+   * What is known about delivery the moment a request starts: an open live channel receives
+   * the start event (tellDevices), which is delivery; a device with neither a live channel nor a
+   * push channel cannot be reached. Stored with the start, in the same transaction.
+   */
+  function immediateOutcomes(targets: DeliveryTarget[]): Omit<VerificationEvent, 'at'>[] {
+    return targets.flatMap((target): Omit<VerificationEvent, 'at'>[] => {
+      if (events.listenerCount(topics.device(target.deviceId)) > 0) {
+        return [{ type: 'delivered', deviceId: target.deviceId, channel: 'live', detail: null }];
+      }
+      if (!target.push) {
+        return [{ type: 'unreachable', deviceId: target.deviceId, channel: null, detail: 'no open channel' }];
+      }
+      return [];
+    });
+  }
+
+  /** Push messages go out after the answer; each outcome is stored and announced as it comes. */
+  async function sendPushes(
+    row: VerificationRow,
+    targets: DeliveryTarget[],
+    live: Set<string>,
+  ): Promise<void> {
     await Promise.all(
       targets.map(async (target) => {
-        // An open live channel gets the event as the request starts (tellDevices); that is delivery.
-        const live = events.listenerCount(topics.device(target.deviceId)) > 0;
-        const outcomes: Omit<VerificationEvent, 'at'>[] = [];
-        if (live)
-          outcomes.push({ type: 'delivered', deviceId: target.deviceId, channel: 'live', detail: null });
-        if (target.push) {
-          const result = await deps.delivery.send(target.push, { type: 'verification', id: row.id });
-          if (result.outcome === 'accepted') {
-            outcomes.push({
-              type: 'sent',
+        if (!target.push) return;
+        const result = await deps.delivery.send(target.push, { type: 'verification', id: row.id });
+        let outcome: Omit<VerificationEvent, 'at'> | undefined;
+        if (result.outcome === 'accepted') {
+          outcome = { type: 'sent', deviceId: target.deviceId, channel: target.push.kind, detail: null };
+        } else {
+          if (result.outcome === 'gone') await deps.devices.dropPushChannel(target.deviceId);
+          // A device that got the request live is not unreachable because its push failed.
+          if (!live.has(target.deviceId)) {
+            outcome = {
+              type: 'unreachable',
               deviceId: target.deviceId,
               channel: target.push.kind,
-              detail: null,
-            });
-          } else {
-            if (result.outcome === 'gone') await deps.devices.dropPushChannel(target.deviceId);
-            if (!live) {
-              outcomes.push({
-                type: 'unreachable',
-                deviceId: target.deviceId,
-                channel: target.push.kind,
-                detail: result.outcome === 'gone' ? 'subscription gone' : result.reason,
-              });
-            }
+              detail: result.outcome === 'gone' ? 'subscription gone' : result.reason,
+            };
           }
-        } else if (!live) {
-          outcomes.push({
-            type: 'unreachable',
-            deviceId: target.deviceId,
-            channel: null,
-            detail: 'no open channel',
-          });
         }
-        for (const outcome of outcomes) {
-          const now = clock();
-          await recordEvent(row, outcome, now);
-          announce(row, {
-            type: outcome.type,
-            at: now,
-            deviceId: outcome.deviceId,
-            channel: outcome.channel,
-          });
-        }
+        if (!outcome) return;
+        const now = clock();
+        await recordEvent(row, outcome, now);
+        announce(row, { type: outcome.type, at: now, deviceId: outcome.deviceId, channel: outcome.channel });
       }),
     );
   }
@@ -521,6 +521,7 @@ export function createVerificationService(
         assurance: null,
       };
 
+      const immediate = immediateOutcomes(targets);
       const superseded = await inTransaction(db, async (tx) => {
         // A new push request replaces the pending one: the customer should see one request only.
         const pending = await tx
@@ -541,6 +542,23 @@ export function createVerificationService(
           if (moved) cancelled.push(old);
         }
         await tx.insertInto('verifications').values(row).execute();
+        if (immediate.length > 0) {
+          await tx
+            .insertInto('verification_events')
+            .values(
+              immediate.map((outcome) => ({
+                id: newId('verificationEvent', now),
+                tenant_id: tenantId,
+                verification_id: id,
+                type: outcome.type,
+                device_id: outcome.deviceId,
+                channel: outcome.channel,
+                detail: outcome.detail,
+                occurred_at: now,
+              })),
+            )
+            .execute();
+        }
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -563,12 +581,15 @@ export function createVerificationService(
       scheduleExpiry(tenantId, id, row.expires_at);
       announce(row, { type: 'started', at: now });
       tellDevices(row);
-      // Delivery runs after the answer: the agent's screen shows its progress as live events.
-      void deliver(row, targets).catch(() => {
+      for (const outcome of immediate) {
+        announce(row, { type: outcome.type, at: now, deviceId: outcome.deviceId, channel: outcome.channel });
+      }
+      const live = new Set(immediate.filter((o) => o.type === 'delivered').map((o) => o.deviceId!));
+      void sendPushes(row, targets, live).catch(() => {
         // Each device's outcome is recorded as it happens; a failure here leaves the request
         // pending, and the agent sees no delivery and can choose another method.
       });
-      return toVerification(row, []);
+      return { ...toVerification({ ...row, code_sealed: null }, immediate), code };
     },
 
     async get(tenantId: string, id: string): Promise<Verification & { timeline: VerificationEvent[] }> {
