@@ -199,6 +199,61 @@ for (const kind of databaseKinds) {
       await agentStream.close();
     });
 
+    it('a push subscription the push service calls gone (410) is removed; the device is then unreachable', async () => {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Gina' },
+        { type: 'system', id: null },
+      );
+      const { code: activationCode } = await h.runtime.services.devices.createActivation(
+        tenantId,
+        customer.id,
+        {
+          type: 'system',
+          id: null,
+        },
+      );
+      const subscription = push.createSubscription();
+      const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      const state = await device.enroll(activationCode, {
+        label: 'Old phone',
+        platform: 'cli',
+        push: { kind: 'webpush', subscription },
+      });
+      push.respondWith(subscription.endpoint, 410);
+      const start = () =>
+        fetch(`${h.baseUrl}/v1/verifications`, {
+          method: 'POST',
+          headers: asAgent(true),
+          body: JSON.stringify({ customerId: customer.id, reason: 'Lost card' }),
+        }).then((r) => r.json() as Promise<{ id: string }>);
+      const first = await start();
+      const detail = async (id: string) =>
+        (await (await fetch(`${h.baseUrl}/v1/verifications/${id}`, { headers: asAgent() })).json()) as {
+          delivery: string;
+          timeline: { type: string; detail: string | null; channel: string | null }[];
+        };
+      let firstDetail = await detail(first.id);
+      for (let i = 0; i < 200 && firstDetail.delivery === 'pending'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        firstDetail = await detail(first.id);
+      }
+      assert.equal(firstDetail.delivery, 'unreachable');
+      const unreachable = firstDetail.timeline.find((e) => e.type === 'unreachable') as Record<
+        string,
+        unknown
+      >;
+      assert.equal(unreachable.deviceId, state.deviceId);
+      assert.equal(unreachable.channel, 'webpush');
+      assert.equal(unreachable.detail, 'subscription gone');
+      assert.equal((await device.device()).push, null, 'the gone subscription was removed');
+      const received = push.received.length;
+      const second = await start();
+      const secondDetail = await detail(second.id);
+      assert.equal(secondDetail.delivery, 'unreachable');
+      assert.equal(push.received.length, received, 'nothing more is sent to a removed subscription');
+    });
+
     it('a long-poll (?wait=) answers as soon as the device decides', async () => {
       const customer = await h.runtime.services.customers.create(
         tenantId,
