@@ -27,7 +27,7 @@ import { registerOperatorRoutes } from '../routes/operators.ts';
 import { registerTenantRoutes } from '../routes/tenant.ts';
 import { registerVerificationRoutes } from '../routes/verifications.ts';
 import type { Services } from '../services/index.ts';
-import type { Database } from '../storage/database.ts';
+import { type Database, durable } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { installEventStreams } from './event-stream.ts';
@@ -132,6 +132,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new AppError('VALIDATION_FAILED', 'Text must not contain NUL characters.');
     }
+  });
+
+  // No answer leaves before what it reports is durable: SQLite commits in groups, and a request
+  // may have read another's change that is not committed yet (storage/node-sqlite-dialect.ts).
+  app.addHook('onSend', async () => {
+    await durable(deps.database.db);
   });
 
   installErrorHandling(app);

@@ -22,6 +22,7 @@ import {
 } from '../http/schemas.ts';
 import { topics } from '../services/live-events.ts';
 import type { Verification, VerificationEvent } from '../services/verifications.ts';
+import { durable } from '../storage/database.ts';
 
 const maxWaitSeconds = 60;
 const finalSet = new Set<string>(finalStatuses);
@@ -101,7 +102,7 @@ function decodeCursor(cursor: string): string {
 
 export function registerVerificationRoutes(
   app: TypedApp,
-  { services }: AppDependencies,
+  { services, database }: AppDependencies,
   streams: EventStreams,
 ): void {
   app.post(
@@ -298,6 +299,8 @@ export function registerVerificationRoutes(
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request);
       const current = await services.verifications.get(tenantId, request.params.id);
+      // A stream skips the answer hook that waits for durability: report only committed state.
+      await durable(database.db);
       const state = {
         type: 'state',
         data: { verificationId: current.id, status: current.status, delivery: current.delivery },

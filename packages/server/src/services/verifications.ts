@@ -21,7 +21,7 @@ import {
 import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
-import type { Db } from '../storage/database.ts';
+import { type Db, durable } from '../storage/database.ts';
 import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -365,6 +365,7 @@ export function createVerificationService(
       where not exists (select 1 from verification_events
         where verification_id = ${row.id} and type = 'opened' and device_id = ${deviceId})`.execute(db);
     if (Number(result.numAffectedRows ?? 0) === 0) return;
+    await durable(db);
     announce(row, { type: 'opened', at: now, deviceId });
   }
 
@@ -442,6 +443,7 @@ export function createVerificationService(
         if (!outcome) return;
         const now = clock();
         await recordEvent(row, outcome, now);
+        await durable(db);
         announce(row, { type: outcome.type, at: now, deviceId: outcome.deviceId, channel: outcome.channel });
       }),
     );

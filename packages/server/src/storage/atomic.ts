@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './database.ts';
+import { type Db, durable } from './database.ts';
 import type { OneTimeTokenRow } from './schema.ts';
 
 /**
@@ -8,10 +8,16 @@ import type { OneTimeTokenRow } from './schema.ts';
  * (atomic.conformance.test.ts) proves each one on both databases.
  */
 
-/** Runs `work` in a transaction, or inside the caller's transaction when there already is one. */
+/**
+ * Runs `work` in a transaction, or inside the caller's transaction when there already is one.
+ * Returns only once the transaction is durable (SQLite commits in groups), so whatever the
+ * caller does next (answer, publish a live event) never reports an uncommitted change.
+ */
 export async function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
-  return db.transaction().execute(work);
+  const result = await db.transaction().execute(work);
+  await durable(db);
+  return result;
 }
 
 export interface RateLimitHit {

@@ -78,8 +78,20 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dataDir, 'helpdesk-auth.sqlite');
-  const db = new Kysely<Schema>({ dialect: createNodeSqliteDialect(file) });
+  const sqlite = createNodeSqliteDialect(file);
+  const db = new Kysely<Schema>({ dialect: sqlite.dialect });
+  durability.set(db, sqlite.durable);
   return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+/**
+ * How to wait until every change made so far is durable. SQLite commits in groups (see
+ * node-sqlite-dialect.ts); PostgreSQL commits each transaction itself, so it has nothing to wait for.
+ */
+const durability = new WeakMap<object, () => Promise<void>>();
+
+export function durable(db: Db): Promise<void> {
+  return durability.get(db)?.() ?? Promise.resolve();
 }
 
 export interface MigrationOutcome {

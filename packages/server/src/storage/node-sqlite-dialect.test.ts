@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { verifyAuditChain } from '@helpdesk-auth/core';
@@ -12,7 +13,7 @@ import { systemTimers } from '../services/context.ts';
 import { createServices } from '../services/index.ts';
 import { createEventHub } from '../services/live-events.ts';
 import { inTransaction } from './atomic.ts';
-import { migrateToLatest, openDatabase } from './database.ts';
+import { type Db, durable, migrateToLatest, openDatabase } from './database.ts';
 
 describe('embedded SQLite with two processes', () => {
   it('lets a second process write to the same file at once, keeping the audit chain intact', async () => {
@@ -64,6 +65,77 @@ describe('embedded SQLite with two processes', () => {
       });
     } finally {
       await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('group commit on embedded SQLite', () => {
+  /** A second, independent connection: it sees only what is committed. */
+  function committedClaims(dataDir: string): string[] {
+    const other = new DatabaseSync(path.join(dataDir, 'helpdesk-auth.sqlite'), { readOnly: true });
+    try {
+      return (other.prepare('select key from claims order by key').all() as { key: string }[]).map(
+        (r) => r.key,
+      );
+    } finally {
+      other.close();
+    }
+  }
+
+  async function withDatabase(work: (db: Db, dataDir: string) => Promise<void>): Promise<void> {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-group-commit-'));
+    const database = openDatabase({ dataDir });
+    try {
+      await migrateToLatest(database.db);
+      await work(database.db, dataDir);
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  const claim = (tx: Db, key: string) => tx.insertInto('claims').values({ key, expires_at: 1 }).execute();
+
+  it('a transaction is committed, for every other connection, when inTransaction returns', async () => {
+    await withDatabase(async (db, dataDir) => {
+      await inTransaction(db, (tx) => claim(tx, 'a'));
+      assert.deepEqual(committedClaims(dataDir), ['a']);
+    });
+  });
+
+  it('transactions that run together commit together; a failing one takes only its own changes back', async () => {
+    await withDatabase(async (db, dataDir) => {
+      const outcomes = await Promise.allSettled([
+        inTransaction(db, (tx) => claim(tx, 'one')),
+        inTransaction(db, async (tx) => {
+          await claim(tx, 'doomed');
+          throw new Error('rolled back');
+        }),
+        inTransaction(db, (tx) => claim(tx, 'three')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(committedClaims(dataDir), ['one', 'three']);
+    });
+  });
+
+  it('a write outside a transaction is committed by durable(), and by closing', async () => {
+    await withDatabase(async (db, dataDir) => {
+      await claim(db, 'loose');
+      await durable(db);
+      assert.deepEqual(committedClaims(dataDir), ['loose']);
+    });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-group-commit-'));
+    try {
+      const database = openDatabase({ dataDir });
+      await migrateToLatest(database.db);
+      await claim(database.db, 'at-close');
+      await database.close();
+      assert.deepEqual(committedClaims(dataDir), ['at-close']);
+    } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
