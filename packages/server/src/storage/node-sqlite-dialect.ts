@@ -144,9 +144,10 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   });
 
   const statements = new Map<string, SqliteStatement>();
+  const controls = new Map(Object.entries(control).map(([verb, action]) => [verb, controlStatement(action)]));
   function prepare(sql: string): SqliteStatement {
-    const verb = sql.trim().toLowerCase();
-    if (verb === 'begin' || verb === 'commit' || verb === 'rollback') return controlStatement(control[verb]!);
+    const controlled = controls.get(sql);
+    if (controlled) return controlled;
     const cached = statements.get(sql);
     if (cached) {
       // Most recently used last, so the first entry is the one to drop when the cache is full.
