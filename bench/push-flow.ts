@@ -10,13 +10,12 @@
  * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
  * BENCH_PROFILE_DIR, default /tmp/bench-prof).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Pool } from 'undici';
 import { environmentVariables } from '../packages/server/src/config/config.ts';
+import { createScratchDatabase } from '../packages/server/src/test-support/postgres.ts';
 import { type BenchDevice, enrollDevice } from './device.ts';
 import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
 import { type FlowRun, runFlows, steps } from './flow.ts';
@@ -82,30 +81,11 @@ function serverEnvironment(own: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | string> {
-  const admin = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
-  const name = `hda_bench_${randomBytes(6).toString('hex')}`;
   try {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
+    return await createScratchDatabase(postgresAdminUrl, 'hda_bench');
   } catch (error) {
     return `PostgreSQL at ${postgresAdminUrl} is not usable (${(error as Error).message})`;
-  } finally {
-    await admin.end().catch(() => {});
   }
-  const url = new URL(postgresAdminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: postgresAdminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 async function enrollAll(

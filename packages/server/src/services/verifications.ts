@@ -234,23 +234,28 @@ export function createVerificationService(
     });
   }
 
-  async function recordEvent(
+  /** Adds timeline entries, in the caller's transaction when there is one. */
+  async function recordEvents(
+    executor: Db,
     row: Pick<VerificationRow, 'id' | 'tenant_id'>,
-    event: Omit<VerificationEvent, 'at'>,
+    entries: Omit<VerificationEvent, 'at'>[],
     now: number,
   ): Promise<void> {
-    await db
+    if (entries.length === 0) return;
+    await executor
       .insertInto('verification_events')
-      .values({
-        id: newId('verificationEvent', now),
-        tenant_id: row.tenant_id,
-        verification_id: row.id,
-        type: event.type,
-        device_id: event.deviceId,
-        channel: event.channel,
-        detail: event.detail,
-        occurred_at: now,
-      })
+      .values(
+        entries.map((event) => ({
+          id: newId('verificationEvent', now),
+          tenant_id: row.tenant_id,
+          verification_id: row.id,
+          type: event.type,
+          device_id: event.deviceId,
+          channel: event.channel,
+          detail: event.detail,
+          occurred_at: now,
+        })),
+      )
       .execute();
   }
 
@@ -290,19 +295,12 @@ export function createVerificationService(
       .where('failed_attempts', '=', row.failed_attempts)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await tx
-      .insertInto('verification_events')
-      .values({
-        id: newId('verificationEvent', now),
-        tenant_id: row.tenant_id,
-        verification_id: row.id,
-        type: change.status,
-        device_id: change.deviceId ?? null,
-        channel: null,
-        detail: null,
-        occurred_at: now,
-      })
-      .execute();
+    await recordEvents(
+      tx,
+      row,
+      [{ type: change.status, deviceId: change.deviceId ?? null, channel: null, detail: null }],
+      now,
+    );
     await appendAudit(tx, {
       tenantId: row.tenant_id,
       actor: change.actor,
@@ -442,7 +440,7 @@ export function createVerificationService(
         }
         if (!outcome) return;
         const now = clock();
-        await recordEvent(row, outcome, now);
+        await recordEvents(db, row, [outcome], now);
         await durable(db);
         announce(row, { type: outcome.type, at: now, deviceId: outcome.deviceId, channel: outcome.channel });
       }),
@@ -544,23 +542,7 @@ export function createVerificationService(
           if (moved) cancelled.push(old);
         }
         await tx.insertInto('verifications').values(row).execute();
-        if (immediate.length > 0) {
-          await tx
-            .insertInto('verification_events')
-            .values(
-              immediate.map((outcome) => ({
-                id: newId('verificationEvent', now),
-                tenant_id: tenantId,
-                verification_id: id,
-                type: outcome.type,
-                device_id: outcome.deviceId,
-                channel: outcome.channel,
-                detail: outcome.detail,
-                occurred_at: now,
-              })),
-            )
-            .execute();
-        }
+        await recordEvents(tx, { id, tenant_id: tenantId }, immediate, now);
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -864,19 +846,12 @@ export function createVerificationService(
             .where('failed_attempts', '=', row.failed_attempts)
             .executeTakeFirst();
           if (Number(update.numUpdatedRows) !== 1) return false;
-          await tx
-            .insertInto('verification_events')
-            .values({
-              id: newId('verificationEvent', now),
-              tenant_id: row.tenant_id,
-              verification_id: row.id,
-              type: 'wrong_code',
-              device_id: device.id,
-              channel: null,
-              detail: null,
-              occurred_at: now,
-            })
-            .execute();
+          await recordEvents(
+            tx,
+            row,
+            [{ type: 'wrong_code', deviceId: device.id, channel: null, detail: null }],
+            now,
+          );
           await appendAudit(tx, {
             tenantId: row.tenant_id,
             actor: deviceActor,

@@ -41,20 +41,28 @@ export async function postgresSkip(): Promise<string | false> {
 }
 
 export async function createTestPostgres(): Promise<TestPostgres> {
-  const name = `ha_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresAdminUrl });
-  await admin.connect();
+  return createScratchDatabase(postgresAdminUrl, 'ha_test');
+}
+
+/**
+ * A new, empty database on the server of `adminUrl` (for tests and the benchmark), with a
+ * random name under `prefix`; `drop()` removes it, closing any connection left open.
+ */
+export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<TestPostgres> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
   try {
+    await admin.connect();
     await admin.query(`create database ${name}`);
   } finally {
-    await admin.end();
+    await admin.end().catch(() => {});
   }
-  const url = new URL(postgresAdminUrl);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
         await client.query(`drop database if exists ${name} with (force)`);
