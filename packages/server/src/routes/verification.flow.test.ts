@@ -48,6 +48,13 @@ for (const kind of databaseKinds) {
       await push?.close();
     });
 
+    async function customerWithActivation(displayName: string) {
+      const system = { type: 'system', id: null } as const;
+      const customer = await h.runtime.services.customers.create(tenantId, { displayName }, system);
+      const { code } = await h.runtime.services.devices.createActivation(tenantId, customer.id, system);
+      return { customer, activationCode: code };
+    }
+
     it('enrolls, starts, delivers, fetches, approves with the code, and the agent sees each step live', async () => {
       const customer = await h.runtime.services.customers.create(
         tenantId,
@@ -200,19 +207,7 @@ for (const kind of databaseKinds) {
     });
 
     it('a push subscription the push service calls gone (410) is removed; the device is then unreachable', async () => {
-      const customer = await h.runtime.services.customers.create(
-        tenantId,
-        { displayName: 'Gina' },
-        { type: 'system', id: null },
-      );
-      const { code: activationCode } = await h.runtime.services.devices.createActivation(
-        tenantId,
-        customer.id,
-        {
-          type: 'system',
-          id: null,
-        },
-      );
+      const { customer, activationCode } = await customerWithActivation('Gina');
       const subscription = push.createSubscription();
       const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
       const state = await device.enroll(activationCode, {
@@ -255,19 +250,7 @@ for (const kind of databaseKinds) {
     });
 
     it('a long-poll (?wait=) answers as soon as the device decides', async () => {
-      const customer = await h.runtime.services.customers.create(
-        tenantId,
-        { displayName: 'Bob' },
-        { type: 'system', id: null },
-      );
-      const { code: activationCode } = await h.runtime.services.devices.createActivation(
-        tenantId,
-        customer.id,
-        {
-          type: 'system',
-          id: null,
-        },
-      );
+      const { customer, activationCode } = await customerWithActivation('Bob');
       const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
       await device.enroll(activationCode, { label: 'Bob phone', platform: 'cli' });
       const key = await h.createApiKey({ id: tenantId, slug: 'acme' }, [
