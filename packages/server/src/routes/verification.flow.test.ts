@@ -249,6 +249,73 @@ for (const kind of databaseKinds) {
       assert.equal(push.received.length, received, 'nothing more is sent to a removed subscription');
     });
 
+    it("one verification's event stream starts with its state and ends with its final status", async () => {
+      const { customer, activationCode } = await customerWithActivation('Hana');
+      const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      await device.enroll(activationCode, { label: 'Hana phone', platform: 'cli' });
+      const started = (await (
+        await fetch(`${h.baseUrl}/v1/verifications`, {
+          method: 'POST',
+          headers: asAgent(true),
+          body: JSON.stringify({ customerId: customer.id, reason: 'Limit change' }),
+        })
+      ).json()) as { id: string; code: string };
+      const stream = await openEventStream(`${h.baseUrl}/v1/verifications/${started.id}/events`, asAgent());
+      const state = await stream.waitFor((e) => e.type === 'state');
+      assert.equal(state.data.status, 'pending');
+      const request = await device.fetchRequest(started.id);
+      await device.decide(request, { decision: 'report_fraud' });
+      await stream.waitFor((e) => e.type === 'fraud_reported');
+      await stream.untilEnded();
+      assert.deepEqual(
+        stream.events.map((e) => e.type),
+        ['state', 'opened', 'fraud_reported'],
+      );
+      // A finished verification's stream gives its final state and ends at once.
+      const late = await openEventStream(`${h.baseUrl}/v1/verifications/${started.id}/events`, asAgent());
+      await late.untilEnded();
+      assert.deepEqual(late.events, [
+        { type: 'state', data: { verificationId: started.id, status: 'fraud_reported', delivery: 'opened' } },
+      ]);
+    });
+
+    it("a new enrollment is announced on the customer's other devices; a revoked device's channel ends", async () => {
+      const { customer, activationCode } = await customerWithActivation('Ivo');
+      const first = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      const firstState = await first.enroll(activationCode, { label: 'Ivo phone', platform: 'cli' });
+      const heard: DeviceEvent[] = [];
+      const listening = first.listen({ onEvent: (e) => void heard.push(e) });
+      for (
+        let i = 0;
+        i < 200 && h.runtime.services.context.events.listenerCount(`device:${firstState.deviceId}`) === 0;
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const second = await h.runtime.services.devices.createActivation(tenantId, customer.id, {
+        type: 'system',
+        id: null,
+      });
+      const secondDevice = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      const secondState = await secondDevice.enroll(second.code, { label: 'Ivo tablet', platform: 'web' });
+      for (let i = 0; i < 200 && !heard.some((e) => e.type === 'device-enrolled'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(
+        heard.find((e) => e.type === 'device-enrolled'),
+        { type: 'device-enrolled', deviceId: secondState.deviceId, label: 'Ivo tablet', platform: 'web' },
+      );
+      // The agent revokes the first device: its live channel says so and ends.
+      const revoke = await fetch(`${h.baseUrl}/v1/devices/${firstState.deviceId}`, {
+        method: 'DELETE',
+        headers: asAgent(true),
+      });
+      assert.equal(revoke.status, 200);
+      await listening;
+      assert.deepEqual(heard.at(-1), { type: 'device-revoked', deviceId: firstState.deviceId });
+      await assert.rejects(first.device(), (error: { code?: string }) => error.code === 'DEVICE_REVOKED');
+    });
+
     it('a long-poll (?wait=) answers as soon as the device decides', async () => {
       const { customer, activationCode } = await customerWithActivation('Bob');
       const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
