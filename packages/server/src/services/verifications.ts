@@ -6,6 +6,7 @@ import {
   canCancel,
   decisionSigningPayload,
   defaultVerificationPolicy,
+  expireIfDue,
   type FinalVerificationStatus,
   generateVerificationCode,
   isVerificationDecision,
@@ -134,7 +135,9 @@ export function createVerificationService(
   const expiryTimers = new Map<string, unknown>();
 
   function toVerification(row: VerificationRow, timeline: Pick<VerificationEvent, 'type'>[]): Verification {
-    const pending = row.status === 'pending';
+    // Shown as expired from its expiry instant on, even in the moment before the timer stores it.
+    const status = expireIfDue(row.status as VerificationStatus, row.expires_at, clock());
+    const pending = status === 'pending';
     return {
       id: row.id,
       customerId: row.customer_id,
@@ -143,7 +146,7 @@ export function createVerificationService(
       reason: row.reason,
       actionSummary: row.action_summary,
       callReference: row.call_reference,
-      status: row.status as VerificationStatus,
+      status,
       code:
         pending && row.code_sealed
           ? decryptSecret(encryptionKey, row.code_sealed, codeContext(row.id))
