@@ -70,7 +70,8 @@ export function installEventStreams(app: FastifyInstance, hub: EventHub): EventS
       const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveMs);
       keepAlive.unref();
       open.add(close);
-      request.raw.on('close', close);
+      // The response closes when the client goes away (or when we end it).
+      raw.on('close', close);
       raw.on('error', close);
       for (const topic of options.topics) unsubscribes.push(hub.subscribe(topic, write));
       // A first comment flushes the headers so the client knows the stream is open.

@@ -204,6 +204,13 @@ for (const kind of databaseKinds) {
       stopListening.abort();
       await listening;
       await agentStream.close();
+      // A client that hangs up leaves no subscription behind.
+      const hub = h.runtime.services.context.events;
+      for (let i = 0; i < 200 && hub.listenerCount(`device:${state.deviceId}`) > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(hub.listenerCount(`device:${state.deviceId}`), 0);
+      assert.equal(hub.listenerCount(`starter:${tenantId}:${agent.operatorId}`), 0);
     });
 
     it('a push subscription the push service calls gone (410) is removed; the device is then unreachable', async () => {
