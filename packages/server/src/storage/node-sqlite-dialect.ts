@@ -1,5 +1,16 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type SqliteStatement,
+} from 'kysely';
 
 /**
  * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect
@@ -186,15 +197,103 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   };
 }
 
-export function createNodeSqliteDialect(file: string): { dialect: SqliteDialect } & GroupCommit {
+/**
+ * Kysely's SQLite driver, with one change: waiting for the single connection is a first-in,
+ * first-out queue. Kysely's own mutex wakes every waiter on each release and lets them race
+ * for it again, so with N requests waiting each query costs O(N) wake-ups; at 48 concurrent
+ * requests that made a one-row select cost about 0.8 ms instead of 5 µs.
+ */
+class NodeSqliteDriver implements Driver {
+  readonly #open: () => SqliteDatabase;
+  #database: SqliteDatabase | undefined;
+  #connection: DatabaseConnection | undefined;
+  #busy = false;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(open: () => SqliteDatabase) {
+    this.#open = open;
+  }
+
+  async init(): Promise<void> {
+    const database = this.#open();
+    this.#database = database;
+    this.#connection = {
+      executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+        const statement = database.prepare(query.sql);
+        if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] });
+        const { changes, lastInsertRowid } = statement.run(query.parameters);
+        return Promise.resolve({
+          numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+          insertId:
+            lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+          rows: [],
+        });
+      },
+      async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+        for (const row of database.prepare(query.sql).iterate(query.parameters)) yield { rows: [row as R] };
+      },
+    };
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#busy = true;
+    return this.#connection!;
+  }
+
+  async releaseConnection(): Promise<void> {
+    // Hand the connection straight to the next in line; it stays busy.
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy = false;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${savepointName(name)}`));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${savepointName(name)}`));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release ${savepointName(name)}`));
+  }
+
+  async destroy(): Promise<void> {
+    this.#database?.close();
+  }
+}
+
+/** Savepoint names come from our code; anything but a plain identifier is a programming error. */
+function savepointName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Invalid savepoint name: ${name}`);
+  return `"${name}"`;
+}
+
+export function createNodeSqliteDialect(file: string): { dialect: Dialect } & GroupCommit {
   let database: ReturnType<typeof openSqlite> | undefined;
-  return {
-    dialect: new SqliteDialect({
-      database: async () => {
+  const dialect: Dialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () =>
+      new NodeSqliteDriver(() => {
         database = openSqlite(file);
         return database;
-      },
-    }),
-    durable: () => database?.durable() ?? Promise.resolve(),
+      }),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
   };
+  return { dialect, durable: () => database?.durable() ?? Promise.resolve() };
 }
