@@ -4,8 +4,14 @@ import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { systemClock, systemTimers } from './services/context.ts';
 import { createServices, type Services } from './services/index.ts';
 import { createEventHub } from './services/live-events.ts';
+import { createRedisEventHub } from './services/redis-event-hub.ts';
 import type { Timers } from './services/timers.ts';
-import { type Database, migrateToLatest, openDatabase } from './storage/database.ts';
+import {
+  type Database,
+  migrateToLatest,
+  openDatabase,
+  redactDatabaseUrl as redactUrl,
+} from './storage/database.ts';
 
 /** Everything a server process or CLI command needs, built once from the configuration. */
 export interface Runtime {
@@ -39,13 +45,24 @@ export async function openRuntime(
     await database.close();
     throw error;
   }
+  let redisHub: Awaited<ReturnType<typeof createRedisEventHub>> | undefined;
+  if (config.redisUrl) {
+    try {
+      redisHub = await createRedisEventHub(config.redisUrl, (error) =>
+        warn(`Redis (live events): ${error.message}`),
+      );
+    } catch (error) {
+      await database.close();
+      throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`);
+    }
+  }
   const services = createServices({
     db: database.db,
     config,
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
     encryptionKey,
-    events: createEventHub(),
+    events: redisHub ?? createEventHub(),
     pushAgent: options.pushAgent,
   });
   return {
@@ -55,6 +72,7 @@ export async function openRuntime(
     encryptionKey,
     close: async () => {
       services.verifications.stop();
+      await redisHub?.close();
       await database.close();
     },
   };

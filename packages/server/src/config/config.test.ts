@@ -45,8 +45,21 @@ describe('loadConfig', () => {
       DATABASE_URL: 'mysql://x',
       ENCRYPTION_KEY: 'c2hvcnQ=',
       PUBLIC_URL: 'not a url',
+      REDIS_URL: 'http://127.0.0.1:6379',
+      WEB_PUSH_SUBJECT: 'ops@example.com',
+      DEVICE_PROOF_MAX_AGE_SECONDS: '-5',
     });
-    for (const name of ['PORT', 'TRUST_PROXY', 'LOG_LEVEL', 'DATABASE_URL', 'ENCRYPTION_KEY', 'PUBLIC_URL']) {
+    for (const name of [
+      'PORT',
+      'TRUST_PROXY',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'ENCRYPTION_KEY',
+      'PUBLIC_URL',
+      'REDIS_URL',
+      'WEB_PUSH_SUBJECT',
+      'DEVICE_PROOF_MAX_AGE_SECONDS',
+    ]) {
       assert.ok(
         problems.some((p) => p.startsWith(name)),
         `${name} should be reported`,

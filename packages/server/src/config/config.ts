@@ -21,6 +21,11 @@ export interface Config {
   /** `postgres://…` selects PostgreSQL; unset means embedded SQLite in `dataDir`. */
   databaseUrl: string | undefined;
   /**
+   * `redis://…`: live events (agents' screens, devices' live channels) travel through Redis, so
+   * several server processes can share one database. Unset: live events stay in this process.
+   */
+  redisUrl: string | undefined;
+  /**
    * 32-byte key (base64) that encrypts secrets at rest (AES-256-GCM) and keys one-time-code
    * hashes. Required in production; in development one is generated into `dataDir`.
    */
@@ -64,6 +69,7 @@ export const defaults: Config = {
   publicUrl: 'http://localhost:8080',
   dataDir: './data',
   databaseUrl: undefined,
+  redisUrl: undefined,
   encryptionKey: undefined,
   logLevel: 'info',
   bodyLimitBytes: 64 * 1024,
@@ -93,6 +99,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   publicUrl: 'PUBLIC_URL',
   dataDir: 'DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
   encryptionKey: 'ENCRYPTION_KEY',
   logLevel: 'LOG_LEVEL',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
@@ -183,6 +190,9 @@ export function loadConfig(
   }
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push(`${environmentVariables.databaseUrl} must be a postgres:// URL.`);
+  }
+  if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
+    problems.push(`${environmentVariables.redisUrl} must be a redis:// or rediss:// URL.`);
   }
   if (config.encryptionKey !== undefined && Buffer.from(config.encryptionKey, 'base64').length !== 32) {
     problems.push(

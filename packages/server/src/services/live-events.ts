@@ -8,8 +8,8 @@
  *
  * Publishing is fire-and-forget and never blocks the change that caused it: events are a
  * convenience for screens, the database stays the truth, and every stream can be re-read
- * from the API. This hub serves one server process; running several processes needs a shared
- * channel (see docs/architecture.md).
+ * from the API. This hub serves one server process; with several processes, REDIS_URL selects
+ * the Redis hub (redis-event-hub.ts) behind the same interface.
  */
 export interface LiveEvent {
   /** The SSE event name, e.g. `verification`. */
@@ -23,8 +23,10 @@ export interface EventHub {
   publish(topic: string, event: LiveEvent): void;
   /** Returns the function that ends the subscription. */
   subscribe(topic: string, listener: LiveListener): () => void;
-  /** Listeners on a topic: tells delivery whether a device's live channel is open. */
+  /** Listeners on a topic in this process. */
   listenerCount(topic: string): number;
+  /** Whether any server process has a listener on the topic: is the device's live channel open? */
+  isListening(topic: string): Promise<boolean>;
 }
 
 export function createEventHub(): EventHub {
@@ -57,6 +59,9 @@ export function createEventHub(): EventHub {
     },
     listenerCount(topic) {
       return topics.get(topic)?.size ?? 0;
+    },
+    async isListening(topic) {
+      return (topics.get(topic)?.size ?? 0) > 0;
     },
   };
 }

@@ -404,11 +404,12 @@ export function createVerificationService(
    * the start event (tellDevices), which is delivery; a device with neither a live channel nor a
    * push channel cannot be reached. Stored with the start, in the same transaction.
    */
-  function immediateOutcomes(targets: DeliveryTarget[]): Omit<VerificationEvent, 'at'>[] {
-    return targets.flatMap((target): Omit<VerificationEvent, 'at'>[] => {
-      if (events.listenerCount(topics.device(target.deviceId)) > 0) {
-        return [{ type: 'delivered', deviceId: target.deviceId, channel: 'live', detail: null }];
-      }
+  async function immediateOutcomes(targets: DeliveryTarget[]): Promise<Omit<VerificationEvent, 'at'>[]> {
+    const live = await Promise.all(
+      targets.map((target) => events.isListening(topics.device(target.deviceId))),
+    );
+    return targets.flatMap((target, i): Omit<VerificationEvent, 'at'>[] => {
+      if (live[i]) return [{ type: 'delivered', deviceId: target.deviceId, channel: 'live', detail: null }];
       if (!target.push) {
         return [{ type: 'unreachable', deviceId: target.deviceId, channel: null, detail: 'no open channel' }];
       }
@@ -524,7 +525,7 @@ export function createVerificationService(
         assurance: null,
       };
 
-      const immediate = immediateOutcomes(targets);
+      const immediate = await immediateOutcomes(targets);
       const superseded = await inTransaction(db, async (tx) => {
         // A new push request replaces the pending one: the customer should see one request only.
         const pending = await tx

@@ -81,7 +81,7 @@ export interface TestTenant {
 
 export interface TestHarness {
   app: App;
-  /** The listening server's URL, when started with `listen`. */
+  /** Where this server listens, when started with `listen` (its PUBLIC_URL may name another, like a load balancer). */
   baseUrl: string;
   runtime: Runtime;
   clock: TestClock;
@@ -155,7 +155,7 @@ export async function startTestHarness(
 
   const harness: TestHarness = {
     app,
-    baseUrl: config.publicUrl,
+    baseUrl: port ? `http://127.0.0.1:${port}` : config.publicUrl,
     runtime,
     clock,
     config,
