@@ -41,7 +41,7 @@ const PushInput = Type.Union([
       kind: Type.Literal('webpush'),
       subscription: Type.Object(
         {
-          endpoint: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }),
+          endpoint: Type.String({ format: 'uri', pattern: '^https://', maxLength: 2048 }),
           keys: Type.Object({ p256dh: base64url(128), auth: base64url(64) }, { additionalProperties: false }),
         },
         { additionalProperties: false },

@@ -318,6 +318,33 @@ for (const kind of databaseKinds) {
       await enroll(fresh.code, remoteAddress);
     });
 
+    it('an unusable push subscription is refused at enrollment, without spending the code', async () => {
+      const activation = await h.runtime.services.devices.createActivation(tenantId, customerId, system);
+      const enroll = (push: unknown) =>
+        enrollTestDevice(h.app, {
+          publicUrl: h.config.publicUrl,
+          activationCode: activation.code,
+          now: h.clock.now,
+          push,
+          remoteAddress: '198.51.100.9',
+        });
+      const shortKey = {
+        kind: 'webpush',
+        subscription: {
+          endpoint: 'https://push.example.com/x',
+          keys: { p256dh: 'AAAA', auth: 'AAAAAAAAAAAAAAAAAAAAAA' },
+        },
+      };
+      await assert.rejects(enroll(shortKey), /400.*VALIDATION_FAILED.*p256dh/);
+      const plainHttp = {
+        kind: 'webpush',
+        subscription: { ...shortKey.subscription, endpoint: 'http://push.example.com/x' },
+      };
+      await assert.rejects(enroll(plainHttp), /400.*VALIDATION_FAILED/);
+      const enrolled = await enroll(null);
+      assert.match(enrolled.id, /^dev_/);
+    });
+
     it('push bombing is capped per customer, with Retry-After', async () => {
       const answers = [];
       for (let i = 0; i < 6; i++) answers.push(await start());

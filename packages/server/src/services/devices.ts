@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import type { JWK } from 'jose';
-import type { WebPushSubscription } from '../providers/web-push.ts';
+import { type WebPushSubscription, webPushSubscriptionProblem } from '../providers/web-push.ts';
 import {
   compareAndSetStatus,
   consumeOneTimeToken,
@@ -116,6 +116,16 @@ export function createDeviceService(context: ServiceContext) {
     if (!row) throw notFound('Customer');
   }
 
+  /**
+   * A subscription that could never be used is refused at the door, instead of failing every
+   * verification later.
+   */
+  function assertUsablePush(push: PushChannel | null | undefined): void {
+    const problem = push ? webPushSubscriptionProblem(push.subscription) : null;
+    if (problem)
+      throw new AppError('VALIDATION_FAILED', `The Web Push subscription is not usable: ${problem}.`);
+  }
+
   function sealPush(deviceId: string, push: PushChannel | null): string | null {
     return push
       ? encryptSecret(encryptionKey, JSON.stringify(push.subscription), pushContext(deviceId))
@@ -203,6 +213,7 @@ export function createDeviceService(context: ServiceContext) {
       thumbprint: string;
       clientAddress: string;
     }): Promise<{ device: Device; tenant: { id: string; name: string } }> {
+      assertUsablePush(input.push);
       const now = clock();
       const limitKey = `enroll:address:${input.clientAddress}`;
       const hit = await hitRateLimit(db, limitKey, {
@@ -299,6 +310,7 @@ export function createDeviceService(context: ServiceContext) {
       input: { label?: string | undefined; push?: PushChannel | null | undefined },
       actor: Actor | { type: 'device'; id: string },
     ): Promise<Device> {
+      assertUsablePush(input.push);
       const now = clock();
       return inTransaction(db, async (tx) => {
         const current = await getRow(tx, tenantId, id);
