@@ -11,7 +11,7 @@ import {
 } from '../storage/atomic.ts';
 import type { Db } from '../storage/database.ts';
 import type { DeviceRow } from '../storage/schema.ts';
-import { type Actor, appendAudit } from './audit-log.ts';
+import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import { topics } from './live-events.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
@@ -90,6 +90,13 @@ export interface DeliveryTarget {
   push: PushChannel | null;
 }
 
+/** Who changed a device: an operator or key, or the device itself (the customer's own act, `bySelf`). */
+type DeviceActor = Actor | { type: 'device'; id: string };
+
+function auditActor(actor: DeviceActor): Actor {
+  return actor.type === 'device' ? systemActor : actor;
+}
+
 const pushContext = (deviceId: string) => `device-push:${deviceId}`;
 
 export function createDeviceService(context: ServiceContext) {
@@ -132,7 +139,7 @@ export function createDeviceService(context: ServiceContext) {
       : null;
   }
 
-  async function revoke(tenantId: string, id: string, actor: Actor | { type: 'device'; id: string }) {
+  async function revoke(tenantId: string, id: string, actor: DeviceActor) {
     const now = clock();
     const row = await inTransaction(db, async (tx) => {
       const current = await getRow(tx, tenantId, id);
@@ -145,8 +152,7 @@ export function createDeviceService(context: ServiceContext) {
       if (!moved) return current;
       await appendAudit(tx, {
         tenantId,
-        // A device revoking itself is recorded as the customer's own act.
-        actor: actor.type === 'device' ? { type: 'system', id: null } : actor,
+        actor: auditActor(actor),
         action: 'device.revoked',
         target: { type: 'device', id },
         data: { customerId: current.customer_id, bySelf: actor.type === 'device' },
@@ -262,7 +268,7 @@ export function createDeviceService(context: ServiceContext) {
         await tx.insertInto('devices').values(row).execute();
         await appendAudit(tx, {
           tenantId: token.tenant_id,
-          actor: { type: 'system', id: null },
+          actor: systemActor,
           action: 'device.enrolled',
           target: { type: 'device', id },
           data: {
@@ -308,7 +314,7 @@ export function createDeviceService(context: ServiceContext) {
       tenantId: string,
       id: string,
       input: { label?: string | undefined; push?: PushChannel | null | undefined },
-      actor: Actor | { type: 'device'; id: string },
+      actor: DeviceActor,
     ): Promise<Device> {
       assertUsablePush(input.push);
       const now = clock();
@@ -330,7 +336,7 @@ export function createDeviceService(context: ServiceContext) {
           .execute();
         await appendAudit(tx, {
           tenantId,
-          actor: actor.type === 'device' ? { type: 'system', id: null } : actor,
+          actor: auditActor(actor),
           action: 'device.updated',
           target: { type: 'device', id },
           data: { fields: Object.keys(input), bySelf: actor.type === 'device' },

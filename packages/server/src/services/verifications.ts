@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
 import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
-import { type Actor, appendAudit } from './audit-log.ts';
+import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceAuth } from './device-auth.ts';
 import type { DeliveryTarget, DeviceService } from './devices.ts';
@@ -263,6 +263,27 @@ export function createVerificationService(
   }
 
   /**
+   * The compare-and-set every change of a pending verification goes through: it applies only
+   * while the row is still pending with the attempts it was read with, so two writers that read
+   * the same state cannot both act on it.
+   */
+  async function updateIfUnchanged(
+    tx: Db,
+    row: Pick<VerificationRow, 'id' | 'tenant_id' | 'failed_attempts'>,
+    set: Partial<VerificationRow>,
+  ): Promise<boolean> {
+    const result = await tx
+      .updateTable('verifications')
+      .set(set)
+      .where('id', '=', row.id)
+      .where('tenant_id', '=', row.tenant_id)
+      .where('status', '=', 'pending')
+      .where('failed_attempts', '=', row.failed_attempts)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
    * Moves a pending verification to a final status with one compare-and-set on the status and
    * the attempts it was read with, writing the audit entry and the timeline in the same
    * transaction. Returns false when someone else moved it first.
@@ -281,23 +302,16 @@ export function createVerificationService(
     },
     now: number,
   ): Promise<boolean> {
-    const result = await tx
-      .updateTable('verifications')
-      .set({
-        status: change.status,
-        failed_attempts: change.failedAttempts ?? row.failed_attempts,
-        finished_at: now,
-        code_sealed: null,
-        decided_by_device_id: change.deviceId ?? null,
-        decision_evidence: change.evidence ?? null,
-        assurance: change.assurance ?? null,
-      })
-      .where('id', '=', row.id)
-      .where('tenant_id', '=', row.tenant_id)
-      .where('status', '=', 'pending')
-      .where('failed_attempts', '=', row.failed_attempts)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    const moved = await updateIfUnchanged(tx, row, {
+      status: change.status,
+      failed_attempts: change.failedAttempts ?? row.failed_attempts,
+      finished_at: now,
+      code_sealed: null,
+      decided_by_device_id: change.deviceId ?? null,
+      decision_evidence: change.evidence ?? null,
+      assurance: change.assurance ?? null,
+    });
+    if (!moved) return false;
     await recordEvents(
       tx,
       row,
@@ -337,7 +351,7 @@ export function createVerificationService(
       .executeTakeFirst();
     if (row?.status !== 'pending' || row.expires_at > now) return false;
     const moved = await inTransaction(db, (tx) =>
-      finalise(tx, row, { status: 'expired', actor: { type: 'system', id: null } }, now),
+      finalise(tx, row, { status: 'expired', actor: systemActor }, now),
     );
     if (moved) afterFinal(row, 'expired', now);
     return moved;
@@ -449,6 +463,95 @@ export function createVerificationService(
         announce(row, { type: outcome.type, at: now, deviceId: outcome.deviceId, channel: outcome.channel });
       }),
     );
+  }
+
+  /** One attempt at storing a decision; undefined when the compare-and-set lost a race. */
+  async function applyOnce(
+    row: VerificationRow,
+    deviceId: string,
+    decision: VerificationDecision,
+    typedCode: unknown,
+    signedDecision: string,
+  ): Promise<{ id: string; status: VerificationStatus } | undefined> {
+    const now = clock();
+    const typed = typeof typedCode === 'string' ? typedCode : null;
+    const codeMatches =
+      decision === 'approve' &&
+      typed !== null &&
+      constantTimeEqual(keyedHash(encryptionKey, typed), row.code_hash);
+    const result = applyDecision(
+      {
+        status: row.status as VerificationStatus,
+        expiresAt: row.expires_at,
+        failedAttempts: row.failed_attempts,
+        maxAttempts: row.max_attempts,
+      },
+      decision,
+      { codeMatches, now },
+    );
+
+    if (result.outcome === 'rejected') {
+      if (result.expire) await expireOne(row.tenant_id, row.id);
+      throw new AppError(result.code, result.reason);
+    }
+    if (result.outcome === 'wrong_code') {
+      const counted = await inTransaction(db, async (tx) => {
+        if (!(await updateIfUnchanged(tx, row, { failed_attempts: result.failedAttempts }))) return false;
+        await recordEvents(tx, row, [{ type: 'wrong_code', deviceId, channel: null, detail: null }], now);
+        await appendAudit(tx, {
+          tenantId: row.tenant_id,
+          actor: systemActor,
+          action: 'verification.wrong_code',
+          target: { type: 'verification', id: row.id },
+          data: { customerId: row.customer_id, deviceId, attemptsLeft: result.attemptsLeft },
+          now,
+        });
+        return true;
+      });
+      if (!counted) return undefined;
+      announce(row, {
+        type: 'wrong_code',
+        at: now,
+        deviceId,
+        attemptsLeft: result.attemptsLeft,
+      });
+      throw new AppError(
+        'WRONG_CODE',
+        `That is not the code the agent read out. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`,
+        { details: { attemptsLeft: result.attemptsLeft } },
+      );
+    }
+
+    const status = result.status;
+    const assurance = status === 'approved' ? assuranceForPush({ userVerified: false }) : null;
+    const moved = await inTransaction(db, async (tx) => {
+      const done = await finalise(
+        tx,
+        row,
+        {
+          status,
+          failedAttempts: result.failedAttempts,
+          deviceId,
+          evidence: signedDecision,
+          assurance,
+          actor: systemActor,
+          data: { deviceId, decision, ...(assurance ? { assurance } : {}) },
+        },
+        now,
+      );
+      if (done && status === 'fraud_reported') {
+        await tx
+          .updateTable('customers')
+          .set({ fraud_reported_at: now })
+          .where('tenant_id', '=', row.tenant_id)
+          .where('id', '=', row.customer_id)
+          .execute();
+      }
+      return done;
+    });
+    if (!moved) return undefined;
+    afterFinal(row, status, now, deviceId);
+    return { id: row.id, status };
   }
 
   return {
@@ -801,115 +904,11 @@ export function createVerificationService(
       // cancel, the expiry): decide again against what is stored now, never from a stale read.
       let current = row;
       for (let round = 0; round < 5; round++) {
-        const outcome = await this.applyOnce(current, device.id, decision, fields.code, signedDecision);
+        const outcome = await applyOnce(current, device.id, decision, fields.code, signedDecision);
         if (outcome) return outcome;
         current = await getRow(db, row.tenant_id, row.id);
       }
       throw new AppError('VERIFICATION_NOT_PENDING', 'The request changed while deciding; fetch it again.');
-    },
-
-    /** One attempt at storing a decision; undefined when the compare-and-set lost a race. */
-    async applyOnce(
-      row: VerificationRow,
-      deviceId: string,
-      decision: VerificationDecision,
-      typedCode: unknown,
-      signedDecision: string,
-    ): Promise<{ id: string; status: VerificationStatus } | undefined> {
-      const device = { id: deviceId };
-      const fields = { code: typedCode };
-      const now = clock();
-      const typed = typeof fields.code === 'string' ? fields.code : null;
-      const codeMatches =
-        decision === 'approve' &&
-        typed !== null &&
-        constantTimeEqual(keyedHash(encryptionKey, typed), row.code_hash);
-      const result = applyDecision(
-        {
-          status: row.status as VerificationStatus,
-          expiresAt: row.expires_at,
-          failedAttempts: row.failed_attempts,
-          maxAttempts: row.max_attempts,
-        },
-        decision,
-        { codeMatches, now },
-      );
-      const deviceActor: Actor = { type: 'system', id: null };
-
-      if (result.outcome === 'rejected') {
-        if (result.expire) await expireOne(row.tenant_id, row.id);
-        throw new AppError(result.code, result.reason);
-      }
-      if (result.outcome === 'wrong_code') {
-        const counted = await inTransaction(db, async (tx) => {
-          const update = await tx
-            .updateTable('verifications')
-            .set({ failed_attempts: result.failedAttempts })
-            .where('id', '=', row.id)
-            .where('status', '=', 'pending')
-            .where('failed_attempts', '=', row.failed_attempts)
-            .executeTakeFirst();
-          if (Number(update.numUpdatedRows) !== 1) return false;
-          await recordEvents(
-            tx,
-            row,
-            [{ type: 'wrong_code', deviceId: device.id, channel: null, detail: null }],
-            now,
-          );
-          await appendAudit(tx, {
-            tenantId: row.tenant_id,
-            actor: deviceActor,
-            action: 'verification.wrong_code',
-            target: { type: 'verification', id: row.id },
-            data: { customerId: row.customer_id, deviceId: device.id, attemptsLeft: result.attemptsLeft },
-            now,
-          });
-          return true;
-        });
-        if (!counted) return undefined;
-        announce(row, {
-          type: 'wrong_code',
-          at: now,
-          deviceId: device.id,
-          attemptsLeft: result.attemptsLeft,
-        });
-        throw new AppError(
-          'WRONG_CODE',
-          `That is not the code the agent read out. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`,
-          { details: { attemptsLeft: result.attemptsLeft } },
-        );
-      }
-
-      const status = result.status;
-      const assurance = status === 'approved' ? assuranceForPush({ userVerified: false }) : null;
-      const moved = await inTransaction(db, async (tx) => {
-        const done = await finalise(
-          tx,
-          row,
-          {
-            status,
-            failedAttempts: result.failedAttempts,
-            deviceId: device.id,
-            evidence: signedDecision,
-            assurance,
-            actor: deviceActor,
-            data: { deviceId: device.id, decision, ...(assurance ? { assurance } : {}) },
-          },
-          now,
-        );
-        if (done && status === 'fraud_reported') {
-          await tx
-            .updateTable('customers')
-            .set({ fraud_reported_at: now })
-            .where('tenant_id', '=', row.tenant_id)
-            .where('id', '=', row.customer_id)
-            .execute();
-        }
-        return done;
-      });
-      if (!moved) return undefined;
-      afterFinal(row, status, now, device.id);
-      return { id: row.id, status };
     },
 
     /** Stops expiry timers (server shutdown); the sweep of the next start takes over. */

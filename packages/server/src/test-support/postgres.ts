@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { skipWhenMissing } from './skip.ts';
 
 /**
  * A fresh, empty PostgreSQL database for one test suite, dropped afterwards. Locally, when no
@@ -33,11 +34,7 @@ export function postgresUnavailable(): Promise<string | undefined> {
 
 /** Test option for node:test: skip locally without PostgreSQL, never under CI. */
 export async function postgresSkip(): Promise<string | false> {
-  const why = await postgresUnavailable();
-  if (!why) return false;
-  if (process.env.CI === 'true') throw new Error(`${why}; CI requires the PostgreSQL suites to run.`);
-  process.stderr.write(`\n*** SKIPPING PostgreSQL tests: ${why} ***\n\n`);
-  return why;
+  return skipWhenMissing('PostgreSQL', await postgresUnavailable());
 }
 
 export async function createTestPostgres(): Promise<TestPostgres> {

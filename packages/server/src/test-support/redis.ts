@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { skipWhenMissing } from './skip.ts';
 
 /** The Redis the tests use; locally they skip loudly without it, under CI=true they must run. */
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,9 +28,5 @@ function redisUnavailable(): Promise<string | undefined> {
 
 /** Test option for node:test: skip locally without Redis, never under CI. */
 export async function redisSkip(): Promise<string | false> {
-  const why = await redisUnavailable();
-  if (!why) return false;
-  if (process.env.CI === 'true') throw new Error(`${why}; CI requires the Redis suites to run.`);
-  process.stderr.write(`\n*** SKIPPING Redis tests: ${why} ***\n\n`);
-  return why;
+  return skipWhenMissing('Redis', await redisUnavailable());
 }
