@@ -52,9 +52,10 @@ export async function startServer(config: Config, print: (line: string) => void 
       .catch((error) => logger.warn({ err: error }, 'purge of expired claims failed'));
   }, 60_000);
   tidy.unref();
-  // Keys are made on first start, not on the first request that needs them.
+  // Keys are made on first start, not on the first request that needs them, and the push
+  // providers are built now, so a configuration they refuse stops the start instead of every push.
   await runtime.services.serverKeys.signingKey();
-  await runtime.services.serverKeys.vapidKeys();
+  await runtime.services.delivery.ready();
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {

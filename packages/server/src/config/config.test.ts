@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, cookiesAreSecure, defaults, environmentVariables, loadConfig } from './config.ts';
+import {
+  ConfigError,
+  cookiesAreSecure,
+  defaults,
+  environmentVariables,
+  loadConfig,
+  webPushSubject,
+} from './config.ts';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 
@@ -90,5 +97,24 @@ describe('cookiesAreSecure', () => {
     assert.equal(cookiesAreSecure(loadConfig({})), false);
     assert.equal(cookiesAreSecure(loadConfig({ PUBLIC_URL: 'https://localhost:8443' })), true);
     assert.equal(cookiesAreSecure(loadConfig({ PUBLIC_URL: 'http://helpdesk.internal:8080' })), true);
+  });
+});
+
+describe('webPushSubject', () => {
+  it('is the configured contact, else an https public URL off this machine, else a mailto', () => {
+    assert.equal(
+      webPushSubject(loadConfig({ WEB_PUSH_SUBJECT: 'mailto:ops@example.com' })),
+      'mailto:ops@example.com',
+    );
+    assert.equal(
+      webPushSubject(loadConfig({ PUBLIC_URL: 'https://auth.example.com/x' })),
+      'https://auth.example.com',
+    );
+    // Push services refuse a local contact; the server must still start and push.
+    assert.equal(
+      webPushSubject(loadConfig({ PUBLIC_URL: 'https://localhost:8443' })),
+      'mailto:helpdesk-auth@localhost',
+    );
+    assert.equal(webPushSubject(loadConfig({})), 'mailto:helpdesk-auth@localhost');
   });
 });

@@ -237,5 +237,7 @@ export function cookiesAreSecure(config: Config): boolean {
 export function webPushSubject(config: Config): string {
   if (config.webPushSubject) return config.webPushSubject;
   const url = new URL(config.publicUrl);
-  return url.protocol === 'https:' ? url.origin : 'mailto:helpdesk-auth@localhost';
+  // Push services refuse a contact on this machine (Apple does), so a local https URL is no contact.
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol === 'https:' && !local ? url.origin : 'mailto:helpdesk-auth@localhost';
 }

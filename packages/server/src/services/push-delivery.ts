@@ -30,6 +30,11 @@ export function createPushDelivery({ config, pushAgent }: ServiceContext, server
   }
 
   return {
+    /** Builds the providers now, so a bad configuration (the VAPID subject) stops start-up. */
+    async ready(): Promise<void> {
+      await webPushProvider();
+    },
+
     async send(channel: PushChannel, message: PushMessage): Promise<PushResult> {
       const provider = await webPushProvider();
       // High urgency: a caller is waiting on the line (RFC 8030 section 5.3). The topic lets a

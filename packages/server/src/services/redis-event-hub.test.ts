@@ -48,3 +48,13 @@ describe('live events through Redis', { skip: await redisSkip() }, () => {
     assert.deepEqual(errors, []);
   });
 });
+
+describe('a Redis that does not answer', () => {
+  it('fails start-up at once instead of retrying for ever', async () => {
+    // Port 1 on the loopback interface refuses connections.
+    await assert.rejects(
+      createRedisEventHub('redis://127.0.0.1:1', () => {}),
+      /ECONNREFUSED/,
+    );
+  });
+});

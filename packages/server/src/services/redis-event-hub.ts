@@ -15,12 +15,33 @@ export async function createRedisEventHub(
   url: string,
   onError: (error: Error) => void,
 ): Promise<EventHub & { close(): Promise<void> }> {
-  const publisher = createClient({ url });
+  // A Redis that does not answer at start-up is a configuration error: fail then, instead of
+  // retrying for ever. Once connected, the clients reconnect by themselves, backing off to 3 s.
+  let connected = false;
+  let failure: Error | undefined;
+  const publisher = createClient({
+    url,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number, cause: Error) =>
+        connected ? Math.min(100 * 2 ** retries, 3000) : cause,
+    },
+  });
   const subscriber = publisher.duplicate();
   // Without listeners a connection error would crash the process; the clients reconnect by themselves.
   publisher.on('error', onError);
   subscriber.on('error', onError);
-  await Promise.all([publisher.connect(), subscriber.connect()]);
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+  } catch (error) {
+    for (const client of [publisher, subscriber]) {
+      // Throws when that client never opened; there is nothing to close then.
+      if (client.isOpen) client.destroy();
+    }
+    // The client reports only that it closed; the reason is the connection failure behind it.
+    throw failure ?? error;
+  }
+  connected = true;
 
   const topics = new Map<string, Set<LiveListener>>();
   const deliver = (message: string, channel: string) => {
