@@ -1,4 +1,3 @@
-export * from './audit-chain.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './permissions.ts';

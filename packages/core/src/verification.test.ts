@@ -486,19 +486,19 @@ describe('decision signing payload', () => {
     );
   });
 
-  it('gives the same challenge for the same input', () => {
-    const challenge = decisionChallenge(decisionSigningPayload(base));
-    assert.equal(decisionChallenge(decisionSigningPayload({ ...base })), challenge);
+  it('gives the same challenge for the same input', async () => {
+    const challenge = await decisionChallenge(decisionSigningPayload(base));
+    assert.equal(await decisionChallenge(decisionSigningPayload({ ...base })), challenge);
     // 32 bytes of SHA-256 as unpadded base64url.
     assert.match(challenge, /^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('matches SHA-256 of the payload bytes', () => {
+  it('matches SHA-256 of the payload bytes', async () => {
     // SHA-256("abc") from FIPS 180-2, appendix B.1, in base64url.
-    assert.equal(decisionChallenge('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    assert.equal(await decisionChallenge('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
-  it('changes the challenge when any field changes', () => {
+  it('changes the challenge when any field changes', async () => {
     const changes: Partial<DecisionPayloadInput>[] = [
       { verificationId: 'ver_01HZX3JQ6Q7M6B3Y0W9T7G6K2E' },
       { decision: 'deny' },
@@ -512,10 +512,10 @@ describe('decision signing payload', () => {
       { actionSummary: 'Change postal address to 1 Main St ' },
       { actionSummary: null },
     ];
-    const original = decisionChallenge(decisionSigningPayload(base));
+    const original = await decisionChallenge(decisionSigningPayload(base));
     const seen = new Set([original]);
     for (const change of changes) {
-      const challenge = decisionChallenge(decisionSigningPayload({ ...base, ...change }));
+      const challenge = await decisionChallenge(decisionSigningPayload({ ...base, ...change }));
       assert.notEqual(challenge, original, JSON.stringify(change));
       seen.add(challenge);
     }

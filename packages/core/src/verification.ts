@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Push verification: the agent starts a verification, the customer's device shows it, the
  * customer types the short code the agent reads out and decides. This module holds the rules
@@ -454,8 +452,12 @@ export function decisionSigningPayload(input: DecisionPayloadInput): string {
  * the WebAuthn challenge: the authenticator's clientDataJSON then carries exactly this string as
  * `challenge` (WebAuthn Level 3, section 5.8.1), so the assertion signs over the decision.
  */
-export function decisionChallenge(payload: string): string {
-  return createHash('sha256').update(payload, 'utf8').digest('base64url');
+export async function decisionChallenge(payload: string): Promise<string> {
+  // WebCrypto, so the same function runs in the browser authenticator and on the server.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(payload)));
+  let binary = '';
+  for (const byte of digest) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
 // ---------------------------------------------------------------------------------------------

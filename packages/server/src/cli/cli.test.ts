@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core';
+import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';

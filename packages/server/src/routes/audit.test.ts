@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core';
+import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import type { DatabaseKind } from '../storage/database.ts';
 import {
   type OperatorClient,

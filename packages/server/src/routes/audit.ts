@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { AppError, type AuditEntry } from '@helpdesk-auth/core';
+import { AppError } from '@helpdesk-auth/core';
+import type { AuditEntry } from '@helpdesk-auth/core/audit-chain';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { requirePrincipal } from '../http/authenticate.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { verifyAuditChain } from '@helpdesk-auth/core';
+import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { createDeviceClient, createMemoryKeyStore, type DeviceEvent } from '@helpdesk-auth/device-sdk';
 import { readAuditChain } from '../services/audit-log.ts';
 import { openEventStream } from '../test-support/event-stream-client.ts';

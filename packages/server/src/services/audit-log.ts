@@ -1,11 +1,11 @@
+import { newId } from '@helpdesk-auth/core';
 import {
   type AuditEntry,
   type ChainVerdict,
   computeAuditHash,
   createAuditChainVerifier,
   genesisHash,
-  newId,
-} from '@helpdesk-auth/core';
+} from '@helpdesk-auth/core/audit-chain';
 import type { Db } from '../storage/database.ts';
 import type { AuditEventRow } from '../storage/schema.ts';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { newId, verifyAuditChain } from '@helpdesk-auth/core';
+import { newId } from '@helpdesk-auth/core';
+import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { loadConfig } from '../config/config.ts';
 import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
 import { systemTimers } from '../services/context.ts';

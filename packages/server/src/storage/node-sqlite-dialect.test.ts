@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { verifyAuditChain } from '@helpdesk-auth/core';
+import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { loadConfig } from '../config/config.ts';
 import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
 import { systemTimers } from '../services/context.ts';
