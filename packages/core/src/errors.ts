@@ -7,6 +7,10 @@ export const errorStatus = {
   MALFORMED_JSON: 400,
   INVALID_PHONE_NUMBER: 400,
   INVALID_CURSOR: 400,
+  /** A webhook URL that is not https, or points into a private network (SSRF), or carries credentials. */
+  WEBHOOK_URL_REFUSED: 400,
+  /** A SCIM filter that does not parse, or names an attribute or operator that is not supported. */
+  INVALID_FILTER: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   /** The device proof is missing, malformed, signed by an unknown key, for another URL, or stale. */
@@ -19,13 +23,23 @@ export const errorStatus = {
   ACTIVATION_INVALID: 401,
   /** The signed decision does not verify, or does not match the request it answers. */
   DECISION_SIGNATURE_INVALID: 401,
+  /** The single sign-on answer does not belong to a sign-in this browser started (state or cookie). */
+  SSO_STATE_INVALID: 401,
+  /** The identity provider's answer failed: code exchange, ID token signature, issuer, audience or nonce. */
+  SSO_FAILED: 401,
   FORBIDDEN: 403,
+  /** The tenant requires biometric approval: a WebAuthn assertion with the user-verified flag. */
+  USER_VERIFICATION_REQUIRED: 403,
   CSRF_FAILED: 403,
+  /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
+  SSO_ACCESS_DENIED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   CONFLICT: 409,
   EXTERNAL_ID_TAKEN: 409,
   EMAIL_TAKEN: 409,
+  /** Another SCIM user of the tenant already has this userName (compared case-insensitively). */
+  USER_NAME_TAKEN: 409,
   SLUG_TAKEN: 409,
   LAST_ADMIN: 409,
   /** The device key is already enrolled (each device registers a fresh key). */
@@ -35,14 +49,35 @@ export const errorStatus = {
   /** The verification is already final (approved, denied, cancelled, ...). */
   VERIFICATION_NOT_PENDING: 409,
   VERIFICATION_EXPIRED: 409,
+  /**
+   * The policy does not let this method be used for this customer and action right now;
+   * `details.reason` names why (an UnavailableReason: SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...).
+   */
+  METHOD_UNAVAILABLE: 409,
+  /** The customer already has an active authenticator app; remove it first. */
+  TOTP_ALREADY_ENROLLED: 409,
+  /** The policy changed since the version the edit started from; reload and edit again. */
+  POLICY_VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The typed code does not match; `details.attemptsLeft` says how many tries remain. */
   WRONG_CODE: 422,
+  /** The WebAuthn registration does not verify: unknown, used or expired challenge, wrong origin or RP, no user verification. */
+  WEBAUTHN_REGISTRATION_FAILED: 422,
+  /** An authenticator-app code that was already accepted once (RFC 6238 section 5.2); ask for the next one. */
+  CODE_REPLAYED: 422,
+  /** The security answers do not satisfy the policy (k of n correct); `details.attemptsLeft` before lockout. */
+  ANSWERS_REJECTED: 422,
   RATE_LIMITED: 429,
   /** Too many push requests to this customer in the window (against push bombing). */
   PUSH_RATE_LIMITED: 429,
+  /** Too many failed attempts for this customer in the last hour, across all methods. */
+  TOO_MANY_FAILURES: 429,
+  /** No more resends for this code, or the last one was too recent; see Retry-After. */
+  RESEND_LIMITED: 429,
   INTERNAL: 500,
+  /** The SMS or e-mail provider refused or could not be reached; nothing was sent. */
+  DELIVERY_FAILED: 502,
   NOT_READY: 503,
 } as const;
 
@@ -53,6 +88,10 @@ export const errorCodes = Object.keys(errorStatus) as ErrorCode[];
 export interface ErrorDetails {
   /** WRONG_CODE: tries left before the verification fails. */
   attemptsLeft?: number;
+  /** METHOD_UNAVAILABLE: why, as an UnavailableReason code the console translates. */
+  reason?: string;
+  /** VALIDATION_FAILED for a policy: every problem, one sentence each. */
+  problems?: string[];
 }
 
 /**

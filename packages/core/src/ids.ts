@@ -17,6 +17,18 @@ export const idPrefixes = {
   verification: 'ver',
   verificationEvent: 'vev',
   serverKey: 'srk',
+  webauthnChallenge: 'wac',
+  oidcClient: 'oic',
+  cibaRequest: 'cba',
+  keycloakRequest: 'kcr',
+  webhookEndpoint: 'whk',
+  webhookDelivery: 'whd',
+  webhookEvent: 'evt',
+  otpChallenge: 'otp',
+  messageDelivery: 'msg',
+  totpEnrollment: 'tot',
+  securityQuestion: 'sqn',
+  attemptFailure: 'fai',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -206,8 +206,10 @@ describe('validateVerificationPolicy', () => {
       maxCodeAttempts: 3,
       pushRequestsPerWindow: 5,
       pushWindowSeconds: 600,
+      requireUserVerification: false,
     });
     assert.deepEqual(validateVerificationPolicy(valid), []);
+    assert.deepEqual(validateVerificationPolicy({ ...valid, requireUserVerification: true }), []);
     assert.ok(Object.isFrozen(defaultVerificationPolicy));
   });
 
@@ -240,6 +242,8 @@ describe('validateVerificationPolicy', () => {
       [{ pushRequestsPerWindow: 0 }, 'pushRequestsPerWindow must be a whole number from 1 to 20 (got 0).'],
       [{ pushWindowSeconds: 59 }, 'pushWindowSeconds must be a whole number from 60 to 86400 (got 59).'],
       [{ expirySeconds: null }, 'expirySeconds must be a whole number from 30 to 600 (got null).'],
+      [{ requireUserVerification: 'yes' }, 'requireUserVerification must be true or false (got "yes").'],
+      [{ requireUserVerification: 1 }, 'requireUserVerification must be true or false (got 1).'],
     ];
     for (const [change, message] of cases) {
       assert.deepEqual(validateVerificationPolicy({ ...valid, ...change }), [message]);
@@ -254,6 +258,7 @@ describe('validateVerificationPolicy', () => {
       'maxCodeAttempts is required.',
       'pushRequestsPerWindow is required.',
       'pushWindowSeconds is required.',
+      'requireUserVerification is required.',
     ]);
   });
 

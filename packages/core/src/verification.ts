@@ -118,7 +118,15 @@ export interface VerificationPolicy {
   /** Push requests per customer within `pushWindowSeconds` (against push bombing). */
   pushRequestsPerWindow: number;
   pushWindowSeconds: number;
+  /**
+   * Approvals must prove biometric (or device PIN) user verification: a WebAuthn assertion with
+   * the UV flag (NIST SP 800-63B rev 4, section 3.1.3: a multi-factor out-of-band device).
+   * Approvals signed only by the device key are refused. Denials and fraud reports are not.
+   */
+  requireUserVerification: boolean;
 }
+
+type NumericPolicySetting = Exclude<keyof VerificationPolicy, 'requireUserVerification'>;
 
 /**
  * Inclusive bounds of each setting, and why:
@@ -136,7 +144,7 @@ export const verificationPolicyLimits = {
   maxCodeAttempts: { min: 1, max: 10 },
   pushRequestsPerWindow: { min: 1, max: 20 },
   pushWindowSeconds: { min: 60, max: 86_400 },
-} as const satisfies Record<keyof VerificationPolicy, { min: number; max: number }>;
+} as const satisfies Record<NumericPolicySetting, { min: number; max: number }>;
 
 /**
  * Highest accepted chance that someone who does not know the code approves by guessing within
@@ -152,9 +160,12 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
   maxCodeAttempts: 3,
   pushRequestsPerWindow: 5,
   pushWindowSeconds: 600,
+  requireUserVerification: false,
 });
 
-const policyKeys = Object.keys(verificationPolicyLimits) as (keyof VerificationPolicy)[];
+const numericKeys = Object.keys(verificationPolicyLimits) as NumericPolicySetting[];
+const booleanKeys = ['requireUserVerification'] as const;
+const policyKeys: string[] = [...numericKeys, ...booleanKeys];
 
 /**
  * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
@@ -168,9 +179,9 @@ export function validateVerificationPolicy(input: unknown): string[] {
   const record = input as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of Object.keys(record)) {
-    if (!(policyKeys as string[]).includes(key)) problems.push(`${key} is not a policy setting.`);
+    if (!policyKeys.includes(key)) problems.push(`${key} is not a policy setting.`);
   }
-  for (const key of policyKeys) {
+  for (const key of numericKeys) {
     const { min, max } = verificationPolicyLimits[key];
     const value = record[key];
     if (value === undefined) {
@@ -178,6 +189,12 @@ export function validateVerificationPolicy(input: unknown): string[] {
     } else if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       problems.push(`${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)}).`);
     }
+  }
+  for (const key of booleanKeys) {
+    const value = record[key];
+    if (value === undefined) problems.push(`${key} is required.`);
+    else if (typeof value !== 'boolean')
+      problems.push(`${key} must be true or false (got ${JSON.stringify(value)}).`);
   }
   if (problems.length === 0) {
     const policy = record as unknown as VerificationPolicy;

@@ -78,6 +78,7 @@ function sampleValue(schema: Schema): unknown {
         if (kind) return newId(kind);
       }
       if (schema.format === 'email') return `matrix-${++uniqueCounter}@example.com`;
+      if (schema.format === 'uri') return `https://hooks.example.com/matrix-${++uniqueCounter}`;
       if (schema.format === 'date-time') return new Date(0).toISOString();
       return 'x'.repeat(Math.max(schema.minLength ?? 1, 1));
     case 'integer':
@@ -96,6 +97,8 @@ function sampleValue(schema: Schema): unknown {
 
 /** The required properties, plus optional ones up to minProperties. */
 function sampleObject(schema: Schema): Record<string, unknown> {
+  // A body that is one of several shapes: the first is the sample.
+  if (schema.anyOf && !schema.properties) return sampleObject(schema.anyOf[0]!);
   const names = Object.keys(schema.properties ?? {});
   const chosen = names.filter((name) => schema.required?.includes(name));
   for (const name of names)
@@ -369,7 +372,7 @@ function matrixFor(op: Operation): Case[] {
 
   if (op.body) {
     const body = op.body;
-    const fields = Object.entries(body.properties ?? {});
+    const fields = Object.entries((body.anyOf?.[0] ?? body).properties ?? {});
     cases.push(
       {
         name: 'a JSON body sent as another media type -> 415 UNSUPPORTED_MEDIA_TYPE',

@@ -1,3 +1,4 @@
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { deviceProofHeader, requireDevice, requirePrincipal } from '../http/authenticate.ts';
@@ -5,6 +6,7 @@ import { type EventStreams, eventStream } from '../http/event-stream.ts';
 import { errorResponses, idParam, operatorOrApiKey, Timestamp, toIso, toIsoOrNull } from '../http/schemas.ts';
 import { type Device, devicePlatforms, type PushChannel } from '../services/devices.ts';
 import { topics } from '../services/live-events.ts';
+import type { DecisionProof } from '../services/verifications.ts';
 
 const deviceOnly = [{ deviceProof: [] }];
 
@@ -21,6 +23,9 @@ const DeviceSchema = Type.Object(
     createdAt: Timestamp,
     lastSeenAt: Timestamp,
     revokedAt: Type.Union([Timestamp, Type.Null()]),
+    webauthn: Type.Boolean({
+      description: 'A WebAuthn credential is registered: the device can approve with biometrics.',
+    }),
   },
   { $id: 'Device', title: 'Device' },
 );
@@ -53,6 +58,42 @@ const PushInput = Type.Union([
 ]);
 
 const Label = Type.String({ minLength: 1, maxLength: 100 });
+
+/** base64url fields of WebAuthn JSON (WebAuthn Level 3, section 5.1.10), with generous size caps. */
+const b64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
+
+const AssertionResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      authenticatorData: b64u(8192),
+      signature: b64u(1024),
+      userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'AuthenticationResponseJSON: the assertion, as PublicKeyCredential.toJSON() gives it.' },
+);
+
+const RegistrationResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      attestationObject: b64u(65536),
+      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'RegistrationResponseJSON: the new credential, as PublicKeyCredential.toJSON() gives it.' },
+);
 
 const Jwks = Type.Object(
   {
@@ -368,6 +409,55 @@ export function registerDeviceRoutes(
     },
   );
 
+  app.post(
+    '/v1/device/webauthn/registration-options',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'Options for registering a WebAuthn credential (biometric approval) on this device.',
+        operationId: 'webauthnRegistrationOptions',
+        security: deviceOnly,
+        response: {
+          200: Type.Object({
+            options: Type.Record(Type.String(), Type.Unknown(), {
+              description:
+                'PublicKeyCredentialCreationOptionsJSON; the challenge is valid for 5 minutes, once.',
+            }),
+          }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      const options = await services.webauthn.registrationOptions(requireDevice(request));
+      return { options: options as unknown as Record<string, unknown> };
+    },
+  );
+
+  app.post(
+    '/v1/device/webauthn/registration',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: "Register this device's WebAuthn credential; replaces an earlier one.",
+        operationId: 'webauthnRegister',
+        security: deviceOnly,
+        body: Type.Object({ response: RegistrationResponse }, { additionalProperties: false }),
+        response: { 201: Type.Object({ device: DeviceSchema }), ...errorResponses(401, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const device = await services.webauthn.register(
+        requireDevice(request),
+        request.body.response as unknown as RegistrationResponseJSON,
+      );
+      reply.status(201);
+      return { device: deviceView(device) };
+    },
+  );
+
   app.get(
     '/v1/device/verifications',
     {
@@ -412,26 +502,43 @@ export function registerDeviceRoutes(
       schema: {
         tags: ['device'],
         summary:
-          "The customer's decision, signed by the device key: approve (with the code), deny, report fraud.",
+          "The customer's decision, signed by the device key or proven by a WebAuthn assertion: approve (with the code), deny, report fraud.",
         operationId: 'decideRequest',
         params: idParam('verification', 'Verification id.'),
-        body: Type.Object(
-          {
-            signedDecision: Type.String({
-              minLength: 1,
-              maxLength: 4096,
-              description: 'Compact JWS (typ hda-decision+jwt) over the canonical decision payload.',
-            }),
-          },
-          { additionalProperties: false },
-        ),
+        body: Type.Union([
+          Type.Object(
+            {
+              signedDecision: Type.String({
+                minLength: 1,
+                maxLength: 4096,
+                description: 'Compact JWS (typ hda-decision+jwt) over the canonical decision payload.',
+              }),
+            },
+            { additionalProperties: false, title: 'Decision signed by the device key' },
+          ),
+          Type.Object(
+            {
+              decision: Type.Object(
+                {
+                  decision: Type.String({ enum: ['approve', 'deny', 'report_fraud'] }),
+                  code: Type.Union([Type.String({ pattern: '^[0-9]{1,6}$' }), Type.Null()]),
+                  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }),
+                  iat: Type.Integer({ minimum: 0 }),
+                },
+                { additionalProperties: false },
+              ),
+              webauthn: AssertionResponse,
+            },
+            { additionalProperties: false, title: 'Decision proven by a WebAuthn assertion' },
+          ),
+        ]),
         response: {
           200: Type.Object({ id: Type.String(), status: Type.String() }),
           ...errorResponses(401, 404, 409, 413, 415, 422),
         },
       },
     },
-    async (request) => services.verifications.decide(request.params.id, request.body.signedDecision),
+    async (request) => services.verifications.decide(request.params.id, request.body as DecisionProof),
   );
 
   app.get(

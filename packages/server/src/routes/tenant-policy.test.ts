@@ -36,6 +36,7 @@ describe('per-tenant verification policy', () => {
       maxCodeAttempts: 3,
       pushRequestsPerWindow: 5,
       pushWindowSeconds: 600,
+      requireUserVerification: false,
     });
 
     const customer = await h.runtime.services.customers.create(tenant.id, { displayName: 'Dora' }, system);

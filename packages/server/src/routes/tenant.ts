@@ -23,6 +23,10 @@ const policyFields = {
     'Push requests per customer per window (against push bombing).',
   ),
   pushWindowSeconds: policyField(verificationPolicyLimits.pushWindowSeconds, 'The push cap window.'),
+  requireUserVerification: Type.Boolean({
+    description:
+      'Approvals must carry a WebAuthn assertion with user verification (biometrics or device PIN).',
+  }),
 };
 
 const TenantSchema = Type.Object(

@@ -34,6 +34,8 @@ export interface Device {
   createdAt: number;
   lastSeenAt: number;
   revokedAt: number | null;
+  /** A WebAuthn credential is registered: the device can approve with biometrics. */
+  webauthn: boolean;
 }
 
 export interface Activation {
@@ -81,6 +83,7 @@ export function toDevice(row: DeviceRow): Device {
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     revokedAt: row.revoked_at,
+    webauthn: row.webauthn_credential_id !== null,
   };
 }
 
@@ -264,6 +267,10 @@ export function createDeviceService(context: ServiceContext) {
           created_at: now,
           last_seen_at: now,
           revoked_at: null,
+          webauthn_credential_id: null,
+          webauthn_public_key: null,
+          webauthn_counter: 0,
+          webauthn_registered_at: null,
         };
         await tx.insertInto('devices').values(row).execute();
         await appendAudit(tx, {

@@ -1,4 +1,7 @@
 import { createApiKeyService } from './api-keys.ts';
+import { createCibaService } from './ciba/ciba.ts';
+import { createKeycloakChannelService } from './ciba/keycloak-channel.ts';
+import { createOidcClientService } from './ciba/oidc-clients.ts';
 import type { ServiceContext } from './context.ts';
 import { createCustomerService } from './customers.ts';
 import { createDeviceAuth } from './device-auth.ts';
@@ -10,14 +13,20 @@ import { createServerKeyService } from './server-keys.ts';
 import { createSessionService } from './sessions.ts';
 import { createTenantService } from './tenants.ts';
 import { createVerificationService } from './verifications.ts';
+import { createWebhookService } from './webhooks.ts';
+import { createWebAuthnService } from './webauthn.ts';
 
 export function createServices(context: ServiceContext) {
   const serverKeys = createServerKeyService(context);
   const devices = createDeviceService(context);
   const deviceAuth = createDeviceAuth(context);
   const delivery = createPushDelivery(context, serverKeys);
+  const webauthn = createWebAuthnService(context);
+  const verifications = createVerificationService(context, { devices, deviceAuth, serverKeys, delivery, webauthn });
+  const oidcClients = createOidcClientService(context);
   return {
     context,
+    webhooks: createWebhookService(context),
     tenants: createTenantService(context),
     operators: createOperatorService(context),
     sessions: createSessionService(context),
@@ -28,7 +37,11 @@ export function createServices(context: ServiceContext) {
     devices,
     deviceAuth,
     delivery,
-    verifications: createVerificationService(context, { devices, deviceAuth, serverKeys, delivery }),
+    webauthn,
+    verifications,
+    oidcClients,
+    ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
+    keycloakChannel: createKeycloakChannelService(context, { verifications }),
   };
 }
 

@@ -19,11 +19,12 @@ import {
   validateActionSummary,
   validateVerificationPolicy,
 } from '@helpdesk-auth/core';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
-import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
+import type { DeviceRow, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
 import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceAuth } from './device-auth.ts';
@@ -33,6 +34,7 @@ import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 import type { ServerKeyService } from './server-keys.ts';
+import type { WebAuthnService } from './webauthn.ts';
 
 export const requestType = 'hda-request+jwt';
 export const decisionType = 'hda-decision+jwt';
@@ -101,6 +103,14 @@ export interface VerificationFilter {
   before?: string | undefined;
 }
 
+/** What proves a decision: the device key's signature, or a WebAuthn assertion over the same payload. */
+export type DecisionProof =
+  | { signedDecision: string }
+  | {
+      decision: { decision: string; code: string | null; nonce: string; iat: number };
+      webauthn: AuthenticationResponseJSON;
+    };
+
 const codeContext = (id: string) => `verification-code:${id}`;
 
 function deliveryState(events: Pick<VerificationEvent, 'type'>[]): DeliveryState {
@@ -128,6 +138,7 @@ export function createVerificationService(
     deviceAuth: DeviceAuth;
     serverKeys: ServerKeyService;
     delivery: PushDelivery;
+    webauthn: WebAuthnService;
   },
 ) {
   const { db, config, clock, encryptionKey, events, timers } = context;
@@ -471,7 +482,7 @@ export function createVerificationService(
     deviceId: string,
     decision: VerificationDecision,
     typedCode: unknown,
-    signedDecision: string,
+    proof: { evidence: string; userVerified: boolean },
   ): Promise<{ id: string; status: VerificationStatus } | undefined> {
     const now = clock();
     const typed = typeof typedCode === 'string' ? typedCode : null;
@@ -523,7 +534,7 @@ export function createVerificationService(
     }
 
     const status = result.status;
-    const assurance = status === 'approved' ? assuranceForPush({ userVerified: false }) : null;
+    const assurance = status === 'approved' ? assuranceForPush({ userVerified: proof.userVerified }) : null;
     const moved = await inTransaction(db, async (tx) => {
       const done = await finalise(
         tx,
@@ -532,10 +543,15 @@ export function createVerificationService(
           status,
           failedAttempts: result.failedAttempts,
           deviceId,
-          evidence: signedDecision,
+          evidence: proof.evidence,
           assurance,
           actor: systemActor,
-          data: { deviceId, decision, ...(assurance ? { assurance } : {}) },
+          data: {
+            deviceId,
+            decision,
+            ...(assurance ? { assurance } : {}),
+            ...(proof.userVerified ? { userVerified: true } : {}),
+          },
         },
         now,
       );
@@ -626,6 +642,7 @@ export function createVerificationService(
         decided_by_device_id: null,
         decision_evidence: null,
         assurance: null,
+        require_user_verification: policy.requireUserVerification ? 1 : 0,
       };
 
       const immediate = await immediateOutcomes(targets);
@@ -844,67 +861,103 @@ export function createVerificationService(
      * stored request, and its nonce is accepted once. The outcome is stored with one
      * compare-and-set, together with its audit entry.
      */
-    async decide(id: string, signedDecision: string): Promise<{ id: string; status: VerificationStatus }> {
+    /**
+     * The customer's decision, proven either by the device key (a signed decision) or by a
+     * WebAuthn assertion over the same payload (docs/device-protocol.md, "Decisions" and
+     * "Biometric approval"). Both end in the same checks and the same compare-and-set.
+     */
+    async decide(id: string, proof: DecisionProof): Promise<{ id: string; status: VerificationStatus }> {
       const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
       // Ids carry 80 random bits, so answering "no such request" first reveals nothing usable.
       const row = await db.selectFrom('verifications').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw notFound('Verification');
-      let header: Record<string, unknown>;
-      try {
-        header = decodeProtectedHeader(signedDecision) as Record<string, unknown>;
-      } catch {
-        throw invalid('The signed decision is not a JWS.');
-      }
-      if (header.typ !== decisionType || header.alg !== 'ES256') {
-        throw invalid(`The signed decision must have typ ${decisionType} and alg ES256.`);
-      }
-      const device = await deps.deviceAuth.loadDevice(header.kid);
-      let payloadText: string;
-      try {
-        const key: CryptoKey = await deps.deviceAuth.importDeviceKey(device);
-        const { payload } = await compactVerify(signedDecision, key, { algorithms: ['ES256'] });
-        payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
-      } catch {
-        throw invalid('The decision signature does not verify against the device key.');
+
+      const expectedPayload = (fields: Record<string, unknown>): string => {
+        const decision = fields.decision;
+        if (typeof decision !== 'string' || !isVerificationDecision(decision))
+          throw invalid('Unknown decision.');
+        try {
+          return decisionSigningPayload({
+            verificationId: id,
+            decision,
+            code: fields.code as string | null,
+            nonce: fields.nonce as string,
+            iat: fields.iat as number,
+            actionSummary: row.action_summary,
+          });
+        } catch (error) {
+          throw invalid(`The decision payload is malformed: ${(error as Error).message}`);
+        }
+      };
+
+      let device: DeviceRow;
+      let fields: Record<string, unknown>;
+      let evidence: string;
+      let userVerified = false;
+      if ('signedDecision' in proof) {
+        const signedDecision = proof.signedDecision;
+        let header: Record<string, unknown>;
+        try {
+          header = decodeProtectedHeader(signedDecision) as Record<string, unknown>;
+        } catch {
+          throw invalid('The signed decision is not a JWS.');
+        }
+        if (header.typ !== decisionType || header.alg !== 'ES256') {
+          throw invalid(`The signed decision must have typ ${decisionType} and alg ES256.`);
+        }
+        device = await deps.deviceAuth.loadDevice(header.kid);
+        let payloadText: string;
+        try {
+          const key: CryptoKey = await deps.deviceAuth.importDeviceKey(device);
+          const { payload } = await compactVerify(signedDecision, key, { algorithms: ['ES256'] });
+          payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+        } catch {
+          throw invalid('The decision signature does not verify against the device key.');
+        }
+        try {
+          fields = JSON.parse(payloadText) as Record<string, unknown>;
+        } catch {
+          throw invalid('The decision payload is not JSON.');
+        }
+        if (fields.verificationId !== id) throw invalid('The decision is for another request.');
+        // Byte for byte: the device signed exactly this request's summary, in canonical form.
+        if (expectedPayload(fields) !== payloadText) {
+          throw invalid('The decision does not match the request that was shown.');
+        }
+        evidence = signedDecision;
+      } else {
+        fields = { ...proof.decision };
+        // The assertion's challenge is the hash of the payload rebuilt here from the stored
+        // request, so it verifies only for exactly this decision on exactly this request.
+        const payload = expectedPayload(fields);
+        const verified = await deps.webauthn.verifyDecisionAssertion(row.tenant_id, proof.webauthn, payload);
+        device = verified.device;
+        userVerified = verified.userVerified;
+        evidence = JSON.stringify({ payload, webauthn: proof.webauthn });
       }
       if (device.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
-
-      let fields: Record<string, unknown>;
-      try {
-        fields = JSON.parse(payloadText) as Record<string, unknown>;
-      } catch {
-        throw invalid('The decision payload is not JSON.');
-      }
-      if (fields.verificationId !== id) throw invalid('The decision is for another request.');
       // Only the customer's own devices may answer; to anyone else the request does not exist.
       if (row.tenant_id !== device.tenant_id || row.customer_id !== device.customer_id) {
         throw notFound('Verification');
       }
-      const decision = fields.decision;
-      if (typeof decision !== 'string' || !isVerificationDecision(decision))
-        throw invalid('Unknown decision.');
-      let expected: string;
-      try {
-        expected = decisionSigningPayload({
-          verificationId: id,
-          decision,
-          code: fields.code as string | null,
-          nonce: fields.nonce as string,
-          iat: fields.iat as number,
-          actionSummary: row.action_summary,
-        });
-      } catch (error) {
-        throw invalid(`The decision payload is malformed: ${(error as Error).message}`);
+      const decision = fields.decision as VerificationDecision;
+      // Checked before the code, so a refused approval never spends one of the customer's tries.
+      if (decision === 'approve' && row.require_user_verification === 1 && !userVerified) {
+        throw new AppError(
+          'USER_VERIFICATION_REQUIRED',
+          'This company requires approval with biometrics or the device PIN.',
+        );
       }
-      // Byte for byte: the device signed exactly this request's summary, in canonical form.
-      if (expected !== payloadText) throw invalid('The decision does not match the request that was shown.');
       await deps.deviceAuth.checkFreshAndUnused(device.id, fields.nonce, fields.iat);
 
       // A lost compare-and-set means someone changed the row meanwhile (another decision, a
       // cancel, the expiry): decide again against what is stored now, never from a stale read.
       let current = row;
       for (let round = 0; round < 5; round++) {
-        const outcome = await applyOnce(current, device.id, decision, fields.code, signedDecision);
+        const outcome = await applyOnce(current, device.id, decision, fields.code, {
+          evidence,
+          userVerified,
+        });
         if (outcome) return outcome;
         current = await getRow(db, row.tenant_id, row.id);
       }

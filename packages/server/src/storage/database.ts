@@ -4,6 +4,11 @@ import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDiale
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.ts';
 import * as pushVerification from './migrations/0002-push-verification.ts';
+import * as webhooks from './migrations/0003-webhooks.ts';
+import * as ciba from './migrations/0004-ciba.ts';
+import * as operatorSsoScim from './migrations/0005-operator-sso-scim.ts';
+import * as fallbacks from './migrations/0006-fallbacks.ts';
+import * as webauthn from './migrations/0007-webauthn.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -22,6 +27,11 @@ export interface Database {
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-push-verification': pushVerification,
+  '0003-webhooks': webhooks,
+  '0004-ciba': ciba,
+  '0005-operator-sso-scim': operatorSsoScim,
+  '0006-fallbacks': fallbacks,
+  '0007-webauthn': webauthn,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -126,6 +126,11 @@ export interface DevicesTable {
   created_at: number;
   last_seen_at: number;
   revoked_at: number | null;
+  /** WebAuthn credential for biometric approval (docs/device-protocol.md); null until registered. */
+  webauthn_credential_id: string | null;
+  webauthn_public_key: string | null;
+  webauthn_counter: number;
+  webauthn_registered_at: number | null;
 }
 
 export interface VerificationsTable {
@@ -153,6 +158,8 @@ export interface VerificationsTable {
   decided_by_device_id: string | null;
   decision_evidence: string | null;
   assurance: string | null;
+  /** 1 when the policy at start required a user-verified WebAuthn approval. */
+  require_user_verification: number;
 }
 
 export interface VerificationEventsTable {
@@ -175,6 +182,246 @@ export interface ServerKeysTable {
   retired_at: number | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types. */
+  events: string;
+  status: 'enabled' | 'disabled';
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: number | null;
+  /** The tenant's last audit sequence number already turned into deliveries for this endpoint. */
+  after_seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  tenant_id: string;
+  started_at: number;
+  duration_ms: number;
+  outcome: 'succeeded' | 'failed';
+  status_code: number | null;
+  error: string | null;
+}
+
+export interface OperatorSsoConfigsTable {
+  tenant_id: string;
+  enabled: number;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string;
+  scopes: string;
+  role_claim: string;
+  role_mappings: string;
+  allowed_domains: string;
+  jit_enabled: number;
+  default_role: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OperatorIdentitiesTable {
+  id: string;
+  tenant_id: string;
+  operator_id: string;
+  issuer: string;
+  subject: string;
+  created_at: number;
+  last_sign_in_at: number;
+}
+
+export interface ScimUsersTable {
+  customer_id: string;
+  tenant_id: string;
+  user_name: string;
+  user_name_key: string;
+  active: number;
+  given_name: string | null;
+  family_name: string | null;
+  email_type: string | null;
+  phone_type: string | null;
+}
+
+export interface OidcClientsTable {
+  /** The client_id. */
+  id: string;
+  tenant_id: string;
+  name: string;
+  auth_method: 'client_secret_basic' | 'private_key_jwt';
+  secret_hash: string | null;
+  /** The client's public keys (JWKS, JSON), for private_key_jwt. */
+  jwks: string | null;
+  delivery_mode: 'poll' | 'ping';
+  notification_endpoint: string | null;
+  status: 'active' | 'suspended' | 'revoked';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CibaRequestsTable {
+  /** The auth_req_id. */
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  customer_id: string;
+  verification_id: string;
+  scope: string;
+  acr_values: string | null;
+  delivery_mode: 'poll' | 'ping';
+  notification_token_sealed: string | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  expires_at: number;
+  redeemed_at: number | null;
+  notified_at: number | null;
+  created_at: number;
+}
+
+export interface KeycloakChannelsTable {
+  tenant_id: string;
+  base_url: string;
+  realm: string;
+  issuer: string;
+  /** JSON array of Keycloak client ids; empty: any client of the realm. */
+  allowed_clients: string;
+  requester_name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface KeycloakRequestsTable {
+  id: string;
+  tenant_id: string;
+  keycloak_id: string;
+  verification_id: string;
+  bearer_sealed: string;
+  bearer_expires_at: number;
+  callback_status: 'SUCCEED' | 'UNAUTHORIZED' | 'CANCELLED' | null;
+  callback_attempts: number;
+  next_attempt_at: number | null;
+  callback_done_at: number | null;
+  callback_outcome: 'accepted' | 'refused' | 'gave_up' | null;
+  created_at: number;
+}
+
+export interface FallbackPoliciesTable {
+  tenant_id: string;
+  version: number;
+  document: string;
+  created_at: number;
+  actor_type: string;
+  actor_id: string | null;
+}
+
+export interface OtpChallengesTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  channel: 'sms' | 'email';
+  action: string;
+  delivery: string;
+  status: 'pending' | 'verified' | 'failed' | 'expired' | 'cancelled';
+  code_hash: string;
+  link_hash: string | null;
+  attempts: number;
+  max_attempts: number;
+  resends: number;
+  max_resends: number;
+  resend_cooldown_ms: number;
+  ttl_ms: number;
+  assurance: string;
+  last_sent_at: number;
+  expires_at: number;
+  created_at: number;
+  finished_at: number | null;
+  started_by_type: string;
+  started_by_id: string | null;
+}
+
+export interface MessageDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  challenge_id: string;
+  channel: string;
+  provider: string;
+  provider_message_id: string | null;
+  status: string;
+  detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageOutboxTable {
+  id: string;
+  tenant_id: string;
+  channel: string;
+  recipient: string;
+  subject: string | null;
+  body: string;
+  created_at: number;
+}
+
+export interface TotpEnrollmentsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  status: 'pending' | 'active';
+  seed_sealed: string;
+  last_step: number | null;
+  created_at: number;
+  activated_at: number | null;
+}
+
+export interface SecurityQuestionsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  position: number;
+  question: string;
+  answer_hash: string;
+  created_at: number;
+}
+
+export interface CustomerMethodLocksTable {
+  tenant_id: string;
+  customer_id: string;
+  push_cleared_at: number | null;
+  questions_failures: number;
+  questions_locked_at: number | null;
+  updated_at: number;
+}
+
+export interface AttemptFailuresTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  method: string;
+  occurred_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   operators: OperatorsTable;
@@ -190,6 +437,24 @@ export interface Schema {
   verifications: VerificationsTable;
   verification_events: VerificationEventsTable;
   server_keys: ServerKeysTable;
+  operator_sso_configs: OperatorSsoConfigsTable;
+  operator_identities: OperatorIdentitiesTable;
+  scim_users: ScimUsersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  oidc_clients: OidcClientsTable;
+  ciba_requests: CibaRequestsTable;
+  keycloak_channels: KeycloakChannelsTable;
+  keycloak_requests: KeycloakRequestsTable;
+  fallback_policies: FallbackPoliciesTable;
+  otp_challenges: OtpChallengesTable;
+  message_deliveries: MessageDeliveriesTable;
+  message_outbox: MessageOutboxTable;
+  totp_enrollments: TotpEnrollmentsTable;
+  security_questions: SecurityQuestionsTable;
+  customer_method_locks: CustomerMethodLocksTable;
+  attempt_failures: AttemptFailuresTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -204,3 +469,10 @@ export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type VerificationRow = Selectable<VerificationsTable>;
 export type VerificationEventRow = Selectable<VerificationEventsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
+export type OidcClientRow = Selectable<OidcClientsTable>;
+export type CibaRequestRow = Selectable<CibaRequestsTable>;
+export type KeycloakChannelRow = Selectable<KeycloakChannelsTable>;
+export type KeycloakRequestRow = Selectable<KeycloakRequestsTable>;
