@@ -16,9 +16,31 @@ export const permissions = [
   'audit:read',
   'tenant:read',
   'tenant:write',
+  // Webhook endpoints and their deliveries (admins; auditors may read).
+  'webhooks:read',
+  'webhooks:write',
+  // OpenID Connect CIBA clients and the Keycloak authentication channel (admins; auditors may read).
+  'oidc-clients:read',
+  'oidc-clients:write',
+  // The verification policy (methods, assurance, limits): supervisors and auditors read it, admins
+  // change it. Agents see what it means for a caller through the customer's methods endpoint.
+  'policy:read',
+  'policy:write',
+  // Clearing a customer's push lock or security-question lockout (admins only, DESIGN section 5).
+  'locks:write',
 ] as const;
 
-export type Permission = (typeof permissions)[number];
+/**
+ * Scopes that only API keys carry, never a role. `scim`: SCIM provisioning (/scim/v2). A key with
+ * it may hold no other scope, and no other key may provision, so an identity provider gets exactly
+ * the provisioning endpoints and nothing more.
+ */
+export const apiKeyOnlyScopes = ['scim'] as const;
+
+/** Every scope an API key can carry. */
+export const apiKeyScopes = [...permissions, ...apiKeyOnlyScopes] as const;
+
+export type Permission = (typeof permissions)[number] | (typeof apiKeyOnlyScopes)[number];
 
 export const roles = ['agent', 'supervisor', 'admin', 'auditor'] as const;
 
@@ -44,6 +66,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'verifications:write',
     'operators:read',
     'tenant:read',
+    'policy:read',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.
@@ -55,6 +78,9 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'operators:read',
     'api-keys:read',
     'tenant:read',
+    'webhooks:read',
+    'oidc-clients:read',
+    'policy:read',
   ],
 };
 
@@ -67,5 +93,5 @@ export function roleHasPermission(role: Role, permission: Permission): boolean {
 }
 
 export function isPermission(value: string): value is Permission {
-  return (permissions as readonly string[]).includes(value);
+  return (apiKeyScopes as readonly string[]).includes(value);
 }

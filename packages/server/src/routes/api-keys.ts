@@ -1,4 +1,4 @@
-import { AppError, type Permission, permissions } from '@helpdesk-auth/core';
+import { AppError, apiKeyScopes, type Permission } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { requirePrincipal } from '../http/authenticate.ts';
@@ -9,7 +9,7 @@ const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
-    scopes: Type.Array(Type.String({ enum: [...permissions] })),
+    scopes: Type.Array(Type.String({ enum: [...apiKeyScopes] })),
     createdBy: Type.Union([Type.String(), Type.Null()]),
     createdAt: Timestamp,
     lastUsedAt: Type.Union([Timestamp, Type.Null()]),
@@ -59,9 +59,9 @@ export function registerApiKeyRoutes(app: TypedApp, { services }: AppDependencie
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
-            scopes: Type.Array(Type.String({ enum: [...permissions] }), {
+            scopes: Type.Array(Type.String({ enum: [...apiKeyScopes] }), {
               minItems: 1,
-              maxItems: permissions.length,
+              maxItems: apiKeyScopes.length,
             }),
           },
           { additionalProperties: false },
@@ -79,7 +79,12 @@ export function registerApiKeyRoutes(app: TypedApp, { services }: AppDependencie
       const principal = requirePrincipal(request);
       // Nobody can hand out more than they hold: a key with api-keys:write alone cannot mint an
       // all-powerful key.
-      const beyond = request.body.scopes.filter((scope) => !principal.permissions.has(scope as Permission));
+      // No role holds `scim`; granting it takes what provisioning does: reading and writing customers.
+      const holds = (scope: string) =>
+        scope === 'scim'
+          ? principal.permissions.has('customers:read') && principal.permissions.has('customers:write')
+          : principal.permissions.has(scope as Permission);
+      const beyond = request.body.scopes.filter((scope) => !holds(scope));
       if (beyond.length > 0) {
         throw new AppError('FORBIDDEN', `You cannot grant scopes you do not hold: ${beyond.join(', ')}.`);
       }

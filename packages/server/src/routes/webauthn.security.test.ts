@@ -13,6 +13,15 @@ import { createSoftAuthenticator, type SoftAuthenticator } from '../test-support
 import { enrollTestDevice, nonce, type TestDevice } from '../test-support/test-device.ts';
 
 const system = { type: 'system', id: null } as const;
+
+/** The parts of PublicKeyCredentialCreationOptionsJSON these tests read. */
+interface CreationOptions {
+  challenge: string;
+  rp: { id: string; name: string };
+  user: { id: string };
+  attestation: string;
+  authenticatorSelection: { userVerification: string; authenticatorAttachment: string };
+}
 const errorCode = (response: { json(): unknown }) =>
   (response.json() as { error: { code: string } }).error.code;
 
@@ -74,7 +83,7 @@ for (const kind of databaseKinds) {
         headers: { 'device-proof': await on.proof('POST', '/v1/device/webauthn/registration-options') },
       });
       assert.equal(response.statusCode, 200, response.body);
-      return (response.json() as { options: Record<string, any> }).options;
+      return (response.json() as { options: CreationOptions }).options;
     }
 
     async function sendRegistration(on: TestDevice, body: unknown) {
@@ -130,7 +139,11 @@ for (const kind of databaseKinds) {
     }
 
     const post = (id: string, payload: unknown) =>
-      h.app.inject({ method: 'POST', url: `/v1/device/verifications/${id}/decision`, payload });
+      h.app.inject({
+        method: 'POST',
+        url: `/v1/device/verifications/${id}/decision`,
+        payload: payload as Record<string, unknown>,
+      });
     const stored = (id: string) => h.runtime.services.verifications.get(tenantId, id);
     const evidenceOf = async (id: string) =>
       (

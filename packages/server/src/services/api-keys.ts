@@ -66,6 +66,9 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
       if (input.scopes.length === 0)
         throw new AppError('VALIDATION_FAILED', 'An API key needs at least one scope.');
       const scopes = [...new Set(input.scopes)] as Permission[];
+      // A provisioning key is for an identity provider: it holds nothing else (docs/integrations/scim.md).
+      if (scopes.includes('scim') && scopes.length > 1)
+        throw new AppError('VALIDATION_FAILED', 'A key with the scim scope cannot have other scopes.');
       const now = clock();
       const id = newId('apiKey', now);
       const secret = randomToken(32);

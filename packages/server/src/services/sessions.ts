@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppError, newId, type Permission, permissionsForRole, type Role } from '@helpdesk-auth/core';
 import { hitRateLimit, inTransaction, resetRateLimit } from '../storage/atomic.ts';
+import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import { normaliseEmail } from './email-address.ts';
@@ -50,7 +51,76 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
     return tooManyAttempts('Too many sign-in attempts. Wait a while before trying again.', { resetAt }, now);
   }
 
+  /**
+   * Opens a session for an operator who has just proven who they are (password or single
+   * sign-on): one cookie secret, stored only as a hash, and the audit entry in the same transaction.
+   */
+  async function startSession(
+    found: OperatorRow & { tenant_slug: string; tenant_name: string },
+    context: { address: string; method?: 'oidc' },
+    now: number,
+  ): Promise<{ session: SignedInOperator; cookieValue: string; csrfToken: string }> {
+    const secret = randomToken(32);
+    const sessionId = newId('session', now);
+    const expiresAt = now + absoluteMs;
+    await inTransaction(db, async (tx) => {
+      await tx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          tenant_id: found.tenant_id,
+          operator_id: found.id,
+          secret_hash: sha256Hex(secret),
+          created_at: now,
+          last_seen_at: now,
+          expires_at: expiresAt,
+        })
+        .execute();
+      await tx.updateTable('operators').set({ last_sign_in_at: now }).where('id', '=', found.id).execute();
+      await appendAudit(tx, {
+        tenantId: found.tenant_id,
+        actor: { type: 'operator', id: found.id },
+        action: 'operator.signed_in',
+        target: { type: 'operator', id: found.id },
+        data: { address: context.address, sessionId, ...(context.method ? { method: context.method } : {}) },
+        now,
+      });
+    });
+    const operator = toOperator({ ...found, last_sign_in_at: now });
+    return {
+      session: {
+        sessionId,
+        operator,
+        tenantSlug: found.tenant_slug,
+        tenantName: found.tenant_name,
+        permissions: permissionsForRole(operator.role),
+        expiresAt,
+      },
+      cookieValue: `${sessionId}.${secret}`,
+      csrfToken: csrfTokenFor(secret),
+    };
+  }
+
   return {
+    /**
+     * Opens a session for an operator signed in through the tenant's identity provider
+     * (services/operator-sso.ts), exactly as a password sign-in does. The caller has checked the
+     * operator is active.
+     */
+    async startSingleSignOnSession(input: { tenantId: string; operatorId: string; address: string }) {
+      const found = await db
+        .selectFrom('operators')
+        .innerJoin('tenants', 'tenants.id', 'operators.tenant_id')
+        .selectAll('operators')
+        .select(['tenants.slug as tenant_slug', 'tenants.name as tenant_name'])
+        .where('operators.tenant_id', '=', input.tenantId)
+        .where('operators.id', '=', input.operatorId)
+        .where('operators.status', '=', 'active')
+        .executeTakeFirst();
+      if (!found) throw new AppError('SSO_ACCESS_DENIED', 'This operator account is disabled.');
+      return startSession(found, { address: input.address, method: 'oidc' }, clock());
+    },
+
     /**
      * Signs an operator in. Every attempt first takes a slot from two limits, one per client
      * address and one per account; the account slot is given back only on success, so the cap
@@ -106,46 +176,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
         throw invalidCredentials();
       }
       await resetRateLimit(db, accountKey);
-
-      const secret = randomToken(32);
-      const sessionId = newId('session', now);
-      const expiresAt = now + absoluteMs;
-      await inTransaction(db, async (tx) => {
-        await tx
-          .insertInto('sessions')
-          .values({
-            id: sessionId,
-            tenant_id: found.tenant_id,
-            operator_id: found.id,
-            secret_hash: sha256Hex(secret),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: expiresAt,
-          })
-          .execute();
-        await tx.updateTable('operators').set({ last_sign_in_at: now }).where('id', '=', found.id).execute();
-        await appendAudit(tx, {
-          tenantId: found.tenant_id,
-          actor: { type: 'operator', id: found.id },
-          action: 'operator.signed_in',
-          target: { type: 'operator', id: found.id },
-          data: { address: input.address, sessionId },
-          now,
-        });
-      });
-      const operator = toOperator({ ...found, last_sign_in_at: now });
-      return {
-        session: {
-          sessionId,
-          operator,
-          tenantSlug: found.tenant_slug,
-          tenantName: found.tenant_name,
-          permissions: permissionsForRole(operator.role),
-          expiresAt,
-        },
-        cookieValue: `${sessionId}.${secret}`,
-        csrfToken: csrfTokenFor(secret),
-      };
+      return startSession(found, { address: input.address }, now);
     },
 
     /** Resolves a session cookie to its operator, or undefined when it is not a live session. */
