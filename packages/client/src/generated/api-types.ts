@@ -1,0 +1,1067 @@
+// Generated from the server’s OpenAPI document by `npm run generate -w @helpdesk-auth/client`.
+// Do not edit: change the route schemas in packages/server and generate again.
+
+/** Named schemas of the API (components.schemas). */
+export interface Schemas {
+  ApiKey: {
+    id: string;
+    name: string;
+    scopes: Array<
+      | 'customers:read'
+      | 'customers:write'
+      | 'devices:read'
+      | 'devices:write'
+      | 'verifications:read'
+      | 'verifications:write'
+      | 'operators:read'
+      | 'operators:write'
+      | 'api-keys:read'
+      | 'api-keys:write'
+      | 'audit:read'
+      | 'tenant:read'
+      | 'tenant:write'
+      | 'webhooks:read'
+      | 'webhooks:write'
+      | 'oidc-clients:read'
+      | 'oidc-clients:write'
+      | 'policy:read'
+      | 'policy:write'
+      | 'locks:write'
+      | 'scim'
+    >;
+    createdBy: string | null;
+    createdAt: string;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+  };
+  AuditEvent: {
+    id: string;
+    seq: number;
+    occurredAt: string;
+    actor: {
+      type: string;
+      id: string | null;
+    };
+    action: string;
+    target: {
+      type: string;
+      id: string;
+    } | null;
+    data: Record<string, never>;
+    prevHash: string;
+    hash: string;
+  };
+  Customer: {
+    id: string;
+    externalId: string | null;
+    displayName: string;
+    phone: string | null;
+    phoneChangedAt: string | null;
+    email: string | null;
+    locale: string | null;
+    /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+    fraudReportedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+  };
+  Device: {
+    id: string;
+    customerId: string;
+    label: string;
+    platform: 'web' | 'ios' | 'android' | 'cli';
+    status: 'active' | 'revoked';
+    /** How the device is reached when its app is closed; null: only while open. */
+    push: 'webpush' | null;
+    createdAt: string;
+    lastSeenAt: string;
+    revokedAt: string | null;
+    /** A WebAuthn credential is registered: the device can approve with biometrics. */
+    webauthn: boolean;
+  };
+  Error: {
+    error: {
+      /** Typed, stable code: branch on this. */
+      code:
+        | 'VALIDATION_FAILED'
+        | 'MALFORMED_JSON'
+        | 'INVALID_PHONE_NUMBER'
+        | 'INVALID_CURSOR'
+        | 'WEBHOOK_URL_REFUSED'
+        | 'INVALID_FILTER'
+        | 'UNAUTHENTICATED'
+        | 'INVALID_CREDENTIALS'
+        | 'DEVICE_PROOF_INVALID'
+        | 'DEVICE_PROOF_REPLAYED'
+        | 'DEVICE_REVOKED'
+        | 'ACTIVATION_INVALID'
+        | 'DECISION_SIGNATURE_INVALID'
+        | 'SSO_STATE_INVALID'
+        | 'SSO_FAILED'
+        | 'FORBIDDEN'
+        | 'USER_VERIFICATION_REQUIRED'
+        | 'CSRF_FAILED'
+        | 'SSO_ACCESS_DENIED'
+        | 'NOT_FOUND'
+        | 'ROUTE_NOT_FOUND'
+        | 'CONFLICT'
+        | 'EXTERNAL_ID_TAKEN'
+        | 'EMAIL_TAKEN'
+        | 'USER_NAME_TAKEN'
+        | 'SLUG_TAKEN'
+        | 'LAST_ADMIN'
+        | 'DEVICE_KEY_IN_USE'
+        | 'CUSTOMER_HAS_NO_DEVICE'
+        | 'VERIFICATION_NOT_PENDING'
+        | 'VERIFICATION_EXPIRED'
+        | 'METHOD_UNAVAILABLE'
+        | 'TOTP_ALREADY_ENROLLED'
+        | 'POLICY_VERSION_CONFLICT'
+        | 'PAYLOAD_TOO_LARGE'
+        | 'UNSUPPORTED_MEDIA_TYPE'
+        | 'WRONG_CODE'
+        | 'WEBAUTHN_REGISTRATION_FAILED'
+        | 'POLICY_INVALID'
+        | 'CODE_REPLAYED'
+        | 'ANSWERS_REJECTED'
+        | 'RATE_LIMITED'
+        | 'PUSH_RATE_LIMITED'
+        | 'TOO_MANY_FAILURES'
+        | 'RESEND_LIMITED'
+        | 'INTERNAL'
+        | 'DELIVERY_FAILED'
+        | 'NOT_READY';
+      /** Human-readable explanation; may change between versions. */
+      message: string;
+      details?: {
+        /** WRONG_CODE: tries left before the request fails. */
+        attemptsLeft?: number;
+        /** METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md). */
+        reason?: string;
+      };
+    };
+  };
+  FallbackPolicy: {
+    /** Every method once, in the order the console offers them. */
+    methods: Array<{
+      method: 'push' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      enabled: boolean;
+      assurance: 'low' | 'moderate' | 'substantial' | 'high';
+    }>;
+    /** What each action needs. */
+    actions: Record<
+      string,
+      {
+        requiredAssurance: 'low' | 'moderate' | 'substantial' | 'high';
+        highRisk: boolean;
+      }
+    >;
+    sms: {
+      /** Seconds a code stays valid (at most 10 minutes). */
+      codeTtlSeconds: number;
+      /** Wrong tries per code before it fails. */
+      maxAttempts: number;
+      /** New codes that may be sent for one challenge; resends keep the wrong-try count. */
+      maxResends: number;
+      /** Seconds between sends. */
+      resendCooldownSeconds: number;
+      /** Days after a phone-number change during which SMS is refused (0: off). */
+      simSwapDays: number;
+      /** read_to_agent: the caller reads the code to the agent. customer_link: the caller types it into the link the message carries. */
+      delivery: 'read_to_agent' | 'customer_link';
+    };
+    email: {
+      /** Seconds a code stays valid (at most 10 minutes). */
+      codeTtlSeconds: number;
+      /** Wrong tries per code before it fails. */
+      maxAttempts: number;
+      /** New codes that may be sent for one challenge; resends keep the wrong-try count. */
+      maxResends: number;
+      /** Seconds between sends. */
+      resendCooldownSeconds: number;
+      /** read_to_agent: the caller reads the code to the agent. customer_link: the caller types it into the link the message carries. */
+      delivery: 'read_to_agent' | 'customer_link';
+    };
+    totp: {
+      /** 30-second steps accepted either side of now. */
+      driftSteps: number;
+    };
+    securityQuestions: {
+      /** Questions the agent asks. */
+      ask: number;
+      /** Correct answers needed among them. */
+      required: number;
+      /** Failed checks before the questions lock until an admin unlocks them. */
+      maxFailures: number;
+      /** Allow questions for high-risk actions (off by default). */
+      allowForHighRisk: boolean;
+    };
+    push: {
+      /** Denied push requests within the window that lock push until an admin clears it. */
+      lockAfterDenials: number;
+      /** The window for counting denials. */
+      denialWindowHours: number;
+      /** A fraud report locks push until an admin clears it. */
+      lockOnFraudReport: boolean;
+    };
+    /** Customer notifications by SMS, or e-mail without a phone. */
+    notifications: {
+      /** Tell the customer after a successful helpdesk verification. */
+      afterVerification: boolean;
+      /** Tell the customer after they reported fraud. */
+      afterFraudReport: boolean;
+    };
+    /** Failed attempts per customer per hour across all methods. */
+    failuresPerHour: number;
+  };
+  FallbackResult: {
+    method: 'totp' | 'security_questions';
+    action: string;
+    result: 'passed';
+    assurance: 'low' | 'moderate' | 'substantial' | 'high';
+    verifiedAt: string;
+  };
+  Jwks: {
+    keys: Array<{
+      kty: string;
+      crv: string;
+      x: string;
+      y: string;
+      kid: string;
+      alg: string;
+      use: string;
+    }>;
+  };
+  OidcClient: {
+    /** The client_id. */
+    id: string;
+    /** Shown on the customer’s phone as who asks. */
+    name: string;
+    tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt';
+    jwks: {
+      keys: Array<{
+        kty: 'RSA' | 'EC' | 'OKP';
+        kid?: string;
+        alg?: string;
+        use?: string;
+        [key: string]: unknown;
+      }>;
+    } | null;
+    deliveryMode: 'poll' | 'ping';
+    notificationEndpoint: string | null;
+    status: 'active' | 'suspended' | 'revoked';
+    createdAt: string;
+    updatedAt: string;
+  };
+  Operator: {
+    id: string;
+    email: string;
+    displayName: string;
+    role: 'agent' | 'supervisor' | 'admin' | 'auditor';
+    status: 'active' | 'disabled';
+    createdAt: string;
+    lastSignInAt: string | null;
+  };
+  SignedRequest: {
+    id: string;
+    status: string;
+    /** The request, a JWS signed by the server (typ hda-request+jwt). */
+    request: string;
+  };
+  Verification: {
+    id: string;
+    customerId: string;
+    method: 'push';
+    purpose: 'authenticate' | 'confirm_action';
+    reason: string;
+    actionSummary: string | null;
+    callReference: string | null;
+    status: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
+    /** The code the agent reads to the caller; only while pending. */
+    code: string | null;
+    codeLength: number;
+    failedAttempts: number;
+    maxAttempts: number;
+    startedBy: {
+      type: string;
+      id: string | null;
+      name: string;
+    };
+    createdAt: string;
+    expiresAt: string;
+    finishedAt: string | null;
+    decidedByDeviceId: string | null;
+    assurance: 'low' | 'moderate' | 'substantial' | 'high' | null;
+    /** Best delivery news so far: sent to a push service, delivered live, opened on a device, or unreachable. */
+    delivery: 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+  };
+  WebhookAttempt: {
+    attempt: number;
+    startedAt: string;
+    durationMs: number;
+    outcome: 'succeeded' | 'failed';
+    /** The receiver’s HTTP status, if it answered. */
+    statusCode: number | null;
+    /** Why the attempt failed, if it did. */
+    error: string | null;
+  };
+  WebhookDelivery: {
+    id: string;
+    endpointId: string;
+    eventId: string;
+    eventType: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    attempts: Array<Schemas['WebhookAttempt']>;
+    nextAttemptAt: string | null;
+    lastStatusCode: number | null;
+    createdAt: string;
+    completedAt: string | null;
+    payload: Schemas['WebhookEvent'];
+  };
+  WebhookEndpoint: {
+    id: string;
+    url: string;
+    description: string | null;
+    events: Array<
+      | 'verification.started'
+      | 'verification.approved'
+      | 'verification.denied'
+      | 'verification.fraud_reported'
+      | 'verification.expired'
+      | 'verification.cancelled'
+      | 'verification.failed'
+      | 'device.enrolled'
+      | 'device.revoked'
+      | 'customer.fraud_reported'
+      | 'customer.locked'
+      | 'customer.unlocked'
+    >;
+    enabled: boolean;
+    /** Until when the secret before the last rotation still signs deliveries. */
+    previousSecretExpiresAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+  };
+  WebhookEvent: {
+    /** Event id, the same on every attempt: de-duplicate on it. */
+    id: string;
+    type:
+      | 'verification.started'
+      | 'verification.approved'
+      | 'verification.denied'
+      | 'verification.fraud_reported'
+      | 'verification.expired'
+      | 'verification.cancelled'
+      | 'verification.failed'
+      | 'device.enrolled'
+      | 'device.revoked'
+      | 'customer.fraud_reported'
+      | 'customer.locked'
+      | 'customer.unlocked'
+      | 'webhook.test';
+    createdAt: string;
+    tenantId: string;
+    /** Identifiers, statuses and times of the change (docs/integrations/rest-and-webhooks.md). */
+    data: Record<string, unknown>;
+  };
+}
+
+/** Every operation the client calls, by operationId. */
+export interface Operations {
+  /** Cancel a pending verification; the devices stop showing it. */
+  cancelVerification: {
+    method: 'POST';
+    path: '/v1/verifications/{id}/cancel';
+    status: 200;
+    pathParams: {
+      /** Verification id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      method: 'push';
+      purpose: 'authenticate' | 'confirm_action';
+      reason: string;
+      actionSummary: string | null;
+      callReference: string | null;
+      status: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
+      /** The code the agent reads to the caller; only while pending. */
+      code: string | null;
+      codeLength: number;
+      failedAttempts: number;
+      maxAttempts: number;
+      startedBy: {
+        type: string;
+        id: string | null;
+        name: string;
+      };
+      createdAt: string;
+      expiresAt: string;
+      finishedAt: string | null;
+      decidedByDeviceId: string | null;
+      assurance: 'low' | 'moderate' | 'substantial' | 'high' | null;
+      /** Best delivery news so far: sent to a push service, delivered live, opened on a device, or unreachable. */
+      delivery: 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+    };
+  };
+  /** Create a one-time activation (code, link, QR payload) to enrol a customer's device. */
+  createActivation: {
+    method: 'POST';
+    path: '/v1/customers/{id}/activations';
+    status: 201;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      /** 16 characters in four groups; shown once. */
+      code: string;
+      /** Opens the authenticator with the code (in the fragment). */
+      link: string;
+      /** What to encode in the QR code: the link. */
+      qrPayload: string;
+      expiresAt: string;
+    };
+  };
+  /** Create a customer. */
+  createCustomer: {
+    method: 'POST';
+    path: '/v1/customers';
+    status: 201;
+    pathParams: undefined;
+    query: undefined;
+    body: {
+      displayName: string;
+      externalId?: string | null;
+      phone?: string | null;
+      email?: string | null;
+      locale?: string | null;
+    };
+    response: {
+      id: string;
+      externalId: string | null;
+      displayName: string;
+      phone: string | null;
+      phoneChangedAt: string | null;
+      email: string | null;
+      locale: string | null;
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      fraudReportedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  /** Register a webhook endpoint. The signing secret is in the response once. */
+  createWebhook: {
+    method: 'POST';
+    path: '/v1/webhooks';
+    status: 201;
+    pathParams: undefined;
+    query: undefined;
+    body: {
+      /** https URL that receives the POSTs. */
+      url: string;
+      events: Array<
+        | 'verification.started'
+        | 'verification.approved'
+        | 'verification.denied'
+        | 'verification.fraud_reported'
+        | 'verification.expired'
+        | 'verification.cancelled'
+        | 'verification.failed'
+        | 'device.enrolled'
+        | 'device.revoked'
+        | 'customer.fraud_reported'
+        | 'customer.locked'
+        | 'customer.unlocked'
+      >;
+      description?: string | null;
+      enabled?: boolean;
+    };
+    response: {
+      endpoint: Schemas['WebhookEndpoint'];
+      /** The signing secret (`whsec_…`). Shown only now. */
+      secret: string;
+    };
+  };
+  /** Delete a customer. */
+  deleteCustomer: {
+    method: 'DELETE';
+    path: '/v1/customers/{id}';
+    status: 204;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  /** Delete a webhook endpoint with its deliveries. */
+  deleteWebhook: {
+    method: 'DELETE';
+    path: '/v1/webhooks/{id}';
+    status: 204;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: undefined;
+  };
+  /** One customer. */
+  getCustomer: {
+    method: 'GET';
+    path: '/v1/customers/{id}';
+    status: 200;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      externalId: string | null;
+      displayName: string;
+      phone: string | null;
+      phoneChangedAt: string | null;
+      email: string | null;
+      locale: string | null;
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      fraudReportedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  /** One device. */
+  getDevice: {
+    method: 'GET';
+    path: '/v1/devices/{id}';
+    status: 200;
+    pathParams: {
+      /** Device id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      label: string;
+      platform: 'web' | 'ios' | 'android' | 'cli';
+      status: 'active' | 'revoked';
+      /** How the device is reached when its app is closed; null: only while open. */
+      push: 'webpush' | null;
+      createdAt: string;
+      lastSeenAt: string;
+      revokedAt: string | null;
+      /** A WebAuthn credential is registered: the device can approve with biometrics. */
+      webauthn: boolean;
+    };
+  };
+  /** One verification with its timeline; `?wait=N` long-polls up to N seconds for the result. */
+  getVerification: {
+    method: 'GET';
+    path: '/v1/verifications/{id}';
+    status: 200;
+    pathParams: {
+      /** Verification id. */
+      id: string;
+    };
+    query: {
+      /** Answer as soon as the verification is final, or after this many seconds. */
+      wait?: number;
+    };
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      method: 'push';
+      purpose: 'authenticate' | 'confirm_action';
+      reason: string;
+      actionSummary: string | null;
+      callReference: string | null;
+      status: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
+      /** The code the agent reads to the caller; only while pending. */
+      code: string | null;
+      codeLength: number;
+      failedAttempts: number;
+      maxAttempts: number;
+      startedBy: {
+        type: string;
+        id: string | null;
+        name: string;
+      };
+      createdAt: string;
+      expiresAt: string;
+      finishedAt: string | null;
+      decidedByDeviceId: string | null;
+      assurance: 'low' | 'moderate' | 'substantial' | 'high' | null;
+      /** Best delivery news so far: sent to a push service, delivered live, opened on a device, or unreachable. */
+      delivery: 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+      timeline: Array<{
+        /** started, sent, delivered, unreachable, opened, wrong_code, or the final status. */
+        type: string;
+        deviceId: string | null;
+        /** live or webpush. */
+        channel: string | null;
+        detail: string | null;
+        at: string;
+      }>;
+    };
+  };
+  /** One webhook endpoint. */
+  getWebhook: {
+    method: 'GET';
+    path: '/v1/webhooks/{id}';
+    status: 200;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      url: string;
+      description: string | null;
+      events: Array<
+        | 'verification.started'
+        | 'verification.approved'
+        | 'verification.denied'
+        | 'verification.fraud_reported'
+        | 'verification.expired'
+        | 'verification.cancelled'
+        | 'verification.failed'
+        | 'device.enrolled'
+        | 'device.revoked'
+        | 'customer.fraud_reported'
+        | 'customer.locked'
+        | 'customer.unlocked'
+      >;
+      enabled: boolean;
+      /** Until when the secret before the last rotation still signs deliveries. */
+      previousSecretExpiresAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  /** One delivery with its attempts. */
+  getWebhookDelivery: {
+    method: 'GET';
+    path: '/v1/webhooks/{id}/deliveries/{deliveryId}';
+    status: 200;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+      /** Delivery id. */
+      deliveryId: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      endpointId: string;
+      eventId: string;
+      eventType: string;
+      status: 'pending' | 'succeeded' | 'failed';
+      attempts: Array<Schemas['WebhookAttempt']>;
+      nextAttemptAt: string | null;
+      lastStatusCode: number | null;
+      createdAt: string;
+      completedAt: string | null;
+      payload: Schemas['WebhookEvent'];
+    };
+  };
+  /** The customer's devices, revoked ones included. */
+  listCustomerDevices: {
+    method: 'GET';
+    path: '/v1/customers/{id}/devices';
+    status: 200;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      items: Array<Schemas['Device']>;
+    };
+  };
+  /** Search customers by name, external id, phone or e-mail; paginated. */
+  listCustomers: {
+    method: 'GET';
+    path: '/v1/customers';
+    status: 200;
+    pathParams: undefined;
+    query: {
+      /** Free text: any part of the name, the external id, an e-mail prefix or phone digits. */
+      q?: string;
+      /** Exact phone, E.164. */
+      phone?: string;
+      /** Exact e-mail. */
+      email?: string;
+      externalId?: string;
+      /** Page size. */
+      limit?: number;
+      /** Opaque cursor from `nextCursor` of the previous page. */
+      cursor?: string;
+    };
+    body: undefined;
+    response: {
+      items: Array<Schemas['Customer']>;
+      nextCursor: string | null;
+    };
+  };
+  /** Verifications, newest first, filtered by customer, status and time. */
+  listVerifications: {
+    method: 'GET';
+    path: '/v1/verifications';
+    status: 200;
+    pathParams: undefined;
+    query: {
+      customerId?: string;
+      status?: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
+      createdAfter?: string;
+      createdBefore?: string;
+      /** Page size. */
+      limit?: number;
+      /** Opaque cursor from `nextCursor` of the previous page. */
+      cursor?: string;
+    };
+    body: undefined;
+    response: {
+      items: Array<Schemas['Verification']>;
+      nextCursor: string | null;
+    };
+  };
+  /** An endpoint’s deliveries with their attempts, newest first, paginated. */
+  listWebhookDeliveries: {
+    method: 'GET';
+    path: '/v1/webhooks/{id}/deliveries';
+    status: 200;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: {
+      status?: 'pending' | 'succeeded' | 'failed';
+      /** Page size. */
+      limit?: number;
+      /** Opaque cursor from `nextCursor` of the previous page. */
+      cursor?: string;
+    };
+    body: undefined;
+    response: {
+      items: Array<Schemas['WebhookDelivery']>;
+      nextCursor: string | null;
+    };
+  };
+  /** List webhook endpoints (never their secrets). */
+  listWebhooks: {
+    method: 'GET';
+    path: '/v1/webhooks';
+    status: 200;
+    pathParams: undefined;
+    query: undefined;
+    body: undefined;
+    response: {
+      items: Array<Schemas['WebhookEndpoint']>;
+    };
+  };
+  /** Send a delivery again now. */
+  redeliverWebhook: {
+    method: 'POST';
+    path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver';
+    status: 202;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+      /** Delivery id. */
+      deliveryId: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      endpointId: string;
+      eventId: string;
+      eventType: string;
+      status: 'pending' | 'succeeded' | 'failed';
+      attempts: Array<Schemas['WebhookAttempt']>;
+      nextAttemptAt: string | null;
+      lastStatusCode: number | null;
+      createdAt: string;
+      completedAt: string | null;
+      payload: Schemas['WebhookEvent'];
+    };
+  };
+  /** Revoke a device. It can do nothing afterwards; the record stays. */
+  revokeDevice: {
+    method: 'DELETE';
+    path: '/v1/devices/{id}';
+    status: 200;
+    pathParams: {
+      /** Device id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      label: string;
+      platform: 'web' | 'ios' | 'android' | 'cli';
+      status: 'active' | 'revoked';
+      /** How the device is reached when its app is closed; null: only while open. */
+      push: 'webpush' | null;
+      createdAt: string;
+      lastSeenAt: string;
+      revokedAt: string | null;
+      /** A WebAuthn credential is registered: the device can approve with biometrics. */
+      webauthn: boolean;
+    };
+  };
+  /** Replace the signing secret; the old one keeps signing for the overlap. */
+  rotateWebhookSecret: {
+    method: 'POST';
+    path: '/v1/webhooks/{id}/rotate-secret';
+    status: 200;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: {
+      /** How long the old secret also signs deliveries (0: stop now). Default one day. */
+      overlapSeconds?: number;
+    };
+    body: undefined;
+    response: {
+      endpoint: Schemas['WebhookEndpoint'];
+      /** The signing secret (`whsec_…`). Shown only now. */
+      secret: string;
+    };
+  };
+  /** Queue a `webhook.test` event for the endpoint. */
+  sendWebhookTest: {
+    method: 'POST';
+    path: '/v1/webhooks/{id}/test';
+    status: 202;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      endpointId: string;
+      eventId: string;
+      eventType: string;
+      status: 'pending' | 'succeeded' | 'failed';
+      attempts: Array<Schemas['WebhookAttempt']>;
+      nextAttemptAt: string | null;
+      lastStatusCode: number | null;
+      createdAt: string;
+      completedAt: string | null;
+      payload: Schemas['WebhookEvent'];
+    };
+  };
+  /** Start a push verification: the customer's devices show the request; the agent reads out the code. */
+  startVerification: {
+    method: 'POST';
+    path: '/v1/verifications';
+    status: 201;
+    pathParams: undefined;
+    query: undefined;
+    body: {
+      customerId: string;
+      purpose?: 'authenticate' | 'confirm_action';
+      /** Shown to the customer. */
+      reason: string;
+      /** For confirm_action: the action the customer confirms, shown and signed. */
+      actionSummary?: string | null;
+      /** Your helpdesk's call or ticket id; never shown to the customer. */
+      callReference?: string | null;
+      /** API keys only: the agent's name shown to the customer (operators: their own name). */
+      agentName?: string;
+    };
+    response: {
+      id: string;
+      customerId: string;
+      method: 'push';
+      purpose: 'authenticate' | 'confirm_action';
+      reason: string;
+      actionSummary: string | null;
+      callReference: string | null;
+      status: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
+      /** The code the agent reads to the caller; only while pending. */
+      code: string | null;
+      codeLength: number;
+      failedAttempts: number;
+      maxAttempts: number;
+      startedBy: {
+        type: string;
+        id: string | null;
+        name: string;
+      };
+      createdAt: string;
+      expiresAt: string;
+      finishedAt: string | null;
+      decidedByDeviceId: string | null;
+      assurance: 'low' | 'moderate' | 'substantial' | 'high' | null;
+      /** Best delivery news so far: sent to a push service, delivered live, opened on a device, or unreachable. */
+      delivery: 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+    };
+  };
+  /** Change some fields of a customer; null clears an optional field. */
+  updateCustomer: {
+    method: 'PATCH';
+    path: '/v1/customers/{id}';
+    status: 200;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      displayName?: string;
+      externalId?: string | null;
+      phone?: string | null;
+      email?: string | null;
+      locale?: string | null;
+    };
+    response: {
+      id: string;
+      externalId: string | null;
+      displayName: string;
+      phone: string | null;
+      phoneChangedAt: string | null;
+      email: string | null;
+      locale: string | null;
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      fraudReportedAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  /** Rename a device. */
+  updateDevice: {
+    method: 'PATCH';
+    path: '/v1/devices/{id}';
+    status: 200;
+    pathParams: {
+      /** Device id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      label: string;
+    };
+    response: {
+      id: string;
+      customerId: string;
+      label: string;
+      platform: 'web' | 'ios' | 'android' | 'cli';
+      status: 'active' | 'revoked';
+      /** How the device is reached when its app is closed; null: only while open. */
+      push: 'webpush' | null;
+      createdAt: string;
+      lastSeenAt: string;
+      revokedAt: string | null;
+      /** A WebAuthn credential is registered: the device can approve with biometrics. */
+      webauthn: boolean;
+    };
+  };
+  /** Change an endpoint’s URL, events, description, or enable or disable it. */
+  updateWebhook: {
+    method: 'PATCH';
+    path: '/v1/webhooks/{id}';
+    status: 200;
+    pathParams: {
+      /** Webhook endpoint id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      /** https URL that receives the POSTs. */
+      url?: string;
+      events?: Array<
+        | 'verification.started'
+        | 'verification.approved'
+        | 'verification.denied'
+        | 'verification.fraud_reported'
+        | 'verification.expired'
+        | 'verification.cancelled'
+        | 'verification.failed'
+        | 'device.enrolled'
+        | 'device.revoked'
+        | 'customer.fraud_reported'
+        | 'customer.locked'
+        | 'customer.unlocked'
+      >;
+      description?: string | null;
+      enabled?: boolean;
+    };
+    response: {
+      id: string;
+      url: string;
+      description: string | null;
+      events: Array<
+        | 'verification.started'
+        | 'verification.approved'
+        | 'verification.denied'
+        | 'verification.fraud_reported'
+        | 'verification.expired'
+        | 'verification.cancelled'
+        | 'verification.failed'
+        | 'device.enrolled'
+        | 'device.revoked'
+        | 'customer.fraud_reported'
+        | 'customer.locked'
+        | 'customer.unlocked'
+      >;
+      enabled: boolean;
+      /** Until when the secret before the last rotation still signs deliveries. */
+      previousSecretExpiresAt: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+}
+
+/** Method and path of each operation, for the request function. */
+export const operations = {
+  cancelVerification: { method: 'POST', path: '/v1/verifications/{id}/cancel' },
+  createActivation: { method: 'POST', path: '/v1/customers/{id}/activations' },
+  createCustomer: { method: 'POST', path: '/v1/customers' },
+  createWebhook: { method: 'POST', path: '/v1/webhooks' },
+  deleteCustomer: { method: 'DELETE', path: '/v1/customers/{id}' },
+  deleteWebhook: { method: 'DELETE', path: '/v1/webhooks/{id}' },
+  getCustomer: { method: 'GET', path: '/v1/customers/{id}' },
+  getDevice: { method: 'GET', path: '/v1/devices/{id}' },
+  getVerification: { method: 'GET', path: '/v1/verifications/{id}' },
+  getWebhook: { method: 'GET', path: '/v1/webhooks/{id}' },
+  getWebhookDelivery: { method: 'GET', path: '/v1/webhooks/{id}/deliveries/{deliveryId}' },
+  listCustomerDevices: { method: 'GET', path: '/v1/customers/{id}/devices' },
+  listCustomers: { method: 'GET', path: '/v1/customers' },
+  listVerifications: { method: 'GET', path: '/v1/verifications' },
+  listWebhookDeliveries: { method: 'GET', path: '/v1/webhooks/{id}/deliveries' },
+  listWebhooks: { method: 'GET', path: '/v1/webhooks' },
+  redeliverWebhook: { method: 'POST', path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver' },
+  revokeDevice: { method: 'DELETE', path: '/v1/devices/{id}' },
+  rotateWebhookSecret: { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret' },
+  sendWebhookTest: { method: 'POST', path: '/v1/webhooks/{id}/test' },
+  startVerification: { method: 'POST', path: '/v1/verifications' },
+  updateCustomer: { method: 'PATCH', path: '/v1/customers/{id}' },
+  updateDevice: { method: 'PATCH', path: '/v1/devices/{id}' },
+  updateWebhook: { method: 'PATCH', path: '/v1/webhooks/{id}' },
+} as const;
