@@ -64,6 +64,8 @@ export const errorStatus = {
   WRONG_CODE: 422,
   /** The WebAuthn registration does not verify: unknown, used or expired challenge, wrong origin or RP, no user verification. */
   WEBAUTHN_REGISTRATION_FAILED: 422,
+  /** A policy that contradicts itself (an action no enabled method can satisfy, ...); the message lists every problem. */
+  POLICY_INVALID: 422,
   /** An authenticator-app code that was already accepted once (RFC 6238 section 5.2); ask for the next one. */
   CODE_REPLAYED: 422,
   /** The security answers do not satisfy the policy (k of n correct); `details.attemptsLeft` before lockout. */
@@ -90,8 +92,6 @@ export interface ErrorDetails {
   attemptsLeft?: number;
   /** METHOD_UNAVAILABLE: why, as an UnavailableReason code the console translates. */
   reason?: string;
-  /** VALIDATION_FAILED for a policy: every problem, one sentence each. */
-  problems?: string[];
 }
 
 /**

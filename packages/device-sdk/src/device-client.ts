@@ -1,4 +1,5 @@
 import {
+  decisionChallenge,
   decisionSigningPayload,
   isVerificationPurpose,
   isVerificationStatus,
@@ -18,6 +19,12 @@ import {
   type JsonWebKey,
 } from './key-store.ts';
 import { createSseParser, type SseEvent } from './sse.ts';
+import {
+  type CreationOptionsJson,
+  type CredentialsContainerLike,
+  createCredential,
+  getAssertion,
+} from './webauthn.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -56,6 +63,8 @@ export interface DeviceRecord {
   createdAt: string;
   lastSeenAt: string | null;
   push: string | null;
+  /** Whether the device has a WebAuthn credential registered (biometric approval). */
+  webauthn: boolean;
 }
 
 /** A request whose server signature, issuer, customer and id were checked. */
@@ -79,6 +88,11 @@ export interface DecideOptions {
   decision: VerificationDecision;
   /** The digits the customer typed; required for `approve`, ignored otherwise. */
   code?: string | null;
+  /**
+   * `navigator.credentials`: decide with a WebAuthn assertion (user verification required) over
+   * the decision instead of a device-key signature. Needs `registerWebAuthn` first.
+   */
+  credentials?: CredentialsContainerLike;
 }
 
 export interface DecisionOutcome {
@@ -96,6 +110,11 @@ export interface ListenOptions {
   onEvent: (event: DeviceEvent) => void | Promise<void>;
   /** Aborting closes the stream; `listen` then resolves. */
   signal?: AbortSignal;
+  /**
+   * Called once the stream is open, before any event. Events before this moment were not heard:
+   * fetch `pendingRequests()` here, not before `listen`, so a request started in between is not missed.
+   */
+  onOpen?: () => void | Promise<void>;
 }
 
 export interface DeviceClientOptions {
@@ -127,6 +146,11 @@ export interface DeviceClient {
   fetchRequest(id: string): Promise<VerifiedRequest>;
   decide(request: VerifiedRequest, options: DecideOptions): Promise<DecisionOutcome>;
   listen(options: ListenOptions): Promise<void>;
+  /**
+   * Registers a WebAuthn credential for this device (platform authenticator, user verification
+   * required), replacing any earlier one, and remembers it in the store. Pass `navigator.credentials`.
+   */
+  registerWebAuthn(credentials: CredentialsContainerLike): Promise<DeviceRecord>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +233,7 @@ function toDeviceRecord(value: unknown): DeviceRecord {
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : '',
     lastSeenAt: typeof value.lastSeenAt === 'string' ? value.lastSeenAt : null,
     push: typeof value.push === 'string' ? value.push : null,
+    webauthn: value.webauthn === true,
   };
 }
 
@@ -275,6 +300,12 @@ async function publicJwk(key: CryptoKeyPair): Promise<JsonWebKey> {
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError';
+}
+
+async function signDecision(payload: string, deviceId: string, key: CryptoKeyPair): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: deviceId })
+    .sign(key.privateKey);
 }
 
 type ProofKind = { kind: 'kid'; deviceId: string; key: CryptoKeyPair } | { kind: 'jwk'; key: CryptoKeyPair };
@@ -596,7 +627,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       return verifyRequest(state, id, body.status, body.request);
     },
 
-    async decide(request, { decision, code = null }) {
+    async decide(request, { decision, code = null, credentials }) {
       const { state, key } = await enrolled();
       let typed: string | null = null;
       if (decision === 'approve') {
@@ -608,29 +639,64 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
           );
         }
       }
+      const fields = { decision, code: typed, nonce: randomId(), iat: seconds() };
       const payload = decisionSigningPayload({
         verificationId: request.id,
-        decision,
-        code: typed,
-        nonce: randomId(),
-        iat: seconds(),
+        ...fields,
         actionSummary: request.actionSummary,
       });
-      const signedDecision = await new CompactSign(new TextEncoder().encode(payload))
-        .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: state.deviceId })
-        .sign(key.privateKey);
+      let decisionBody: Json;
+      if (credentials) {
+        if (!state.webauthn) {
+          throw new DeviceSdkError('WEBAUTHN_FAILED', 'This device has no WebAuthn credential registered.');
+        }
+        // The challenge is the hash of the decision, so the assertion signs what was shown
+        // (docs/device-protocol.md, "Approving with an assertion").
+        const webauthn = await getAssertion(credentials, {
+          challenge: await decisionChallenge(payload),
+          credential: state.webauthn,
+        });
+        decisionBody = { decision: fields, webauthn };
+      } else {
+        decisionBody = { signedDecision: await signDecision(payload, state.deviceId, key) };
+      }
       const response = await send(
         state.baseUrl,
         'POST',
         `/v1/device/verifications/${encodeURIComponent(request.id)}/decision`,
-        { body: { signedDecision }, proof: null },
+        { body: decisionBody, proof: null },
       );
       const body = await json(response);
       if (body.id !== request.id) throw unexpected('the decision answer names another verification');
       return { id: request.id, status: toStatus(body.status) };
     },
 
-    async listen({ onEvent, signal }) {
+    async registerWebAuthn(credentials) {
+      const options = await json(await deviceCall('POST', '/v1/device/webauthn/registration-options'));
+      const creation = options.options;
+      if (
+        !isRecord(creation) ||
+        typeof creation.challenge !== 'string' ||
+        !isRecord(creation.rp) ||
+        !isRecord(creation.user)
+      ) {
+        throw unexpected('no WebAuthn creation options');
+      }
+      const rpId =
+        typeof creation.rp.id === 'string'
+          ? creation.rp.id
+          : new URL((await enrolled()).state.baseUrl).hostname;
+      const response = await createCredential(credentials, creation as unknown as CreationOptionsJson);
+      const body = await json(await deviceCall('POST', '/v1/device/webauthn/registration', { response }));
+      const record = toDeviceRecord(body.device);
+      const { state } = await enrolled();
+      const next: DeviceState = { ...state, webauthn: { credentialId: response.id, rpId } };
+      await store.saveState(next);
+      if (cached) cached = { ...cached, state: next };
+      return record;
+    },
+
+    async listen({ onEvent, signal, onOpen }) {
       if (signal?.aborted) return;
       const { state, key } = await enrolled();
       let response: Response;
@@ -650,6 +716,14 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         throw unexpected('the live channel is not an event stream', response.status);
       }
       const reader = response.body.getReader();
+      if (onOpen) {
+        try {
+          await onOpen();
+        } catch (error) {
+          await reader.cancel().catch(() => undefined);
+          throw error;
+        }
+      }
       const stop = () => {
         reader.cancel().catch(() => undefined);
       };

@@ -21,6 +21,12 @@ export const sdkErrorCodes = [
   'UNEXPECTED_RESPONSE',
   /** The Node key file is readable by the group or others, or owned by another user. */
   'KEY_FILE_INSECURE',
+  /** The person cancelled the device unlock (biometrics, PIN), or it timed out; nothing was sent. */
+  'WEBAUTHN_CANCELLED',
+  /** No platform authenticator here, or the page is not a secure context. */
+  'WEBAUTHN_UNAVAILABLE',
+  /** The authenticator failed otherwise, or the device has no WebAuthn credential registered. */
+  'WEBAUTHN_FAILED',
 ] as const;
 
 export type SdkErrorCode = (typeof sdkErrorCodes)[number];

@@ -38,3 +38,12 @@ export {
   type JsonWebKey,
 } from './key-store.ts';
 export { createSseParser, type SseEvent, type SseParser } from './sse.ts';
+export {
+  type AuthenticationResponseJson,
+  type CreationOptionsJson,
+  type CredentialsContainerLike,
+  createCredential,
+  getAssertion,
+  type RegistrationResponseJson,
+  type WebAuthnCredentialRef,
+} from './webauthn.ts';

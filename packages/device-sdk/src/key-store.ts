@@ -1,4 +1,5 @@
 import type { CryptoKey, JWK } from 'jose';
+import type { WebAuthnCredentialRef } from './webauthn.ts';
 
 export type { CryptoKey };
 export type JsonWebKey = JWK;
@@ -24,6 +25,8 @@ export interface DeviceState {
   jwks: { keys: JsonWebKey[] };
   label: string;
   platform: DevicePlatform;
+  /** The WebAuthn credential registered with `registerWebAuthn`, if any. */
+  webauthn?: WebAuthnCredentialRef;
 }
 
 /**

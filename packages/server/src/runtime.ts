@@ -72,6 +72,9 @@ export async function openRuntime(
     encryptionKey,
     close: async () => {
       services.verifications.stop();
+      services.ciba.stop();
+      services.keycloakChannel.stop();
+      await services.webhooks.stop();
       await redisHub?.close();
       await database.close();
     },

@@ -46,6 +46,13 @@ export async function startServer(config: Config, print: (line: string) => void 
       .catch((error) => logger.warn({ err: error }, 'expiry sweep failed'));
   }, 5_000);
   sweep.unref();
+  // CIBA pings and Keycloak callbacks still owed (a missed event, a restart), and retries due.
+  const integrations = setInterval(() => {
+    Promise.all([runtime.services.ciba.sweep(), runtime.services.keycloakChannel.sweep()]).catch((error) =>
+      logger.warn({ err: error }, 'CIBA and Keycloak sweep failed'),
+    );
+  }, 5_000);
+  integrations.unref();
   const tidy = setInterval(() => {
     runtime.services.housekeeping
       .purgeExpired()
@@ -56,6 +63,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   // providers are built now, so a configuration they refuse stops the start instead of every push.
   await runtime.services.serverKeys.signingKey();
   await runtime.services.delivery.ready();
+  // Webhooks: new audit entries become deliveries, due deliveries are sent (services/webhooks.ts).
+  runtime.services.webhooks.start((error) => logger.warn({ err: error }, 'webhook round failed'));
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -68,6 +77,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       timer.unref();
       clearInterval(purge);
       clearInterval(sweep);
+      clearInterval(integrations);
       clearInterval(tidy);
       await app.close();
       await runtime.close();

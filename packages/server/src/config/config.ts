@@ -60,6 +60,58 @@ export interface Config {
   webPushSubject: string | undefined;
   /** Seconds a push service keeps an undelivered message (Web Push TTL, RFC 8030 section 5.2). */
   pushTtlSeconds: number;
+  /**
+   * Webhooks may be sent to plain-http or https URLs on this machine (localhost, 127.0.0.0/8, ::1).
+   * For development and tests; off by default, so a registered URL cannot reach local services.
+   */
+  webhookAllowLoopback: boolean;
+  /**
+   * Webhooks may be sent to private and link-local addresses (10/8, 172.16/12, 192.168/16,
+   * fc00::/7, ...). Off by default against server-side request forgery; https stays required.
+   */
+  webhookAllowPrivateNetworks: boolean;
+  /** How long one webhook delivery attempt may take, connection included. */
+  webhookTimeoutMs: number;
+  /** Attempts per webhook delivery before it is marked failed (exponential backoff in between). */
+  webhookMaxAttempts: number;
+  /** How often each server process looks for new events and due deliveries. */
+  webhookPollIntervalMs: number;
+  /** Seconds a CIBA client must wait between two token requests for one auth_req_id (CIBA Core 7.3). */
+  cibaPollIntervalSeconds: number;
+  /** Lifetime of the access and ID tokens issued for a CIBA request. */
+  cibaTokenSeconds: number;
+  /**
+   * Allow plain-http URLs for CIBA ping notification endpoints and Keycloak channels. For
+   * development and tests; off by default, so notification tokens and Keycloak's bearer tokens
+   * travel only over https.
+   */
+  integrationsAllowHttp: boolean;
+  /**
+   * Who sends SMS one-time codes: `outbox` (development: kept in the database, readable through
+   * the API), `twilio`, `vonage`, `webhook` (your own HTTPS endpoint) or `none`. Unset: `outbox`
+   * outside production, `none` in production.
+   */
+  smsProvider: string | undefined;
+  twilioAccountSid: string | undefined;
+  twilioAuthToken: string | undefined;
+  /** A sender number (E.164) or a Messaging Service SID (`MG…`). */
+  twilioFrom: string | undefined;
+  /** Twilio's API origin; only tests change it. */
+  twilioApiUrl: string;
+  vonageApiKey: string | undefined;
+  vonageApiSecret: string | undefined;
+  vonageFrom: string | undefined;
+  /** Vonage's SMS API origin; only tests change it. */
+  vonageApiUrl: string;
+  /** HTTPS endpoint that receives SMS to send (provider `webhook`), signed with `smsWebhookSecret`. */
+  smsWebhookUrl: string | undefined;
+  smsWebhookSecret: string | undefined;
+  /** Who sends e-mail one-time codes: `outbox`, `smtp` or `none`; unset like `smsProvider`. */
+  emailProvider: string | undefined;
+  /** `smtp://user:pass@host:587` or `smtps://…:465`. */
+  smtpUrl: string | undefined;
+  /** The From address of one-time-code e-mails. */
+  emailFrom: string | undefined;
 }
 
 export const defaults: Config = {
@@ -89,6 +141,30 @@ export const defaults: Config = {
   webPushSubject: undefined,
   // A request lives 2 minutes by default; a push delivered later than that only shows an expired request.
   pushTtlSeconds: 120,
+  webhookAllowLoopback: false,
+  webhookAllowPrivateNetworks: false,
+  webhookTimeoutMs: 10_000,
+  // With a 10 s first delay doubling up to a 6-hour cap, 15 attempts span about 40 hours.
+  webhookMaxAttempts: 15,
+  webhookPollIntervalMs: 1_000,
+  // CIBA Core 7.3 suggests 5 seconds when the OP gives no other value.
+  cibaPollIntervalSeconds: 5,
+  cibaTokenSeconds: 300,
+  integrationsAllowHttp: false,
+  smsProvider: undefined,
+  twilioAccountSid: undefined,
+  twilioAuthToken: undefined,
+  twilioFrom: undefined,
+  twilioApiUrl: 'https://api.twilio.com',
+  vonageApiKey: undefined,
+  vonageApiSecret: undefined,
+  vonageFrom: undefined,
+  vonageApiUrl: 'https://rest.nexmo.com',
+  smsWebhookUrl: undefined,
+  smsWebhookSecret: undefined,
+  emailProvider: undefined,
+  smtpUrl: undefined,
+  emailFrom: undefined,
 };
 
 /** Environment variable for each setting. The only place process.env is read. */
@@ -116,6 +192,28 @@ export const environmentVariables: Record<keyof Config, string> = {
   enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',
   webPushSubject: 'WEB_PUSH_SUBJECT',
   pushTtlSeconds: 'PUSH_TTL_SECONDS',
+  webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
+  webhookAllowPrivateNetworks: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+  webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
+  webhookMaxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
+  webhookPollIntervalMs: 'WEBHOOK_POLL_INTERVAL_MS',
+  cibaPollIntervalSeconds: 'CIBA_POLL_INTERVAL_SECONDS',
+  cibaTokenSeconds: 'CIBA_TOKEN_SECONDS',
+  integrationsAllowHttp: 'INTEGRATIONS_ALLOW_HTTP',
+  smsProvider: 'SMS_PROVIDER',
+  twilioAccountSid: 'TWILIO_ACCOUNT_SID',
+  twilioAuthToken: 'TWILIO_AUTH_TOKEN',
+  twilioFrom: 'TWILIO_FROM',
+  twilioApiUrl: 'TWILIO_API_URL',
+  vonageApiKey: 'VONAGE_API_KEY',
+  vonageApiSecret: 'VONAGE_API_SECRET',
+  vonageFrom: 'VONAGE_FROM',
+  vonageApiUrl: 'VONAGE_API_URL',
+  smsWebhookUrl: 'SMS_WEBHOOK_URL',
+  smsWebhookSecret: 'SMS_WEBHOOK_SECRET',
+  emailProvider: 'EMAIL_PROVIDER',
+  smtpUrl: 'SMTP_URL',
+  emailFrom: 'EMAIL_FROM',
 };
 
 export class ConfigError extends Error {
@@ -206,6 +304,7 @@ export function loadConfig(
     problems.push(`${environmentVariables.webPushSubject} must be a mailto: or https: URI.`);
   }
   if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
+  checkMessageProviders(config, mode, problems);
 
   if (mode === 'production') {
     if (!config.encryptionKey) {
@@ -224,6 +323,50 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const smsProviders = ['outbox', 'twilio', 'vonage', 'webhook', 'none'] as const;
+const emailProviders = ['outbox', 'smtp', 'none'] as const;
+
+/** The SMS provider in use: the configured one, or `outbox` outside production and `none` in it. */
+export function smsProviderName(config: Config): (typeof smsProviders)[number] {
+  return (config.smsProvider ??
+    (config.mode === 'production' ? 'none' : 'outbox')) as (typeof smsProviders)[number];
+}
+
+export function emailProviderName(config: Config): (typeof emailProviders)[number] {
+  return (config.emailProvider ??
+    (config.mode === 'production' ? 'none' : 'outbox')) as (typeof emailProviders)[number];
+}
+
+// The provider factories validate their own settings again (providers/); checking here as well
+// reports every problem at start-up, together with the rest of the configuration.
+function checkMessageProviders(config: Config, mode: Config['mode'], problems: string[]): void {
+  const v = environmentVariables;
+  if (config.smsProvider !== undefined && !(smsProviders as readonly string[]).includes(config.smsProvider)) {
+    problems.push(`${v.smsProvider} must be one of ${smsProviders.join(', ')}.`);
+  }
+  if (
+    config.emailProvider !== undefined &&
+    !(emailProviders as readonly string[]).includes(config.emailProvider)
+  ) {
+    problems.push(`${v.emailProvider} must be one of ${emailProviders.join(', ')}.`);
+  }
+  const needs = (provider: string, keys: (keyof Config)[]) => {
+    for (const key of keys) {
+      if (!config[key]) problems.push(`${v[key]} is required when the provider is ${provider}.`);
+    }
+  };
+  if (config.smsProvider === 'twilio') needs('twilio', ['twilioAccountSid', 'twilioAuthToken', 'twilioFrom']);
+  if (config.smsProvider === 'vonage') needs('vonage', ['vonageApiKey', 'vonageApiSecret', 'vonageFrom']);
+  if (config.smsProvider === 'webhook') needs('webhook', ['smsWebhookUrl', 'smsWebhookSecret']);
+  if (config.emailProvider === 'smtp') needs('smtp', ['smtpUrl', 'emailFrom']);
+  if (mode === 'production') {
+    // The outbox keeps codes readable through the API: a development aid, never for real customers.
+    if (config.smsProvider === 'outbox') problems.push(`${v.smsProvider}=outbox is for development only.`);
+    if (config.emailProvider === 'outbox')
+      problems.push(`${v.emailProvider}=outbox is for development only.`);
+  }
 }
 
 /** Cookies are Secure unless the server is reached over plain http on this machine. */

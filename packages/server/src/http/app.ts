@@ -20,12 +20,25 @@ import { loggerOptions } from '../logging.ts';
 import { registerApiKeyRoutes } from '../routes/api-keys.ts';
 import { registerAuditRoutes } from '../routes/audit.ts';
 import { registerAuthRoutes } from '../routes/auth.ts';
+import { registerAuthenticatorAppRoutes } from '../routes/authenticator-app.ts';
+import { registerConsoleRoutes } from '../routes/console.ts';
 import { registerCustomerRoutes } from '../routes/customers.ts';
 import { registerDeviceRoutes } from '../routes/devices.ts';
 import { registerHealthRoutes } from '../routes/health.ts';
+import { registerKeycloakRoutes } from '../routes/keycloak.ts';
+import { registerOidcRoutes } from '../routes/oidc.ts';
+import { registerOidcClientRoutes } from '../routes/oidc-clients.ts';
+import { registerOneTimeCodeRoutes } from '../routes/one-time-codes.ts';
+import { registerOperatorSsoRoutes } from '../routes/operator-sso.ts';
 import { registerOperatorRoutes } from '../routes/operators.ts';
+import { registerPolicyRoutes } from '../routes/policy.ts';
+import { registerScimRoutes } from '../routes/scim.ts';
+import { registerSecurityQuestionRoutes } from '../routes/security-questions.ts';
 import { registerTenantRoutes } from '../routes/tenant.ts';
+import { registerTotpRoutes } from '../routes/totp.ts';
 import { registerVerificationRoutes } from '../routes/verifications.ts';
+import { registerWebhookRoutes } from '../routes/webhooks.ts';
+import { registerWidgetRoutes } from '../routes/widget.ts';
 import type { Services } from '../services/index.ts';
 import { type Database, durable } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
@@ -169,6 +182,20 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
             name: 'hda_session',
             description: 'Operator session cookie.',
           },
+          keycloakBearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'The token Keycloak signs with the realm key for each CIBA request (docs/integrations/keycloak.md).',
+          },
+          codeLink: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'code-link-token',
+            description:
+              "The token from the link in a one-time-code message (the part after #), for the customer's own page (docs/fallbacks.md).",
+          },
         },
       },
     },
@@ -197,6 +224,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerAuditRoutes(typed, deps);
   registerDeviceRoutes(typed, deps, streams);
   registerVerificationRoutes(typed, deps, streams);
+  registerAuthenticatorAppRoutes(typed, deps);
+  registerConsoleRoutes(typed, deps);
+  registerWidgetRoutes(typed, deps, streams);
+  registerWebhookRoutes(typed, deps);
+  registerOperatorSsoRoutes(typed, deps);
+  registerScimRoutes(typed, deps);
+  registerOidcRoutes(typed, deps);
+  registerOidcClientRoutes(typed, deps);
+  registerKeycloakRoutes(typed, deps);
+  registerPolicyRoutes(typed, deps);
+  registerOneTimeCodeRoutes(typed, deps);
+  registerTotpRoutes(typed, deps);
+  registerSecurityQuestionRoutes(typed, deps);
 
   await app.ready();
   return app as unknown as App;

@@ -35,6 +35,7 @@ const publicOperations = new Set([
   'GET /healthz',
   'GET /readyz',
   'POST /v1/auth/sign-in',
+  'GET /v1/auth/sign-in-options',
   'GET /.well-known/jwks.json',
   'GET /v1/device/push-config',
   'POST /v1/device/verifications/{id}/decision',

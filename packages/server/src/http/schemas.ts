@@ -14,6 +14,12 @@ export const ErrorBody = Type.Object(
               attemptsLeft: Type.Optional(
                 Type.Integer({ minimum: 0, description: 'WRONG_CODE: tries left before the request fails.' }),
               ),
+              reason: Type.Optional(
+                Type.String({
+                  description:
+                    'METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md).',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

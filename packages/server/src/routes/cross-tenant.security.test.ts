@@ -10,11 +10,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ErrorCode, type IdKind, idPrefixes, permissions, type Role } from '@helpdesk-auth/core';
+import {
+  defaultFallbackPolicy,
+  type ErrorCode,
+  type IdKind,
+  idPrefixes,
+  newId,
+  permissions,
+  type Role,
+} from '@helpdesk-auth/core';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { App } from '../http/app.ts';
 import { cliActor } from '../services/audit-log.ts';
+import { seedFromBase32, totpCodeForStep, totpStep } from '../services/fallbacks/totp-codes.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -191,6 +200,13 @@ interface Side {
   deviceLabel: string;
   /** A pending push verification for the twin customer. */
   verificationId: string;
+  webhookId: string;
+  /** A delivery (the test event) of that webhook endpoint. */
+  webhookDeliveryId: string;
+  /** A pending SMS one-time code for the twin customer (development outbox provider). */
+  otpChallengeId: string;
+  /** An OpenID client (CIBA); the tenant also has a Keycloak channel. */
+  oidcClientId: string;
 }
 
 /** Enrols a device for a customer as the device would: an activation, then the protocol steps. */
@@ -254,7 +270,13 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
   };
   const deviceLabel = `${slug} phone`;
   const device = await enrolDevice(h, tenant.id, customer.id, deviceLabel);
+  const webhook = await createWebhookWithDelivery(h, admin, slug);
+  await configureOperatorSso(h, admin, slug);
+  await saveOwnPolicy(h, admin, slug);
+  const oidcClientId = await configureCibaAndKeycloak(h, admin, slug);
   return {
+    oidcClientId,
+    ...webhook,
     tenant,
     admin,
     key: keyCaller(`${slug} API key`, created.key),
@@ -265,7 +287,65 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
     deviceId: device.id,
     deviceLabel,
     verificationId: await startRequest(h, tenant.id, customer.id),
+    otpChallengeId: (
+      await h.runtime.services.fallbacks.oneTimeCodes.start(
+        tenant.id,
+        { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
+        cliActor,
+      )
+    ).id,
   };
+}
+
+/** An OpenID client and a Keycloak channel of the tenant's own (Keycloak is never called here). */
+async function configureCibaAndKeycloak(h: TestHarness, admin: Caller, slug: string): Promise<string> {
+  const client = await call(h.app, admin, 'POST', '/v1/oidc-clients', {
+    name: `${slug} desk`,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    deliveryMode: 'poll',
+  });
+  assert.equal(client.statusCode, 201, client.body);
+  const channel = await call(h.app, admin, 'PUT', '/v1/keycloak-channel', {
+    baseUrl: `https://sso.${slug}.example`,
+    realm: slug,
+    requesterName: `${slug} support`,
+  });
+  assert.equal(channel.statusCode, 200, channel.body);
+  return (client.json() as { client: { id: string } }).client.id;
+}
+
+/** A policy version of the tenant's own: its failure limit tells the tenants apart. */
+async function saveOwnPolicy(h: TestHarness, admin: Caller, slug: string) {
+  const policy = {
+    ...structuredClone(defaultFallbackPolicy),
+    failuresPerHour: slug === 'tenant-a' ? 91 : 92,
+  };
+  const response = await call(h.app, admin, 'PUT', '/v1/policy', { expectedVersion: 0, policy });
+  assert.equal(response.statusCode, 200, response.body);
+}
+
+/** Operator single sign-on for the tenant, at a provider of its own (never called here). */
+async function configureOperatorSso(h: TestHarness, admin: Caller, slug: string) {
+  const response = await call(h.app, admin, 'PATCH', '/v1/tenant/sso', {
+    issuer: `https://login.${slug}.example`,
+    clientId: `${slug}-helpdesk`,
+    clientSecret: `${slug}-client-secret`,
+    roleMappings: [{ value: `${slug}-admins`, role: 'admin' }],
+  });
+  assert.equal(response.statusCode, 200, response.body);
+}
+
+/** A webhook endpoint (never called: no dispatcher runs here) and one queued delivery of it. */
+async function createWebhookWithDelivery(h: TestHarness, admin: Caller, slug: string) {
+  const created = await call(h.app, admin, 'POST', '/v1/webhooks', {
+    url: `https://hooks.example.com/${slug}`,
+    events: ['device.enrolled'],
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const webhookId = (created.json() as { endpoint: { id: string } }).endpoint.id;
+  const test = await call(h.app, admin, 'POST', `/v1/webhooks/${webhookId}/test`);
+  assert.equal(test.statusCode, 202, test.body);
+  return { webhookId, webhookDeliveryId: (test.json() as { id: string }).id };
 }
 
 function objectIdOf(side: Side, kind: IdKind): string {
@@ -275,6 +355,10 @@ function objectIdOf(side: Side, kind: IdKind): string {
     apiKey: side.apiKeyId,
     device: side.deviceId,
     verification: side.verificationId,
+    webhookEndpoint: side.webhookId,
+    webhookDelivery: side.webhookDeliveryId,
+    otpChallenge: side.otpChallengeId,
+    oidcClient: side.oidcClientId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -321,8 +405,27 @@ const callerNames = (op: Operation) =>
     .map((r) => roleNames[r])
     .join(' and ') || 'nobody';
 
+/**
+ * Bodies for operations whose first text field alone would not pass validation: a request that
+ * would act if it got through (a code to check, answers to set), so only the tenant check stops it.
+ */
+const actingBodies: Record<string, () => unknown> = {
+  verifyOtpChallenge: () => ({ code: '000000' }),
+  confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
+  verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
+  setSecurityQuestions: () => ({
+    questions: [{ question: 'Changed by another tenant?', answer: 'changed' }],
+  }),
+  checkSecurityQuestions: () => ({
+    action: 'account_enquiry',
+    answers: [{ questionId: newId('securityQuestion'), answer: 'changed' }],
+  }),
+};
+
 /** The body a caller sends: the device's signed body for public routes, else a changing one. */
 async function requestBody(op: Operation, caller: Caller, ids: Record<string, string>): Promise<unknown> {
+  const acting = actingBodies[op.id];
+  if (acting) return acting();
   const sign = signedBodies[op.id];
   if (!sign) return changingBody(op);
   assert.ok(caller.device, `${op.id} needs a body signed by a device`);
@@ -362,6 +465,7 @@ async function snapshot(h: TestHarness, side: Side, watch: string[] = []): Promi
     devices: `/v1/customers/${side.customerId}/devices`,
     verifications: '/v1/verifications?limit=200',
     tenant: '/v1/tenant',
+    oidcClients: '/v1/oidc-clients',
     audit: '/v1/audit-events/export',
     ...Object.fromEntries(watch.map((url) => [url, url])),
   };
@@ -575,6 +679,36 @@ for (const kind of databaseKinds) {
         listCustomers: async (response) => {
           const ids = (response.json() as { items: Array<{ id: string }> }).items.map((c) => c.id);
           assert.ok(ids.includes(a.customerId));
+        },
+        getOperatorSso: async (response) => {
+          const body = response.json() as { issuer: string; redirectUri: string };
+          assert.equal(body.issuer, `https://login.${a.tenant.slug}.example`);
+          assert.ok(body.redirectUri.endsWith(`/v1/auth/oidc/${a.tenant.slug}/callback`));
+        },
+        listOidcClients: async (response) => {
+          const ids = (response.json() as { items: Array<{ id: string }> }).items.map((c) => c.id);
+          assert.deepEqual(ids, [a.oidcClientId]);
+        },
+        getKeycloakChannel: async (response) => {
+          assert.equal((response.json() as { realm: string }).realm, 'tenant-a');
+        },
+        listWebhooks: async (response) => {
+          const ids = (response.json() as { items: Array<{ id: string }> }).items.map((w) => w.id);
+          assert.ok(ids.includes(a.webhookId));
+        },
+        getPolicy: async (response) => {
+          const body = response.json() as { version: number; policy: { failuresPerHour: number } };
+          assert.equal(body.policy.failuresPerHour, 91);
+        },
+        listPolicyVersions: async (response) => {
+          const { versions } = response.json() as { versions: Array<{ updatedBy: { id: string } }> };
+          assert.ok(versions.length > 0);
+          assert.ok(versions.every((v) => v.updatedBy.id === a.tenant.clients.admin.operatorId));
+        },
+        listDevOutbox: async (response) => {
+          const { messages } = response.json() as { messages: Array<{ body: string }> };
+          assert.ok(messages.length > 0);
+          assert.ok(messages.every((m) => m.body.startsWith(`Tenant ${a.tenant.slug}:`)));
         },
         listAuditEvents: async (response) => {
           const items = (response.json() as { items: Array<{ target: { id: string } | null }> }).items;
@@ -886,8 +1020,141 @@ for (const kind of databaseKinds) {
         watch?: string[];
       }
 
+      /** A customer of A with a phone, and what the fallback methods need of it. */
+      async function fallbackCustomer(): Promise<string> {
+        const customer = await h.runtime.services.customers.create(
+          a.tenant.id,
+          { displayName: 'CSRF fallback target', phone: '+41446681801' },
+          cliActor,
+        );
+        return customer.id;
+      }
+      async function smsChallenge(): Promise<{ id: string; code: string }> {
+        const { oneTimeCodes } = h.runtime.services.fallbacks;
+        const customerId = await fallbackCustomer();
+        const challenge = await oneTimeCodes.start(
+          a.tenant.id,
+          { customerId, channel: 'sms', action: 'verify_caller' },
+          cliActor,
+        );
+        const [message] = await oneTimeCodes.outbox(a.tenant.id, 1);
+        return { id: challenge.id, code: /\b(\d{6})\b/.exec(message!.body)![1]! };
+      }
+      async function totpCustomer(confirm: boolean) {
+        const { totp } = h.runtime.services.fallbacks;
+        const customerId = await fallbackCustomer();
+        const begun = await totp.beginEnrollment(a.tenant.id, customerId, cliActor);
+        const seed = seedFromBase32(begun.secret);
+        const code = () => totpCodeForStep(seed, totpStep(h.clock.now()));
+        if (confirm) {
+          await totp.confirmEnrollment(
+            a.tenant.id,
+            customerId,
+            { enrollmentId: begun.enrollmentId, code: code() },
+            cliActor,
+          );
+          h.clock.advance(30_000);
+        }
+        return { customerId, enrollmentId: begun.enrollmentId, code };
+      }
+
       /** A request per state-changing operation that would succeed with the right token. */
       const writes: Record<string, () => Promise<Write>> = {
+        updatePolicy: async () => {
+          const current = (await call(h.app, a.admin, 'GET', '/v1/policy')).json() as {
+            version: number;
+            policy: { failuresPerHour: number };
+          };
+          return {
+            url: '/v1/policy',
+            body: { expectedVersion: current.version, policy: { ...current.policy, failuresPerHour: 90 } },
+            watch: ['/v1/policy', '/v1/policy/versions'],
+          };
+        },
+        validatePolicy: async () => ({ url: '/v1/policy/validate', body: { policy: {} } }),
+        clearPushLock: async () => {
+          const id = await fallbackCustomer();
+          return { url: `/v1/customers/${id}/push-lock`, watch: [`/v1/customers/${id}/locks`] };
+        },
+        unlockSecurityQuestions: async () => {
+          const id = await fallbackCustomer();
+          return { url: `/v1/customers/${id}/security-questions/lock`, watch: [`/v1/customers/${id}/locks`] };
+        },
+        startOtpChallenge: async () => ({
+          url: '/v1/otp-challenges',
+          body: { customerId: await fallbackCustomer(), channel: 'sms', action: 'verify_caller' },
+          watch: ['/v1/dev/outbox'],
+        }),
+        verifyOtpChallenge: async () => {
+          const { id, code } = await smsChallenge();
+          return {
+            url: `/v1/otp-challenges/${id}/verify`,
+            body: { code },
+            watch: [`/v1/otp-challenges/${id}`],
+          };
+        },
+        resendOtpChallenge: async () => {
+          const { id } = await smsChallenge();
+          h.clock.advance(30_000);
+          return {
+            url: `/v1/otp-challenges/${id}/resend`,
+            watch: [`/v1/otp-challenges/${id}`, '/v1/dev/outbox'],
+          };
+        },
+        cancelOtpChallenge: async () => {
+          const { id } = await smsChallenge();
+          return { url: `/v1/otp-challenges/${id}/cancel`, watch: [`/v1/otp-challenges/${id}`] };
+        },
+        startTotpEnrollment: async () => {
+          const id = await fallbackCustomer();
+          return { url: `/v1/customers/${id}/totp`, watch: [`/v1/customers/${id}/totp`] };
+        },
+        confirmTotpEnrollment: async () => {
+          const { customerId, enrollmentId, code } = await totpCustomer(false);
+          return {
+            url: `/v1/customers/${customerId}/totp/confirm`,
+            body: { enrollmentId, code: code() },
+            watch: [`/v1/customers/${customerId}/totp`],
+          };
+        },
+        removeTotp: async () => {
+          const { customerId } = await totpCustomer(true);
+          return { url: `/v1/customers/${customerId}/totp`, watch: [`/v1/customers/${customerId}/totp`] };
+        },
+        verifyTotp: async () => {
+          const { customerId, code } = await totpCustomer(true);
+          return {
+            url: `/v1/customers/${customerId}/totp/verify`,
+            body: { code: code(), action: 'verify_caller' },
+            watch: [`/v1/customers/${customerId}/locks`],
+          };
+        },
+        setSecurityQuestions: async () => {
+          const id = await fallbackCustomer();
+          return {
+            url: `/v1/customers/${id}/security-questions`,
+            body: { questions: [{ question: 'Name of your first pet?', answer: 'Rex' }] },
+            watch: [`/v1/customers/${id}/security-questions`],
+          };
+        },
+        checkSecurityQuestions: async () => {
+          const id = await fallbackCustomer();
+          const answers = ['Rex', 'Paris', 'Hugo'];
+          const set = await h.runtime.services.fallbacks.securityQuestions.set(
+            a.tenant.id,
+            id,
+            answers.map((answer, i) => ({ question: `Security question ${i + 1}?`, answer })),
+            cliActor,
+          );
+          return {
+            url: `/v1/customers/${id}/security-questions/check`,
+            body: {
+              action: 'account_enquiry',
+              answers: set.map((q, i) => ({ questionId: q.id, answer: answers[i] })),
+            },
+            watch: [`/v1/customers/${id}/locks`],
+          };
+        },
         signOut: async () => ({ url: '/v1/auth/sign-out' }),
         changePassword: async () => ({
           url: '/v1/auth/password',
@@ -935,6 +1202,68 @@ for (const kind of databaseKinds) {
             watch: [`/v1/verifications?customerId=${customerId}`],
           };
         },
+        createWebhook: async () => ({
+          url: '/v1/webhooks',
+          body: { url: 'https://hooks.example.com/csrf', events: ['device.enrolled'] },
+          watch: ['/v1/webhooks'],
+        }),
+        updateWebhook: async () => {
+          const { webhookId } = await createWebhookWithDelivery(h, a.admin, 'csrf');
+          return { url: `/v1/webhooks/${webhookId}`, body: { enabled: false }, watch: ['/v1/webhooks'] };
+        },
+        deleteWebhook: async () => {
+          const { webhookId } = await createWebhookWithDelivery(h, a.admin, 'csrf');
+          return { url: `/v1/webhooks/${webhookId}`, watch: ['/v1/webhooks'] };
+        },
+        rotateWebhookSecret: async () => {
+          const { webhookId } = await createWebhookWithDelivery(h, a.admin, 'csrf');
+          return { url: `/v1/webhooks/${webhookId}/rotate-secret`, watch: ['/v1/webhooks'] };
+        },
+        sendWebhookTest: async () => {
+          const { webhookId } = await createWebhookWithDelivery(h, a.admin, 'csrf');
+          return { url: `/v1/webhooks/${webhookId}/test`, watch: [`/v1/webhooks/${webhookId}/deliveries`] };
+        },
+        redeliverWebhook: async () => {
+          const { webhookId, webhookDeliveryId } = await createWebhookWithDelivery(h, a.admin, 'csrf');
+          const url = `/v1/webhooks/${webhookId}/deliveries/${webhookDeliveryId}`;
+          return { url: `${url}/redeliver`, watch: [url] };
+        },
+        createOidcClient: async () => ({
+          url: '/v1/oidc-clients',
+          body: { name: 'CSRF desk', tokenEndpointAuthMethod: 'client_secret_basic', deliveryMode: 'poll' },
+          watch: [],
+        }),
+        updateOidcClient: async () => ({
+          url: `/v1/oidc-clients/${a.oidcClientId}`,
+          body: { name: 'Renamed by CSRF' },
+          watch: [],
+        }),
+        rotateOidcClientSecret: async () => ({ url: `/v1/oidc-clients/${a.oidcClientId}/secret`, watch: [] }),
+        revokeOidcClient: async () => {
+          const created = await call(h.app, a.admin, 'POST', '/v1/oidc-clients', {
+            name: 'CSRF target',
+            tokenEndpointAuthMethod: 'client_secret_basic',
+            deliveryMode: 'poll',
+          });
+          const { id } = (created.json() as { client: { id: string } }).client;
+          return { url: `/v1/oidc-clients/${id}`, watch: [] };
+        },
+        configureKeycloakChannel: async () => ({
+          url: '/v1/keycloak-channel',
+          body: {
+            baseUrl: 'https://sso.tenant-a.example',
+            realm: 'tenant-a',
+            requesterName: 'Renamed by CSRF',
+          },
+          watch: ['/v1/keycloak-channel'],
+        }),
+        removeKeycloakChannel: async () => ({ url: '/v1/keycloak-channel', watch: ['/v1/keycloak-channel'] }),
+        updateOperatorSso: async () => ({
+          url: '/v1/tenant/sso',
+          body: { jitProvisioning: true, defaultRole: 'admin' },
+          watch: ['/v1/tenant/sso'],
+        }),
+        deleteOperatorSso: async () => ({ url: '/v1/tenant/sso', watch: ['/v1/tenant/sso'] }),
         cancelVerification: async () => {
           const { customerId } = await customerWithDevice(h, a, 'CSRF verification target');
           const id = await startRequest(h, a.tenant.id, customerId);

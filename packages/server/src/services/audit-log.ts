@@ -14,7 +14,10 @@ export type Actor =
   | { type: 'operator'; id: string }
   | { type: 'api_key'; id: string }
   | { type: 'cli'; id: null }
-  | { type: 'system'; id: null };
+  | { type: 'system'; id: null }
+  // A registered OpenID Connect client (CIBA), and a Keycloak realm delegating to its channel.
+  | { type: 'oidc_client'; id: string }
+  | { type: 'keycloak'; id: null };
 
 export const cliActor: Actor = { type: 'cli', id: null };
 export const systemActor: Actor = { type: 'system', id: null };

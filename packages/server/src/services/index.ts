@@ -6,6 +6,7 @@ import type { ServiceContext } from './context.ts';
 import { createCustomerService } from './customers.ts';
 import { createDeviceAuth } from './device-auth.ts';
 import { createDeviceService } from './devices.ts';
+import { createFallbackServices } from './fallbacks/index.ts';
 import { createHousekeeping } from './housekeeping.ts';
 import { createOperatorService } from './operators.ts';
 import { createPushDelivery } from './push-delivery.ts';
@@ -13,8 +14,8 @@ import { createServerKeyService } from './server-keys.ts';
 import { createSessionService } from './sessions.ts';
 import { createTenantService } from './tenants.ts';
 import { createVerificationService } from './verifications.ts';
-import { createWebhookService } from './webhooks.ts';
 import { createWebAuthnService } from './webauthn.ts';
+import { createWebhookService } from './webhooks.ts';
 
 export function createServices(context: ServiceContext) {
   const serverKeys = createServerKeyService(context);
@@ -22,7 +23,13 @@ export function createServices(context: ServiceContext) {
   const deviceAuth = createDeviceAuth(context);
   const delivery = createPushDelivery(context, serverKeys);
   const webauthn = createWebAuthnService(context);
-  const verifications = createVerificationService(context, { devices, deviceAuth, serverKeys, delivery, webauthn });
+  const verifications = createVerificationService(context, {
+    devices,
+    deviceAuth,
+    serverKeys,
+    delivery,
+    webauthn,
+  });
   const oidcClients = createOidcClientService(context);
   return {
     context,
@@ -42,6 +49,7 @@ export function createServices(context: ServiceContext) {
     oidcClients,
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
+    fallbacks: createFallbackServices(context),
   };
 }
 
