@@ -1,0 +1,259 @@
+/**
+ * History, admin pages, the auditor's log, role-aware navigation and the language switch, in a
+ * real browser against a real server. Each main screen passes axe-core without serious or
+ * critical violations; screenshots go to .test-artifacts/console/.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
+import { demoAdminEmail, demoTenantSlug } from '../../../packages/server/src/services/demo-data.ts';
+import {
+  type ConsoleWorld,
+  chromiumSkip,
+  createCustomer,
+  enrollPhone,
+  launchBrowser,
+  screenshot,
+  seriousAccessibilityViolations,
+  signIn,
+  startConsoleWorld,
+} from './support.ts';
+
+const skip = chromiumSkip();
+
+describe('agent console: history, admin, audit, languages', { skip }, () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let verificationId: string;
+
+  async function newPage(locale = 'en-GB'): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 720 },
+      locale,
+      bypassCSP: true,
+    });
+    return context.newPage();
+  }
+
+  before(async () => {
+    world = await startConsoleWorld();
+    browser = await launchBrowser();
+    // One approved verification, started by an integration, answered by the phone.
+    const customerId = await createCustomer(world, { displayName: 'Hanna History', externalId: 'CUST-4001' });
+    const phone = await enrollPhone(world, customerId);
+    const key = await world.h.createApiKey(world.tenant, ['verifications:write', 'verifications:read']);
+    const response = await fetch(`${world.h.baseUrl}/v1/verifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId, reason: 'Card replacement', agentName: 'Sam Support' }),
+    });
+    const started = (await response.json()) as { id: string; code: string };
+    verificationId = started.id;
+    await phone.client.decide(await phone.waitForRequest(), { decision: 'approve', code: started.code });
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('agent: navigation shows only what the role may use; history lists and filters; detail shows the timeline', async () => {
+    const page = await newPage();
+    await signIn(page, world, world.agentEmail);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Find caller', 'History']);
+
+    await nav.getByRole('link', { name: 'History' }).click();
+    const table = page.getByTestId('history-table');
+    await table.getByText('Hanna History').waitFor();
+    assert.match((await table.textContent()) ?? '', /Card replacement.*Approved.*Sam Support/);
+    await screenshot(page, '30-history');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByLabel('Status').selectOption('denied');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No verifications match.').waitFor();
+    await page.getByLabel('Status').selectOption('approved');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await table.getByText('Hanna History').waitFor();
+
+    await table.getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(verificationId) }).waitFor();
+    const timeline = (await page.getByTestId('timeline').textContent()) ?? '';
+    assert.match(timeline, /started[\s\S]*opened[\s\S]*approved/);
+    // Agents have no audit:read: the audit section is not offered.
+    assert.equal(await page.getByRole('heading', { name: 'Audit entries' }).count(), 0);
+    await page.context().close();
+  });
+
+  it('admin: verification detail with audit entries; operators invite, role, disable; API keys shown once and revoked; settings', async () => {
+    const page = await newPage();
+    await signIn(page, world, world.adminEmail);
+    await page.goto(`${world.h.baseUrl}/console/#/history/${verificationId}`);
+    await page.getByTestId('verification-audit').waitFor();
+    assert.match(
+      (await page.getByTestId('verification-audit').textContent()) ?? '',
+      /verification\.approved/,
+    );
+    await screenshot(page, '31-verification-detail');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await page.getByRole('heading', { name: 'Operators', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Nina New');
+    await page.getByLabel('E-mail', { exact: true }).fill('nina@acme.example');
+    await page.getByRole('button', { name: 'Invite operator' }).click();
+    await page.getByTestId('operator-created').filter({ hasText: 'Initial password' }).waitFor();
+    await page.getByRole('cell', { name: 'Nina New', exact: true }).waitFor();
+    await page.getByLabel('Role: Nina New').selectOption('supervisor');
+    await page.getByRole('button', { name: 'Disable: Nina New' }).click();
+    await page.getByRole('button', { name: 'Enable: Nina New' }).waitFor();
+    const nina = (await world.h.runtime.services.operators.list(world.tenant.id)).find(
+      (o) => o.email === 'nina@acme.example',
+    );
+    assert.equal(nina?.role, 'supervisor');
+    assert.equal(nina?.status, 'disabled');
+    await screenshot(page, '32-operators');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Zendesk');
+    await page.getByRole('checkbox', { name: 'verifications:write' }).check();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.getByTestId('api-key-secret').textContent()) ?? '';
+    assert.match(secret, /^hda_key_/);
+    const works = await fetch(`${world.h.baseUrl}/v1/verifications?limit=1`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    assert.equal(works.status, 403, 'the key authenticates; it lacks verifications:read');
+    await screenshot(page, '33-api-key-created');
+    await page.getByRole('button', { name: 'Close' }).click();
+    assert.equal(await page.getByText(secret).count(), 0, 'the key is shown only once');
+    await page.getByRole('button', { name: 'Revoke: Zendesk' }).click();
+    await page.getByRole('cell', { name: 'Revoked' }).waitFor();
+    const revoked = await fetch(`${world.h.baseUrl}/v1/verifications?limit=1`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    assert.equal(revoked.status, 401);
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Seconds until a request expires').fill('5');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: 'These settings are not allowed' }).waitFor();
+    await page.getByLabel('Seconds until a request expires').fill('90');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(
+      (await world.h.runtime.services.tenants.get(world.tenant.id)).verification.expirySeconds,
+      90,
+    );
+    await screenshot(page, '34-settings');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.context().close();
+  });
+
+  it('auditor: audit log with filters, chain verification status and export; no admin pages', async () => {
+    const page = await newPage();
+    await signIn(page, world, world.auditorEmail);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.deepEqual(await nav.getByRole('link').allTextContents(), [
+      'Find caller',
+      'History',
+      'Operators',
+      'API keys',
+      'Audit log',
+    ]);
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('chain-status').filter({ hasText: 'Chain intact' }).waitFor();
+    await page.getByTestId('audit-table').waitFor();
+    await page.getByLabel('Action').fill('verification.approved');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="audit-table"] tbody tr')];
+      return rows.length > 0 && rows.every((row) => row.textContent?.includes('verification.approved'));
+    });
+    await screenshot(page, '35-audit-log');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    const exported = await page.evaluate(async () => {
+      const response = await fetch('/v1/audit-events/export');
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        text: await response.text(),
+      };
+    });
+    assert.equal(exported.status, 200);
+    assert.match(exported.type ?? '', /ndjson/);
+    assert.ok(exported.text.trim().split('\n').length > 3);
+    await page.context().close();
+  });
+
+  it('German: follows the browser language, switches back and forth, and remembers the choice', async () => {
+    const page = await newPage('de-DE');
+    await page.goto(`${world.h.baseUrl}/console/`);
+    await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+    await page.getByLabel('Organisation').fill(world.tenant.slug);
+    await page.getByLabel('E-Mail').fill(world.agentEmail);
+    await page.getByLabel('Passwort').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { name: 'Anrufer finden' }).waitFor();
+    await page.keyboard.type('Hanna');
+    await page.getByRole('listbox').getByRole('option').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Anrufer prüfen' }).waitFor();
+    await screenshot(page, '36-customer-de');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('button', { name: 'Verify caller' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Verify caller' }).waitFor();
+    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('button', { name: 'Anrufer prüfen' }).waitFor();
+    await page.context().close();
+  });
+
+  it('an ended session brings back the sign-in page', async () => {
+    const page = await newPage();
+    await signIn(page, world, world.agentEmail);
+    await page.context().clearCookies();
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.context().close();
+  });
+
+  it('with the demo tenant, the sign-in page names its organisation and e-mail (never a password)', async () => {
+    // As `npm start` seeds it (services/demo-data.ts), with a password the test knows.
+    const { tenants, operators } = world.h.runtime.services;
+    const demo = await tenants.create({ slug: demoTenantSlug, name: 'Acme Bank' }, cliActor);
+    const password = 'printed-once-by-npm-start';
+    await operators.create(
+      demo.id,
+      { email: demoAdminEmail, displayName: 'Demo Admin', role: 'admin', password },
+      cliActor,
+    );
+    const page = await newPage();
+    await page.goto(`${world.h.baseUrl}/console/`);
+    const hint = page.getByTestId('demo-hint');
+    await hint.waitFor();
+    assert.match((await hint.textContent()) ?? '', /organisation “demo”, e-mail admin@demo\.example/);
+    assert.equal(await page.getByLabel('Organisation').inputValue(), 'demo');
+    assert.equal(await page.getByLabel('E-mail').inputValue(), 'admin@demo.example');
+    // The password field has the focus: the agent pastes the printed password and presses Enter.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+    await page.getByLabel('Password').fill(password);
+    await screenshot(page, '00-sign-in-demo');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
+    await page.context().close();
+  });
+
+  it('a refused single sign-on comes back to the sign-in page with its reason', async () => {
+    const page = await newPage();
+    await page.goto(`${world.h.baseUrl}/console/#ssoError=SSO_ACCESS_DENIED`);
+    await page.getByRole('alert').filter({ hasText: 'you have no access here' }).waitFor();
+    assert.equal(new URL(page.url()).hash, '');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * A phone that cannot be reached, and a request that expires: the panel says so while the
+ * request is pending, and offers the next step (try again; fallback methods fit here later).
+ * The tenant's shortest allowed expiry (30 s) keeps the wait short.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
+import {
+  type ConsoleWorld,
+  chromiumSkip,
+  createCustomer,
+  enrollPhone,
+  launchBrowser,
+  screenshot,
+  seriousAccessibilityViolations,
+  signIn,
+  startConsoleWorld,
+} from './support.ts';
+
+const skip = chromiumSkip();
+
+describe('agent console: unreachable phone and expiry', { skip }, () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    world = await startConsoleWorld();
+    await world.h.runtime.services.tenants.update(
+      world.tenant.id,
+      { verification: { expirySeconds: 30 } },
+      cliActor,
+    );
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, bypassCSP: true });
+    page = await context.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('unreachable while pending, then expired with "try again"; trying again sends a new code', async () => {
+    const id = await createCustomer(world, { displayName: 'Otto Offline', externalId: 'CUST-3001' });
+    // Enrolled, but the app is closed and there is no push subscription: nothing reaches it.
+    const phone = await enrollPhone(world, id);
+    await signIn(page, world, world.agentEmail);
+    await page.goto(`${world.h.baseUrl}/console/#/customers/${id}`);
+    await page.getByRole('button', { name: 'Verify caller' }).click();
+    await page.getByTestId('verify-unreachable').waitFor();
+    const first = (await page.getByTestId('verify-code').textContent()) ?? '';
+    assert.match((await page.getByTestId('verify-countdown').textContent()) ?? '', /Expires in 0:[0-3]\d/);
+    assert.match(
+      (await page.getByTestId('verify-unreachable').textContent()) ?? '',
+      /Ask the caller to open the Acme Bank app/,
+    );
+    await screenshot(page, '20-unreachable');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByTestId('verify-result').filter({ hasText: 'Expired' }).waitFor({ timeout: 45_000 });
+    const expired = (await page.locator('[data-result="expired"]').textContent()) ?? '';
+    assert.match(expired, /Other methods \(SMS, authenticator code\) arrive in a later version/);
+    await screenshot(page, '21-expired');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    // The phone opens the app now: a new request reaches it, with a fresh code.
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('verify-code').waitFor();
+    const request = await phone.waitForRequest();
+    const second = (await page.getByTestId('verify-code').textContent()) ?? '';
+    assert.ok(first.length === 2 && second.length === 2);
+    await phone.client.decide(request, { decision: 'approve', code: second });
+    await page.getByTestId('verify-result').filter({ hasText: 'Verified' }).waitFor();
+  });
+});

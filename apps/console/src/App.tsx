@@ -1,0 +1,135 @@
+import { useEffect, useMemo, useState } from 'react';
+import { createConsoleApi } from './api/client.ts';
+import type { Permission, Session } from './api/types.ts';
+import { LanguageSwitch } from './components/common.tsx';
+import { type MessageKey, useI18n } from './i18n/i18n.tsx';
+import { Admin } from './pages/Admin.tsx';
+import { AuditLog } from './pages/AuditLog.tsx';
+import { CustomerPage } from './pages/CustomerPage.tsx';
+import { History, VerificationView } from './pages/History.tsx';
+import { Search } from './pages/Search.tsx';
+import { SignIn } from './pages/SignIn.tsx';
+import { href, type Route, useRoute } from './router.ts';
+
+interface NavItem {
+  route: Route;
+  label: MessageKey;
+  needs: Permission;
+}
+
+// Role-aware navigation: each entry shows only to operators whose role holds its permission.
+const navItems: NavItem[] = [
+  { route: { name: 'search' }, label: 'nav.search', needs: 'customers:read' },
+  { route: { name: 'history' }, label: 'nav.history', needs: 'verifications:read' },
+  { route: { name: 'operators' }, label: 'nav.operators', needs: 'operators:read' },
+  { route: { name: 'apiKeys' }, label: 'nav.apiKeys', needs: 'api-keys:read' },
+  { route: { name: 'settings' }, label: 'nav.settings', needs: 'tenant:write' },
+  { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
+];
+
+function section(route: Route): Route['name'] {
+  if (route.name === 'customer') return 'search';
+  if (route.name === 'verification') return 'history';
+  return route.name;
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  // An ended session (idle timeout, sign-out elsewhere) brings the sign-in page back.
+  const api = useMemo(() => createConsoleApi(() => setSession(null)), []);
+  const { t } = useI18n();
+  const route = useRoute();
+
+  useEffect(() => {
+    api
+      .session()
+      .then(setSession)
+      .catch(() => setSession(null));
+  }, [api]);
+
+  useEffect(() => {
+    document.title = t('app.title');
+  }, [t]);
+
+  if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
+  if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
+
+  const can = (permission: Permission) => session.permissions.includes(permission);
+  const signOut = async () => {
+    await api.signOut().catch(() => {});
+    window.location.hash = '#/';
+    setSession(null);
+  };
+
+  const current = section(route);
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <header className="top-bar">
+        <a className="brand" href="#/">
+          {session.tenant.name} · {t('app.title')}
+        </a>
+        <nav aria-label={t('app.mainNav')}>
+          <ul>
+            {navItems
+              .filter((item) => can(item.needs))
+              .map((item) => (
+                <li key={item.label}>
+                  <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
+                    {t(item.label)}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <div className="top-right">
+          <span className="who">
+            {t('app.signedInAs', {
+              name: session.operator.displayName,
+              role: t(`role.${session.operator.role}`),
+            })}
+          </span>
+          <LanguageSwitch />
+          <button type="button" className="button small" onClick={() => void signOut()}>
+            {t('app.signOut')}
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Screen route={route} session={session} api={api} />
+      </main>
+    </div>
+  );
+}
+
+function Screen({
+  route,
+  session,
+  api,
+}: {
+  route: Route;
+  session: Session;
+  api: ReturnType<typeof createConsoleApi>;
+}) {
+  const { t } = useI18n();
+  switch (route.name) {
+    case 'search':
+      return <Search api={api} />;
+    case 'customer':
+      return <CustomerPage key={route.id} api={api} session={session} id={route.id} />;
+    case 'history':
+      return <History api={api} />;
+    case 'verification':
+      return <VerificationView key={route.id} api={api} session={session} id={route.id} />;
+    case 'operators':
+    case 'apiKeys':
+    case 'settings':
+      return <Admin api={api} session={session} page={route.name} />;
+    case 'audit':
+      return <AuditLog api={api} />;
+    default:
+      return <p>{t('app.notFound')}</p>;
+  }
+}

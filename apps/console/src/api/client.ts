@@ -1,0 +1,201 @@
+import { readEventStream } from './sse.ts';
+import type {
+  Activation,
+  ApiKey,
+  AuditEvent,
+  ChainStatus,
+  ConsoleBootstrap,
+  Customer,
+  Device,
+  ErrorCode,
+  Operator,
+  Page,
+  Permission,
+  Role,
+  Session,
+  SignInOptions,
+  StartVerification,
+  Tenant,
+  Verification,
+  VerificationDetail,
+  VerificationEvent,
+  VerificationSettings,
+  VerificationStatus,
+} from './types.ts';
+
+/** An error answer of the API. Screens branch on `code` (docs/api.md, "Errors"), never on the message. */
+export class ApiError extends Error {
+  readonly code: ErrorCode | 'NETWORK';
+  readonly status: number;
+  readonly retryAfterSeconds: number | null;
+  constructor(
+    code: ErrorCode | 'NETWORK',
+    status: number,
+    message: string,
+    retryAfterSeconds: number | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export function isApiError(error: unknown, ...codes: (ErrorCode | 'NETWORK')[]): error is ApiError {
+  return error instanceof ApiError && (codes.length === 0 || codes.includes(error.code));
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** Sends requests with the given credentials and turns error answers into ApiError. */
+export function createTransport(
+  headers: () => Record<string, string>,
+  onUnauthenticated: () => void = () => {},
+) {
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers() },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ApiError('NETWORK', 0, 'The server cannot be reached.', null);
+    }
+    if (!response.ok) {
+      const retry = response.headers.get('retry-after');
+      let code: ErrorCode = 'INTERNAL';
+      let message = `HTTP ${response.status}`;
+      try {
+        const parsed = (await response.json()) as { error?: { code?: ErrorCode; message?: string } };
+        if (parsed.error?.code) code = parsed.error.code;
+        if (parsed.error?.message) message = parsed.error.message;
+      } catch {
+        // Not our error shape (a proxy's page): keep INTERNAL.
+      }
+      if (code === 'UNAUTHENTICATED') onUnauthenticated();
+      throw new ApiError(code, response.status, message, retry ? Number(retry) : null);
+    }
+    return response;
+  }
+  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await send(method, path, body);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+  async function stream(path: string, onEvent: (event: VerificationEvent) => void, signal: AbortSignal) {
+    const response = await send('GET', path, undefined, signal);
+    await readEventStream(response, onEvent, signal);
+  }
+  return { send, json, stream };
+}
+
+/**
+ * What the verify panel needs from a server. The console calls the operator API with its
+ * session; the embedded widget calls the widget API with its short-lived token.
+ */
+export interface VerifyBackend {
+  start(input: StartVerification): Promise<Verification>;
+  get(id: string): Promise<VerificationDetail>;
+  cancel(id: string): Promise<Verification>;
+  /** Live events of one verification: first `state`, then progress, then the final status. */
+  events(id: string, onEvent: (event: VerificationEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
+export interface VerificationFilter {
+  customerId?: string;
+  status?: VerificationStatus;
+  createdAfter?: string;
+  createdBefore?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface AuditFilter {
+  action?: string;
+  actorId?: string;
+  targetId?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/**
+ * The operator API (docs/api.md) with the session cookie and the CSRF token. `onSessionEnded`
+ * runs when the server answers UNAUTHENTICATED (the session expired or was ended elsewhere).
+ */
+export function createConsoleApi(onSessionEnded: () => void = () => {}) {
+  let csrfToken = '';
+  const transport = createTransport(
+    (): Record<string, string> => (csrfToken ? { 'x-csrf-token': csrfToken } : {}),
+    onSessionEnded,
+  );
+  const { json } = transport;
+  const remember = (session: Session) => {
+    csrfToken = session.csrfToken;
+    return session;
+  };
+  const id = encodeURIComponent;
+
+  const verify: VerifyBackend = {
+    start: (input) => json<Verification>('POST', '/v1/verifications', input),
+    get: (vid) => json<VerificationDetail>('GET', `/v1/verifications/${id(vid)}`),
+    cancel: (vid) => json<Verification>('POST', `/v1/verifications/${id(vid)}/cancel`),
+    events: (vid, onEvent, signal) =>
+      transport.stream(`/v1/verifications/${id(vid)}/events`, onEvent, signal),
+  };
+
+  return {
+    verify,
+    bootstrap: () => json<ConsoleBootstrap>('GET', '/console/bootstrap.json'),
+    signInOptions: (tenant: string) =>
+      json<SignInOptions>('GET', withQuery('/v1/auth/sign-in-options', { tenant })),
+    signIn: async (tenant: string, email: string, password: string) =>
+      remember(await json<Session>('POST', '/v1/auth/sign-in', { tenant, email, password })),
+    session: async () => remember(await json<Session>('GET', '/v1/auth/session')),
+    signOut: async () => {
+      await json<void>('POST', '/v1/auth/sign-out');
+      csrfToken = '';
+    },
+    searchCustomers: (q: string, limit = 8) =>
+      json<Page<Customer>>('GET', withQuery('/v1/customers', { q, limit })),
+    customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
+    devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
+    createActivation: (cid: string) => json<Activation>('POST', `/v1/customers/${id(cid)}/activations`),
+    verifications: (filter: VerificationFilter) =>
+      json<Page<Verification>>('GET', withQuery('/v1/verifications', { ...filter })),
+    auditEvents: (filter: AuditFilter) =>
+      json<Page<AuditEvent>>('GET', withQuery('/v1/audit-events', { ...filter })),
+    auditChain: () => json<ChainStatus>('GET', '/v1/audit-events/verification'),
+    tenant: () => json<Tenant>('GET', '/v1/tenant'),
+    updateTenant: (patch: { name?: string; verification?: Partial<VerificationSettings> }) =>
+      json<Tenant>('PATCH', '/v1/tenant', patch),
+    operators: () => json<{ items: Operator[] }>('GET', '/v1/operators'),
+    inviteOperator: (input: { email: string; displayName: string; role: Role }) =>
+      json<{ operator: Operator; initialPassword?: string }>('POST', '/v1/operators', input),
+    updateOperator: (oid: string, patch: { role?: Role; status?: 'active' | 'disabled' }) =>
+      json<Operator>('PATCH', `/v1/operators/${id(oid)}`, patch),
+    apiKeys: () => json<{ items: ApiKey[] }>('GET', '/v1/api-keys'),
+    createApiKey: (name: string, scopes: Permission[]) =>
+      json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),
+    revokeApiKey: (kid: string) => json<ApiKey>('DELETE', `/v1/api-keys/${id(kid)}`),
+  };
+}
+
+export type ConsoleApi = ReturnType<typeof createConsoleApi>;

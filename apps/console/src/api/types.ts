@@ -1,0 +1,186 @@
+// Type-only imports of the domain's shared vocabulary (the core package's entry also pulls in
+// Node-only modules, so the two files are named directly).
+import type { ErrorCode } from '../../../../packages/core/src/errors.ts';
+import type { Permission, Role } from '../../../../packages/core/src/permissions.ts';
+
+/** The API's shapes, as docs/api.md and /openapi.json describe them. */
+export type { ErrorCode, Permission, Role };
+
+export interface Session {
+  operator: Operator;
+  tenant: { slug: string; name: string };
+  permissions: Permission[];
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface Operator {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: 'active' | 'disabled';
+  createdAt: string;
+  lastSignInAt: string | null;
+}
+
+export interface Customer {
+  id: string;
+  externalId: string | null;
+  displayName: string;
+  phone: string | null;
+  phoneChangedAt: string | null;
+  email: string | null;
+  locale: string | null;
+  fraudReportedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Device {
+  id: string;
+  customerId: string;
+  label: string;
+  platform: string;
+  status: 'active' | 'revoked';
+  push: 'webpush' | null;
+  createdAt: string;
+  lastSeenAt: string;
+  revokedAt: string | null;
+}
+
+export interface Activation {
+  code: string;
+  link: string;
+  qrPayload: string;
+  expiresAt: string;
+}
+
+export type VerificationStatus =
+  | 'pending'
+  | 'approved'
+  | 'denied'
+  | 'fraud_reported'
+  | 'expired'
+  | 'cancelled'
+  | 'failed';
+
+export type Delivery = 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
+export type Purpose = 'authenticate' | 'confirm_action';
+
+export interface Verification {
+  id: string;
+  customerId: string;
+  method: 'push';
+  purpose: Purpose;
+  reason: string;
+  actionSummary: string | null;
+  callReference: string | null;
+  status: VerificationStatus;
+  code: string | null;
+  codeLength: number;
+  failedAttempts: number;
+  maxAttempts: number;
+  startedBy: { type: string; id: string | null; name: string };
+  createdAt: string;
+  expiresAt: string;
+  finishedAt: string | null;
+  decidedByDeviceId: string | null;
+  assurance: 'low' | 'moderate' | 'substantial' | 'high' | null;
+  delivery: Delivery;
+}
+
+export interface TimelineEntry {
+  type: string;
+  deviceId: string | null;
+  channel: string | null;
+  detail: string | null;
+  at: string;
+}
+
+export interface VerificationDetail extends Verification {
+  timeline: TimelineEntry[];
+}
+
+export interface StartVerification {
+  customerId: string;
+  reason: string;
+  purpose?: Purpose;
+  actionSummary?: string;
+}
+
+/** One server-sent event of a verification's stream. */
+export interface VerificationEvent {
+  type: string;
+  data: {
+    verificationId: string;
+    status?: VerificationStatus;
+    delivery?: Delivery;
+    at?: string;
+    deviceId?: string;
+    channel?: string;
+    attemptsLeft?: number;
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface VerificationSettings {
+  codeLength: number;
+  expirySeconds: number;
+  maxCodeAttempts: number;
+  pushRequestsPerWindow: number;
+  pushWindowSeconds: number;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  verification: VerificationSettings;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: Permission[];
+  createdBy: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  seq: number;
+  occurredAt: string;
+  actor: { type: string; id: string | null };
+  action: string;
+  target: { type: string; id: string } | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ChainStatus {
+  ok: boolean;
+  checked: number;
+  headSeq: number;
+  firstBroken?: { seq: number; id: string; reason: string } | null;
+}
+
+/** How a tenant's operators sign in (operator single sign-on, docs/integrations/operator-sso.md). */
+export interface SignInOptions {
+  password: boolean;
+  sso: { startUrl: string } | null;
+}
+
+export interface ConsoleBootstrap {
+  /** Set only while the demo tenant exists outside production: pre-fills the sign-in form. */
+  demo: { tenant: string; email: string } | null;
+}

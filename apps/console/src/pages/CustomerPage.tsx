@@ -1,0 +1,175 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ConsoleApi } from '../api/client.ts';
+import type { Customer, Device, Session, Verification } from '../api/types.ts';
+import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import { useI18n } from '../i18n/i18n.tsx';
+import { href } from '../router.ts';
+import { VerifyPanel } from '../verify/VerifyPanel.tsx';
+import { Enroll } from './Enroll.tsx';
+
+export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: Session; id: string }) {
+  const { t, formatDateTime } = useI18n();
+  const [customer, setCustomer] = useState<Customer | null>(null);
+  const [devices, setDevices] = useState<Device[]>([]);
+  const [recent, setRecent] = useState<Verification[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [enrolling, setEnrolling] = useState(false);
+  const can = (permission: string) =>
+    session.permissions.includes(permission as Session['permissions'][number]);
+
+  const load = useCallback(async () => {
+    try {
+      const [c, d, v] = await Promise.all([
+        api.customer(id),
+        api.devices(id),
+        api.verifications({ customerId: id, limit: 5 }),
+      ]);
+      setCustomer(c);
+      setDevices(d.items);
+      setRecent(v.items);
+    } catch (err) {
+      setError(err);
+    }
+  }, [api, id]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const refreshRecent = useCallback(() => {
+    void Promise.all([api.verifications({ customerId: id, limit: 5 }), api.customer(id)]).then(([v, c]) => {
+      setRecent(v.items);
+      setCustomer(c);
+    });
+  }, [api, id]);
+
+  if (error) return <ErrorNotice error={error} />;
+  if (!customer) return <p className="muted">{t('app.loading')}</p>;
+
+  const activeDevices = devices.filter((d) => d.status === 'active');
+  return (
+    <div className="customer-page">
+      <div className="customer-head">
+        <PageHeading focus={false}>{customer.displayName}</PageHeading>
+        <dl className="facts">
+          {customer.externalId && (
+            <>
+              <dt>{t('customer.externalId')}</dt>
+              <dd>{customer.externalId}</dd>
+            </>
+          )}
+          {customer.phone && (
+            <>
+              <dt>{t('customer.phone')}</dt>
+              <dd>{customer.phone}</dd>
+            </>
+          )}
+          {customer.email && (
+            <>
+              <dt>{t('customer.email')}</dt>
+              <dd>{customer.email}</dd>
+            </>
+          )}
+        </dl>
+      </div>
+
+      {(customer.fraudReportedAt || customer.phoneChangedAt) && (
+        <section className="risk" aria-label={t('customer.risk')}>
+          {customer.fraudReportedAt && (
+            <p className="notice danger" data-testid="risk-fraud">
+              <strong>
+                ⚠ {t('customer.risk.fraud', { time: formatDateTime(customer.fraudReportedAt) })}
+              </strong>
+            </p>
+          )}
+          {customer.phoneChangedAt && (
+            <p className="notice warning">
+              {t('customer.risk.phoneChanged', { time: formatDateTime(customer.phoneChangedAt) })}
+            </p>
+          )}
+        </section>
+      )}
+
+      <div className="customer-grid">
+        <div className="primary-column">
+          {can('verifications:write') && (
+            <VerifyPanel
+              backend={api.verify}
+              customerId={customer.id}
+              tenantName={session.tenant.name}
+              hasDevice={activeDevices.length > 0}
+              autoFocus
+              onFinished={refreshRecent}
+              {...(can('devices:write') ? { onEnroll: () => setEnrolling(true) } : {})}
+            />
+          )}
+          {enrolling && (
+            <Enroll
+              api={api}
+              customerId={customer.id}
+              tenantName={session.tenant.name}
+              onClose={() => {
+                setEnrolling(false);
+                void load();
+              }}
+            />
+          )}
+        </div>
+        <div className="side-column">
+          <section className="card" aria-labelledby="devices-heading">
+            <h2 id="devices-heading">{t('customer.devices')}</h2>
+            {devices.length === 0 ? (
+              <p className="muted">{t('customer.noDevices')}</p>
+            ) : (
+              <ul className="devices">
+                {devices.map((device) => (
+                  <li key={device.id} className={device.status === 'revoked' ? 'revoked' : ''}>
+                    <span className="device-label">{device.label}</span>
+                    <span className="muted">
+                      {device.platform} ·{' '}
+                      {t('customer.device.lastSeen', { time: formatDateTime(device.lastSeenAt) })}
+                    </span>
+                    <span
+                      className={device.status === 'revoked' ? 'badge' : device.push ? 'badge ok' : 'badge'}
+                    >
+                      {device.status === 'revoked'
+                        ? t('customer.device.revoked')
+                        : device.push
+                          ? t('customer.device.push')
+                          : t('customer.device.liveOnly')}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {can('devices:write') && !enrolling && (
+              <button type="button" className="button" onClick={() => setEnrolling(true)}>
+                {t('customer.enroll')}
+              </button>
+            )}
+          </section>
+          <section className="card" aria-labelledby="methods-heading">
+            <h2 id="methods-heading">{t('customer.methods')}</h2>
+            <p>{activeDevices.length > 0 ? t('customer.method.push') : t('customer.method.none')}</p>
+            <p className="muted">{t('customer.method.later')}</p>
+          </section>
+          <section className="card" aria-labelledby="recent-heading">
+            <h2 id="recent-heading">{t('customer.recent')}</h2>
+            {recent.length === 0 ? (
+              <p className="muted">{t('customer.recent.none')}</p>
+            ) : (
+              <ul className="recent">
+                {recent.map((v) => (
+                  <li key={v.id}>
+                    <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>{' '}
+                    <StatusBadge status={v.status} /> <span className="muted">{v.reason}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,282 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
+import type {
+  AuditEvent,
+  Customer,
+  Session,
+  Verification,
+  VerificationDetail,
+  VerificationStatus,
+} from '../api/types.ts';
+import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import { useI18n } from '../i18n/i18n.tsx';
+import { href } from '../router.ts';
+
+const statuses: VerificationStatus[] = [
+  'pending',
+  'approved',
+  'denied',
+  'fraud_reported',
+  'expired',
+  'cancelled',
+  'failed',
+];
+
+/** `datetime-local` gives local time without a zone; the API wants a full date-time. */
+function toIsoOrUndefined(local: string): string | undefined {
+  if (!local) return undefined;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function useCustomerNames(api: ConsoleApi, ids: string[]) {
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    const missing = [...new Set(ids)].filter((id) => !(id in names));
+    if (missing.length === 0) return;
+    void Promise.all(
+      missing.map((id) =>
+        api.customer(id).then(
+          (c: Customer) => [id, c.displayName] as const,
+          () => [id, id] as const,
+        ),
+      ),
+    ).then((pairs) => setNames((current) => ({ ...current, ...Object.fromEntries(pairs) })));
+  }, [api, ids, names]);
+  return names;
+}
+
+export function History({ api }: { api: ConsoleApi }) {
+  const { t, formatDateTime } = useI18n();
+  const [status, setStatus] = useState('');
+  const [customerId, setCustomerId] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [items, setItems] = useState<Verification[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loaded, setLoaded] = useState(false);
+  const names = useCustomerNames(
+    api,
+    items.map((v) => v.customerId),
+  );
+
+  const filter = useCallback(
+    (): VerificationFilter => ({
+      ...(status ? { status: status as VerificationStatus } : {}),
+      ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
+      createdAfter: toIsoOrUndefined(from),
+      createdBefore: toIsoOrUndefined(to),
+      limit: 25,
+    }),
+    [status, customerId, from, to],
+  );
+
+  const load = useCallback(
+    async (more: string | null) => {
+      try {
+        const page = await api.verifications({ ...filter(), ...(more ? { cursor: more } : {}) });
+        setItems((current) => (more ? [...current, ...page.items] : page.items));
+        setCursor(page.nextCursor);
+        setError(null);
+      } catch (err) {
+        setError(err);
+      } finally {
+        setLoaded(true);
+      }
+    },
+    [api, filter],
+  );
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; the form reloads
+  useEffect(() => {
+    void load(null);
+  }, []);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void load(null);
+  };
+
+  return (
+    <div>
+      <PageHeading>{t('history.title')}</PageHeading>
+      <form className="filters" onSubmit={submit}>
+        <label className="field">
+          <span>{t('history.filter.status')}</span>
+          <select value={status} onChange={(e) => setStatus(e.target.value)} name="status">
+            <option value="">{t('history.filter.any')}</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('history.filter.customer')}</span>
+          <input value={customerId} onChange={(e) => setCustomerId(e.target.value)} placeholder="cus_…" />
+        </label>
+        <label className="field">
+          <span>{t('history.filter.from')}</span>
+          <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>{t('history.filter.to')}</span>
+          <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <button type="submit" className="button primary">
+          {t('history.apply')}
+        </button>
+      </form>
+      <ErrorNotice error={error} />
+      {loaded && items.length === 0 && !error ? (
+        <p className="muted">{t('history.empty')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="history-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('history.col.time')}</th>
+                <th scope="col">{t('history.col.customer')}</th>
+                <th scope="col">{t('history.col.reason')}</th>
+                <th scope="col">{t('history.col.status')}</th>
+                <th scope="col">{t('history.col.agent')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((v) => (
+                <tr key={v.id}>
+                  <td>
+                    <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>
+                  </td>
+                  <td>
+                    <a href={href({ name: 'customer', id: v.customerId })}>
+                      {names[v.customerId] ?? v.customerId}
+                    </a>
+                  </td>
+                  <td>{v.actionSummary ? `${v.reason}: ${v.actionSummary}` : v.reason}</td>
+                  <td>
+                    <StatusBadge status={v.status} />
+                  </td>
+                  <td>{v.startedBy.name}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && (
+        <div className="actions">
+          <button type="button" className="button" onClick={() => void load(cursor)}>
+            {t('app.loadMore')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function VerificationView({ api, session, id }: { api: ConsoleApi; session: Session; id: string }) {
+  const { t, formatDateTime } = useI18n();
+  const [verification, setVerification] = useState<VerificationDetail | null>(null);
+  const [audit, setAudit] = useState<AuditEvent[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const mayReadAudit = session.permissions.includes('audit:read');
+
+  useEffect(() => {
+    api.verify.get(id).then(setVerification, setError);
+    if (mayReadAudit)
+      api.auditEvents({ targetId: id, limit: 50 }).then((page) => setAudit(page.items), setError);
+  }, [api, id, mayReadAudit]);
+
+  if (error) return <ErrorNotice error={error} />;
+  if (!verification) return <p className="muted">{t('app.loading')}</p>;
+  const v = verification;
+  return (
+    <div className="verification-detail">
+      <p>
+        <a href={href({ name: 'history' })}>← {t('nav.history')}</a>
+      </p>
+      <PageHeading>
+        {t('history.detail', { id: v.id })} <StatusBadge status={v.status} />
+      </PageHeading>
+      <dl className="detail-grid">
+        <dt>{t('history.col.customer')}</dt>
+        <dd>
+          <a href={href({ name: 'customer', id: v.customerId })}>{v.customerId}</a>
+        </dd>
+        <dt>{t('history.field.purpose')}</dt>
+        <dd>{t(`verify.purpose.${v.purpose}`)}</dd>
+        <dt>{t('history.field.reason')}</dt>
+        <dd>{v.reason}</dd>
+        {v.actionSummary && (
+          <>
+            <dt>{t('history.field.action')}</dt>
+            <dd>{v.actionSummary}</dd>
+          </>
+        )}
+        <dt>{t('history.field.startedBy')}</dt>
+        <dd>{v.startedBy.name}</dd>
+        <dt>{t('history.field.created')}</dt>
+        <dd>{formatDateTime(v.createdAt)}</dd>
+        <dt>{t('history.field.finished')}</dt>
+        <dd>{v.finishedAt ? formatDateTime(v.finishedAt) : '–'}</dd>
+        <dt>{t('history.field.assurance')}</dt>
+        <dd>{v.assurance ? t(`verify.assurance.${v.assurance}`) : '–'}</dd>
+        <dt>{t('history.field.attempts')}</dt>
+        <dd>
+          {v.failedAttempts} / {v.maxAttempts}
+        </dd>
+      </dl>
+      <section className="card" aria-labelledby="timeline-heading">
+        <h2 id="timeline-heading">{t('history.timeline')}</h2>
+        <ol className="timeline" data-testid="timeline">
+          {v.timeline.map((entry) => (
+            <li key={`${entry.at}-${entry.type}-${entry.deviceId ?? ''}-${entry.channel ?? ''}`}>
+              <span className="timeline-time">{formatDateTime(entry.at)}</span> <strong>{entry.type}</strong>
+              {entry.channel ? ` · ${entry.channel}` : ''}
+              {entry.deviceId ? ` · ${entry.deviceId}` : ''}
+              {entry.detail ? ` · ${entry.detail}` : ''}
+            </li>
+          ))}
+        </ol>
+      </section>
+      {mayReadAudit && (
+        <section className="card" aria-labelledby="audit-heading">
+          <h2 id="audit-heading">{t('history.audit')}</h2>
+          {audit && audit.length === 0 && <p className="muted">{t('history.noAudit')}</p>}
+          {audit && audit.length > 0 && (
+            <div className="table-wrap">
+              <table data-testid="verification-audit">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('audit.col.seq')}</th>
+                    <th scope="col">{t('audit.col.time')}</th>
+                    <th scope="col">{t('audit.col.action')}</th>
+                    <th scope="col">{t('audit.col.actor')}</th>
+                    <th scope="col">{t('audit.col.data')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {audit.map((entry) => (
+                    <tr key={entry.id}>
+                      <td>{entry.seq}</td>
+                      <td>{formatDateTime(entry.occurredAt)}</td>
+                      <td>{entry.action}</td>
+                      <td>
+                        {entry.actor.type}
+                        {entry.actor.id ? ` ${entry.actor.id}` : ''}
+                      </td>
+                      <td className="mono small">{JSON.stringify(entry.data)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

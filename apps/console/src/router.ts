@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+
+/** Screens are addressed by the URL fragment (`#/customers/cus_…`), so the server serves one page. */
+export type Route =
+  | { name: 'search' }
+  | { name: 'customer'; id: string }
+  | { name: 'history' }
+  | { name: 'verification'; id: string }
+  | { name: 'operators' }
+  | { name: 'apiKeys' }
+  | { name: 'settings' }
+  | { name: 'audit' }
+  | { name: 'notFound' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  // `#ssoError=…` from a refused single sign-on lands on the start page (the sign-in page reads it).
+  if (path.startsWith('ssoError=')) return { name: 'search' };
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first, second] = parts;
+  if (!first) return { name: 'search' };
+  if (first === 'customers' && second) return { name: 'customer', id: second };
+  if (first === 'history' && second) return { name: 'verification', id: second };
+  if (first === 'history') return { name: 'history' };
+  if (first === 'operators') return { name: 'operators' };
+  if (first === 'api-keys') return { name: 'apiKeys' };
+  if (first === 'settings') return { name: 'settings' };
+  if (first === 'audit') return { name: 'audit' };
+  return { name: 'notFound' };
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'search':
+      return '#/';
+    case 'customer':
+      return `#/customers/${encodeURIComponent(route.id)}`;
+    case 'history':
+      return '#/history';
+    case 'verification':
+      return `#/history/${encodeURIComponent(route.id)}`;
+    case 'operators':
+      return '#/operators';
+    case 'apiKeys':
+      return '#/api-keys';
+    case 'settings':
+      return '#/settings';
+    case 'audit':
+      return '#/audit';
+    default:
+      return '#/';
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = href(route);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}

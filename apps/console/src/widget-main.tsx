@@ -1,0 +1,178 @@
+import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createTransport, isApiError, type VerifyBackend } from './api/client.ts';
+import type { StartVerification, Verification, VerificationDetail } from './api/types.ts';
+import { I18nProvider, type Language, languages, useI18n } from './i18n/i18n.tsx';
+import { VerifyPanel } from './verify/VerifyPanel.tsx';
+import './styles.css';
+
+/**
+ * The verify panel alone, for embedding (`<helpdesk-verify>` or any iframe): it acts with the
+ * short-lived widget token its host obtained (POST /v1/widget-tokens), passed in the fragment
+ * (`#token=...`), which never reaches server logs, and removed from the address at once.
+ */
+
+interface WidgetSession {
+  tenant: { name: string };
+  agentName: string;
+  expiresAt: string;
+  customer: {
+    id: string;
+    displayName: string;
+    externalId: string | null;
+    fraudReportedAt: string | null;
+    phoneChangedAt: string | null;
+  };
+  devices: { label: string; platform: string; push: string | null; lastSeenAt: string }[];
+}
+
+const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+let token = fragment.get('token') ?? '';
+const requestedLanguage = fragment.get('lang');
+history.replaceState(null, '', window.location.pathname);
+
+/** Tells the host page what happened; never the code, only ids and outcomes. */
+function tellHost(message: Record<string, unknown>) {
+  if (window.parent !== window) window.parent.postMessage({ source: 'helpdesk-verify', ...message }, '*');
+}
+
+// The host may hand over a fresh token (after `token-expired`): only the embedding page may.
+window.addEventListener('message', (event) => {
+  if (event.source !== window.parent) return;
+  const data = event.data as { source?: string; type?: string; token?: string } | null;
+  if (data?.source === 'helpdesk-verify-host' && data.type === 'token' && typeof data.token === 'string') {
+    token = data.token;
+    window.dispatchEvent(new Event('helpdesk-verify-token'));
+  }
+});
+
+function createWidgetBackend(onUnauthenticated: () => void): {
+  verify: VerifyBackend;
+  session: () => Promise<WidgetSession>;
+} {
+  const transport = createTransport((): Record<string, string> => ({ authorization: `Bearer ${token}` }));
+  const guard = async <T,>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (isApiError(error, 'UNAUTHENTICATED')) onUnauthenticated();
+      throw error;
+    }
+  };
+  const id = encodeURIComponent;
+  return {
+    session: () => guard(() => transport.json<WidgetSession>('GET', '/v1/widget/session')),
+    verify: {
+      start: (input: StartVerification) =>
+        guard(() =>
+          transport.json<Verification>('POST', '/v1/widget/verifications', {
+            reason: input.reason,
+            ...(input.purpose ? { purpose: input.purpose } : {}),
+            ...(input.actionSummary ? { actionSummary: input.actionSummary } : {}),
+          }),
+        ),
+      get: (vid) =>
+        guard(() => transport.json<VerificationDetail>('GET', `/v1/widget/verifications/${id(vid)}`)),
+      cancel: (vid) =>
+        guard(() => transport.json<Verification>('POST', `/v1/widget/verifications/${id(vid)}/cancel`)),
+      events: (vid, onEvent, signal) =>
+        guard(() => transport.stream(`/v1/widget/verifications/${id(vid)}/events`, onEvent, signal)),
+    },
+  };
+}
+
+function Widget() {
+  const { t, formatDateTime } = useI18n();
+  const [session, setSession] = useState<WidgetSession | null>(null);
+  const [problem, setProblem] = useState<'expired' | 'invalid' | null>(token ? null : 'invalid');
+  const backend = useMemo(
+    () =>
+      createWidgetBackend(() => {
+        tellHost({ type: 'token-expired' });
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    const load = () => {
+      if (!token) return;
+      backend.session().then(
+        (loaded) => {
+          setSession(loaded);
+          setProblem(null);
+        },
+        (error) => setProblem(isApiError(error, 'UNAUTHENTICATED') ? 'expired' : 'invalid'),
+      );
+    };
+    load();
+    // A fresh token from the host: load again (the panel may have shown "expired").
+    window.addEventListener('helpdesk-verify-token', load);
+    return () => window.removeEventListener('helpdesk-verify-token', load);
+  }, [backend]);
+
+  // Keep the host's frame as tall as the panel, so a side panel never scrolls twice.
+  useEffect(() => {
+    const root = document.getElementById('root')!;
+    const observer = new ResizeObserver(() =>
+      tellHost({ type: 'resize', height: Math.ceil(root.getBoundingClientRect().height) }),
+    );
+    observer.observe(root);
+    return () => observer.disconnect();
+  }, []);
+
+  const onFinished = useCallback((v: VerificationDetail) => {
+    tellHost({ type: 'result', verificationId: v.id, status: v.status, assurance: v.assurance });
+  }, []);
+
+  if (problem) {
+    return (
+      <main className="widget" id="main">
+        <h1 className="visually-hidden">{t('widget.title')}</h1>
+        <p className="notice error" role="alert">
+          {problem === 'expired' ? t('widget.expired') : t('widget.invalid')}
+        </p>
+      </main>
+    );
+  }
+  if (!session) return <p className="muted widget">{t('app.loading')}</p>;
+  const { customer } = session;
+  return (
+    <main className="widget" id="main">
+      <h1 className="visually-hidden">{t('widget.title')}</h1>
+      <div className="widget-customer">
+        <span className="name">{customer.displayName}</span>
+        {customer.externalId && <span className="muted"> · {customer.externalId}</span>}
+      </div>
+      {customer.fraudReportedAt && (
+        <p className="notice danger" data-testid="risk-fraud">
+          <strong>⚠ {t('customer.risk.fraud', { time: formatDateTime(customer.fraudReportedAt) })}</strong>
+        </p>
+      )}
+      {customer.phoneChangedAt && (
+        <p className="notice warning">
+          {t('customer.risk.phoneChanged', { time: formatDateTime(customer.phoneChangedAt) })}
+        </p>
+      )}
+      <VerifyPanel
+        backend={backend.verify}
+        customerId={customer.id}
+        tenantName={session.tenant.name}
+        hasDevice={session.devices.length > 0}
+        onFinished={onFinished}
+      />
+    </main>
+  );
+}
+
+const initial =
+  requestedLanguage && (languages as string[]).includes(requestedLanguage)
+    ? (requestedLanguage as Language)
+    : undefined;
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <I18nProvider {...(initial ? { initial } : {})}>
+      <Widget />
+    </I18nProvider>
+  </StrictMode>,
+);

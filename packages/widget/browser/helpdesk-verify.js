@@ -1,0 +1,144 @@
+// @ts-check
+/**
+ * <helpdesk-verify>: the Helpdesk Auth verify panel inside any web-based helpdesk tool.
+ *
+ *   <script type="module" src="https://auth.example.com/widget/helpdesk-verify.js"></script>
+ *   <helpdesk-verify customer="CUST-1001" token-url="/helpdesk-auth/widget-token"></helpdesk-verify>
+ *
+ * Attributes:
+ * - `customer`: your id of the customer on the call, passed to `token-url` as `?customer=`;
+ * - `token-url`: an endpoint of YOUR backend that answers `{"token": "..."}`. It calls
+ *   `POST /v1/widget-tokens` with your API key (which never reaches the browser);
+ * - `token`: a widget token, instead of `token-url`;
+ * - `server`: the Helpdesk Auth address; by default where this script was loaded from;
+ * - `lang`: `en` or `de`; by default the agent's browser language.
+ *
+ * Events (bubbling, composed): `helpdesk-verify-result` with `detail: {verificationId, status,
+ * assurance}` when a verification ends; `helpdesk-verify-error` with `detail: {reason}`.
+ */
+
+const scriptOrigin = new URL(import.meta.url).origin;
+
+class HelpdeskVerifyElement extends HTMLElement {
+  static get observedAttributes() {
+    return ['customer', 'token', 'token-url', 'server', 'lang'];
+  }
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const style = document.createElement('style');
+    style.textContent =
+      ':host{display:block;min-width:280px;max-width:100%}iframe{display:block;width:100%;min-height:360px;border:0;background:#fff}';
+    /** @type {HTMLIFrameElement} */
+    this.frame = document.createElement('iframe');
+    this.frame.title = 'Verify caller';
+    // The panel needs scripts and requests to its own origin; nothing else.
+    this.frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms');
+    this.frame.setAttribute('referrerpolicy', 'no-referrer');
+    root.append(style, this.frame);
+    /** @type {number} */
+    this.generation = 0;
+    this.loadScheduled = false;
+    this.onMessage = this.onMessage.bind(this);
+  }
+
+  connectedCallback() {
+    window.addEventListener('message', this.onMessage);
+    this.scheduleLoad();
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener('message', this.onMessage);
+  }
+
+  /** @param {string} _name @param {string | null} oldValue @param {string | null} newValue */
+  attributeChangedCallback(_name, oldValue, newValue) {
+    if (this.isConnected && oldValue !== newValue) this.scheduleLoad();
+  }
+
+  /** Several attributes set at once (as when the element is created) load the panel once. */
+  scheduleLoad() {
+    if (this.loadScheduled) return;
+    this.loadScheduled = true;
+    queueMicrotask(() => {
+      this.loadScheduled = false;
+      void this.load();
+    });
+  }
+
+  get serverOrigin() {
+    return new URL(this.getAttribute('server') || scriptOrigin).origin;
+  }
+
+  /** A token from the attribute, or from the host backend's token URL. */
+  async fetchToken() {
+    const given = this.getAttribute('token');
+    if (given) return given;
+    const tokenUrl = this.getAttribute('token-url');
+    if (!tokenUrl) throw new Error('Set token-url (or token) on <helpdesk-verify>.');
+    const url = new URL(tokenUrl, document.baseURI);
+    const customer = this.getAttribute('customer');
+    if (customer) url.searchParams.set('customer', customer);
+    const response = await fetch(url, {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`The token URL answered ${response.status}.`);
+    const body = await response.json();
+    if (typeof body?.token !== 'string') throw new Error('The token URL did not answer {"token": "..."}.');
+    return body.token;
+  }
+
+  async load() {
+    const generation = ++this.generation;
+    try {
+      const token = await this.fetchToken();
+      if (generation !== this.generation) return;
+      const lang = this.getAttribute('lang');
+      const fragment = new URLSearchParams({ token, ...(lang ? { lang } : {}) });
+      this.frame.src = `${this.serverOrigin}/console/widget#${fragment}`;
+    } catch (error) {
+      this.fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** @param {string} reason */
+  fail(reason) {
+    this.dispatchEvent(
+      new CustomEvent('helpdesk-verify-error', { detail: { reason }, bubbles: true, composed: true }),
+    );
+  }
+
+  /** Messages from our own frame only: its window, from the Helpdesk Auth origin. @param {MessageEvent} event */
+  async onMessage(event) {
+    if (event.source !== this.frame.contentWindow || event.origin !== this.serverOrigin) return;
+    const data = event.data;
+    if (data?.source !== 'helpdesk-verify') return;
+    if (data.type === 'resize' && typeof data.height === 'number') {
+      this.frame.style.height = `${Math.min(Math.max(data.height, 200), 2000)}px`;
+    } else if (data.type === 'result') {
+      this.dispatchEvent(
+        new CustomEvent('helpdesk-verify-result', {
+          detail: { verificationId: data.verificationId, status: data.status, assurance: data.assurance },
+          bubbles: true,
+          composed: true,
+        }),
+      );
+    } else if (data.type === 'token-expired') {
+      try {
+        const token = await this.fetchToken();
+        this.frame.contentWindow?.postMessage(
+          { source: 'helpdesk-verify-host', type: 'token', token },
+          this.serverOrigin,
+        );
+      } catch (error) {
+        this.fail(error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+}
+
+if (!customElements.get('helpdesk-verify')) customElements.define('helpdesk-verify', HelpdeskVerifyElement);
+
+export { HelpdeskVerifyElement };
