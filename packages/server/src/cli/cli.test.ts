@@ -21,7 +21,9 @@ import { createTestPostgres, postgresSkip, type TestPostgres } from '../test-sup
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 /** What a first `migrate` reports: every migration file, in order. */
-const allMigrations = `Applied: ${readdirSync(fileURLToPath(new URL('../storage/migrations/', import.meta.url)))
+const allMigrations = `Applied: ${readdirSync(
+  fileURLToPath(new URL('../storage/migrations/', import.meta.url)),
+)
   .filter((file) => /^\d{4}-.*\.ts$/.test(file))
   .map((file) => file.replace(/\.ts$/, ''))
   .sort()

@@ -41,7 +41,7 @@ export function installEventStreams(app: FastifyInstance, hub: EventHub): EventS
     get size() {
       return open.size;
     },
-    open(request, reply, options) {
+    open(_request, reply, options) {
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
