@@ -1,0 +1,73 @@
+/**
+ * What the customer is told after a helpdesk verification or a fraud report, per language. The
+ * text carries no code and no link: a message that asks for nothing cannot be used for phishing.
+ */
+export const customerNotificationEvents = ['verified', 'fraud_reported'] as const;
+export type CustomerNotificationEvent = (typeof customerNotificationEvents)[number];
+
+export const notificationLanguages = ['en', 'de', 'fr', 'es', 'nl'] as const;
+export type NotificationLanguage = (typeof notificationLanguages)[number];
+
+type Template = (v: { tenantName: string; time: string }) => string;
+
+const templates: Record<NotificationLanguage, Record<CustomerNotificationEvent, Template>> = {
+  en: {
+    verified: (v) =>
+      `${v.tenantName}: you were verified by our helpdesk at ${v.time}. If this was not you, call us on the number on our website.`,
+    fraud_reported: (v) =>
+      `${v.tenantName}: you reported that a verification request at ${v.time} was not you. We have blocked such requests; our team will contact you.`,
+  },
+  de: {
+    verified: (v) =>
+      `${v.tenantName}: Unser Kundendienst hat Sie um ${v.time} verifiziert. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
+    fraud_reported: (v) =>
+      `${v.tenantName}: Sie haben gemeldet, dass eine Verifizierungsanfrage um ${v.time} nicht von Ihnen kam. Wir haben solche Anfragen gesperrt und melden uns bei Ihnen.`,
+  },
+  fr: {
+    verified: (v) =>
+      `${v.tenantName} : notre service client vous a vérifié à ${v.time}. Si ce n'était pas vous, appelez-nous au numéro indiqué sur notre site.`,
+    fraud_reported: (v) =>
+      `${v.tenantName} : vous avez signalé qu'une demande de vérification à ${v.time} ne venait pas de vous. Nous avons bloqué ces demandes et vous contacterons.`,
+  },
+  es: {
+    verified: (v) =>
+      `${v.tenantName}: nuestro servicio de atención le verificó a las ${v.time}. Si no fue usted, llámenos al número de nuestra web.`,
+    fraud_reported: (v) =>
+      `${v.tenantName}: nos indicó que una solicitud de verificación a las ${v.time} no era suya. Hemos bloqueado esas solicitudes y le contactaremos.`,
+  },
+  nl: {
+    verified: (v) =>
+      `${v.tenantName}: onze klantenservice heeft u om ${v.time} geverifieerd. Was u dit niet, bel ons dan op het nummer op onze website.`,
+    fraud_reported: (v) =>
+      `${v.tenantName}: u meldde dat een verificatieverzoek om ${v.time} niet van u kwam. We hebben zulke verzoeken geblokkeerd en nemen contact met u op.`,
+  },
+};
+
+/** The language of a customer's locale (BCP 47, `de-CH` to `de`), English when there is no template. */
+export function notificationLanguage(locale: string | null | undefined): NotificationLanguage {
+  const language = (locale ?? '').split('-')[0]!.toLowerCase();
+  return (notificationLanguages as readonly string[]).includes(language)
+    ? (language as NotificationLanguage)
+    : 'en';
+}
+
+/**
+ * The notification text. The time is written in the customer's language, in UTC and saying so,
+ * because the server does not know the customer's time zone.
+ */
+export function customerNotificationText(
+  event: CustomerNotificationEvent,
+  input: { tenantName: string; at: number; locale: string | null | undefined },
+): string {
+  const language = notificationLanguage(input.locale);
+  const options = { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' } as const;
+  let format: Intl.DateTimeFormat;
+  try {
+    // The full locale where it is valid: en-GB writes 14:02, en-US 2:02 PM.
+    format = new Intl.DateTimeFormat(input.locale ?? language, options);
+  } catch {
+    format = new Intl.DateTimeFormat(language, options);
+  }
+  const time = format.format(new Date(input.at));
+  return templates[language][event]({ tenantName: input.tenantName, time: `${time} UTC` });
+}

@@ -1,0 +1,90 @@
+import { emailProviderName, smsProviderName } from '../../config/config.ts';
+import type { MessageProvider } from '../../providers/message-provider.ts';
+import { createOutboxEmailProvider, createOutboxSmsProvider } from '../../providers/outbox-sms.ts';
+import { createSmtpEmailProvider } from '../../providers/smtp-email.ts';
+import { createTwilioSmsProvider } from '../../providers/twilio-sms.ts';
+import { createVonageSmsProvider } from '../../providers/vonage-sms.ts';
+import { createWebhookSmsProvider } from '../../providers/webhook-sms.ts';
+import type { ServiceContext } from '../context.ts';
+import { createCustomerMethodService } from './customer-methods.ts';
+import { createCustomerNotifier } from './notifications.ts';
+import { createOneTimeCodeService, type OtpChannel } from './one-time-codes.ts';
+import { createPolicyService } from './policies.ts';
+import { createSecurityQuestionService } from './security-questions.ts';
+import { createTotpService } from './totp.ts';
+
+/** The configured SMS and e-mail providers; a channel whose provider is `none` is absent. */
+export function messageProvidersFromConfig(
+  context: ServiceContext,
+): Partial<Record<OtpChannel, MessageProvider>> {
+  const { config, db, clock } = context;
+  const providers: Partial<Record<OtpChannel, MessageProvider>> = {};
+  const outbox = { db, clock, mode: config.mode };
+  switch (smsProviderName(config)) {
+    case 'outbox':
+      providers.sms = createOutboxSmsProvider(outbox);
+      break;
+    case 'twilio':
+      providers.sms = createTwilioSmsProvider({
+        accountSid: config.twilioAccountSid ?? '',
+        authToken: config.twilioAuthToken ?? '',
+        from: config.twilioFrom ?? '',
+        apiUrl: config.twilioApiUrl,
+      });
+      break;
+    case 'vonage':
+      providers.sms = createVonageSmsProvider({
+        apiKey: config.vonageApiKey ?? '',
+        apiSecret: config.vonageApiSecret ?? '',
+        from: config.vonageFrom ?? '',
+        apiUrl: config.vonageApiUrl,
+      });
+      break;
+    case 'webhook':
+      providers.sms = createWebhookSmsProvider({
+        url: config.smsWebhookUrl ?? '',
+        secret: config.smsWebhookSecret ?? '',
+        now: clock,
+      });
+      break;
+    case 'none':
+      break;
+  }
+  switch (emailProviderName(config)) {
+    case 'outbox':
+      providers.email = createOutboxEmailProvider(outbox);
+      break;
+    case 'smtp':
+      providers.email = createSmtpEmailProvider({ url: config.smtpUrl ?? '', from: config.emailFrom ?? '' });
+      break;
+    case 'none':
+      break;
+  }
+  return providers;
+}
+
+/**
+ * Fallback methods and the policy engine (docs/fallbacks.md, docs/policy.md). `providers`
+ * overrides the configured ones (tests pass providers aimed at local servers).
+ */
+export function createFallbackServices(
+  context: ServiceContext,
+  options: { providers?: Partial<Record<OtpChannel, MessageProvider>> } = {},
+) {
+  const providers = options.providers ?? messageProvidersFromConfig(context);
+  const methods = createCustomerMethodService(context, {
+    providers: { sms: providers.sms !== undefined, email: providers.email !== undefined },
+  });
+  const notifier = createCustomerNotifier(context, { providers });
+  return {
+    providers,
+    policies: createPolicyService(context),
+    methods,
+    notifier,
+    oneTimeCodes: createOneTimeCodeService(context, { methods, providers, notifier }),
+    totp: createTotpService(context, { methods, notifier }),
+    securityQuestions: createSecurityQuestionService(context, { methods, notifier }),
+  };
+}
+
+export type FallbackServices = ReturnType<typeof createFallbackServices>;

@@ -1,0 +1,80 @@
+import { type CustomerNotificationEvent, customerNotificationText, newId } from '@helpdesk-auth/core';
+import { type MessageProvider, ProviderError } from '../../providers/message-provider.ts';
+import { inTransaction } from '../../storage/atomic.ts';
+import { appendAudit, systemActor } from '../audit-log.ts';
+import type { ServiceContext } from '../context.ts';
+import { findCustomer } from './customer-methods.ts';
+import type { OtpChannel } from './one-time-codes.ts';
+import { loadPolicy } from './policies.ts';
+
+export type NotificationOutcome = 'sent' | 'disabled' | 'no_channel' | 'failed';
+
+/**
+ * Customer notifications (DESIGN section 5): after a successful helpdesk verification and after a
+ * fraud report, the customer hears about it by SMS, or by e-mail without a phone number, in their
+ * language (policy-notifications.ts). Whether to send is the policy's `notifications`. A failure
+ * to notify never undoes what happened: it is recorded in the audit log, not thrown.
+ */
+export function createCustomerNotifier(
+  { db, clock }: ServiceContext,
+  deps: { providers: Partial<Record<OtpChannel, MessageProvider>> },
+) {
+  return {
+    async notify(
+      tenantId: string,
+      customerId: string,
+      event: CustomerNotificationEvent,
+      at: number = clock(),
+    ): Promise<NotificationOutcome> {
+      const { policy } = await loadPolicy(db, tenantId);
+      const wanted =
+        event === 'verified' ? policy.notifications.afterVerification : policy.notifications.afterFraudReport;
+      if (!wanted) return 'disabled';
+      const customer = await findCustomer(db, tenantId, customerId);
+      const channel: OtpChannel | undefined =
+        customer.phone && deps.providers.sms
+          ? 'sms'
+          : customer.email && deps.providers.email
+            ? 'email'
+            : undefined;
+      let outcome: NotificationOutcome = 'no_channel';
+      let provider: string | null = null;
+      if (channel) {
+        const tenant = await db
+          .selectFrom('tenants')
+          .select('name')
+          .where('id', '=', tenantId)
+          .executeTakeFirstOrThrow();
+        const sender = deps.providers[channel]!;
+        provider = sender.name;
+        try {
+          await sender.send({
+            to: (channel === 'sms' ? customer.phone : customer.email)!,
+            subject: `${tenant.name}: ${event === 'verified' ? 'you were verified by our helpdesk' : 'your fraud report'}`,
+            text: customerNotificationText(event, { tenantName: tenant.name, at, locale: customer.locale }),
+            reference: newId('messageDelivery', clock()),
+            tenantId,
+          });
+          outcome = 'sent';
+        } catch (error) {
+          if (!(error instanceof ProviderError)) throw error;
+          outcome = 'failed';
+        }
+      }
+      const now = clock();
+      await inTransaction(db, (tx) =>
+        appendAudit(tx, {
+          tenantId,
+          actor: systemActor,
+          action: outcome === 'sent' ? 'customer.notified' : 'customer.notification_failed',
+          target: { type: 'customer', id: customerId },
+          data: { event, outcome, channel: channel ?? null, provider },
+          now,
+        }),
+      );
+      return outcome;
+    },
+  };
+}
+
+export type CustomerNotifier = ReturnType<typeof createCustomerNotifier>;
