@@ -7,8 +7,10 @@ import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
+import { Policy } from './pages/Policy.tsx';
 import { Search } from './pages/Search.tsx';
 import { SignIn } from './pages/SignIn.tsx';
+import { Webhooks } from './pages/Webhooks.tsx';
 import { href, type Route, useRoute } from './router.ts';
 
 interface NavItem {
@@ -25,6 +27,8 @@ const navItems: NavItem[] = [
   { route: { name: 'apiKeys' }, label: 'nav.apiKeys', needs: 'api-keys:read' },
   { route: { name: 'settings' }, label: 'nav.settings', needs: 'tenant:write' },
   { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
+  { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
+  { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
 ];
 
 function section(route: Route): Route['name'] {
@@ -129,6 +133,10 @@ function Screen({
       return <Admin api={api} session={session} page={route.name} />;
     case 'audit':
       return <AuditLog api={api} />;
+    case 'policy':
+      return <Policy session={session} />;
+    case 'webhooks':
+      return <Webhooks session={session} />;
     default:
       return <p>{t('app.notFound')}</p>;
   }

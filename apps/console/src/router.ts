@@ -10,6 +10,8 @@ export type Route =
   | { name: 'apiKeys' }
   | { name: 'settings' }
   | { name: 'audit' }
+  | { name: 'policy' }
+  | { name: 'webhooks' }
   | { name: 'notFound' };
 
 export function parseRoute(hash: string): Route {
@@ -26,6 +28,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'api-keys') return { name: 'apiKeys' };
   if (first === 'settings') return { name: 'settings' };
   if (first === 'audit') return { name: 'audit' };
+  if (first === 'policy') return { name: 'policy' };
+  if (first === 'webhooks') return { name: 'webhooks' };
   return { name: 'notFound' };
 }
 
@@ -47,6 +51,10 @@ export function href(route: Route): string {
       return '#/settings';
     case 'audit':
       return '#/audit';
+    case 'policy':
+      return '#/policy';
+    case 'webhooks':
+      return '#/webhooks';
     default:
       return '#/';
   }

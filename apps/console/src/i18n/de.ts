@@ -1,4 +1,5 @@
 import type { Catalogue } from './en.ts';
+import { fallbacksDe } from './fallbacks.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -256,4 +257,7 @@ export const de: Catalogue = {
   'widget.expired': 'Der Zugang dieses Bereichs ist abgelaufen. Laden Sie die Seite neu.',
   'widget.invalid':
     'Dieser Bereich konnte sich nicht anmelden. Bitten Sie Ihre Administration, die Integration zu prüfen.',
+
+  // Fallback methods, policy editor, webhooks (fallbacks.de.ts).
+  ...fallbacksDe,
 };

@@ -2,6 +2,8 @@
  * English messages: every text of the console and the widget. `{name}` marks a parameter.
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
+import { fallbacksEn } from './fallbacks.en.ts';
+
 export const en = {
   'app.title': 'Helpdesk Auth',
   'app.skipToContent': 'Skip to content',
@@ -250,6 +252,9 @@ export const en = {
   'widget.title': 'Verify caller',
   'widget.expired': 'This panel’s access has expired. Reload the page to continue.',
   'widget.invalid': 'This panel could not sign in. Ask your administrator to check the integration.',
+
+  // Fallback methods, policy editor, webhooks (fallbacks.en.ts).
+  ...fallbacksEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

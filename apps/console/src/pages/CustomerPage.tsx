@@ -2,9 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, Device, Session, Verification } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+// Push and the fallback methods the policy allows, with the methods list (fallbacks/).
+import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
-import { VerifyPanel } from '../verify/VerifyPanel.tsx';
 import { Enroll } from './Enroll.tsx';
 
 export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: Session; id: string }) {
@@ -93,10 +94,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
       <div className="customer-grid">
         <div className="primary-column">
           {can('verifications:write') && (
-            <VerifyPanel
+            <CallerVerification
               backend={api.verify}
+              session={session}
               customerId={customer.id}
-              tenantName={session.tenant.name}
               hasDevice={activeDevices.length > 0}
               autoFocus
               onFinished={refreshRecent}
@@ -147,11 +148,6 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
                 {t('customer.enroll')}
               </button>
             )}
-          </section>
-          <section className="card" aria-labelledby="methods-heading">
-            <h2 id="methods-heading">{t('customer.methods')}</h2>
-            <p>{activeDevices.length > 0 ? t('customer.method.push') : t('customer.method.none')}</p>
-            <p className="muted">{t('customer.method.later')}</p>
           </section>
           <section className="card" aria-labelledby="recent-heading">
             <h2 id="recent-heading">{t('customer.recent')}</h2>

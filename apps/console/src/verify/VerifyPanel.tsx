@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { isApiError, type VerifyBackend } from '../api/client.ts';
 import type { ErrorCode, Purpose, Verification, VerificationDetail } from '../api/types.ts';
+// Fallback hook: the console offers the next allowed method here (fallbacks/FallbackSlot.tsx).
+import { FallbackSlot } from '../fallbacks/FallbackSlot.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { applyEvent, finalStatuses, initialProgress, type Progress, stepDone } from './progress.ts';
 
@@ -375,7 +377,9 @@ function Pending({
           <p>
             <strong>{t('verify.unreachable')}</strong> {t('verify.unreachableHelp', { tenant: tenantName })}
           </p>
-          <p className="muted">{t('verify.fallbacksLater')}</p>
+          <FallbackSlot situation="unreachable">
+            <p className="muted">{t('verify.fallbacksLater')}</p>
+          </FallbackSlot>
           <button type="button" className="button" onClick={onRetry}>
             {t('verify.tryAgain')}
           </button>
@@ -463,6 +467,7 @@ function Result({
           </span>
           {heading(t('verify.result.denied'))}
           <p>{t('verify.result.deniedHelp')}</p>
+          <FallbackSlot situation="denied" />
           <div className="actions">
             <button type="button" className="button" onClick={onReset}>
               {t('verify.newVerification')}
@@ -491,7 +496,9 @@ function Result({
           </span>
           {heading(t('verify.result.expired'))}
           <p>{t('verify.result.expiredHelp')}</p>
-          <p className="muted">{t('verify.fallbacksLater')}</p>
+          <FallbackSlot situation="expired">
+            <p className="muted">{t('verify.fallbacksLater')}</p>
+          </FallbackSlot>
           {again}
         </div>
       );
@@ -503,6 +510,7 @@ function Result({
           </span>
           {heading(t('verify.result.failed'))}
           <p>{t('verify.result.failedHelp')}</p>
+          <FallbackSlot situation="failed" />
           {again}
         </div>
       );

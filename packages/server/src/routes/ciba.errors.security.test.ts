@@ -17,6 +17,7 @@ import {
   basicAuth,
   type CibaSide,
   cibaSide,
+  clearPushLock,
   formPost,
   pendingOnPhone,
   registerClient,
@@ -426,6 +427,8 @@ for (const kind of databaseKinds) {
           const [shown] = await pendingOnPhone(h, a.device);
           await answerOnPhone(h, a.device, shown!.id, answer);
           assertOAuthError(await redeem(poll.auth, request.auth_req_id), 400, 'access_denied');
+          // A fraud report locks push for the customer until an admin clears it (docs/policy.md).
+          await clearPushLock(h, a);
         }
         const cancelled = await started();
         const [shown] = await pendingOnPhone(h, a.device);

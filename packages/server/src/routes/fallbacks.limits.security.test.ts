@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type FallbackPolicy, newId } from '@helpdesk-auth/core';
 import type { InjectOptions } from 'fastify';
+import { recordFailedAttempt } from '../services/fallbacks/failures.ts';
 import { codeIn } from '../services/fallbacks/test-vendors.ts';
 import { seedFromBase32, totpCodeForStep, totpStep } from '../services/fallbacks/totp-codes.ts';
 import {
@@ -273,52 +274,15 @@ for (const kind of databaseKinds) {
     it('stops every method after 100 failures in an hour, wrong push codes included, until the hour has passed', async () => {
       const customer = await newCustomer();
       const codeAt = await enrolTotp(customer.id);
-      // Five wrong push codes, as the push flow records them.
-      const db = h.runtime.database.db;
-      const verificationId = newId('verification', h.clock.now());
-      await db
-        .insertInto('verifications')
-        .values({
-          id: verificationId,
-          tenant_id: tenantId,
-          customer_id: customer.id,
-          method: 'push',
-          purpose: 'authenticate',
-          reason: 'test',
-          action_summary: null,
-          call_reference: null,
-          status: 'failed',
-          code_hash: 'x',
-          code_sealed: null,
-          code_length: 2,
-          failed_attempts: 5,
-          max_attempts: 5,
-          started_by_type: 'system',
-          started_by_id: null,
-          agent_name: 'a',
-          request_jws: 'x',
-          created_at: h.clock.now(),
-          expires_at: h.clock.now(),
-          finished_at: h.clock.now(),
-          decided_by_device_id: null,
-          decision_evidence: null,
-          assurance: null,
-        } as never)
-        .execute();
+      // Five wrong push codes, as the push flow records them (push-policy.security.test.ts drives
+      // the real push flow into this table).
       for (let i = 0; i < 5; i++) {
-        await db
-          .insertInto('verification_events')
-          .values({
-            id: newId('verificationEvent', h.clock.now()),
-            tenant_id: tenantId,
-            verification_id: verificationId,
-            type: 'wrong_code',
-            device_id: null,
-            channel: null,
-            detail: null,
-            occurred_at: h.clock.now(),
-          })
-          .execute();
+        await recordFailedAttempt(h.runtime.database.db, {
+          tenantId,
+          customerId: customer.id,
+          method: 'push',
+          now: h.clock.now(),
+        });
       }
       const wrong = otherCode(codeAt());
       for (let i = 0; i < 95; i++) {

@@ -8,9 +8,15 @@
  * customers.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { generateKeyPair } from 'jose';
-import { answerOnPhone, type CibaSide, cibaSide, pendingOnPhone } from '../test-support/ciba.ts';
+import {
+  answerOnPhone,
+  type CibaSide,
+  cibaSide,
+  clearPushLock,
+  pendingOnPhone,
+} from '../test-support/ciba.ts';
 import { databaseKinds, startTestHarness, type TestHarness } from '../test-support/harness.ts';
 import { type KeycloakStandIn, startKeycloakStandIn } from '../test-support/keycloak-stand-in.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
@@ -79,6 +85,10 @@ for (const kind of databaseKinds) {
       assert.equal(response.statusCode, 201, response.body);
       return response.json() as { id: string; verificationId: string };
     }
+
+    // Alice denies and reports fraud in several tests; the policy would then lock push for her
+    // (push-policy.security.test.ts). Each test starts from a cleared lock, as after an admin's review.
+    beforeEach(async () => clearPushLock(h, a));
 
     before(async () => {
       h = await startTestHarness(kind, { integrationsAllowHttp: true });

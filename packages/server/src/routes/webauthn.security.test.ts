@@ -20,6 +20,7 @@ interface CreationOptions {
   rp: { id: string; name: string };
   user: { id: string };
   attestation: string;
+  pubKeyCredParams: { alg: number }[];
   authenticatorSelection: { userVerification: string; authenticatorAttachment: string };
 }
 const errorCode = (response: { json(): unknown }) =>
@@ -160,6 +161,11 @@ for (const kind of databaseKinds) {
       assert.equal(options.authenticatorSelection.userVerification, 'required');
       assert.equal(options.authenticatorSelection.authenticatorAttachment, 'platform');
       assert.equal(options.attestation, 'none');
+      // Only algorithms whose signatures fit the decision body; no 2.4 kB post-quantum ones.
+      assert.deepEqual(
+        options.pubKeyCredParams.map((p) => p.alg),
+        [-7, -8, -257],
+      );
       assert.match(options.challenge, /^[A-Za-z0-9_-]{32,}$/);
       // The user handle names the device, never the customer.
       assert.equal(Buffer.from(options.user.id, 'base64url').toString(), device.id);

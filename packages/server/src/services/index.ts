@@ -23,12 +23,14 @@ export function createServices(context: ServiceContext) {
   const deviceAuth = createDeviceAuth(context);
   const delivery = createPushDelivery(context, serverKeys);
   const webauthn = createWebAuthnService(context);
+  const fallbacks = createFallbackServices(context);
   const verifications = createVerificationService(context, {
     devices,
     deviceAuth,
     serverKeys,
     delivery,
     webauthn,
+    notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
   });
   const oidcClients = createOidcClientService(context);
   return {
@@ -49,7 +51,7 @@ export function createServices(context: ServiceContext) {
     oidcClients,
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
-    fallbacks: createFallbackServices(context),
+    fallbacks,
   };
 }
 

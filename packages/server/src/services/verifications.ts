@@ -29,6 +29,8 @@ import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceAuth } from './device-auth.ts';
 import type { DeliveryTarget, DeviceService } from './devices.ts';
+import { recordFailedAttempt } from './fallbacks/failures.ts';
+import { assertPushAllowed } from './fallbacks/push-guard.ts';
 import { topics } from './live-events.ts';
 import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
@@ -139,6 +141,16 @@ export function createVerificationService(
     serverKeys: ServerKeyService;
     delivery: PushDelivery;
     webauthn: WebAuthnService;
+    /**
+     * Tells the customer about a helpdesk verification or their fraud report, as the tenant's
+     * policy asks (services/fallbacks/notifications.ts). Never throws into the decision.
+     */
+    notify?: (
+      tenantId: string,
+      customerId: string,
+      event: 'verified' | 'fraud_reported',
+      at: number,
+    ) => Promise<unknown>;
   },
 ) {
   const { db, config, clock, encryptionKey, events, timers } = context;
@@ -509,6 +521,13 @@ export function createVerificationService(
       const counted = await inTransaction(db, async (tx) => {
         if (!(await updateIfUnchanged(tx, row, { failed_attempts: result.failedAttempts }))) return false;
         await recordEvents(tx, row, [{ type: 'wrong_code', deviceId, channel: null, detail: null }], now);
+        // Counts toward the customer's failures across all methods (docs/policy.md).
+        await recordFailedAttempt(tx, {
+          tenantId: row.tenant_id,
+          customerId: row.customer_id,
+          method: 'push',
+          now,
+        });
         await appendAudit(tx, {
           tenantId: row.tenant_id,
           actor: systemActor,
@@ -555,6 +574,15 @@ export function createVerificationService(
         },
         now,
       );
+      if (done && status === 'failed') {
+        // The wrong code that used up the last try is a failure too.
+        await recordFailedAttempt(tx, {
+          tenantId: row.tenant_id,
+          customerId: row.customer_id,
+          method: 'push',
+          now,
+        });
+      }
       if (done && status === 'fraud_reported') {
         await tx
           .updateTable('customers')
@@ -567,6 +595,12 @@ export function createVerificationService(
     });
     if (!moved) return undefined;
     afterFinal(row, status, now, deviceId);
+    if (deps.notify && (status === 'approved' || status === 'fraud_reported')) {
+      // After the answer, never before or instead of it: the notifier records its own outcome.
+      void deps
+        .notify(row.tenant_id, row.customer_id, status === 'approved' ? 'verified' : 'fraud_reported', now)
+        .catch(() => {});
+    }
     return { id: row.id, status };
   }
 
@@ -597,6 +631,10 @@ export function createVerificationService(
           'The customer has no enrolled device; use another method.',
         );
       }
+      // The tenant's risk rules (docs/policy.md): push locked after a fraud report or repeated
+      // denials, and the hourly failure limit across methods. Checked before the push cap, so a
+      // refused start does not use up one of the customer's push requests.
+      await assertPushAllowed(db, { tenantId, customerId: input.customerId, now });
       // Against push bombing (DESIGN section 5): a cap per customer, whoever asks.
       const hit = await hitRateLimit(db, `push:${tenantId}:${input.customerId}`, {
         limit: policy.pushRequestsPerWindow,

@@ -73,6 +73,10 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
           residentKey: 'discouraged',
         },
         excludeCredentials: row.webauthn_credential_id ? [{ id: row.webauthn_credential_id }] : [],
+        // ES256, EdDSA, RS256: what platform authenticators offer, with signatures that fit the
+        // decision body's limits. Left to its default, the library also offers post-quantum
+        // ML-DSA, whose 2.4 kB signatures some authenticators would then choose.
+        supportedAlgorithmIDs: [-7, -8, -257],
         timeout: registrationChallengeLifetimeMs,
       });
       const now = clock();

@@ -181,3 +181,12 @@ export function formPost(
 
 export const basicAuth = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/**
+ * Clears the push lock a denial or fraud report may have set for the side's customer, as an
+ * admin does after review (docs/policy.md), so the next test starts from a usable push.
+ */
+export async function clearPushLock(h: TestHarness, side: CibaSide): Promise<void> {
+  h.clock.advance(1);
+  await h.runtime.services.fallbacks.methods.clearPushLock(side.tenant.id, side.customerId, cliActor);
+}

@@ -10,42 +10,26 @@ export interface RecentFailures {
 }
 
 /**
- * Failed attempts of one customer in the hour before `now`, across every method: the fallback
- * methods' failures (attempt_failures) and wrong push codes (verification_events of type
- * wrong_code, and failed for the last one, written by the push flow), so DESIGN section 5's "at most 100 failed attempts per
- * customer per hour across all methods" holds without the push flow counting twice. A sliding
- * hour, not a fixed window, so 100 failures just before a boundary and 100 just after cannot
- * both pass.
+ * Failed attempts of one customer in the hour before `now`, across every method: each method,
+ * the push flow included (a wrong typed code), records its failures in attempt_failures, so
+ * DESIGN section 5's "at most 100 failed attempts per customer per hour across all methods" is
+ * one indexed count. A sliding hour, not a fixed window, so 100 failures just before a boundary
+ * and 100 just after cannot both pass.
  */
 export async function countRecentFailures(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
 ): Promise<RecentFailures> {
-  const since = where.now - hourMs;
-  const fallback = await db
+  const row = await db
     .selectFrom('attempt_failures')
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('occurred_at').as('oldest')])
     .where('tenant_id', '=', where.tenantId)
     .where('customer_id', '=', where.customerId)
-    .where('occurred_at', '>', since)
+    .where('occurred_at', '>', where.now - hourMs)
     .executeTakeFirst();
-  const push = await db
-    .selectFrom('verification_events as e')
-    .innerJoin('verifications as v', 'v.id', 'e.verification_id')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('e.occurred_at').as('oldest')])
-    .where('v.tenant_id', '=', where.tenantId)
-    .where('v.customer_id', '=', where.customerId)
-    .where('e.tenant_id', '=', where.tenantId)
-    // The last wrong code of a push is recorded as its final status, failed (wrong codes are the only way to it).
-    .where('e.type', 'in', ['wrong_code', 'failed'])
-    .where('e.occurred_at', '>', since)
-    .executeTakeFirst();
-  const oldest = [fallback?.oldest, push?.oldest]
-    .map((v) => (v === null || v === undefined ? null : Number(v)))
-    .filter((v): v is number => v !== null);
   return {
-    count: Number(fallback?.count ?? 0) + Number(push?.count ?? 0),
-    oldestAt: oldest.length > 0 ? Math.min(...oldest) : null,
+    count: Number(row?.count ?? 0),
+    oldestAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
   };
 }
 

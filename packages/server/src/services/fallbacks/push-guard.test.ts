@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { AppError, defaultFallbackPolicy, newId } from '@helpdesk-auth/core';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { cliActor } from '../audit-log.ts';
+import { recordFailedAttempt } from './failures.ts';
 import { assertPushAllowed, assertWithinFailureLimit, pushAvailabilityFor } from './push-guard.ts';
 
 describe('push guard: the policy rules the push flow calls', () => {
@@ -18,7 +19,7 @@ describe('push guard: the policy rules the push flow calls', () => {
   const customer = async () =>
     (await h.runtime.services.customers.create(tenantId, { displayName: 'Pat Push' }, cliActor)).id;
 
-  async function pushVerification(customerId: string, status: string, events: string[] = []) {
+  async function pushVerification(customerId: string, status: string) {
     const db = h.runtime.database.db;
     const now = h.clock.now();
     const id = newId('verification', now);
@@ -51,21 +52,6 @@ describe('push guard: the policy rules the push flow calls', () => {
         assurance: null,
       } as never)
       .execute();
-    for (const type of events) {
-      await db
-        .insertInto('verification_events')
-        .values({
-          id: newId('verificationEvent', now),
-          tenant_id: tenantId,
-          verification_id: id,
-          type,
-          device_id: null,
-          channel: null,
-          detail: null,
-          occurred_at: now,
-        })
-        .execute();
-    }
   }
 
   const where = (customerId: string) => ({ tenantId, customerId, now: h.clock.now() });
@@ -99,13 +85,16 @@ describe('push guard: the policy rules the push flow calls', () => {
     assert.equal(!state.available && state.reason.code, 'PUSH_LOCKED_FRAUD');
   });
 
-  it('counts wrong push codes, and the final failed one, toward the hourly limit across methods', async () => {
+  it('counts push failures with the other methods toward the hourly limit', async () => {
     const id = await customer();
     const limit = defaultFallbackPolicy.failuresPerHour;
-    // 33 push verifications with two wrong codes and a final failure each: 99 failures.
-    for (let i = 0; i < 33; i++) await pushVerification(id, 'failed', ['wrong_code', 'wrong_code', 'failed']);
+    // The push flow records each wrong code here (push-policy.security.test.ts drives it for real).
+    const fail = (method: 'push' | 'sms_otp') =>
+      recordFailedAttempt(h.runtime.database.db, { tenantId, customerId: id, method, now: h.clock.now() });
+    for (let i = 0; i < 66; i++) await fail('push');
+    for (let i = 0; i < 33; i++) await fail('sms_otp');
     await assertWithinFailureLimit(h.runtime.database.db, where(id));
-    await pushVerification(id, 'pending', ['wrong_code']);
+    await fail('push');
     await assert.rejects(
       assertPushAllowed(h.runtime.database.db, where(id)),
       (e: unknown) =>

@@ -1,4 +1,4 @@
-import { AppError, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
+import { AppError, type FallbackPolicy, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import { findCustomer, loadPushLockFacts } from './customer-methods.ts';
 import { countRecentFailures, tooManyFailures } from './failures.ts';
@@ -8,19 +8,20 @@ import { loadPolicy } from './policies.ts';
  * What the policy asks of the push flow, as plain functions over the database, so the push
  * verification service can call them without depending on the fallback services.
  *
- * The push flow needs to record nothing for these rules: denials are read from its
- * verifications (status denied), fraud reports from customers.fraud_reported_at, and wrong codes
- * from its verification_events (wrong_code, and failed for the last one).
+ * Denials are read from the push flow's verifications (status denied) and fraud reports from
+ * customers.fraud_reported_at; wrong push codes are recorded in attempt_failures by the push flow
+ * itself, like every other method's failures.
  */
 
 /** Whether push may be used for the customer now; the reason when not. */
 export async function pushAvailabilityFor(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
+  policy?: FallbackPolicy,
 ): Promise<PushAvailability> {
   const customer = await findCustomer(db, where.tenantId, where.customerId);
-  const { policy } = await loadPolicy(db, where.tenantId);
-  return pushAvailability(await loadPushLockFacts(db, customer, policy, where.now), policy, where.now);
+  const rules = policy ?? (await loadPolicy(db, where.tenantId)).policy;
+  return pushAvailability(await loadPushLockFacts(db, customer, rules, where.now), rules, where.now);
 }
 
 /**
@@ -32,13 +33,14 @@ export async function assertPushAllowed(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
 ): Promise<void> {
-  const availability = await pushAvailabilityFor(db, where);
+  const { policy } = await loadPolicy(db, where.tenantId);
+  const availability = await pushAvailabilityFor(db, where, policy);
   if (!availability.available) {
     throw new AppError('METHOD_UNAVAILABLE', availability.reason.message, {
       details: { reason: availability.reason.code },
     });
   }
-  await assertWithinFailureLimit(db, where);
+  await assertWithinFailureLimit(db, where, policy);
 }
 
 /**
@@ -48,8 +50,9 @@ export async function assertPushAllowed(
 export async function assertWithinFailureLimit(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
+  known?: FallbackPolicy,
 ): Promise<void> {
-  const { policy } = await loadPolicy(db, where.tenantId);
+  const policy = known ?? (await loadPolicy(db, where.tenantId)).policy;
   const recent = await countRecentFailures(db, where);
   if (recent.count >= policy.failuresPerHour)
     throw tooManyFailures(recent, policy.failuresPerHour, where.now);
