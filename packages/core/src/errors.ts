@@ -54,6 +54,8 @@ export const errorStatus = {
    * `details.reason` names why (an UnavailableReason: SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...).
    */
   METHOD_UNAVAILABLE: 409,
+  /** The message channel cannot reach this customer; `details.reason`: NO_PHONE_NUMBER, NO_EMAIL_ADDRESS or PROVIDER_NOT_CONFIGURED. */
+  CHANNEL_UNAVAILABLE: 409,
   /** The customer already has an active authenticator app; remove it first. */
   TOTP_ALREADY_ENROLLED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */

@@ -1,3 +1,4 @@
+export * from './activation-message.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './permissions.ts';

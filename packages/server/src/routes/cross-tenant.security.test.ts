@@ -410,6 +410,7 @@ const callerNames = (op: Operation) =>
  * would act if it got through (a code to check, answers to set), so only the tenant check stops it.
  */
 const actingBodies: Record<string, () => unknown> = {
+  sendActivation: () => ({ channel: 'sms' }),
   verifyOtpChallenge: () => ({ code: '000000' }),
   confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
   verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
@@ -1184,6 +1185,14 @@ for (const kind of databaseKinds) {
         }),
         deleteCustomer: async () => ({ url: `/v1/customers/${await freshCustomer()}` }),
         createActivation: async () => ({ url: `/v1/customers/${await freshCustomer()}/activations` }),
+        sendActivation: async () => {
+          const customer = await call(h.app, a.admin, 'POST', '/v1/customers', {
+            displayName: 'CSRF activation target',
+            phone: '+447911123497',
+          });
+          const id = (customer.json() as { id: string }).id;
+          return { url: `/v1/customers/${id}/activations/send`, body: { channel: 'sms' } };
+        },
         updateDevice: async () => {
           const { device } = await customerWithDevice(h, a, 'CSRF device owner');
           const url = `/v1/devices/${device.device!.id}`;

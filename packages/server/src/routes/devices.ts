@@ -171,6 +171,47 @@ export function registerDeviceRoutes(
     },
   );
 
+  app.post(
+    '/v1/customers/:id/activations/send',
+    {
+      config: { auth: 'devices:write' },
+      schema: {
+        tags: ['devices'],
+        summary: "Send a new activation link to the customer's phone (SMS) or mailbox (e-mail).",
+        description:
+          "Creates a one-time activation like POST /v1/customers/{id}/activations and sends its link through the configured provider in the customer's language. The code and link are never returned or logged; the answer says where it went, masked.",
+        operationId: 'sendActivation',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        body: Type.Object(
+          { channel: Type.String({ enum: ['sms', 'email'], description: 'How to send the link.' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            customerId: Type.String(),
+            channel: Type.String({ enum: ['sms', 'email'] }),
+            sentTo: Type.String({ description: 'The phone number or e-mail address, masked.' }),
+            expiresAt: Timestamp,
+          }),
+          ...errorResponses(401, 403, 404, 409, 413, 415, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const sent = await services.activationDelivery.send(
+        principal.tenantId,
+        request.params.id,
+        request.body.channel as 'sms' | 'email',
+        principal.actor,
+      );
+      reply.status(201);
+      return { ...sent, expiresAt: toIso(sent.expiresAt) };
+    },
+  );
+
   app.get(
     '/v1/customers/:id/devices',
     {

@@ -1,3 +1,4 @@
+import { createActivationDelivery } from './activation-delivery.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createCibaService } from './ciba/ciba.ts';
 import { createKeycloakChannelService } from './ciba/keycloak-channel.ts';
@@ -52,6 +53,7 @@ export function createServices(context: ServiceContext) {
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
     fallbacks,
+    activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
   };
 }
 
