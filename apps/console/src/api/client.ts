@@ -12,6 +12,7 @@ import type {
   Page,
   Permission,
   Role,
+  SentActivation,
   Session,
   SignInOptions,
   StartVerification,
@@ -178,6 +179,8 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
     devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
     createActivation: (cid: string) => json<Activation>('POST', `/v1/customers/${id(cid)}/activations`),
+    sendActivation: (cid: string, channel: 'sms' | 'email') =>
+      json<SentActivation>('POST', `/v1/customers/${id(cid)}/activations/send`, { channel }),
     verifications: (filter: VerificationFilter) =>
       json<Page<Verification>>('GET', withQuery('/v1/verifications', { ...filter })),
     auditEvents: (filter: AuditFilter) =>

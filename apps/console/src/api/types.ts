@@ -56,6 +56,14 @@ export interface Activation {
   expiresAt: string;
 }
 
+/** An activation link sent to the customer: where it went (masked), never the link itself. */
+export interface SentActivation {
+  id: string;
+  channel: 'sms' | 'email';
+  sentTo: string;
+  expiresAt: string;
+}
+
 export type VerificationStatus =
   | 'pending'
   | 'approved'

@@ -172,6 +172,12 @@ export const de: Catalogue = {
   'enroll.code': 'Aktivierungscode',
   'enroll.expires': 'Gültig bis {time}',
   'enroll.again': 'Neue Aktivierung',
+  'enroll.sendSms': 'Link per SMS senden',
+  'enroll.sendEmail': 'Link per E-Mail senden',
+  'enroll.noPhone': 'Keine Telefonnummer hinterlegt',
+  'enroll.noEmail': 'Keine E-Mail-Adresse hinterlegt',
+  'enroll.sentSms': 'Link per SMS an {to} gesendet. Er funktioniert einmal, bis {time}.',
+  'enroll.sentEmail': 'Link per E-Mail an {to} gesendet. Er funktioniert einmal, bis {time}.',
 
   'history.title': 'Prüfverlauf',
   'history.filter.status': 'Status',

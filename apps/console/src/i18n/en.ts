@@ -168,6 +168,12 @@ export const en = {
   'enroll.code': 'Activation code',
   'enroll.expires': 'Valid until {time}',
   'enroll.again': 'New activation',
+  'enroll.sendSms': 'Send link by SMS',
+  'enroll.sendEmail': 'Send link by e-mail',
+  'enroll.noPhone': 'No phone number on file',
+  'enroll.noEmail': 'No e-mail address on file',
+  'enroll.sentSms': 'Link sent by SMS to {to}. It works once, until {time}.',
+  'enroll.sentEmail': 'Link sent by e-mail to {to}. It works once, until {time}.',
 
   'history.title': 'Verification history',
   'history.filter.status': 'Status',

@@ -109,6 +109,8 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               api={api}
               customerId={customer.id}
               tenantName={session.tenant.name}
+              phone={customer.phone}
+              email={customer.email}
               onClose={() => {
                 setEnrolling(false);
                 void load();

@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import { useEffect, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
-import type { Activation } from '../api/types.ts';
+import type { Activation, SentActivation } from '../api/types.ts';
 import { ErrorNotice } from '../components/common.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 
@@ -10,11 +10,16 @@ export function Enroll({
   api,
   customerId,
   tenantName,
+  phone,
+  email,
   onClose,
 }: {
   api: ConsoleApi;
   customerId: string;
   tenantName: string;
+  /** Where the link can be sent; null when the customer has none on file. */
+  phone: string | null;
+  email: string | null;
   onClose: () => void;
 }) {
   const { t, formatDateTime } = useI18n();
@@ -22,6 +27,7 @@ export function Enroll({
   const [qr, setQr] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState<SentActivation | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -35,6 +41,19 @@ export function Enroll({
       const created = await api.createActivation(customerId);
       setActivation(created);
       setQr(await QRCode.toDataURL(created.qrPayload, { errorCorrectionLevel: 'M', margin: 2, width: 240 }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const send = async (channel: 'sms' | 'email') => {
+    setBusy(true);
+    setError(null);
+    setSent(null);
+    try {
+      setSent(await api.sendActivation(customerId, channel));
     } catch (err) {
       setError(err);
     } finally {
@@ -70,9 +89,35 @@ export function Enroll({
           </dl>
         </div>
       ) : null}
+      {sent ? (
+        <p className="notice ok" role="status" data-testid="activation-sent">
+          {t(sent.channel === 'sms' ? 'enroll.sentSms' : 'enroll.sentEmail', {
+            to: sent.sentTo,
+            time: formatDateTime(sent.expiresAt),
+          })}
+        </p>
+      ) : null}
       <div className="actions">
         <button type="button" className="button primary" onClick={() => void create()} disabled={busy}>
           {activation ? t('enroll.again') : t('enroll.create')}
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void send('sms')}
+          disabled={busy || !phone}
+          {...(!phone ? { title: t('enroll.noPhone') } : {})}
+        >
+          {t('enroll.sendSms')}
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void send('email')}
+          disabled={busy || !email}
+          {...(!email ? { title: t('enroll.noEmail') } : {})}
+        >
+          {t('enroll.sendEmail')}
         </button>
         <button type="button" className="button" onClick={onClose}>
           {t('app.close')}
