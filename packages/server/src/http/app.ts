@@ -32,6 +32,7 @@ import { registerOneTimeCodeRoutes } from '../routes/one-time-codes.ts';
 import { registerOperatorSsoRoutes } from '../routes/operator-sso.ts';
 import { registerOperatorRoutes } from '../routes/operators.ts';
 import { registerPolicyRoutes } from '../routes/policy.ts';
+import { registerProviderCallbackRoutes } from '../routes/provider-callbacks.ts';
 import { registerScimRoutes } from '../routes/scim.ts';
 import { registerSecurityQuestionRoutes } from '../routes/security-questions.ts';
 import { registerTenantRoutes } from '../routes/tenant.ts';
@@ -235,6 +236,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerKeycloakRoutes(typed, deps);
   registerPolicyRoutes(typed, deps);
   registerOneTimeCodeRoutes(typed, deps);
+  registerProviderCallbackRoutes(typed, deps);
   registerTotpRoutes(typed, deps);
   registerSecurityQuestionRoutes(typed, deps);
 

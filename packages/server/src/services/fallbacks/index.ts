@@ -13,6 +13,11 @@ import { createPolicyService } from './policies.ts';
 import { createSecurityQuestionService } from './security-questions.ts';
 import { createTotpService } from './totp.ts';
 
+function reachableCallbackBase(publicUrl: string): boolean {
+  const url = new URL(publicUrl);
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
 /** The configured SMS and e-mail providers; a channel whose provider is `none` is absent. */
 export function messageProvidersFromConfig(
   context: ServiceContext,
@@ -30,6 +35,11 @@ export function messageProvidersFromConfig(
         authToken: config.twilioAuthToken ?? '',
         from: config.twilioFrom ?? '',
         apiUrl: config.twilioApiUrl,
+        // Twilio reports each message's fate here (routes/provider-callbacks.ts), when it can
+        // reach the server: an https public address (or this machine, for tests).
+        ...(reachableCallbackBase(config.publicUrl)
+          ? { statusCallbackUrl: `${config.publicUrl.replace(/\/$/, '')}/v1/providers/twilio/status` }
+          : {}),
       });
       break;
     case 'vonage':

@@ -1,0 +1,156 @@
+/**
+ * Twilio delivery reports (StatusCallback), on SQLite and PostgreSQL: an SMS code is sent through
+ * a local server that checks requests as Twilio's Messages API does; the message names our status
+ * callback; a report signed as Twilio signs it (X-Twilio-Signature) updates the delivery the agent
+ * sees; unsigned, forged or re-pointed reports change nothing.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { cliActor } from '../services/audit-log.ts';
+import { startTestTwilio, twilioTestAccount, type VendorServer } from '../services/fallbacks/test-vendors.ts';
+import {
+  databaseKinds,
+  type OperatorClient,
+  startTestHarness,
+  type TestHarness,
+} from '../test-support/harness.ts';
+import { postgresSkip } from '../test-support/postgres.ts';
+import { twilioStatusPath } from './provider-callbacks.ts';
+
+/** What Twilio sends: the URL it called followed by each parameter name and value, sorted. */
+function twilioSignature(token: string, url: string, params: Record<string, string>): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((text, key) => text + key + params[key], url);
+  return createHmac('sha1', token).update(data, 'utf8').digest('base64');
+}
+
+interface Challenge {
+  id: string;
+  deliveries: { provider: string; status: string; detail: string | null }[];
+}
+
+for (const kind of databaseKinds) {
+  describe(`Twilio delivery reports on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let twilio: VendorServer;
+    let agent: OperatorClient;
+    let tenantId: string;
+    let callbackUrl: string;
+
+    before(async () => {
+      twilio = await startTestTwilio();
+      h = await startTestHarness(kind, {
+        smsProvider: 'twilio',
+        twilioAccountSid: twilioTestAccount.accountSid,
+        twilioAuthToken: twilioTestAccount.authToken,
+        twilioFrom: twilioTestAccount.from,
+        twilioApiUrl: twilio.url,
+      });
+      const tenant = await h.tenantWithOperators('reports');
+      tenantId = tenant.id;
+      agent = tenant.clients.agent;
+      callbackUrl = `${h.config.publicUrl.replace(/\/$/, '')}${twilioStatusPath}`;
+    });
+    after(async () => {
+      await h?.close();
+      await twilio?.close();
+    });
+
+    async function sendCode(): Promise<{ challengeId: string; messageSid: string }> {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Rita Report', phone: `+4479111${String(twilio.received.length).padStart(5, '0')}` },
+        cliActor,
+      );
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/v1/otp-challenges',
+        ...agent.auth(),
+        payload: { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const sms = twilio.received.at(-1)!;
+      assert.equal(sms.raw.StatusCallback, callbackUrl, 'each message names our status callback');
+      const row = await h.runtime.database.db
+        .selectFrom('message_deliveries')
+        .select('provider_message_id')
+        .where('challenge_id', '=', (response.json() as Challenge).id)
+        .executeTakeFirstOrThrow();
+      // The Message SID Twilio answered with, kept to match its reports.
+      assert.ok(row.provider_message_id?.startsWith('SM'));
+      return { challengeId: (response.json() as Challenge).id, messageSid: row.provider_message_id! };
+    }
+
+    const report = (params: Record<string, string>, signature: string | undefined) =>
+      h.app.inject({
+        method: 'POST',
+        url: twilioStatusPath,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(signature ? { 'x-twilio-signature': signature } : {}),
+        },
+        payload: new URLSearchParams(params).toString(),
+      });
+
+    const deliveriesOf = async (id: string) =>
+      (
+        (
+          await h.app.inject({ method: 'GET', url: `/v1/otp-challenges/${id}`, ...agent.auth() })
+        ).json() as Challenge
+      ).deliveries;
+
+    it('a signed report moves the delivery to delivered, or undelivered with the error', async () => {
+      const { challengeId, messageSid } = await sendCode();
+      const delivered = {
+        MessageSid: messageSid,
+        MessageStatus: 'delivered',
+        AccountSid: twilioTestAccount.accountSid,
+      };
+      const ok = await report(
+        delivered,
+        twilioSignature(twilioTestAccount.authToken, callbackUrl, delivered),
+      );
+      assert.equal(ok.statusCode, 204, ok.body);
+      assert.equal((await deliveriesOf(challengeId))[0]!.status, 'delivered');
+
+      const second = await sendCode();
+      const failed = { MessageSid: second.messageSid, MessageStatus: 'undelivered', ErrorCode: '30003' };
+      await report(failed, twilioSignature(twilioTestAccount.authToken, callbackUrl, failed));
+      const [delivery] = await deliveriesOf(second.challengeId);
+      assert.equal(delivery!.status, 'undelivered');
+      assert.equal(delivery!.detail, 'Twilio error 30003');
+    });
+
+    it('refuses unsigned, forged and re-pointed reports, and changes nothing', async () => {
+      const { challengeId, messageSid } = await sendCode();
+      const params = { MessageSid: messageSid, MessageStatus: 'failed' };
+      const before = (await deliveriesOf(challengeId))[0]!.status;
+      for (const signature of [
+        undefined,
+        twilioSignature('another-accounts-token', callbackUrl, params),
+        // Signed for another URL: a report captured elsewhere cannot be replayed here.
+        twilioSignature(twilioTestAccount.authToken, 'https://elsewhere.example/status', params),
+        // Signed over other parameters.
+        twilioSignature(twilioTestAccount.authToken, callbackUrl, { ...params, MessageStatus: 'delivered' }),
+      ]) {
+        const response = await report(params, signature);
+        assert.equal(response.statusCode, 403, response.body);
+        assert.equal((response.json() as { error: { code: string } }).error.code, 'FORBIDDEN');
+      }
+      assert.equal((await deliveriesOf(challengeId))[0]!.status, before);
+    });
+
+    it('answers 204 to a report about a message it does not know, so Twilio stops retrying', async () => {
+      const params = { MessageSid: `SM${'0'.repeat(32)}`, MessageStatus: 'delivered' };
+      const response = await report(
+        params,
+        twilioSignature(twilioTestAccount.authToken, callbackUrl, params),
+      );
+      assert.equal(response.statusCode, 204);
+    });
+  });
+}
