@@ -5,7 +5,7 @@ import { appendAudit, systemActor } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 import { findCustomer } from './customer-methods.ts';
 import type { OtpChannel } from './one-time-codes.ts';
-import { loadPolicy } from './policies.ts';
+import { policyInForce } from './policies.ts';
 
 export type NotificationOutcome = 'sent' | 'disabled' | 'no_channel' | 'failed';
 
@@ -26,7 +26,7 @@ export function createCustomerNotifier(
       event: CustomerNotificationEvent,
       at: number = clock(),
     ): Promise<NotificationOutcome> {
-      const { policy } = await loadPolicy(db, tenantId);
+      const policy = await policyInForce(db, tenantId);
       const wanted =
         event === 'verified' ? policy.notifications.afterVerification : policy.notifications.afterFraudReport;
       if (!wanted) return 'disabled';

@@ -79,6 +79,33 @@ export async function loadPolicy(db: Db, tenantId: string): Promise<PolicyVersio
   };
 }
 
+const sharedDefault: Readonly<FallbackPolicy> = deepFreeze(
+  structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The policy in force, to read and never change: the default is one frozen object rather than a
+ * fresh copy, which the push flow, asking on every start and approval, would otherwise pay for.
+ */
+export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<FallbackPolicy>> {
+  const row = await db
+    .selectFrom('fallback_policies')
+    .select('document')
+    .where('tenant_id', '=', tenantId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? parseStored(row.document) : sharedDefault;
+}
+
 /**
  * Per-tenant fallback policies, versioned: every save adds a version, the highest is in force,
  * and the audit log records who saved which version and which settings changed.

@@ -2,7 +2,7 @@ import { AppError, type FallbackPolicy, type PushAvailability, pushAvailability 
 import type { Db } from '../../storage/database.ts';
 import { findCustomer, loadPushLockFacts } from './customer-methods.ts';
 import { countRecentFailures, tooManyFailures } from './failures.ts';
-import { loadPolicy } from './policies.ts';
+import { policyInForce } from './policies.ts';
 
 /**
  * What the policy asks of the push flow, as plain functions over the database, so the push
@@ -17,10 +17,10 @@ import { loadPolicy } from './policies.ts';
 export async function pushAvailabilityFor(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
-  policy?: FallbackPolicy,
+  policy?: Readonly<FallbackPolicy>,
 ): Promise<PushAvailability> {
   const customer = await findCustomer(db, where.tenantId, where.customerId);
-  const rules = policy ?? (await loadPolicy(db, where.tenantId)).policy;
+  const rules = policy ?? (await policyInForce(db, where.tenantId));
   return pushAvailability(await loadPushLockFacts(db, customer, rules, where.now), rules, where.now);
 }
 
@@ -33,7 +33,7 @@ export async function assertPushAllowed(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
 ): Promise<void> {
-  const { policy } = await loadPolicy(db, where.tenantId);
+  const policy = await policyInForce(db, where.tenantId);
   const availability = await pushAvailabilityFor(db, where, policy);
   if (!availability.available) {
     throw new AppError('METHOD_UNAVAILABLE', availability.reason.message, {
@@ -50,9 +50,9 @@ export async function assertPushAllowed(
 export async function assertWithinFailureLimit(
   db: Db,
   where: { tenantId: string; customerId: string; now: number },
-  known?: FallbackPolicy,
+  known?: Readonly<FallbackPolicy>,
 ): Promise<void> {
-  const policy = known ?? (await loadPolicy(db, where.tenantId)).policy;
+  const policy = known ?? (await policyInForce(db, where.tenantId));
   const recent = await countRecentFailures(db, where);
   if (recent.count >= policy.failuresPerHour)
     throw tooManyFailures(recent, policy.failuresPerHour, where.now);
