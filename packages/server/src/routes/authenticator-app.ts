@@ -1,50 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '@helpdesk-auth/core';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { errorResponses } from '../http/schemas.ts';
+import { loadBuild, repoRoot } from '../http/static-build.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Where `vite build` puts the customer's authenticator (apps/authenticator); `npm start` builds it first. */
 export const authenticatorDistDir = path.join(repoRoot, 'apps/authenticator/dist');
-
-interface StaticFile {
-  body: Buffer;
-  type: string;
-}
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.webmanifest': 'application/manifest+json',
-};
-
-/**
- * Reads the built app into memory once. Only files found here are served: a request path is a
- * key in this map, never a path on disk, so it cannot reach outside the build.
- */
-function loadBuild(dir: string): Map<string, StaticFile> {
-  const files = new Map<string, StaticFile>();
-  if (!existsSync(dir)) return files;
-  const walk = (folder: string, prefix: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
-      else {
-        const type = contentTypes[path.extname(entry.name)];
-        if (type) files.set(`${prefix}${entry.name}`, { body: readFileSync(full), type });
-      }
-    }
-  };
-  walk(dir, '');
-  return files;
-}
 
 // The app talks only to its own origin and runs nothing inline. It may not be framed: a framed
 // approval button is an invitation to clickjacking.

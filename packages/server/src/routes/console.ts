@@ -1,54 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '@helpdesk-auth/core';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { errorResponses } from '../http/schemas.ts';
+import { loadBuild, repoRoot } from '../http/static-build.ts';
 import { demoAdminEmail, demoTenantSlug } from '../services/demo-data.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Where `vite build` puts the console (apps/console); `npm start` builds it first. */
 export const consoleDistDir = path.join(repoRoot, 'apps/console/dist');
 /** The web component, plain JavaScript served as is (packages/widget). */
 const widgetElementFile = path.join(repoRoot, 'packages/widget/browser/helpdesk-verify.js');
-
-interface StaticFile {
-  body: Buffer;
-  type: string;
-}
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-};
-
-/**
- * Reads the built console into memory once. Only files found here are ever served: a request
- * path is a key in this map, never a path on disk, so it cannot reach outside the build.
- */
-function loadBuild(dir: string): Map<string, StaticFile> {
-  const files = new Map<string, StaticFile>();
-  if (!existsSync(dir)) return files;
-  const walk = (folder: string, prefix: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full, `${prefix}${entry.name}/`);
-      else {
-        const type = contentTypes[path.extname(entry.name)];
-        if (type) files.set(`${prefix}${entry.name}`, { body: readFileSync(full), type });
-      }
-    }
-  };
-  walk(dir, '');
-  return files;
-}
 
 // The console talks only to its own origin; nothing inline runs. The console itself may not be
 // framed (clickjacking); the widget page may, by any helpdesk tool, because it acts only with
