@@ -163,6 +163,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
       'Operators',
       'API keys',
       'Audit log',
+      'Policy',
+      'Webhooks',
     ]);
     await nav.getByRole('link', { name: 'Audit log' }).click();
     await page.getByTestId('chain-status').filter({ hasText: 'Chain intact' }).waitFor();

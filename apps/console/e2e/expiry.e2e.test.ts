@@ -61,7 +61,8 @@ describe('agent console: unreachable phone and expiry', { skip }, () => {
 
     await page.getByTestId('verify-result').filter({ hasText: 'Expired' }).waitFor({ timeout: 45_000 });
     const expired = (await page.locator('[data-result="expired"]').textContent()) ?? '';
-    assert.match(expired, /Other methods \(SMS, authenticator code\) arrive in a later version/);
+    // The fallback hook: no other method is allowed for this caller (no phone, no app, no questions).
+    assert.match(expired, /Try another method.*No other method is allowed for this caller and action\./);
     await screenshot(page, '21-expired');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 

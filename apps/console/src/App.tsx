@@ -134,7 +134,7 @@ function Screen({
     case 'audit':
       return <AuditLog api={api} />;
     case 'policy':
-      return <Policy session={session} />;
+      return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
     default:
