@@ -6,3 +6,4 @@ export * from './policy.ts';
 export * from './policy-answers.ts';
 export * from './policy-notifications.ts';
 export * from './verification.ts';
+export * from './webhook-events.ts';

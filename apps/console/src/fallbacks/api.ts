@@ -3,29 +3,21 @@
  * docs/policy.md, docs/integrations/rest-and-webhooks.md). Errors keep the server's `details`
  * (tries left, the reason a method is unavailable), which these screens need.
  */
+import {
+  type UnavailableReason as ReasonCodeOfCore,
+  unavailableReasons,
+  type VerificationMethod,
+} from '../../../../packages/core/src/policy.ts';
+import type { AssuranceLevel } from '../../../../packages/core/src/verification.ts';
+import { webhookEventTypes } from '../../../../packages/core/src/webhook-events.ts';
 import { ApiError } from '../api/client.ts';
 import type { ErrorCode } from '../api/types.ts';
 
-export type Assurance = 'low' | 'moderate' | 'substantial' | 'high';
-export type MethodName = 'push' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
-
-export const reasonCodes = [
-  'METHOD_DISABLED',
-  'ASSURANCE_TOO_LOW',
-  'HIGH_RISK_ACTION',
-  'NO_DEVICE',
-  'NO_PHONE_NUMBER',
-  'NO_EMAIL_ADDRESS',
-  'NOT_ENROLLED',
-  'NO_SECURITY_QUESTIONS',
-  'SIM_SWAP_WINDOW',
-  'PUSH_LOCKED_DENIALS',
-  'PUSH_LOCKED_FRAUD',
-  'QUESTIONS_LOCKED',
-  'FAILURE_LIMIT',
-  'PROVIDER_NOT_CONFIGURED',
-] as const;
-export type ReasonCode = (typeof reasonCodes)[number];
+// The same lists the server validates against, from core (browser-safe), never copied.
+export type Assurance = AssuranceLevel;
+export type MethodName = VerificationMethod;
+export const reasonCodes = unavailableReasons;
+export type ReasonCode = ReasonCodeOfCore;
 
 export interface UnavailableReason {
   code: ReasonCode;
@@ -129,21 +121,7 @@ export interface WebhookDelivery {
   completedAt: string | null;
 }
 
-/** The event types an endpoint can subscribe to (as services/webhook-events.ts lists them). */
-export const webhookEventTypes = [
-  'verification.started',
-  'verification.approved',
-  'verification.denied',
-  'verification.fraud_reported',
-  'verification.expired',
-  'verification.cancelled',
-  'verification.failed',
-  'device.enrolled',
-  'device.revoked',
-  'customer.fraud_reported',
-  'customer.locked',
-  'customer.unlocked',
-] as const;
+export { webhookEventTypes };
 
 /** An API error with the server's `error.details` (attemptsLeft, reason, problems, ...). */
 export class DetailedApiError extends ApiError {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type WebhookEventType, webhookEventTypes } from '@helpdesk-auth/core';
 import type { AuditEventRow } from '../storage/schema.ts';
 
 /**
@@ -8,22 +9,7 @@ import type { AuditEventRow } from '../storage/schema.ts';
  * reason or action summary (free text that may hold personal data), names or phone numbers:
  * a receiver that needs more asks the API with the ids.
  */
-export const webhookEventTypes = [
-  'verification.started',
-  'verification.approved',
-  'verification.denied',
-  'verification.fraud_reported',
-  'verification.expired',
-  'verification.cancelled',
-  'verification.failed',
-  'device.enrolled',
-  'device.revoked',
-  'customer.fraud_reported',
-  'customer.locked',
-  'customer.unlocked',
-] as const;
-
-export type WebhookEventType = (typeof webhookEventTypes)[number];
+export { type WebhookEventType, webhookEventTypes };
 
 /** Sent only by `POST /v1/webhooks/{id}/test`, whatever the endpoint subscribes to. */
 export const testEventType = 'webhook.test';

@@ -1,0 +1,20 @@
+/**
+ * The webhook event types a receiver can subscribe to, shared by the server (which turns audit
+ * entries into these events, services/webhook-events.ts) and the console (which offers them).
+ */
+export const webhookEventTypes = [
+  'verification.started',
+  'verification.approved',
+  'verification.denied',
+  'verification.fraud_reported',
+  'verification.expired',
+  'verification.cancelled',
+  'verification.failed',
+  'device.enrolled',
+  'device.revoked',
+  'customer.fraud_reported',
+  'customer.locked',
+  'customer.unlocked',
+] as const;
+
+export type WebhookEventType = (typeof webhookEventTypes)[number];
