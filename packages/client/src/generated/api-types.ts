@@ -114,6 +114,7 @@ export interface Schemas {
         | 'VERIFICATION_NOT_PENDING'
         | 'VERIFICATION_EXPIRED'
         | 'METHOD_UNAVAILABLE'
+        | 'CHANNEL_UNAVAILABLE'
         | 'TOTP_ALREADY_ENROLLED'
         | 'POLICY_VERSION_CONFLICT'
         | 'PAYLOAD_TOO_LARGE'
@@ -850,6 +851,29 @@ export interface Operations {
       secret: string;
     };
   };
+  /** Send a new activation link to the customer's phone (SMS) or mailbox (e-mail). */
+  sendActivation: {
+    method: 'POST';
+    path: '/v1/customers/{id}/activations/send';
+    status: 201;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      /** How to send the link. */
+      channel: 'sms' | 'email';
+    };
+    response: {
+      id: string;
+      customerId: string;
+      channel: 'sms' | 'email';
+      /** The phone number or e-mail address, masked. */
+      sentTo: string;
+      expiresAt: string;
+    };
+  };
   /** Queue a `webhook.test` event for the endpoint. */
   sendWebhookTest: {
     method: 'POST';
@@ -1059,6 +1083,7 @@ export const operations = {
   redeliverWebhook: { method: 'POST', path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver' },
   revokeDevice: { method: 'DELETE', path: '/v1/devices/{id}' },
   rotateWebhookSecret: { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret' },
+  sendActivation: { method: 'POST', path: '/v1/customers/{id}/activations/send' },
   sendWebhookTest: { method: 'POST', path: '/v1/webhooks/{id}/test' },
   startVerification: { method: 'POST', path: '/v1/verifications' },
   updateCustomer: { method: 'PATCH', path: '/v1/customers/{id}' },
