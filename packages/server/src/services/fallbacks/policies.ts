@@ -103,7 +103,12 @@ export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? parseStored(row.document) : sharedDefault;
+  return policyFromDocument(row?.document ?? null);
+}
+
+/** The policy a stored document holds; the shared default when the tenant never saved one. */
+export function policyFromDocument(document: string | null): Readonly<FallbackPolicy> {
+  return document === null ? sharedDefault : parseStored(document);
 }
 
 /**

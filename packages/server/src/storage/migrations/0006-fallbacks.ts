@@ -140,7 +140,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('customer_method_locks_pk', ['tenant_id', 'customer_id'])
     .execute();
 
-  // Failed attempts by any fallback method; wrong push codes are read from verification_events.
+  // Failed attempts by any method, wrong push codes included (the push flow records them here).
   await db.schema
     .createTable('attempt_failures')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
