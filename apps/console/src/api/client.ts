@@ -6,6 +6,7 @@ import type {
   ChainStatus,
   ConsoleBootstrap,
   Customer,
+  CustomerLocks,
   Device,
   ErrorCode,
   Operator,
@@ -178,6 +179,7 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
       json<Page<Customer>>('GET', withQuery('/v1/customers', { q, limit })),
     customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
     devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
+    customerLocks: (cid: string) => json<CustomerLocks>('GET', `/v1/customers/${id(cid)}/locks`),
     createActivation: (cid: string) => json<Activation>('POST', `/v1/customers/${id(cid)}/activations`),
     sendActivation: (cid: string, channel: 'sms' | 'email') =>
       json<SentActivation>('POST', `/v1/customers/${id(cid)}/activations/send`, { channel }),

@@ -56,6 +56,13 @@ export interface Activation {
   expiresAt: string;
 }
 
+/** GET /v1/customers/{id}/locks: what the policy has locked for the customer (docs/policy.md). */
+export interface CustomerLocks {
+  push: { locked: boolean; reason: 'PUSH_LOCKED_DENIALS' | 'PUSH_LOCKED_FRAUD' | null };
+  securityQuestions: { locked: boolean; lockedAt: string | null; failures: number };
+  failuresLastHour: number;
+}
+
 /** An activation link sent to the customer: where it went (masked), never the link itself. */
 export interface SentActivation {
   id: string;

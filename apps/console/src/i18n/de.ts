@@ -89,6 +89,12 @@ export const de: Catalogue = {
   'customer.risk.fraud':
     'Betrug gemeldet am {time}. Vorsicht: Möglicherweise gibt sich jemand als dieser Kunde aus.',
   'customer.risk.phoneChanged': 'Telefonnummer geändert am {time}.',
+  'customer.risk.pushLockedFraud':
+    'Die Push-Bestätigung ist nach der Betrugsmeldung gesperrt. Ein Admin hebt die Sperre nach Rücksprache mit dem Kunden auf.',
+  'customer.risk.pushLockedDenials':
+    'Die Push-Bestätigung ist nach wiederholten Ablehnungen gesperrt. Ein Admin hebt die Sperre nach Rücksprache mit dem Kunden auf.',
+  'customer.risk.questionsLocked':
+    'Die Sicherheitsfragen sind nach fehlgeschlagenen Prüfungen gesperrt. Ein Admin entsperrt sie.',
   'customer.recent': 'Letzte Prüfungen',
   'customer.recent.none': 'Noch keine Prüfungen.',
   'customer.enroll': 'Gerät registrieren',

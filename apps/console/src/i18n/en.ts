@@ -87,6 +87,12 @@ export const en = {
   'customer.risk.none': 'No risk flags.',
   'customer.risk.fraud': 'Fraud reported on {time}. Be careful: someone may be impersonating this customer.',
   'customer.risk.phoneChanged': 'Phone number changed on {time}.',
+  'customer.risk.pushLockedFraud':
+    'Push approval is locked after the fraud report. An admin clears it after checking with the customer.',
+  'customer.risk.pushLockedDenials':
+    'Push approval is locked after repeated denials. An admin clears it after checking with the customer.',
+  'customer.risk.questionsLocked':
+    'Security questions are locked after failed checks. An admin unlocks them.',
   'customer.recent': 'Recent verifications',
   'customer.recent.none': 'No verifications yet.',
   'customer.enroll': 'Enroll a device',

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
-import type { Customer, Device, Session, Verification } from '../api/types.ts';
+import type { Customer, CustomerLocks, Device, Session, Verification } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
 // Push and the fallback methods the policy allows, with the methods list (fallbacks/).
 import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
@@ -13,6 +13,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [customer, setCustomer] = useState<Customer | null>(null);
   const [devices, setDevices] = useState<Device[]>([]);
   const [recent, setRecent] = useState<Verification[]>([]);
+  const [locks, setLocks] = useState<CustomerLocks | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [enrolling, setEnrolling] = useState(false);
   const can = (permission: string) =>
@@ -28,6 +29,8 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
       setCustomer(c);
       setDevices(d.items);
       setRecent(v.items);
+      // A risk flag, not the page: the page still shows when the locks cannot be read.
+      setLocks(await api.customerLocks(id).catch(() => null));
     } catch (err) {
       setError(err);
     }
@@ -38,9 +41,14 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   }, [load]);
 
   const refreshRecent = useCallback(() => {
-    void Promise.all([api.verifications({ customerId: id, limit: 5 }), api.customer(id)]).then(([v, c]) => {
+    void Promise.all([
+      api.verifications({ customerId: id, limit: 5 }),
+      api.customer(id),
+      api.customerLocks(id).catch(() => null),
+    ]).then(([v, c, l]) => {
       setRecent(v.items);
       setCustomer(c);
+      setLocks(l);
     });
   }, [api, id]);
 
@@ -74,7 +82,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
         </dl>
       </div>
 
-      {(customer.fraudReportedAt || customer.phoneChangedAt) && (
+      {(customer.fraudReportedAt ||
+        customer.phoneChangedAt ||
+        locks?.push.locked ||
+        locks?.securityQuestions.locked) && (
         <section className="risk" aria-label={t('customer.risk')}>
           {customer.fraudReportedAt && (
             <p className="notice danger" data-testid="risk-fraud">
@@ -86,6 +97,20 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
           {customer.phoneChangedAt && (
             <p className="notice warning">
               {t('customer.risk.phoneChanged', { time: formatDateTime(customer.phoneChangedAt) })}
+            </p>
+          )}
+          {locks?.push.locked && (
+            <p className="notice warning" data-testid="risk-push-locked">
+              {t(
+                locks.push.reason === 'PUSH_LOCKED_FRAUD'
+                  ? 'customer.risk.pushLockedFraud'
+                  : 'customer.risk.pushLockedDenials',
+              )}
+            </p>
+          )}
+          {locks?.securityQuestions.locked && (
+            <p className="notice warning" data-testid="risk-questions-locked">
+              {t('customer.risk.questionsLocked')}
             </p>
           )}
         </section>

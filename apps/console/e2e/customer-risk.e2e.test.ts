@@ -1,0 +1,67 @@
+/**
+ * The customer page's risk flags, in a real browser against a real server: a fraud report, the
+ * push lock it sets (docs/policy.md) and its clearing by an admin.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
+import {
+  type ConsoleWorld,
+  chromiumSkip,
+  createCustomer,
+  launchBrowser,
+  screenshot,
+  seriousAccessibilityViolations,
+  signIn,
+  startConsoleWorld,
+} from './support.ts';
+
+const skip = chromiumSkip();
+
+describe('agent console: risk flags', { skip }, () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    world = await startConsoleWorld();
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 720 },
+      locale: 'en-GB',
+      // axe-core is injected as an inline script.
+      bypassCSP: true,
+    });
+    page = await context.newPage();
+    await signIn(page, world, world.agentEmail);
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('shows the fraud report and the push lock it set, until an admin clears the lock', async () => {
+    const customerId = await createCustomer(world, { displayName: 'Rosa Risk', externalId: 'CUST-8001' });
+    // What a fraud report from the customer's device records.
+    await world.h.runtime.database.db
+      .updateTable('customers')
+      .set({ fraud_reported_at: Date.now() - 60_000 })
+      .where('id', '=', customerId)
+      .execute();
+    await page.goto(`${world.h.baseUrl}/console/#/customers/${customerId}`);
+    await page.getByRole('heading', { level: 1, name: 'Rosa Risk' }).waitFor();
+    await page.getByTestId('risk-fraud').waitFor();
+    assert.match(
+      (await page.getByTestId('risk-push-locked').textContent()) ?? '',
+      /Push approval is locked after the fraud report/,
+    );
+    await screenshot(page, '61-risk-flags');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await world.h.runtime.services.fallbacks.methods.clearPushLock(world.tenant.id, customerId, cliActor);
+    await page.reload();
+    await page.getByTestId('risk-fraud').waitFor();
+    assert.equal(await page.getByTestId('risk-push-locked').count(), 0, 'the lock flag is gone once cleared');
+  });
+});
