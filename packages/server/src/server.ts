@@ -90,6 +90,8 @@ export async function startServer(config: Config, print: (line: string) => void 
 
   const address = await app.listen({ host: config.host, port: config.port });
   print(`  Helpdesk Auth is running at ${config.publicUrl} (listening on ${address})`);
+  print(`  Agent console: ${config.publicUrl}/console/`);
+  print(`  Customer app:  ${config.publicUrl}/app/`);
   print(`  API reference: ${config.publicUrl}/docs`);
   return { app, runtime, shutdown };
 }
