@@ -1,14 +1,22 @@
 /**
- * Twilio delivery reports (StatusCallback), on SQLite and PostgreSQL: an SMS code is sent through
- * a local server that checks requests as Twilio's Messages API does; the message names our status
- * callback; a report signed as Twilio signs it (X-Twilio-Signature) updates the delivery the agent
- * sees; unsigned, forged or re-pointed reports change nothing.
+ * SMS delivery reports, on SQLite and PostgreSQL. Twilio (StatusCallback): an SMS code is sent
+ * through a local server that checks requests as Twilio's Messages API does; the message names our
+ * status callback; a report signed as Twilio signs it (X-Twilio-Signature) updates the delivery
+ * the agent sees; unsigned, forged or re-pointed reports change nothing. Vonage (delivery
+ * receipts): the message names a callback URL with a secret; receipts there, as GET or POST, are
+ * recorded; a guessed URL or another account's receipt is refused.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { cliActor } from '../services/audit-log.ts';
-import { startTestTwilio, twilioTestAccount, type VendorServer } from '../services/fallbacks/test-vendors.ts';
+import {
+  startTestTwilio,
+  startTestVonage,
+  twilioTestAccount,
+  type VendorServer,
+  vonageTestAccount,
+} from '../services/fallbacks/test-vendors.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -16,7 +24,7 @@ import {
   type TestHarness,
 } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
-import { twilioStatusPath } from './provider-callbacks.ts';
+import { twilioStatusPath, vonageReceiptPath } from './provider-callbacks.ts';
 
 /** What Twilio sends: the URL it called followed by each parameter name and value, sorted. */
 function twilioSignature(token: string, url: string, params: Record<string, string>): string {
@@ -151,6 +159,113 @@ for (const kind of databaseKinds) {
         twilioSignature(twilioTestAccount.authToken, callbackUrl, params),
       );
       assert.equal(response.statusCode, 204);
+    });
+  });
+}
+
+for (const kind of databaseKinds) {
+  describe(`Vonage delivery receipts on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let vonage: VendorServer;
+    let agent: OperatorClient;
+    let tenantId: string;
+    let receiptUrl: string;
+
+    before(async () => {
+      vonage = await startTestVonage();
+      h = await startTestHarness(kind, {
+        smsProvider: 'vonage',
+        vonageApiKey: vonageTestAccount.apiKey,
+        vonageApiSecret: vonageTestAccount.apiSecret,
+        vonageFrom: vonageTestAccount.from,
+        vonageApiUrl: vonage.url,
+      });
+      const tenant = await h.tenantWithOperators('receipts');
+      tenantId = tenant.id;
+      agent = tenant.clients.agent;
+    });
+    after(async () => {
+      await h?.close();
+      await vonage?.close();
+    });
+
+    async function sendCode(): Promise<{ challengeId: string; messageId: string }> {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Vera Receipt', phone: `+4479112${String(vonage.received.length).padStart(5, '0')}` },
+        cliActor,
+      );
+      const response = await h.app.inject({
+        method: 'POST',
+        url: '/v1/otp-challenges',
+        ...agent.auth(),
+        payload: { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      receiptUrl = vonage.received.at(-1)!.raw.callback!;
+      assert.ok(receiptUrl.startsWith(`${h.config.publicUrl.replace(/\/$/, '')}${vonageReceiptPath}/`));
+      const id = (response.json() as Challenge).id;
+      const row = await h.runtime.database.db
+        .selectFrom('message_deliveries')
+        .select('provider_message_id')
+        .where('challenge_id', '=', id)
+        .executeTakeFirstOrThrow();
+      return { challengeId: id, messageId: row.provider_message_id! };
+    }
+
+    const deliveriesOf = async (id: string) =>
+      (
+        (
+          await h.app.inject({ method: 'GET', url: `/v1/otp-challenges/${id}`, ...agent.auth() })
+        ).json() as Challenge
+      ).deliveries;
+    const pathOf = (url: string) => new URL(url).pathname;
+
+    it('records receipts sent as a GET or a JSON POST to the URL named with the message', async () => {
+      const first = await sendCode();
+      const query = new URLSearchParams({
+        messageId: first.messageId,
+        status: 'delivered',
+        'err-code': '0',
+        'api-key': vonageTestAccount.apiKey,
+      });
+      const got = await h.app.inject({ method: 'GET', url: `${pathOf(receiptUrl)}?${query}` });
+      assert.equal(got.statusCode, 204, got.body);
+      assert.equal((await deliveriesOf(first.challengeId))[0]!.status, 'delivered');
+
+      const second = await sendCode();
+      const posted = await h.app.inject({
+        method: 'POST',
+        url: pathOf(receiptUrl),
+        payload: {
+          messageId: second.messageId,
+          status: 'expired',
+          'err-code': '5',
+          'api-key': vonageTestAccount.apiKey,
+        },
+      });
+      assert.equal(posted.statusCode, 204, posted.body);
+      const [delivery] = await deliveriesOf(second.challengeId);
+      assert.equal(delivery!.status, 'undelivered');
+      assert.equal(delivery!.detail, 'Vonage error 5');
+    });
+
+    it('refuses a receipt at a guessed URL or for another account, and changes nothing', async () => {
+      const { challengeId, messageId } = await sendCode();
+      const before = (await deliveriesOf(challengeId))[0]!.status;
+      const guessed = await h.app.inject({
+        method: 'GET',
+        url: `${vonageReceiptPath}/${'0'.repeat(64)}?messageId=${messageId}&status=failed`,
+      });
+      assert.equal(guessed.statusCode, 404);
+      const otherAccount = await h.app.inject({
+        method: 'GET',
+        url: `${pathOf(receiptUrl)}?messageId=${messageId}&status=failed&api-key=someone-else`,
+      });
+      assert.equal(otherAccount.statusCode, 403);
+      assert.equal((await deliveriesOf(challengeId))[0]!.status, before);
     });
   });
 }

@@ -6,12 +6,22 @@ import { createTwilioSmsProvider } from '../../providers/twilio-sms.ts';
 import { createVonageSmsProvider } from '../../providers/vonage-sms.ts';
 import { createWebhookSmsProvider } from '../../providers/webhook-sms.ts';
 import type { ServiceContext } from '../context.ts';
+import { keyedHash } from '../secrets.ts';
 import { createCustomerMethodService } from './customer-methods.ts';
 import { createCustomerNotifier } from './notifications.ts';
 import { createOneTimeCodeService, type OtpChannel } from './one-time-codes.ts';
 import { createPolicyService } from './policies.ts';
 import { createSecurityQuestionService } from './security-questions.ts';
 import { createTotpService } from './totp.ts';
+
+/**
+ * Vonage does not sign delivery receipts unless the account enables signed webhooks, so the
+ * receipt URL itself carries a secret: a keyed hash of the API key that only this server can
+ * make. A receipt sent to any other URL is not ours.
+ */
+export function vonageReceiptToken(encryptionKey: Buffer, apiKey: string): string {
+  return keyedHash(encryptionKey, `vonage-delivery-receipts:${apiKey}`);
+}
 
 function reachableCallbackBase(publicUrl: string): boolean {
   const url = new URL(publicUrl);
@@ -48,6 +58,12 @@ export function messageProvidersFromConfig(
         apiSecret: config.vonageApiSecret ?? '',
         from: config.vonageFrom ?? '',
         apiUrl: config.vonageApiUrl,
+        // Vonage sends each message's delivery receipt here (routes/provider-callbacks.ts).
+        ...(reachableCallbackBase(config.publicUrl)
+          ? {
+              callbackUrl: `${config.publicUrl.replace(/\/$/, '')}/v1/providers/vonage/receipts/${vonageReceiptToken(context.encryptionKey, config.vonageApiKey ?? '')}`,
+            }
+          : {}),
       });
       break;
     case 'webhook':
