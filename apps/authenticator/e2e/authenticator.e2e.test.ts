@@ -461,6 +461,43 @@ describe('customer authenticator in Chromium', { skip: chromiumSkip(), timeout: 
     }
   });
 
+  it('shows a customer notification from a push notice, written on the device, naming nobody', async () => {
+    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+    phone.cdp.on('ServiceWorker.workerRegistrationUpdated', (event) =>
+      registrations.push(...event.registrations),
+    );
+    // Enabled again, the domain reports the registrations it already knows.
+    await phone.cdp.send('ServiceWorker.disable');
+    await phone.cdp.send('ServiceWorker.enable');
+    for (let i = 0; i < 50 && !registrations.some((r) => r.scopeURL === `${server.origin}/app/`); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const registration = registrations.find((r) => r.scopeURL === `${server.origin}/app/` && !r.isDeleted);
+    assert.ok(registration, 'the service worker is registered with scope /app/');
+    // What the server sends after a helpdesk verification (docs/fallbacks.md): the event and the time.
+    const at = Math.floor(Date.now() / 1000);
+    await phone.cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: server.origin,
+      registrationId: registration.registrationId,
+      data: JSON.stringify({ type: 'notice', event: 'verified', at }),
+    });
+    const [worker] = phone.context.serviceWorkers();
+    assert.ok(worker, 'the service worker runs');
+    const notice = await worker.evaluate(async (tag) => {
+      const sw = self as unknown as WorkerScope;
+      for (let i = 0; i < 50; i++) {
+        const [shown] = (await sw.registration.getNotifications()).filter((n: Notification) => n.tag === tag);
+        if (shown) return { title: shown.title, body: shown.body, data: shown.data as unknown };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return null;
+    }, `notice-verified-${at}`);
+    assert.ok(notice, 'a notification is shown');
+    assert.equal(notice.title, 'Helpdesk notice');
+    assert.match(notice.body, /^You were verified by our helpdesk at .+\. If this was not you, call us/);
+    assert.deepEqual(notice.data, { url: `${server.origin}/app/history` });
+  });
+
   it('keeps a history of past requests with their outcomes', async () => {
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { name: 'History' }).waitFor(timeout);

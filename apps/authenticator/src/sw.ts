@@ -2,7 +2,8 @@
 //
 // - Push: a message carries only {"type": "verification", "id": "ver_…"} (docs/device-protocol.md,
 //   "Push"). The notification says nothing personal either; the app fetches and checks the signed
-//   request when it opens.
+//   request when it opens. A customer notification carries only {"type": "notice", "event", "at"};
+//   the sentence is written here, in the device's language.
 // - Cache: only the app's own static files (the shell), so the app opens offline and can say so.
 //   API answers (/v1/…) never pass through the cache: they hold personal data.
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -12,10 +13,23 @@ const scope = new URL(sw.registration.scope);
 const shellUrl = new URL('./', scope).href;
 
 const texts = {
-  en: { title: 'Verification request', body: 'Your helpdesk asks you to confirm it is you. Tap to open.' },
+  en: {
+    title: 'Verification request',
+    body: 'Your helpdesk asks you to confirm it is you. Tap to open.',
+    noticeTitle: 'Helpdesk notice',
+    verified: (time: string) =>
+      `You were verified by our helpdesk at ${time}. If this was not you, call us on the number on our website.`,
+    fraud_reported: (time: string) =>
+      `You reported that a verification request at ${time} was not you. We have blocked such requests; our team will contact you.`,
+  },
   de: {
     title: 'Anfrage zur Bestätigung',
     body: 'Ihr Helpdesk bittet Sie zu bestätigen, dass Sie es sind. Tippen zum Öffnen.',
+    noticeTitle: 'Hinweis Ihres Helpdesks',
+    verified: (time: string) =>
+      `Unser Kundendienst hat Sie um ${time} verifiziert. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
+    fraud_reported: (time: string) =>
+      `Sie haben gemeldet, dass eine Verifizierungsanfrage um ${time} nicht von Ihnen kam. Wir haben solche Anfragen gesperrt und melden uns bei Ihnen.`,
   },
 };
 
@@ -77,16 +91,23 @@ sw.addEventListener('fetch', (event) => {
   }
 });
 
-interface PushMessage {
-  type: string;
-  id: string;
-}
+type PushMessage =
+  | { type: 'verification'; id: string }
+  | { type: 'notice'; event: 'verified' | 'fraud_reported'; at: number };
 
 function readPush(event: PushEvent): PushMessage | null {
   try {
-    const data = event.data?.json() as Partial<PushMessage> | undefined;
+    const data = event.data?.json() as Record<string, unknown> | undefined;
     if (data?.type === 'verification' && typeof data.id === 'string' && /^ver_[A-Za-z0-9]+$/.test(data.id)) {
-      return { type: data.type, id: data.id };
+      return { type: 'verification', id: data.id };
+    }
+    if (
+      data?.type === 'notice' &&
+      (data.event === 'verified' || data.event === 'fraud_reported') &&
+      typeof data.at === 'number' &&
+      Number.isFinite(data.at)
+    ) {
+      return { type: 'notice', event: data.event, at: data.at };
     }
   } catch {
     // Not JSON: ignore it below.
@@ -94,9 +115,29 @@ function readPush(event: PushEvent): PushMessage | null {
   return null;
 }
 
+/** A customer notification: the device writes the sentence, with the time in its own zone. */
+function showNotice(event: PushEvent, message: { event: 'verified' | 'fraud_reported'; at: number }) {
+  const lang = language();
+  const time = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(
+    new Date(message.at * 1000),
+  );
+  event.waitUntil(
+    sw.registration.showNotification(texts[lang].noticeTitle, {
+      body: texts[lang][message.event](time),
+      tag: `notice-${message.event}-${message.at}`,
+      icon: new URL('icons/icon-192.png', scope).href,
+      data: { url: new URL('history', scope).href },
+    }),
+  );
+}
+
 sw.addEventListener('push', (event) => {
   const message = readPush(event);
   if (!message) return;
+  if (message.type === 'notice') {
+    showNotice(event, message);
+    return;
+  }
   const text = texts[language()];
   const url = new URL(`request/${message.id}`, scope).href;
   event.waitUntil(

@@ -8,10 +8,13 @@
  * authenticated channel (docs/device-protocol.md, "Push"), so a push service, which can read
  * metadata and must be assumed to keep it, never learns who is being verified or why.
  */
-export interface PushMessage {
-  type: 'verification';
-  id: string;
-}
+export type PushMessage =
+  | { type: 'verification'; id: string }
+  /**
+   * A customer notification (docs/fallbacks.md): which event and when, in seconds. The device
+   * writes the sentence itself, in its own language, so the message names nobody.
+   */
+  | { type: 'notice'; event: 'verified' | 'fraud_reported'; at: number };
 
 export interface PushOptions {
   /** How long the push service may hold the message for an offline device (RFC 8030 section 5.2). */

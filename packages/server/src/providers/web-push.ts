@@ -93,7 +93,11 @@ export function createWebPushProvider(config: WebPushProviderConfig): WebPushPro
     assertOptions(options);
     // Built field by field: an object that merely satisfies PushMessage structurally may carry
     // more (a customer's name, say), and nothing but identifiers may leave for a push service.
-    const payload = JSON.stringify({ type: message.type, id: message.id });
+    const payload = JSON.stringify(
+      message.type === 'verification'
+        ? { type: message.type, id: message.id }
+        : { type: message.type, event: message.event, at: message.at },
+    );
 
     const attempt = webpush
       .sendNotification(subscription, payload, {

@@ -24,7 +24,12 @@ export function createServices(context: ServiceContext) {
   const deviceAuth = createDeviceAuth(context);
   const delivery = createPushDelivery(context, serverKeys);
   const webauthn = createWebAuthnService(context);
-  const fallbacks = createFallbackServices(context);
+  const fallbacks = createFallbackServices(context, {
+    push: {
+      targets: (tenantId, customerId) => devices.deliveryTargets(tenantId, customerId),
+      send: (channel, message) => delivery.send(channel, message),
+    },
+  });
   const verifications = createVerificationService(context, {
     devices,
     deviceAuth,

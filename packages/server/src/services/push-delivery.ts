@@ -39,11 +39,14 @@ export function createPushDelivery({ config, pushAgent }: ServiceContext, server
       const provider = await webPushProvider();
       // High urgency: a caller is waiting on the line (RFC 8030 section 5.3). The topic lets a
       // newer request replace an undelivered older one for the same device.
-      return provider.send(channel.subscription, message, {
-        ttlSeconds: config.pushTtlSeconds,
-        urgency: 'high',
-        topic: 'verification',
-      });
+      return provider.send(
+        channel.subscription,
+        message,
+        message.type === 'verification'
+          ? { ttlSeconds: config.pushTtlSeconds, urgency: 'high', topic: 'verification' }
+          : // A notice can wait for the device, for a day.
+            { ttlSeconds: 86_400, urgency: 'normal', topic: 'notice' },
+      );
     },
   };
 }

@@ -8,7 +8,7 @@ import { createWebhookSmsProvider } from '../../providers/webhook-sms.ts';
 import type { ServiceContext } from '../context.ts';
 import { keyedHash } from '../secrets.ts';
 import { createCustomerMethodService } from './customer-methods.ts';
-import { createCustomerNotifier } from './notifications.ts';
+import { createCustomerNotifier, type NoticePush } from './notifications.ts';
 import { createOneTimeCodeService, type OtpChannel } from './one-time-codes.ts';
 import { createPolicyService } from './policies.ts';
 import { createSecurityQuestionService } from './security-questions.ts';
@@ -95,13 +95,13 @@ export function messageProvidersFromConfig(
  */
 export function createFallbackServices(
   context: ServiceContext,
-  options: { providers?: Partial<Record<OtpChannel, MessageProvider>> } = {},
+  options: { providers?: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush } = {},
 ) {
   const providers = options.providers ?? messageProvidersFromConfig(context);
   const methods = createCustomerMethodService(context, {
     providers: { sms: providers.sms !== undefined, email: providers.email !== undefined },
   });
-  const notifier = createCustomerNotifier(context, { providers });
+  const notifier = createCustomerNotifier(context, { providers, push: options.push });
   return {
     providers,
     policies: createPolicyService(context),

@@ -1,8 +1,10 @@
 import { type CustomerNotificationEvent, customerNotificationText, newId } from '@helpdesk-auth/core';
 import { type MessageProvider, ProviderError } from '../../providers/message-provider.ts';
+import type { PushMessage, PushResult } from '../../providers/push-provider.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { appendAudit, systemActor } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
+import type { DeliveryTarget, PushChannel } from '../devices.ts';
 import { findCustomer } from './customer-methods.ts';
 import type { OtpChannel } from './one-time-codes.ts';
 import { policyInForce } from './policies.ts';
@@ -15,10 +17,28 @@ export type NotificationOutcome = 'sent' | 'disabled' | 'no_channel' | 'failed';
  * language (policy-notifications.ts). Whether to send is the policy's `notifications`. A failure
  * to notify never undoes what happened: it is recorded in the audit log, not thrown.
  */
+/** How a notice reaches the customer's own devices: their push channels and a sender. */
+export interface NoticePush {
+  targets(tenantId: string, customerId: string): Promise<DeliveryTarget[]>;
+  send(channel: PushChannel, message: PushMessage): Promise<PushResult>;
+}
+
 export function createCustomerNotifier(
   { db, clock }: ServiceContext,
-  deps: { providers: Partial<Record<OtpChannel, MessageProvider>> },
+  deps: { providers: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush | undefined },
 ) {
+  /** Push first: the customer's own app, free, and in their language. True when a push service took it. */
+  async function byPush(tenantId: string, customerId: string, event: CustomerNotificationEvent, at: number) {
+    if (!deps.push) return false;
+    const targets = (await deps.push.targets(tenantId, customerId)).filter((t) => t.push !== null);
+    const results = await Promise.all(
+      targets.map((t) =>
+        deps.push!.send(t.push!, { type: 'notice', event, at: Math.floor(at / 1000) }).catch(() => null),
+      ),
+    );
+    return results.some((r) => r?.outcome === 'accepted');
+  }
+
   return {
     async notify(
       tenantId: string,
@@ -31,6 +51,19 @@ export function createCustomerNotifier(
         event === 'verified' ? policy.notifications.afterVerification : policy.notifications.afterFraudReport;
       if (!wanted) return 'disabled';
       const customer = await findCustomer(db, tenantId, customerId);
+      if (await byPush(tenantId, customerId, event, at)) {
+        await inTransaction(db, (tx) =>
+          appendAudit(tx, {
+            tenantId,
+            actor: systemActor,
+            action: 'customer.notified',
+            target: { type: 'customer', id: customerId },
+            data: { event, outcome: 'sent', channel: 'push', provider: 'webpush' },
+            now: clock(),
+          }),
+        );
+        return 'sent';
+      }
       const channel: OtpChannel | undefined =
         customer.phone && deps.providers.sms
           ? 'sms'
