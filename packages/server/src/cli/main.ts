@@ -1,7 +1,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isAppError, isPermission, permissions, type Role, roles } from '@helpdesk-auth/core';
+import { apiKeyScopes, isAppError, isPermission, type Role, roles } from '@helpdesk-auth/core';
 import { isDeviceSdkError } from '@helpdesk-auth/device-sdk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
@@ -95,12 +95,12 @@ function parseScopes(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (scopes.length === 0) {
-    throw new InvalidArgumentError(`Give at least one scope, from: ${permissions.join(', ')}.`);
+    throw new InvalidArgumentError(`Give at least one scope, from: ${apiKeyScopes.join(', ')}.`);
   }
   const unknown = scopes.filter((s) => !isPermission(s));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(
-      `Unknown scope ${unknown.join(', ')}. Known scopes: ${permissions.join(', ')}.`,
+      `Unknown scope ${unknown.join(', ')}. Known scopes: ${apiKeyScopes.join(', ')}.`,
     );
   }
   return scopes;
@@ -223,7 +223,7 @@ export function buildProgram(): Command {
     .description('Create an API key and print it once.')
     .addOption(tenantOption())
     .requiredOption('-n, --name <name>', 'what the key is for, e.g. "Zendesk integration"')
-    .requiredOption('-s, --scopes <list>', `comma-separated: ${permissions.join(', ')}`, parseScopes)
+    .requiredOption('-s, --scopes <list>', `comma-separated: ${apiKeyScopes.join(', ')}`, parseScopes)
     .action(async (options: { tenant?: string; name: string; scopes: string[] }) => {
       await withRuntime(async (runtime) => {
         const t = await resolveTenant(runtime, options.tenant);
