@@ -905,6 +905,9 @@ export function App() {
   const [device, setDevice] = useState<DeviceRecord | null>(null);
   const [pending, setPending] = useState<VerifiedRequest[]>([]);
   const [statuses, setStatuses] = useState<Record<string, string>>({});
+  // The same, readable at once: a live event can arrive before React has re-rendered with the
+  // last one (a new request right after the shown one was cancelled).
+  const statusesRef = useRef<Record<string, string>>({});
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [connection, setConnection] = useState<Connection>({ kind: 'connecting' });
   const wake = useRef<(() => void) | null>(null);
@@ -948,6 +951,7 @@ export function App() {
     (request: VerifiedRequest) => {
       if (!state) return;
       setHistory(recordRequest(state.deviceId, request));
+      statusesRef.current = { ...statusesRef.current, [request.id]: request.status };
       setStatuses((s) => ({ ...s, [request.id]: request.status }));
     },
     [state],
@@ -956,6 +960,7 @@ export function App() {
   const onStatus = useCallback(
     (id: string, status: string) => {
       if (!state) return;
+      statusesRef.current = { ...statusesRef.current, [id]: status };
       setStatuses((s) => ({ ...s, [id]: status }));
       setHistory(recordStatus(state.deviceId, id, status));
       if (status !== 'pending') setPending((list) => list.filter((r) => r.id !== id));
@@ -973,14 +978,18 @@ export function App() {
         setPending((list) => [request, ...list.filter((r) => r.id !== id)]);
         const current = routeRef.current;
         // Open it, unless the customer is in the middle of another request.
-        if (current.name !== 'request' || current.id === id || statuses[current.id] !== 'pending') {
+        if (
+          current.name !== 'request' ||
+          current.id === id ||
+          statusesRef.current[current.id] !== 'pending'
+        ) {
           navigate({ name: 'request', id });
         }
       } catch {
         // Shown when the live channel or a retry brings it again.
       }
     },
-    [client, navigate, state, statuses],
+    [client, navigate, state],
   );
   const showRequestRef = useRef(showRequest);
   showRequestRef.current = showRequest;

@@ -381,12 +381,22 @@ export function createVerificationService(
   }
 
   function scheduleExpiry(tenantId: string, id: string, expiresAt: number): void {
-    const handle = timers.setTimeout(() => {
-      expiryTimers.delete(id);
-      expireOne(tenantId, id).catch(() => {
-        // The periodic sweep retries whatever a timer could not expire.
-      });
-    }, expiresAt - clock());
+    const handle = timers.setTimeout(
+      () => {
+        expiryTimers.delete(id);
+        // A timer may fire a millisecond or two before the wall clock reaches the expiry (Node's
+        // timers run on the event loop's cached time); expiring then would be refused as not yet
+        // due, and the request would wait for the periodic sweep. Wait out the rest instead.
+        if (clock() < expiresAt) {
+          scheduleExpiry(tenantId, id, expiresAt);
+          return;
+        }
+        expireOne(tenantId, id).catch(() => {
+          // The periodic sweep retries whatever a timer could not expire.
+        });
+      },
+      Math.max(0, expiresAt - clock()),
+    );
     expiryTimers.set(id, handle);
   }
 
