@@ -234,6 +234,38 @@ for (const kind of databaseKinds) {
       assert.equal((await stored(v.id)).status, 'expired');
     });
 
+    it('expires on time even when its timer fires a moment before the clock reaches the expiry', async () => {
+      // Node's timers run on the event loop's cached time, so they can fire a little early.
+      const timers = h.runtime.services.context.timers;
+      const setTimeoutAsIs = timers.setTimeout;
+      timers.setTimeout = (callback, delayMs) =>
+        setTimeoutAsIs.call(timers, callback, delayMs > 60_000 ? delayMs - 2 : delayMs);
+      let v: { id: string };
+      try {
+        v = await startOk();
+      } finally {
+        timers.setTimeout = setTimeoutAsIs;
+      }
+      const heard: LiveEvent[] = [];
+      const stop = h.runtime.services.context.events.subscribe(`verification:${v.id}`, (e) => heard.push(e));
+      h.clock.advance(119_998);
+      h.clock.advance(2);
+      const expired = () => heard.find((e) => e.type === 'expired');
+      for (let i = 0; i < 100 && !expired(); i++) await new Promise((r) => setTimeout(r, 10));
+      stop();
+      assert.equal(
+        expired()?.data.status,
+        'expired',
+        'the agent hears of the expiry at once, not at the next sweep',
+      );
+      const row = await h.runtime.database.db
+        .selectFrom('verifications')
+        .select('status')
+        .where('id', '=', v.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, 'expired');
+    });
+
     it('of concurrent decisions exactly one wins', async () => {
       const v = await startOk();
       const second = await enrollDevice(customerId);
