@@ -9,13 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createDeviceClient, createMemoryKeyStore } from '../../../packages/device-sdk/src/index.ts';
 import {
+  agentPage,
   type ConsoleWorld,
   chromiumSkip,
   createCustomer,
   launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
-  signIn,
   startConsoleWorld,
 } from './support.ts';
 
@@ -29,14 +29,7 @@ describe('agent console: sending the activation link', { skip }, () => {
   before(async () => {
     world = await startConsoleWorld();
     browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 720 },
-      locale: 'en-GB',
-      // axe-core is injected as an inline script.
-      bypassCSP: true,
-    });
-    page = await context.newPage();
-    await signIn(page, world, world.agentEmail);
+    page = await agentPage(browser, world);
   });
   after(async () => {
     await browser?.close();

@@ -137,6 +137,21 @@ export async function signIn(page: Page, world: ConsoleWorld, email: string): Pr
   await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
 }
 
+/**
+ * A signed-in agent's page at 1280x720 in English. CSP is bypassed only so that axe-core can be
+ * injected as an inline script.
+ */
+export async function agentPage(browser: Browser, world: ConsoleWorld): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 720 },
+    locale: 'en-GB',
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  await signIn(page, world, world.agentEmail);
+  return page;
+}
+
 const axeSource = readFileSync(path.join(repoRoot, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 export interface AxeViolation {

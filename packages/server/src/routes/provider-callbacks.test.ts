@@ -39,6 +39,40 @@ interface Challenge {
   deliveries: { provider: string; status: string; detail: string | null }[];
 }
 
+/** Sends an SMS code to a new customer; its challenge and the provider's message id. */
+async function sendSmsCode(
+  h: TestHarness,
+  agent: OperatorClient,
+  tenantId: string,
+  phone: string,
+): Promise<{ challengeId: string; providerMessageId: string }> {
+  const customer = await h.runtime.services.customers.create(
+    tenantId,
+    { displayName: 'Rita Report', phone },
+    cliActor,
+  );
+  const response = await h.app.inject({
+    method: 'POST',
+    url: '/v1/otp-challenges',
+    ...agent.auth(),
+    payload: { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  const challengeId = (response.json() as Challenge).id;
+  const row = await h.runtime.database.db
+    .selectFrom('message_deliveries')
+    .select('provider_message_id')
+    .where('challenge_id', '=', challengeId)
+    .executeTakeFirstOrThrow();
+  return { challengeId, providerMessageId: row.provider_message_id! };
+}
+
+/** The deliveries the agent sees on a challenge. */
+async function deliveriesOf(h: TestHarness, agent: OperatorClient, id: string) {
+  const response = await h.app.inject({ method: 'GET', url: `/v1/otp-challenges/${id}`, ...agent.auth() });
+  return (response.json() as Challenge).deliveries;
+}
+
 for (const kind of databaseKinds) {
   describe(`Twilio delivery reports on ${kind}`, {
     skip: kind === 'postgres' ? await postgresSkip() : false,
@@ -69,28 +103,16 @@ for (const kind of databaseKinds) {
     });
 
     async function sendCode(): Promise<{ challengeId: string; messageSid: string }> {
-      const customer = await h.runtime.services.customers.create(
-        tenantId,
-        { displayName: 'Rita Report', phone: `+4479111${String(twilio.received.length).padStart(5, '0')}` },
-        cliActor,
+      const phone = `+4479111${String(twilio.received.length).padStart(5, '0')}`;
+      const { challengeId, providerMessageId } = await sendSmsCode(h, agent, tenantId, phone);
+      assert.equal(
+        twilio.received.at(-1)!.raw.StatusCallback,
+        callbackUrl,
+        'each message names our status callback',
       );
-      const response = await h.app.inject({
-        method: 'POST',
-        url: '/v1/otp-challenges',
-        ...agent.auth(),
-        payload: { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
-      });
-      assert.equal(response.statusCode, 201, response.body);
-      const sms = twilio.received.at(-1)!;
-      assert.equal(sms.raw.StatusCallback, callbackUrl, 'each message names our status callback');
-      const row = await h.runtime.database.db
-        .selectFrom('message_deliveries')
-        .select('provider_message_id')
-        .where('challenge_id', '=', (response.json() as Challenge).id)
-        .executeTakeFirstOrThrow();
       // The Message SID Twilio answered with, kept to match its reports.
-      assert.ok(row.provider_message_id?.startsWith('SM'));
-      return { challengeId: (response.json() as Challenge).id, messageSid: row.provider_message_id! };
+      assert.ok(providerMessageId.startsWith('SM'));
+      return { challengeId, messageSid: providerMessageId };
     }
 
     const report = (params: Record<string, string>, signature: string | undefined) =>
@@ -104,13 +126,6 @@ for (const kind of databaseKinds) {
         payload: new URLSearchParams(params).toString(),
       });
 
-    const deliveriesOf = async (id: string) =>
-      (
-        (
-          await h.app.inject({ method: 'GET', url: `/v1/otp-challenges/${id}`, ...agent.auth() })
-        ).json() as Challenge
-      ).deliveries;
-
     it('a signed report moves the delivery to delivered, or undelivered with the error', async () => {
       const { challengeId, messageSid } = await sendCode();
       const delivered = {
@@ -123,12 +138,12 @@ for (const kind of databaseKinds) {
         twilioSignature(twilioTestAccount.authToken, callbackUrl, delivered),
       );
       assert.equal(ok.statusCode, 204, ok.body);
-      assert.equal((await deliveriesOf(challengeId))[0]!.status, 'delivered');
+      assert.equal((await deliveriesOf(h, agent, challengeId))[0]!.status, 'delivered');
 
       const second = await sendCode();
       const failed = { MessageSid: second.messageSid, MessageStatus: 'undelivered', ErrorCode: '30003' };
       await report(failed, twilioSignature(twilioTestAccount.authToken, callbackUrl, failed));
-      const [delivery] = await deliveriesOf(second.challengeId);
+      const [delivery] = await deliveriesOf(h, agent, second.challengeId);
       assert.equal(delivery!.status, 'undelivered');
       assert.equal(delivery!.detail, 'Twilio error 30003');
     });
@@ -136,7 +151,7 @@ for (const kind of databaseKinds) {
     it('refuses unsigned, forged and re-pointed reports, and changes nothing', async () => {
       const { challengeId, messageSid } = await sendCode();
       const params = { MessageSid: messageSid, MessageStatus: 'failed' };
-      const before = (await deliveriesOf(challengeId))[0]!.status;
+      const before = (await deliveriesOf(h, agent, challengeId))[0]!.status;
       for (const signature of [
         undefined,
         twilioSignature('another-accounts-token', callbackUrl, params),
@@ -149,7 +164,7 @@ for (const kind of databaseKinds) {
         assert.equal(response.statusCode, 403, response.body);
         assert.equal((response.json() as { error: { code: string } }).error.code, 'FORBIDDEN');
       }
-      assert.equal((await deliveriesOf(challengeId))[0]!.status, before);
+      assert.equal((await deliveriesOf(h, agent, challengeId))[0]!.status, before);
     });
 
     it('answers 204 to a report about a message it does not know, so Twilio stops retrying', async () => {
@@ -192,35 +207,13 @@ for (const kind of databaseKinds) {
     });
 
     async function sendCode(): Promise<{ challengeId: string; messageId: string }> {
-      const customer = await h.runtime.services.customers.create(
-        tenantId,
-        { displayName: 'Vera Receipt', phone: `+4479112${String(vonage.received.length).padStart(5, '0')}` },
-        cliActor,
-      );
-      const response = await h.app.inject({
-        method: 'POST',
-        url: '/v1/otp-challenges',
-        ...agent.auth(),
-        payload: { customerId: customer.id, channel: 'sms', action: 'verify_caller' },
-      });
-      assert.equal(response.statusCode, 201, response.body);
+      const phone = `+4479112${String(vonage.received.length).padStart(5, '0')}`;
+      const { challengeId, providerMessageId } = await sendSmsCode(h, agent, tenantId, phone);
       receiptUrl = vonage.received.at(-1)!.raw.callback!;
       assert.ok(receiptUrl.startsWith(`${h.config.publicUrl.replace(/\/$/, '')}${vonageReceiptPath}/`));
-      const id = (response.json() as Challenge).id;
-      const row = await h.runtime.database.db
-        .selectFrom('message_deliveries')
-        .select('provider_message_id')
-        .where('challenge_id', '=', id)
-        .executeTakeFirstOrThrow();
-      return { challengeId: id, messageId: row.provider_message_id! };
+      return { challengeId, messageId: providerMessageId };
     }
 
-    const deliveriesOf = async (id: string) =>
-      (
-        (
-          await h.app.inject({ method: 'GET', url: `/v1/otp-challenges/${id}`, ...agent.auth() })
-        ).json() as Challenge
-      ).deliveries;
     const pathOf = (url: string) => new URL(url).pathname;
 
     it('records receipts sent as a GET or a JSON POST to the URL named with the message', async () => {
@@ -233,7 +226,7 @@ for (const kind of databaseKinds) {
       });
       const got = await h.app.inject({ method: 'GET', url: `${pathOf(receiptUrl)}?${query}` });
       assert.equal(got.statusCode, 204, got.body);
-      assert.equal((await deliveriesOf(first.challengeId))[0]!.status, 'delivered');
+      assert.equal((await deliveriesOf(h, agent, first.challengeId))[0]!.status, 'delivered');
 
       const second = await sendCode();
       const posted = await h.app.inject({
@@ -247,14 +240,14 @@ for (const kind of databaseKinds) {
         },
       });
       assert.equal(posted.statusCode, 204, posted.body);
-      const [delivery] = await deliveriesOf(second.challengeId);
+      const [delivery] = await deliveriesOf(h, agent, second.challengeId);
       assert.equal(delivery!.status, 'undelivered');
       assert.equal(delivery!.detail, 'Vonage error 5');
     });
 
     it('refuses a receipt at a guessed URL or for another account, and changes nothing', async () => {
       const { challengeId, messageId } = await sendCode();
-      const before = (await deliveriesOf(challengeId))[0]!.status;
+      const before = (await deliveriesOf(h, agent, challengeId))[0]!.status;
       const guessed = await h.app.inject({
         method: 'GET',
         url: `${vonageReceiptPath}/${'0'.repeat(64)}?messageId=${messageId}&status=failed`,
@@ -265,7 +258,7 @@ for (const kind of databaseKinds) {
         url: `${pathOf(receiptUrl)}?messageId=${messageId}&status=failed&api-key=someone-else`,
       });
       assert.equal(otherAccount.statusCode, 403);
-      assert.equal((await deliveriesOf(challengeId))[0]!.status, before);
+      assert.equal((await deliveriesOf(h, agent, challengeId))[0]!.status, before);
     });
   });
 }

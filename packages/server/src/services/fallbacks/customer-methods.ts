@@ -17,6 +17,7 @@ import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 import { countRecentFailures } from './failures.ts';
 import { loadPolicy } from './policies.ts';
+import { pushAvailabilityFor } from './push-guard.ts';
 
 const hourMs = 3_600_000;
 
@@ -188,14 +189,11 @@ export function createCustomerMethodService(
     },
 
     /**
-     * Whether push may be used for the customer now (push lock after denials or a fraud report).
-     * For the push flow: call before starting a push verification.
+     * Whether push may be used for the customer now (push lock after denials or a fraud report),
+     * by the same rule the push flow applies when it starts (push-guard.ts).
      */
-    async pushAvailabilityFor(tenantId: string, customerId: string): Promise<PushAvailability> {
-      const now = clock();
-      const customer = await findCustomer(db, tenantId, customerId);
-      const { policy } = await loadPolicy(db, tenantId);
-      return pushAvailability(await loadPushLockFacts(db, customer, policy, now), policy, now);
+    pushAvailabilityFor(tenantId: string, customerId: string): Promise<PushAvailability> {
+      return pushAvailabilityFor(db, { tenantId, customerId, now: clock() });
     },
 
     async locks(tenantId: string, customerId: string) {

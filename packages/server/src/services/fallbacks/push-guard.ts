@@ -1,14 +1,7 @@
-import {
-  AppError,
-  type FallbackPolicy,
-  notFound,
-  type PushAvailability,
-  pushAvailability,
-} from '@helpdesk-auth/core';
+import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
-import { findCustomer, loadPushLockFacts } from './customer-methods.ts';
-import { countRecentFailures, tooManyFailures } from './failures.ts';
-import { policyFromDocument, policyInForce } from './policies.ts';
+import { tooManyFailures } from './failures.ts';
+import { policyFromDocument } from './policies.ts';
 
 const hourMs = 3_600_000;
 
@@ -21,28 +14,19 @@ const hourMs = 3_600_000;
  * itself, like every other method's failures.
  */
 
-/** Whether push may be used for the customer now; the reason when not. */
-export async function pushAvailabilityFor(
-  db: Db,
-  where: { tenantId: string; customerId: string; now: number },
-  policy?: Readonly<FallbackPolicy>,
-): Promise<PushAvailability> {
-  const customer = await findCustomer(db, where.tenantId, where.customerId);
-  const rules = policy ?? (await policyInForce(db, where.tenantId));
-  return pushAvailability(await loadPushLockFacts(db, customer, rules, where.now), rules, where.now);
+interface Where {
+  tenantId: string;
+  customerId: string;
+  now: number;
 }
 
 /**
- * Call before starting a push verification. Refuses with METHOD_UNAVAILABLE (details.reason
- * PUSH_LOCKED_DENIALS or PUSH_LOCKED_FRAUD) while push is locked for the customer, and with
- * TOO_MANY_FAILURES (Retry-After) at the hourly failure limit across methods. It runs on every
- * push start, so the policy, the fraud flag, the admin's last clear and the recent failures come
- * in one statement; recent denials, whose window the policy sets, in a second.
+ * What the policy's push rules need, read once: the policy, whether push is locked, and the
+ * customer's failures in the last hour. It runs on every push start, so the policy, the fraud
+ * flag, the admin's last clear and the recent failures come in one statement; recent denials,
+ * whose window the policy sets, in a second.
  */
-export async function assertPushAllowed(
-  db: Db,
-  where: { tenantId: string; customerId: string; now: number },
-): Promise<void> {
+async function pushGuardFacts(db: Db, where: Where) {
   const { tenantId, customerId, now } = where;
   const row = await db
     .selectFrom('customers as c')
@@ -101,30 +85,41 @@ export async function assertPushAllowed(
     policy,
     now,
   );
-  if (!availability.available) {
-    throw new AppError('METHOD_UNAVAILABLE', availability.reason.message, {
-      details: { reason: availability.reason.code },
-    });
-  }
   const recent = {
     count: Number(row.failures ?? 0),
     oldestAt:
       row.oldest_failure === null || row.oldest_failure === undefined ? null : Number(row.oldest_failure),
   };
-  if (recent.count >= policy.failuresPerHour) throw tooManyFailures(recent, policy.failuresPerHour, now);
+  return { policy, availability, recent };
+}
+
+/** Whether push may be used for the customer now; the reason when not. */
+export async function pushAvailabilityFor(db: Db, where: Where): Promise<PushAvailability> {
+  return (await pushGuardFacts(db, where)).availability;
 }
 
 /**
- * Call before checking the code of an approval (or before starting): refuses with
- * TOO_MANY_FAILURES while the customer is at the policy's hourly failure limit across methods.
+ * Call before starting a push verification. Refuses with METHOD_UNAVAILABLE (details.reason
+ * PUSH_LOCKED_DENIALS or PUSH_LOCKED_FRAUD) while push is locked for the customer, and with
+ * TOO_MANY_FAILURES (Retry-After) at the hourly failure limit across methods.
  */
-export async function assertWithinFailureLimit(
-  db: Db,
-  where: { tenantId: string; customerId: string; now: number },
-  known?: Readonly<FallbackPolicy>,
-): Promise<void> {
-  const policy = known ?? (await policyInForce(db, where.tenantId));
-  const recent = await countRecentFailures(db, where);
+export async function assertPushAllowed(db: Db, where: Where): Promise<void> {
+  const { policy, availability, recent } = await pushGuardFacts(db, where);
+  if (!availability.available) {
+    throw new AppError('METHOD_UNAVAILABLE', availability.reason.message, {
+      details: { reason: availability.reason.code },
+    });
+  }
+  if (recent.count >= policy.failuresPerHour)
+    throw tooManyFailures(recent, policy.failuresPerHour, where.now);
+}
+
+/**
+ * Refuses with TOO_MANY_FAILURES while the customer is at the policy's hourly failure limit
+ * across methods.
+ */
+export async function assertWithinFailureLimit(db: Db, where: Where): Promise<void> {
+  const { policy, recent } = await pushGuardFacts(db, where);
   if (recent.count >= policy.failuresPerHour)
     throw tooManyFailures(recent, policy.failuresPerHour, where.now);
 }
