@@ -1,5 +1,6 @@
 import { AppError, idPattern, isPermission, newId, notFound, type Permission } from '@helpdesk-auth/core';
 import { inTransaction } from '../storage/atomic.ts';
+import { prepared, type Slots } from '../storage/prepared.ts';
 import type { ApiKeyRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -50,6 +51,14 @@ function parseKey(presented: string): { id: string; secret: string } | undefined
   if (!keyIdRegex.test(id) || separator !== '_' || !/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
   return { id, secret };
 }
+
+// Runs on every request with an API key (storage/prepared.ts).
+const keyForAuthentication = prepared((db, slot: Slots<{ id: string }>) =>
+  db
+    .selectFrom('api_keys')
+    .select(['id', 'tenant_id', 'name', 'scopes', 'secret_hash', 'revoked_at', 'last_used_at'])
+    .where('id', '=', slot('id')),
+);
 
 export function createApiKeyService({ db, clock }: ServiceContext) {
   return {
@@ -146,7 +155,7 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
     async authenticate(presented: string): Promise<ApiKeyPrincipal | undefined> {
       const parsed = parseKey(presented);
       if (!parsed) return undefined;
-      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', parsed.id).executeTakeFirst();
+      const row = await keyForAuthentication.first(db, { id: parsed.id });
       if (!row || row.revoked_at !== null || !constantTimeEqual(row.secret_hash, sha256Hex(parsed.secret))) {
         return undefined;
       }

@@ -7,6 +7,7 @@ import {
   genesisHash,
 } from '@helpdesk-auth/core/audit-chain';
 import type { Db } from '../storage/database.ts';
+import { prepared, type Slots } from '../storage/prepared.ts';
 import type { AuditEventRow } from '../storage/schema.ts';
 
 /** Who did something: a signed-in operator, an integration's API key, the CLI, or the server itself. */
@@ -47,6 +48,37 @@ export function createAuditHead(db: Db, tenantId: string): Promise<unknown> {
   return db.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: genesisHash }).execute();
 }
 
+// The three statements of every audited change, prepared (storage/prepared.ts).
+const takeSeq = prepared((db, slot: Slots<{ tenantId: string }>) =>
+  db
+    .updateTable('audit_heads')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('tenant_id', '=', slot('tenantId'))
+    .returning(['seq', 'hash']),
+);
+const insertEntry = prepared((db, slot: Slots<AuditEntry>) =>
+  db.insertInto('audit_events').values({
+    id: slot('id'),
+    tenant_id: slot('tenantId'),
+    seq: slot('seq'),
+    occurred_at: slot('occurredAt'),
+    actor_type: slot('actorType'),
+    actor_id: slot('actorId'),
+    action: slot('action'),
+    target_type: slot('targetType'),
+    target_id: slot('targetId'),
+    data: slot('data'),
+    prev_hash: slot('prevHash'),
+    hash: slot('hash'),
+  }),
+);
+const setHeadHash = prepared((db, slot: Slots<{ tenantId: string; hash: string }>) =>
+  db
+    .updateTable('audit_heads')
+    .set({ hash: slot('hash') })
+    .where('tenant_id', '=', slot('tenantId')),
+);
+
 /**
  * Appends one entry to the tenant's chain. Call it inside the transaction that makes the change
  * it records, so the change and its evidence commit or fail together. Taking the next sequence
@@ -58,12 +90,7 @@ export async function appendAudit(tx: Db, record: AuditRecord): Promise<AuditEnt
     throw new Error('appendAudit must run inside the transaction of the change it records.');
   const data = record.data ?? {};
   assertNoSecrets(data, '');
-  const head = await tx
-    .updateTable('audit_heads')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('tenant_id', '=', record.tenantId)
-    .returning(['seq', 'hash'])
-    .executeTakeFirst();
+  const head = await takeSeq.first(tx, { tenantId: record.tenantId });
   if (!head) throw new Error(`Tenant ${record.tenantId} has no audit head.`);
   const content = {
     id: newId('audit', record.now),
@@ -79,30 +106,9 @@ export async function appendAudit(tx: Db, record: AuditRecord): Promise<AuditEnt
     prevHash: head.hash,
   };
   const entry: AuditEntry = { ...content, hash: computeAuditHash(content) };
-  await tx.insertInto('audit_events').values(toRow(entry)).execute();
-  await tx
-    .updateTable('audit_heads')
-    .set({ hash: entry.hash })
-    .where('tenant_id', '=', record.tenantId)
-    .execute();
+  await insertEntry.changes(tx, entry);
+  await setHeadHash.changes(tx, { tenantId: record.tenantId, hash: entry.hash });
   return entry;
-}
-
-function toRow(entry: AuditEntry): AuditEventRow {
-  return {
-    id: entry.id,
-    tenant_id: entry.tenantId,
-    seq: entry.seq,
-    occurred_at: entry.occurredAt,
-    actor_type: entry.actorType,
-    actor_id: entry.actorId,
-    action: entry.action,
-    target_type: entry.targetType,
-    target_id: entry.targetId,
-    data: entry.data,
-    prev_hash: entry.prevHash,
-    hash: entry.hash,
-  };
 }
 
 export function fromAuditRow(row: AuditEventRow): AuditEntry {

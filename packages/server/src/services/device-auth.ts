@@ -9,8 +9,23 @@ import {
   jwtVerify,
 } from 'jose';
 import { claimOnce } from '../storage/atomic.ts';
+import { prepared, type Slots } from '../storage/prepared.ts';
 import type { DeviceRow } from '../storage/schema.ts';
 import type { ServiceContext } from './context.ts';
+
+/** What every device request needs of the device: who it is, whether it is active, its key. */
+export type DeviceKeyRow = Pick<
+  DeviceRow,
+  'id' | 'tenant_id' | 'customer_id' | 'status' | 'public_jwk' | 'last_seen_at'
+>;
+
+// Runs on every device request and every decision (storage/prepared.ts).
+const deviceByKid = prepared((db, slot: Slots<{ id: string }>) =>
+  db
+    .selectFrom('devices')
+    .select(['id', 'tenant_id', 'customer_id', 'status', 'public_jwk', 'last_seen_at'])
+    .where('id', '=', slot('id')),
+);
 
 /** A device whose proof of possession verified. */
 export interface AuthenticatedDevice {
@@ -104,11 +119,11 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     }
   }
 
-  async function loadDevice(kid: unknown): Promise<DeviceRow> {
+  async function loadDevice(kid: unknown): Promise<DeviceKeyRow> {
     if (typeof kid !== 'string' || !devicePattern.test(kid)) {
       throw invalidProof('The proof header must name the device in kid.');
     }
-    const row = await db.selectFrom('devices').selectAll().where('id', '=', kid).executeTakeFirst();
+    const row = await deviceByKid.first(db, { id: kid });
     if (!row) throw invalidProof('Unknown device.');
     return row;
   }
@@ -121,7 +136,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     }
   }
 
-  async function touch(row: DeviceRow): Promise<void> {
+  async function touch(row: DeviceKeyRow): Promise<void> {
     const now = clock();
     if (now - row.last_seen_at < lastSeenResolutionMs) return;
     await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', row.id).execute();

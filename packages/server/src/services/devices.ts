@@ -10,6 +10,7 @@ import {
   releaseRateLimit,
 } from '../storage/atomic.ts';
 import type { Db } from '../storage/database.ts';
+import { prepared, type Slots } from '../storage/prepared.ts';
 import type { DeviceRow } from '../storage/schema.ts';
 import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -101,6 +102,16 @@ function auditActor(actor: DeviceActor): Actor {
 }
 
 const pushContext = (deviceId: string) => `device-push:${deviceId}`;
+
+// Runs at every push start (storage/prepared.ts).
+const activeDevicesOf = prepared((db, slot: Slots<{ tenantId: string; customerId: string }>) =>
+  db
+    .selectFrom('devices')
+    .select(['id', 'push_kind', 'push_target'])
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('customer_id', '=', slot('customerId'))
+    .where('status', '=', 'active'),
+);
 
 export function createDeviceService(context: ServiceContext) {
   const { db, config, clock, encryptionKey, events } = context;
@@ -357,13 +368,7 @@ export function createDeviceService(context: ServiceContext) {
 
     /** Active devices of a customer with their push channel opened, for delivery. */
     async deliveryTargets(tenantId: string, customerId: string): Promise<DeliveryTarget[]> {
-      const rows = await db
-        .selectFrom('devices')
-        .select(['id', 'push_kind', 'push_target'])
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', customerId)
-        .where('status', '=', 'active')
-        .execute();
+      const rows = await activeDevicesOf.all(db, { tenantId, customerId });
       return rows.map((row) => ({
         deviceId: row.id,
         push:

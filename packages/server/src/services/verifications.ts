@@ -21,7 +21,6 @@ import {
 } from '@helpdesk-auth/core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
-import { sql } from 'kysely';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
 import type { DeviceRow, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
@@ -36,6 +35,18 @@ import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 import type { ServerKeyService } from './server-keys.ts';
+import {
+  finaliseIfUnchanged,
+  insertOpenedOnce,
+  insertVerification,
+  insertVerificationEvent,
+  pendingOfCustomer,
+  requestForDevice,
+  tenantForStart,
+  timelineRows,
+  verificationById,
+  verificationOfTenant,
+} from './verification-queries.ts';
 import type { WebAuthnService } from './webauthn.ts';
 
 export const requestType = 'hda-request+jwt';
@@ -188,12 +199,7 @@ export function createVerificationService(
   }
 
   async function getRow(tx: Db, tenantId: string, id: string): Promise<VerificationRow> {
-    const row = await tx
-      .selectFrom('verifications')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await verificationOfTenant.first(tx, { tenantId, id });
     if (!row) throw notFound('Verification');
     return row;
   }
@@ -201,12 +207,7 @@ export function createVerificationService(
   /** The timeline: the start (from the row itself), then every stored event in order. */
   async function timelineOf(tx: Db, row: VerificationRow): Promise<VerificationEvent[]> {
     const id = row.id;
-    const rows = await tx
-      .selectFrom('verification_events')
-      .selectAll()
-      .where('verification_id', '=', id)
-      .orderBy('id', 'asc')
-      .execute();
+    const rows = await timelineRows.all(tx, { verificationId: id });
     const started: VerificationEvent = {
       type: 'started',
       deviceId: null,
@@ -267,22 +268,18 @@ export function createVerificationService(
     entries: Omit<VerificationEvent, 'at'>[],
     now: number,
   ): Promise<void> {
-    if (entries.length === 0) return;
-    await executor
-      .insertInto('verification_events')
-      .values(
-        entries.map((event) => ({
-          id: newId('verificationEvent', now),
-          tenant_id: row.tenant_id,
-          verification_id: row.id,
-          type: event.type,
-          device_id: event.deviceId,
-          channel: event.channel,
-          detail: event.detail,
-          occurred_at: now,
-        })),
-      )
-      .execute();
+    for (const event of entries) {
+      await insertVerificationEvent.changes(executor, {
+        id: newId('verificationEvent', now),
+        tenant_id: row.tenant_id,
+        verification_id: row.id,
+        type: event.type,
+        device_id: event.deviceId,
+        channel: event.channel,
+        detail: event.detail,
+        occurred_at: now,
+      });
+    }
   }
 
   /**
@@ -325,16 +322,18 @@ export function createVerificationService(
     },
     now: number,
   ): Promise<boolean> {
-    const moved = await updateIfUnchanged(tx, row, {
+    const changed = await finaliseIfUnchanged.changes(tx, {
+      id: row.id,
+      tenantId: row.tenant_id,
+      readAttempts: row.failed_attempts,
       status: change.status,
-      failed_attempts: change.failedAttempts ?? row.failed_attempts,
-      finished_at: now,
-      code_sealed: null,
-      decided_by_device_id: change.deviceId ?? null,
-      decision_evidence: change.evidence ?? null,
+      failedAttempts: change.failedAttempts ?? row.failed_attempts,
+      finishedAt: now,
+      deviceId: change.deviceId ?? null,
+      evidence: change.evidence ?? null,
       assurance: change.assurance ?? null,
     });
-    if (!moved) return false;
+    if (changed !== 1) return false;
     await recordEvents(
       tx,
       row,
@@ -366,12 +365,7 @@ export function createVerificationService(
   /** Expires one verification if it is still pending and due. */
   async function expireOne(tenantId: string, id: string): Promise<boolean> {
     const now = clock();
-    const row = await db
-      .selectFrom('verifications')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await verificationOfTenant.first(db, { tenantId, id });
     if (row?.status !== 'pending' || row.expires_at > now) return false;
     const moved = await inTransaction(db, (tx) =>
       finalise(tx, row, { status: 'expired', actor: systemActor }, now),
@@ -407,12 +401,14 @@ export function createVerificationService(
     now: number,
   ): Promise<void> {
     // One statement: insert unless this device already opened it.
-    const result = await sql`insert into verification_events
-        (id, tenant_id, verification_id, type, device_id, channel, detail, occurred_at)
-      select ${newId('verificationEvent', now)}, ${row.tenant_id}, ${row.id}, 'opened', ${deviceId}, null, null, ${now}
-      where not exists (select 1 from verification_events
-        where verification_id = ${row.id} and type = 'opened' and device_id = ${deviceId})`.execute(db);
-    if (Number(result.numAffectedRows ?? 0) === 0) return;
+    const inserted = await insertOpenedOnce.changes(db, {
+      id: newId('verificationEvent', now),
+      tenantId: row.tenant_id,
+      verificationId: row.id,
+      deviceId,
+      at: now,
+    });
+    if (inserted === 0) return;
     await durable(db);
     announce(row, { type: 'opened', at: now, deviceId });
   }
@@ -620,11 +616,8 @@ export function createVerificationService(
       const summaryProblems = validateActionSummary(input.purpose, actionSummary);
       if (summaryProblems.length > 0) throw new AppError('VALIDATION_FAILED', summaryProblems.join(' '));
       const now = clock();
-      const tenant = await db
-        .selectFrom('tenants')
-        .select(['name', 'settings'])
-        .where('id', '=', tenantId)
-        .executeTakeFirstOrThrow();
+      const tenant = await tenantForStart.first(db, { id: tenantId });
+      if (!tenant) throw notFound('Tenant');
       const policy = policyOf(tenant.settings);
       // One read gives both the check (an active device exists) and the delivery targets.
       const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
@@ -696,13 +689,7 @@ export function createVerificationService(
       const immediate = await immediateOutcomes(targets);
       const superseded = await inTransaction(db, async (tx) => {
         // A new push request replaces the pending one: the customer should see one request only.
-        const pending = await tx
-          .selectFrom('verifications')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('customer_id', '=', input.customerId)
-          .where('status', '=', 'pending')
-          .execute();
+        const pending = await pendingOfCustomer.all(tx, { tenantId, customerId: input.customerId });
         const cancelled: VerificationRow[] = [];
         for (const old of pending) {
           const moved = await finalise(
@@ -713,7 +700,7 @@ export function createVerificationService(
           );
           if (moved) cancelled.push(old);
         }
-        await tx.insertInto('verifications').values(row).execute();
+        await insertVerification.changes(tx, row);
         await recordEvents(tx, { id, tenant_id: tenantId }, immediate, now);
         await appendAudit(tx, {
           tenantId,
@@ -888,13 +875,11 @@ export function createVerificationService(
 
     /** The signed request, for the device of its customer only; records that it was opened. */
     async openOnDevice(device: { id: string; tenantId: string; customerId: string }, id: string) {
-      const row = await db
-        .selectFrom('verifications')
-        .select(['id', 'tenant_id', 'customer_id', 'started_by_id', 'status', 'request_jws', 'expires_at'])
-        .where('tenant_id', '=', device.tenantId)
-        .where('customer_id', '=', device.customerId)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await requestForDevice.first(db, {
+        tenantId: device.tenantId,
+        customerId: device.customerId,
+        id,
+      });
       if (!row) throw notFound('Verification');
       const now = clock();
       const status = row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
@@ -917,7 +902,7 @@ export function createVerificationService(
     async decide(id: string, proof: DecisionProof): Promise<{ id: string; status: VerificationStatus }> {
       const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
       // Ids carry 80 random bits, so answering "no such request" first reveals nothing usable.
-      const row = await db.selectFrom('verifications').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await verificationById.first(db, { id });
       if (!row) throw notFound('Verification');
 
       const expectedPayload = (fields: Record<string, unknown>): string => {
@@ -938,7 +923,7 @@ export function createVerificationService(
         }
       };
 
-      let device: DeviceRow;
+      let device: Pick<DeviceRow, 'id' | 'tenant_id' | 'customer_id' | 'status'>;
       let fields: Record<string, unknown>;
       let evidence: string;
       let userVerified = false;
@@ -953,10 +938,11 @@ export function createVerificationService(
         if (header.typ !== decisionType || header.alg !== 'ES256') {
           throw invalid(`The signed decision must have typ ${decisionType} and alg ES256.`);
         }
-        device = await deps.deviceAuth.loadDevice(header.kid);
+        const signer = await deps.deviceAuth.loadDevice(header.kid);
+        device = signer;
         let payloadText: string;
         try {
-          const key: CryptoKey = await deps.deviceAuth.importDeviceKey(device);
+          const key: CryptoKey = await deps.deviceAuth.importDeviceKey(signer);
           const { payload } = await compactVerify(signedDecision, key, { algorithms: ['ES256'] });
           payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
         } catch {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type Db, durable } from './database.ts';
+import { prepared, type Slots } from './prepared.ts';
 import type { OneTimeTokenRow } from './schema.ts';
 
 /**
@@ -26,6 +27,24 @@ export interface RateLimitHit {
   resetAt: number;
 }
 
+const hitQuery = prepared((db, slot: Slots<{ key: string; now: number; resetAt: number; limit: number }>) =>
+  db
+    .insertInto('rate_limits')
+    .values({ key: slot('key'), count: 1, reset_at: slot('resetAt') })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({
+          count: sql<number>`case when rate_limits.reset_at <= ${slot('now')} then 1 else rate_limits.count + 1 end`,
+          reset_at: sql<number>`case when rate_limits.reset_at <= ${slot('now')} then ${slot('resetAt')} else rate_limits.reset_at end`,
+        })
+        .where((eb) =>
+          eb.or([eb('rate_limits.reset_at', '<=', slot('now')), eb('rate_limits.count', '<', slot('limit'))]),
+        ),
+    )
+    .returning(['count', 'reset_at']),
+);
+
 /**
  * Counts one hit against `key` in a fixed window and allows it only while the count stays at
  * or under `limit`. The increment happens only while the guard holds, so concurrent callers can
@@ -37,20 +56,7 @@ export async function hitRateLimit(
   options: { limit: number; windowMs: number; now: number },
 ): Promise<RateLimitHit> {
   const { limit, windowMs, now } = options;
-  const row = await db
-    .insertInto('rate_limits')
-    .values({ key, count: 1, reset_at: now + windowMs })
-    .onConflict((oc) =>
-      oc
-        .column('key')
-        .doUpdateSet({
-          count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
-          reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${now + windowMs} else rate_limits.reset_at end`,
-        })
-        .where((eb) => eb.or([eb('rate_limits.reset_at', '<=', now), eb('rate_limits.count', '<', limit)])),
-    )
-    .returning(['count', 'reset_at'])
-    .executeTakeFirst();
+  const row = await hitQuery.first(db, { key, now, resetAt: now + windowMs, limit });
   if (row) return { allowed: true, count: row.count, resetAt: row.reset_at };
   const current = await db
     .selectFrom('rate_limits')
@@ -64,6 +70,19 @@ export async function resetRateLimit(db: Db, key: string): Promise<void> {
   await db.deleteFrom('rate_limits').where('key', '=', key).execute();
 }
 
+const claimQuery = prepared((db, slot: Slots<{ key: string; expiresAt: number; now: number }>) =>
+  db
+    .insertInto('claims')
+    .values({ key: slot('key'), expires_at: slot('expiresAt') })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ expires_at: slot('expiresAt') })
+        .where('claims.expires_at', '<=', slot('now')),
+    )
+    .returning('key'),
+);
+
 /**
  * Claims `key` until `expiresAt`. Exactly one caller gets `true` while the claim lives; a
  * lapsed claim can be taken again. Used as a replay cache (proof ids, one-time codes).
@@ -73,18 +92,7 @@ export async function claimOnce(
   key: string,
   options: { expiresAt: number; now: number },
 ): Promise<boolean> {
-  const row = await db
-    .insertInto('claims')
-    .values({ key, expires_at: options.expiresAt })
-    .onConflict((oc) =>
-      oc
-        .column('key')
-        .doUpdateSet({ expires_at: options.expiresAt })
-        .where('claims.expires_at', '<=', options.now),
-    )
-    .returning('key')
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await claimQuery.first(db, { key, ...options })) !== undefined;
 }
 
 type StatefulTable = 'operators' | 'devices';

@@ -6,6 +6,7 @@ import {
 } from '@helpdesk-auth/core';
 import { inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
+import { prepared, type Slots } from '../../storage/prepared.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -91,18 +92,21 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const latestPolicy = prepared((db, slot: Slots<{ tenantId: string }>) =>
+  db
+    .selectFrom('fallback_policies')
+    .select('document')
+    .where('tenant_id', '=', slot('tenantId'))
+    .orderBy('version', 'desc')
+    .limit(1),
+);
+
 /**
  * The policy in force, to read and never change: the default is one frozen object rather than a
  * fresh copy, which the push flow, asking on every start and approval, would otherwise pay for.
  */
 export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<FallbackPolicy>> {
-  const row = await db
-    .selectFrom('fallback_policies')
-    .select('document')
-    .where('tenant_id', '=', tenantId)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await latestPolicy.first(db, { tenantId });
   return policyFromDocument(row?.document ?? null);
 }
 

@@ -1,5 +1,6 @@
 import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
+import { prepared, type Slots } from '../../storage/prepared.ts';
 import { tooManyFailures } from './failures.ts';
 import { policyFromDocument } from './policies.ts';
 
@@ -20,6 +21,53 @@ interface Where {
   now: number;
 }
 
+const factsQuery = prepared((db, slot: Slots<{ tenantId: string; customerId: string; since: number }>) =>
+  db
+    .selectFrom('customers as c')
+    .where('c.tenant_id', '=', slot('tenantId'))
+    .where('c.id', '=', slot('customerId'))
+    .select((eb) => [
+      'c.fraud_reported_at',
+      eb
+        .selectFrom('fallback_policies as p')
+        .select('p.document')
+        .where('p.tenant_id', '=', slot('tenantId'))
+        .orderBy('p.version', 'desc')
+        .limit(1)
+        .as('policy_document'),
+      eb
+        .selectFrom('customer_method_locks as l')
+        .select('l.push_cleared_at')
+        .where('l.tenant_id', '=', slot('tenantId'))
+        .where('l.customer_id', '=', slot('customerId'))
+        .as('push_cleared_at'),
+      eb
+        .selectFrom('attempt_failures as f')
+        .select((f) => f.fn.countAll<number>().as('n'))
+        .where('f.tenant_id', '=', slot('tenantId'))
+        .where('f.customer_id', '=', slot('customerId'))
+        .where('f.occurred_at', '>', slot('since'))
+        .as('failures'),
+      eb
+        .selectFrom('attempt_failures as f')
+        .select((f) => f.fn.min<number>('f.occurred_at').as('oldest'))
+        .where('f.tenant_id', '=', slot('tenantId'))
+        .where('f.customer_id', '=', slot('customerId'))
+        .where('f.occurred_at', '>', slot('since'))
+        .as('oldest_failure'),
+    ]),
+);
+
+const denialsSince = prepared((db, slot: Slots<{ tenantId: string; customerId: string; since: number }>) =>
+  db
+    .selectFrom('verifications')
+    .select('finished_at')
+    .where('tenant_id', '=', slot('tenantId'))
+    .where('customer_id', '=', slot('customerId'))
+    .where('status', '=', 'denied')
+    .where('finished_at', '>', slot('since')),
+);
+
 /**
  * What the policy's push rules need, read once: the policy, whether push is locked, and the
  * customer's failures in the last hour. It runs on every push start, so the policy, the fraud
@@ -28,54 +76,17 @@ interface Where {
  */
 async function pushGuardFacts(db: Db, where: Where) {
   const { tenantId, customerId, now } = where;
-  const row = await db
-    .selectFrom('customers as c')
-    .where('c.tenant_id', '=', tenantId)
-    .where('c.id', '=', customerId)
-    .select((eb) => [
-      'c.fraud_reported_at',
-      eb
-        .selectFrom('fallback_policies as p')
-        .select('p.document')
-        .where('p.tenant_id', '=', tenantId)
-        .orderBy('p.version', 'desc')
-        .limit(1)
-        .as('policy_document'),
-      eb
-        .selectFrom('customer_method_locks as l')
-        .select('l.push_cleared_at')
-        .where('l.tenant_id', '=', tenantId)
-        .where('l.customer_id', '=', customerId)
-        .as('push_cleared_at'),
-      eb
-        .selectFrom('attempt_failures as f')
-        .select((f) => f.fn.countAll<number>().as('n'))
-        .where('f.tenant_id', '=', tenantId)
-        .where('f.customer_id', '=', customerId)
-        .where('f.occurred_at', '>', now - hourMs)
-        .as('failures'),
-      eb
-        .selectFrom('attempt_failures as f')
-        .select((f) => f.fn.min<number>('f.occurred_at').as('oldest'))
-        .where('f.tenant_id', '=', tenantId)
-        .where('f.customer_id', '=', customerId)
-        .where('f.occurred_at', '>', now - hourMs)
-        .as('oldest_failure'),
-    ])
-    .executeTakeFirst();
+  const row = await factsQuery.first(db, { tenantId, customerId, since: now - hourMs });
   if (!row) throw notFound('Customer');
   const policy = policyFromDocument(row.policy_document ?? null);
   const clearedAt =
     row.push_cleared_at === null || row.push_cleared_at === undefined ? null : Number(row.push_cleared_at);
   const since = Math.max(now - policy.push.denialWindowHours * hourMs, clearedAt ?? Number.NEGATIVE_INFINITY);
-  const denials = await db
-    .selectFrom('verifications')
-    .select('finished_at')
-    .where('tenant_id', '=', tenantId)
-    .where('customer_id', '=', customerId)
-    .where('status', '=', 'denied')
-    .where('finished_at', '>', Number.isFinite(since) ? since : 0)
-    .execute();
+  const denials = await denialsSince.all(db, {
+    tenantId,
+    customerId,
+    since: Number.isFinite(since) ? since : 0,
+  });
   const availability = pushAvailability(
     {
       fraudReportedAt: row.fraud_reported_at === null ? null : Number(row.fraud_reported_at),
