@@ -34,6 +34,8 @@ export interface FlowOptions {
   seconds: number;
   /** The server process, for its CPU time. */
   serverPid: number | undefined;
+  /** Called when the measured window opens. */
+  onMeasureStart?: (() => void) | undefined;
 }
 
 class StepError extends Error {
@@ -74,7 +76,10 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   const inWindow = (t: number) => t >= windowStart && t <= windowEnd;
   const snapshots: CpuSnapshot[] = [];
   const cpuTimers = [windowStart, windowEnd].map((t) =>
-    setTimeout(() => snapshots.push(snapshot(options.serverPid)), t - performance.now()),
+    setTimeout(() => {
+      if (t === windowStart) options.onMeasureStart?.();
+      snapshots.push(snapshot(options.serverPid));
+    }, t - performance.now()),
   );
 
   /** One HTTP round trip; answers the parsed body and the elapsed ms, or throws a StepError. */

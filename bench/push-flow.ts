@@ -8,9 +8,10 @@
  * BENCH_CUSTOMERS (enough that no customer exceeds its push cap of 20 a minute),
  * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
  * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
- * BENCH_PROFILE_DIR, default /tmp/bench-prof).
+ * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (SQLite only, the time of each
+ * SQL statement in the measured window, from bench/sql-times.ts).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
@@ -21,6 +22,7 @@ import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto
 import { type FlowRun, runFlows, steps } from './flow.ts';
 import { freePort, startChild, waitForReady } from './processes.ts';
 import { prepareData } from './setup.ts';
+import type { SqlTime } from './sql-times.ts';
 import { formatMs, table } from './stats.ts';
 
 type DatabaseKind = 'sqlite' | 'postgres';
@@ -35,6 +37,7 @@ function intSetting(name: string, fallback: number): number {
 
 const profile = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true';
 const profileDir = process.env.BENCH_PROFILE_DIR ?? '/tmp/bench-prof';
+const sqlTimes = process.env.BENCH_SQL_TIMES === '1' || process.env.BENCH_SQL_TIMES === 'true';
 const concurrency = intSetting('BENCH_CONCURRENCY', 48);
 const seconds = intSetting('BENCH_SECONDS', 10);
 const warmupSeconds = intSetting('BENCH_WARMUP_SECONDS', 2);
@@ -51,7 +54,7 @@ const customers = intSetting(
     Math.ceil((assumedMaxFlowsPerSecond * (warmupSeconds + seconds)) / pushCap / concurrency) * concurrency,
   ),
 );
-const databases = (process.env.BENCH_DATABASES ?? (profile ? 'sqlite' : 'sqlite,postgres'))
+const databases = (process.env.BENCH_DATABASES ?? (profile || sqlTimes ? 'sqlite' : 'sqlite,postgres'))
   .split(',')
   .map((s) => s.trim())
   .filter((s): s is DatabaseKind => s === 'sqlite' || s === 'postgres');
@@ -71,6 +74,7 @@ interface DatabaseResult {
   enrollSeconds?: number;
   serverExitCode?: number | null;
   profiles?: string[];
+  sqlTimes?: SqlTime[];
 }
 
 /** The process environment without any server setting, plus the benchmark's own. */
@@ -138,10 +142,15 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
     result.setupSeconds = (performance.now() - t) / 1000;
 
     const before = profile ? new Set(await readdir(profileDir).catch(() => [])) : new Set<string>();
-    const nodeOptions = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const timeSql = sqlTimes && kind === 'sqlite';
+    const sqlTimesFile = path.join(dataDir, 'sql-times.json');
+    const nodeOptions = [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...(timeSql ? ['--import', path.join(import.meta.dirname, 'sql-times.ts')] : []),
+    ];
     server = startChild(
       [...nodeOptions, 'packages/server/src/cli/main.ts', 'serve'],
-      serverEnvironment(settings),
+      serverEnvironment({ ...settings, ...(timeSql ? { BENCH_SQL_TIMES_FILE: sqlTimesFile } : {}) }),
     );
     await waitForReady(server, `${publicUrl}/readyz`);
 
@@ -161,11 +170,14 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
       warmupSeconds,
       seconds,
       serverPid: server.process.pid,
+      // Count only the measured window's statements.
+      onMeasureStart: timeSql ? () => server?.process.kill('SIGUSR2') : undefined,
     });
     await pool.close();
     pool = undefined;
     result.serverExitCode = await server.stop();
     server = undefined;
+    if (timeSql) result.sqlTimes = JSON.parse(await readFile(sqlTimesFile, 'utf8')) as SqlTime[];
     if (profile) {
       result.profiles = (await readdir(profileDir))
         .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
@@ -219,11 +231,35 @@ function databaseReport(result: DatabaseResult, ideal: number): string[] {
     `setup ${result.setupSeconds!.toFixed(1)} s (services), enrollment ${result.enrollSeconds!.toFixed(1)} s (HTTP); busiest customer started ${run.maxStartsPerCustomer} flows (cap ${pushCap} per 60 s)`,
   ];
   if (result.serverExitCode !== 0) lines.push(`!! the server exited with code ${result.serverExitCode}`);
+  if (result.sqlTimes) lines.push('', ...sqlTimesReport(result.sqlTimes, run.completed));
   for (const file of result.profiles ?? []) {
     lines.push(`cpu profile: ${file}`);
     lines.push(`  hot loop only: node bench/profile-summary.ts ${file} --last=${warmupSeconds + seconds}`);
   }
   return lines;
+}
+
+/** Statements per flow and where the database's time goes, heaviest first. */
+function sqlTimesReport(times: SqlTime[], flows: number): string[] {
+  const perFlow = (n: number) => n / Math.max(1, flows);
+  const statements = times.reduce((sum, t) => sum + t.count, 0);
+  const totalMs = times.reduce((sum, t) => sum + t.totalMs, 0);
+  const rows = [
+    ['statement', 'µs per flow', 'runs per flow', 'µs each'],
+    ...[...times]
+      .sort((a, b) => b.totalMs - a.totalMs)
+      .slice(0, 15)
+      .map((t) => [
+        t.sql.length > 80 ? `${t.sql.slice(0, 79)}…` : t.sql,
+        (perFlow(t.totalMs) * 1000).toFixed(0),
+        perFlow(t.count).toFixed(2),
+        ((t.totalMs * 1000) / t.count).toFixed(1),
+      ]),
+  ];
+  return [
+    `SQL in the measured window: ${perFlow(statements).toFixed(1)} statements and ${(perFlow(totalMs) * 1000).toFixed(0)} µs per flow (node:sqlite calls, including transaction control)`,
+    table(rows),
+  ];
 }
 
 function targetLines(results: DatabaseResult[], ideal: number): string[] {
@@ -248,6 +284,7 @@ function targetLines(results: DatabaseResult[], ideal: number): string[] {
 async function main(): Promise<void> {
   const command = `cd ${path.resolve(import.meta.dirname, '..')} && ${[
     profile ? 'BENCH_PROFILE=1' : '',
+    sqlTimes ? 'BENCH_SQL_TIMES=1' : '',
     process.env.BENCH_CONCURRENCY ? `BENCH_CONCURRENCY=${concurrency}` : '',
     process.env.BENCH_SECONDS ? `BENCH_SECONDS=${seconds}` : '',
     process.env.BENCH_WARMUP_SECONDS ? `BENCH_WARMUP_SECONDS=${warmupSeconds}` : '',
@@ -263,7 +300,7 @@ async function main(): Promise<void> {
     `machine      ${cpus.length} × ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`,
     `node         ${process.version} (client and server)`,
     `settings     ${concurrency} virtual users, ${warmupSeconds} s warm-up + ${seconds} s measured, ${customers} customers with one device each, one server process, client on the same machine`,
-    `databases    ${databases.join(', ')}${profile ? `   (PROFILING: server under --cpu-prof into ${profileDir}; rates are depressed)` : ''}`,
+    `databases    ${databases.join(', ')}${profile ? `   (PROFILING: server under --cpu-prof into ${profileDir}; rates are depressed)` : ''}${sqlTimes ? '   (TIMING SQL: rates are depressed)' : ''}`,
   ];
   process.stdout.write(`${header.join('\n')}\n\n`);
 
