@@ -39,7 +39,6 @@ type Plan = ReadonlyArray<{ slot: string } | { value: unknown }>;
 interface Compiled {
   query: CompiledQuery;
   plan: Plan;
-  slots: ReadonlySet<string>;
 }
 
 /** A query builder, or raw `sql` (which compiles against the database it is given). */
@@ -82,7 +81,7 @@ export function prepared<P extends object, R>(
       // would silently run with the build-time marker: refuse the query instead.
       if (!placed.has(name)) throw new Error(`Prepared query: slot "${name}" is not a bound parameter.`);
     }
-    const entry = { query, plan, slots: placed };
+    const entry = { query, plan };
     compiled.set(adapter, entry);
     return entry;
   }
