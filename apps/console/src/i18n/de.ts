@@ -82,8 +82,6 @@ export const de: Catalogue = {
   'customer.methods': 'Verfügbare Methoden',
   'customer.method.push': 'Push-Bestätigung mit Code',
   'customer.method.none': 'Keine: zuerst ein Gerät registrieren.',
-  'customer.method.later':
-    'SMS, Authenticator-Codes und weitere Ausweichmethoden folgen in einer späteren Version.',
   'customer.risk': 'Risikohinweise',
   'customer.risk.none': 'Keine Risikohinweise.',
   'customer.risk.fraud':
@@ -129,7 +127,8 @@ export const de: Catalogue = {
   'verify.cancel': 'Abbrechen',
   'verify.tryAgain': 'Erneut versuchen',
   'verify.newVerification': 'Neue Prüfung',
-  'verify.fallbacksLater': 'Weitere Methoden (SMS, Authenticator-Code) folgen in einer späteren Version.',
+  'verify.fallbacksInConsole':
+    'Weitere Methoden (SMS-Code, Authenticator-Code) finden Sie in der Helpdesk-Auth-Konsole.',
   'verify.result.approved': 'Bestätigt',
   'verify.result.approvedAction': 'Aktion bestätigt',
   'verify.result.approvedDetail': 'Methode: {method}. Vertrauensniveau: {assurance}. Dauer: {seconds} s.',

@@ -82,7 +82,6 @@ export const en = {
   'customer.methods': 'Available methods',
   'customer.method.push': 'Push approval with code',
   'customer.method.none': 'None: enroll a device first.',
-  'customer.method.later': 'SMS, authenticator-app codes and other fallbacks arrive in a later version.',
   'customer.risk': 'Risk flags',
   'customer.risk.none': 'No risk flags.',
   'customer.risk.fraud': 'Fraud reported on {time}. Be careful: someone may be impersonating this customer.',
@@ -125,7 +124,8 @@ export const en = {
   'verify.cancel': 'Cancel',
   'verify.tryAgain': 'Try again',
   'verify.newVerification': 'New verification',
-  'verify.fallbacksLater': 'Other methods (SMS, authenticator code) arrive in a later version.',
+  'verify.fallbacksInConsole':
+    'Other methods (an SMS code, an authenticator-app code) are in the Helpdesk Auth console.',
   'verify.result.approved': 'Verified',
   'verify.result.approvedAction': 'Action confirmed',
   'verify.result.approvedDetail': 'Method: {method}. Assurance: {assurance}. Took {seconds} s.',

@@ -378,7 +378,7 @@ function Pending({
             <strong>{t('verify.unreachable')}</strong> {t('verify.unreachableHelp', { tenant: tenantName })}
           </p>
           <FallbackSlot situation="unreachable">
-            <p className="muted">{t('verify.fallbacksLater')}</p>
+            <p className="muted">{t('verify.fallbacksInConsole')}</p>
           </FallbackSlot>
           <button type="button" className="button" onClick={onRetry}>
             {t('verify.tryAgain')}
@@ -497,7 +497,7 @@ function Result({
           {heading(t('verify.result.expired'))}
           <p>{t('verify.result.expiredHelp')}</p>
           <FallbackSlot situation="expired">
-            <p className="muted">{t('verify.fallbacksLater')}</p>
+            <p className="muted">{t('verify.fallbacksInConsole')}</p>
           </FallbackSlot>
           {again}
         </div>
