@@ -3,6 +3,8 @@
  * Crockford base32). They sort by creation time, which keyset pagination relies on, and carry
  * 80 bits of randomness, so they cannot be guessed.
  */
+import { secureRandomBytes } from './random.ts';
+
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export const idPrefixes = {
@@ -44,7 +46,7 @@ function encode(value: bigint, length: number): string {
 }
 
 function randomBits80(): bigint {
-  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  const bytes = secureRandomBytes(10);
   return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 

@@ -9,6 +9,7 @@
  * attacks: the approval has to carry a secret transferred from the primary channel. On a
  * helpdesk call the primary channel is the call, so only the person on the line hears the code.
  */
+import { secureRandomByte } from './random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Statuses, purposes, decisions
@@ -217,7 +218,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
 /** Returns one uniformly random integer from 0 to 255 (one byte of a CSPRNG). */
 export type RandomByteSource = () => number;
 
-const cryptoRandomByte: RandomByteSource = () => crypto.getRandomValues(new Uint8Array(1))[0]!;
+const cryptoRandomByte: RandomByteSource = secureRandomByte;
 
 // 250 is the largest multiple of 10 not above 256. Bytes 250..255 are redrawn: mapping them with
 // `% 10` would make digits 0-5 slightly likelier than 6-9 (modulo bias).
@@ -229,7 +230,7 @@ const maxConsecutiveRejections = 64;
 /**
  * A fresh verification code: `length` decimal digits, each uniform and independent, leading
  * zeros kept (so it is a string, never a number). The default source is the platform CSPRNG
- * (`crypto.getRandomValues`); tests inject their own. The code is a secret: store it only as a
+ * (`crypto.getRandomValues`, through the pool in random.ts); tests inject their own. The code is a secret: store it only as a
  * keyed hash and never log it (DESIGN sections 5 and 6).
  */
 export function generateVerificationCode(

@@ -112,7 +112,7 @@ describe('server process', () => {
     const response = await inFlight;
     assert.equal(response.status, 201, response.text);
     assert.equal(JSON.parse(response.text).externalId, 'LATE-1');
-    assert.equal(await first.exited, 0);
+    assert.equal(await first.exited, 0, first.output());
     assert.match(first.output(), /shut down cleanly/);
     assert.equal(first.output().includes(password), true);
     assert.equal(

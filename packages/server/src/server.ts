@@ -4,6 +4,7 @@ import { buildApp } from './http/app.ts';
 import { loggerOptions } from './logging.ts';
 import { openRuntime } from './runtime.ts';
 import { seedDemoData } from './services/demo-data.ts';
+import { startSignatureWorker } from './services/signatures.ts';
 
 /**
  * Starts the HTTP server: migrate, seed the demo tenant on an empty database, listen, and shut
@@ -63,6 +64,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   // providers are built now, so a configuration they refuse stops the start instead of every push.
   await runtime.services.serverKeys.signingKey();
   await runtime.services.delivery.ready();
+  startSignatureWorker();
   // Webhooks: new audit entries become deliveries, due deliveries are sent (services/webhooks.ts).
   runtime.services.webhooks.start((error) => logger.warn({ err: error }, 'webhook round failed'));
 

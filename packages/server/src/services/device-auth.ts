@@ -1,17 +1,10 @@
 import { AppError, idPattern } from '@helpdesk-auth/core';
-import {
-  type CryptoKey,
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  importJWK,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-} from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import { claimOnce } from '../storage/atomic.ts';
 import { prepared, type Slots } from '../storage/prepared.ts';
 import type { DeviceRow } from '../storage/schema.ts';
 import type { ServiceContext } from './context.ts';
+import { verifyJwt } from './signatures.ts';
 
 /** What every device request needs of the device: who it is, whether it is active, its key. */
 export type DeviceKeyRow = Pick<
@@ -39,7 +32,6 @@ const devicePattern = new RegExp(idPattern('device'));
 const jtiPattern = /^[A-Za-z0-9_-]{16,128}$/;
 /** Write "last seen" at most this often per device: a write per request would cost more than it tells. */
 const lastSeenResolutionMs = 60_000;
-const keyCacheLimit = 10_000;
 
 function invalidProof(message: string): AppError {
   return new AppError('DEVICE_PROOF_INVALID', message);
@@ -71,17 +63,6 @@ export function assertDevicePublicJwk(jwk: unknown): asserts jwk is JWK {
 export function createDeviceAuth({ db, config, clock }: ServiceContext) {
   const maxAgeMs = config.deviceProofMaxAgeSeconds * 1000;
   const origin = new URL(config.publicUrl).origin;
-  // Public keys never change for a device id, so their imported form can be kept.
-  const keys = new Map<string, CryptoKey>();
-
-  async function importDeviceKey(row: Pick<DeviceRow, 'id' | 'public_jwk'>): Promise<CryptoKey> {
-    const cached = keys.get(row.id);
-    if (cached) return cached;
-    const key = (await importJWK(JSON.parse(row.public_jwk) as JWK, 'ES256')) as CryptoKey;
-    if (keys.size >= keyCacheLimit) keys.delete(keys.keys().next().value!);
-    keys.set(row.id, key);
-    return key;
-  }
 
   /** Checks the claims every proof (and every signed decision) shares, then spends its id. */
   async function checkFreshAndUnused(scope: string, jti: unknown, iat: unknown): Promise<void> {
@@ -99,14 +80,10 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     if (!fresh) throw new AppError('DEVICE_PROOF_REPLAYED', 'This proof was already used; sign a new one.');
   }
 
-  async function verifyJws(jws: string, key: CryptoKey | JWK, typ: string): Promise<JWTPayload> {
+  /** `publicJwk` is the key's JWK text, as stored; the check runs on the signature worker. */
+  async function verifyJws(jws: string, publicJwk: string, typ: string): Promise<JWTPayload> {
     try {
-      const { payload } = await jwtVerify(jws, key, {
-        typ,
-        algorithms: ['ES256'],
-        currentDate: new Date(clock()),
-      });
-      return payload;
+      return await verifyJwt(jws, publicJwk, { typ, currentDate: clock() });
     } catch {
       throw invalidProof('The device proof does not verify.');
     }
@@ -151,7 +128,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
         throw invalidProof(`The proof header must have typ ${proofType} and alg ES256.`);
       }
       const row = await loadDevice(head.kid);
-      const payload = await verifyJws(proof, await importDeviceKey(row), proofType);
+      const payload = await verifyJws(proof, row.public_jwk, proofType);
       // Signature first, then revocation: only the device itself learns that it was revoked.
       if (row.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
       checkTarget(payload, method, path);
@@ -176,7 +153,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
       }
       assertDevicePublicJwk(head.jwk);
       const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: head.jwk.x!, y: head.jwk.y! };
-      const payload = await verifyJws(proof, publicJwk, proofType);
+      const payload = await verifyJws(proof, JSON.stringify(publicJwk), proofType);
       checkTarget(payload, method, path);
       const thumbprint = await calculateJwkThumbprint(publicJwk, 'sha256');
       await checkFreshAndUnused(thumbprint, payload.jti, payload.iat);
@@ -184,10 +161,9 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     },
 
     /**
-     * For signed decisions, which are their own proof of possession: the key of an active
-     * device, and the freshness and single use of the decision's nonce.
+     * For signed decisions, which are their own proof of possession: the device that signed,
+     * and the freshness and single use of the decision's nonce.
      */
-    importDeviceKey,
     checkFreshAndUnused,
     loadDevice,
   };

@@ -20,7 +20,7 @@ import {
   validateVerificationPolicy,
 } from '@helpdesk-auth/core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { type CryptoKey, compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
 import type { DeviceRow, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
@@ -35,6 +35,7 @@ import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 import type { ServerKeyService } from './server-keys.ts';
+import { signJwt, verifyCompact } from './signatures.ts';
 import {
   finaliseIfUnchanged,
   insertOpenedOnce,
@@ -425,21 +426,23 @@ export function createVerificationService(
     tenantName: string,
   ): Promise<string> {
     const key = await deps.serverKeys.signingKey();
-    return new SignJWT({
-      purpose: row.purpose,
-      reason: row.reason,
-      actionSummary: row.action_summary,
-      tenantName,
-      agentName: row.agent_name,
-      codeLength: row.code_length,
-    })
-      .setProtectedHeader({ alg: 'ES256', typ: requestType, kid: key.kid })
-      .setIssuer(issuer)
-      .setSubject(row.customer_id)
-      .setJti(row.id)
-      .setIssuedAt(Math.floor(row.created_at / 1000))
-      .setExpirationTime(Math.ceil(row.expires_at / 1000))
-      .sign(key.privateKey);
+    return signJwt({
+      header: { alg: 'ES256', typ: requestType, kid: key.kid },
+      claims: {
+        purpose: row.purpose,
+        reason: row.reason,
+        actionSummary: row.action_summary,
+        tenantName,
+        agentName: row.agent_name,
+        codeLength: row.code_length,
+        iss: issuer,
+        sub: row.customer_id,
+        jti: row.id,
+        iat: Math.floor(row.created_at / 1000),
+        exp: Math.ceil(row.expires_at / 1000),
+      },
+      key,
+    });
   }
 
   /**
@@ -942,8 +945,7 @@ export function createVerificationService(
         device = signer;
         let payloadText: string;
         try {
-          const key: CryptoKey = await deps.deviceAuth.importDeviceKey(signer);
-          const { payload } = await compactVerify(signedDecision, key, { algorithms: ['ES256'] });
+          const payload = await verifyCompact(signedDecision, signer.public_jwk);
           payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
         } catch {
           throw invalid('The decision signature does not verify against the device key.');
