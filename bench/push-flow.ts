@@ -9,7 +9,8 @@
  * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
  * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
  * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (SQLite only, the time of each
- * SQL statement in the measured window, from bench/sql-times.ts).
+ * SQL statement in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is
+ * how many statements the report lists).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -248,9 +249,9 @@ function sqlTimesReport(times: SqlTime[], flows: number): string[] {
     ['statement', 'µs per flow', 'runs per flow', 'µs each'],
     ...[...times]
       .sort((a, b) => b.totalMs - a.totalMs)
-      .slice(0, 15)
+      .slice(0, Number(process.env.BENCH_SQL_TOP ?? 15))
       .map((t) => [
-        t.sql.length > 80 ? `${t.sql.slice(0, 79)}…` : t.sql,
+        t.sql.length > 110 ? `${t.sql.slice(0, 109)}…` : t.sql,
         (perFlow(t.totalMs) * 1000).toFixed(0),
         perFlow(t.count).toFixed(2),
         ((t.totalMs * 1000) / t.count).toFixed(1),

@@ -4,7 +4,7 @@ import { claimOnce } from '../storage/atomic.ts';
 import { prepared, type Slots } from '../storage/prepared.ts';
 import type { DeviceRow } from '../storage/schema.ts';
 import type { ServiceContext } from './context.ts';
-import { verifyJwt } from './signatures.ts';
+import { SignatureRejected, verifyJwt } from './signatures.ts';
 
 /** What every device request needs of the device: who it is, whether it is active, its key. */
 export type DeviceKeyRow = Pick<
@@ -84,7 +84,9 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
   async function verifyJws(jws: string, publicJwk: string, typ: string): Promise<JWTPayload> {
     try {
       return await verifyJwt(jws, publicJwk, { typ, currentDate: clock() });
-    } catch {
+    } catch (error) {
+      // A worker that stopped is the server's fault, not the proof's: that stays a 500.
+      if (!(error instanceof SignatureRejected)) throw error;
       throw invalidProof('The device proof does not verify.');
     }
   }

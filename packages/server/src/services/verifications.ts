@@ -35,7 +35,7 @@ import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 import type { ServerKeyService } from './server-keys.ts';
-import { signJwt, verifyCompact } from './signatures.ts';
+import { SignatureRejected, signJwt, verifyCompact } from './signatures.ts';
 import {
   finaliseIfUnchanged,
   insertOpenedOnce,
@@ -943,12 +943,19 @@ export function createVerificationService(
         }
         const signer = await deps.deviceAuth.loadDevice(header.kid);
         device = signer;
+        let payload: Uint8Array;
+        try {
+          payload = await verifyCompact(signedDecision, signer.public_jwk);
+        } catch (error) {
+          // A worker that stopped is the server's fault, not the decision's: that stays a 500.
+          if (!(error instanceof SignatureRejected)) throw error;
+          throw invalid('The decision signature does not verify against the device key.');
+        }
         let payloadText: string;
         try {
-          const payload = await verifyCompact(signedDecision, signer.public_jwk);
           payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
         } catch {
-          throw invalid('The decision signature does not verify against the device key.');
+          throw invalid('The decision payload is not UTF-8 text.');
         }
         try {
           fields = JSON.parse(payloadText) as Record<string, unknown>;
