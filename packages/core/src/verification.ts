@@ -230,8 +230,8 @@ const maxConsecutiveRejections = 64;
 /**
  * A fresh verification code: `length` decimal digits, each uniform and independent, leading
  * zeros kept (so it is a string, never a number). The default source is the platform CSPRNG
- * (`crypto.getRandomValues`, through the pool in random.ts); tests inject their own. The code is a secret: store it only as a
- * keyed hash and never log it (DESIGN sections 5 and 6).
+ * (`crypto.getRandomValues`, through the pool in random.ts); tests inject their own. The code
+ * is a secret: store it only as a keyed hash and never log it (DESIGN sections 5 and 6).
  */
 export function generateVerificationCode(
   length: number,
