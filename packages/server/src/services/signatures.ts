@@ -87,9 +87,12 @@ class SignatureThread {
 
   call<T>(request: SignatureRequest): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      // Posted first: a message that cannot be sent leaves nothing pending and no key marked as
+      // sent. The answer cannot arrive before this function returns.
+      this.#worker.postMessage(request);
+      if (request.op === 'signJwt' && request.privateKey) this.#sentKeys.add(request.kid);
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(request.id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#worker.postMessage(request);
     });
   }
 
@@ -97,11 +100,9 @@ class SignatureThread {
     return this.#next++;
   }
 
-  /** Whether the worker already holds this signing key; marks it as sent. */
+  /** Whether this signing key still has to be sent to the worker. */
   needsKey(kid: string): boolean {
-    if (this.#sentKeys.has(kid)) return false;
-    this.#sentKeys.add(kid);
-    return true;
+    return !this.#sentKeys.has(kid);
   }
 
   terminate(): Promise<number> {
