@@ -4,46 +4,36 @@
  * critical violations; screenshots go to .test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
 import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import { demoAdminEmail, demoTenantSlug } from '../../../packages/server/src/services/demo-data.ts';
 import {
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
   enrollPhone,
-  launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
-  signIn,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: history, admin, audit, languages', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite();
   let verificationId: string;
 
-  async function newPage(locale = 'en-GB'): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 720 },
-      locale,
-      bypassCSP: true,
-    });
-    return context.newPage();
-  }
-
   before(async () => {
-    world = await startConsoleWorld();
-    browser = await launchBrowser();
     // One approved verification, started by an integration, answered by the phone.
-    const customerId = await createCustomer(world, { displayName: 'Hanna History', externalId: 'CUST-4001' });
-    const phone = await enrollPhone(world, customerId);
-    const key = await world.h.createApiKey(world.tenant, ['verifications:write', 'verifications:read']);
-    const response = await fetch(`${world.h.baseUrl}/v1/verifications`, {
+    const customerId = await createCustomer(suite.world, {
+      displayName: 'Hanna History',
+      externalId: 'CUST-4001',
+    });
+    const phone = await enrollPhone(suite.world, customerId);
+    const key = await suite.world.h.createApiKey(suite.world.tenant, [
+      'verifications:write',
+      'verifications:read',
+    ]);
+    const response = await fetch(`${suite.world.h.baseUrl}/v1/verifications`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ customerId, reason: 'Card replacement', agentName: 'Sam Support' }),
@@ -52,14 +42,9 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     verificationId = started.id;
     await phone.client.decide(await phone.waitForRequest(), { decision: 'approve', code: started.code });
   });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
-  });
 
   it('agent: navigation shows only what the role may use; history lists and filters; detail shows the timeline', async () => {
-    const page = await newPage();
-    await signIn(page, world, world.agentEmail);
+    const page = await suite.page({ signInAs: 'agent' });
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Find caller', 'History']);
 
@@ -87,9 +72,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('admin: verification detail with audit entries; operators invite, role, disable; API keys shown once and revoked; settings', async () => {
-    const page = await newPage();
-    await signIn(page, world, world.adminEmail);
-    await page.goto(`${world.h.baseUrl}/console/#/history/${verificationId}`);
+    const page = await suite.page({ signInAs: 'admin' });
+    await page.goto(`${suite.world.h.baseUrl}/console/#/history/${verificationId}`);
     await page.getByTestId('verification-audit').waitFor();
     assert.match(
       (await page.getByTestId('verification-audit').textContent()) ?? '',
@@ -108,7 +92,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByLabel('Role: Nina New').selectOption('supervisor');
     await page.getByRole('button', { name: 'Disable: Nina New' }).click();
     await page.getByRole('button', { name: 'Enable: Nina New' }).waitFor();
-    const nina = (await world.h.runtime.services.operators.list(world.tenant.id)).find(
+    const nina = (await suite.world.h.runtime.services.operators.list(suite.world.tenant.id)).find(
       (o) => o.email === 'nina@acme.example',
     );
     assert.equal(nina?.role, 'supervisor');
@@ -122,7 +106,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByRole('button', { name: 'Create API key' }).click();
     const secret = (await page.getByTestId('api-key-secret').textContent()) ?? '';
     assert.match(secret, /^hda_key_/);
-    const works = await fetch(`${world.h.baseUrl}/v1/verifications?limit=1`, {
+    const works = await fetch(`${suite.world.h.baseUrl}/v1/verifications?limit=1`, {
       headers: { authorization: `Bearer ${secret}` },
     });
     assert.equal(works.status, 403, 'the key authenticates; it lacks verifications:read');
@@ -131,7 +115,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     assert.equal(await page.getByText(secret).count(), 0, 'the key is shown only once');
     await page.getByRole('button', { name: 'Revoke: Zendesk' }).click();
     await page.getByRole('cell', { name: 'Revoked' }).waitFor();
-    const revoked = await fetch(`${world.h.baseUrl}/v1/verifications?limit=1`, {
+    const revoked = await fetch(`${suite.world.h.baseUrl}/v1/verifications?limit=1`, {
       headers: { authorization: `Bearer ${secret}` },
     });
     assert.equal(revoked.status, 401);
@@ -145,7 +129,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     assert.equal(
-      (await world.h.runtime.services.tenants.get(world.tenant.id)).verification.expirySeconds,
+      (await suite.world.h.runtime.services.tenants.get(suite.world.tenant.id)).verification.expirySeconds,
       90,
     );
     await screenshot(page, '34-settings');
@@ -154,8 +138,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('auditor: audit log with filters, chain verification status and export; no admin pages', async () => {
-    const page = await newPage();
-    await signIn(page, world, world.auditorEmail);
+    const page = await suite.page({ signInAs: 'auditor' });
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.deepEqual(await nav.getByRole('link').allTextContents(), [
       'Find caller',
@@ -192,12 +175,12 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('German: follows the browser language, switches back and forth, and remembers the choice', async () => {
-    const page = await newPage('de-DE');
-    await page.goto(`${world.h.baseUrl}/console/`);
+    const page = await suite.page({ locale: 'de-DE' });
+    await page.goto(`${suite.world.h.baseUrl}/console/`);
     await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
-    await page.getByLabel('Organisation').fill(world.tenant.slug);
-    await page.getByLabel('E-Mail').fill(world.agentEmail);
+    await page.getByLabel('Organisation').fill(suite.world.tenant.slug);
+    await page.getByLabel('E-Mail').fill(suite.world.agentEmail);
     await page.getByLabel('Passwort').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('heading', { name: 'Anrufer finden' }).waitFor();
@@ -217,8 +200,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('an ended session brings back the sign-in page', async () => {
-    const page = await newPage();
-    await signIn(page, world, world.agentEmail);
+    const page = await suite.page({ signInAs: 'agent' });
     await page.context().clearCookies();
     await page.getByRole('link', { name: 'History' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -227,7 +209,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
 
   it('with the demo tenant, the sign-in page names its organisation and e-mail (never a password)', async () => {
     // As `npm start` seeds it (services/demo-data.ts), with a password the test knows.
-    const { tenants, operators } = world.h.runtime.services;
+    const { tenants, operators } = suite.world.h.runtime.services;
     const demo = await tenants.create({ slug: demoTenantSlug, name: 'Acme Bank' }, cliActor);
     const password = 'printed-once-by-npm-start';
     await operators.create(
@@ -235,8 +217,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
       { email: demoAdminEmail, displayName: 'Demo Admin', role: 'admin', password },
       cliActor,
     );
-    const page = await newPage();
-    await page.goto(`${world.h.baseUrl}/console/`);
+    const page = await suite.page();
+    await page.goto(`${suite.world.h.baseUrl}/console/`);
     const hint = page.getByTestId('demo-hint');
     await hint.waitFor();
     assert.match((await hint.textContent()) ?? '', /organisation “demo”, e-mail admin@demo\.example/);
@@ -252,8 +234,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('a refused single sign-on comes back to the sign-in page with its reason', async () => {
-    const page = await newPage();
-    await page.goto(`${world.h.baseUrl}/console/#ssoError=SSO_ACCESS_DENIED`);
+    const page = await suite.page();
+    await page.goto(`${suite.world.h.baseUrl}/console/#ssoError=SSO_ACCESS_DENIED`);
     await page.getByRole('alert').filter({ hasText: 'you have no access here' }).waitFor();
     assert.equal(new URL(page.url()).hash, '');
     await page.context().close();

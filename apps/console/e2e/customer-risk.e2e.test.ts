@@ -3,46 +3,39 @@
  * push lock it sets (docs/policy.md) and its clearing by an admin.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import {
-  agentPage,
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
-  launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: risk flags', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite();
   let page: Page;
 
   before(async () => {
-    world = await startConsoleWorld();
-    browser = await launchBrowser();
-    page = await agentPage(browser, world);
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
+    page = await suite.page({ signInAs: 'agent' });
   });
 
   it('shows the fraud report and the push lock it set, until an admin clears the lock', async () => {
-    const customerId = await createCustomer(world, { displayName: 'Rosa Risk', externalId: 'CUST-8001' });
+    const customerId = await createCustomer(suite.world, {
+      displayName: 'Rosa Risk',
+      externalId: 'CUST-8001',
+    });
     // What a fraud report from the customer's device records.
-    await world.h.runtime.database.db
+    await suite.world.h.runtime.database.db
       .updateTable('customers')
       .set({ fraud_reported_at: Date.now() - 60_000 })
       .where('id', '=', customerId)
       .execute();
-    await page.goto(`${world.h.baseUrl}/console/#/customers/${customerId}`);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${customerId}`);
     await page.getByRole('heading', { level: 1, name: 'Rosa Risk' }).waitFor();
     await page.getByTestId('risk-fraud').waitFor();
     assert.match(
@@ -52,7 +45,11 @@ describe('agent console: risk flags', { skip }, () => {
     await screenshot(page, '61-risk-flags');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
-    await world.h.runtime.services.fallbacks.methods.clearPushLock(world.tenant.id, customerId, cliActor);
+    await suite.world.h.runtime.services.fallbacks.methods.clearPushLock(
+      suite.world.tenant.id,
+      customerId,
+      cliActor,
+    );
     await page.reload();
     await page.getByTestId('risk-fraud').waitFor();
     assert.equal(await page.getByTestId('risk-push-locked').count(), 0, 'the lock flag is gone once cleared');

@@ -5,54 +5,36 @@
  * cannot be sent one.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { createDeviceClient, createMemoryKeyStore } from '../../../packages/device-sdk/src/index.ts';
 import {
-  agentPage,
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
-  launchBrowser,
+  openCustomerBySearch,
   screenshot,
   seriousAccessibilityViolations,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: sending the activation link', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite();
   let page: Page;
 
   before(async () => {
-    world = await startConsoleWorld();
-    browser = await launchBrowser();
-    page = await agentPage(browser, world);
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
+    page = await suite.page({ signInAs: 'agent' });
   });
 
   async function openEnroll(name: string) {
-    await page.goto(`${world.h.baseUrl}/console/#/`);
-    const search = page.getByRole('combobox', { name: /Name, customer ID/ });
-    await search.fill(name);
-    await page
-      .getByRole('listbox')
-      .getByRole('option', { name: new RegExp(name) })
-      .first()
-      .waitFor();
-    await search.press('Enter');
-    await page.getByRole('heading', { level: 1, name }).waitFor();
+    await openCustomerBySearch(page, suite.world, name);
     await page.getByRole('button', { name: 'Enroll a device' }).first().click();
     await page.getByRole('heading', { name: 'Enroll a device' }).waitFor();
   }
 
   it('sends the link by SMS; the message enrols the phone; the agent sees a masked number', async () => {
-    const customerId = await createCustomer(world, {
+    const customerId = await createCustomer(suite.world, {
       displayName: 'Sofia Sms',
       externalId: 'CUST-7001',
       phone: '+447911123400',
@@ -68,16 +50,16 @@ describe('agent console: sending the activation link', { skip }, () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
     // The customer's phone receives the link (the development outbox stands in for the SMS).
-    const key = await world.h.createApiKey(world.tenant, ['verifications:read']);
+    const key = await suite.world.h.createApiKey(suite.world.tenant, ['verifications:read']);
     const outbox = (await (
-      await fetch(`${world.h.baseUrl}/v1/dev/outbox`, { headers: { authorization: `Bearer ${key}` } })
+      await fetch(`${suite.world.h.baseUrl}/v1/dev/outbox`, { headers: { authorization: `Bearer ${key}` } })
     ).json()) as { messages: { recipient: string; body: string }[] };
     const message = outbox.messages.find((m) => m.recipient === '+447911123400');
     const link = /(http\S+\/app\/activate#code=[0-9A-Z-]+)/.exec(message?.body ?? '')?.[1];
     assert.ok(link, message?.body);
-    const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: world.h.baseUrl });
+    const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: suite.world.h.baseUrl });
     await client.enroll(link, { label: 'Galaxy', platform: 'android' });
-    const devices = await world.h.runtime.services.devices.list(world.tenant.id, customerId);
+    const devices = await suite.world.h.runtime.services.devices.list(suite.world.tenant.id, customerId);
     assert.deepEqual(
       devices.map((d) => d.label),
       ['Galaxy'],
@@ -85,7 +67,7 @@ describe('agent console: sending the activation link', { skip }, () => {
   });
 
   it('offers no SMS for a customer without a phone number', async () => {
-    await createCustomer(world, { displayName: 'Nils Nophone', externalId: 'CUST-7002' });
+    await createCustomer(suite.world, { displayName: 'Nils Nophone', externalId: 'CUST-7002' });
     await openEnroll('Nils Nophone');
     const button = page.getByRole('button', { name: 'Send link by SMS' });
     assert.equal(await button.isDisabled(), true);

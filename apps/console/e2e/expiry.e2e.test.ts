@@ -4,50 +4,40 @@
  * The tenant's shortest allowed expiry (30 s) keeps the wait short.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import {
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
   enrollPhone,
-  launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
   signIn,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: unreachable phone and expiry', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite();
   let page: Page;
 
   before(async () => {
-    world = await startConsoleWorld();
-    await world.h.runtime.services.tenants.update(
-      world.tenant.id,
+    await suite.world.h.runtime.services.tenants.update(
+      suite.world.tenant.id,
       { verification: { expirySeconds: 30 } },
       cliActor,
     );
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, bypassCSP: true });
-    page = await context.newPage();
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
+    page = await suite.page();
   });
 
   it('unreachable while pending, then expired with "try again"; trying again sends a new code', async () => {
-    const id = await createCustomer(world, { displayName: 'Otto Offline', externalId: 'CUST-3001' });
+    const id = await createCustomer(suite.world, { displayName: 'Otto Offline', externalId: 'CUST-3001' });
     // Enrolled, but the app is closed and there is no push subscription: nothing reaches it.
-    const phone = await enrollPhone(world, id);
-    await signIn(page, world, world.agentEmail);
-    await page.goto(`${world.h.baseUrl}/console/#/customers/${id}`);
+    const phone = await enrollPhone(suite.world, id);
+    await signIn(page, suite.world, suite.world.agentEmail);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${id}`);
     await page.getByRole('button', { name: 'Verify caller' }).click();
     await page.getByTestId('verify-unreachable').waitFor();
     const first = (await page.getByTestId('verify-code').textContent()) ?? '';

@@ -6,8 +6,8 @@
  * reached. Screenshots go to .test-artifacts/console/ (some are used in docs/agent-guide.md).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import {
   seedFromBase32,
@@ -15,28 +15,24 @@ import {
   totpStep,
 } from '../../../packages/server/src/services/fallbacks/totp-codes.ts';
 import {
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
   enrollPhone,
-  launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
-  signIn,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: fallback methods', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite();
   let page: Page;
   let outboxKey: string;
 
   /** The caller's phone: the newest message in the development outbox, and the code in it. */
   async function codeFromOutbox(): Promise<string> {
-    const response = await fetch(`${world.h.baseUrl}/v1/dev/outbox?limit=1`, {
+    const response = await fetch(`${suite.world.h.baseUrl}/v1/dev/outbox?limit=1`, {
       headers: { authorization: `Bearer ${outboxKey}` },
     });
     assert.equal(response.status, 200);
@@ -47,7 +43,7 @@ describe('agent console: fallback methods', { skip }, () => {
   }
 
   async function outboxBody(): Promise<string> {
-    const response = await fetch(`${world.h.baseUrl}/v1/dev/outbox?limit=1`, {
+    const response = await fetch(`${suite.world.h.baseUrl}/v1/dev/outbox?limit=1`, {
       headers: { authorization: `Bearer ${outboxKey}` },
     });
     const { messages } = (await response.json()) as { messages: { body: string }[] };
@@ -55,13 +51,13 @@ describe('agent console: fallback methods', { skip }, () => {
   }
 
   async function openCustomer(id: string) {
-    await page.goto(`${world.h.baseUrl}/console/#/customers/${id}`);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${id}`);
     await page.getByTestId('method-list').waitFor();
   }
 
   async function setQuestions(customerId: string) {
-    await world.h.runtime.services.fallbacks.securityQuestions.set(
-      world.tenant.id,
+    await suite.world.h.runtime.services.fallbacks.securityQuestions.set(
+      suite.world.tenant.id,
       customerId,
       [
         { question: 'Name of your first pet?', answer: 'Fluffy' },
@@ -73,24 +69,12 @@ describe('agent console: fallback methods', { skip }, () => {
   }
 
   before(async () => {
-    world = await startConsoleWorld();
-    outboxKey = await world.h.createApiKey(world.tenant, ['verifications:read']);
-    browser = await launchBrowser();
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      locale: 'en-GB',
-      bypassCSP: true,
-    });
-    page = await context.newPage();
-    await signIn(page, world, world.agentEmail);
-  });
-  after(async () => {
-    await browser?.close();
-    await world?.close();
+    outboxKey = await suite.world.h.createApiKey(suite.world.tenant, ['verifications:read']);
+    page = await suite.page({ height: 900, signInAs: 'agent' });
   });
 
   it('SMS code: sent, read out by the caller, a wrong code shows the tries left, the right one verifies with its assurance', async () => {
-    const id = await createCustomer(world, {
+    const id = await createCustomer(suite.world, {
       displayName: 'Sofia Sms',
       externalId: 'CUST-5001',
       phone: '+4915112345678',
@@ -134,7 +118,10 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('security questions: the agent sees questions only; right answers pass with low assurance, wrong ones fail with checks left', async () => {
-    const id = await createCustomer(world, { displayName: 'Quentin Questions', externalId: 'CUST-5002' });
+    const id = await createCustomer(suite.world, {
+      displayName: 'Quentin Questions',
+      externalId: 'CUST-5002',
+    });
     await setQuestions(id);
     await openCustomer(id);
     // "Verify identity" needs moderate assurance: questions are too weak for it.
@@ -175,13 +162,13 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('why a method is unavailable: SMS is blocked after a phone-number change, with when it is allowed again', async () => {
-    const id = await createCustomer(world, {
+    const id = await createCustomer(suite.world, {
       displayName: 'Pia Phonechange',
       externalId: 'CUST-5003',
       phone: '+4915112345678',
     });
-    await world.h.runtime.services.customers.update(
-      world.tenant.id,
+    await suite.world.h.runtime.services.customers.update(
+      suite.world.tenant.id,
       id,
       { phone: '+4915199999999' },
       cliActor,
@@ -207,13 +194,13 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('authenticator app: the code the caller reads verifies with substantial assurance; the same code again is refused', async () => {
-    const id = await createCustomer(world, { displayName: 'Tara Totp', externalId: 'CUST-5005' });
-    const { totp } = world.h.runtime.services.fallbacks;
-    const started = await totp.beginEnrollment(world.tenant.id, id, cliActor);
+    const id = await createCustomer(suite.world, { displayName: 'Tara Totp', externalId: 'CUST-5005' });
+    const { totp } = suite.world.h.runtime.services.fallbacks;
+    const started = await totp.beginEnrollment(suite.world.tenant.id, id, cliActor);
     const seed = seedFromBase32(started.secret);
     const step = totpStep(Date.now());
     await totp.confirmEnrollment(
-      world.tenant.id,
+      suite.world.tenant.id,
       id,
       { enrollmentId: started.enrollmentId, code: totpCodeForStep(seed, step - 1) },
       cliActor,
@@ -242,12 +229,12 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('push: when the phone cannot be reached, the panel offers the next method the policy allows', async () => {
-    const id = await createCustomer(world, {
+    const id = await createCustomer(suite.world, {
       displayName: 'Udo Unreachable',
       externalId: 'CUST-5004',
       phone: '+4915187654321',
     });
-    await enrollPhone(world, id); // enrolled, but the app is closed and has no push subscription
+    await enrollPhone(suite.world, id); // enrolled, but the app is closed and has no push subscription
     await openCustomer(id);
     await page.getByRole('button', { name: 'Verify caller' }).click();
     const offer = page.getByTestId('verify-unreachable').getByTestId('fallback-offer');
@@ -260,7 +247,7 @@ describe('agent console: fallback methods', { skip }, () => {
     // Moving on withdraws the push request, so it does not wait on the phone any longer.
     let status = '';
     for (let i = 0; i < 50 && status !== 'cancelled'; i++) {
-      const response = await fetch(`${world.h.baseUrl}/v1/verifications?customerId=${id}&limit=1`, {
+      const response = await fetch(`${suite.world.h.baseUrl}/v1/verifications?customerId=${id}&limit=1`, {
         headers: { authorization: `Bearer ${outboxKey}` },
       });
       status = ((await response.json()) as { items: { status: string }[] }).items[0]?.status ?? '';
@@ -270,7 +257,7 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('when the SMS code fails (every try used), the panel offers the next method the policy allows', async () => {
-    const id = await createCustomer(world, {
+    const id = await createCustomer(suite.world, {
       displayName: 'Nico Next',
       externalId: 'CUST-5006',
       phone: '+4915111111111',
@@ -300,12 +287,12 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('with the code sent as a link, the customer types it on the page behind the link and the agent sees it verified', async () => {
-    const { policies } = world.h.runtime.services.fallbacks;
-    const current = await policies.current(world.tenant.id);
+    const { policies } = suite.world.h.runtime.services.fallbacks;
+    const current = await policies.current(suite.world.tenant.id);
     const policy = structuredClone(current.policy);
     policy.sms.delivery = 'customer_link';
-    await policies.replace(world.tenant.id, { policy, expectedVersion: current.version }, cliActor);
-    const id = await createCustomer(world, {
+    await policies.replace(suite.world.tenant.id, { policy, expectedVersion: current.version }, cliActor);
+    const id = await createCustomer(suite.world, {
       displayName: 'Lina Link',
       externalId: 'CUST-5007',
       phone: '+4915122222222',
@@ -321,7 +308,7 @@ describe('agent console: fallback methods', { skip }, () => {
     const body = await outboxBody();
     const token = /#([A-Za-z0-9_-]{43})/.exec(body)?.[1];
     assert.ok(token, 'the message carries a link');
-    const verified = await fetch(`${world.h.baseUrl}/v1/otp-link/verify`, {
+    const verified = await fetch(`${suite.world.h.baseUrl}/v1/otp-link/verify`, {
       method: 'POST',
       headers: { 'code-link-token': token, 'content-type': 'application/json' },
       body: JSON.stringify({ code: /\b(\d{6})\b/.exec(body.replace(token, ''))?.[1] }),
@@ -333,7 +320,7 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it('e-mail code: offered only once the policy turns it on, then sent and checked like the SMS code', async () => {
-    const id = await createCustomer(world, {
+    const id = await createCustomer(suite.world, {
       displayName: 'Emil Email',
       externalId: 'CUST-5008',
       email: 'emil@example.com',
@@ -343,11 +330,11 @@ describe('agent console: fallback methods', { skip }, () => {
     const email = page.getByTestId('method-email_otp');
     await email.filter({ hasText: 'Turned off in the verification policy.' }).waitFor();
 
-    const { policies } = world.h.runtime.services.fallbacks;
-    const current = await policies.current(world.tenant.id);
+    const { policies } = suite.world.h.runtime.services.fallbacks;
+    const current = await policies.current(suite.world.tenant.id);
     const policy = structuredClone(current.policy);
     policy.methods = policy.methods.map((m) => (m.method === 'email_otp' ? { ...m, enabled: true } : m));
-    await policies.replace(world.tenant.id, { policy, expectedVersion: current.version }, cliActor);
+    await policies.replace(suite.world.tenant.id, { policy, expectedVersion: current.version }, cliActor);
     await page.reload();
     await page.getByTestId('method-list').waitFor();
     await page.getByLabel('Action').selectOption('account_enquiry');

@@ -9,42 +9,26 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import { verifyWebhook } from '../../../packages/client/src/webhook-signature.ts';
 import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import { createOperatorSsoService } from '../../../packages/server/src/services/operator-sso.ts';
 import {
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
-  launchBrowser,
   screenshot,
   seriousAccessibilityViolations,
-  signIn,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
+  const suite = browserSuite({ webhookAllowLoopback: true });
   let receiver: Server;
   let receiverUrl: string;
   const received: { body: Buffer; signature: string | undefined }[] = [];
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      locale: 'en-GB',
-      bypassCSP: true,
-    });
-    return context.newPage();
-  }
-
   before(async () => {
-    world = await startConsoleWorld({ webhookAllowLoopback: true });
-    browser = await launchBrowser();
     // The integrator's receiver: keeps what arrives, answers 204.
     receiver = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
@@ -59,15 +43,16 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/helpdesk-auth`;
   });
   after(async () => {
-    await browser?.close();
-    await world?.close();
     await new Promise((resolve) => receiver?.close(resolve));
   });
 
   it('policy: problems shown as the admin types; a saved version changes what agents are offered; history lists it', async () => {
-    const customerId = await createCustomer(world, { displayName: 'Petra Policy', externalId: 'CUST-6001' });
-    await world.h.runtime.services.fallbacks.securityQuestions.set(
-      world.tenant.id,
+    const customerId = await createCustomer(suite.world, {
+      displayName: 'Petra Policy',
+      externalId: 'CUST-6001',
+    });
+    await suite.world.h.runtime.services.fallbacks.securityQuestions.set(
+      suite.world.tenant.id,
       customerId,
       [
         { question: 'Name of your first pet?', answer: 'Fluffy' },
@@ -76,10 +61,9 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
       ],
       cliActor,
     );
-    const page = await newPage();
-    await signIn(page, world, world.adminEmail);
+    const page = await suite.page({ height: 900, signInAs: 'admin' });
     // Before: questions are offered for an account enquiry.
-    await page.goto(`${world.h.baseUrl}/console/#/customers/${customerId}`);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${customerId}`);
     await page.getByLabel('Action').selectOption('account_enquiry');
     await page.getByTestId('method-security_questions').filter({ hasText: 'Recommended' }).waitFor();
 
@@ -118,11 +102,11 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     await page.getByTestId('policy-viewing').filter({ hasText: 'Version 1 (read only)' }).waitFor();
     await screenshot(page, '51-policy-saved');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    const saved = await world.h.runtime.services.fallbacks.policies.current(world.tenant.id);
+    const saved = await suite.world.h.runtime.services.fallbacks.policies.current(suite.world.tenant.id);
     assert.equal(saved.version, 1);
 
     // The agent's view follows at once, with the reason.
-    await page.goto(`${world.h.baseUrl}/console/#/customers/${customerId}`);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${customerId}`);
     await page.getByLabel('Action').selectOption('account_enquiry');
     const questions = page.getByTestId('method-security_questions');
     await questions.filter({ hasText: 'Turned off in the verification policy.' }).waitFor();
@@ -131,8 +115,7 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
   });
 
   it('webhooks: add an endpoint (secret shown once), send a test that the receiver verifies, see the delivery and redeliver it', async () => {
-    const page = await newPage();
-    await signIn(page, world, world.adminEmail);
+    const page = await suite.page({ height: 900, signInAs: 'admin' });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.getByText('No endpoints yet.').waitFor();
@@ -152,7 +135,7 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     await detail.getByRole('status').filter({ hasText: 'A test event was queued' }).waitFor();
     // The delivery worker (run here as the server's poller runs it) sends it; Refresh shows it.
     for (let i = 0; i < 50; i++) {
-      await world.h.runtime.services.webhooks.runOnce();
+      await suite.world.h.runtime.services.webhooks.runOnce();
       await detail.getByRole('button', { name: 'Refresh' }).click();
       if ((await detail.locator('[data-delivery-status="succeeded"]').count()) > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -173,7 +156,7 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     await row.getByRole('button', { name: /^Redeliver/ }).click();
     await detail.getByRole('status').filter({ hasText: 'Queued to be sent again.' }).waitFor();
     for (let i = 0; i < 50 && received.length === before; i++) {
-      await world.h.runtime.services.webhooks.runOnce();
+      await suite.world.h.runtime.services.webhooks.runOnce();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(received.length > before, 'redelivered');
@@ -189,24 +172,24 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
   });
 
   it('sign-in: "Sign in with single sign-on" appears for an organisation that has it, and not for one without', async () => {
-    await createOperatorSsoService(world.h.runtime.services.context).updateConfig(
-      world.tenant.id,
+    await createOperatorSsoService(suite.world.h.runtime.services.context).updateConfig(
+      suite.world.tenant.id,
       { issuer: 'https://login.acme.example', clientId: 'helpdesk-auth', clientSecret: 'not-used-here' },
       cliActor,
     );
-    const page = await newPage();
-    await page.goto(`${world.h.baseUrl}/console/`);
-    await page.getByLabel('Organisation').fill(world.tenant.slug);
+    const page = await suite.page({ height: 900 });
+    await page.goto(`${suite.world.h.baseUrl}/console/`);
+    await page.getByLabel('Organisation').fill(suite.world.tenant.slug);
     const sso = page.getByRole('link', { name: 'Sign in with single sign-on' });
     await sso.waitFor();
     assert.match(
       (await sso.getAttribute('href')) ?? '',
-      new RegExp(`/v1/auth/oidc/${world.tenant.slug}/start$`),
+      new RegExp(`/v1/auth/oidc/${suite.world.tenant.slug}/start$`),
     );
     await screenshot(page, '54-sign-in-sso');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     // Another organisation without single sign-on: password only.
-    await world.h.createTenant('globex');
+    await suite.world.h.createTenant('globex');
     await page.getByLabel('Organisation').fill('globex');
     await sso.waitFor({ state: 'detached' });
     await page.context().close();

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import {
@@ -43,6 +44,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }
+
+type Role = 'agent' | 'admin' | 'auditor';
 
 export interface ConsoleWorld {
   h: TestHarness;
@@ -137,19 +140,84 @@ export async function signIn(page: Page, world: ConsoleWorld, email: string): Pr
   await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
 }
 
+export interface PageOptions {
+  locale?: string;
+  /** Viewport height; the width is always 1280. */
+  height?: number;
+}
+
 /**
- * A signed-in agent's page at 1280x720 in English. CSP is bypassed only so that axe-core can be
- * injected as an inline script.
+ * A page in a fresh browser context, 1280x720 in English unless told otherwise. CSP is bypassed
+ * only so that axe-core can be injected as an inline script.
  */
-export async function agentPage(browser: Browser, world: ConsoleWorld): Promise<Page> {
+export async function newPage(browser: Browser, options: PageOptions = {}): Promise<Page> {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 720 },
-    locale: 'en-GB',
+    viewport: { width: 1280, height: options.height ?? 720 },
+    locale: options.locale ?? 'en-GB',
     bypassCSP: true,
   });
-  const page = await context.newPage();
-  await signIn(page, world, world.agentEmail);
-  return page;
+  return context.newPage();
+}
+
+/** What a browser suite's tests use; it is there once the suite's `before` has run. */
+export interface BrowserSuite {
+  readonly world: ConsoleWorld;
+  readonly browser: Browser;
+  /** A page in a fresh context; with `signInAs`, the world's operator of that role signed in. */
+  page(options?: PageOptions & { signInAs?: Role }): Promise<Page>;
+}
+
+/**
+ * Registers the describe block's `before` and `after` for a console world (its server started
+ * with `overrides`) and a browser, both closed when the block ends. Call it first in the block,
+ * so that the block's own hooks run once the world is up.
+ */
+export function browserSuite(overrides: Record<string, unknown> = {}): BrowserSuite {
+  let world: ConsoleWorld | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    world = await startConsoleWorld(overrides);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined)
+      throw new Error('the browser suite has not started (use it inside a test or hook)');
+    return value;
+  };
+  return {
+    get world() {
+      return started(world);
+    },
+    get browser() {
+      return started(browser);
+    },
+    async page(options = {}) {
+      const page = await newPage(started(browser), options);
+      if (options.signInAs) {
+        const signedIn = started(world);
+        await signIn(page, signedIn, signedIn[`${options.signInAs}Email`]);
+      }
+      return page;
+    },
+  };
+}
+
+/** Finds the customer by name with the search box and the keyboard, and opens their page. */
+export async function openCustomerBySearch(page: Page, world: ConsoleWorld, name: string): Promise<void> {
+  await page.goto(`${world.h.baseUrl}/console/#/`);
+  const search = page.getByRole('combobox', { name: /Name, customer ID/ });
+  await search.fill(name);
+  await page
+    .getByRole('listbox')
+    .getByRole('option', { name: new RegExp(name) })
+    .first()
+    .waitFor();
+  await search.press('Enter');
+  await page.getByRole('heading', { level: 1, name }).waitFor();
 }
 
 const axeSource = readFileSync(path.join(repoRoot, 'node_modules/axe-core/axe.min.js'), 'utf8');

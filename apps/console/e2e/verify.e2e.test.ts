@@ -6,57 +6,30 @@
  * .test-artifacts/console/. Accessibility: axe-core finds no serious or critical violations.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
-  type ConsoleWorld,
+  browserSuite,
   chromiumSkip,
   createCustomer,
   enrollPhone,
-  launchBrowser,
+  openCustomerBySearch,
   screenshot,
   seriousAccessibilityViolations,
   signIn,
-  startConsoleWorld,
 } from './support.ts';
 
 const skip = chromiumSkip();
 
 describe('agent console: verify a caller', { skip }, () => {
-  let world: ConsoleWorld;
-  let browser: Browser;
-  let context: BrowserContext;
+  const suite = browserSuite();
   let page: Page;
 
   before(async () => {
-    world = await startConsoleWorld();
-    browser = await launchBrowser();
-    context = await browser.newContext({
-      viewport: { width: 1280, height: 720 },
-      locale: 'en-GB',
-      // Lets the test inject axe-core past the console's Content-Security-Policy.
-      bypassCSP: true,
-    });
-    page = await context.newPage();
-  });
-  after(async () => {
-    await context?.close();
-    await browser?.close();
-    await world?.close();
+    page = await suite.page();
   });
 
-  async function openCustomer(name: string) {
-    await page.goto(`${world.h.baseUrl}/console/#/`);
-    const search = page.getByRole('combobox', { name: /Name, customer ID/ });
-    await search.fill(name);
-    await page
-      .getByRole('listbox')
-      .getByRole('option', { name: new RegExp(name) })
-      .first()
-      .waitFor();
-    await search.press('Enter');
-    await page.getByRole('heading', { level: 1, name }).waitFor();
-  }
+  const openCustomer = (name: string) => openCustomerBySearch(page, suite.world, name);
 
   async function codeOnScreen(): Promise<string> {
     const code = (await page.getByTestId('verify-code').textContent())?.trim() ?? '';
@@ -65,7 +38,7 @@ describe('agent console: verify a caller', { skip }, () => {
   }
 
   it('sign-in page: labelled fields, no serious accessibility violations', async () => {
-    await page.goto(`${world.h.baseUrl}/console/`);
+    await page.goto(`${suite.world.h.baseUrl}/console/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'tenant');
     // The demo hint appears only with the demo tenant, which this server does not have.
@@ -75,25 +48,25 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('a wrong password is refused with a clear message', async () => {
-    await page.getByLabel('Organisation').fill(world.tenant.slug);
-    await page.getByLabel('E-mail').fill(world.agentEmail);
+    await page.getByLabel('Organisation').fill(suite.world.tenant.slug);
+    await page.getByLabel('E-mail').fill(suite.world.agentEmail);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'organisation, e-mail or password is wrong' }).waitFor();
   });
 
   it('keyboard only: search focused on load, results as you type, arrows and Enter, Verify, approve', async () => {
-    const alice = await createCustomer(world, {
+    const alice = await createCustomer(suite.world, {
       displayName: 'Alice Martin',
       externalId: 'CUST-1001',
       phone: '+447911123456',
       email: 'alice@example.com',
     });
-    await createCustomer(world, { displayName: 'Alina Berg', externalId: 'CUST-1007' });
-    const phone = await enrollPhone(world, alice);
+    await createCustomer(suite.world, { displayName: 'Alina Berg', externalId: 'CUST-1007' });
+    const phone = await enrollPhone(suite.world, alice);
     phone.listen();
 
-    await signIn(page, world, world.agentEmail);
+    await signIn(page, suite.world, suite.world.agentEmail);
     // The search box has the focus: the agent types at once.
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'combobox');
     const results = page.getByRole('listbox');
@@ -151,8 +124,8 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('a wrong code shows the tries left; the right code then verifies', async () => {
-    const id = await createCustomer(world, { displayName: 'Wanda Wrong', externalId: 'CUST-2001' });
-    const phone = await enrollPhone(world, id);
+    const id = await createCustomer(suite.world, { displayName: 'Wanda Wrong', externalId: 'CUST-2001' });
+    const phone = await enrollPhone(suite.world, id);
     await openCustomer('Wanda Wrong');
     await page.getByRole('button', { name: 'Verify caller' }).click();
     const code = await codeOnScreen();
@@ -166,8 +139,8 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('denied: red, with guidance', async () => {
-    const id = await createCustomer(world, { displayName: 'Dora Deny', externalId: 'CUST-2002' });
-    const phone = await enrollPhone(world, id);
+    const id = await createCustomer(suite.world, { displayName: 'Dora Deny', externalId: 'CUST-2002' });
+    const phone = await enrollPhone(suite.world, id);
     await openCustomer('Dora Deny');
     await page.getByRole('button', { name: 'Verify caller' }).click();
     await codeOnScreen();
@@ -179,8 +152,8 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('fraud reported: a distinct alarm with what to say and what not to do; the customer is flagged', async () => {
-    const id = await createCustomer(world, { displayName: 'Frank Fraud', externalId: 'CUST-2003' });
-    const phone = await enrollPhone(world, id);
+    const id = await createCustomer(suite.world, { displayName: 'Frank Fraud', externalId: 'CUST-2003' });
+    const phone = await enrollPhone(suite.world, id);
     await openCustomer('Frank Fraud');
     await page.getByRole('button', { name: 'Verify caller' }).click();
     await codeOnScreen();
@@ -198,8 +171,8 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('cancel withdraws the request from the phone', async () => {
-    const id = await createCustomer(world, { displayName: 'Carl Cancel', externalId: 'CUST-2004' });
-    const phone = await enrollPhone(world, id);
+    const id = await createCustomer(suite.world, { displayName: 'Carl Cancel', externalId: 'CUST-2004' });
+    const phone = await enrollPhone(suite.world, id);
     await openCustomer('Carl Cancel');
     await page.getByRole('button', { name: 'Verify caller' }).click();
     await codeOnScreen();
@@ -209,8 +182,8 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('confirm an action from the same panel: the phone shows the action, the result says confirmed', async () => {
-    const id = await createCustomer(world, { displayName: 'Ada Action', externalId: 'CUST-2005' });
-    const phone = await enrollPhone(world, id);
+    const id = await createCustomer(suite.world, { displayName: 'Ada Action', externalId: 'CUST-2005' });
+    const phone = await enrollPhone(suite.world, id);
     await openCustomer('Ada Action');
     await page.getByRole('radio', { name: 'Confirm an action' }).check();
     await page
@@ -230,7 +203,7 @@ describe('agent console: verify a caller', { skip }, () => {
   });
 
   it('no device: the panel offers enrollment with a QR code and link', async () => {
-    await createCustomer(world, { displayName: 'Nora Nodevice', externalId: 'CUST-2006' });
+    await createCustomer(suite.world, { displayName: 'Nora Nodevice', externalId: 'CUST-2006' });
     await openCustomer('Nora Nodevice');
     await page.getByText('This customer has no enrolled device').waitFor();
     await page.getByRole('button', { name: 'Enroll a device' }).first().click();
@@ -245,7 +218,7 @@ describe('agent console: verify a caller', { skip }, () => {
     const { createDeviceClient, createMemoryKeyStore } = await import(
       '../../../packages/device-sdk/src/index.ts'
     );
-    const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: world.h.baseUrl });
+    const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: suite.world.h.baseUrl });
     await client.enroll(link, { label: 'iPhone', platform: 'ios' });
     await page.getByRole('button', { name: 'Close' }).click();
     await page.getByText('iPhone').waitFor();

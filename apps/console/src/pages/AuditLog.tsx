@@ -1,14 +1,9 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import type { AuditFilter, ConsoleApi } from '../api/client.ts';
-import type { AuditEvent, ChainStatus } from '../api/types.ts';
-import { ErrorNotice, PageHeading } from '../components/common.tsx';
+import { useCallback, useEffect, useState } from 'react';
+import type { ConsoleApi } from '../api/client.ts';
+import type { ChainStatus } from '../api/types.ts';
+import { PageHeading } from '../components/common.tsx';
+import { ListFilters, PagedTable, toIsoOrUndefined, usePagedList } from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
-
-function toIsoOrUndefined(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
 
 /** The auditor's view: the hash-chained log with filters, the chain's verification, and export. */
 export function AuditLog({ api }: { api: ConsoleApi }) {
@@ -18,50 +13,26 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
   const [targetId, setTargetId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [items, setItems] = useState<AuditEvent[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
   const [chain, setChain] = useState<ChainStatus | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loaded, setLoaded] = useState(false);
-
-  const filter = useCallback(
-    (): AuditFilter => ({
-      action: action.trim() || undefined,
-      actorId: actorId.trim() || undefined,
-      targetId: targetId.trim() || undefined,
-      from: toIsoOrUndefined(from),
-      to: toIsoOrUndefined(to),
-      limit: 50,
-    }),
-    [action, actorId, targetId, from, to],
+  const fetchPage = useCallback(
+    (cursor: string | undefined) =>
+      api.auditEvents({
+        action: action.trim() || undefined,
+        actorId: actorId.trim() || undefined,
+        targetId: targetId.trim() || undefined,
+        from: toIsoOrUndefined(from),
+        to: toIsoOrUndefined(to),
+        limit: 50,
+        ...(cursor ? { cursor } : {}),
+      }),
+    [api, action, actorId, targetId, from, to],
   );
+  const list = usePagedList(fetchPage);
+  const { setError } = list;
 
-  const load = useCallback(
-    async (more: string | null) => {
-      try {
-        const page = await api.auditEvents({ ...filter(), ...(more ? { cursor: more } : {}) });
-        setItems((current) => (more ? [...current, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-        setError(null);
-      } catch (err) {
-        setError(err);
-      } finally {
-        setLoaded(true);
-      }
-    },
-    [api, filter],
-  );
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; the form reloads
   useEffect(() => {
-    void load(null);
     api.auditChain().then(setChain, setError);
-  }, []);
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void load(null);
-  };
+  }, [api, setError]);
 
   return (
     <div>
@@ -83,7 +54,7 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
           {t('audit.export')}
         </a>
       </section>
-      <form className="filters" onSubmit={submit}>
+      <ListFilters from={from} to={to} onFrom={setFrom} onTo={setTo} onApply={list.reload}>
         <label className="field">
           <span>{t('audit.filter.action')}</span>
           <input
@@ -100,59 +71,36 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
           <span>{t('audit.filter.target')}</span>
           <input value={targetId} onChange={(e) => setTargetId(e.target.value)} />
         </label>
-        <label className="field">
-          <span>{t('history.filter.from')}</span>
-          <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>{t('history.filter.to')}</span>
-          <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
-        <button type="submit" className="button primary">
-          {t('history.apply')}
-        </button>
-      </form>
-      <ErrorNotice error={error} />
-      {loaded && items.length === 0 && !error ? (
-        <p className="muted">{t('audit.empty')}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="audit-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('audit.col.seq')}</th>
-                <th scope="col">{t('audit.col.time')}</th>
-                <th scope="col">{t('audit.col.actor')}</th>
-                <th scope="col">{t('audit.col.action')}</th>
-                <th scope="col">{t('audit.col.target')}</th>
-                <th scope="col">{t('audit.col.data')}</th>
+      </ListFilters>
+      <PagedTable list={list} empty={t('audit.empty')}>
+        <table data-testid="audit-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('audit.col.seq')}</th>
+              <th scope="col">{t('audit.col.time')}</th>
+              <th scope="col">{t('audit.col.actor')}</th>
+              <th scope="col">{t('audit.col.action')}</th>
+              <th scope="col">{t('audit.col.target')}</th>
+              <th scope="col">{t('audit.col.data')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((entry) => (
+              <tr key={entry.id}>
+                <td>{entry.seq}</td>
+                <td>{formatDateTime(entry.occurredAt)}</td>
+                <td className="small">
+                  {entry.actor.type}
+                  {entry.actor.id ? ` ${entry.actor.id}` : ''}
+                </td>
+                <td>{entry.action}</td>
+                <td className="small">{entry.target ? `${entry.target.type} ${entry.target.id}` : '–'}</td>
+                <td className="mono small">{JSON.stringify(entry.data)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{entry.seq}</td>
-                  <td>{formatDateTime(entry.occurredAt)}</td>
-                  <td className="small">
-                    {entry.actor.type}
-                    {entry.actor.id ? ` ${entry.actor.id}` : ''}
-                  </td>
-                  <td>{entry.action}</td>
-                  <td className="small">{entry.target ? `${entry.target.type} ${entry.target.id}` : '–'}</td>
-                  <td className="mono small">{JSON.stringify(entry.data)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {cursor && (
-        <div className="actions">
-          <button type="button" className="button" onClick={() => void load(cursor)}>
-            {t('app.loadMore')}
-          </button>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </PagedTable>
     </div>
   );
 }

@@ -1,14 +1,8 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
-import type {
-  AuditEvent,
-  Customer,
-  Session,
-  Verification,
-  VerificationDetail,
-  VerificationStatus,
-} from '../api/types.ts';
+import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import { ListFilters, PagedTable, toIsoOrUndefined, usePagedList } from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
 
@@ -21,13 +15,6 @@ const statuses: VerificationStatus[] = [
   'cancelled',
   'failed',
 ];
-
-/** `datetime-local` gives local time without a zone; the API wants a full date-time. */
-function toIsoOrUndefined(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
 
 function useCustomerNames(api: ConsoleApi, ids: string[]) {
   const [names, setNames] = useState<Record<string, string>>({});
@@ -52,56 +39,30 @@ export function History({ api }: { api: ConsoleApi }) {
   const [customerId, setCustomerId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [items, setItems] = useState<Verification[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loaded, setLoaded] = useState(false);
+  const fetchPage = useCallback(
+    (cursor: string | undefined) => {
+      const filter: VerificationFilter = {
+        ...(status ? { status: status as VerificationStatus } : {}),
+        ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
+        createdAfter: toIsoOrUndefined(from),
+        createdBefore: toIsoOrUndefined(to),
+        limit: 25,
+        ...(cursor ? { cursor } : {}),
+      };
+      return api.verifications(filter);
+    },
+    [api, status, customerId, from, to],
+  );
+  const list = usePagedList(fetchPage);
   const names = useCustomerNames(
     api,
-    items.map((v) => v.customerId),
+    list.items.map((v) => v.customerId),
   );
-
-  const filter = useCallback(
-    (): VerificationFilter => ({
-      ...(status ? { status: status as VerificationStatus } : {}),
-      ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
-      createdAfter: toIsoOrUndefined(from),
-      createdBefore: toIsoOrUndefined(to),
-      limit: 25,
-    }),
-    [status, customerId, from, to],
-  );
-
-  const load = useCallback(
-    async (more: string | null) => {
-      try {
-        const page = await api.verifications({ ...filter(), ...(more ? { cursor: more } : {}) });
-        setItems((current) => (more ? [...current, ...page.items] : page.items));
-        setCursor(page.nextCursor);
-        setError(null);
-      } catch (err) {
-        setError(err);
-      } finally {
-        setLoaded(true);
-      }
-    },
-    [api, filter],
-  );
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load once on open; the form reloads
-  useEffect(() => {
-    void load(null);
-  }, []);
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void load(null);
-  };
 
   return (
     <div>
       <PageHeading>{t('history.title')}</PageHeading>
-      <form className="filters" onSubmit={submit}>
+      <ListFilters from={from} to={to} onFrom={setFrom} onTo={setTo} onApply={list.reload}>
         <label className="field">
           <span>{t('history.filter.status')}</span>
           <select value={status} onChange={(e) => setStatus(e.target.value)} name="status">
@@ -117,62 +78,39 @@ export function History({ api }: { api: ConsoleApi }) {
           <span>{t('history.filter.customer')}</span>
           <input value={customerId} onChange={(e) => setCustomerId(e.target.value)} placeholder="cus_…" />
         </label>
-        <label className="field">
-          <span>{t('history.filter.from')}</span>
-          <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>{t('history.filter.to')}</span>
-          <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
-        <button type="submit" className="button primary">
-          {t('history.apply')}
-        </button>
-      </form>
-      <ErrorNotice error={error} />
-      {loaded && items.length === 0 && !error ? (
-        <p className="muted">{t('history.empty')}</p>
-      ) : (
-        <div className="table-wrap">
-          <table data-testid="history-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('history.col.time')}</th>
-                <th scope="col">{t('history.col.customer')}</th>
-                <th scope="col">{t('history.col.reason')}</th>
-                <th scope="col">{t('history.col.status')}</th>
-                <th scope="col">{t('history.col.agent')}</th>
+      </ListFilters>
+      <PagedTable list={list} empty={t('history.empty')}>
+        <table data-testid="history-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('history.col.time')}</th>
+              <th scope="col">{t('history.col.customer')}</th>
+              <th scope="col">{t('history.col.reason')}</th>
+              <th scope="col">{t('history.col.status')}</th>
+              <th scope="col">{t('history.col.agent')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((v) => (
+              <tr key={v.id}>
+                <td>
+                  <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>
+                </td>
+                <td>
+                  <a href={href({ name: 'customer', id: v.customerId })}>
+                    {names[v.customerId] ?? v.customerId}
+                  </a>
+                </td>
+                <td>{v.actionSummary ? `${v.reason}: ${v.actionSummary}` : v.reason}</td>
+                <td>
+                  <StatusBadge status={v.status} />
+                </td>
+                <td>{v.startedBy.name}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((v) => (
-                <tr key={v.id}>
-                  <td>
-                    <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>
-                  </td>
-                  <td>
-                    <a href={href({ name: 'customer', id: v.customerId })}>
-                      {names[v.customerId] ?? v.customerId}
-                    </a>
-                  </td>
-                  <td>{v.actionSummary ? `${v.reason}: ${v.actionSummary}` : v.reason}</td>
-                  <td>
-                    <StatusBadge status={v.status} />
-                  </td>
-                  <td>{v.startedBy.name}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {cursor && (
-        <div className="actions">
-          <button type="button" className="button" onClick={() => void load(cursor)}>
-            {t('app.loadMore')}
-          </button>
-        </div>
-      )}
+            ))}
+          </tbody>
+        </table>
+      </PagedTable>
     </div>
   );
 }
