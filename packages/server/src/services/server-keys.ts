@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { newId } from '@helpdesk-auth/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { generateVapidKeys, type VapidKeys } from '../providers/web-push.ts';
@@ -8,6 +9,8 @@ import { decryptSecret, encryptSecret } from './secrets.ts';
 export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
+  /** The same private key for node:crypto (the signature worker signs with it). */
+  privateKeyObject: KeyObject;
 }
 
 /** A public P-256 signing key as published (RFC 7517). */
@@ -81,7 +84,11 @@ export function createServerKeyService({ db, clock, encryptionKey }: ServiceCont
     }
     const row = rows[0]!;
     const jwk = JSON.parse(decryptSecret(encryptionKey, row.private_sealed, sealContext(row.id))) as JWK;
-    return { kid: row.id, privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey };
+    return {
+      kid: row.id,
+      privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey,
+      privateKeyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+    };
   }
 
   async function loadVapidKeys(): Promise<VapidKeys> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,7 +86,7 @@ describe('signature worker', () => {
   });
 
   it('signs with the server key, with the header and claims given, again and again', async () => {
-    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = { kid: 'srk_test_signing', privateKey };
     for (const jti of ['ver_1', 'ver_2']) {
       const jws = await signJwt({
@@ -118,7 +119,7 @@ describe('signature worker', () => {
     assert.ok(await verifyJwt(jws, device.jwkText, options));
 
     // A signing key sent to the stopped worker is sent again to the new one.
-    const { privateKey } = await generateKeyPair('ES256');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = { kid: 'srk_test_restart', privateKey };
     const sign = () =>
       signJwt({

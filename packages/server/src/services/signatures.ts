@@ -10,11 +10,14 @@
  *
  * The worker runs exactly the jose calls the main thread ran before, with the same options; its
  * answers are plain data. Public keys travel as their JWK text (the `public_jwk` column) and are
- * imported once per key in the worker. A private signing key is sent once per key id. If the
- * worker dies, every call in flight fails with an error and the next call starts a new worker.
+ * imported once per key in the worker. A private signing key is sent once per key id, as a
+ * KeyObject. On the worker, the ES256 arithmetic itself runs on the worker's thread through
+ * node:crypto rather than as a WebCrypto job on libuv's pool (one-shot-ecdsa.ts). If the worker
+ * dies, every call in flight fails with an error and the next call starts a new worker.
  */
+import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import type { CryptoKey, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 
 export interface VerifyJwtOptions {
   /** The required `typ` header. */
@@ -26,7 +29,8 @@ export interface VerifyJwtOptions {
 export interface SignJwtInput {
   header: { alg: 'ES256'; typ: string; kid: string };
   claims: JWTPayload;
-  key: { kid: string; privateKey: CryptoKey };
+  /** A KeyObject: the worker signs with node:crypto, which takes KeyObjects. */
+  key: { kid: string; privateKey: KeyObject };
 }
 
 /** The request/reply messages between this module and signatures-thread.ts. */
@@ -39,7 +43,7 @@ export type SignatureRequest =
       header: SignJwtInput['header'];
       claims: JWTPayload;
       kid: string;
-      privateKey?: CryptoKey;
+      privateKey?: KeyObject;
     };
 
 export type SignatureReply =

@@ -441,7 +441,7 @@ export function createVerificationService(
         iat: Math.floor(row.created_at / 1000),
         exp: Math.ceil(row.expires_at / 1000),
       },
-      key,
+      key: { kid: key.kid, privateKey: key.privateKeyObject },
     });
   }
 
