@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { prepared, rowSlots, type Slots } from '../storage/prepared.ts';
 import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
+import { statusLiteral } from '../storage/status-literals.ts';
 
 /**
  * The statements of the push flow (start, device fetch, decision, agent read), prepared once
@@ -73,7 +74,7 @@ export const pendingOfCustomer = prepared((db, slot: Slots<{ tenantId: string; c
     .selectAll()
     .where('tenant_id', '=', slot('tenantId'))
     .where('customer_id', '=', slot('customerId'))
-    .where('status', '=', 'pending'),
+    .where('status', '=', statusLiteral.pending),
 );
 
 /** What a device may read of its customer's request: the signed request and the state. */

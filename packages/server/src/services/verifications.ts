@@ -24,6 +24,7 @@ import { decodeProtectedHeader } from 'jose';
 import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
 import type { DeviceRow, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
+import { statusLiteral } from '../storage/status-literals.ts';
 import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceAuth } from './device-auth.ts';
@@ -842,7 +843,7 @@ export function createVerificationService(
       const due = await db
         .selectFrom('verifications')
         .select(['id', 'tenant_id'])
-        .where('status', '=', 'pending')
+        .where('status', '=', statusLiteral.pending)
         .where('expires_at', '<=', now)
         .limit(500)
         .execute();
@@ -863,7 +864,7 @@ export function createVerificationService(
         .select(['id', 'status', 'request_jws', 'expires_at', 'started_by_id'])
         .where('tenant_id', '=', device.tenantId)
         .where('customer_id', '=', device.customerId)
-        .where('status', '=', 'pending')
+        .where('status', '=', statusLiteral.pending)
         .orderBy('id', 'desc')
         .execute();
       const live = rows.filter((row) => row.expires_at > now);

@@ -9,6 +9,7 @@ import * as ciba from './migrations/0004-ciba.ts';
 import * as operatorSsoScim from './migrations/0005-operator-sso-scim.ts';
 import * as fallbacks from './migrations/0006-fallbacks.ts';
 import * as webauthn from './migrations/0007-webauthn.ts';
+import * as statusIndexes from './migrations/0008-status-indexes.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0005-operator-sso-scim': operatorSsoScim,
   '0006-fallbacks': fallbacks,
   '0007-webauthn': webauthn,
+  '0008-status-indexes': statusIndexes,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -13,6 +13,7 @@ import {
 import { inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { CustomerRow } from '../../storage/schema.ts';
+import { statusLiteral } from '../../storage/status-literals.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 import { countRecentFailures } from './failures.ts';
@@ -55,7 +56,7 @@ export async function loadPushLockFacts(
     .select('finished_at')
     .where('tenant_id', '=', customer.tenant_id)
     .where('customer_id', '=', customer.id)
-    .where('status', '=', 'denied')
+    .where('status', '=', statusLiteral.denied)
     .where('finished_at', '>', since)
     .execute();
   return {

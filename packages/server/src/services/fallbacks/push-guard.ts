@@ -1,6 +1,7 @@
 import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
+import { statusLiteral } from '../../storage/status-literals.ts';
 import { tooManyFailures } from './failures.ts';
 import { policyFromDocument } from './policies.ts';
 
@@ -64,7 +65,7 @@ const denialsSince = prepared((db, slot: Slots<{ tenantId: string; customerId: s
     .select('finished_at')
     .where('tenant_id', '=', slot('tenantId'))
     .where('customer_id', '=', slot('customerId'))
-    .where('status', '=', 'denied')
+    .where('status', '=', statusLiteral.denied)
     .where('finished_at', '>', slot('since')),
 );
 
