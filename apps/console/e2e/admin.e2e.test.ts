@@ -61,6 +61,14 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByLabel('Status').selectOption('approved');
     await page.getByRole('button', { name: 'Filter' }).click();
     await table.getByText('Hanna History').waitFor();
+    // A filter the server refuses shows the error, not the rows of the previous filter.
+    await page.getByLabel('Customer ID').fill('not a customer id');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await table.count(), 0, 'no rows of the previous filter under the error');
+    await page.getByLabel('Customer ID').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await table.getByText('Hanna History').waitFor();
 
     await table.getByRole('link').first().click();
     await page.getByRole('heading', { level: 1, name: new RegExp(verificationId) }).waitFor();

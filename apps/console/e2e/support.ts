@@ -163,8 +163,13 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
 export interface BrowserSuite {
   readonly world: ConsoleWorld;
   readonly browser: Browser;
-  /** A page in a fresh context; with `signInAs`, the world's operator of that role signed in. */
-  page(options?: PageOptions & { signInAs?: Role }): Promise<Page>;
+  /**
+   * A page in a fresh context; with `signInAs`, the world's operator of that role signed in
+   * (in English: `signIn` reads the English page, so another locale signs in by hand).
+   */
+  page(
+    options?: (PageOptions & { signInAs?: never }) | { height?: number; locale?: never; signInAs: Role },
+  ): Promise<Page>;
 }
 
 /**

@@ -44,7 +44,13 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
         setCursor(page.nextCursor);
         setError(null);
       } catch (err) {
-        if (request === latest.current) setError(err);
+        if (request !== latest.current) return;
+        setError(err);
+        // A new filter that failed leaves no rows of the old one on screen, and nothing to page.
+        if (!after) {
+          setItems([]);
+          setCursor(null);
+        }
       } finally {
         if (request === latest.current) setLoaded(true);
       }
@@ -106,7 +112,7 @@ export function ListFilters({
   );
 }
 
-/** The list's error, its "nothing found" line or its table, and "Load more" while there is more. */
+/** The list's error, its table or its "nothing found" line, and "Load more" while there is more. */
 export function PagedTable<T>({
   list,
   empty,
@@ -121,10 +127,10 @@ export function PagedTable<T>({
   return (
     <>
       <ErrorNotice error={list.error} />
-      {list.loaded && list.items.length === 0 && !list.error ? (
-        <p className="muted">{empty}</p>
-      ) : (
+      {list.items.length > 0 ? (
         <div className="table-wrap">{children}</div>
+      ) : (
+        list.loaded && !list.error && <p className="muted">{empty}</p>
       )}
       {list.more && (
         <div className="actions">
