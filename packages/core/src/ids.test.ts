@@ -28,4 +28,25 @@ describe('newId', () => {
     const ids = new Set(Array.from({ length: 10_000 }, () => newId('session', 1_700_000_000_000)));
     assert.equal(ids.size, 10_000);
   });
+
+  it('within one millisecond, the 80-bit random part of each id is the previous one plus one', () => {
+    const decode = (digits: string) =>
+      [...digits].reduce((acc, d) => acc * 32n + BigInt('0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(d)), 0n);
+    const ids = Array.from({ length: 200 }, () => newId('session', 1_900_000_000_000));
+    const parts = ids.map((id) => ({ time: decode(id.slice(4, 14)), random: decode(id.slice(14)) }));
+    for (const [i, part] of parts.entries()) {
+      assert.equal(part.time, 1_900_000_000_000n);
+      assert.ok(part.random < 1n << 80n);
+      if (i > 0) assert.equal(part.random, parts[i - 1]!.random + 1n);
+    }
+  });
+
+  it('draws all 80 random bits anew in a new millisecond', () => {
+    const ids = Array.from({ length: 400 }, (_, i) => newId('session', 2_000_000_000_000 + i));
+    // The first digit of each 40-bit half carries that half's top bits.
+    for (const position of [14, 22]) {
+      const digits = new Set(ids.map((id) => id[position]));
+      assert.ok(digits.size > 16, `digit ${position} took only ${digits.size} values`);
+    }
+  });
 });

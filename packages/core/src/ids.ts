@@ -35,24 +35,31 @@ export const idPrefixes = {
 
 export type IdKind = keyof typeof idPrefixes;
 
-function encode(value: bigint, length: number): string {
+/** `length` Crockford base32 digits of `value`, a whole number below 2 ** 53. */
+function encode(value: number, length: number): string {
   let out = '';
   let v = value;
   for (let i = 0; i < length; i++) {
-    out = alphabet[Number(v % 32n)] + out;
-    v /= 32n;
+    out = alphabet[v % 32] + out;
+    v = Math.floor(v / 32);
   }
   return out;
 }
 
-function randomBits80(): bigint {
-  const bytes = secureRandomBytes(10);
-  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
-}
-
-const maxRandom = (1n << 80n) - 1n;
+// The 80 random bits are two 40-bit halves: plain numbers, exact below 2 ** 53, and each
+// half is exactly eight base32 digits. (BigInt arithmetic here cost about 1 % of the server's
+// time under load.)
+const half = 2 ** 40;
 let lastTime = -1;
-let lastRandom = 0n;
+let randomHigh = 0;
+let randomLow = 0;
+
+function drawRandom(): void {
+  const bytes = secureRandomBytes(10);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  randomHigh = view.getUint8(0) * 2 ** 32 + view.getUint32(1);
+  randomLow = view.getUint8(5) * 2 ** 32 + view.getUint32(6);
+}
 
 /**
  * New id of a kind. Within one millisecond, ids stay in creation order: the random part of
@@ -60,13 +67,18 @@ let lastRandom = 0n;
  * that steps back does not reorder them either.
  */
 export function newId(kind: IdKind, now: number = Date.now()): string {
-  if (now <= lastTime && lastRandom < maxRandom) {
-    lastRandom += 1n;
+  const exhausted = randomHigh === half - 1 && randomLow === half - 1;
+  if (now <= lastTime && !exhausted) {
+    randomLow += 1;
+    if (randomLow === half) {
+      randomLow = 0;
+      randomHigh += 1;
+    }
   } else {
     lastTime = Math.max(now, lastTime);
-    lastRandom = randomBits80();
+    drawRandom();
   }
-  return `${idPrefixes[kind]}_${encode(BigInt(lastTime), 10)}${encode(lastRandom, 16)}`;
+  return `${idPrefixes[kind]}_${encode(lastTime, 10)}${encode(randomHigh, 8)}${encode(randomLow, 8)}`;
 }
 
 /** A pattern for route and query schemas, so a malformed id is a 400, not a lookup. */

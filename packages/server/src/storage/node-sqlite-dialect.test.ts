@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
+import { sql } from 'kysely';
 import { loadConfig } from '../config/config.ts';
 import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
 import { systemTimers } from '../services/context.ts';
@@ -119,6 +120,29 @@ describe('group commit on embedded SQLite', () => {
         ['fulfilled', 'rejected', 'fulfilled'],
       );
       assert.deepEqual(committedClaims(dataDir), ['one', 'three']);
+    });
+  });
+
+  it('a large transaction that fails inside a group is taken back whole, from a savepoint journal kept in memory', async () => {
+    await withDatabase(async (db, dataDir) => {
+      // Savepoint journals would otherwise spill to a temporary file beyond 64 KiB, two writes
+      // per page, for every transaction of a group.
+      const { rows } = await sql<{ temp_store: number }>`pragma temp_store`.execute(db);
+      assert.equal(rows[0]?.temp_store, 2);
+      const wide = (i: number) => `${String(i).padStart(6, '0')}-${'x'.repeat(500)}`;
+      const outcomes = await Promise.allSettled([
+        inTransaction(db, (tx) => claim(tx, 'kept')),
+        inTransaction(db, async (tx) => {
+          for (let i = 0; i < 600; i++) await claim(tx, wide(i));
+          throw new Error('rolled back');
+        }),
+        inTransaction(db, (tx) => claim(tx, 'also kept')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(committedClaims(dataDir), ['also kept', 'kept']);
     });
   });
 

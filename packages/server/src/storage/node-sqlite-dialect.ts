@@ -78,6 +78,19 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   raw.exec('PRAGMA busy_timeout = 5000');
   raw.exec('PRAGMA synchronous = NORMAL');
   raw.exec('PRAGMA foreign_keys = ON');
+  raw.exec('PRAGMA temp_store = MEMORY');
+
+  // Transaction control runs several times per request: prepared once, not parsed each time.
+  const sql = (text: string) => {
+    const statement = raw.prepare(text);
+    return () => void statement.run();
+  };
+  const beginImmediate = sql('BEGIN IMMEDIATE');
+  const commitOuter = sql('COMMIT');
+  const rollbackOuter = sql('ROLLBACK');
+  const savepoint = sql('SAVEPOINT unit');
+  const release = sql('RELEASE unit');
+  const rollbackUnit = sql('ROLLBACK TO unit');
 
   let outerOpen = false;
   let inUnit = false;
@@ -88,7 +101,7 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
     if (outerOpen) return;
     // IMMEDIATE takes the write lock up front, so a writer in another process (a CLI beside the
     // server) makes us wait for the busy timeout instead of failing at once.
-    raw.exec('BEGIN IMMEDIATE');
+    beginImmediate();
     outerOpen = true;
   }
 
@@ -99,13 +112,13 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
     const pending = waiters;
     waiters = [];
     try {
-      raw.exec('COMMIT');
+      commitOuter();
       outerOpen = false;
       for (const waiter of pending) waiter.resolve();
     } catch (error) {
       // The whole group is lost; everyone who waited for it hears why.
       try {
-        raw.exec('ROLLBACK');
+        rollbackOuter();
       } catch {
         // Already rolled back by SQLite.
       }
@@ -123,17 +136,17 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   const control: Record<string, () => void> = {
     begin() {
       openOuter();
-      raw.exec('SAVEPOINT unit');
+      savepoint();
       inUnit = true;
     },
     commit() {
-      raw.exec('RELEASE unit');
+      release();
       inUnit = false;
       queueFlush();
     },
     rollback() {
-      raw.exec('ROLLBACK TO unit');
-      raw.exec('RELEASE unit');
+      rollbackUnit();
+      release();
       inUnit = false;
       queueFlush();
     },
