@@ -61,12 +61,46 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByLabel('Status').selectOption('approved');
     await page.getByRole('button', { name: 'Filter' }).click();
     await table.getByText('Hanna History').waitFor();
-    // A filter the server refuses shows the error, not the rows of the previous filter.
-    await page.getByLabel('Customer ID').fill('not a customer id');
+    // A filter that cannot be right is not sent: the field says why, described and focused.
+    let listRequests = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/v1/verifications') listRequests++;
+    });
+    const customerField = page.getByLabel('Customer ID');
+    await customerField.fill('not a customer id');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.getByRole('alert').waitFor();
+    const problem = page.getByText('A customer ID is cus_ followed by 26 letters and digits');
+    await problem.waitFor();
+    assert.equal(await customerField.getAttribute('aria-invalid'), 'true');
+    assert.equal(await customerField.getAttribute('aria-describedby'), await problem.getAttribute('id'));
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'customerId');
+    // A period that ends before it starts is refused the same way, on its end.
+    await customerField.fill('');
+    await page.getByLabel('From').fill('2026-03-02T10:00');
+    await page.getByLabel('Until').fill('2026-03-01T10:00');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('The end of the period must be after its start.').waitFor();
+    assert.equal(await problem.count(), 0, 'the customer ID is fine now');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'to');
+    await screenshot(page, '30b-history-filter-problems');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    assert.equal(listRequests, 0, 'neither filter reached the server');
+    await page.getByLabel('From').fill('');
+    await page.getByLabel('Until').fill('');
+
+    // A filter the server refuses all the same shows its error alone, not the previous rows.
+    await page.route('**/v1/verifications?**', (route) =>
+      route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'VALIDATION_FAILED', message: 'querystring must match' } }),
+      }),
+    );
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The server did not accept what was sent' }).waitFor();
     assert.equal(await table.count(), 0, 'no rows of the previous filter under the error');
-    await page.getByLabel('Customer ID').fill('');
+    assert.equal(await page.getByText('The end of the period must be after its start.').count(), 0);
+    await page.unroute('**/v1/verifications?**');
     await page.getByRole('button', { name: 'Filter' }).click();
     await table.getByText('Hanna History').waitFor();
 

@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 const consoleDir = fileURLToPath(new URL('../', import.meta.url));
 const repoRoot = path.join(consoleDir, '../..');
 const stamp = path.join(consoleDir, 'dist/.build-stamp');
-const inputs = ['src', 'index.html', 'widget.html', 'vite.config.ts', 'package.json'];
+// The console bundles the domain rules it shares with the server (ids, for one) from packages/core.
+const inputs = [
+  'src',
+  'index.html',
+  'widget.html',
+  'vite.config.ts',
+  'package.json',
+  '../../packages/core/src',
+];
 
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;

@@ -13,6 +13,7 @@ export function useErrorText() {
       case 'UNAUTHENTICATED':
       case 'FORBIDDEN':
       case 'NOT_FOUND':
+      case 'VALIDATION_FAILED':
         return t(`app.error.${error.code}`);
       default:
         return t('app.error.generic', { code: error.code });

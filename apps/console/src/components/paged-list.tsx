@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { Page } from '../api/types.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { ErrorNotice } from './common.tsx';
@@ -73,13 +73,22 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
   };
 }
 
-/** The filter form above a list: its fields, the time period, and "Apply". */
+/** What is wrong with each filter field, by the field's name; a field that is fine is absent. */
+export type FilterProblems = Partial<Record<string, string>>;
+
+/**
+ * The filter form above a list: its fields, the time period, and "Apply". A filter that cannot
+ * be right is not sent: `check` names what is wrong with the page's own fields (and shows it
+ * beside them), the form checks the period itself, and the first field with a problem gets
+ * the focus.
+ */
 export function ListFilters({
   from,
   to,
   onFrom,
   onTo,
   onApply,
+  check,
   children,
 }: {
   from: string;
@@ -87,28 +96,93 @@ export function ListFilters({
   onFrom(value: string): void;
   onTo(value: string): void;
   onApply(): void;
+  check?: () => FilterProblems;
   children: ReactNode;
 }) {
   const { t } = useI18n();
+  const form = useRef<HTMLFormElement>(null);
+  const [periodProblem, setPeriodProblem] = useState<string>();
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const start = toIsoOrUndefined(from);
+    const end = toIsoOrUndefined(to);
+    const period = start && end && end <= start ? t('filters.problem.period') : undefined;
+    setPeriodProblem(period);
+    const found: FilterProblems = { ...check?.(), ...(period ? { to: period } : {}) };
+    // Object keys keep insertion order: the page's fields (first on screen), then the period.
+    const first = Object.keys(found).find((name) => found[name]);
+    if (first) {
+      form.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
+      return;
+    }
     onApply();
   };
   return (
-    <form className="filters" onSubmit={submit}>
+    <form className="filters" onSubmit={submit} ref={form} noValidate>
       {children}
-      <label className="field">
-        <span>{t('history.filter.from')}</span>
-        <input type="datetime-local" value={from} onChange={(e) => onFrom(e.target.value)} />
-      </label>
-      <label className="field">
-        <span>{t('history.filter.to')}</span>
-        <input type="datetime-local" value={to} onChange={(e) => onTo(e.target.value)} />
-      </label>
+      <FilterField
+        name="from"
+        label={t('history.filter.from')}
+        type="datetime-local"
+        value={from}
+        onChange={onFrom}
+      />
+      <FilterField
+        name="to"
+        label={t('history.filter.to')}
+        type="datetime-local"
+        value={to}
+        onChange={onTo}
+        problem={periodProblem}
+      />
       <button type="submit" className="button primary">
         {t('history.apply')}
       </button>
     </form>
+  );
+}
+
+/** One filter input with its label, and what is wrong with it (announced, and tied to the input). */
+export function FilterField({
+  name,
+  label,
+  value,
+  onChange,
+  problem,
+  type = 'text',
+  placeholder,
+  maxLength,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange(value: string): void;
+  problem?: string | undefined;
+  type?: 'text' | 'datetime-local';
+  placeholder?: string;
+  maxLength?: number;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={`${id}-input`}>{label}</label>
+      <input
+        id={`${id}-input`}
+        name={name}
+        type={type}
+        value={value}
+        placeholder={placeholder}
+        maxLength={maxLength}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? `${id}-problem` : undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {problem && (
+        <span className="field-problem" id={`${id}-problem`} role="alert">
+          {problem}
+        </span>
+      )}
+    </div>
   );
 }
 

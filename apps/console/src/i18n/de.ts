@@ -16,6 +16,8 @@ export const de: Catalogue = {
   'app.error.UNAUTHENTICATED': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'app.error.FORBIDDEN': 'Ihre Rolle erlaubt das nicht.',
   'app.error.NOT_FOUND': 'Nicht gefunden.',
+  'app.error.VALIDATION_FAILED':
+    'Der Server hat die Eingaben nicht angenommen. Bitte prüfen und korrigieren Sie die Felder.',
   'app.notFound': 'Diese Seite gibt es nicht.',
   'app.back': 'Zurück',
   'app.retry': 'Erneut versuchen',
@@ -190,6 +192,9 @@ export const de: Catalogue = {
   'history.filter.customer': 'Kunden-ID',
   'history.filter.from': 'Von',
   'history.filter.to': 'Bis',
+  'history.problem.customerId':
+    'Eine Kunden-ID besteht aus cus_ und 26 Buchstaben und Ziffern, wie auf der Seite des Kunden angezeigt.',
+  'filters.problem.period': 'Das Ende des Zeitraums muss nach seinem Beginn liegen.',
   'history.apply': 'Filtern',
   'history.col.time': 'Begonnen',
   'history.col.customer': 'Kunde',

@@ -17,6 +17,8 @@ export const en = {
   'app.error.UNAUTHENTICATED': 'Your session has ended. Sign in again.',
   'app.error.FORBIDDEN': 'Your role does not allow this.',
   'app.error.NOT_FOUND': 'Not found.',
+  'app.error.VALIDATION_FAILED':
+    'The server did not accept what was sent. Check the fields and correct them.',
   'app.notFound': 'This page does not exist.',
   'app.back': 'Back',
   'app.retry': 'Try again',
@@ -187,6 +189,9 @@ export const en = {
   'history.filter.customer': 'Customer ID',
   'history.filter.from': 'From',
   'history.filter.to': 'Until',
+  'history.problem.customerId':
+    "A customer ID is cus_ followed by 26 letters and digits, as shown on the customer's page.",
+  'filters.problem.period': 'The end of the period must be after its start.',
   'history.apply': 'Filter',
   'history.col.time': 'Started',
   'history.col.customer': 'Customer',

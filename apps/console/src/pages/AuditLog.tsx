@@ -2,7 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { ChainStatus } from '../api/types.ts';
 import { PageHeading } from '../components/common.tsx';
-import { ListFilters, PagedTable, toIsoOrUndefined, usePagedList } from '../components/paged-list.tsx';
+import {
+  FilterField,
+  ListFilters,
+  PagedTable,
+  toIsoOrUndefined,
+  usePagedList,
+} from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 
 /** The auditor's view: the hash-chained log with filters, the chain's verification, and export. */
@@ -55,22 +61,29 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
         </a>
       </section>
       <ListFilters from={from} to={to} onFrom={setFrom} onTo={setTo} onApply={list.reload}>
-        <label className="field">
-          <span>{t('audit.filter.action')}</span>
-          <input
-            value={action}
-            onChange={(e) => setAction(e.target.value)}
-            placeholder="verification.approved"
-          />
-        </label>
-        <label className="field">
-          <span>{t('audit.filter.actor')}</span>
-          <input value={actorId} onChange={(e) => setActorId(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>{t('audit.filter.target')}</span>
-          <input value={targetId} onChange={(e) => setTargetId(e.target.value)} />
-        </label>
+        {/* The server takes at most 64 characters in each; the fields say so by stopping there. */}
+        <FilterField
+          name="action"
+          label={t('audit.filter.action')}
+          value={action}
+          onChange={setAction}
+          placeholder="verification.approved"
+          maxLength={64}
+        />
+        <FilterField
+          name="actorId"
+          label={t('audit.filter.actor')}
+          value={actorId}
+          onChange={setActorId}
+          maxLength={64}
+        />
+        <FilterField
+          name="targetId"
+          label={t('audit.filter.target')}
+          value={targetId}
+          onChange={setTargetId}
+          maxLength={64}
+        />
       </ListFilters>
       <PagedTable list={list} empty={t('audit.empty')}>
         <table data-testid="audit-table">

@@ -1,10 +1,20 @@
+import { idPattern } from '@helpdesk-auth/core';
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
 import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
-import { ListFilters, PagedTable, toIsoOrUndefined, usePagedList } from '../components/paged-list.tsx';
+import {
+  FilterField,
+  type FilterProblems,
+  ListFilters,
+  PagedTable,
+  toIsoOrUndefined,
+  usePagedList,
+} from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
+
+const customerIdPattern = new RegExp(idPattern('customer'));
 
 const statuses: VerificationStatus[] = [
   'pending',
@@ -39,6 +49,14 @@ export function History({ api }: { api: ConsoleApi }) {
   const [customerId, setCustomerId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  const [problems, setProblems] = useState<FilterProblems>({});
+  const checkFilter = (): FilterProblems => {
+    const typed = customerId.trim();
+    const found =
+      typed && !customerIdPattern.test(typed) ? { customerId: t('history.problem.customerId') } : {};
+    setProblems(found);
+    return found;
+  };
   const fetchPage = useCallback(
     (cursor: string | undefined) => {
       const filter: VerificationFilter = {
@@ -62,7 +80,14 @@ export function History({ api }: { api: ConsoleApi }) {
   return (
     <div>
       <PageHeading>{t('history.title')}</PageHeading>
-      <ListFilters from={from} to={to} onFrom={setFrom} onTo={setTo} onApply={list.reload}>
+      <ListFilters
+        from={from}
+        to={to}
+        onFrom={setFrom}
+        onTo={setTo}
+        onApply={list.reload}
+        check={checkFilter}
+      >
         <label className="field">
           <span>{t('history.filter.status')}</span>
           <select value={status} onChange={(e) => setStatus(e.target.value)} name="status">
@@ -74,10 +99,14 @@ export function History({ api }: { api: ConsoleApi }) {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>{t('history.filter.customer')}</span>
-          <input value={customerId} onChange={(e) => setCustomerId(e.target.value)} placeholder="cus_…" />
-        </label>
+        <FilterField
+          name="customerId"
+          label={t('history.filter.customer')}
+          value={customerId}
+          onChange={setCustomerId}
+          problem={problems.customerId}
+          placeholder="cus_…"
+        />
       </ListFilters>
       <PagedTable list={list} empty={t('history.empty')}>
         <table data-testid="history-table">
