@@ -35,6 +35,29 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
   );
   const list = usePagedList(fetchPage);
   const { setError } = list;
+  const textFilters = [
+    {
+      name: 'action',
+      label: t('audit.filter.action'),
+      value: action,
+      set: setAction,
+      placeholder: 'verification.approved',
+    },
+    {
+      name: 'actorId',
+      label: t('audit.filter.actor'),
+      value: actorId,
+      set: setActorId,
+      placeholder: undefined,
+    },
+    {
+      name: 'targetId',
+      label: t('audit.filter.target'),
+      value: targetId,
+      set: setTargetId,
+      placeholder: undefined,
+    },
+  ];
 
   useEffect(() => {
     api.auditChain().then(setChain, setError);
@@ -62,28 +85,17 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
       </section>
       <ListFilters from={from} to={to} onFrom={setFrom} onTo={setTo} onApply={list.reload}>
         {/* The server takes at most 64 characters in each; the fields say so by stopping there. */}
-        <FilterField
-          name="action"
-          label={t('audit.filter.action')}
-          value={action}
-          onChange={setAction}
-          placeholder="verification.approved"
-          maxLength={64}
-        />
-        <FilterField
-          name="actorId"
-          label={t('audit.filter.actor')}
-          value={actorId}
-          onChange={setActorId}
-          maxLength={64}
-        />
-        <FilterField
-          name="targetId"
-          label={t('audit.filter.target')}
-          value={targetId}
-          onChange={setTargetId}
-          maxLength={64}
-        />
+        {textFilters.map((field) => (
+          <FilterField
+            key={field.name}
+            name={field.name}
+            label={field.label}
+            value={field.value}
+            onChange={field.set}
+            placeholder={field.placeholder}
+            maxLength={64}
+          />
+        ))}
       </ListFilters>
       <PagedTable list={list} empty={t('audit.empty')}>
         <table data-testid="audit-table">
