@@ -81,16 +81,16 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
   raw.exec('PRAGMA temp_store = MEMORY');
 
   // Transaction control runs several times per request: prepared once, not parsed each time.
-  const sql = (text: string) => {
+  const prepareControl = (text: string) => {
     const statement = raw.prepare(text);
     return () => void statement.run();
   };
-  const beginImmediate = sql('BEGIN IMMEDIATE');
-  const commitOuter = sql('COMMIT');
-  const rollbackOuter = sql('ROLLBACK');
-  const savepoint = sql('SAVEPOINT unit');
-  const release = sql('RELEASE unit');
-  const rollbackUnit = sql('ROLLBACK TO unit');
+  const beginImmediate = prepareControl('BEGIN IMMEDIATE');
+  const commitOuter = prepareControl('COMMIT');
+  const rollbackOuter = prepareControl('ROLLBACK');
+  const savepoint = prepareControl('SAVEPOINT unit');
+  const release = prepareControl('RELEASE unit');
+  const rollbackUnit = prepareControl('ROLLBACK TO unit');
 
   let outerOpen = false;
   let inUnit = false;
