@@ -77,6 +77,18 @@ export const pendingOfCustomer = prepared((db, slot: Slots<{ tenantId: string; c
     .where('status', '=', statusLiteral.pending),
 );
 
+/** A customer's denials finished after `since`, for the push lock (docs/policy.md). */
+export const denialsSince = prepared(
+  (db, slot: Slots<{ tenantId: string; customerId: string; since: number }>) =>
+    db
+      .selectFrom('verifications')
+      .select('finished_at')
+      .where('tenant_id', '=', slot('tenantId'))
+      .where('customer_id', '=', slot('customerId'))
+      .where('status', '=', statusLiteral.denied)
+      .where('finished_at', '>', slot('since')),
+);
+
 /** What a device may read of its customer's request: the signed request and the state. */
 export const requestForDevice = prepared(
   (db, slot: Slots<{ tenantId: string; customerId: string; id: string }>) =>

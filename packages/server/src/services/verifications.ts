@@ -285,18 +285,18 @@ export function createVerificationService(
   }
 
   /**
-   * The compare-and-set every change of a pending verification goes through: it applies only
-   * while the row is still pending with the attempts it was read with, so two writers that read
-   * the same state cannot both act on it.
+   * Counts a wrong code with the same compare-and-set as the end of a verification
+   * (`finaliseIfUnchanged`): it applies only while the row is still pending with the attempts it
+   * was read with, so two writers that read the same state cannot both act on it.
    */
-  async function updateIfUnchanged(
+  async function countWrongCode(
     tx: Db,
     row: Pick<VerificationRow, 'id' | 'tenant_id' | 'failed_attempts'>,
-    set: Partial<VerificationRow>,
+    failedAttempts: number,
   ): Promise<boolean> {
     const result = await tx
       .updateTable('verifications')
-      .set(set)
+      .set({ failed_attempts: failedAttempts })
       .where('id', '=', row.id)
       .where('tenant_id', '=', row.tenant_id)
       .where('status', '=', 'pending')
@@ -529,7 +529,7 @@ export function createVerificationService(
     }
     if (result.outcome === 'wrong_code') {
       const counted = await inTransaction(db, async (tx) => {
-        if (!(await updateIfUnchanged(tx, row, { failed_attempts: result.failedAttempts }))) return false;
+        if (!(await countWrongCode(tx, row, result.failedAttempts))) return false;
         await recordEvents(tx, row, [{ type: 'wrong_code', deviceId, channel: null, detail: null }], now);
         // Counts toward the customer's failures across all methods (docs/policy.md).
         await recordFailedAttempt(tx, {

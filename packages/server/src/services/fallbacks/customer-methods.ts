@@ -13,9 +13,9 @@ import {
 import { inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { CustomerRow } from '../../storage/schema.ts';
-import { statusLiteral } from '../../storage/status-literals.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
+import { denialsSince } from '../verification-queries.ts';
 import { countRecentFailures } from './failures.ts';
 import { loadPolicy } from './policies.ts';
 import { pushAvailabilityFor } from './push-guard.ts';
@@ -51,14 +51,11 @@ export async function loadPushLockFacts(
 ): Promise<PushLockFacts> {
   const locks = await lockRow(db, customer.tenant_id, customer.id);
   const since = now - policy.push.denialWindowHours * hourMs;
-  const denials = await db
-    .selectFrom('verifications')
-    .select('finished_at')
-    .where('tenant_id', '=', customer.tenant_id)
-    .where('customer_id', '=', customer.id)
-    .where('status', '=', statusLiteral.denied)
-    .where('finished_at', '>', since)
-    .execute();
+  const denials = await denialsSince.all(db, {
+    tenantId: customer.tenant_id,
+    customerId: customer.id,
+    since,
+  });
   return {
     fraudReportedAt: customer.fraud_reported_at ?? null,
     denialTimes: denials.map((d) => Number(d.finished_at)),

@@ -1,7 +1,7 @@
 import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
-import { statusLiteral } from '../../storage/status-literals.ts';
+import { denialsSince } from '../verification-queries.ts';
 import { tooManyFailures } from './failures.ts';
 import { policyFromDocument } from './policies.ts';
 
@@ -57,16 +57,6 @@ const factsQuery = prepared((db, slot: Slots<{ tenantId: string; customerId: str
         .where('f.occurred_at', '>', slot('since'))
         .as('oldest_failure'),
     ]),
-);
-
-const denialsSince = prepared((db, slot: Slots<{ tenantId: string; customerId: string; since: number }>) =>
-  db
-    .selectFrom('verifications')
-    .select('finished_at')
-    .where('tenant_id', '=', slot('tenantId'))
-    .where('customer_id', '=', slot('customerId'))
-    .where('status', '=', statusLiteral.denied)
-    .where('finished_at', '>', slot('since')),
 );
 
 /**
