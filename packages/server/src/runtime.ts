@@ -37,6 +37,7 @@ export async function openRuntime(
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    preparedStatements: config.databasePreparedStatements,
     onIdleError: (error) => warn(`An idle database connection failed and will be replaced: ${error.message}`),
   });
   try {

@@ -39,7 +39,11 @@ function databaseUnreachable(error: unknown, config: Config): CliError {
 }
 
 async function openDatabaseOrExplain(config: Config) {
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    preparedStatements: config.databasePreparedStatements,
+  });
   try {
     await ping(database.db);
     return database;

@@ -21,6 +21,12 @@ export interface Config {
   /** `postgres://…` selects PostgreSQL; unset means embedded SQLite in `dataDir`. */
   databaseUrl: string | undefined;
   /**
+   * PostgreSQL only: prepare statements the server repeats, once per connection, instead of
+   * having PostgreSQL parse and plan each query again. Turn off behind a connection pooler that
+   * cannot pass prepared statements through.
+   */
+  databasePreparedStatements: boolean;
+  /**
    * `redis://…`: live events (agents' screens, devices' live channels) travel through Redis, so
    * several server processes can share one database. Unset: live events stay in this process.
    */
@@ -121,6 +127,7 @@ export const defaults: Config = {
   publicUrl: 'http://localhost:8080',
   dataDir: './data',
   databaseUrl: undefined,
+  databasePreparedStatements: true,
   redisUrl: undefined,
   encryptionKey: undefined,
   logLevel: 'info',
@@ -175,6 +182,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   publicUrl: 'PUBLIC_URL',
   dataDir: 'DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  databasePreparedStatements: 'DATABASE_PREPARED_STATEMENTS',
   redisUrl: 'REDIS_URL',
   encryptionKey: 'ENCRYPTION_KEY',
   logLevel: 'LOG_LEVEL',

@@ -11,6 +11,7 @@ import * as fallbacks from './migrations/0006-fallbacks.ts';
 import * as webauthn from './migrations/0007-webauthn.ts';
 import * as statusIndexes from './migrations/0008-status-indexes.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import { namingPool } from './postgres-statements.ts';
 import type { Schema } from './schema.ts';
 
 export type Db = Kysely<Schema>;
@@ -63,6 +64,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Pool size for PostgreSQL. */
   maxConnections?: number;
+  /** PostgreSQL: name repeated statements so each connection prepares them once (default true). */
+  preparedStatements?: boolean;
   /** Told about connection errors that happen while a pooled connection sits idle. */
   onIdleError?: (error: Error) => void;
 }
@@ -80,7 +83,10 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     // 'error' on the pool, which without a listener would crash the process; the pool replaces
     // the connection on next use, so noting it is enough.
     pool.on('error', (error) => options.onIdleError?.(error));
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const dialect = new PostgresDialect({
+      pool: options.preparedStatements === false ? pool : namingPool(pool),
+    });
+    const db = new Kysely<Schema>({ dialect });
     return {
       db,
       kind: 'postgres',
