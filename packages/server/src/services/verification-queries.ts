@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { prepared, rowSlots, type Slots } from '../storage/prepared.ts';
-import type { VerificationEventRow, VerificationRow } from '../storage/schema.ts';
+import type { Schema, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
 import { statusLiteral } from '../storage/status-literals.ts';
 
 /**
@@ -109,9 +109,22 @@ export const timelineRows = prepared((db, slot: Slots<{ verificationId: string }
 );
 
 /**
- * The compare-and-set that ends a pending verification: it applies only while the row is still
- * pending with the attempts it was read with.
+ * The condition of every compare-and-set on a verification: the row is still pending, with the
+ * attempts it was read with. Two writers that read the same state cannot both act on it.
  */
+function unchangedSinceRead(
+  eb: ExpressionBuilder<Schema, 'verifications'>,
+  slot: Slots<{ id: string; tenantId: string; readAttempts: number }>,
+) {
+  return eb.and([
+    eb('id', '=', slot('id')),
+    eb('tenant_id', '=', slot('tenantId')),
+    eb('status', '=', 'pending'),
+    eb('failed_attempts', '=', slot('readAttempts')),
+  ]);
+}
+
+/** Ends a pending verification, if unchanged since it was read. */
 export const finaliseIfUnchanged = prepared(
   (
     db,
@@ -138,10 +151,16 @@ export const finaliseIfUnchanged = prepared(
         decision_evidence: slot('evidence'),
         assurance: slot('assurance'),
       })
-      .where('id', '=', slot('id'))
-      .where('tenant_id', '=', slot('tenantId'))
-      .where('status', '=', 'pending')
-      .where('failed_attempts', '=', slot('readAttempts')),
+      .where((eb) => unchangedSinceRead(eb, slot)),
+);
+
+/** Counts a wrong code on a pending verification, if unchanged since it was read. */
+export const countWrongCodeIfUnchanged = prepared(
+  (db, slot: Slots<{ id: string; tenantId: string; readAttempts: number; failedAttempts: number }>) =>
+    db
+      .updateTable('verifications')
+      .set({ failed_attempts: slot('failedAttempts') })
+      .where((eb) => unchangedSinceRead(eb, slot)),
 );
 
 export const tenantForStart = prepared((db, slot: Slots<{ id: string }>) =>

@@ -38,6 +38,7 @@ import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './se
 import type { ServerKeyService } from './server-keys.ts';
 import { SignatureRejected, signJwt, verifyCompact } from './signatures.ts';
 import {
+  countWrongCodeIfUnchanged,
   finaliseIfUnchanged,
   insertOpenedOnce,
   insertVerification,
@@ -284,25 +285,19 @@ export function createVerificationService(
     }
   }
 
-  /**
-   * Counts a wrong code with the same compare-and-set as the end of a verification
-   * (`finaliseIfUnchanged`): it applies only while the row is still pending with the attempts it
-   * was read with, so two writers that read the same state cannot both act on it.
-   */
+  /** Counts a wrong code; false when someone else changed the verification first. */
   async function countWrongCode(
     tx: Db,
     row: Pick<VerificationRow, 'id' | 'tenant_id' | 'failed_attempts'>,
     failedAttempts: number,
   ): Promise<boolean> {
-    const result = await tx
-      .updateTable('verifications')
-      .set({ failed_attempts: failedAttempts })
-      .where('id', '=', row.id)
-      .where('tenant_id', '=', row.tenant_id)
-      .where('status', '=', 'pending')
-      .where('failed_attempts', '=', row.failed_attempts)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const changed = await countWrongCodeIfUnchanged.changes(tx, {
+      id: row.id,
+      tenantId: row.tenant_id,
+      readAttempts: row.failed_attempts,
+      failedAttempts,
+    });
+    return changed === 1;
   }
 
   /**
