@@ -15,7 +15,6 @@ export interface PagedList<T> {
   /** True once the first page has answered (or failed). */
   loaded: boolean;
   error: unknown;
-  setError(error: unknown): void;
   /** Loads the first page again, with the filter as it is now. */
   reload(): void;
   /** Appends the next page; undefined when there is none. */
@@ -67,7 +66,6 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
     items,
     loaded,
     error,
-    setError,
     reload: () => void load(null),
     more: cursor ? () => void load(cursor) : undefined,
   };

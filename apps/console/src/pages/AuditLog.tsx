@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { ChainStatus } from '../api/types.ts';
-import { PageHeading } from '../components/common.tsx';
+import { ErrorNotice, PageHeading } from '../components/common.tsx';
 import {
   FilterField,
   ListFilters,
@@ -20,6 +20,7 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [chain, setChain] = useState<ChainStatus | null>(null);
+  const [chainError, setChainError] = useState<unknown>(null);
   const fetchPage = useCallback(
     (cursor: string | undefined) =>
       api.auditEvents({
@@ -34,7 +35,6 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
     [api, action, actorId, targetId, from, to],
   );
   const list = usePagedList(fetchPage);
-  const { setError } = list;
   const textFilters = [
     {
       name: 'action',
@@ -60,14 +60,15 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
   ];
 
   useEffect(() => {
-    api.auditChain().then(setChain, setError);
-  }, [api, setError]);
+    api.auditChain().then(setChain, setChainError);
+  }, [api]);
 
   return (
     <div>
       <PageHeading>{t('audit.title')}</PageHeading>
       <section className="card" aria-labelledby="chain-heading">
         <h2 id="chain-heading">{t('audit.chain')}</h2>
+        <ErrorNotice error={chainError} />
         {chain && (
           <p className={chain.ok ? 'notice ok' : 'notice danger'} data-testid="chain-status">
             {chain.ok

@@ -1,5 +1,5 @@
 import { idPattern } from '@helpdesk-auth/core';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
 import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
@@ -28,9 +28,12 @@ const statuses: VerificationStatus[] = [
 
 function useCustomerNames(api: ConsoleApi, ids: string[]) {
   const [names, setNames] = useState<Record<string, string>>({});
+  // Asked for already: a render while an answer is on its way must not ask again.
+  const requested = useRef(new Set<string>());
   useEffect(() => {
-    const missing = [...new Set(ids)].filter((id) => !(id in names));
+    const missing = [...new Set(ids)].filter((id) => !requested.current.has(id));
     if (missing.length === 0) return;
+    for (const id of missing) requested.current.add(id);
     void Promise.all(
       missing.map((id) =>
         api.customer(id).then(
@@ -39,7 +42,7 @@ function useCustomerNames(api: ConsoleApi, ids: string[]) {
         ),
       ),
     ).then((pairs) => setNames((current) => ({ ...current, ...Object.fromEntries(pairs) })));
-  }, [api, ids, names]);
+  }, [api, ids]);
   return names;
 }
 

@@ -4,7 +4,7 @@ import { claimOnce } from '../storage/atomic.ts';
 import { prepared, type Slots } from '../storage/prepared.ts';
 import type { DeviceRow } from '../storage/schema.ts';
 import type { ServiceContext } from './context.ts';
-import { SignatureRejected, verifyJwt } from './signatures.ts';
+import { refuseIfRejected, verifyJwt } from './signatures.ts';
 
 /** What every device request needs of the device: who it is, whether it is active, its key. */
 export type DeviceKeyRow = Pick<
@@ -81,14 +81,10 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
   }
 
   /** `publicJwk` is the key's JWK text, as stored; the check runs on the signature worker. */
-  async function verifyJws(jws: string, publicJwk: string, typ: string): Promise<JWTPayload> {
-    try {
-      return await verifyJwt(jws, publicJwk, { typ, currentDate: clock() });
-    } catch (error) {
-      // A worker that stopped is the server's fault, not the proof's: that stays a 500.
-      if (!(error instanceof SignatureRejected)) throw error;
-      throw invalidProof('The device proof does not verify.');
-    }
+  function verifyJws(jws: string, publicJwk: string, typ: string): Promise<JWTPayload> {
+    return refuseIfRejected(verifyJwt(jws, publicJwk, { typ, currentDate: clock() }), () =>
+      invalidProof('The device proof does not verify.'),
+    );
   }
 
   function checkTarget(payload: JWTPayload, method: string, path: string): void {

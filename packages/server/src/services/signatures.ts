@@ -53,6 +53,20 @@ export type SignatureReply =
 /** A signature that did not verify, or a token that is malformed or fails its claim checks. */
 export class SignatureRejected extends Error {}
 
+/**
+ * Waits for a signature check and turns a rejection into the caller's own refusal. Any other
+ * failure (a worker that stopped) passes through unchanged: that is the server's fault, not the
+ * signature's, and stays a 500.
+ */
+export async function refuseIfRejected<T>(check: Promise<T>, refusal: () => Error): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (error instanceof SignatureRejected) throw refusal();
+    throw error;
+  }
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;

@@ -36,7 +36,7 @@ import type { PushDelivery } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { constantTimeEqual, decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 import type { ServerKeyService } from './server-keys.ts';
-import { SignatureRejected, signJwt, verifyCompact } from './signatures.ts';
+import { refuseIfRejected, signJwt, verifyCompact } from './signatures.ts';
 import {
   countWrongCodeIfUnchanged,
   finaliseIfUnchanged,
@@ -939,14 +939,9 @@ export function createVerificationService(
         }
         const signer = await deps.deviceAuth.loadDevice(header.kid);
         device = signer;
-        let payload: Uint8Array;
-        try {
-          payload = await verifyCompact(signedDecision, signer.public_jwk);
-        } catch (error) {
-          // A worker that stopped is the server's fault, not the decision's: that stays a 500.
-          if (!(error instanceof SignatureRejected)) throw error;
-          throw invalid('The decision signature does not verify against the device key.');
-        }
+        const payload = await refuseIfRejected(verifyCompact(signedDecision, signer.public_jwk), () =>
+          invalid('The decision signature does not verify against the device key.'),
+        );
         let payloadText: string;
         try {
           payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
