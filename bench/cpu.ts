@@ -1,18 +1,51 @@
 /**
  * CPU accounting over the measured window (Linux /proc; elsewhere the numbers are omitted):
- * how much CPU the server process, the benchmark client and the whole machine used.
+ * how much CPU the server process, the benchmark client and the whole machine used, and the
+ * server's by thread.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ: the unit of /proc CPU times; 100 on every mainstream Linux. */
 const ticksPerSecond = 100;
 
+/** User plus system seconds from a /proc `stat` file (of a process or of one of its threads). */
+function statSeconds(file: string): number {
+  const stat = readFileSync(file, 'utf8');
+  // Fields after the command name (which may hold spaces) start with the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
 function processSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start with the state, field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return statSeconds(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server's threads that matter, by the name Node gives them: its main thread (`MainThread`:
+ * HTTP, the services, the database) and the signature worker (`signatures`). Every other thread
+ * (V8's garbage collection and compilers, libuv's pool) is summed as `other`.
+ */
+export const serverThreads = ['main', 'signatures', 'other'] as const;
+export type ServerThread = (typeof serverThreads)[number];
+
+function threadSeconds(pid: number): Record<ServerThread, number> | undefined {
+  try {
+    const seconds: Record<ServerThread, number> = { main: 0, signatures: 0, other: 0 };
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const thread: ServerThread =
+          name === 'MainThread' ? 'main' : name === 'signatures' ? 'signatures' : 'other';
+        seconds[thread] += statSeconds(`/proc/${pid}/task/${tid}/stat`);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+    return seconds;
   } catch {
     return undefined;
   }
@@ -33,6 +66,8 @@ function machineSeconds(): { busy: number; total: number } | undefined {
 export interface CpuSnapshot {
   at: number;
   server: number | undefined;
+  /** Seconds by thread of the server; a thread that ended before the snapshot is not counted. */
+  serverThreads: Record<ServerThread, number> | undefined;
   client: number;
   machine: { busy: number; total: number } | undefined;
 }
@@ -42,6 +77,7 @@ export function snapshot(serverPid: number | undefined): CpuSnapshot {
   return {
     at: performance.now(),
     server: serverPid === undefined ? undefined : processSeconds(serverPid),
+    serverThreads: serverPid === undefined ? undefined : threadSeconds(serverPid),
     client: (usage.user + usage.system) / 1e6,
     machine: machineSeconds(),
   };
@@ -55,6 +91,8 @@ export interface CpuUse {
   machine: number | undefined;
   /** Server CPU seconds over the window. */
   serverSeconds: number | undefined;
+  /** The same by thread. */
+  serverThreadSeconds: Record<ServerThread, number> | undefined;
 }
 
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
@@ -62,8 +100,15 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
   const serverSeconds = a.server !== undefined && b.server !== undefined ? b.server - a.server : undefined;
   // /proc/stat's first line sums all CPUs, so busy seconds per wall second are cores.
   const machine = a.machine && b.machine ? (b.machine.busy - a.machine.busy) / wall : undefined;
+  const threads =
+    a.serverThreads && b.serverThreads
+      ? (Object.fromEntries(
+          serverThreads.map((thread) => [thread, b.serverThreads![thread] - a.serverThreads![thread]]),
+        ) as Record<ServerThread, number>)
+      : undefined;
   return {
     server: serverSeconds === undefined ? undefined : serverSeconds / wall,
+    serverThreadSeconds: threads,
     client: (b.client - a.client) / wall,
     machine,
     serverSeconds,

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { environmentVariables } from '../packages/server/src/config/config.ts';
 import { createScratchDatabase } from '../packages/server/src/test-support/postgres.ts';
+import type { ServerThread } from './cpu.ts';
 import { type BenchDevice, enrollDevice } from './device.ts';
 import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
 import { type FlowRun, runFlows, steps } from './flow.ts';
@@ -200,7 +201,17 @@ function cpuLine(run: FlowRun): string {
     cpu.serverSeconds === undefined || run.completed === 0
       ? '?'
       : ((cpu.serverSeconds * 1000) / run.completed).toFixed(2);
-  return `cpu (cores)         server ${cores(cpu.server)}, client ${cores(cpu.client)}, whole machine ${cores(cpu.machine)} of ${os.cpus().length}; server ${perFlow} ms CPU per flow`;
+  const lines = [
+    `cpu (cores)         server ${cores(cpu.server)}, client ${cores(cpu.client)}, whole machine ${cores(cpu.machine)} of ${os.cpus().length}; server ${perFlow} ms CPU per flow`,
+  ];
+  const threads = cpu.serverThreadSeconds;
+  if (threads && run.completed > 0) {
+    const ms = (thread: ServerThread) => ((threads[thread] * 1000) / run.completed).toFixed(2);
+    lines.push(
+      `server threads      main ${ms('main')}, signature worker ${ms('signatures')}, other ${ms('other')} ms CPU per flow`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function databaseReport(result: DatabaseResult, ideal: number): string[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSign, generateKeyPairSync, webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { installOneShotEcdsa } from './one-shot-ecdsa.ts';
+import { installOneShotEcdsa, withoutStackTraces } from './one-shot-ecdsa.ts';
 
 const web = webcrypto.subtle;
 const es256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -161,5 +161,25 @@ describe('one-shot ES256 on the signature worker', () => {
     assert.throws(() => pair(keys.publicKey, keys.privateKeyObject), TypeError);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     assert.throws(() => pair(keys.publicKey, p384.publicKey), TypeError);
+  });
+
+  it('turns stack traces off only while the operation runs, even when it throws', () => {
+    const before = Error.stackTraceLimit;
+    assert.ok(before > 0);
+    const inside = withoutStackTraces(() => {
+      const error = new Error('inside');
+      return { limit: Error.stackTraceLimit, stack: error.stack ?? '' };
+    });
+    assert.equal(inside.limit, 0);
+    assert.doesNotMatch(inside.stack, /\n\s+at /, 'an error made inside has no frames');
+    assert.throws(
+      () =>
+        withoutStackTraces(() => {
+          throw new RangeError('thrown inside');
+        }),
+      { name: 'RangeError', message: 'thrown inside' },
+    );
+    assert.equal(Error.stackTraceLimit, before);
+    assert.match(new Error('after').stack ?? '', /\n\s+at /);
   });
 });

@@ -80,7 +80,8 @@ class SignatureThread {
   #dead = false;
 
   constructor(onExit: () => void) {
-    this.#worker = new Worker(new URL('./signatures-thread.ts', import.meta.url));
+    // The name is the thread's name in `ps`, `top -H` and /proc (the benchmark reads its CPU).
+    this.#worker = new Worker(new URL('./signatures-thread.ts', import.meta.url), { name: 'signatures' });
     this.#worker.on('message', (reply: SignatureReply) => {
       const pending = this.#pending.get(reply.id);
       if (!pending) return;
