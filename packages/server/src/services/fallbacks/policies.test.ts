@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defaultFallbackPolicy, type FallbackPolicy } from '@helpdesk-auth/core';
+import { policyFromDocument } from './policies.ts';
+
+function documentWith(change: (policy: FallbackPolicy) => void): string {
+  const policy = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+  change(policy);
+  return JSON.stringify(policy);
+}
+
+describe('the policy in force, from its stored document', () => {
+  it('answers the default for a tenant that never saved one', () => {
+    const policy = policyFromDocument(null);
+    assert.deepEqual(policy, defaultFallbackPolicy);
+    assert.ok(Object.isFrozen(policy));
+  });
+
+  it('parses a document once, and answers the same frozen policy for the same text', () => {
+    const document = documentWith((p) => {
+      p.push.denialWindowHours = 7;
+    });
+    const first = policyFromDocument(document);
+    assert.equal(first.push.denialWindowHours, 7);
+    assert.equal(policyFromDocument(document), first);
+    // Deeply frozen: one caller cannot change the policy another one enforces.
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.push));
+    assert.throws(() => {
+      (first.push as { denialWindowHours: number }).denialWindowHours = 1;
+    }, TypeError);
+  });
+
+  it('answers a new version at once: a changed text is a different policy', () => {
+    const before = policyFromDocument(documentWith((p) => void (p.push.denialWindowHours = 5)));
+    const after = policyFromDocument(documentWith((p) => void (p.push.denialWindowHours = 6)));
+    assert.equal(before.push.denialWindowHours, 5);
+    assert.equal(after.push.denialWindowHours, 6);
+  });
+
+  it('refuses an invalid stored document on every read, never keeping it', () => {
+    const broken = documentWith((p) => {
+      (p.push as { denialWindowHours: unknown }).denialWindowHours = -3;
+    });
+    for (let read = 0; read < 2; read++) {
+      assert.throws(() => policyFromDocument(broken), /Stored fallback policy is invalid/);
+    }
+  });
+});
