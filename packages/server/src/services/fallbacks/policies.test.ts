@@ -9,6 +9,11 @@ function documentWith(change: (policy: FallbackPolicy) => void): string {
   return JSON.stringify(policy);
 }
 
+const withDenialWindow = (hours: number) =>
+  documentWith((p) => {
+    p.push.denialWindowHours = hours;
+  });
+
 describe('the policy in force, from its stored document', () => {
   it('answers the default for a tenant that never saved one', () => {
     const policy = policyFromDocument(null);
@@ -17,9 +22,7 @@ describe('the policy in force, from its stored document', () => {
   });
 
   it('parses a document once, and answers the same frozen policy for the same text', () => {
-    const document = documentWith((p) => {
-      p.push.denialWindowHours = 7;
-    });
+    const document = withDenialWindow(7);
     const first = policyFromDocument(document);
     assert.equal(first.push.denialWindowHours, 7);
     assert.equal(policyFromDocument(document), first);
@@ -31,16 +34,14 @@ describe('the policy in force, from its stored document', () => {
   });
 
   it('answers a new version at once: a changed text is a different policy', () => {
-    const before = policyFromDocument(documentWith((p) => void (p.push.denialWindowHours = 5)));
-    const after = policyFromDocument(documentWith((p) => void (p.push.denialWindowHours = 6)));
+    const before = policyFromDocument(withDenialWindow(5));
+    const after = policyFromDocument(withDenialWindow(6));
     assert.equal(before.push.denialWindowHours, 5);
     assert.equal(after.push.denialWindowHours, 6);
   });
 
   it('refuses an invalid stored document on every read, never keeping it', () => {
-    const broken = documentWith((p) => {
-      (p.push as { denialWindowHours: unknown }).denialWindowHours = -3;
-    });
+    const broken = withDenialWindow(-3);
     for (let read = 0; read < 2; read++) {
       assert.throws(() => policyFromDocument(broken), /Stored fallback policy is invalid/);
     }
