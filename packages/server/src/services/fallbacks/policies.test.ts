@@ -46,4 +46,20 @@ describe('the policy in force, from its stored document', () => {
       assert.throws(() => policyFromDocument(broken), /Stored fallback policy is invalid/);
     }
   });
+
+  it('keeps a bounded number of texts, dropping the one read least recently', () => {
+    const busy = withDenialWindow(100);
+    const idle = withDenialWindow(101);
+    const busyFirst = policyFromDocument(busy);
+    const idleFirst = policyFromDocument(idle);
+    // 300 other texts, more than are kept; the busy tenant's text is read again now and then.
+    for (let i = 0; i < 300; i++) {
+      policyFromDocument(withDenialWindow(400 + i));
+      if (i % 50 === 0) policyFromDocument(busy);
+    }
+    assert.equal(policyFromDocument(busy), busyFirst, 'read recently, so still kept');
+    const idleAgain = policyFromDocument(idle);
+    assert.notEqual(idleAgain, idleFirst, 'dropped, so parsed again');
+    assert.deepEqual(idleAgain, idleFirst);
+  });
 });

@@ -114,7 +114,8 @@ export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<
  * Policies read to enforce, by their stored text: the push flow reads the tenant's document on
  * every start and approval, and parsing and validating it again each time cost about 10 µs. The
  * text is the key, so a new version (a new text) is parsed afresh the first time it is read; a
- * document that fails validation is never kept, and fails again on every read.
+ * document that fails validation is never kept, and fails again on every read. At most 256 texts
+ * are kept, the most recently read.
  */
 const parsedPolicies = new Map<string, Readonly<FallbackPolicy>>();
 const parsedPolicyLimit = 256;
@@ -123,11 +124,14 @@ const parsedPolicyLimit = 256;
 export function policyFromDocument(document: string | null): Readonly<FallbackPolicy> {
   if (document === null) return sharedDefault;
   let policy = parsedPolicies.get(document);
-  if (!policy) {
+  if (policy) {
+    // Most recently read last, so the first entry is the one to drop when the map is full.
+    parsedPolicies.delete(document);
+  } else {
     policy = deepFreeze(parseStored(document));
     if (parsedPolicies.size >= parsedPolicyLimit) parsedPolicies.delete(parsedPolicies.keys().next().value!);
-    parsedPolicies.set(document, policy);
   }
+  parsedPolicies.set(document, policy);
   return policy;
 }
 
