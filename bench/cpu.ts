@@ -35,17 +35,21 @@ export type ServerThread = (typeof serverThreads)[number];
 function threadSeconds(pid: number): Record<ServerThread, number> | undefined {
   try {
     const seconds: Record<ServerThread, number> = { main: 0, signatures: 0, other: 0 };
+    let mainFound = false;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
         const thread: ServerThread =
           name === 'MainThread' ? 'main' : name === 'signatures' ? 'signatures' : 'other';
         seconds[thread] += statSeconds(`/proc/${pid}/task/${tid}/stat`);
+        if (thread === 'main') mainFound = true;
       } catch {
         // The thread ended between listing and reading.
       }
     }
-    return seconds;
+    // A Node that names its main thread otherwise would put everything under "other": no
+    // figures rather than wrong ones.
+    return mainFound ? seconds : undefined;
   } catch {
     return undefined;
   }
