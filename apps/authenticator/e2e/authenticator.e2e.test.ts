@@ -408,9 +408,11 @@ describe('customer authenticator in Chromium', { skip: chromiumSkip(), timeout: 
 
     const [worker] = phone.context.serviceWorkers();
     assert.ok(worker, 'the service worker runs');
+    // Up to 15 s. Once, in a full CI run on a two-core machine, no notification had shown after
+    // 5 s; it never failed that way alone. A notification that never comes still fails the test.
     const notifications = await worker.evaluate(async () => {
       const sw = self as unknown as WorkerScope;
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 150; i++) {
         const shown = await sw.registration.getNotifications();
         if (shown.length > 0) {
           return shown.map((n: Notification) => ({
