@@ -140,22 +140,6 @@ export async function consumeOneTimeToken(
 }
 
 /**
- * Counts a failed attempt against a one-time token, but only while attempts remain and the
- * token is unused. Returns the attempts left, or undefined when none were left to spend.
- */
-export async function spendTokenAttempt(db: Db, tokenId: string): Promise<number | undefined> {
-  const row = await db
-    .updateTable('one_time_tokens')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', tokenId)
-    .where('consumed_at', 'is', null)
-    .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-    .returning(['attempts', 'max_attempts'])
-    .executeTakeFirst();
-  return row ? row.max_attempts - row.attempts : undefined;
-}
-
-/**
  * Serialises transactions that check a tenant-wide rule before writing (such as "at least one
  * admin stays"): the no-op update takes the tenant's audit-head row lock in PostgreSQL until
  * commit. SQLite runs one write transaction at a time already.
