@@ -135,7 +135,6 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
       const state = await sdk.state();
       if (!state)
         fail('This device is not enrolled yet: run helpdesk-auth device enroll <activation> first.');
-      out(`Listening as ${state.deviceId} for ${state.tenant.name}. Ctrl+C to stop.`);
 
       const stop = new AbortController();
       const handled = new Set<string>();
@@ -165,16 +164,24 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
         if (options.once) stop.abort();
       };
 
-      for (const request of await sdk.pendingRequests()) {
-        if (stop.signal.aborted) break;
-        await answer(request);
-      }
       // The live channel ends when the server restarts or a proxy closes it: reconnect, gently.
       let backoffMs = 500;
+      let listening = false;
       while (!stop.signal.aborted) {
         try {
           await sdk.listen({
             signal: stop.signal,
+            // Once the channel is open, every new request is heard; what started before (or
+            // while it was down) has no event, so catch up here, on every connect.
+            onOpen: async () => {
+              backoffMs = 500;
+              if (!listening) out(`Listening as ${state.deviceId} for ${state.tenant.name}. Ctrl+C to stop.`);
+              listening = true;
+              for (const request of await sdk.pendingRequests()) {
+                if (stop.signal.aborted) break;
+                await answer(request);
+              }
+            },
             onEvent: async (event) => {
               backoffMs = 500;
               if (event.type === 'verification' && event.status === 'pending') {
@@ -190,6 +197,7 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
         } catch (error) {
           if (isDeviceSdkError(error) && error.code === 'DEVICE_REVOKED') fail('This device was revoked.');
           if (!isDeviceSdkError(error) || error.code !== 'NETWORK_ERROR') throw error;
+          if (!stop.signal.aborted) out(`No live channel (${error.message}); trying again.`);
         }
         if (stop.signal.aborted) break;
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
