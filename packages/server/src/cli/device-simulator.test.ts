@@ -3,8 +3,9 @@
  * subprocess, against a real listening server, answering a real verification.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -109,5 +110,96 @@ describe('helpdesk-auth device (simulator)', () => {
     );
     assert.equal(result.code, 1);
     assert.match(result.stderr, /ACTIVATION_INVALID/);
+  });
+});
+
+/**
+ * The simulator's live channel through a TCP relay that the test can cut: a request started
+ * while the channel is down has no event, and is answered when the channel is back.
+ */
+describe('helpdesk-auth device listen, when the live channel drops', () => {
+  let h: TestHarness;
+  let relay: Server;
+  let target = 0;
+  let refusing = false;
+  const sockets = new Set<Socket>();
+  let dataDir: string;
+
+  before(async () => {
+    relay = createServer((client) => {
+      if (refusing) return void client.destroy();
+      const upstream = connect(target, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => {});
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    // The server names the relay as its public address, so the device talks through it.
+    h = await startTestHarness('sqlite', { publicUrl: relayUrl }, { listen: true, realClock: true });
+    target = Number(new URL(h.baseUrl).port);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'ha-sim-drop-'));
+  });
+  after(async () => {
+    for (const socket of sockets) socket.destroy();
+    relay?.close();
+    await h?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('says the channel is down, reconnects, and answers the request started meanwhile', {
+    timeout: 120_000,
+  }, async () => {
+    const env = { DATA_DIR: dataDir, HELPDESK_AUTH_MODE: 'test' };
+    const tenantId = (await h.createTenant('drop')).id;
+    const customer = await h.runtime.services.customers.create(tenantId, { displayName: 'Dee' }, system);
+    const activation = await h.runtime.services.devices.createActivation(tenantId, customer.id, system);
+    assert.equal((await device(['enroll', activation.link], env)).code, 0);
+
+    const child = spawn(nodeBin, [cliBin, 'device', 'listen', '--deny', '--once'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // A simulator that never hears of the request would wait for ever: stop it, and fail below.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    exited.finally(() => clearTimeout(guard));
+    const waiting = new Map<RegExp, () => void>();
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const [pattern, resolve] of waiting) if (pattern.test(output)) resolve();
+      });
+    }
+    /** Waits for a line; fails, with what was printed, if the simulator ends first. */
+    const printed = (pattern: RegExp) =>
+      Promise.race([
+        new Promise<void>((resolve) => (pattern.test(output) ? resolve() : waiting.set(pattern, resolve))),
+        exited.then((code) => assert.fail(`Exited (${code}) before printing ${pattern}:\n${output}`)),
+      ]);
+
+    await printed(/Listening as dev_\w+ for Tenant drop/);
+    // Cut the channel and keep it down while the request is started.
+    refusing = true;
+    for (const socket of sockets) socket.destroy();
+    await printed(/No live channel \(.+\); trying again\./);
+    const v = await h.runtime.services.verifications.start(
+      tenantId,
+      { customerId: customer.id, purpose: 'authenticate', reason: 'Address change', agentName: 'Helpdesk' },
+      system,
+    );
+    refusing = false;
+
+    assert.equal(await exited, 0, output);
+    assert.match(output, /Reason: {2}Address change/);
+    assert.match(output, /You denied the request: denied\./);
+    assert.equal((await h.runtime.services.verifications.get(tenantId, v.id)).status, 'denied');
   });
 });
