@@ -198,6 +198,7 @@ describe('helpdesk-auth device listen, when the live channel drops', () => {
     refusing = false;
 
     assert.equal(await exited, 0, output);
+    assert.match(output, /trying again\.\nLive channel open again\.\n/);
     assert.match(output, /Reason: {2}Address change/);
     assert.match(output, /You denied the request: denied\./);
     assert.equal((await h.runtime.services.verifications.get(tenantId, v.id)).status, 'denied');

@@ -175,7 +175,11 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
             // while it was down) has no event, so catch up here, on every connect.
             onOpen: async () => {
               backoffMs = 500;
-              if (!listening) out(`Listening as ${state.deviceId} for ${state.tenant.name}. Ctrl+C to stop.`);
+              out(
+                listening
+                  ? 'Live channel open again.'
+                  : `Listening as ${state.deviceId} for ${state.tenant.name}. Ctrl+C to stop.`,
+              );
               listening = true;
               for (const request of await sdk.pendingRequests()) {
                 if (stop.signal.aborted) break;
