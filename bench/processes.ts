@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { environmentVariables } from '../packages/server/src/config/config.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
 /** Node 24 from the `node` devDependency (the system node may be older). */
@@ -15,6 +16,13 @@ export async function freePort(): Promise<number> {
   server.close();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   return address.port;
+}
+
+/** The process environment without any server setting, plus the benchmark's own. */
+export function serverEnvironment(own: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.values(environmentVariables)) delete env[name];
+  return { ...env, ...own };
 }
 
 export interface Child {

@@ -16,13 +16,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { environmentVariables } from '../packages/server/src/config/config.ts';
 import { createScratchDatabase } from '../packages/server/src/test-support/postgres.ts';
 import type { ServerThread } from './cpu.ts';
 import { type BenchDevice, enrollDevice } from './device.ts';
 import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
 import { type FlowRun, runFlows, steps } from './flow.ts';
-import { freePort, startChild, waitForReady } from './processes.ts';
+import { freePort, serverEnvironment, startChild, waitForReady } from './processes.ts';
 import { prepareData } from './setup.ts';
 import type { SqlTime } from './sql-times.ts';
 import { formatMs, table } from './stats.ts';
@@ -77,13 +76,6 @@ interface DatabaseResult {
   serverExitCode?: number | null;
   profiles?: string[];
   sqlTimes?: SqlTime[];
-}
-
-/** The process environment without any server setting, plus the benchmark's own. */
-function serverEnvironment(own: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.values(environmentVariables)) delete env[name];
-  return { ...env, ...own };
 }
 
 async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | string> {

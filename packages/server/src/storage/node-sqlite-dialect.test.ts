@@ -146,6 +146,51 @@ describe('group commit on embedded SQLite', () => {
     });
   });
 
+  /** Another process's connection writing a claim, refusing at once rather than waiting for a lock. */
+  function claimElsewhere(dataDir: string, key: string): void {
+    const other = new DatabaseSync(path.join(dataDir, 'helpdesk-auth.sqlite'));
+    try {
+      other.exec('PRAGMA busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      other.prepare('insert into claims (key, expires_at) values (?, 1)').run(key);
+      other.exec('COMMIT');
+    } finally {
+      other.close();
+    }
+  }
+
+  const claimKeys = async (db: Db) =>
+    (await db.selectFrom('claims').select('key').orderBy('key').execute()).map((r) => r.key);
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('reads outside a transaction share one read transaction until the next turn, taking no write lock', async () => {
+    await withDatabase(async (db, dataDir) => {
+      await claim(db, 'before');
+      await durable(db);
+      assert.deepEqual(await claimKeys(db), ['before']);
+      // Another process writes while that read transaction is open: it gets the lock at once.
+      claimElsewhere(dataDir, 'elsewhere');
+      // Same turn, same snapshot: the reads of one request see one state of the database.
+      assert.deepEqual(await claimKeys(db), ['before']);
+      await nextTurn();
+      assert.deepEqual(await claimKeys(db), ['before', 'elsewhere']);
+    });
+  });
+
+  it('a write after such a read succeeds although another process wrote in between', async () => {
+    await withDatabase(async (db, dataDir) => {
+      await durable(db);
+      assert.deepEqual(await claimKeys(db), []);
+      claimElsewhere(dataDir, 'elsewhere');
+      // Upgrading the read transaction would fail here (SQLITE_BUSY_SNAPSHOT): it is ended first.
+      await inTransaction(db, (tx) => claim(tx, 'unit'));
+      await claim(db, 'loose');
+      await durable(db);
+      assert.deepEqual(committedClaims(dataDir), ['elsewhere', 'loose', 'unit']);
+      assert.deepEqual(await claimKeys(db), ['elsewhere', 'loose', 'unit']);
+    });
+  });
+
   it('a write outside a transaction is committed by durable(), and by closing', async () => {
     await withDatabase(async (db, dataDir) => {
       await claim(db, 'loose');
