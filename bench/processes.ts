@@ -18,6 +18,28 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** A positive whole number from the environment, or `fallback` when the variable is unset. */
+export function intSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number.`);
+  return value;
+}
+
+/** The settings of a benchmark's server: its own data folder and port, on loopback, quiet. */
+export function serverSettings(dataDir: string, port: number): Record<string, string> {
+  return {
+    HELPDESK_AUTH_MODE: 'development',
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO_DATA: 'false',
+  };
+}
+
 /** The process environment without any server setting, plus the benchmark's own. */
 export function serverEnvironment(own: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -21,20 +21,19 @@ import type { ServerThread } from './cpu.ts';
 import { type BenchDevice, enrollDevice } from './device.ts';
 import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
 import { type FlowRun, runFlows, steps } from './flow.ts';
-import { freePort, serverEnvironment, startChild, waitForReady } from './processes.ts';
+import {
+  freePort,
+  intSetting,
+  serverEnvironment,
+  serverSettings,
+  startChild,
+  waitForReady,
+} from './processes.ts';
 import { prepareData } from './setup.ts';
 import type { SqlTime } from './sql-times.ts';
 import { formatMs, table } from './stats.ts';
 
 type DatabaseKind = 'sqlite' | 'postgres';
-
-function intSetting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number.`);
-  return value;
-}
 
 const profile = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true';
 const profileDir = process.env.BENCH_PROFILE_DIR ?? '/tmp/bench-prof';
@@ -115,17 +114,11 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-'));
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
   const settings: Record<string, string> = {
-    HELPDESK_AUTH_MODE: 'development',
-    DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_DATA: 'false',
+    ...serverSettings(dataDir, port),
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
   };
+  const publicUrl = settings.PUBLIC_URL!;
   let server: ReturnType<typeof startChild> | undefined;
   let pool: Pool | undefined;
   const result: DatabaseResult = { kind };

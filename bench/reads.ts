@@ -12,17 +12,16 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { type CpuSnapshot, cpuBetween, snapshot } from './cpu.ts';
 import { enrollDevice } from './device.ts';
-import { freePort, serverEnvironment, startChild, waitForReady } from './processes.ts';
+import {
+  freePort,
+  intSetting,
+  serverEnvironment,
+  serverSettings,
+  startChild,
+  waitForReady,
+} from './processes.ts';
 import { prepareData } from './setup.ts';
 import { table } from './stats.ts';
-
-function intSetting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number.`);
-  return value;
-}
 
 const concurrency = intSetting('BENCH_CONCURRENCY', 48);
 const seconds = intSetting('BENCH_SECONDS', 5);
@@ -68,16 +67,8 @@ async function load(name: string, serverPid: number, request: () => Promise<void
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-reads-'));
   const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const settings = {
-    HELPDESK_AUTH_MODE: 'development',
-    DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: publicUrl,
-    LOG_LEVEL: 'warn',
-    SEED_DEMO_DATA: 'false',
-  };
+  const settings = serverSettings(dataDir, port);
+  const publicUrl = settings.PUBLIC_URL!;
   let server: ReturnType<typeof startChild> | undefined;
   const pool = new Pool(publicUrl, { connections: concurrency, pipelining: 1 });
   try {
