@@ -65,14 +65,14 @@ const statementCacheSize = 500;
  * change, even one it only read. When the outer commit fails, the waiters get its error.
  *
  * Reads outside a transaction share one read transaction the same way. On its own, each such
- * statement is a transaction of its own, and beginning and ending a read transaction on a
- * database in WAL mode (locks on the shared-memory index, a check of its header) cost more
- * than the read: a request of three one-row selects took about 155 µs of the main thread
- * under load, and 83 µs with its reads in one transaction. The read transaction is an ordinary
- * deferred one: it takes no write lock, so a writer in another process is not held up, and it
- * ends at the same next turn of the event loop. A write while it is open ends it first and
- * begins the write transaction: upgrading it instead would fail outright if another process
- * had written since it began. It sees only committed data, so it never delays `durable()`.
+ * statement is a transaction of its own, and each begins and ends with locks on the WAL's
+ * shared-memory index (two `fcntl` calls per statement in a trace) and a check of its header.
+ * Shared, a read-only request of three one-row selects cost the main thread about 6 % less
+ * under load (`npm run bench:reads`). The read transaction is an ordinary deferred one: it
+ * takes no write lock, so a writer in another process is not held up, and it ends at the same
+ * next turn of the event loop. A write while it is open ends it first and begins the write
+ * transaction: upgrading it instead would fail outright if another process had written since
+ * it began. It sees only committed data, so it never delays `durable()`.
  */
 export interface GroupCommit {
   durable(): Promise<void>;
