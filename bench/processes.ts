@@ -28,7 +28,10 @@ export function intSetting(name: string, fallback: number): number {
 }
 
 /** The settings of a benchmark's server: its own data folder and port, on loopback, quiet. */
-export function serverSettings(dataDir: string, port: number): Record<string, string> {
+export function serverSettings(
+  dataDir: string,
+  port: number,
+): Record<string, string> & { PUBLIC_URL: string } {
   return {
     HELPDESK_AUTH_MODE: 'development',
     DATA_DIR: dataDir,

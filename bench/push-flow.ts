@@ -114,11 +114,9 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-'));
   const port = await freePort();
-  const settings: Record<string, string> = {
-    ...serverSettings(dataDir, port),
-    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
-  };
-  const publicUrl = settings.PUBLIC_URL!;
+  const base = serverSettings(dataDir, port);
+  const publicUrl = base.PUBLIC_URL;
+  const settings: Record<string, string> = { ...base, ...(postgres ? { DATABASE_URL: postgres.url } : {}) };
   let server: ReturnType<typeof startChild> | undefined;
   let pool: Pool | undefined;
   const result: DatabaseResult = { kind };

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-reads-'));
   const port = await freePort();
   const settings = serverSettings(dataDir, port);
-  const publicUrl = settings.PUBLIC_URL!;
+  const publicUrl = settings.PUBLIC_URL;
   let server: ReturnType<typeof startChild> | undefined;
   const pool = new Pool(publicUrl, { connections: concurrency, pipelining: 1 });
   try {
@@ -84,8 +84,10 @@ async function main(): Promise<void> {
       headers: { authorization: auth, 'content-type': 'application/json' },
       body: JSON.stringify({ customerId: customer.id, reason: 'Benchmark' }),
     });
+    if (started.statusCode !== 201) {
+      throw new Error(`start failed: ${started.statusCode} ${await started.body.text()}`);
+    }
     const { id } = (await started.body.json()) as { id: string };
-    if (started.statusCode !== 201) throw new Error(`start failed: ${started.statusCode}`);
 
     const get =
       (requestPath: string, headers: Record<string, string> = {}) =>
