@@ -75,3 +75,25 @@ export async function enrollDevice(
   if (answer.device.customerId !== customerId) throw new Error('enrolled for another customer');
   return { id: answer.device.id, customerId, privateKey };
 }
+
+/** Enrols one device per customer, a few at a time. */
+export async function enrollAll(
+  pool: Pool,
+  publicUrl: string,
+  list: readonly { id: string; activationCode: string }[],
+  concurrency: number,
+): Promise<BenchDevice[]> {
+  const devices: BenchDevice[] = new Array(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      const customer = list[i]!;
+      devices[i] = await enrollDevice(pool, publicUrl, customer.id, customer.activationCode);
+    }
+  };
+  // Fewer in flight than ENROLL_FAILURES_PER_ADDRESS (10): the server counts every enrollment
+  // from an address against that limit until it succeeds, so 10+ concurrent ones get 429.
+  await Promise.all(Array.from({ length: Math.min(8, concurrency) }, worker));
+  return devices;
+}

@@ -22,6 +22,8 @@ export interface FlowRun {
   maxStartsPerCustomer: number;
   /** CPU used during the measured window, in cores. */
   cpu: CpuUse;
+  /** Every flow of the run, warm-up and the last ones to finish included: how each ended. */
+  whole: { approved: number; failed: number };
 }
 
 export interface FlowOptions {
@@ -36,6 +38,8 @@ export interface FlowOptions {
   serverPid: number | undefined;
   /** Called when the measured window opens. */
   onMeasureStart?: (() => void) | undefined;
+  /** Called when it closes. */
+  onMeasureEnd?: (() => void) | undefined;
 }
 
 class StepError extends Error {
@@ -69,6 +73,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   const errors = new Map<string, number>();
   const starts = new Map<string, number>();
   let completed = 0;
+  const whole = { approved: 0, failed: 0 };
 
   const begin = performance.now();
   const windowStart = begin + options.warmupSeconds * 1000;
@@ -78,6 +83,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   const cpuTimers = [windowStart, windowEnd].map((t) =>
     setTimeout(() => {
       if (t === windowStart) options.onMeasureStart?.();
+      else options.onMeasureEnd?.();
       snapshots.push(snapshot(options.serverPid));
     }, t - performance.now()),
   );
@@ -132,6 +138,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     if (read.json.status !== 'approved') throw new StepError(`read: status ${read.json.status}`);
 
     const t1 = performance.now();
+    whole.approved++;
     if (!inWindow(t1)) return;
     completed++;
     latency.start.add(started.ms);
@@ -146,6 +153,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
       try {
         await flow(own[i % own.length]!);
       } catch (error) {
+        whole.failed++;
         if (!inWindow(performance.now())) continue;
         const key = error instanceof StepError ? error.key : `exception: ${(error as Error).message}`;
         errors.set(key, (errors.get(key) ?? 0) + 1);
@@ -169,5 +177,6 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     errors,
     maxStartsPerCustomer: Math.max(0, ...starts.values()),
     cpu: cpuBetween(snapshots[0]!, snapshots[1]!),
+    whole,
   };
 }

@@ -58,8 +58,17 @@ export interface Child {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function startChild(args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(nodeBinary, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts Node 24 on `args`. `wrapper` runs it under another program (`['valgrind', …]`), which
+ * must run it in its own process, so that the child's pid is Node's.
+ */
+export function startChild(args: string[], env: NodeJS.ProcessEnv, wrapper: string[] = []): Child {
+  const [command, ...before] = [...wrapper, nodeBinary];
+  const child = spawn(command!, [...before, ...args], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8000);

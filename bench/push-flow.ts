@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { createScratchDatabase } from '../packages/server/src/test-support/postgres.ts';
 import type { ServerThread } from './cpu.ts';
-import { type BenchDevice, enrollDevice } from './device.ts';
+import { enrollAll } from './device.ts';
 import { type CryptoCost, idealFlowsPerSecond, measureBareFastify, measureCrypto } from './floor.ts';
 import { type FlowRun, runFlows, steps } from './flow.ts';
 import {
@@ -85,26 +85,6 @@ async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<
   }
 }
 
-async function enrollAll(
-  pool: Pool,
-  publicUrl: string,
-  list: { id: string; activationCode: string }[],
-): Promise<BenchDevice[]> {
-  const devices: BenchDevice[] = new Array(list.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const i = next++;
-      const customer = list[i]!;
-      devices[i] = await enrollDevice(pool, publicUrl, customer.id, customer.activationCode);
-    }
-  };
-  // Fewer in flight than ENROLL_FAILURES_PER_ADDRESS (10): the server counts every enrollment
-  // from an address against that limit until it succeeds, so 10+ concurrent ones get 429.
-  await Promise.all(Array.from({ length: Math.min(8, concurrency) }, worker));
-  return devices;
-}
-
 async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
   let postgres: { url: string; drop(): Promise<void> } | undefined;
   if (kind === 'postgres') {
@@ -142,7 +122,7 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
     pool = new Pool(publicUrl, { connections: concurrency, pipelining: 1 });
     progress(`${kind}: enrolling ${customers} devices over HTTP`);
     t = performance.now();
-    const devices = await enrollAll(pool, publicUrl, data.customers);
+    const devices = await enrollAll(pool, publicUrl, data.customers, concurrency);
     result.enrollSeconds = (performance.now() - t) / 1000;
 
     progress(`${kind}: ${warmupSeconds} s warm-up, then ${seconds} s measured, ${concurrency} virtual users`);

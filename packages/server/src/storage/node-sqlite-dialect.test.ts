@@ -209,3 +209,72 @@ describe('group commit on embedded SQLite', () => {
     }
   });
 });
+
+describe('rows from embedded SQLite', () => {
+  // Everything the dialect can be asked for: every storage class, NULL, an alias, two result
+  // columns with one name, and a column named like the prototype.
+  const query = `select 42 as n, 1.5 as f, 'text' as s, x'00ff' as b, null as z,
+    1 as dup, 2 as dup, 'own' as "__proto__"`;
+  const wide = 'select key, expires_at from claims order by key';
+
+  it('gives every statement the same rows, by name, as node:sqlite itself would', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-rows-'));
+    const database = openDatabase({ dataDir });
+    try {
+      await migrateToLatest(database.db);
+      await database.db
+        .insertInto('claims')
+        .values([
+          { key: 'a', expires_at: 1 },
+          { key: 'b', expires_at: 2 },
+        ])
+        .execute();
+      await durable(database.db);
+      const other = new DatabaseSync(path.join(dataDir, 'helpdesk-auth.sqlite'), { readOnly: true });
+      try {
+        for (const text of [wide, 'select 7 as only', 'select key as "__proto__", expires_at from claims']) {
+          const { rows } = await sql.raw(text).execute(database.db);
+          const expected = other.prepare(text).all();
+          assert.deepEqual(
+            rows.map((row) => ({ ...(row as object) })),
+            expected.map((row) => ({ ...row })),
+            text,
+          );
+        }
+        const [row] = (await sql.raw(query).execute(database.db)).rows as Record<string, unknown>[];
+        assert.deepEqual(Object.keys(row!), ['n', 'f', 's', 'b', 'z', 'dup', '__proto__']);
+        assert.equal(row!.n, 42);
+        assert.equal(row!.f, 1.5);
+        assert.equal(row!.s, 'text');
+        assert.deepEqual(row!.b, new Uint8Array([0, 255]));
+        assert.equal(row!.z, null);
+        assert.equal(row!.dup, 2, 'the later of two columns with one name wins, as in node:sqlite');
+        assert.equal(Object.getOwnPropertyDescriptor(row, '__proto__')?.value, 'own');
+        assert.notEqual(Object.getPrototypeOf(row), 'own');
+      } finally {
+        other.close();
+      }
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('streams rows as objects too, and an empty result as no rows', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-rows-'));
+    const database = openDatabase({ dataDir });
+    try {
+      await migrateToLatest(database.db);
+      assert.deepEqual(await database.db.selectFrom('claims').selectAll().execute(), []);
+      await database.db.insertInto('claims').values({ key: 'k', expires_at: 9 }).execute();
+      const streamed = [];
+      for await (const row of database.db.selectFrom('claims').select(['key', 'expires_at']).stream()) {
+        streamed.push(row);
+      }
+      assert.deepEqual(streamed, [{ key: 'k', expires_at: 9 }]);
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -24,13 +24,39 @@ function toSqliteValue(value: unknown): SQLInputValue {
   return value as SQLInputValue;
 }
 
+/**
+ * Rows come back from node:sqlite as arrays and become objects here. Asked for objects, node:sqlite
+ * builds each row property by property, which for a wide row (a verification has 26 columns)
+ * costs more than running the query: about 8 µs against 4 µs this way in a micro-benchmark. Each
+ * row is a copy of one template object with the statement's column names in order, so every row
+ * of a statement shares one shape. As with node:sqlite's own objects, where two result columns
+ * share a name the later one wins.
+ */
+function rowMaker(names: readonly string[]): (values: SQLOutputValue[]) => Record<string, SQLOutputValue> {
+  const template: Record<string, SQLOutputValue> = {};
+  for (const name of names) template[name] = null;
+  return (values) => {
+    const row = { ...template };
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i]!;
+    return row;
+  };
+}
+
 function adaptStatement(statement: StatementSync, beforeRun: () => void): SqliteStatement {
   const bind = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
+  const names = statement.columns().map((column) => column.name);
+  // A column named __proto__ would set the row's prototype when assigned: such a statement keeps
+  // node:sqlite's own (null-prototype) objects.
+  const asArrays = names.length > 0 && !names.includes('__proto__');
+  if (asArrays) statement.setReturnArrays(true);
+  const toRow = rowMaker(names);
+  const rows = (result: unknown[]): unknown[] =>
+    asArrays ? (result as SQLOutputValue[][]).map(toRow) : result;
   return {
-    reader: statement.columns().length > 0,
+    reader: names.length > 0,
     all: (parameters) => {
       beforeRun();
-      return statement.all(...bind(parameters));
+      return rows(statement.all(...bind(parameters)));
     },
     run: (parameters) => {
       beforeRun();
@@ -39,7 +65,11 @@ function adaptStatement(statement: StatementSync, beforeRun: () => void): Sqlite
     },
     iterate: (parameters) => {
       beforeRun();
-      return statement.iterate(...bind(parameters));
+      const iterator = statement.iterate(...bind(parameters));
+      if (!asArrays) return iterator;
+      return (function* () {
+        for (const values of iterator) yield toRow(values as unknown as SQLOutputValue[]);
+      })();
     },
   };
 }
