@@ -10,11 +10,13 @@
  * latencies it gives mean nothing; and with the server that slow, requests queue and group
  * commits are larger than in `npm run bench`. Compare counts with each other, not with seconds.
  *
- * Settings (environment): BENCH_CONCURRENCY (48), BENCH_WARMUP_SECONDS (20, counted out),
- * BENCH_SECONDS (30), BENCH_CUSTOMERS (192).
+ * Settings (environment): BENCH_CONCURRENCY (8), BENCH_WARMUP_SECONDS (20, not counted),
+ * BENCH_SECONDS (60), BENCH_CUSTOMERS (192), BENCH_CALLGRIND_OUT (a folder to keep callgrind's
+ * files in, one per thread, for `callgrind_annotate`; they name native functions such as
+ * SQLite's, OpenSSL's and V8's own, not JavaScript).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
@@ -133,6 +135,13 @@ async function main(): Promise<void> {
     server = undefined;
 
     const counts = await countsByThread(dataDir);
+    const keep = process.env.BENCH_CALLGRIND_OUT;
+    if (keep) {
+      await mkdir(keep, { recursive: true });
+      for (const file of await readdir(dataDir)) {
+        if (file.startsWith('cg.')) await copyFile(path.join(dataDir, file), path.join(keep, file));
+      }
+    }
     const total = counts.reduce((sum, n) => sum + n, 0);
     const { approved, failed } = run.whole;
     const perFlow = (n: number) => (n / approved / 1e6).toFixed(2).padStart(7);

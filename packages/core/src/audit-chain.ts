@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The audit log is a hash chain per tenant: each entry stores the hash of the entry before it,
@@ -43,7 +43,7 @@ export function computeAuditHash(entry: AuditEntryContent): string {
     entry.data,
     entry.prevHash,
   ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+  return hash('sha256', JSON.stringify(fields), 'hex');
 }
 
 export type ChainBreakReason = 'hash_mismatch' | 'prev_hash_mismatch' | 'sequence_gap' | 'tenant_mismatch';

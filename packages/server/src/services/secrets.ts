@@ -1,9 +1,9 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
   createSecretKey,
+  hash,
   type KeyObject,
   timingSafeEqual,
 } from 'node:crypto';
@@ -26,9 +26,12 @@ export function randomToken(bytes = 32): string {
   return Buffer.from(secureRandomBytes(bytes)).toString('base64url');
 }
 
-/** High-entropy secrets (session and API-key tokens) need a fast hash, not a password hash. */
+/**
+ * High-entropy secrets (session and API-key tokens) need a fast hash, not a password hash.
+ * (Node's one-shot `hash` costs half what a `createHash` object does for inputs this small.)
+ */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** Low-entropy secrets (short one-time codes) are stored only as a hash keyed by the server. */
@@ -38,8 +41,9 @@ export function keyedHash(key: Buffer, value: string): string {
 
 /** Compares two strings without leaking where they differ through timing. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
+  // Hashed first, so that both sides have one length whatever the inputs' lengths.
+  const left = Buffer.from(hash('sha256', a, 'hex'), 'hex');
+  const right = Buffer.from(hash('sha256', b, 'hex'), 'hex');
   return timingSafeEqual(left, right) && a.length === b.length;
 }
 
