@@ -81,11 +81,14 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   const inWindow = (t: number) => t >= windowStart && t <= windowEnd;
   const snapshots: CpuSnapshot[] = [];
   const cpuTimers = [windowStart, windowEnd].map((t) =>
-    setTimeout(() => {
-      if (t === windowStart) options.onMeasureStart?.();
-      else options.onMeasureEnd?.();
-      snapshots.push(snapshot(options.serverPid));
-    }, t - performance.now()),
+    setTimeout(
+      () => {
+        if (t === windowStart) options.onMeasureStart?.();
+        else options.onMeasureEnd?.();
+        snapshots.push(snapshot(options.serverPid));
+      },
+      Math.max(0, t - performance.now()),
+    ),
   );
 
   /** One HTTP round trip; answers the parsed body and the elapsed ms, or throws a StepError. */

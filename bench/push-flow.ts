@@ -252,8 +252,32 @@ function targetLines(results: DatabaseResult[], ideal: number): string[] {
     lines.push(
       `${share >= 0.5 ? 'target met   ' : 'target missed'}  ≥ 50 % of ideal on ${title}: ${(share * 100).toFixed(0)} %`,
     );
+    if (share < 0.5) lines.push(...budgetLines(result.run, ideal / 2));
   }
   return lines;
+}
+
+/**
+ * What a rate would leave the server: the machine's cores, kept busy all the time, divided among
+ * that many flows, less what the benchmark's client and the other processes (PostgreSQL's, on
+ * PostgreSQL) were measured to use per flow. It shows how far the server's CPU per flow is from
+ * what the 50 % target allows on this machine, where the client shares the cores.
+ */
+function budgetLines(run: FlowRun, rate: number): string[] {
+  const { cpu, completed, measuredSeconds } = run;
+  if (cpu.serverSeconds === undefined || cpu.machine === undefined || completed === 0) return [];
+  const cores = os.cpus().length;
+  const perFlow = (coresUsed: number) => (coresUsed * measuredSeconds * 1000) / completed;
+  const machine = (cores * 1000) / rate;
+  const client = perFlow(cpu.client);
+  const others = Math.max(0, perFlow(cpu.machine - cpu.client) - (cpu.serverSeconds * 1000) / completed);
+  const allowed = machine - client - others;
+  const used = (cpu.serverSeconds * 1000) / completed;
+  return [
+    `    at ${rate.toFixed(0)} flows/s the ${cores} cores, always busy, give ${machine.toFixed(2)} ms of CPU per flow;` +
+      ` the client (${client.toFixed(2)} ms) and other processes (${others.toFixed(2)} ms) leave the server ${allowed.toFixed(2)} ms;` +
+      ` it used ${used.toFixed(2)} ms`,
+  ];
 }
 
 async function main(): Promise<void> {
