@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { sql } from 'kysely';
@@ -256,6 +258,41 @@ describe('rows from embedded SQLite', () => {
       }
     } finally {
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the same rows in a process that refuses to compile code from strings', async () => {
+    // Such a process cannot build the per-statement row maker; the driver must fall back to
+    // node:sqlite's own objects rather than fail every query.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ha-rows-'));
+    const database = new URL('./database.ts', import.meta.url).href;
+    const script = `
+      import { sql } from 'kysely';
+      import { migrateToLatest, openDatabase } from ${JSON.stringify(database)};
+      let compiled = true;
+      try { new Function('return 1'); } catch { compiled = false; }
+      const { db, close } = openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
+      await migrateToLatest(db);
+      await db.insertInto('claims').values({ key: 'k', expires_at: 9 }).execute();
+      const rows = await db.selectFrom('claims').select(['key', 'expires_at']).execute();
+      const [wide] = (await sql.raw(${JSON.stringify(query)}).execute(db)).rows;
+      await close();
+      console.log(JSON.stringify({ compiled, rows, keys: Object.keys(wide), n: wide.n, dup: wide.dup }));
+    `;
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--disallow-code-generation-from-strings', '--input-type=module', '--eval', script],
+        { cwd: import.meta.dirname },
+      );
+      const answer = JSON.parse(stdout.trim()) as Record<string, unknown>;
+      assert.equal(answer.compiled, false, 'the child process must really refuse code from strings');
+      assert.deepEqual(answer.rows, [{ key: 'k', expires_at: 9 }]);
+      assert.deepEqual(answer.keys, ['n', 'f', 's', 'b', 'z', 'dup', '__proto__']);
+      assert.equal(answer.n, 42);
+      assert.equal(answer.dup, 2);
+    } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -36,11 +36,20 @@ function toSqliteValue(value: unknown): SQLInputValue {
  * only as JSON string literals. As with node:sqlite's own objects, where two result columns share
  * a name the later one wins.
  */
-function rowMaker(names: readonly string[]): (values: SQLOutputValue[]) => Record<string, SQLOutputValue> {
+function rowMaker(
+  names: readonly string[],
+): ((values: SQLOutputValue[]) => Record<string, SQLOutputValue>) | undefined {
   const fields = names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`);
-  return new Function('values', `return { ${fields.join(', ')} };`) as (
-    values: SQLOutputValue[],
-  ) => Record<string, SQLOutputValue>;
+  try {
+    return new Function('values', `return { ${fields.join(', ')} };`) as (
+      values: SQLOutputValue[],
+    ) => Record<string, SQLOutputValue>;
+  } catch {
+    // A process run with `node --disallow-code-generation-from-strings` refuses to compile it. The
+    // HTTP server cannot run that way (its validators are compiled too), but the CLI's database
+    // commands can: the statement then keeps node:sqlite's own objects, slower, the same rows.
+    return undefined;
+  }
 }
 
 function adaptStatement(statement: StatementSync, beforeRun: () => void): SqliteStatement {
