@@ -273,10 +273,14 @@ function budgetLines(run: FlowRun, rate: number): string[] {
   const others = Math.max(0, perFlow(cpu.machine - cpu.client) - (cpu.serverSeconds * 1000) / completed);
   const allowed = machine - client - others;
   const used = (cpu.serverSeconds * 1000) / completed;
+  const left =
+    allowed > 0
+      ? `leave the server ${allowed.toFixed(2)} ms`
+      : 'already take more than that, leaving the server nothing';
   return [
     `    at ${rate.toFixed(0)} flows/s the ${cores} cores, always busy, give ${machine.toFixed(2)} ms of CPU per flow;` +
-      ` the client (${client.toFixed(2)} ms) and other processes (${others.toFixed(2)} ms) leave the server ${allowed.toFixed(2)} ms;` +
-      ` it used ${used.toFixed(2)} ms`,
+      ` the client (${client.toFixed(2)} ms) and other processes (${others.toFixed(2)} ms) ${left};` +
+      ` the server used ${used.toFixed(2)} ms`,
   ];
 }
 
