@@ -269,10 +269,10 @@ function budgetLines(run: FlowRun, rate: number): string[] {
   const cores = os.cpus().length;
   const perFlow = (coresUsed: number) => (coresUsed * measuredSeconds * 1000) / completed;
   const machine = (cores * 1000) / rate;
-  const client = perFlow(cpu.client);
-  const others = Math.max(0, perFlow(cpu.machine - cpu.client) - (cpu.serverSeconds * 1000) / completed);
-  const allowed = machine - client - others;
   const used = (cpu.serverSeconds * 1000) / completed;
+  const client = perFlow(cpu.client);
+  const others = Math.max(0, perFlow(cpu.machine - cpu.client) - used);
+  const allowed = machine - client - others;
   const left =
     allowed > 0
       ? `leave the server ${allowed.toFixed(2)} ms`

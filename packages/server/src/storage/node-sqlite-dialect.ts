@@ -44,7 +44,8 @@ function rowMaker(
     return new Function('values', `return { ${fields.join(', ')} };`) as (
       values: SQLOutputValue[],
     ) => Record<string, SQLOutputValue>;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
     // A process run with `node --disallow-code-generation-from-strings` refuses to compile it. The
     // HTTP server cannot run that way (its validators are compiled too), but the CLI's database
     // commands can: the statement then keeps node:sqlite's own objects, slower, the same rows.
