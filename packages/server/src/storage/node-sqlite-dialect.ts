@@ -24,6 +24,8 @@ function toSqliteValue(value: unknown): SQLInputValue {
   return value as SQLInputValue;
 }
 
+type RowMaker = (values: SQLOutputValue[]) => Record<string, SQLOutputValue>;
+
 /**
  * Rows come back from node:sqlite as arrays and become objects here. Asked for objects, node:sqlite
  * builds each row property by property, which for a wide row (a verification has 26 columns)
@@ -36,14 +38,10 @@ function toSqliteValue(value: unknown): SQLInputValue {
  * only as JSON string literals. As with node:sqlite's own objects, where two result columns share
  * a name the later one wins.
  */
-function rowMaker(
-  names: readonly string[],
-): ((values: SQLOutputValue[]) => Record<string, SQLOutputValue>) | undefined {
+function rowMaker(names: readonly string[]): RowMaker | undefined {
   const fields = names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`);
   try {
-    return new Function('values', `return { ${fields.join(', ')} };`) as (
-      values: SQLOutputValue[],
-    ) => Record<string, SQLOutputValue>;
+    return new Function('values', `return { ${fields.join(', ')} };`) as RowMaker;
   } catch (error) {
     if (!(error instanceof EvalError)) throw error;
     // A process run with `node --disallow-code-generation-from-strings` refuses to compile it. The
