@@ -1,5 +1,6 @@
 import { AppError, type ErrorCode, errorStatus } from '@helpdesk-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ConstraintViolation } from '../storage/constraint-violations.ts';
 
 /**
  * Turns every failure into `{error: {code, message}}`. Framework errors (bad JSON, too large,
@@ -24,6 +25,14 @@ export function describeError(error: FastifyError | Error): {
   message: string;
 } {
   if (error instanceof AppError) return { status: error.status, code: error.code, message: error.message };
+  // A write that lost a race no service named as its own conflict: still the client's race, not our fault.
+  if (error instanceof ConstraintViolation) {
+    return {
+      status: errorStatus.CONFLICT,
+      code: 'CONFLICT',
+      message: 'The change conflicts with a concurrent change; reload and try again.',
+    };
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     return { status: 400, code: 'VALIDATION_FAILED', message: `Invalid request: ${fastifyError.message}.` };

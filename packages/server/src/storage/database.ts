@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withConstraintViolations } from './constraint-violations.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as pushVerification from './migrations/0002-push-verification.ts';
 import * as webhooks from './migrations/0003-webhooks.ts';
@@ -86,7 +87,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     const dialect = new PostgresDialect({
       pool: options.preparedStatements === false ? pool : namingPool(pool),
     });
-    const db = new Kysely<Schema>({ dialect });
+    const db = new Kysely<Schema>({ dialect: withConstraintViolations(dialect) });
     return {
       db,
       kind: 'postgres',
@@ -97,7 +98,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(options.dataDir, 'helpdesk-auth.sqlite');
   const sqlite = createNodeSqliteDialect(file);
-  const db = new Kysely<Schema>({ dialect: sqlite.dialect });
+  const db = new Kysely<Schema>({ dialect: withConstraintViolations(sqlite.dialect) });
   durability.set(db, sqlite.durable);
   return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
 }
