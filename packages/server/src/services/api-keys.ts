@@ -1,5 +1,6 @@
 import { AppError, idPattern, isPermission, newId, notFound, type Permission } from '@helpdesk-auth/core';
 import { inTransaction } from '../storage/atomic.ts';
+import { rowsChanged } from '../storage/constraint-violations.ts';
 import { prepared, type Slots } from '../storage/prepared.ts';
 import type { ApiKeyRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -139,7 +140,25 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
           .executeTakeFirst();
         if (!row) throw notFound('API key');
         if (row.revoked_at !== null) return toApiKey(row);
-        await tx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).execute();
+        // Compare-and-set: of concurrent revocations only the one that set the time audits it; the
+        // others answer as for a key already revoked, with the time that took effect.
+        const result = await tx
+          .updateTable('api_keys')
+          .set({ revoked_at: now })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (rowsChanged(result) === 0) {
+          const revoked = await tx
+            .selectFrom('api_keys')
+            .selectAll()
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', id)
+            .executeTakeFirst();
+          if (!revoked) throw notFound('API key');
+          return toApiKey(revoked);
+        }
         await appendAudit(tx, {
           tenantId,
           actor,

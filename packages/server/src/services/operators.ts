@@ -6,6 +6,7 @@ import {
   lockTenant,
   resetRateLimit,
 } from '../storage/atomic.ts';
+import { onConflict } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -155,37 +156,44 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
       if (problem) throw new AppError('VALIDATION_FAILED', problem);
       const passwordHash = await hashPassword(password);
       const now = clock();
-      const operator = await inTransaction(db, async (tx) => {
-        const taken = await tx
-          .selectFrom('operators')
-          .select('id')
-          .where('tenant_id', '=', tenantId)
-          .where('email', '=', email)
-          .executeTakeFirst();
-        if (taken) throw new AppError('EMAIL_TAKEN', 'An operator with that e-mail address already exists.');
-        const row: OperatorRow = {
-          id: newId('operator', now),
-          tenant_id: tenantId,
-          email,
-          display_name: displayName,
-          role: input.role,
-          password_hash: passwordHash,
-          status: 'active',
-          created_at: now,
-          updated_at: now,
-          last_sign_in_at: null,
-        };
-        await tx.insertInto('operators').values(row).execute();
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'operator.created',
-          target: { type: 'operator', id: row.id },
-          data: { role: row.role },
-          now,
-        });
-        return toOperator(row);
-      });
+      const emailTaken = () =>
+        new AppError('EMAIL_TAKEN', 'An operator with that e-mail address already exists.');
+      // The check answers early; the unique key (tenant, e-mail) decides between concurrent creates.
+      const operator = await onConflict(
+        () =>
+          inTransaction(db, async (tx) => {
+            const taken = await tx
+              .selectFrom('operators')
+              .select('id')
+              .where('tenant_id', '=', tenantId)
+              .where('email', '=', email)
+              .executeTakeFirst();
+            if (taken) throw emailTaken();
+            const row: OperatorRow = {
+              id: newId('operator', now),
+              tenant_id: tenantId,
+              email,
+              display_name: displayName,
+              role: input.role,
+              password_hash: passwordHash,
+              status: 'active',
+              created_at: now,
+              updated_at: now,
+              last_sign_in_at: null,
+            };
+            await tx.insertInto('operators').values(row).execute();
+            await appendAudit(tx, {
+              tenantId,
+              actor,
+              action: 'operator.created',
+              target: { type: 'operator', id: row.id },
+              data: { role: row.role },
+              now,
+            });
+            return toOperator(row);
+          }),
+        [{ kind: 'unique', table: 'operators', columns: ['tenant_id', 'email'], error: emailTaken }],
+      );
       return generated ? { operator, generatedPassword: generated } : { operator };
     },
 
@@ -250,17 +258,21 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
               .execute();
           }
         }
+        const changes: Record<string, unknown> = {};
+        if (role !== current.role) changes.role = { from: current.role, to: role };
+        if (patch.status && patch.status !== current.status)
+          changes.status = { from: current.status, to: patch.status };
+        if (displayName !== current.display_name) changes.displayName = true;
+        // Nothing to change (the operator is already as asked, for instance disabled by a
+        // concurrent request, which the tenant lock above made this one wait for): nothing is
+        // written or audited, so a change is recorded once.
+        if (Object.keys(changes).length === 0) return toOperator(current);
         await tx
           .updateTable('operators')
           .set({ display_name: displayName, role, updated_at: now })
           .where('tenant_id', '=', tenantId)
           .where('id', '=', id)
           .execute();
-        const changes: Record<string, unknown> = {};
-        if (role !== current.role) changes.role = { from: current.role, to: role };
-        if (patch.status && patch.status !== current.status)
-          changes.status = { from: current.status, to: patch.status };
-        if (displayName !== current.display_name) changes.displayName = true;
         await appendAudit(tx, {
           tenantId,
           actor,

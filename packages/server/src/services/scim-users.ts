@@ -1,6 +1,7 @@
 import { isAppError, notFound } from '@helpdesk-auth/core';
 import { type ScimPatchOperation, type ScimResource, scimPatch } from 'scim-patch';
 import { inTransaction } from '../storage/atomic.ts';
+import { type ConflictRule, onConflict } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { CustomerRow, ScimUsersTable } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -282,24 +283,26 @@ export function canonicaliseAttributeNames(value: unknown, depth = 0): unknown {
 function translateCustomerError(error: unknown): never {
   if (isAppError(error) && !(error instanceof ScimProblem)) {
     if (error.code === 'EXTERNAL_ID_TAKEN') throw new ScimProblem(error.code, 'uniqueness', error.message);
+    // Deleted while this request wrote it.
+    if (error.code === 'NOT_FOUND') throw notFound('User');
     if (error.code === 'VALIDATION_FAILED' || error.code === 'INVALID_PHONE_NUMBER')
       throw new ScimProblem(error.code, 'invalidValue', error.message);
   }
   throw error;
 }
 
+const userNameTaken = () =>
+  new ScimProblem('USER_NAME_TAKEN', 'uniqueness', 'Another user already has this userName.');
+
 /**
- * Two requests creating the same userName at once both pass the check; the unique index stops
- * the second, which is the same answer the check would have given.
+ * Two requests writing the same userName at once both pass the check; the unique key stops the
+ * second, which gets the answer the check would have given. A user deleted while it is being
+ * written is not found, as it would have been a moment later.
  */
-function userNameRace(error: unknown): never {
-  const text =
-    String((error as { code?: string; message?: string })?.code ?? '') +
-    String((error as Error)?.message ?? '');
-  if (/23505|UNIQUE constraint failed/.test(text))
-    throw new ScimProblem('USER_NAME_TAKEN', 'uniqueness', 'Another user already has this userName.');
-  throw error;
-}
+const scimWriteRules: ConflictRule[] = [
+  { kind: 'unique', table: 'scim_users', columns: ['tenant_id', 'user_name_key'], error: userNameTaken },
+  { kind: 'foreign_key', table: 'scim_users', error: () => notFound('User') },
+];
 
 export interface ScimListQuery {
   filter?: string | undefined;
@@ -328,8 +331,7 @@ export function createScimUserService(context: ServiceContext) {
         ]),
       );
     if (exceptId) query = query.where('c.id', '!=', exceptId);
-    if (await query.executeTakeFirst())
-      throw new ScimProblem('USER_NAME_TAKEN', 'uniqueness', 'Another user already has this userName.');
+    if (await query.executeTakeFirst()) throw userNameTaken();
   }
 
   /** Writes a full representation over an existing customer (PUT and PATCH end here). */
@@ -342,7 +344,7 @@ export function createScimUserService(context: ServiceContext) {
       .where('customer_id', '=', id)
       .executeTakeFirst();
     const customers = createCustomerService({ ...context, db: tx });
-    await customers.update(tenantId, id, user.customer, actor).catch(translateCustomerError);
+    await customers.update(tenantId, id, user.customer, actor);
     // What only SCIM knows is audited too: deactivation above all.
     const scimChanged = (['user_name', 'active'] as const).filter(
       (key) => (before?.[key] ?? (key === 'active' ? 1 : undefined)) !== user.scim[key],
@@ -361,25 +363,28 @@ export function createScimUserService(context: ServiceContext) {
       .insertInto('scim_users')
       .values({ customer_id: id, tenant_id: tenantId, ...user.scim })
       .onConflict((oc) => oc.column('customer_id').doUpdateSet(user.scim))
-      .execute()
-      .catch(userNameRace);
+      .execute();
     return toScimUser(await getRow(tx, tenantId, id), baseUrl);
   }
 
   return {
     async create(tenantId: string, body: Record<string, unknown>, actor: Actor): Promise<ScimUser> {
       const user = readUser(body);
-      return inTransaction(db, async (tx) => {
-        await assertUserNameFree(tx, tenantId, user.scim.user_name_key);
-        const customers = createCustomerService({ ...context, db: tx });
-        const customer = await customers.create(tenantId, user.customer, actor).catch(translateCustomerError);
-        await tx
-          .insertInto('scim_users')
-          .values({ customer_id: customer.id, tenant_id: tenantId, ...user.scim })
-          .execute()
-          .catch(userNameRace);
-        return toScimUser(await getRow(tx, tenantId, customer.id), baseUrl);
-      });
+      const created = onConflict(
+        () =>
+          inTransaction(db, async (tx) => {
+            await assertUserNameFree(tx, tenantId, user.scim.user_name_key);
+            const customers = createCustomerService({ ...context, db: tx });
+            const customer = await customers.create(tenantId, user.customer, actor);
+            await tx
+              .insertInto('scim_users')
+              .values({ customer_id: customer.id, tenant_id: tenantId, ...user.scim })
+              .execute();
+            return toScimUser(await getRow(tx, tenantId, customer.id), baseUrl);
+          }),
+        scimWriteRules,
+      );
+      return created.catch(translateCustomerError);
     },
 
     async get(tenantId: string, id: string): Promise<ScimUser> {
@@ -393,15 +398,19 @@ export function createScimUserService(context: ServiceContext) {
       actor: Actor,
     ): Promise<ScimUser> {
       const user = readUser(body);
-      return inTransaction(db, async (tx) => {
-        await getRow(tx, tenantId, id);
-        return writeUser(tx, tenantId, id, user, actor);
-      });
+      return onConflict(
+        () =>
+          inTransaction(db, async (tx) => {
+            await getRow(tx, tenantId, id);
+            return writeUser(tx, tenantId, id, user, actor);
+          }),
+        scimWriteRules,
+      ).catch(translateCustomerError);
     },
 
     async patch(tenantId: string, id: string, operations: unknown[], actor: Actor): Promise<ScimUser> {
       const normalised = normaliseOperations(operations);
-      return inTransaction(db, async (tx) => {
+      const written = inTransaction(db, async (tx) => {
         const current = toScimUser(await getRow(tx, tenantId, id), baseUrl);
         let patched: ScimUser;
         try {
@@ -418,6 +427,7 @@ export function createScimUserService(context: ServiceContext) {
           throw new ScimProblem('VALIDATION_FAILED', 'mutability', '"id" cannot be changed.');
         return writeUser(tx, tenantId, id, readUser(patched as unknown as Record<string, unknown>), actor);
       });
+      return onConflict(() => written, scimWriteRules).catch(translateCustomerError);
     },
 
     async remove(tenantId: string, id: string, actor: Actor): Promise<void> {

@@ -6,6 +6,7 @@ import {
   webhookUrlProblem,
 } from '../providers/webhook-sender.ts';
 import { inTransaction } from '../storage/atomic.ts';
+import { changeOnce } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -488,11 +489,11 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
           .where('tenant_id', '=', tenantId)
           .where('endpoint_id', '=', id)
           .execute();
-        await tx
-          .deleteFrom('webhook_endpoints')
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .execute();
+        // Only the delete that removed the row audits it; a concurrent one finds it gone.
+        await changeOnce(
+          tx.deleteFrom('webhook_endpoints').where('tenant_id', '=', tenantId).where('id', '=', id),
+          () => notFound('Webhook endpoint'),
+        );
         await appendAudit(tx, {
           tenantId,
           actor,

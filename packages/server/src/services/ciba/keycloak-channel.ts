@@ -1,6 +1,7 @@
 import { AppError, isAppError, newId, notFound } from '@helpdesk-auth/core';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 import { claimOnce, inTransaction } from '../../storage/atomic.ts';
+import { changeOnce, onConflict } from '../../storage/constraint-violations.ts';
 import type { KeycloakChannelRow, KeycloakRequestRow } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
@@ -304,36 +305,52 @@ export function createKeycloakChannelService(
       if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
       const allowedClients = [...new Set(input.allowedClients ?? [])];
       const now = clock();
-      await inTransaction(db, async (tx) => {
-        const taken = await tx
-          .selectFrom('keycloak_channels')
-          .select('tenant_id')
-          .where('issuer', '=', issuer)
-          .where('tenant_id', '!=', tenantId)
-          .executeTakeFirst();
-        if (taken) throw new AppError('CONFLICT', 'Another tenant already uses this Keycloak realm.');
-        const values = {
-          base_url: baseUrl,
-          realm: input.realm,
-          issuer,
-          allowed_clients: JSON.stringify(allowedClients),
-          requester_name: requesterName,
-          updated_at: now,
-        };
-        await tx
-          .insertInto('keycloak_channels')
-          .values({ tenant_id: tenantId, ...values, created_at: now })
-          .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))
-          .execute();
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'keycloak_channel.configured',
-          target: { type: 'keycloak_channel', id: tenantId },
-          data: { baseUrl, realm: input.realm, issuer, allowedClients, requesterName },
-          now,
-        });
-      });
+      // The check answers early; the unique issuer decides between concurrent configurations.
+      await onConflict(
+        () =>
+          inTransaction(db, async (tx) => {
+            const taken = await tx
+              .selectFrom('keycloak_channels')
+              .select('tenant_id')
+              .where('issuer', '=', issuer)
+              .where('tenant_id', '!=', tenantId)
+              .executeTakeFirst();
+            if (taken) throw new AppError('CONFLICT', 'Another tenant already uses this Keycloak realm.');
+            const values = {
+              base_url: baseUrl,
+              realm: input.realm,
+              issuer,
+              allowed_clients: JSON.stringify(allowedClients),
+              requester_name: requesterName,
+              updated_at: now,
+            };
+            await tx
+              .insertInto('keycloak_channels')
+              .values({ tenant_id: tenantId, ...values, created_at: now })
+              .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))
+              .execute();
+            await appendAudit(tx, {
+              tenantId,
+              actor,
+              action: 'keycloak_channel.configured',
+              target: { type: 'keycloak_channel', id: tenantId },
+              data: { baseUrl, realm: input.realm, issuer, allowedClients, requesterName },
+              now,
+            });
+          }),
+        [
+          {
+            kind: 'unique',
+            table: 'keycloak_channels',
+            columns: ['issuer'],
+            error: () =>
+              new AppError(
+                'CONFLICT',
+                'Another tenant already uses this Keycloak realm, or it was configured at the same time; reload and try again.',
+              ),
+          },
+        ],
+      );
       return this.get(tenantId);
     },
 
@@ -341,7 +358,10 @@ export function createKeycloakChannelService(
       await this.get(tenantId);
       const now = clock();
       await inTransaction(db, async (tx) => {
-        await tx.deleteFrom('keycloak_channels').where('tenant_id', '=', tenantId).execute();
+        // Only the removal that deleted the row audits it; a concurrent one finds none.
+        await changeOnce(tx.deleteFrom('keycloak_channels').where('tenant_id', '=', tenantId), () =>
+          notFound('Keycloak channel'),
+        );
         await appendAudit(tx, {
           tenantId,
           actor,

@@ -1,6 +1,7 @@
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { createLocalJWKSet, decodeJwt, importJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { claimOnce, inTransaction } from '../../storage/atomic.ts';
+import { rowsChanged } from '../../storage/constraint-violations.ts';
 import type { OidcClientRow } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
@@ -414,12 +415,16 @@ export function createOidcClientService(context: ServiceContext) {
       if (current.status !== 'revoked') {
         const now = clock();
         await inTransaction(db, async (tx) => {
-          await tx
+          // Compare-and-set: of concurrent revocations only the one that moved the status audits
+          // it; the others answer as for a client already revoked.
+          const result = await tx
             .updateTable('oidc_clients')
             .set({ status: 'revoked', secret_hash: null, updated_at: now })
             .where('tenant_id', '=', tenantId)
             .where('id', '=', id)
-            .execute();
+            .where('status', '!=', 'revoked')
+            .executeTakeFirst();
+          if (rowsChanged(result) === 0) return;
           await appendAudit(tx, {
             tenantId,
             actor,
