@@ -27,6 +27,7 @@ function violationSuite(kind: DatabaseKind) {
   let testDb: TestDatabase;
   let database: Database;
   let tenantId: string;
+  let services: ReturnType<typeof createServices>;
 
   const customer = (externalId: string | null, id = newId('customer', now)) => ({
     id,
@@ -54,7 +55,7 @@ function violationSuite(kind: DatabaseKind) {
       maxConnections: concurrency,
     });
     await migrateToLatest(database.db);
-    const services = createServices({
+    services = createServices({
       db: database.db,
       config: loadConfig({}, { mode: 'test', ...testDb.config }),
       clock: () => now,
@@ -174,6 +175,13 @@ function violationSuite(kind: DatabaseKind) {
     for (const r of results) {
       if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'EXTERNAL_ID_TAKEN');
     }
+  });
+
+  it('a service that checks before it inserts: concurrent tenant creates with one slug, one created and the others SLUG_TAKEN', async () => {
+    const results = await race(() => services.tenants.create({ slug: 'twin', name: 'Twin' }, cliActor));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results)
+      if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'SLUG_TAKEN');
   });
 
   it('changeOnce: of concurrent deletes of one row, exactly one goes on to audit', async () => {
