@@ -2,7 +2,7 @@ import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { sql } from 'kysely';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { inTransaction } from '../storage/atomic.ts';
-import { type ConflictRule, changeOnce, onConflict } from '../storage/constraint-violations.ts';
+import { type ConflictRule, changeOnce, conflictsAs } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { CustomerRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -118,8 +118,8 @@ const externalIdTaken = (externalId: string) =>
   new AppError('EXTERNAL_ID_TAKEN', `Another customer already has the external id "${externalId}".`);
 
 /**
- * The unique key (tenant, external id) is what keeps external ids apart when two requests write
- * the same one at once; both pass the check below, and the second's write answers the same.
+ * The unique key (tenant, external id) keeps external ids apart when two requests write the same
+ * one at once: both pass the check below, and the second's write gets the same answer.
  */
 const externalIdRules = (externalId: string | null | undefined): ConflictRule[] => [
   {
@@ -160,37 +160,33 @@ export function createCustomerService({ db, clock }: ServiceContext) {
     ): Promise<Customer> {
       const values = normaliseInput(input);
       const now = clock();
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id);
-            const row: CustomerRow = {
-              id: newId('customer', now),
-              tenant_id: tenantId,
-              external_id: values.external_id ?? null,
-              display_name: values.display_name!,
-              name_folded: values.name_folded!,
-              phone: values.phone ?? null,
-              phone_changed_at: null,
-              email: values.email ?? null,
-              locale: values.locale ?? null,
-              fraud_reported_at: null,
-              created_at: now,
-              updated_at: now,
-            };
-            await tx.insertInto('customers').values(row).execute();
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: 'customer.created',
-              target: { type: 'customer', id: row.id },
-              data: { fields: Object.keys(input).filter((k) => input[k as keyof CustomerInput] != null) },
-              now,
-            });
-            return toCustomer(row);
-          }),
-        externalIdRules(values.external_id),
-      );
+      return inTransaction(db, async (tx) => {
+        if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id);
+        const row: CustomerRow = {
+          id: newId('customer', now),
+          tenant_id: tenantId,
+          external_id: values.external_id ?? null,
+          display_name: values.display_name!,
+          name_folded: values.name_folded!,
+          phone: values.phone ?? null,
+          phone_changed_at: null,
+          email: values.email ?? null,
+          locale: values.locale ?? null,
+          fraud_reported_at: null,
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('customers').values(row).execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'customer.created',
+          target: { type: 'customer', id: row.id },
+          data: { fields: Object.keys(input).filter((k) => input[k as keyof CustomerInput] != null) },
+          now,
+        });
+        return toCustomer(row);
+      }).catch(conflictsAs(externalIdRules(values.external_id)));
     },
 
     async get(tenantId: string, id: string): Promise<Customer> {
@@ -211,43 +207,39 @@ export function createCustomerService({ db, clock }: ServiceContext) {
     async update(tenantId: string, id: string, input: CustomerInput, actor: Actor): Promise<Customer> {
       const values = normaliseInput(input);
       const now = clock();
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const current = await getRow(tx, tenantId, id);
-            if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id, id);
-            const changed = (Object.keys(values) as (keyof CustomerRow)[]).filter(
-              (k) => k !== 'name_folded' && values[k] !== current[k],
-            );
-            if (changed.length === 0) return toCustomer(current);
-            const phoneChanged = changed.includes('phone');
-            const next: CustomerRow = {
-              ...current,
-              ...values,
-              phone_changed_at: phoneChanged ? now : current.phone_changed_at,
-              updated_at: now,
-            };
-            // Deleted since it was read: nothing was changed, so nothing is audited.
-            await changeOnce(
-              tx
-                .updateTable('customers')
-                .set({ ...values, phone_changed_at: next.phone_changed_at, updated_at: now })
-                .where('tenant_id', '=', tenantId)
-                .where('id', '=', id),
-              () => notFound('Customer'),
-            );
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: 'customer.updated',
-              target: { type: 'customer', id },
-              data: { fields: changed, phoneChanged },
-              now,
-            });
-            return toCustomer(next);
-          }),
-        externalIdRules(values.external_id),
-      );
+      return inTransaction(db, async (tx) => {
+        const current = await getRow(tx, tenantId, id);
+        if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id, id);
+        const changed = (Object.keys(values) as (keyof CustomerRow)[]).filter(
+          (k) => k !== 'name_folded' && values[k] !== current[k],
+        );
+        if (changed.length === 0) return toCustomer(current);
+        const phoneChanged = changed.includes('phone');
+        const next: CustomerRow = {
+          ...current,
+          ...values,
+          phone_changed_at: phoneChanged ? now : current.phone_changed_at,
+          updated_at: now,
+        };
+        // Deleted since it was read: nothing is changed, so nothing is audited.
+        await changeOnce(
+          tx
+            .updateTable('customers')
+            .set({ ...values, phone_changed_at: next.phone_changed_at, updated_at: now })
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', id),
+          () => notFound('Customer'),
+        );
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'customer.updated',
+          target: { type: 'customer', id },
+          data: { fields: changed, phoneChanged },
+          now,
+        });
+        return toCustomer(next);
+      }).catch(conflictsAs(externalIdRules(values.external_id)));
     },
 
     async remove(tenantId: string, id: string, actor: Actor): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, newId, notFound, type Role, roles } from '@helpdesk-auth/core';
 import * as oidc from 'openid-client';
 import { claimOnce, inTransaction, lockTenant } from '../storage/atomic.ts';
-import { changeOnce, onConflict } from '../storage/constraint-violations.ts';
+import { changeOnce, conflictsAs } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { OperatorSsoConfigsTable } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -405,76 +405,65 @@ export function createOperatorSsoService(context: ServiceContext) {
           if (!(roles as readonly string[]).includes(m.role))
             throw new AppError('VALIDATION_FAILED', `"${m.role}" is not a role.`);
       }
-      // Two first configurations at once both find none and insert; the key (one per tenant)
-      // refuses the second, which is told to reload rather than overwrite what it did not see.
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const tenant = await tx
-              .selectFrom('tenants')
-              .select('slug')
-              .where('id', '=', tenantId)
-              .executeTakeFirstOrThrow();
-            const current = await configRow(tx, tenantId);
-            if (!current && (!input.issuer || !input.clientId || !input.clientSecret)) {
-              throw new AppError(
-                'CONFLICT',
-                'Single sign-on is not configured yet: send issuer, clientId and clientSecret first.',
-              );
-            }
-            const next: ConfigRow = {
-              tenant_id: tenantId,
-              enabled: input.enabled === undefined ? (current?.enabled ?? 1) : input.enabled ? 1 : 0,
-              issuer: input.issuer ?? current!.issuer,
-              client_id: input.clientId ?? current!.client_id,
-              client_secret_sealed:
-                input.clientSecret !== undefined
-                  ? encryptSecret(encryptionKey, input.clientSecret, secretContext(tenantId))
-                  : current!.client_secret_sealed,
-              scopes: input.scopes
-                ? [...new Set(input.scopes)].join(' ')
-                : (current?.scopes ?? defaultScopes.join(' ')),
-              role_claim: input.roleClaim ?? current?.role_claim ?? 'groups',
-              role_mappings: input.roleMappings
-                ? JSON.stringify(input.roleMappings)
-                : (current?.role_mappings ?? '[]'),
-              allowed_domains: domains
-                ? JSON.stringify([...new Set(domains)])
-                : (current?.allowed_domains ?? '[]'),
-              jit_enabled:
-                input.jitProvisioning === undefined
-                  ? (current?.jit_enabled ?? 0)
-                  : input.jitProvisioning
-                    ? 1
-                    : 0,
-              default_role:
-                input.defaultRole === undefined ? (current?.default_role ?? null) : input.defaultRole,
-              created_at: current?.created_at ?? now,
-              updated_at: current && current.updated_at >= now ? current.updated_at + 1 : now,
-            };
-            if (current) {
-              await tx
-                .updateTable('operator_sso_configs')
-                .set(next)
-                .where('tenant_id', '=', tenantId)
-                .execute();
-            } else {
-              await tx.insertInto('operator_sso_configs').values(next).execute();
-            }
-            const changed = Object.keys(input).filter((k) => input[k as keyof SsoConfigInput] !== undefined);
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: current ? 'sso.updated' : 'sso.configured',
-              data: {
-                fields: changed.map((k) => (k === 'clientSecret' ? 'clientCredential' : k)),
-                issuer: next.issuer,
-              },
-              now,
-            });
-            return toConfig(next, tenant.slug);
-          }),
-        [
+      return inTransaction(db, async (tx) => {
+        const tenant = await tx
+          .selectFrom('tenants')
+          .select('slug')
+          .where('id', '=', tenantId)
+          .executeTakeFirstOrThrow();
+        const current = await configRow(tx, tenantId);
+        if (!current && (!input.issuer || !input.clientId || !input.clientSecret)) {
+          throw new AppError(
+            'CONFLICT',
+            'Single sign-on is not configured yet: send issuer, clientId and clientSecret first.',
+          );
+        }
+        const next: ConfigRow = {
+          tenant_id: tenantId,
+          enabled: input.enabled === undefined ? (current?.enabled ?? 1) : input.enabled ? 1 : 0,
+          issuer: input.issuer ?? current!.issuer,
+          client_id: input.clientId ?? current!.client_id,
+          client_secret_sealed:
+            input.clientSecret !== undefined
+              ? encryptSecret(encryptionKey, input.clientSecret, secretContext(tenantId))
+              : current!.client_secret_sealed,
+          scopes: input.scopes
+            ? [...new Set(input.scopes)].join(' ')
+            : (current?.scopes ?? defaultScopes.join(' ')),
+          role_claim: input.roleClaim ?? current?.role_claim ?? 'groups',
+          role_mappings: input.roleMappings
+            ? JSON.stringify(input.roleMappings)
+            : (current?.role_mappings ?? '[]'),
+          allowed_domains: domains
+            ? JSON.stringify([...new Set(domains)])
+            : (current?.allowed_domains ?? '[]'),
+          jit_enabled:
+            input.jitProvisioning === undefined ? (current?.jit_enabled ?? 0) : input.jitProvisioning ? 1 : 0,
+          default_role: input.defaultRole === undefined ? (current?.default_role ?? null) : input.defaultRole,
+          created_at: current?.created_at ?? now,
+          updated_at: current && current.updated_at >= now ? current.updated_at + 1 : now,
+        };
+        if (current) {
+          await tx.updateTable('operator_sso_configs').set(next).where('tenant_id', '=', tenantId).execute();
+        } else {
+          await tx.insertInto('operator_sso_configs').values(next).execute();
+        }
+        const changed = Object.keys(input).filter((k) => input[k as keyof SsoConfigInput] !== undefined);
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: current ? 'sso.updated' : 'sso.configured',
+          data: {
+            fields: changed.map((k) => (k === 'clientSecret' ? 'clientCredential' : k)),
+            issuer: next.issuer,
+          },
+          now,
+        });
+        return toConfig(next, tenant.slug);
+      }).catch(
+        // Two first configurations at once both find none and insert; the key (one per tenant)
+        // refuses the second, which is told to reload rather than overwrite what it did not see.
+        conflictsAs([
           {
             kind: 'unique',
             table: 'operator_sso_configs',
@@ -485,7 +474,7 @@ export function createOperatorSsoService(context: ServiceContext) {
                 'Single sign-on was configured at the same time; reload it and try again.',
               ),
           },
-        ],
+        ]),
       );
     },
 

@@ -6,7 +6,7 @@ import {
   lockTenant,
   resetRateLimit,
 } from '../storage/atomic.ts';
-import { onConflict } from '../storage/constraint-violations.ts';
+import { conflictsAs } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -159,40 +159,40 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
       const emailTaken = () =>
         new AppError('EMAIL_TAKEN', 'An operator with that e-mail address already exists.');
       // The check answers early; the unique key (tenant, e-mail) decides between concurrent creates.
-      const operator = await onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const taken = await tx
-              .selectFrom('operators')
-              .select('id')
-              .where('tenant_id', '=', tenantId)
-              .where('email', '=', email)
-              .executeTakeFirst();
-            if (taken) throw emailTaken();
-            const row: OperatorRow = {
-              id: newId('operator', now),
-              tenant_id: tenantId,
-              email,
-              display_name: displayName,
-              role: input.role,
-              password_hash: passwordHash,
-              status: 'active',
-              created_at: now,
-              updated_at: now,
-              last_sign_in_at: null,
-            };
-            await tx.insertInto('operators').values(row).execute();
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: 'operator.created',
-              target: { type: 'operator', id: row.id },
-              data: { role: row.role },
-              now,
-            });
-            return toOperator(row);
-          }),
-        [{ kind: 'unique', table: 'operators', columns: ['tenant_id', 'email'], error: emailTaken }],
+      const operator = await inTransaction(db, async (tx) => {
+        const taken = await tx
+          .selectFrom('operators')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('email', '=', email)
+          .executeTakeFirst();
+        if (taken) throw emailTaken();
+        const row: OperatorRow = {
+          id: newId('operator', now),
+          tenant_id: tenantId,
+          email,
+          display_name: displayName,
+          role: input.role,
+          password_hash: passwordHash,
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+          last_sign_in_at: null,
+        };
+        await tx.insertInto('operators').values(row).execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'operator.created',
+          target: { type: 'operator', id: row.id },
+          data: { role: row.role },
+          now,
+        });
+        return toOperator(row);
+      }).catch(
+        conflictsAs([
+          { kind: 'unique', table: 'operators', columns: ['tenant_id', 'email'], error: emailTaken },
+        ]),
       );
       return generated ? { operator, generatedPassword: generated } : { operator };
     },

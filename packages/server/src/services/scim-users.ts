@@ -1,7 +1,7 @@
 import { isAppError, notFound } from '@helpdesk-auth/core';
 import { type ScimPatchOperation, type ScimResource, scimPatch } from 'scim-patch';
 import { inTransaction } from '../storage/atomic.ts';
-import { type ConflictRule, onConflict } from '../storage/constraint-violations.ts';
+import { type ConflictRule, mapConflict } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { CustomerRow, ScimUsersTable } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
@@ -304,6 +304,10 @@ const scimWriteRules: ConflictRule[] = [
   { kind: 'foreign_key', table: 'scim_users', error: () => notFound('User') },
 ];
 
+/** What a failed SCIM write answers: the violation named above, then in SCIM's own terms. */
+const scimWriteFailure = (error: unknown): never =>
+  translateCustomerError(mapConflict(error, scimWriteRules));
+
 export interface ScimListQuery {
   filter?: string | undefined;
   startIndex?: number | undefined;
@@ -370,21 +374,16 @@ export function createScimUserService(context: ServiceContext) {
   return {
     async create(tenantId: string, body: Record<string, unknown>, actor: Actor): Promise<ScimUser> {
       const user = readUser(body);
-      const created = onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            await assertUserNameFree(tx, tenantId, user.scim.user_name_key);
-            const customers = createCustomerService({ ...context, db: tx });
-            const customer = await customers.create(tenantId, user.customer, actor);
-            await tx
-              .insertInto('scim_users')
-              .values({ customer_id: customer.id, tenant_id: tenantId, ...user.scim })
-              .execute();
-            return toScimUser(await getRow(tx, tenantId, customer.id), baseUrl);
-          }),
-        scimWriteRules,
-      );
-      return created.catch(translateCustomerError);
+      return inTransaction(db, async (tx) => {
+        await assertUserNameFree(tx, tenantId, user.scim.user_name_key);
+        const customers = createCustomerService({ ...context, db: tx });
+        const customer = await customers.create(tenantId, user.customer, actor);
+        await tx
+          .insertInto('scim_users')
+          .values({ customer_id: customer.id, tenant_id: tenantId, ...user.scim })
+          .execute();
+        return toScimUser(await getRow(tx, tenantId, customer.id), baseUrl);
+      }).catch(scimWriteFailure);
     },
 
     async get(tenantId: string, id: string): Promise<ScimUser> {
@@ -398,19 +397,15 @@ export function createScimUserService(context: ServiceContext) {
       actor: Actor,
     ): Promise<ScimUser> {
       const user = readUser(body);
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            await getRow(tx, tenantId, id);
-            return writeUser(tx, tenantId, id, user, actor);
-          }),
-        scimWriteRules,
-      ).catch(translateCustomerError);
+      return inTransaction(db, async (tx) => {
+        await getRow(tx, tenantId, id);
+        return writeUser(tx, tenantId, id, user, actor);
+      }).catch(scimWriteFailure);
     },
 
     async patch(tenantId: string, id: string, operations: unknown[], actor: Actor): Promise<ScimUser> {
       const normalised = normaliseOperations(operations);
-      const written = inTransaction(db, async (tx) => {
+      return inTransaction(db, async (tx) => {
         const current = toScimUser(await getRow(tx, tenantId, id), baseUrl);
         let patched: ScimUser;
         try {
@@ -426,8 +421,7 @@ export function createScimUserService(context: ServiceContext) {
         if (patched.id !== current.id)
           throw new ScimProblem('VALIDATION_FAILED', 'mutability', '"id" cannot be changed.');
         return writeUser(tx, tenantId, id, readUser(patched as unknown as Record<string, unknown>), actor);
-      });
-      return onConflict(() => written, scimWriteRules).catch(translateCustomerError);
+      }).catch(scimWriteFailure);
     },
 
     async remove(tenantId: string, id: string, actor: Actor): Promise<void> {

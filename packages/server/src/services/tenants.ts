@@ -7,7 +7,7 @@ import {
   validateVerificationPolicy,
 } from '@helpdesk-auth/core';
 import { inTransaction } from '../storage/atomic.ts';
-import { onConflict } from '../storage/constraint-violations.ts';
+import { conflictsAs } from '../storage/constraint-violations.ts';
 import type { TenantRow } from '../storage/schema.ts';
 import { type Actor, appendAudit, createAuditHead } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -53,37 +53,33 @@ export function createTenantService({ db, clock }: ServiceContext) {
       const slugTaken = () =>
         new AppError('SLUG_TAKEN', `A tenant with the slug "${input.slug}" already exists.`);
       // The check answers early; the unique slug decides between concurrent creates.
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const taken = await tx
-              .selectFrom('tenants')
-              .select('id')
-              .where('slug', '=', input.slug)
-              .executeTakeFirst();
-            if (taken) throw slugTaken();
-            const row: TenantRow = {
-              id: newId('tenant', now),
-              slug: input.slug,
-              name,
-              settings: '{}',
-              created_at: now,
-              updated_at: now,
-            };
-            await tx.insertInto('tenants').values(row).execute();
-            await createAuditHead(tx, row.id);
-            await appendAudit(tx, {
-              tenantId: row.id,
-              actor,
-              action: 'tenant.created',
-              target: { type: 'tenant', id: row.id },
-              data: { slug: row.slug, name: row.name },
-              now,
-            });
-            return toTenant(row);
-          }),
-        [{ kind: 'unique', table: 'tenants', columns: ['slug'], error: slugTaken }],
-      );
+      return inTransaction(db, async (tx) => {
+        const taken = await tx
+          .selectFrom('tenants')
+          .select('id')
+          .where('slug', '=', input.slug)
+          .executeTakeFirst();
+        if (taken) throw slugTaken();
+        const row: TenantRow = {
+          id: newId('tenant', now),
+          slug: input.slug,
+          name,
+          settings: '{}',
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('tenants').values(row).execute();
+        await createAuditHead(tx, row.id);
+        await appendAudit(tx, {
+          tenantId: row.id,
+          actor,
+          action: 'tenant.created',
+          target: { type: 'tenant', id: row.id },
+          data: { slug: row.slug, name: row.name },
+          now,
+        });
+        return toTenant(row);
+      }).catch(conflictsAs([{ kind: 'unique', table: 'tenants', columns: ['slug'], error: slugTaken }]));
     },
 
     async get(tenantId: string): Promise<Tenant> {

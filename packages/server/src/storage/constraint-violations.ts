@@ -189,20 +189,29 @@ function matches(rule: ConflictRule, violation: ConstraintViolation): boolean {
 }
 
 /**
- * Runs `work` and turns a constraint violation one of `rules` names into that rule's error; any
- * other failure passes through unchanged (an unnamed violation becomes the API's generic 409
- * CONFLICT in the error handler). Wrap the whole transaction: on PostgreSQL a violation aborts
- * the transaction, so nothing may run in it after one, and the mapped error ends it.
+ * A rejection handler that turns a constraint violation one of `rules` names into that rule's
+ * error; any other failure passes through unchanged (an unnamed violation becomes the API's
+ * generic 409 CONFLICT in the error handler). Attach it to the whole transaction,
+ * `inTransaction(...).catch(conflictsAs(rules))`: on PostgreSQL a violation aborts the
+ * transaction, so nothing may run in it after one, and the mapped error is thrown once it has
+ * rolled back.
  */
-export async function onConflict<T>(work: () => Promise<T>, rules: readonly ConflictRule[]): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const violation = readConstraintViolation(error);
-    const rule = violation && rules.find((r) => matches(r, violation));
-    if (rule) throw rule.error();
-    throw error;
-  }
+export function conflictsAs(rules: readonly ConflictRule[]): (error: unknown) => never {
+  return (error) => {
+    throw mapConflict(error, rules);
+  };
+}
+
+/** The error `rules` name for a constraint violation, or `error` itself. */
+export function mapConflict(error: unknown, rules: readonly ConflictRule[]): unknown {
+  const violation = readConstraintViolation(error);
+  const rule = violation && rules.find((r) => matches(r, violation));
+  return rule ? rule.error() : error;
+}
+
+/** `work()` with `conflictsAs(rules)` applied to its failure. */
+export function onConflict<T>(work: () => Promise<T>, rules: readonly ConflictRule[]): Promise<T> {
+  return work().catch(conflictsAs(rules));
 }
 
 /**

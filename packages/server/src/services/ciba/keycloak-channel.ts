@@ -1,7 +1,7 @@
 import { AppError, isAppError, newId, notFound } from '@helpdesk-auth/core';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 import { claimOnce, inTransaction } from '../../storage/atomic.ts';
-import { changeOnce, onConflict } from '../../storage/constraint-violations.ts';
+import { changeOnce, conflictsAs } from '../../storage/constraint-violations.ts';
 import type { KeycloakChannelRow, KeycloakRequestRow } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
@@ -305,40 +305,38 @@ export function createKeycloakChannelService(
       if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
       const allowedClients = [...new Set(input.allowedClients ?? [])];
       const now = clock();
-      // The check answers early; the unique issuer decides between concurrent configurations.
-      await onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const taken = await tx
-              .selectFrom('keycloak_channels')
-              .select('tenant_id')
-              .where('issuer', '=', issuer)
-              .where('tenant_id', '!=', tenantId)
-              .executeTakeFirst();
-            if (taken) throw new AppError('CONFLICT', 'Another tenant already uses this Keycloak realm.');
-            const values = {
-              base_url: baseUrl,
-              realm: input.realm,
-              issuer,
-              allowed_clients: JSON.stringify(allowedClients),
-              requester_name: requesterName,
-              updated_at: now,
-            };
-            await tx
-              .insertInto('keycloak_channels')
-              .values({ tenant_id: tenantId, ...values, created_at: now })
-              .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))
-              .execute();
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: 'keycloak_channel.configured',
-              target: { type: 'keycloak_channel', id: tenantId },
-              data: { baseUrl, realm: input.realm, issuer, allowedClients, requesterName },
-              now,
-            });
-          }),
-        [
+      await inTransaction(db, async (tx) => {
+        const taken = await tx
+          .selectFrom('keycloak_channels')
+          .select('tenant_id')
+          .where('issuer', '=', issuer)
+          .where('tenant_id', '!=', tenantId)
+          .executeTakeFirst();
+        if (taken) throw new AppError('CONFLICT', 'Another tenant already uses this Keycloak realm.');
+        const values = {
+          base_url: baseUrl,
+          realm: input.realm,
+          issuer,
+          allowed_clients: JSON.stringify(allowedClients),
+          requester_name: requesterName,
+          updated_at: now,
+        };
+        await tx
+          .insertInto('keycloak_channels')
+          .values({ tenant_id: tenantId, ...values, created_at: now })
+          .onConflict((oc) => oc.column('tenant_id').doUpdateSet(values))
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'keycloak_channel.configured',
+          target: { type: 'keycloak_channel', id: tenantId },
+          data: { baseUrl, realm: input.realm, issuer, allowedClients, requesterName },
+          now,
+        });
+      }).catch(
+        // The check above answers early; the unique issuer decides between concurrent configurations.
+        conflictsAs([
           {
             kind: 'unique',
             table: 'keycloak_channels',
@@ -349,7 +347,7 @@ export function createKeycloakChannelService(
                 'Another tenant already uses this Keycloak realm, or it was configured at the same time; reload and try again.',
               ),
           },
-        ],
+        ]),
       );
       return this.get(tenantId);
     },

@@ -5,7 +5,7 @@ import {
   validateFallbackPolicy,
 } from '@helpdesk-auth/core';
 import { inTransaction } from '../../storage/atomic.ts';
-import { onConflict } from '../../storage/constraint-violations.ts';
+import { conflictsAs } from '../../storage/constraint-violations.ts';
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
@@ -201,49 +201,46 @@ export function createPolicyService({ db, clock }: ServiceContext) {
       }
       const policy = input.policy as FallbackPolicy;
       const now = clock();
-      const versionConflict = (version: number) =>
-        new AppError(
-          'POLICY_VERSION_CONFLICT',
-          `The policy is at version ${version}, not ${input.expectedVersion}; reload it and edit again.`,
-        );
-      return onConflict(
-        () =>
-          inTransaction(db, async (tx) => {
-            const current = await loadPolicy(tx, tenantId);
-            if (current.version !== input.expectedVersion) throw versionConflict(current.version);
-            const version = current.version + 1;
-            // The primary key (tenant, version) refuses a concurrent save of the same version.
-            await tx
-              .insertInto('fallback_policies')
-              .values({
-                tenant_id: tenantId,
-                version,
-                document: JSON.stringify(policy),
-                created_at: now,
-                actor_type: actor.type,
-                actor_id: actor.id,
-              })
-              .execute();
-            await appendAudit(tx, {
-              tenantId,
-              actor,
-              action: 'policy.updated',
-              target: { type: 'tenant', id: tenantId },
-              // Setting paths as text: names like codeTtlSeconds would trip the audit log's secret-key guard.
-              data: { version, changed: changedSettings(current.policy, policy) },
-              now,
-            });
-            return { version, policy, updatedAt: now, updatedBy: { type: actor.type, id: actor.id } };
-          }),
-        [
-          // Another save of the same version committed first: the policy is past the edited version.
+      const versionConflict = (message: string) =>
+        new AppError('POLICY_VERSION_CONFLICT', `${message}; reload it and edit again.`);
+      return inTransaction(db, async (tx) => {
+        const current = await loadPolicy(tx, tenantId);
+        if (current.version !== input.expectedVersion) {
+          throw versionConflict(`The policy is at version ${current.version}, not ${input.expectedVersion}`);
+        }
+        const version = current.version + 1;
+        // The primary key (tenant, version) refuses a concurrent save of the same version.
+        await tx
+          .insertInto('fallback_policies')
+          .values({
+            tenant_id: tenantId,
+            version,
+            document: JSON.stringify(policy),
+            created_at: now,
+            actor_type: actor.type,
+            actor_id: actor.id,
+          })
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'policy.updated',
+          target: { type: 'tenant', id: tenantId },
+          // Setting paths as text: names like codeTtlSeconds would trip the audit log's secret-key guard.
+          data: { version, changed: changedSettings(current.policy, policy) },
+          now,
+        });
+        return { version, policy, updatedAt: now, updatedBy: { type: actor.type, id: actor.id } };
+      }).catch(
+        conflictsAs([
           {
             kind: 'unique',
             table: 'fallback_policies',
             columns: ['tenant_id', 'version'],
-            error: () => versionConflict(input.expectedVersion + 1),
+            error: () =>
+              versionConflict(`Someone else saved version ${input.expectedVersion + 1} at the same time`),
           },
-        ],
+        ]),
       );
     },
   };
