@@ -164,3 +164,11 @@ export async function releaseRateLimit(db: Db, key: string): Promise<void> {
     .where('count', '>', 0)
     .execute();
 }
+
+export {
+  type QuestionReservation,
+  releaseQuestionCheck,
+  reserveQuestionCheck,
+  settleQuestionFailure,
+  settleQuestionPass,
+} from './atomic/lockouts.ts';
