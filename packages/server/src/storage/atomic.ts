@@ -172,3 +172,4 @@ export {
   settleQuestionFailure,
   settleQuestionPass,
 } from './atomic/lockouts.ts';
+export { inTransactionRetryingUnique, violatesUniqueIndex } from './atomic/unique-retry.ts';
