@@ -165,6 +165,7 @@ export async function releaseRateLimit(db: Db, key: string): Promise<void> {
     .execute();
 }
 
+export { compareAndSet, leaseDelivery, takeIntervalSlot } from './atomic/conditional.ts';
 export {
   type QuestionReservation,
   releaseQuestionCheck,

@@ -9,7 +9,7 @@ import {
 } from '@helpdesk-auth/core';
 import type { Selectable } from 'kysely';
 import { type MessageProvider, ProviderError } from '../../providers/message-provider.ts';
-import { hitRateLimit, inTransaction } from '../../storage/atomic.ts';
+import { compareAndSet, hitRateLimit, inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { OtpChallengesTable } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
@@ -237,13 +237,12 @@ export function createOneTimeCodeService(
   ): Promise<boolean> {
     const now = clock();
     return inTransaction(db, async (tx) => {
-      const result = await tx
-        .updateTable('otp_challenges')
-        .set({ status, finished_at: now })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const moved = await compareAndSet(tx, 'otp_challenges', {
+        where: { id: row.id, tenant_id: row.tenant_id },
+        expect: { status: 'pending' },
+        set: { status, finished_at: now },
+      });
+      if (!moved) return false;
       await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
@@ -300,14 +299,12 @@ export function createOneTimeCodeService(
     const attempts = row.attempts + 1;
     const failed = attempts >= row.max_attempts;
     const spent = await inTransaction(db, async (tx) => {
-      const result = await tx
-        .updateTable('otp_challenges')
-        .set({ attempts, ...(failed ? { status: 'failed' as const, finished_at: now } : {}) })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .where('attempts', '=', row.attempts)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const moved = await compareAndSet(tx, 'otp_challenges', {
+        where: { id: row.id, tenant_id: row.tenant_id },
+        expect: { status: 'pending', attempts: row.attempts },
+        set: { attempts, ...(failed ? { status: 'failed', finished_at: now } : {}) },
+      });
+      if (!moved) return false;
       await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
@@ -465,14 +462,12 @@ export function createOneTimeCodeService(
         expires_at: now + row.ttl_ms,
       };
       const updated = await inTransaction(db, async (tx) => {
-        const result = await tx
-          .updateTable('otp_challenges')
-          .set(next)
-          .where('id', '=', row.id)
-          .where('status', '=', 'pending')
-          .where('resends', '=', row.resends)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
+        const moved = await compareAndSet(tx, 'otp_challenges', {
+          where: { id: row.id, tenant_id: row.tenant_id },
+          expect: { status: 'pending', resends: row.resends },
+          set: next,
+        });
+        if (!moved) return false;
         await appendAudit(tx, {
           tenantId,
           actor,
