@@ -154,12 +154,11 @@ export function createCibaService(
       }
     }
     // Delivered or given up: the client can still poll, and learns the result either way.
-    await db
-      .updateTable('ciba_requests')
-      .set({ notified_at: clock() })
-      .where('id', '=', id)
-      .where('notified_at', 'is', null)
-      .execute();
+    await compareAndSet(db, 'ciba_requests', {
+      where: { id },
+      expect: { notified_at: null },
+      set: { notified_at: clock() },
+    });
   }
 
   /** Waits, without polling, for the verification to become final, then acts on it. */
