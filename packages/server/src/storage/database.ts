@@ -12,6 +12,7 @@ import * as webauthn from './migrations/0007-webauthn.ts';
 import * as statusIndexes from './migrations/0008-status-indexes.ts';
 import * as questionChecksInFlight from './migrations/0009-question-checks-in-flight.ts';
 import * as onePendingPush from './migrations/0010-one-pending-push.ts';
+import * as onePendingCode from './migrations/0011-one-pending-code.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { namingPool } from './postgres-statements.ts';
 import type { Schema } from './schema.ts';
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0008-status-indexes': statusIndexes,
   '0009-question-checks-in-flight': questionChecksInFlight,
   '0010-one-pending-push': onePendingPush,
+  '0011-one-pending-code': onePendingCode,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
