@@ -139,7 +139,12 @@ export function createCustomerMethodService(
     tx: Db,
     tenantId: string,
     customerId: string,
-    set: { push_cleared_at?: number; questions_failures?: number; questions_locked_at?: number | null },
+    set: {
+      push_cleared_at?: number;
+      questions_failures?: number;
+      questions_in_flight?: number;
+      questions_locked_at?: number | null;
+    },
     now: number,
   ) {
     await tx
@@ -236,7 +241,8 @@ export function createCustomerMethodService(
           tx,
           tenantId,
           customerId,
-          { questions_failures: 0, questions_locked_at: null },
+          // Also forgets tries a stopped process reserved and never settled (storage/atomic/lockouts.ts).
+          { questions_failures: 0, questions_in_flight: 0, questions_locked_at: null },
           now,
         );
         await appendAudit(tx, {

@@ -8,6 +8,8 @@ import type { Db } from '../database.ts';
  * Settled failures and reservations in flight are two counters of one row
  * (customer_method_locks): a reservation is granted only while
  * `failures + in flight < cap` and the method is not locked, by one conditional upsert.
+ * A process that stops between reserving and settling leaves its try counted (the safe side);
+ * an admin's unlock clears the tries in flight with the failures.
  */
 
 export type QuestionReservation =
