@@ -21,7 +21,7 @@ import {
 } from '@helpdesk-auth/core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { decodeProtectedHeader } from 'jose';
-import { hitRateLimit, inTransaction } from '../storage/atomic.ts';
+import { hitRateLimit, inTransaction, inTransactionRetryingUnique } from '../storage/atomic.ts';
 import { type Db, durable } from '../storage/database.ts';
 import type { DeviceRow, VerificationEventRow, VerificationRow } from '../storage/schema.ts';
 import { statusLiteral } from '../storage/status-literals.ts';
@@ -146,6 +146,13 @@ export function policyOf(settings: string): VerificationPolicy {
   if (problems.length > 0) throw new Error(`Stored verification policy is invalid: ${problems.join(' ')}`);
   return policy;
 }
+
+/** The index that holds at most one pending verification per customer (migration 0010). */
+const onePendingPerCustomer = {
+  index: 'verifications_pending',
+  table: 'verifications',
+  columns: ['tenant_id', 'customer_id'],
+} as const;
 
 export function createVerificationService(
   context: ServiceContext,
@@ -300,23 +307,25 @@ export function createVerificationService(
     return changed === 1;
   }
 
+  interface FinalChange {
+    status: FinalVerificationStatus;
+    failedAttempts?: number;
+    deviceId?: string | null;
+    evidence?: string | null;
+    assurance?: AssuranceLevel | null;
+    actor: Actor;
+    data?: Record<string, unknown>;
+  }
+
   /**
-   * Moves a pending verification to a final status with one compare-and-set on the status and
-   * the attempts it was read with, writing the audit entry and the timeline in the same
-   * transaction. Returns false when someone else moved it first.
+   * The compare-and-set half of `finalise`: moves the verification to its final status only if
+   * it is still pending with the attempts it was read with. Returns false when someone else
+   * moved it first.
    */
-  async function finalise(
+  async function moveToFinal(
     tx: Db,
     row: VerificationRow,
-    change: {
-      status: FinalVerificationStatus;
-      failedAttempts?: number;
-      deviceId?: string | null;
-      evidence?: string | null;
-      assurance?: AssuranceLevel | null;
-      actor: Actor;
-      data?: Record<string, unknown>;
-    },
+    change: FinalChange,
     now: number,
   ): Promise<boolean> {
     const changed = await finaliseIfUnchanged.changes(tx, {
@@ -330,7 +339,11 @@ export function createVerificationService(
       evidence: change.evidence ?? null,
       assurance: change.assurance ?? null,
     });
-    if (changed !== 1) return false;
+    return changed === 1;
+  }
+
+  /** The evidence half of `finalise`: the timeline row and the audit entry of a moved row. */
+  async function recordFinal(tx: Db, row: VerificationRow, change: FinalChange, now: number): Promise<void> {
     await recordEvents(
       tx,
       row,
@@ -345,6 +358,16 @@ export function createVerificationService(
       data: { customerId: row.customer_id, ...change.data },
       now,
     });
+  }
+
+  /**
+   * Moves a pending verification to a final status with one compare-and-set on the status and
+   * the attempts it was read with, writing the audit entry and the timeline in the same
+   * transaction. Returns false when someone else moved it first.
+   */
+  async function finalise(tx: Db, row: VerificationRow, change: FinalChange, now: number): Promise<boolean> {
+    if (!(await moveToFinal(tx, row, change, now))) return false;
+    await recordFinal(tx, row, change, now);
     return true;
   }
 
@@ -686,20 +709,21 @@ export function createVerificationService(
       };
 
       const immediate = await immediateOutcomes(targets);
-      const superseded = await inTransaction(db, async (tx) => {
-        // A new push request replaces the pending one: the customer should see one request only.
+      // A new push request replaces the pending one: the customer should see one request only.
+      // The unique index verifications_pending (migration 0010) holds at most one pending row
+      // per customer; a start that loses the race to another runs again and supersedes it, so
+      // every start answers and the last one stays pending. The audit entries, which lock the
+      // tenant's audit head until commit, come after the insert: a transaction waiting on the
+      // other's pending row then never holds the lock that one needs (no deadlock).
+      const superseded = await inTransactionRetryingUnique(db, onePendingPerCustomer, async (tx) => {
         const pending = await pendingOfCustomer.all(tx, { tenantId, customerId: input.customerId });
+        const cancel: FinalChange = { status: 'cancelled', actor, data: { supersededBy: id } };
         const cancelled: VerificationRow[] = [];
         for (const old of pending) {
-          const moved = await finalise(
-            tx,
-            old,
-            { status: 'cancelled', actor, data: { supersededBy: id } },
-            now,
-          );
-          if (moved) cancelled.push(old);
+          if (await moveToFinal(tx, old, cancel, now)) cancelled.push(old);
         }
         await insertVerification.changes(tx, row);
+        for (const old of cancelled) await recordFinal(tx, old, cancel, now);
         await recordEvents(tx, { id, tenant_id: tenantId }, immediate, now);
         await appendAudit(tx, {
           tenantId,

@@ -5,7 +5,7 @@ import {
   type WebhookSender,
   webhookUrlProblem,
 } from '../providers/webhook-sender.ts';
-import { inTransaction } from '../storage/atomic.ts';
+import { compareAndSet, inTransaction, leaseDelivery } from '../storage/atomic.ts';
 import { changeOnce } from '../storage/constraint-violations.ts';
 import type { Db } from '../storage/database.ts';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '../storage/schema.ts';
@@ -284,13 +284,12 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
         .execute();
       if (entries.length === 0) return 0;
       const lastSeq = entries[entries.length - 1]!.seq;
-      const moved = await tx
-        .updateTable('webhook_endpoints')
-        .set({ after_seq: lastSeq })
-        .where('id', '=', endpointId)
-        .where('after_seq', '=', fromSeq)
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) return 0;
+      const moved = await compareAndSet(tx, 'webhook_endpoints', {
+        where: { id: endpointId },
+        expect: { after_seq: fromSeq },
+        set: { after_seq: lastSeq },
+      });
+      if (!moved) return 0;
       const wanted = new Set(JSON.parse(endpoint.events) as string[]);
       const now = clock();
       const rows = entries
@@ -318,9 +317,10 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
     const exhausted = attempt.attempt >= config.webhookMaxAttempts;
     const status = succeeded ? 'succeeded' : exhausted ? 'failed' : 'pending';
     await inTransaction(db, async (tx) => {
-      const updated = await tx
-        .updateTable('webhook_deliveries')
-        .set({
+      const settled = await compareAndSet(tx, 'webhook_deliveries', {
+        where: { id: delivery.id },
+        expect: { lease_owner: workerId, attempts: delivery.attempts },
+        set: {
           status,
           attempts: attempt.attempt,
           last_status_code: attempt.status_code,
@@ -329,13 +329,10 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
           completed_at: status === 'pending' ? null : now,
           lease_owner: null,
           lease_until: null,
-        })
-        .where('id', '=', delivery.id)
-        .where('lease_owner', '=', workerId)
-        .where('attempts', '=', delivery.attempts)
-        .executeTakeFirst();
+        },
+      });
       // The lease was lost (this process stalled past it and another took over): that one records.
-      if (Number(updated.numUpdatedRows) !== 1) return;
+      if (!settled) return;
       await tx.insertInto('webhook_attempts').values(attempt).execute();
     });
   }
@@ -682,15 +679,7 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
         .execute();
       const claimed: WebhookDeliveryRow[] = [];
       for (const { id } of candidates) {
-        const row = await db
-          .updateTable('webhook_deliveries')
-          .set({ lease_owner: workerId, lease_until: now + leaseMs })
-          .where('id', '=', id)
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-          .returningAll()
-          .executeTakeFirst();
+        const row = await leaseDelivery(db, { id, owner: workerId, now, leaseMs });
         if (row) claimed.push(row);
       }
       for (let i = 0; i < claimed.length; i += concurrency) {

@@ -8,14 +8,23 @@ import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
 import { systemTimers } from '../services/context.ts';
 import { createServices } from '../services/index.ts';
 import { createEventHub } from '../services/live-events.ts';
+import { finaliseIfUnchanged } from '../services/verification-queries.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import {
   claimOnce,
+  compareAndSet,
   compareAndSetStatus,
   consumeOneTimeToken,
   hitRateLimit,
   inTransaction,
+  inTransactionRetryingUnique,
+  leaseDelivery,
+  releaseRateLimit,
+  reserveQuestionCheck,
+  settleQuestionFailure,
+  settleQuestionPass,
+  takeIntervalSlot,
 } from './atomic.ts';
 import {
   type Database,
@@ -327,6 +336,348 @@ function conformanceSuite(kind: DatabaseKind) {
       );
     });
   });
+
+  describe('releaseRateLimit (give back a reserved hit)', () => {
+    it('never takes the count below zero, however many give back at once', async () => {
+      for (let i = 0; i < 7; i++)
+        await hitRateLimit(database.db, 'limit:release', { limit: 7, windowMs: 60_000, now });
+      await race(() => releaseRateLimit(database.db, 'limit:release'));
+      const row = await database.db
+        .selectFrom('rate_limits')
+        .select('count')
+        .where('key', '=', 'limit:release')
+        .executeTakeFirstOrThrow();
+      assert.equal(row.count, 0);
+    });
+  });
+
+  describe('compareAndSet (a row moves only from the values it was read with)', () => {
+    let operatorId: string;
+    before(async () => {
+      operatorId = newId('operator', now);
+      await database.db
+        .insertInto('operators')
+        .values({
+          id: operatorId,
+          tenant_id: tenantId,
+          email: 'generic-cas@example.com',
+          display_name: 'Generic CAS',
+          role: 'agent',
+          password_hash: null,
+          status: 'active',
+          created_at: now,
+          updated_at: now,
+          last_sign_in_at: null,
+        })
+        .execute();
+    });
+
+    it('lets exactly one of many callers expecting the same value move the row', async () => {
+      const results = await race((i) =>
+        compareAndSet(database.db, 'operators', {
+          where: { id: operatorId, tenant_id: tenantId },
+          expect: { updated_at: now },
+          set: { updated_at: now + 1 + i },
+        }),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      const row = await database.db
+        .selectFrom('operators')
+        .select('updated_at')
+        .where('id', '=', operatorId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.updated_at, now + 1 + results.indexOf(true));
+    });
+
+    it('treats an expected null as "is null", once', async () => {
+      const results = await race((i) =>
+        compareAndSet(database.db, 'operators', {
+          where: { id: operatorId, tenant_id: tenantId },
+          expect: { last_sign_in_at: null },
+          set: { last_sign_in_at: now + i },
+        }),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    it('does not touch a row of another tenant', async () => {
+      const moved = await compareAndSet(database.db, 'operators', {
+        where: { id: operatorId, tenant_id: otherTenantId },
+        expect: { status: 'active' },
+        set: { status: 'disabled' },
+      });
+      assert.equal(moved, false);
+    });
+  });
+
+  describe('takeIntervalSlot (CIBA polling)', () => {
+    it('puts exactly one of many polls at one moment on time, and the next only after the interval', async () => {
+      const id = newId('cibaRequest', now);
+      await database.db
+        .insertInto('ciba_requests')
+        .values({
+          id,
+          tenant_id: tenantId,
+          client_id: 'client',
+          customer_id: 'customer',
+          verification_id: 'verification',
+          scope: 'openid',
+          acr_values: null,
+          delivery_mode: 'poll',
+          notification_token_sealed: null,
+          interval_seconds: 5,
+          last_polled_at: null,
+          expires_at: now + 600_000,
+          redeemed_at: null,
+          notified_at: null,
+          created_at: now,
+        })
+        .execute();
+      const poll = (at: number) =>
+        takeIntervalSlot(
+          database.db,
+          'ciba_requests',
+          { id },
+          { column: 'last_polled_at', now: at, intervalMs: 5000 },
+        );
+      assert.equal((await race(() => poll(now))).filter(Boolean).length, 1);
+      assert.equal((await race(() => poll(now + 4999))).filter(Boolean).length, 0);
+      assert.equal((await race(() => poll(now + 5000))).filter(Boolean).length, 1);
+    });
+
+    it('redeems a request exactly once (compareAndSet on redeemed_at)', async () => {
+      const id = newId('cibaRequest', now);
+      await database.db
+        .insertInto('ciba_requests')
+        .values({
+          id,
+          tenant_id: tenantId,
+          client_id: 'client',
+          customer_id: 'customer',
+          verification_id: 'verification',
+          scope: 'openid',
+          acr_values: null,
+          delivery_mode: 'poll',
+          notification_token_sealed: null,
+          interval_seconds: 5,
+          last_polled_at: null,
+          expires_at: now + 600_000,
+          redeemed_at: null,
+          notified_at: null,
+          created_at: now,
+        })
+        .execute();
+      const results = await race((i) =>
+        compareAndSet(database.db, 'ciba_requests', {
+          where: { id, tenant_id: tenantId },
+          expect: { redeemed_at: null },
+          set: { redeemed_at: now + i },
+        }),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+  });
+
+  describe('webhook delivery leases and cursor', () => {
+    async function insertDelivery(leaseUntil: number | null) {
+      const id = newId('webhookDelivery', now);
+      await database.db
+        .insertInto('webhook_deliveries')
+        .values({
+          id,
+          tenant_id: tenantId,
+          endpoint_id: 'endpoint',
+          event_id: id,
+          event_type: 'verification.approved',
+          payload: '{}',
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_owner: leaseUntil === null ? null : 'dead-process',
+          lease_until: leaseUntil,
+          last_status_code: null,
+          created_at: now,
+          completed_at: null,
+        })
+        .execute();
+      return id;
+    }
+
+    it('leases a due delivery to exactly one of many processes', async () => {
+      const id = await insertDelivery(null);
+      const leases = await race((i) =>
+        leaseDelivery(database.db, { id, owner: `process-${i}`, now, leaseMs: 30_000 }),
+      );
+      assert.equal(leases.filter((l) => l !== undefined).length, 1);
+      assert.equal(
+        (
+          await race((i) =>
+            leaseDelivery(database.db, { id, owner: `late-${i}`, now: now + 29_999, leaseMs: 30_000 }),
+          )
+        ).filter((l) => l !== undefined).length,
+        0,
+      );
+    });
+
+    it('hands a lapsed lease to exactly one process, and only the holder settles the attempt', async () => {
+      const id = await insertDelivery(now);
+      const leases = await race((i) =>
+        leaseDelivery(database.db, { id, owner: `process-${i}`, now, leaseMs: 30_000 }),
+      );
+      const winners = leases.filter((l) => l !== undefined);
+      assert.equal(winners.length, 1);
+      const settled = await race((i) =>
+        compareAndSet(database.db, 'webhook_deliveries', {
+          where: { id },
+          expect: { lease_owner: `process-${i}`, attempts: 0 },
+          set: { status: 'succeeded', attempts: 1, lease_owner: null, lease_until: null, completed_at: now },
+        }),
+      );
+      assert.equal(settled.filter(Boolean).length, 1);
+      assert.equal(settled.indexOf(true), leases.indexOf(winners[0]));
+    });
+
+    it('moves an endpoint cursor once from the value it was read with', async () => {
+      const endpointId = newId('webhookEndpoint', now);
+      await database.db
+        .insertInto('webhook_endpoints')
+        .values({
+          id: endpointId,
+          tenant_id: tenantId,
+          url: 'https://receiver.example/hook',
+          description: null,
+          events: '[]',
+          status: 'enabled',
+          secret_sealed: 'x',
+          previous_secret_sealed: null,
+          previous_secret_expires_at: null,
+          after_seq: 10,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const results = await race((i) =>
+        compareAndSet(database.db, 'webhook_endpoints', {
+          where: { id: endpointId },
+          expect: { after_seq: 10 },
+          set: { after_seq: 11 + i },
+        }),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+  });
+
+  describe('security-question reservations (reserveQuestionCheck)', () => {
+    const cap = 3;
+    const where = () => ({ tenantId, customerId: `customer-${randomBytes(4).toString('hex')}`, now });
+
+    it('grants exactly `cap` of many concurrent checks, none once the failures lock the method', async () => {
+      const at = where();
+      const results = await race(() => reserveQuestionCheck(database.db, { ...at, cap }));
+      assert.equal(results.filter((r) => r.reserved).length, cap);
+      for (let i = 0; i < cap; i++) {
+        const settled = await inTransaction(database.db, (tx) => settleQuestionFailure(tx, { ...at, cap }));
+        assert.equal(settled.locked, i === cap - 1);
+      }
+      const afterLock = await race(() => reserveQuestionCheck(database.db, { ...at, cap }));
+      assert.equal(afterLock.filter((r) => r.reserved).length, 0);
+      assert.ok(afterLock.every((r) => !r.reserved && r.locked));
+    });
+
+    it('a pass clears settled failures but keeps counting the checks still in flight', async () => {
+      const at = where();
+      assert.equal((await reserveQuestionCheck(database.db, { ...at, cap })).reserved, true);
+      await settleQuestionFailure(database.db, { ...at, cap });
+      const inFlight = await race(() => reserveQuestionCheck(database.db, { ...at, cap }));
+      assert.equal(inFlight.filter((r) => r.reserved).length, cap - 1);
+      await settleQuestionPass(database.db, at);
+      // One failure cleared and one try given back: exactly two more fit beside the one in flight.
+      const next = await race(() => reserveQuestionCheck(database.db, { ...at, cap }));
+      assert.equal(next.filter((r) => r.reserved).length, 2);
+    });
+  });
+
+  describe('inTransactionRetryingUnique (one pending verification per customer)', () => {
+    it('leaves exactly one pending row when many transactions supersede at once', async () => {
+      const customerId = `customer-${randomBytes(4).toString('hex')}`;
+      const unique = {
+        index: 'verifications_pending',
+        table: 'verifications',
+        columns: ['tenant_id', 'customer_id'],
+      };
+      const results = await race((i) =>
+        inTransactionRetryingUnique(database.db, unique, async (tx) => {
+          await tx
+            .updateTable('verifications')
+            .set({ status: 'cancelled', finished_at: now })
+            .where('tenant_id', '=', tenantId)
+            .where('customer_id', '=', customerId)
+            .where('status', '=', 'pending')
+            .execute();
+          await tx.insertInto('verifications').values(verificationRow(customerId, i)).execute();
+          return i;
+        }),
+      );
+      assert.equal(results.length, concurrency);
+      const rows = await database.db
+        .selectFrom('verifications')
+        .select('status')
+        .where('customer_id', '=', customerId)
+        .execute();
+      assert.equal(rows.length, concurrency);
+      assert.equal(rows.filter((r) => r.status === 'pending').length, 1);
+    });
+
+    it('decides a pending verification for exactly one of many concurrent deciders', async () => {
+      const customerId = `customer-${randomBytes(4).toString('hex')}`;
+      const row = verificationRow(customerId, 0);
+      await database.db.insertInto('verifications').values(row).execute();
+      const changes = await race((i) =>
+        finaliseIfUnchanged.changes(database.db, {
+          id: row.id,
+          tenantId,
+          readAttempts: 0,
+          status: i % 2 === 0 ? 'approved' : 'denied',
+          failedAttempts: 0,
+          finishedAt: now + i,
+          deviceId: null,
+          evidence: null,
+          assurance: null,
+        }),
+      );
+      assert.equal(changes.filter((c) => c === 1).length, 1);
+    });
+  });
+
+  function verificationRow(customerId: string, i: number) {
+    return {
+      id: newId('verification', now + i),
+      tenant_id: tenantId,
+      customer_id: customerId,
+      method: 'push' as const,
+      purpose: 'verify_caller',
+      reason: 'Race',
+      action_summary: null,
+      agent_name: 'Agent',
+      call_reference: null,
+      status: 'pending' as const,
+      code_hash: 'x',
+      code_sealed: null,
+      code_length: 2,
+      failed_attempts: 0,
+      max_attempts: 3,
+      started_by_type: 'system',
+      started_by_id: null,
+      request_jws: 'x',
+      created_at: now + i,
+      expires_at: now + 60_000,
+      finished_at: null,
+      decided_by_device_id: null,
+      decision_evidence: null,
+      assurance: null,
+      require_user_verification: 0,
+    };
+  }
 
   describe('audit chain under concurrency', () => {
     it('keeps one unbroken chain when many transactions append at once', async () => {

@@ -164,3 +164,13 @@ export async function releaseRateLimit(db: Db, key: string): Promise<void> {
     .where('count', '>', 0)
     .execute();
 }
+
+export { compareAndSet, leaseDelivery, takeIntervalSlot } from './atomic/conditional.ts';
+export {
+  type QuestionReservation,
+  releaseQuestionCheck,
+  reserveQuestionCheck,
+  settleQuestionFailure,
+  settleQuestionPass,
+} from './atomic/lockouts.ts';
+export { inTransactionRetryingUnique, violatesUniqueIndex } from './atomic/unique-retry.ts';

@@ -11,6 +11,9 @@ import * as operatorSsoScim from './migrations/0005-operator-sso-scim.ts';
 import * as fallbacks from './migrations/0006-fallbacks.ts';
 import * as webauthn from './migrations/0007-webauthn.ts';
 import * as statusIndexes from './migrations/0008-status-indexes.ts';
+import * as questionChecksInFlight from './migrations/0009-question-checks-in-flight.ts';
+import * as onePendingPush from './migrations/0010-one-pending-push.ts';
+import * as onePendingCode from './migrations/0011-one-pending-code.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { namingPool } from './postgres-statements.ts';
 import type { Schema } from './schema.ts';
@@ -36,6 +39,9 @@ const migrations: Record<string, Migration> = {
   '0006-fallbacks': fallbacks,
   '0007-webauthn': webauthn,
   '0008-status-indexes': statusIndexes,
+  '0009-question-checks-in-flight': questionChecksInFlight,
+  '0010-one-pending-push': onePendingPush,
+  '0011-one-pending-code': onePendingCode,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -410,6 +410,8 @@ export interface CustomerMethodLocksTable {
   customer_id: string;
   push_cleared_at: number | null;
   questions_failures: number;
+  /** Checks that reserved a try and are still being evaluated (migration 0009). */
+  questions_in_flight: Generated<number>;
   questions_locked_at: number | null;
   updated_at: number;
 }

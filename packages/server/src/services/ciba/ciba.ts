@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type AssuranceLevel, isAppError, newId } from '@helpdesk-auth/core';
 import { SignJWT } from 'jose';
-import { claimOnce, inTransaction } from '../../storage/atomic.ts';
+import { claimOnce, compareAndSet, inTransaction, takeIntervalSlot } from '../../storage/atomic.ts';
 import type { CibaRequestRow } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
@@ -154,12 +154,11 @@ export function createCibaService(
       }
     }
     // Delivered or given up: the client can still poll, and learns the result either way.
-    await db
-      .updateTable('ciba_requests')
-      .set({ notified_at: clock() })
-      .where('id', '=', id)
-      .where('notified_at', 'is', null)
-      .execute();
+    await compareAndSet(db, 'ciba_requests', {
+      where: { id },
+      expect: { notified_at: null },
+      set: { notified_at: clock() },
+    });
   }
 
   /** Waits, without polling, for the verification to become final, then acts on it. */
@@ -228,13 +227,12 @@ export function createCibaService(
       .sign(key.privateKey);
     // An auth_req_id is redeemed once: the compare-and-set decides between concurrent requests.
     const redeemed = await inTransaction(db, async (tx) => {
-      const result = await tx
-        .updateTable('ciba_requests')
-        .set({ redeemed_at: now })
-        .where('id', '=', row.id)
-        .where('redeemed_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const first = await compareAndSet(tx, 'ciba_requests', {
+        where: { id: row.id, tenant_id: row.tenant_id },
+        expect: { redeemed_at: null },
+        set: { redeemed_at: now },
+      });
+      if (!first) return false;
       await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor: clientActor(client),
@@ -263,18 +261,13 @@ export function createCibaService(
   /** A pending request: authorization_pending, or slow_down when polled before its interval. */
   async function pendingAnswer(row: CibaRequestRow, now: number): Promise<never> {
     // One conditional update: of two polls at once, at most one counts as on time.
-    const onTime = await db
-      .updateTable('ciba_requests')
-      .set({ last_polled_at: now })
-      .where('id', '=', row.id)
-      .where((eb) =>
-        eb.or([
-          eb('last_polled_at', 'is', null),
-          eb('last_polled_at', '<=', now - row.interval_seconds * 1000),
-        ]),
-      )
-      .executeTakeFirst();
-    if (Number(onTime.numUpdatedRows) === 1) {
+    const onTime = await takeIntervalSlot(
+      db,
+      'ciba_requests',
+      { id: row.id },
+      { column: 'last_polled_at', now, intervalMs: row.interval_seconds * 1000 },
+    );
+    if (onTime) {
       throw new OAuthError('authorization_pending', 'The customer has not answered yet.');
     }
     // CIBA Core 11 (RFC 8628 3.5): the client adds 5 seconds to its interval; so does the server.

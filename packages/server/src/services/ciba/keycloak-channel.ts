@@ -1,6 +1,6 @@
 import { AppError, isAppError, newId, notFound } from '@helpdesk-auth/core';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
-import { claimOnce, inTransaction } from '../../storage/atomic.ts';
+import { claimOnce, compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import { changeOnce, conflictsAs } from '../../storage/constraint-violations.ts';
 import type { KeycloakChannelRow, KeycloakRequestRow } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
@@ -164,12 +164,12 @@ export function createKeycloakChannelService(
   }
 
   async function markDone(id: string, outcome: 'accepted' | 'refused' | 'gave_up'): Promise<void> {
-    await db
-      .updateTable('keycloak_requests')
-      .set({ callback_done_at: clock(), callback_outcome: outcome, next_attempt_at: null })
-      .where('id', '=', id)
-      .where('callback_done_at', 'is', null)
-      .execute();
+    // The first outcome stands: a late attempt of another process does not overwrite it.
+    await compareAndSet(db, 'keycloak_requests', {
+      where: { id },
+      expect: { callback_done_at: null },
+      set: { callback_done_at: clock(), callback_outcome: outcome, next_attempt_at: null },
+    });
   }
 
   /** One callback attempt; schedules the next one when Keycloak could not take it. */
@@ -246,12 +246,12 @@ export function createKeycloakChannelService(
     if (row.callback_status === null) {
       const verification = await deps.verifications.get(row.tenant_id, row.verification_id);
       if (verification.status === 'pending') return;
-      await db
-        .updateTable('keycloak_requests')
-        .set({ callback_status: callbackStatusFor(verification.status), next_attempt_at: clock() })
-        .where('id', '=', id)
-        .where('callback_status', 'is', null)
-        .execute();
+      // Decided once: of two processes settling at once, the first one's answer is sent by both.
+      await compareAndSet(db, 'keycloak_requests', {
+        where: { id },
+        expect: { callback_status: null },
+        set: { callback_status: callbackStatusFor(verification.status), next_attempt_at: clock() },
+      });
     }
     await attempt(id);
   }

@@ -139,7 +139,12 @@ export function createCustomerMethodService(
     tx: Db,
     tenantId: string,
     customerId: string,
-    set: { push_cleared_at?: number; questions_failures?: number; questions_locked_at?: number | null },
+    set: {
+      push_cleared_at?: number;
+      questions_failures?: number;
+      questions_in_flight?: number;
+      questions_locked_at?: number | null;
+    },
     now: number,
   ) {
     await tx
@@ -236,7 +241,8 @@ export function createCustomerMethodService(
           tx,
           tenantId,
           customerId,
-          { questions_failures: 0, questions_locked_at: null },
+          // Also forgets tries a stopped process reserved and never settled (storage/atomic/lockouts.ts).
+          { questions_failures: 0, questions_in_flight: 0, questions_locked_at: null },
           now,
         );
         await appendAudit(tx, {
@@ -247,51 +253,6 @@ export function createCustomerMethodService(
           now,
         });
       });
-    },
-
-    /** Counts a failed security-question check; locks at `maxFailures`. Returns checks left. */
-    async recordQuestionFailure(
-      tx: Db,
-      tenantId: string,
-      customerId: string,
-      maxFailures: number,
-      now: number,
-    ): Promise<{ failures: number; locked: boolean }> {
-      const row = await tx
-        .insertInto('customer_method_locks')
-        .values({
-          tenant_id: tenantId,
-          customer_id: customerId,
-          push_cleared_at: null,
-          questions_failures: 1,
-          questions_locked_at: maxFailures <= 1 ? now : null,
-          updated_at: now,
-        })
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'customer_id']).doUpdateSet((eb) => ({
-            questions_failures: eb('customer_method_locks.questions_failures', '+', 1),
-            questions_locked_at: eb
-              .case()
-              .when(eb('customer_method_locks.questions_failures', '+', 1), '>=', maxFailures)
-              .then(eb.fn.coalesce('customer_method_locks.questions_locked_at', eb.val(now)))
-              .else(eb.ref('customer_method_locks.questions_locked_at'))
-              .end(),
-            updated_at: now,
-          })),
-        )
-        .returning(['questions_failures', 'questions_locked_at'])
-        .executeTakeFirstOrThrow();
-      return { failures: row.questions_failures, locked: row.questions_locked_at !== null };
-    },
-
-    async resetQuestionFailures(tx: Db, tenantId: string, customerId: string, now: number): Promise<void> {
-      await tx
-        .updateTable('customer_method_locks')
-        .set({ questions_failures: 0, updated_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', customerId)
-        .where('questions_locked_at', 'is', null)
-        .execute();
     },
   };
 }

@@ -9,7 +9,12 @@ import {
 } from '@helpdesk-auth/core';
 import type { Selectable } from 'kysely';
 import { type MessageProvider, ProviderError } from '../../providers/message-provider.ts';
-import { hitRateLimit, inTransaction } from '../../storage/atomic.ts';
+import {
+  compareAndSet,
+  hitRateLimit,
+  inTransaction,
+  inTransactionRetryingUnique,
+} from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { OtpChallengesTable } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
@@ -62,6 +67,13 @@ const methodOf: Record<OtpChannel, VerificationMethod> = { sms: 'sms_otp', email
 
 /** Starts per customer and channel per hour: a new challenge must not become a way around the resend limit. */
 export const otpStartsPerHour = 5;
+
+/** The index that holds one pending challenge per customer and channel (migration 0011). */
+const onePendingPerChannel = {
+  index: 'otp_challenges_pending',
+  table: 'otp_challenges',
+  columns: ['tenant_id', 'customer_id', 'channel'],
+} as const;
 
 export function maskPhone(phone: string): string {
   return `${phone.slice(0, 3)} ••• •• ${phone.slice(-2)}`;
@@ -237,13 +249,12 @@ export function createOneTimeCodeService(
   ): Promise<boolean> {
     const now = clock();
     return inTransaction(db, async (tx) => {
-      const result = await tx
-        .updateTable('otp_challenges')
-        .set({ status, finished_at: now })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const moved = await compareAndSet(tx, 'otp_challenges', {
+        where: { id: row.id, tenant_id: row.tenant_id },
+        expect: { status: 'pending' },
+        set: { status, finished_at: now },
+      });
+      if (!moved) return false;
       await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
@@ -300,14 +311,12 @@ export function createOneTimeCodeService(
     const attempts = row.attempts + 1;
     const failed = attempts >= row.max_attempts;
     const spent = await inTransaction(db, async (tx) => {
-      const result = await tx
-        .updateTable('otp_challenges')
-        .set({ attempts, ...(failed ? { status: 'failed' as const, finished_at: now } : {}) })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .where('attempts', '=', row.attempts)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const moved = await compareAndSet(tx, 'otp_challenges', {
+        where: { id: row.id, tenant_id: row.tenant_id },
+        expect: { status: 'pending', attempts: row.attempts },
+        set: { attempts, ...(failed ? { status: 'failed', finished_at: now } : {}) },
+      });
+      if (!moved) return false;
       await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
@@ -394,8 +403,10 @@ export function createOneTimeCodeService(
         started_by_type: actor.type,
         started_by_id: actor.id,
       };
-      await inTransaction(db, async (tx) => {
-        // One live code per customer and channel: starting anew cancels the previous one.
+      // One live code per customer and channel: starting anew cancels the previous one. The
+      // unique index otp_challenges_pending (migration 0011) holds it; a start that loses the race
+      // to another runs again and cancels that one's code.
+      await inTransactionRetryingUnique(db, onePendingPerChannel, async (tx) => {
         await tx
           .updateTable('otp_challenges')
           .set({ status: 'cancelled', finished_at: now })
@@ -465,14 +476,12 @@ export function createOneTimeCodeService(
         expires_at: now + row.ttl_ms,
       };
       const updated = await inTransaction(db, async (tx) => {
-        const result = await tx
-          .updateTable('otp_challenges')
-          .set(next)
-          .where('id', '=', row.id)
-          .where('status', '=', 'pending')
-          .where('resends', '=', row.resends)
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1) return false;
+        const moved = await compareAndSet(tx, 'otp_challenges', {
+          where: { id: row.id, tenant_id: row.tenant_id },
+          expect: { status: 'pending', resends: row.resends },
+          set: next,
+        });
+        if (!moved) return false;
         await appendAudit(tx, {
           tenantId,
           actor,

@@ -1,10 +1,16 @@
 import { AppError, newId, normaliseAnswer, securityQuestionLimits } from '@helpdesk-auth/core';
-import { inTransaction } from '../../storage/atomic.ts';
+import {
+  inTransaction,
+  releaseQuestionCheck,
+  reserveQuestionCheck,
+  settleQuestionFailure,
+  settleQuestionPass,
+} from '../../storage/atomic.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../passwords.ts';
 import { type CustomerMethodService, findCustomer } from './customer-methods.ts';
-import { reserveAttempt } from './failures.ts';
+import { type AttemptReservation, reserveAttempt } from './failures.ts';
 import type { CustomerNotifier } from './notifications.ts';
 import { loadPolicy } from './policies.ts';
 import type { FallbackResult } from './totp.ts';
@@ -156,27 +162,57 @@ export function createSecurityQuestionService(
         throw new AppError('VALIDATION_FAILED', "Every questionId must be one of this customer's questions.");
       }
       const now = clock();
-      const reservation = await reserveAttempt(db, {
-        tenantId,
-        customerId,
-        method: 'security_questions',
-        now,
-        limit: policy.failuresPerHour,
-      });
-      const results = await Promise.all(
-        input.answers.map(async ({ questionId, answer }) => {
-          const normalised = normaliseAnswer(answer);
-          // An empty normalised answer is wrong, but costs the same time as any other.
-          if (normalised.length === 0) return verifyAgainstDecoy(answer);
-          return verifyPassword(normalised, byId.get(questionId)!);
-        }),
-      );
+      const where = { tenantId, customerId, now };
+      // Reserve the try before hashing anything (as push codes, SMS codes, TOTP and sign-in do):
+      // checks sent in parallel would otherwise all be evaluated against a failure count none of
+      // them had raised yet, and right answers could pass after the lockout.
+      const slot = await reserveQuestionCheck(db, { ...where, cap: maxFailures });
+      if (!slot.reserved) {
+        if (slot.locked) {
+          throw new AppError(
+            'METHOD_UNAVAILABLE',
+            'Security questions are locked for this customer; an admin must unlock them.',
+            { details: { reason: 'QUESTIONS_LOCKED' } },
+          );
+        }
+        throw new AppError(
+          'RATE_LIMITED',
+          "Other checks of this customer's answers are still running; try again in a moment.",
+          { retryAfterSeconds: 1 },
+        );
+      }
+      let reservation: AttemptReservation;
+      try {
+        reservation = await reserveAttempt(db, {
+          ...where,
+          method: 'security_questions',
+          limit: policy.failuresPerHour,
+        });
+      } catch (error) {
+        await releaseQuestionCheck(db, where);
+        throw error;
+      }
+      let results: boolean[];
+      try {
+        results = await Promise.all(
+          input.answers.map(async ({ questionId, answer }) => {
+            const normalised = normaliseAnswer(answer);
+            // An empty normalised answer is wrong, but costs the same time as any other.
+            if (normalised.length === 0) return verifyAgainstDecoy(answer);
+            return verifyPassword(normalised, byId.get(questionId)!);
+          }),
+        );
+      } catch (error) {
+        // Not evaluated: the try goes back, the hourly reservation stays (as for a wrong answer).
+        await releaseQuestionCheck(db, where);
+        throw error;
+      }
       const correct = results.filter(Boolean).length;
       const assurance = policy.methods.find((m) => m.method === 'security_questions')!.assurance;
       if (correct >= required) {
         await reservation.succeeded();
         await inTransaction(db, async (tx) => {
-          await deps.methods.resetQuestionFailures(tx, tenantId, customerId, now);
+          await settleQuestionPass(tx, where);
           await appendAudit(tx, {
             tenantId,
             actor,
@@ -197,7 +233,7 @@ export function createSecurityQuestionService(
         };
       }
       const outcome = await inTransaction(db, async (tx) => {
-        const state = await deps.methods.recordQuestionFailure(tx, tenantId, customerId, maxFailures, now);
+        const state = await settleQuestionFailure(tx, { ...where, cap: maxFailures });
         await appendAudit(tx, {
           tenantId,
           actor,

@@ -1,5 +1,5 @@
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
-import { inTransaction } from '../../storage/atomic.ts';
+import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
 import { decryptSecret, encryptSecret } from '../secrets.ts';
@@ -72,11 +72,11 @@ export function createTotpService(
 
   /** Accepts the step once: the guard on last_step makes a concurrent second use fail. */
   async function claimStep(enrollmentId: string, step: number, lastStep: number | null): Promise<boolean> {
-    let query = db.updateTable('totp_enrollments').set({ last_step: step }).where('id', '=', enrollmentId);
-    query =
-      lastStep === null ? query.where('last_step', 'is', null) : query.where('last_step', '=', lastStep);
-    const result = await query.executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return compareAndSet(db, 'totp_enrollments', {
+      where: { id: enrollmentId },
+      expect: { last_step: lastStep },
+      set: { last_step: step },
+    });
   }
 
   return {
@@ -173,14 +173,12 @@ export function createTotpService(
           .where('customer_id', '=', customerId)
           .where('status', '=', 'active')
           .execute();
-        const result = await tx
-          .updateTable('totp_enrollments')
-          .set({ status: 'active', activated_at: now, last_step: step })
-          .where('id', '=', row.id)
-          .where('status', '=', 'pending')
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) !== 1)
-          throw new AppError('CONFLICT', 'The enrollment changed meanwhile.');
+        const activated = await compareAndSet(tx, 'totp_enrollments', {
+          where: { id: row.id, tenant_id: tenantId },
+          expect: { status: 'pending' },
+          set: { status: 'active', activated_at: now, last_step: step },
+        });
+        if (!activated) throw new AppError('CONFLICT', 'The enrollment changed meanwhile.');
         await appendAudit(tx, {
           tenantId,
           actor,

@@ -1,0 +1,48 @@
+import { AppError } from '@helpdesk-auth/core';
+import { type Db, durable } from '../database.ts';
+
+/**
+ * Whether `error` is the database refusing a row because of the unique index `index` on
+ * `table` (`columns` in index order). PostgreSQL names the index (SQLSTATE 23505, `constraint`);
+ * SQLite names the table and columns ("UNIQUE constraint failed: t.a, t.b").
+ */
+export function violatesUniqueIndex(
+  error: unknown,
+  unique: { index: string; table: string; columns: readonly string[] },
+): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return e.constraint === unique.index;
+  const expected = `UNIQUE constraint failed: ${unique.columns.map((c) => `${unique.table}.${c}`).join(', ')}`;
+  return typeof e.message === 'string' && e.message.includes(expected);
+}
+
+/**
+ * Runs `work` in a transaction and runs it again, from the start, when it loses a race on the
+ * unique index `unique`: the work reads the state the index protects, acts on it and inserts;
+ * a concurrent transaction that inserted first makes the insert wait for its commit and then
+ * fail, and the next run reads what that transaction committed. Every failure means another
+ * transaction committed, so the runs end; after `attempts` of them the caller gets 409 CONFLICT.
+ * Inside an enclosing transaction the work runs once: the enclosing transaction is aborted and
+ * its caller must decide.
+ */
+export async function inTransactionRetryingUnique<T>(
+  db: Db,
+  unique: { index: string; table: string; columns: readonly string[]; attempts?: number },
+  work: (tx: Db) => Promise<T>,
+): Promise<T> {
+  if (db.isTransaction) return work(db);
+  const attempts = unique.attempts ?? 16;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await db.transaction().execute(work);
+      await durable(db);
+      return result;
+    } catch (error) {
+      if (!violatesUniqueIndex(error, unique)) throw error;
+      if (attempt >= attempts) {
+        throw new AppError('CONFLICT', 'Too many requests changed this at the same moment; try again.');
+      }
+    }
+  }
+}
