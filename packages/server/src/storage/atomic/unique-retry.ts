@@ -1,20 +1,24 @@
 import { AppError } from '@helpdesk-auth/core';
+import { readConstraintViolation } from '../constraint-violations.ts';
 import { type Db, durable } from '../database.ts';
 
 /**
  * Whether `error` is the database refusing a row because of the unique index `index` on
- * `table` (`columns` in index order). PostgreSQL names the index (SQLSTATE 23505, `constraint`);
- * SQLite names the table and columns ("UNIQUE constraint failed: t.a, t.b").
+ * `table` (`columns` in index order). PostgreSQL names the index; SQLite names only the table and
+ * columns (constraint-violations.ts reads both).
  */
 export function violatesUniqueIndex(
   error: unknown,
   unique: { index: string; table: string; columns: readonly string[] },
 ): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
-  if (e.code === '23505') return e.constraint === unique.index;
-  const expected = `UNIQUE constraint failed: ${unique.columns.map((c) => `${unique.table}.${c}`).join(', ')}`;
-  return typeof e.message === 'string' && e.message.includes(expected);
+  const violation = readConstraintViolation(error);
+  if (violation?.kind !== 'unique') return false;
+  if (violation.constraint !== undefined) return violation.constraint === unique.index;
+  return (
+    violation.table === unique.table &&
+    violation.columns.length === unique.columns.length &&
+    violation.columns.every((column, i) => column === unique.columns[i])
+  );
 }
 
 /**
