@@ -80,7 +80,7 @@ export interface Config {
    * Consecutive failed sign-ins allowed per account from one client address per window
    * (`signInWindowMinutes`); after that the account is locked for that address only.
    */
-  signInFailuresPerAccountAndAddress: number;
+  signInLockAfterFailures: number;
   /** Window of the account-wide failure cap (`signInFailuresPerAccount`). */
   signInAccountWindowMinutes: number;
   /** How long an address where an operator signed in stays exempt from the account-wide cap. */
@@ -173,7 +173,7 @@ export const defaults: Config = {
   // A guesser from one address is stopped after 10; the account-wide cap bounds a guess spread
   // over many addresses, without locking the operator out of the addresses they use
   // (NIST SP 800-63B rev 4 section 3.2.2: an allowlist of addresses that authenticated before).
-  signInFailuresPerAccountAndAddress: 10,
+  signInLockAfterFailures: 10,
   signInAccountWindowMinutes: 24 * 60,
   signInKnownAddressDays: 90,
   webhookAllowLoopback: false,
@@ -230,7 +230,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   pushTtlSeconds: 'PUSH_TTL_SECONDS',
   pushAllowLoopback: 'PUSH_ALLOW_LOOPBACK',
   pushAllowPrivateNetworks: 'PUSH_ALLOW_PRIVATE_NETWORKS',
-  signInFailuresPerAccountAndAddress: 'SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS',
+  signInLockAfterFailures: 'SIGN_IN_LOCK_AFTER_FAILURES',
   signInAccountWindowMinutes: 'SIGN_IN_ACCOUNT_WINDOW_MINUTES',
   signInKnownAddressDays: 'SIGN_IN_KNOWN_ADDRESS_DAYS',
   webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',

@@ -16,7 +16,7 @@ function authSecuritySuite(kind: DatabaseKind) {
 
   before(async () => {
     h = await startTestHarness(kind, {
-      signInFailuresPerAccountAndAddress: 3,
+      signInLockAfterFailures: 3,
       signInAttemptsPerAddress: 1000,
     });
     tenant = await h.createTenant('acme');

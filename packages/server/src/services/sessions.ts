@@ -138,7 +138,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
      * so that parallel guesses cannot exceed it (NIST SP 800-63B rev 4 section 3.2.2):
      *
      * - per client address, every attempt (`signInAttemptsPerAddress`);
-     * - per account and address, consecutive failures (`signInFailuresPerAccountAndAddress`): a
+     * - per account and address, consecutive failures (`signInLockAfterFailures`): a
      *   guesser at one address is locked out of that account there, and only there, so a stranger
      *   cannot lock an operator out by guessing wrong in their name;
      * - per account from all addresses together, failures (`signInFailuresPerAccount`, at most
@@ -163,7 +163,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
       const account = `${input.tenant}:${email}`;
       const pairKey = `sign-in:account-address:${account}:${input.address}`;
       const byPair = await hitRateLimit(db, pairKey, {
-        limit: config.signInFailuresPerAccountAndAddress,
+        limit: config.signInLockAfterFailures,
         windowMs,
         now,
       });
