@@ -10,6 +10,7 @@ import * as operatorSsoScim from './migrations/0005-operator-sso-scim.ts';
 import * as fallbacks from './migrations/0006-fallbacks.ts';
 import * as webauthn from './migrations/0007-webauthn.ts';
 import * as statusIndexes from './migrations/0008-status-indexes.ts';
+import * as activationSubject from './migrations/0009-activation-subject.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { namingPool } from './postgres-statements.ts';
 import type { Schema } from './schema.ts';
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0006-fallbacks': fallbacks,
   '0007-webauthn': webauthn,
   '0008-status-indexes': statusIndexes,
+  '0009-activation-subject': activationSubject,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
