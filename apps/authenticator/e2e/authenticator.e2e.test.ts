@@ -498,6 +498,36 @@ describe('customer authenticator in Chromium', { skip: chromiumSkip(), timeout: 
     assert.equal(notice.title, 'Helpdesk notice');
     assert.match(notice.body, /^You were verified by our helpdesk at .+\. If this was not you, call us/);
     assert.deepEqual(notice.data, { url: `${server.origin}/app/history` });
+
+    // A new device of the same customer (sent to the other devices on every enrollment), and an
+    // event a later server may add, which gets a general sentence rather than nothing.
+    const shown = async (event: string, tagEvent = event) => {
+      await phone.cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: server.origin,
+        registrationId: registration.registrationId,
+        data: JSON.stringify({ type: 'notice', event, at }),
+      });
+      return worker.evaluate(async (tag) => {
+        const sw = self as unknown as WorkerScope;
+        for (let i = 0; i < 50; i++) {
+          const [found] = (await sw.registration.getNotifications()).filter(
+            (n: Notification) => n.tag === tag,
+          );
+          if (found) return { title: found.title, body: found.body, data: found.data as unknown };
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return null;
+      }, `notice-${tagEvent}-${at}`);
+    };
+    const enrolled = await shown('device_enrolled');
+    assert.match(
+      enrolled?.body ?? '',
+      /^A new device was set up to confirm your identity at .+\. If this was not you/,
+    );
+    assert.deepEqual(enrolled?.data, { url: `${server.origin}/app/device` });
+    const unknown = await shown('something_new', 'other');
+    assert.match(unknown?.body ?? '', /^Your helpdesk has news for you/);
+    assert.doesNotMatch(unknown?.body ?? '', /something_new/);
   });
 
   it('keeps a history of past requests with their outcomes', async () => {

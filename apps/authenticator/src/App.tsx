@@ -159,7 +159,9 @@ function Enrollment({
     } catch (caught) {
       const codeName = errorCode(caught);
       setError(
-        codeName === 'ACTIVATION_INVALID' || codeName === 'INVALID_ACTIVATION'
+        codeName === 'ACTIVATION_INVALID' ||
+          codeName === 'ACTIVATION_USED' ||
+          codeName === 'INVALID_ACTIVATION'
           ? t('activationInvalid')
           : codeName === 'RATE_LIMITED'
             ? t('rateLimited')

@@ -21,6 +21,10 @@ const texts = {
       `You were verified by our helpdesk at ${time}. If this was not you, call us on the number on our website.`,
     fraud_reported: (time: string) =>
       `You reported that a verification request at ${time} was not you. We have blocked such requests; our team will contact you.`,
+    device_enrolled: (time: string) =>
+      `A new device was set up to confirm your identity at ${time}. If this was not you, call us on the number on our website.`,
+    other: (time: string) =>
+      `Your helpdesk has news for you (${time}). Open the app to see your devices and history.`,
   },
   de: {
     title: 'Anfrage zur Bestätigung',
@@ -30,6 +34,10 @@ const texts = {
       `Unser Kundendienst hat Sie um ${time} verifiziert. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
     fraud_reported: (time: string) =>
       `Sie haben gemeldet, dass eine Verifizierungsanfrage um ${time} nicht von Ihnen kam. Wir haben solche Anfragen gesperrt und melden uns bei Ihnen.`,
+    device_enrolled: (time: string) =>
+      `Um ${time} wurde ein neues Gerät zur Bestätigung Ihrer Identität eingerichtet. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
+    other: (time: string) =>
+      `Ihr Helpdesk hat eine Nachricht für Sie (${time}). Öffnen Sie die App, um Ihre Geräte und den Verlauf zu sehen.`,
   },
 };
 
@@ -91,9 +99,11 @@ sw.addEventListener('fetch', (event) => {
   }
 });
 
-type PushMessage =
-  | { type: 'verification'; id: string }
-  | { type: 'notice'; event: 'verified' | 'fraud_reported'; at: number };
+const noticeEvents = ['verified', 'fraud_reported', 'device_enrolled'] as const;
+/** `other`: an event this version does not know yet (a newer server); it still gets a sentence. */
+type NoticeEvent = (typeof noticeEvents)[number] | 'other';
+
+type PushMessage = { type: 'verification'; id: string } | { type: 'notice'; event: NoticeEvent; at: number };
 
 function readPush(event: PushEvent): PushMessage | null {
   try {
@@ -103,11 +113,13 @@ function readPush(event: PushEvent): PushMessage | null {
     }
     if (
       data?.type === 'notice' &&
-      (data.event === 'verified' || data.event === 'fraud_reported') &&
+      typeof data.event === 'string' &&
       typeof data.at === 'number' &&
       Number.isFinite(data.at)
     ) {
-      return { type: 'notice', event: data.event, at: data.at };
+      // The event's name is never shown: an unknown one gets the general sentence.
+      const known = (noticeEvents as readonly string[]).includes(data.event);
+      return { type: 'notice', event: known ? (data.event as NoticeEvent) : 'other', at: data.at };
     }
   } catch {
     // Not JSON: ignore it below.
@@ -116,7 +128,7 @@ function readPush(event: PushEvent): PushMessage | null {
 }
 
 /** A customer notification: the device writes the sentence, with the time in its own zone. */
-function showNotice(event: PushEvent, message: { event: 'verified' | 'fraud_reported'; at: number }) {
+function showNotice(event: PushEvent, message: { event: NoticeEvent; at: number }) {
   const lang = language();
   const time = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(
     new Date(message.at * 1000),
@@ -126,7 +138,8 @@ function showNotice(event: PushEvent, message: { event: 'verified' | 'fraud_repo
       body: texts[lang][message.event](time),
       tag: `notice-${message.event}-${message.at}`,
       icon: new URL('icons/icon-192.png', scope).href,
-      data: { url: new URL('history', scope).href },
+      // A new device is seen on the devices screen; everything else in the history.
+      data: { url: new URL(message.event === 'device_enrolled' ? 'device' : 'history', scope).href },
     }),
   );
 }

@@ -9,6 +9,8 @@ export const errorStatus = {
   INVALID_CURSOR: 400,
   /** A webhook URL that is not https, or points into a private network (SSRF), or carries credentials. */
   WEBHOOK_URL_REFUSED: 400,
+  /** A Web Push endpoint on this machine or in a private, link-local or reserved network (SSRF), or with credentials. */
+  PUSH_ENDPOINT_REFUSED: 400,
   /** A SCIM filter that does not parse, or names an attribute or operator that is not supported. */
   INVALID_FILTER: 400,
   UNAUTHENTICATED: 401,
@@ -19,7 +21,7 @@ export const errorStatus = {
   DEVICE_PROOF_REPLAYED: 401,
   /** The device was revoked; it can do nothing more. */
   DEVICE_REVOKED: 401,
-  /** The activation code is unknown, used, expired or out of attempts. */
+  /** The activation code is unknown, expired, or replaced by a newer activation. */
   ACTIVATION_INVALID: 401,
   /** The signed decision does not verify, or does not match the request it answers. */
   DECISION_SIGNATURE_INVALID: 401,
@@ -44,6 +46,8 @@ export const errorStatus = {
   LAST_ADMIN: 409,
   /** The device key is already enrolled (each device registers a fresh key). */
   DEVICE_KEY_IN_USE: 409,
+  /** The activation code was right but already used to enrol a device (a double tap loses to itself). */
+  ACTIVATION_USED: 409,
   /** The customer has no active device to send a push request to. */
   CUSTOMER_HAS_NO_DEVICE: 409,
   /** The verification is already final (approved, denied, cancelled, ...). */

@@ -24,4 +24,18 @@ describe('customer notifications', () => {
     assert.match(text, /niet van u kwam/);
     assert.doesNotMatch(text, /https?:|\d{6}/);
   });
+
+  it('tells the customer a new device was set up, in their language, with nothing to act on', () => {
+    const en = customerNotificationText('device_enrolled', { tenantName: 'Acme Bank', at, locale: 'en' });
+    assert.match(
+      en,
+      /^Acme Bank: a new device was set up to confirm your identity at .*UTC\. If this was not you/,
+    );
+    const de = customerNotificationText('device_enrolled', { tenantName: 'Acme Bank', at, locale: 'de' });
+    assert.match(de, /ein neues Gerät zur Bestätigung Ihrer Identität eingerichtet/);
+    for (const locale of ['fr', 'es', 'nl']) {
+      const text = customerNotificationText('device_enrolled', { tenantName: 'Acme Bank', at, locale });
+      assert.doesNotMatch(text, /https?:|\d{6}/);
+    }
+  });
 });

@@ -1,8 +1,9 @@
 /**
- * What the customer is told after a helpdesk verification or a fraud report, per language. The
- * text carries no code and no link: a message that asks for nothing cannot be used for phishing.
+ * What the customer is told after a helpdesk verification, a fraud report or a new device's
+ * enrollment, per language. The text carries no code and no link: a message that asks for
+ * nothing cannot be used for phishing.
  */
-export const customerNotificationEvents = ['verified', 'fraud_reported'] as const;
+export const customerNotificationEvents = ['verified', 'fraud_reported', 'device_enrolled'] as const;
 export type CustomerNotificationEvent = (typeof customerNotificationEvents)[number];
 
 export const notificationLanguages = ['en', 'de', 'fr', 'es', 'nl'] as const;
@@ -16,30 +17,40 @@ const templates: Record<NotificationLanguage, Record<CustomerNotificationEvent, 
       `${v.tenantName}: you were verified by our helpdesk at ${v.time}. If this was not you, call us on the number on our website.`,
     fraud_reported: (v) =>
       `${v.tenantName}: you reported that a verification request at ${v.time} was not you. We have blocked such requests; our team will contact you.`,
+    device_enrolled: (v) =>
+      `${v.tenantName}: a new device was set up to confirm your identity at ${v.time}. If this was not you, call us on the number on our website.`,
   },
   de: {
     verified: (v) =>
       `${v.tenantName}: Unser Kundendienst hat Sie um ${v.time} verifiziert. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
     fraud_reported: (v) =>
       `${v.tenantName}: Sie haben gemeldet, dass eine Verifizierungsanfrage um ${v.time} nicht von Ihnen kam. Wir haben solche Anfragen gesperrt und melden uns bei Ihnen.`,
+    device_enrolled: (v) =>
+      `${v.tenantName}: Um ${v.time} wurde ein neues Gerät zur Bestätigung Ihrer Identität eingerichtet. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
   },
   fr: {
     verified: (v) =>
       `${v.tenantName} : notre service client vous a vérifié à ${v.time}. Si ce n'était pas vous, appelez-nous au numéro indiqué sur notre site.`,
     fraud_reported: (v) =>
       `${v.tenantName} : vous avez signalé qu'une demande de vérification à ${v.time} ne venait pas de vous. Nous avons bloqué ces demandes et vous contacterons.`,
+    device_enrolled: (v) =>
+      `${v.tenantName} : un nouvel appareil a été configuré pour confirmer votre identité à ${v.time}. Si ce n'était pas vous, appelez-nous au numéro indiqué sur notre site.`,
   },
   es: {
     verified: (v) =>
       `${v.tenantName}: nuestro servicio de atención le verificó a las ${v.time}. Si no fue usted, llámenos al número de nuestra web.`,
     fraud_reported: (v) =>
       `${v.tenantName}: nos indicó que una solicitud de verificación a las ${v.time} no era suya. Hemos bloqueado esas solicitudes y le contactaremos.`,
+    device_enrolled: (v) =>
+      `${v.tenantName}: se configuró un nuevo dispositivo para confirmar su identidad a las ${v.time}. Si no fue usted, llámenos al número de nuestra web.`,
   },
   nl: {
     verified: (v) =>
       `${v.tenantName}: onze klantenservice heeft u om ${v.time} geverifieerd. Was u dit niet, bel ons dan op het nummer op onze website.`,
     fraud_reported: (v) =>
       `${v.tenantName}: u meldde dat een verificatieverzoek om ${v.time} niet van u kwam. We hebben zulke verzoeken geblokkeerd en nemen contact met u op.`,
+    device_enrolled: (v) =>
+      `${v.tenantName}: om ${v.time} is een nieuw apparaat ingesteld om uw identiteit te bevestigen. Was u dit niet, bel ons dan op het nummer op onze website.`,
   },
 };
 

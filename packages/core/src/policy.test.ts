@@ -8,6 +8,7 @@ import {
   pushAvailability,
   simSwapBlockedUntil,
   validateFallbackPolicy,
+  withNewPolicyDefaults,
 } from './policy.ts';
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -292,5 +293,20 @@ describe('which methods the console may offer', () => {
   it('answers undefined for an action the policy does not name, including inherited names', () => {
     assert.equal(evaluateMethods(policy(), 'no_such_action', facts(), now), undefined);
     assert.equal(evaluateMethods(policy(), 'constructor', facts(), now), undefined);
+  });
+});
+
+describe('notifications.afterDeviceEnrollment', () => {
+  it('is a boolean, false by default, and filled in for a policy written before it existed', () => {
+    const current = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+    assert.equal(current.notifications.afterDeviceEnrollment, false);
+    const older = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
+    delete older.notifications.afterDeviceEnrollment;
+    assert.match(validateFallbackPolicy(older).join(' '), /notifications\.afterDeviceEnrollment is required/);
+    assert.deepEqual(validateFallbackPolicy(withNewPolicyDefaults(older)), []);
+    const wrong = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
+    wrong.notifications.afterDeviceEnrollment = 'yes';
+    assert.ok(validateFallbackPolicy(wrong).some((p) => p.includes('afterDeviceEnrollment')));
+    assert.equal(withNewPolicyDefaults(wrong), wrong, 'a value that is there is left to validation');
   });
 });

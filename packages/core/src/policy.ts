@@ -108,11 +108,14 @@ export interface FallbackPolicy {
   failuresPerHour: number;
   /**
    * Tell the customer, by SMS (or e-mail without a phone), after a successful helpdesk
-   * verification and after a fraud report, so a fraudster who got through is noticed.
+   * verification, after a fraud report and after a new device was enrolled, so a fraudster who
+   * got through is noticed.
    */
   notifications: {
     afterVerification: boolean;
     afterFraudReport: boolean;
+    /** By SMS or e-mail as well as the push notice the customer's other devices always get. */
+    afterDeviceEnrollment: boolean;
   };
 }
 
@@ -186,7 +189,7 @@ export const defaultFallbackPolicy: Readonly<FallbackPolicy> = Object.freeze({
   securityQuestions: { ask: 3, required: 2, maxFailures: 3, allowForHighRisk: false },
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
-  notifications: { afterVerification: false, afterFraudReport: true },
+  notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: false },
 } satisfies FallbackPolicy) as Readonly<FallbackPolicy>;
 
 // ---------------------------------------------------------------------------------------------
@@ -355,6 +358,22 @@ function checkActions(value: unknown, out: Problems): Record<string, ActionRule>
  * what it can prove, an action that no enabled method can ever satisfy, more correct answers
  * required than questions asked, no method enabled at all.
  */
+/**
+ * A policy written before a setting existed, with that setting's default filled in, so stored
+ * versions and clients that do not know it yet keep working. Anything else is returned as it is.
+ */
+export function withNewPolicyDefaults(input: unknown): unknown {
+  if (!isRecord(input) || !isRecord(input.notifications)) return input;
+  if (input.notifications.afterDeviceEnrollment !== undefined) return input;
+  return {
+    ...input,
+    notifications: {
+      ...input.notifications,
+      afterDeviceEnrollment: defaultFallbackPolicy.notifications.afterDeviceEnrollment,
+    },
+  };
+}
+
 export function validateFallbackPolicy(input: unknown): string[] {
   if (!isRecord(input)) return ['The policy must be an object.'];
   const out: Problems = [];
@@ -413,10 +432,16 @@ export function validateFallbackPolicy(input: unknown): string[] {
     checkBoolean(push, 'lockOnFraudReport', 'push.', out);
   }
   checkNumbers(input, { failuresPerHour: fallbackPolicyLimits.failuresPerHour }, '', out);
-  const notifications = checkSection(input, 'notifications', ['afterVerification', 'afterFraudReport'], out);
+  const notifications = checkSection(
+    input,
+    'notifications',
+    ['afterVerification', 'afterFraudReport', 'afterDeviceEnrollment'],
+    out,
+  );
   if (notifications) {
     checkBoolean(notifications, 'afterVerification', 'notifications.', out);
     checkBoolean(notifications, 'afterFraudReport', 'notifications.', out);
+    checkBoolean(notifications, 'afterDeviceEnrollment', 'notifications.', out);
   }
 
   if (out.length === 0 && methods && actions) {

@@ -1,4 +1,5 @@
 import type { Agent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Config } from './config/config.ts';
 import { resolveEncryptionKey } from './config/encryption-key.ts';
 import { systemClock, systemTimers } from './services/context.ts';
@@ -30,6 +31,7 @@ export async function openRuntime(
     clock?: () => number;
     timers?: Timers;
     pushAgent?: Agent;
+    resolveHost?: LookupFunction;
   } = {},
 ): Promise<Runtime> {
   const warn = options.warn ?? ((message: string) => process.emitWarning(message));
@@ -65,6 +67,7 @@ export async function openRuntime(
     encryptionKey,
     events: redisHub ?? createEventHub(),
     pushAgent: options.pushAgent,
+    resolveHost: options.resolveHost,
   });
   return {
     config,

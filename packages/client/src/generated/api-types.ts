@@ -87,6 +87,7 @@ export interface Schemas {
         | 'INVALID_PHONE_NUMBER'
         | 'INVALID_CURSOR'
         | 'WEBHOOK_URL_REFUSED'
+        | 'PUSH_ENDPOINT_REFUSED'
         | 'INVALID_FILTER'
         | 'UNAUTHENTICATED'
         | 'INVALID_CREDENTIALS'
@@ -110,6 +111,7 @@ export interface Schemas {
         | 'SLUG_TAKEN'
         | 'LAST_ADMIN'
         | 'DEVICE_KEY_IN_USE'
+        | 'ACTIVATION_USED'
         | 'CUSTOMER_HAS_NO_DEVICE'
         | 'VERIFICATION_NOT_PENDING'
         | 'VERIFICATION_EXPIRED'
@@ -210,6 +212,8 @@ export interface Schemas {
       afterVerification: boolean;
       /** Tell the customer after they reported fraud. */
       afterFraudReport: boolean;
+      /** Tell the customer by SMS or e-mail when a device is enrolled (their other devices always get a push notice). Default false when left out. */
+      afterDeviceEnrollment?: boolean;
     };
     /** Failed attempts per customer per hour across all methods. */
     failuresPerHour: number;

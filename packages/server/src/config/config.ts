@@ -47,7 +47,10 @@ export interface Config {
   sessionIdleMinutes: number;
   /** Sign an operator out this long after sign-in, whatever they do. */
   sessionAbsoluteHours: number;
-  /** Failed sign-ins allowed per account per window before further tries are refused. */
+  /**
+   * Failed sign-ins allowed per account, from all addresses together, per `signInAccountWindowMinutes`;
+   * after that, sign-in is refused from addresses where the operator has not signed in before.
+   */
   signInFailuresPerAccount: number;
   /** Sign-in attempts allowed per client address per window. */
   signInAttemptsPerAddress: number;
@@ -66,6 +69,22 @@ export interface Config {
   webPushSubject: string | undefined;
   /** Seconds a push service keeps an undelivered message (Web Push TTL, RFC 8030 section 5.2). */
   pushTtlSeconds: number;
+  /**
+   * Web Push endpoints may be on this machine (localhost, 127.0.0.0/8, ::1): the local push service
+   * of development and tests. Off by default, so a registered subscription cannot reach local services.
+   */
+  pushAllowLoopback: boolean;
+  /** Web Push endpoints may be in private and link-local networks. Off by default (SSRF). */
+  pushAllowPrivateNetworks: boolean;
+  /**
+   * Consecutive failed sign-ins allowed per account from one client address per window
+   * (`signInWindowMinutes`); after that the account is locked for that address only.
+   */
+  signInLockAfterFailures: number;
+  /** Window of the account-wide failure cap (`signInFailuresPerAccount`). */
+  signInAccountWindowMinutes: number;
+  /** How long an address where an operator signed in stays exempt from the account-wide cap. */
+  signInKnownAddressDays: number;
   /**
    * Webhooks may be sent to plain-http or https URLs on this machine (localhost, 127.0.0.0/8, ::1).
    * For development and tests; off by default, so a registered URL cannot reach local services.
@@ -136,18 +155,27 @@ export const defaults: Config = {
   seedDemoData: true,
   sessionIdleMinutes: 60,
   sessionAbsoluteHours: 12,
-  // NIST SP 800-63B rev 4 section 3.2.2 caps consecutive failures at 100; accounts of
-  // privileged operators deserve a much tighter cap.
-  signInFailuresPerAccount: 10,
+  // NIST SP 800-63B rev 4 section 3.2.2 caps failed attempts on one account at 100.
+  signInFailuresPerAccount: 100,
   signInAttemptsPerAddress: 100,
   signInWindowMinutes: 15,
   shutdownTimeoutMs: 10_000,
   deviceProofMaxAgeSeconds: 60,
-  enrollFailuresPerAddress: 10,
+  // Activation codes have 80 bits, so this only has to stop a flood, not a guess; it is high
+  // because many customers may share one address (carrier NAT), and only wrong codes count.
+  enrollFailuresPerAddress: 100,
   enrollWindowMinutes: 15,
   webPushSubject: undefined,
   // A request lives 2 minutes by default; a push delivered later than that only shows an expired request.
   pushTtlSeconds: 120,
+  pushAllowLoopback: false,
+  pushAllowPrivateNetworks: false,
+  // A guesser from one address is stopped after 10; the account-wide cap bounds a guess spread
+  // over many addresses, without locking the operator out of the addresses they use
+  // (NIST SP 800-63B rev 4 section 3.2.2: an allowlist of addresses that authenticated before).
+  signInLockAfterFailures: 10,
+  signInAccountWindowMinutes: 24 * 60,
+  signInKnownAddressDays: 90,
   webhookAllowLoopback: false,
   webhookAllowPrivateNetworks: false,
   webhookTimeoutMs: 10_000,
@@ -200,6 +228,11 @@ export const environmentVariables: Record<keyof Config, string> = {
   enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',
   webPushSubject: 'WEB_PUSH_SUBJECT',
   pushTtlSeconds: 'PUSH_TTL_SECONDS',
+  pushAllowLoopback: 'PUSH_ALLOW_LOOPBACK',
+  pushAllowPrivateNetworks: 'PUSH_ALLOW_PRIVATE_NETWORKS',
+  signInLockAfterFailures: 'SIGN_IN_LOCK_AFTER_FAILURES',
+  signInAccountWindowMinutes: 'SIGN_IN_ACCOUNT_WINDOW_MINUTES',
+  signInKnownAddressDays: 'SIGN_IN_KNOWN_ADDRESS_DAYS',
   webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
   webhookAllowPrivateNetworks: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',

@@ -1,3 +1,5 @@
+import type { CustomerNotificationEvent } from '@helpdesk-auth/core';
+
 /**
  * The vocabulary every push channel shares, so the verification flow can treat Web Push and any
  * later vendor channel the same way: send, then act on one of three outcomes.
@@ -14,7 +16,7 @@ export type PushMessage =
    * A customer notification (docs/fallbacks.md): which event and when, in seconds. The device
    * writes the sentence itself, in its own language, so the message names nobody.
    */
-  | { type: 'notice'; event: 'verified' | 'fraud_reported'; at: number };
+  | { type: 'notice'; event: CustomerNotificationEvent; at: number };
 
 export interface PushOptions {
   /** How long the push service may hold the message for an offline device (RFC 8030 section 5.2). */

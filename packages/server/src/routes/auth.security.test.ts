@@ -15,7 +15,10 @@ function authSecuritySuite(kind: DatabaseKind) {
   let tenant: TestTenant;
 
   before(async () => {
-    h = await startTestHarness(kind, { signInFailuresPerAccount: 3, signInAttemptsPerAddress: 1000 });
+    h = await startTestHarness(kind, {
+      signInLockAfterFailures: 3,
+      signInAttemptsPerAddress: 1000,
+    });
     tenant = await h.createTenant('acme');
   });
   after(() => h?.close());
@@ -63,6 +66,27 @@ function authSecuritySuite(kind: DatabaseKind) {
         },
       });
     }
+  });
+
+  it("a stranger's wrong passwords lock the account at the stranger's address only", async () => {
+    const op = await h.createOperator(tenant, 'agent', 'targeted@acme.example');
+    const from = (remoteAddress: string, password: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/auth/sign-in',
+        payload: { tenant: tenant.slug, email: op.email, password },
+        remoteAddress,
+      });
+    const statuses = [];
+    for (let i = 0; i < 12; i++)
+      statuses.push((await from('198.51.100.1', `stranger guess ${i}`)).statusCode);
+    assert.deepEqual(statuses, [401, 401, 401, ...Array(9).fill(429)]);
+    // The operator, from their own address, is not locked out by someone else's guessing.
+    assert.equal((await from('198.51.100.2', testPassword)).statusCode, 200);
+    // At the guesser's address the lock holds, the right password included.
+    const stillLocked = await from('198.51.100.1', testPassword);
+    assert.equal(stillLocked.statusCode, 429);
+    assert.equal(stillLocked.json().error.code, 'RATE_LIMITED');
   });
 
   it('caps failed sign-ins per account, even for the right password, until the window ends', async () => {
@@ -124,6 +148,36 @@ function authSecuritySuite(kind: DatabaseKind) {
       assert.ok(t.id);
     } finally {
       await strict.close();
+    }
+  });
+
+  it('caps failures per account across addresses, in parallel, but not at addresses the operator used', async () => {
+    const capped = await startTestHarness(kind, { signInFailuresPerAccount: 5 });
+    try {
+      const t = await capped.createTenant('spread');
+      const op = await capped.createOperator(t, 'agent', 'spread@spread.example');
+      const from = (remoteAddress: string, password: string) =>
+        capped.app.inject({
+          method: 'POST',
+          url: '/v1/auth/sign-in',
+          payload: { tenant: t.slug, email: op.email, password },
+          remoteAddress,
+        });
+      // The operator's usual address.
+      assert.equal((await from('192.0.2.10', testPassword)).statusCode, 200);
+      // A guess spread over 20 addresses at once: each address is far below its own limits.
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => from(`203.0.113.${i + 1}`, `distributed guess ${i}`)),
+      );
+      const statuses = responses.map((r) => r.statusCode);
+      assert.equal(statuses.filter((s) => s === 401).length, 5, 'no more guesses checked than the cap');
+      assert.equal(statuses.filter((s) => s === 429).length, 15);
+      // A new address is refused now, even with the right password ...
+      assert.equal((await from('203.0.113.200', testPassword)).statusCode, 429);
+      // ... but the operator at an address where they signed in before is not locked out.
+      assert.equal((await from('192.0.2.10', testPassword)).statusCode, 200);
+    } finally {
+      await capped.close();
     }
   });
 

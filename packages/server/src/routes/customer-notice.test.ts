@@ -19,7 +19,12 @@ describe('customer notifications by push', () => {
 
   before(async () => {
     push = await startTestPushService();
-    h = await startTestHarness('sqlite', {}, { listen: true, realClock: true, pushAgent: push.agent });
+    // The local push service listens on loopback, which push endpoints may reach only in development.
+    h = await startTestHarness(
+      'sqlite',
+      { pushAllowLoopback: true },
+      { listen: true, realClock: true, pushAgent: push.agent },
+    );
     const tenant = await h.createTenant('notice');
     tenantId = tenant.id;
     apiKey = await h.createApiKey(tenant, ['verifications:read', 'verifications:write', 'audit:read']);

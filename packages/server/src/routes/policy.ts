@@ -104,6 +104,12 @@ export const FallbackPolicySchema = Type.Object(
           description: 'Tell the customer after a successful helpdesk verification.',
         }),
         afterFraudReport: Type.Boolean({ description: 'Tell the customer after they reported fraud.' }),
+        afterDeviceEnrollment: Type.Optional(
+          Type.Boolean({
+            description:
+              'Tell the customer by SMS or e-mail when a device is enrolled (their other devices always get a push notice). Default false when left out.',
+          }),
+        ),
       },
       {
         additionalProperties: false,

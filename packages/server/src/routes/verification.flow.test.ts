@@ -37,7 +37,12 @@ for (const kind of databaseKinds) {
 
     before(async () => {
       push = await startTestPushService();
-      h = await startTestHarness(kind, {}, { listen: true, realClock: true, pushAgent: push.agent });
+      // The local push service listens on loopback, which push endpoints may reach only in development.
+      h = await startTestHarness(
+        kind,
+        { pushAllowLoopback: true },
+        { listen: true, realClock: true, pushAgent: push.agent },
+      );
       const tenant = await h.createTenant('acme');
       tenantId = tenant.id;
       const op = await h.createOperator(tenant, 'agent', 'ada@acme.example');

@@ -310,7 +310,7 @@ for (const kind of databaseKinds) {
           activationCode: activation.code,
           now: h.clock.now,
         }),
-        /401.*ACTIVATION_INVALID/,
+        /409.*ACTIVATION_USED/,
       );
       const late = await h.runtime.services.devices.createActivation(tenantId, customerId, system);
       h.clock.advance(10 * 60_000);

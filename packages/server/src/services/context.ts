@@ -1,4 +1,5 @@
 import type { Agent } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../storage/database.ts';
 import type { EventHub } from './live-events.ts';
@@ -18,6 +19,11 @@ export interface ServiceContext {
   timers: Timers;
   /** HTTPS agent for calls to push services; tests pass one that trusts their local push service. */
   pushAgent?: Agent | undefined;
+  /**
+   * DNS for outbound push connections, under the address rule (providers/outbound-address.ts);
+   * the system's when unset. Tests pass one that maps names as a rebinding DNS server would.
+   */
+  resolveHost?: LookupFunction | undefined;
 }
 
 export const systemClock = (): number => Date.now();

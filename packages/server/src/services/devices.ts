@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import type { JWK } from 'jose';
+import { checkHost } from '../providers/outbound-address.ts';
 import { type WebPushSubscription, webPushSubscriptionProblem } from '../providers/web-push.ts';
 import {
   compareAndSetStatus,
@@ -15,6 +16,7 @@ import type { DeviceRow } from '../storage/schema.ts';
 import { type Actor, appendAudit, systemActor } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
 import { topics } from './live-events.ts';
+import { pushAddressRules } from './push-delivery.ts';
 import { tooManyAttempts } from './rate-limit-error.ts';
 import { decryptSecret, encryptSecret, keyedHash } from './secrets.ts';
 
@@ -101,6 +103,12 @@ function auditActor(actor: DeviceActor): Actor {
   return actor.type === 'device' ? systemActor : actor;
 }
 
+const activationUsed = () =>
+  new AppError(
+    'ACTIVATION_USED',
+    'This activation code was already used to enrol a device; ask for a new one if it was not this device.',
+  );
+
 const pushContext = (deviceId: string) => `device-push:${deviceId}`;
 
 // Runs at every push start (storage/prepared.ts).
@@ -113,8 +121,14 @@ const activeDevicesOf = prepared((db, slot: Slots<{ tenantId: string; customerId
     .where('status', '=', 'active'),
 );
 
-export function createDeviceService(context: ServiceContext) {
-  const { db, config, clock, encryptionKey, events } = context;
+/** What else happens when a device enrolls: the customer's notices (services/fallbacks/notifications.ts). */
+export interface DeviceHooks {
+  enrolled?(tenantId: string, customerId: string, deviceId: string, at: number): Promise<unknown>;
+}
+
+export function createDeviceService(context: ServiceContext, hooks: DeviceHooks = {}) {
+  const { db, config, clock, encryptionKey, events, resolveHost } = context;
+  const pushRules = pushAddressRules(config);
 
   async function getRow(tx: Db, tenantId: string, id: string): Promise<DeviceRow> {
     const row = await tx
@@ -145,6 +159,34 @@ export function createDeviceService(context: ServiceContext) {
     const problem = push ? webPushSubscriptionProblem(push.subscription) : null;
     if (problem)
       throw new AppError('VALIDATION_FAILED', `The Web Push subscription is not usable: ${problem}.`);
+    if (push) {
+      const url = new URL(push.subscription.endpoint);
+      if (url.username || url.password)
+        throw new AppError(
+          'PUSH_ENDPOINT_REFUSED',
+          'The push endpoint must not contain a user name or password.',
+        );
+    }
+  }
+
+  /**
+   * The server will POST to the endpoint a device registers, so it is held to the webhook rule
+   * against server-side request forgery: its host must not be, or resolve to, this machine or a
+   * private, link-local or reserved address (PUSH_ALLOW_LOOPBACK and PUSH_ALLOW_PRIVATE_NETWORKS
+   * relax it for development). A name DNS does not answer for now is let through; the address is
+   * checked again when the server connects (services/push-delivery.ts).
+   */
+  async function assertPushAddress(push: PushChannel | null | undefined): Promise<void> {
+    if (!push) return;
+    const verdict = await checkHost(new URL(push.subscription.endpoint).hostname, pushRules, {
+      ...(resolveHost ? { resolve: resolveHost } : {}),
+    });
+    if (verdict === 'refused') {
+      throw new AppError(
+        'PUSH_ENDPOINT_REFUSED',
+        'The push endpoint points to this machine or to a private or reserved network address.',
+      );
+    }
   }
 
   function sealPush(deviceId: string, push: PushChannel | null): string | null {
@@ -190,6 +232,20 @@ export function createDeviceService(context: ServiceContext) {
       const expiresAt = now + activationLifetimeMs;
       await inTransaction(db, async (tx) => {
         await assertCustomer(tx, tenantId, customerId);
+        // One live activation per customer: a code sent earlier (to an old number, to someone who
+        // asked in the customer's name) must not stay usable once a new one is made. Spending its
+        // attempts revokes it without marking it used, so it answers "invalid", not "already used".
+        const revoked = await tx
+          .updateTable('one_time_tokens')
+          .set((eb) => ({ attempts: eb.ref('max_attempts') }))
+          .where('tenant_id', '=', tenantId)
+          .where('purpose', '=', activationPurpose)
+          .where('subject_id', '=', customerId)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', now)
+          .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+          .returning('id')
+          .execute();
         await tx
           .insertInto('one_time_tokens')
           .values({
@@ -204,6 +260,16 @@ export function createDeviceService(context: ServiceContext) {
             created_at: now,
           })
           .execute();
+        if (revoked.length > 0) {
+          await appendAudit(tx, {
+            tenantId,
+            actor,
+            action: 'device.activations_revoked',
+            target: { type: 'customer', id: customerId },
+            data: { activationIds: revoked.map((r) => r.id), replacedBy: id },
+            now,
+          });
+        }
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -219,10 +285,13 @@ export function createDeviceService(context: ServiceContext) {
     },
 
     /**
-     * Enrolls a device with an activation code. Wrong codes count against the caller's address
-     * (reserved before the check, given back on success), so guessing is capped even in parallel.
-     * The code, the device and the audit entry commit together: a failed enrollment does not
-     * burn the code.
+     * Enrolls a device with an activation code. Only codes that match no activation count as
+     * wrong, against the caller's address (reserved before the check, so guessing is capped even
+     * in parallel; given back otherwise). The right code of an activation already used, replaced
+     * or expired is not a guess: whoever presents it knows an 80-bit secret, like the loser of a
+     * race with its own double tap, and it must not use up the limit of everyone behind the same
+     * address. The code, the device and the audit entry commit together: a failed enrollment does
+     * not burn the code.
      */
     async enroll(input: {
       activationCode: string;
@@ -243,71 +312,97 @@ export function createDeviceService(context: ServiceContext) {
       });
       if (!hit.allowed) throw tooManyAttempts('Too many wrong activation codes from this address.', hit, now);
 
-      const result = await inTransaction(db, async (tx) => {
-        const token = await consumeOneTimeToken(tx, {
-          purpose: activationPurpose,
-          secretHash: keyedHash(encryptionKey, normaliseActivationCode(input.activationCode)),
-          now,
-        });
-        if (!token?.subject_id) return undefined;
-        const taken = await tx
-          .selectFrom('devices')
-          .select('id')
-          .where('key_thumbprint', '=', input.thumbprint)
+      const secretHash = keyedHash(encryptionKey, normaliseActivationCode(input.activationCode));
+      let wrongCode = false;
+      let result: { row: DeviceRow; tenant: { id: string; name: string } };
+      try {
+        const known = await db
+          .selectFrom('one_time_tokens')
+          .select(['consumed_at', 'expires_at', 'attempts', 'max_attempts'])
+          .where('purpose', '=', activationPurpose)
+          .where('secret_hash', '=', secretHash)
           .executeTakeFirst();
-        if (taken)
-          throw new AppError('DEVICE_KEY_IN_USE', 'This device key is already enrolled; create a new key.');
-        const tenant = await tx
-          .selectFrom('tenants')
-          .select(['id', 'name'])
-          .where('id', '=', token.tenant_id)
-          .executeTakeFirstOrThrow();
-        await assertCustomer(tx, token.tenant_id, token.subject_id);
-        const id = newId('device', now);
-        const row: DeviceRow = {
-          id,
-          tenant_id: token.tenant_id,
-          customer_id: token.subject_id,
-          label: input.label,
-          platform: input.platform,
-          public_jwk: JSON.stringify(input.publicJwk),
-          key_thumbprint: input.thumbprint,
-          push_kind: input.push?.kind ?? null,
-          push_target: sealPush(id, input.push),
-          status: 'active',
-          created_at: now,
-          last_seen_at: now,
-          revoked_at: null,
-          webauthn_credential_id: null,
-          webauthn_public_key: null,
-          webauthn_counter: 0,
-          webauthn_registered_at: null,
-        };
-        await tx.insertInto('devices').values(row).execute();
-        await appendAudit(tx, {
-          tenantId: token.tenant_id,
-          actor: systemActor,
-          action: 'device.enrolled',
-          target: { type: 'device', id },
-          data: {
-            customerId: row.customer_id,
-            activationId: token.id,
-            platform: row.platform,
-            push: row.push_kind,
-          },
-          now,
+        if (!known) {
+          wrongCode = true;
+          throw new AppError('ACTIVATION_INVALID', 'The activation code is wrong, used or expired.');
+        }
+        if (known.consumed_at !== null) throw activationUsed();
+        if (known.attempts >= known.max_attempts || known.expires_at <= now) {
+          throw new AppError(
+            'ACTIVATION_INVALID',
+            'The activation code expired or was replaced by a newer one; ask for a new one.',
+          );
+        }
+        // Only a caller with a live code gets the server to resolve the endpoint's name.
+        await assertPushAddress(input.push);
+        const enrolled = await inTransaction(db, async (tx) => {
+          const token = await consumeOneTimeToken(tx, { purpose: activationPurpose, secretHash, now });
+          if (!token?.subject_id) return undefined;
+          const taken = await tx
+            .selectFrom('devices')
+            .select('id')
+            .where('key_thumbprint', '=', input.thumbprint)
+            .executeTakeFirst();
+          if (taken)
+            throw new AppError('DEVICE_KEY_IN_USE', 'This device key is already enrolled; create a new key.');
+          const tenant = await tx
+            .selectFrom('tenants')
+            .select(['id', 'name'])
+            .where('id', '=', token.tenant_id)
+            .executeTakeFirstOrThrow();
+          await assertCustomer(tx, token.tenant_id, token.subject_id);
+          const id = newId('device', now);
+          const row: DeviceRow = {
+            id,
+            tenant_id: token.tenant_id,
+            customer_id: token.subject_id,
+            label: input.label,
+            platform: input.platform,
+            public_jwk: JSON.stringify(input.publicJwk),
+            key_thumbprint: input.thumbprint,
+            push_kind: input.push?.kind ?? null,
+            push_target: sealPush(id, input.push),
+            status: 'active',
+            created_at: now,
+            last_seen_at: now,
+            revoked_at: null,
+            webauthn_credential_id: null,
+            webauthn_public_key: null,
+            webauthn_counter: 0,
+            webauthn_registered_at: null,
+          };
+          await tx.insertInto('devices').values(row).execute();
+          await appendAudit(tx, {
+            tenantId: token.tenant_id,
+            actor: systemActor,
+            action: 'device.enrolled',
+            target: { type: 'device', id },
+            data: {
+              customerId: row.customer_id,
+              activationId: token.id,
+              platform: row.platform,
+              push: row.push_kind,
+            },
+            now,
+          });
+          return { row, tenant };
         });
-        return { row, tenant };
-      });
-      if (!result) {
-        throw new AppError('ACTIVATION_INVALID', 'The activation code is wrong, used or expired.');
+        // Live a moment ago, spent now: another request with the same code won the race.
+        if (!enrolled) throw activationUsed();
+        result = enrolled;
+      } finally {
+        if (!wrongCode) await releaseRateLimit(db, limitKey);
       }
-      await releaseRateLimit(db, limitKey);
       const { row, tenant } = result;
-      // Tell the customer's other devices: an enrollment they did not make is a warning sign.
+      // Tell the customer's other devices: an enrollment they did not make is a warning sign. The
+      // live channel reaches an open app; the push notice (and SMS or e-mail, if the policy asks)
+      // reaches a closed one. It goes out after the answer and never fails the enrollment.
       events.publish(topics.customer(row.tenant_id, row.customer_id), {
         type: 'device-enrolled',
         data: { deviceId: row.id, label: row.label, platform: row.platform },
+      });
+      void hooks.enrolled?.(row.tenant_id, row.customer_id, row.id, now).catch(() => {
+        // Each notice's outcome is in the audit log; a failure here must not surface as a 500.
       });
       return { device: toDevice(row), tenant };
     },
@@ -335,6 +430,7 @@ export function createDeviceService(context: ServiceContext) {
       actor: DeviceActor,
     ): Promise<Device> {
       assertUsablePush(input.push);
+      await assertPushAddress(input.push);
       const now = clock();
       return inTransaction(db, async (tx) => {
         const current = await getRow(tx, tenantId, id);

@@ -20,7 +20,11 @@ import { createWebhookService } from './webhooks.ts';
 
 export function createServices(context: ServiceContext) {
   const serverKeys = createServerKeyService(context);
-  const devices = createDeviceService(context);
+  const devices = createDeviceService(context, {
+    // Called after an enrollment's answer, by which time `fallbacks` exists.
+    enrolled: (tenantId, customerId, deviceId, at) =>
+      fallbacks.notifier.deviceEnrolled(tenantId, customerId, deviceId, at),
+  });
   const deviceAuth = createDeviceAuth(context);
   const delivery = createPushDelivery(context, serverKeys);
   const webauthn = createWebAuthnService(context);

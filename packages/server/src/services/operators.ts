@@ -305,7 +305,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
       const current = await getRow(db, tenantId, id);
       const limitKey = `password-change:${id}`;
       const hit = await hitRateLimit(db, limitKey, {
-        limit: config.signInFailuresPerAccount,
+        limit: config.signInLockAfterFailures,
         windowMs: config.signInWindowMinutes * 60_000,
         now,
       });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AppError, newId, type Permission, permissionsForRole, type Role } from '@helpdesk-auth/core';
-import { hitRateLimit, inTransaction, resetRateLimit } from '../storage/atomic.ts';
+import { hitRateLimit, inTransaction, releaseRateLimit, resetRateLimit } from '../storage/atomic.ts';
 import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -44,8 +44,20 @@ const invalidCredentials = () =>
 
 export function createSessionService({ db, config, clock }: ServiceContext) {
   const windowMs = config.signInWindowMinutes * 60_000;
+  const accountWindowMs = config.signInAccountWindowMinutes * 60_000;
+  const knownAddressMs = config.signInKnownAddressDays * 86_400_000;
   const idleMs = config.sessionIdleMinutes * 60_000;
   const absoluteMs = config.sessionAbsoluteHours * 3_600_000;
+
+  /** Records (or renews) an address where the account signed in, in the claims table's key space. */
+  async function rememberAddress(key: string, now: number): Promise<void> {
+    const expiresAt = now + knownAddressMs;
+    await db
+      .insertInto('claims')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ expires_at: expiresAt }))
+      .execute();
+  }
 
   function rateLimited(resetAt: number, now: number): AppError {
     return tooManyAttempts('Too many sign-in attempts. Wait a while before trying again.', { resetAt }, now);
@@ -122,9 +134,17 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
     },
 
     /**
-     * Signs an operator in. Every attempt first takes a slot from two limits, one per client
-     * address and one per account; the account slot is given back only on success, so the cap
-     * counts failures and holds even against parallel guesses.
+     * Signs an operator in, under three limits, each a slot taken before the password is checked
+     * so that parallel guesses cannot exceed it (NIST SP 800-63B rev 4 section 3.2.2):
+     *
+     * - per client address, every attempt (`signInAttemptsPerAddress`);
+     * - per account and address, consecutive failures (`signInLockAfterFailures`): a
+     *   guesser at one address is locked out of that account there, and only there, so a stranger
+     *   cannot lock an operator out by guessing wrong in their name;
+     * - per account from all addresses together, failures (`signInFailuresPerAccount`, at most
+     *   100 as NIST asks), against a guess spread over many addresses. Addresses where the
+     *   operator signed in before are exempt (NIST's allowlist of addresses that authenticated
+     *   successfully), so an operator at their usual desk keeps working while it holds.
      */
     async signIn(input: {
       tenant: string;
@@ -140,13 +160,34 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
         now,
       });
       if (!byAddress.allowed) throw rateLimited(byAddress.resetAt, now);
-      const accountKey = `sign-in:account:${input.tenant}:${email}`;
-      const byAccount = await hitRateLimit(db, accountKey, {
-        limit: config.signInFailuresPerAccount,
+      const account = `${input.tenant}:${email}`;
+      const pairKey = `sign-in:account-address:${account}:${input.address}`;
+      const byPair = await hitRateLimit(db, pairKey, {
+        limit: config.signInLockAfterFailures,
         windowMs,
         now,
       });
-      if (!byAccount.allowed) throw rateLimited(byAccount.resetAt, now);
+      if (!byPair.allowed) throw rateLimited(byPair.resetAt, now);
+      const knownKey = `sign-in:known:${account}:${input.address}`;
+      const known = await db
+        .selectFrom('claims')
+        .select('key')
+        .where('key', '=', knownKey)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      const accountKey = `sign-in:account:${account}`;
+      if (!known) {
+        const byAccount = await hitRateLimit(db, accountKey, {
+          limit: config.signInFailuresPerAccount,
+          windowMs: accountWindowMs,
+          now,
+        });
+        if (!byAccount.allowed) {
+          // Not a wrong password, only a refusal: the slot at this address is given back.
+          await releaseRateLimit(db, pairKey);
+          throw rateLimited(byAccount.resetAt, now);
+        }
+      }
 
       const found = await db
         .selectFrom('operators')
@@ -175,7 +216,11 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
         }
         throw invalidCredentials();
       }
-      await resetRateLimit(db, accountKey);
+      await resetRateLimit(db, pairKey);
+      // The account-wide count is of failures: a success gives its slot back, but does not clear
+      // the failures of others, which would hand a distributed guesser a fresh allowance.
+      if (!known) await releaseRateLimit(db, accountKey);
+      await rememberAddress(knownKey, now);
       return startSession(found, { address: input.address }, now);
     },
 

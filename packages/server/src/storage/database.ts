@@ -14,6 +14,7 @@ import * as statusIndexes from './migrations/0008-status-indexes.ts';
 import * as questionChecksInFlight from './migrations/0009-question-checks-in-flight.ts';
 import * as onePendingPush from './migrations/0010-one-pending-push.ts';
 import * as onePendingCode from './migrations/0011-one-pending-code.ts';
+import * as activationSubject from './migrations/0012-activation-subject.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { namingPool } from './postgres-statements.ts';
 import type { Schema } from './schema.ts';
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0009-question-checks-in-flight': questionChecksInFlight,
   '0010-one-pending-push': onePendingPush,
   '0011-one-pending-code': onePendingCode,
+  '0012-activation-subject': activationSubject,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Agent } from 'node:https';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@helpdesk-auth/core';
@@ -121,6 +121,8 @@ export interface HarnessOptions {
   realClock?: boolean;
   /** HTTPS agent for push services (the local test push service's). */
   pushAgent?: Agent;
+  /** DNS for outbound push connections (a test's own names). */
+  resolveHost?: LookupFunction;
 }
 
 export async function startTestHarness(
@@ -148,6 +150,7 @@ export async function startTestHarness(
     warn: () => {},
     ...(options.realClock ? {} : { clock: clock.now, timers: clock }),
     ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const app = await buildApp({ ...runtime, logger });
   if (port) await app.listen({ port, host: '127.0.0.1' });

@@ -3,6 +3,7 @@ import {
   defaultFallbackPolicy,
   type FallbackPolicy,
   validateFallbackPolicy,
+  withNewPolicyDefaults,
 } from '@helpdesk-auth/core';
 import { inTransaction } from '../../storage/atomic.ts';
 import { conflictsAs } from '../../storage/constraint-violations.ts';
@@ -27,7 +28,7 @@ export interface PolicyVersionSummary {
 }
 
 function parseStored(document: string): FallbackPolicy {
-  const policy = JSON.parse(document) as FallbackPolicy;
+  const policy = withNewPolicyDefaults(JSON.parse(document)) as FallbackPolicy;
   // Stored policies were validated on the way in; a broken one must not silently weaken a check.
   const problems = validateFallbackPolicy(policy);
   if (problems.length > 0) throw new Error(`Stored fallback policy is invalid: ${problems.join(' ')}`);
@@ -184,7 +185,7 @@ export function createPolicyService({ db, clock }: ServiceContext) {
         : undefined;
     },
 
-    validate: (input: unknown): string[] => validateFallbackPolicy(input),
+    validate: (input: unknown): string[] => validateFallbackPolicy(withNewPolicyDefaults(input)),
 
     /**
      * Saves `policy` as the next version. `expectedVersion` is the version the admin edited:
@@ -195,11 +196,12 @@ export function createPolicyService({ db, clock }: ServiceContext) {
       input: { policy: unknown; expectedVersion: number },
       actor: Actor,
     ): Promise<PolicyVersion> {
-      const problems = validateFallbackPolicy(input.policy);
+      // A client written before a setting existed gets its default rather than a refusal.
+      const policy = withNewPolicyDefaults(input.policy) as FallbackPolicy;
+      const problems = validateFallbackPolicy(policy);
       if (problems.length > 0) {
         throw new AppError('POLICY_INVALID', `The policy is not valid: ${problems.join(' ')}`);
       }
-      const policy = input.policy as FallbackPolicy;
       const now = clock();
       const versionConflict = (message: string) =>
         new AppError('POLICY_VERSION_CONFLICT', `${message}; reload it and edit again.`);
