@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultFallbackPolicy } from '@helpdesk-auth/core';
+import { cliActor } from '../services/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -9,6 +10,7 @@ import {
   type TestTenant,
 } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
+import { enrollTestDevice } from '../test-support/test-device.ts';
 
 /**
  * Identical requests sent at once, as a double-clicking user or a retrying integration sends
@@ -267,6 +269,32 @@ for (const kind of databaseKinds) {
         const answers = await all(() => call('DELETE', '/v1/tenant/sso'));
         assert.deepEqual(outcomes(answers), expect('204', '404 NOT_FOUND'));
         assert.equal(await audited('sso.removed'), 1);
+      });
+
+      it('DELETE /v1/devices/{id}: every answer shows it revoked, one device.revoked', async () => {
+        const customer = await call('POST', '/v1/customers', { displayName: 'Device Owner' });
+        const customerId = (customer.json() as { id: string }).id;
+        const activation = await h.runtime.services.devices.createActivation(tenant.id, customerId, cliActor);
+        const device = await enrollTestDevice(h.app, {
+          publicUrl: h.config.publicUrl,
+          activationCode: activation.code,
+          now: h.clock.now,
+        });
+        const answers = await all(() => call('DELETE', `/v1/devices/${device.id}`));
+        assert.deepEqual(outcomes(answers), expect('200', '200'));
+        for (const answer of answers) assert.equal((answer.json() as { status: string }).status, 'revoked');
+        assert.equal(await audited('device.revoked', device.id), 1);
+      });
+
+      it('POST /v1/auth/sign-out of one session: every answer 204, one operator.signed_out', async () => {
+        const operator = await h.createOperator(tenant, 'agent', 'signing-out@races.example');
+        const agent = await h.signIn(tenant, operator.email);
+        const before = await audited('operator.signed_out');
+        const answers = await all(() =>
+          h.app.inject({ method: 'POST', url: '/v1/auth/sign-out', ...agent.auth() }),
+        );
+        assert.deepEqual(outcomes(answers), expect('204', '204'));
+        assert.equal((await audited('operator.signed_out')) - before, 1);
       });
 
       it('DELETE /v1/keycloak-channel: one 204, the rest 404 NOT_FOUND, one keycloak_channel.removed', async () => {

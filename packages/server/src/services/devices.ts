@@ -197,7 +197,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
 
   async function revoke(tenantId: string, id: string, actor: DeviceActor) {
     const now = clock();
-    const row = await inTransaction(db, async (tx) => {
+    const { row, moved } = await inTransaction(db, async (tx) => {
       const current = await getRow(tx, tenantId, id);
       const moved = await compareAndSetStatus(
         tx,
@@ -205,7 +205,9 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         { tenantId, id },
         { from: ['active'], to: 'revoked', set: { revoked_at: now, push_kind: null, push_target: null } },
       );
-      if (!moved) return current;
+      // Someone revoked it first (or it was never active): answer with the row as it is now, which
+      // a fresh read sees once the winner has committed, and audit nothing.
+      if (!moved) return { row: await getRow(tx, tenantId, id), moved };
       await appendAudit(tx, {
         tenantId,
         actor: auditActor(actor),
@@ -214,13 +216,18 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         data: { customerId: current.customer_id, bySelf: actor.type === 'device' },
         now,
       });
-      return { ...current, status: 'revoked' as const, revoked_at: now, push_kind: null, push_target: null };
+      return {
+        row: { ...current, status: 'revoked' as const, revoked_at: now, push_kind: null, push_target: null },
+        moved,
+      };
     });
-    events.publish(topics.device(id), { type: 'device-revoked', data: { deviceId: id } });
-    events.publish(topics.customer(tenantId, row.customer_id), {
-      type: 'device-revoked',
-      data: { deviceId: id },
-    });
+    if (moved) {
+      events.publish(topics.device(id), { type: 'device-revoked', data: { deviceId: id } });
+      events.publish(topics.customer(tenantId, row.customer_id), {
+        type: 'device-revoked',
+        data: { deviceId: id },
+      });
+    }
     return toDevice(row);
   }
 

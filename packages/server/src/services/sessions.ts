@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AppError, newId, type Permission, permissionsForRole, type Role } from '@helpdesk-auth/core';
 import { hitRateLimit, inTransaction, releaseRateLimit, resetRateLimit } from '../storage/atomic.ts';
+import { rowsChanged } from '../storage/constraint-violations.ts';
 import type { OperatorRow } from '../storage/schema.ts';
 import { type Actor, appendAudit } from './audit-log.ts';
 import type { ServiceContext } from './context.ts';
@@ -267,12 +268,14 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
     async signOut(tenantId: string, sessionId: string, actor: Actor): Promise<void> {
       const now = clock();
       await inTransaction(db, async (tx) => {
-        await tx
+        const result = await tx
           .deleteFrom('sessions')
           .where('tenant_id', '=', tenantId)
           .where('id', '=', sessionId)
-          .execute();
-        if (actor.type === 'operator') {
+          .executeTakeFirst();
+        // Of concurrent sign-outs of one session, the one whose delete removed it is audited;
+        // the others end a session that is already gone.
+        if (rowsChanged(result) === 1 && actor.type === 'operator') {
           await appendAudit(tx, {
             tenantId,
             actor,
