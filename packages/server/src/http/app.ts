@@ -83,6 +83,17 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
     bodyLimit: config.bodyLimitBytes,
+    // Time limits on receiving a request (OWASP ASVS 5.0, V13.1.3: resource limits). Node's
+    // requestTimeout covers headers and body and ends once the request is read, so event streams,
+    // long-lived responses, are not cut; keepAliveTimeout closes idle connections between requests.
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      // Node checks the two limits above on this interval (30 s by default, which would let a
+      // half-sent request live for up to 40 s with a 10 s limit).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(config.httpHeadersTimeoutMs / 2))),
+    },
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     // Keep a caller's request id when it is well-formed, so logs join up across systems.
