@@ -12,7 +12,7 @@ interface LoggedRequest {
 /**
  * The path a request log shows. A route whose path carries a secret (`config.secretPath`) is
  * logged as its pattern, so the secret never reaches a log line, which is shipped and kept (OWASP
- * ASVS 5.0, V16.2.5: logs hold no credentials). Other paths carry only ids and are logged as sent.
+ * ASVS 5.0, chapter V16: logs hold no credentials). Other paths carry only ids and are logged as sent.
  */
 function loggedPath(request: LoggedRequest): string {
   const route = request.routeOptions;

@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
     bodyLimit: config.bodyLimitBytes,
-    // Time limits on receiving a request (OWASP ASVS 5.0, V13.1.3: resource limits). Node's
+    // Time limits on receiving a request, against slow-send denial of service (CWE-400). Node's
     // requestTimeout covers headers and body and ends once the request is read, so event streams,
     // long-lived responses, are not cut; keepAliveTimeout closes idle connections between requests.
     requestTimeout: config.httpRequestTimeoutMs,
