@@ -5,6 +5,10 @@
 export const errorStatus = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
+  /** The JSON body nests arrays and objects deeper than the server accepts (64 levels). */
+  JSON_TOO_DEEP: 400,
+  /** A text value or name holds a lone UTF-16 surrogate (JSON `"\ud800"`), which is not Unicode text. */
+  INVALID_UNICODE: 400,
   INVALID_PHONE_NUMBER: 400,
   INVALID_CURSOR: 400,
   /** A webhook URL that is not https, or points into a private network (SSRF), or carries credentials. */

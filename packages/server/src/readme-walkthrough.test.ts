@@ -166,8 +166,8 @@ describe('README walkthrough, run as written', { timeout: 180_000, skip }, () =>
     const text = script(command);
     // `script` gives the command a real terminal, as the reader's has.
     const child = options.terminal
-      ? spawn('script', ['-qfec', `bash -c ${quote(text)}`, '/dev/null'], { cwd: work, env })
-      : spawn('bash', ['-c', text], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn('script', ['-qfec', `bash -c ${quote(text)}`, '/dev/null'], { cwd: work, env, detached: true })
+      : spawn('bash', ['-c', text], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(child);
     return child;
   }
@@ -203,15 +203,18 @@ describe('README walkthrough, run as written', { timeout: 180_000, skip }, () =>
       LOG_LEVEL: 'warn',
     };
     // `npm start` builds the web apps first; the walkthrough needs only the server it then runs.
+    // Its own process group, so ending it ends npm and the server npm starts (see after()).
     const child = spawn('bash', ['-c', startCommand], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     children.push(child);
     server = new Output(child);
     printed.password = (await server.waitFor(/password: (\S+)/))[1];
-    for (;;) {
+    for (const deadline = Date.now() + 60_000; ; ) {
+      assert.ok(Date.now() < deadline, `the server never became ready:\n${server.text}`);
       const ready = await fetch(`${baseUrl}/readyz`).then(
         (response) => response.ok,
         () => false,
@@ -221,8 +224,17 @@ describe('README walkthrough, run as written', { timeout: 180_000, skip }, () =>
     }
   });
 
+  // Each shell leads its own process group: the whole group is ended, so a server started
+  // through npm does not outlive a failed test and hold the runner open.
   after(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    for (const child of children) {
+      if (child.exitCode !== null || child.pid === undefined) continue;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }
     rmSync(work, { recursive: true, force: true });
   });
 

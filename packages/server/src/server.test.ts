@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { type Cleanup, startServerProcess, type TrackedProcess } from './test-support/processes.ts';
 
 /**
  * The real process, as `npm start` runs it: first start on an empty data folder seeds the demo
@@ -13,39 +12,14 @@ import { fileURLToPath } from 'node:url';
  * in-flight request finish and exits cleanly; a second start keeps the data and prints no
  * password.
  */
-const cli = fileURLToPath(new URL('./cli/main.ts', import.meta.url));
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(dataDir: string, port: number): Promise<Started> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HELPDESK_AUTH_MODE: 'development',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The server as `npm start` runs it; ended when the test ends, pass or fail (test-support/processes.ts). */
+function startServer(t: Cleanup, dataDir: string, port: number): Promise<TrackedProcess> {
+  return startServerProcess(t, {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HELPDESK_AUTH_MODE: 'development',
+    LOG_LEVEL: 'info',
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 200 && !output.includes('is running at'); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.match(output, /is running at/, `the server did not start:\n${output}`);
-  return { child, output: () => output, exited };
 }
 
 describe('server process', () => {
@@ -58,8 +32,8 @@ describe('server process', () => {
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('seeds the demo tenant once, serves health checks and shuts down gracefully', async () => {
-    const first = await startServer(dataDir, port);
+  it('seeds the demo tenant once, serves health checks and shuts down gracefully', async (t) => {
+    const first = await startServer(t, dataDir, port);
     const password = /password: (\S+)/.exec(first.output())?.[1];
     assert.ok(password, 'the first start prints the demo admin password');
     assert.equal(first.output().match(/password: /g)?.length, 1);
@@ -124,7 +98,7 @@ describe('server process', () => {
       'the password is printed for the person, never in a log line',
     );
 
-    const second = await startServer(dataDir, port);
+    const second = await startServer(t, dataDir, port);
     assert.doesNotMatch(second.output(), /password: /, 'a restart keeps the data and prints no password');
     const again = await fetch(`${base}/v1/auth/sign-in`, {
       method: 'POST',

@@ -84,6 +84,8 @@ export interface Schemas {
       code:
         | 'VALIDATION_FAILED'
         | 'MALFORMED_JSON'
+        | 'JSON_TOO_DEEP'
+        | 'INVALID_UNICODE'
         | 'INVALID_PHONE_NUMBER'
         | 'INVALID_CURSOR'
         | 'WEBHOOK_URL_REFUSED'

@@ -74,6 +74,27 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the time limits on receiving a request, and refuses a headers limit beyond the request limit', () => {
+    assert.equal(defaults.httpHeadersTimeoutMs, 10_000);
+    assert.equal(defaults.httpRequestTimeoutMs, 30_000);
+    const config = loadConfig({
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_REQUEST_TIMEOUT_MS: '20000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '61000',
+    });
+    assert.equal(config.httpHeadersTimeoutMs, 5000);
+    assert.equal(config.httpRequestTimeoutMs, 20000);
+    assert.equal(config.httpKeepAliveTimeoutMs, 61000);
+    assert.deepEqual(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }), [
+      'HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS.',
+    ]);
+    for (const raw of ['0', '-1', 'soon']) {
+      assert.deepEqual(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: raw, HTTP_HEADERS_TIMEOUT_MS: '1' }), [
+        'HTTP_REQUEST_TIMEOUT_MS must be a positive whole number.',
+      ]);
+    }
+  });
+
   it('refuses to start in production with development-only defaults', () => {
     const problems = problemsOf({ HELPDESK_AUTH_MODE: 'production', SEED_DEMO_DATA: 'true' });
     assert.ok(problems.some((p) => p.includes('ENCRYPTION_KEY is required')));

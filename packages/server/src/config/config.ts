@@ -39,6 +39,19 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /**
+   * How long a client may take to send a request's headers, from the moment it connects or
+   * starts a new request on a kept-alive connection. A client that stops half-way is
+   * disconnected, so idle sockets cannot pile up to the process's file limit.
+   */
+  httpHeadersTimeoutMs: number;
+  /**
+   * How long a client may take to send a whole request, headers and body. Only the receiving of
+   * the request counts: a response may last longer (event streams stay open).
+   */
+  httpRequestTimeoutMs: number;
+  /** How long a kept-alive connection may sit idle between two requests before it is closed. */
+  httpKeepAliveTimeoutMs: number;
   /** Trust X-Forwarded-* from a reverse proxy (only behind one). */
   trustProxy: boolean;
   /** Create the demo tenant, operator and customers when the database is empty. */
@@ -151,6 +164,13 @@ export const defaults: Config = {
   encryptionKey: undefined,
   logLevel: 'info',
   bodyLimitBytes: 64 * 1024,
+  // Every request of ours fits in a few kilobytes: 10 seconds for the headers and 30 for the whole
+  // request leave room for slow mobile links and cut slow-send attacks (slowloris) short.
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  // Longer than the idle timeout of common load balancers (60 s), so the server never closes a
+  // connection a balancer is about to reuse.
+  httpKeepAliveTimeoutMs: 72_000,
   trustProxy: false,
   seedDemoData: true,
   sessionIdleMinutes: 60,
@@ -215,6 +235,9 @@ export const environmentVariables: Record<keyof Config, string> = {
   encryptionKey: 'ENCRYPTION_KEY',
   logLevel: 'LOG_LEVEL',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
+  httpHeadersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
+  httpRequestTimeoutMs: 'HTTP_REQUEST_TIMEOUT_MS',
+  httpKeepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
   trustProxy: 'TRUST_PROXY',
   seedDemoData: 'SEED_DEMO_DATA',
   sessionIdleMinutes: 'SESSION_IDLE_MINUTES',
@@ -345,6 +368,12 @@ export function loadConfig(
     problems.push(`${environmentVariables.webPushSubject} must be a mailto: or https: URI.`);
   }
   if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
+  if (config.httpRequestTimeoutMs > 0 && config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    // Node refuses a headers timeout longer than the request timeout (the headers are part of it).
+    problems.push(
+      `${environmentVariables.httpHeadersTimeoutMs} must not be longer than ${environmentVariables.httpRequestTimeoutMs}.`,
+    );
+  }
   checkMessageProviders(config, mode, problems);
 
   if (mode === 'production') {

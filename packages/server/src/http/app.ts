@@ -45,6 +45,7 @@ import { type Database, durable } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { installEventStreams } from './event-stream.ts';
+import { inputProblem, jsonNestsDeeperThan, jsonTooDeep, maxJsonDepth } from './input-safety.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface AppDependencies {
@@ -77,17 +78,22 @@ function createValidators() {
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || containsNul(inner));
-}
-
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, services } = deps;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
     bodyLimit: config.bodyLimitBytes,
+    // Time limits on receiving a request, against slow-send denial of service (CWE-400). Node's
+    // requestTimeout covers headers and body and ends once the request is read, so event streams,
+    // long-lived responses, are not cut; keepAliveTimeout closes idle connections between requests.
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      // Node checks the two limits above on this interval (30 s by default, which would let a
+      // half-sent request live for up to 40 s with a 10 s limit).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(config.httpHeadersTimeoutMs / 2))),
+    },
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     // Keep a caller's request id when it is well-formed, so logs join up across systems.
@@ -109,6 +115,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
+    if (jsonNestsDeeperThan(body as string, maxJsonDepth)) return done(jsonTooDeep(), undefined);
     return parseJson(request, body as string, done);
   });
 
@@ -140,12 +147,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
   });
 
-  // PostgreSQL cannot store NUL in text and no legitimate input carries one: refuse it for
-  // every route at once, before it reaches a query.
+  // NUL characters, lone surrogates and deep nesting are refused for every route at once,
+  // whatever its parser, before any validator, handler or query sees them (http/input-safety.ts).
   app.addHook('preValidation', async (request) => {
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw new AppError('VALIDATION_FAILED', 'Text must not contain NUL characters.');
-    }
+    const problem = inputProblem(request.body) ?? inputProblem(request.query) ?? inputProblem(request.params);
+    if (problem) throw problem;
   });
 
   // No answer leaves before what it reports is durable: SQLite commits in groups, and a request

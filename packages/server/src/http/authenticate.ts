@@ -31,6 +31,11 @@ export type RouteAuth = 'public' | 'session' | 'device' | Permission;
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /**
+     * The path carries a secret (a provider's callback token): request logs show the route
+     * pattern, `/…/:token`, instead of the path (logging.ts).
+     */
+    secretPath?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -357,18 +357,31 @@ interface Case {
   probes(limits: { bodyLimitBytes: number }): Probe[];
 }
 
+/**
+ * The device's decision carries its own proof, and the proof is checked before the id is looked
+ * up, so a nonexistent id with an unsigned sample body is answered as an existing one would be
+ * (docs/device-protocol.md, "Decisions").
+ */
+const decisionUnsigned = { status: 401, codes: ['DECISION_SIGNATURE_INVALID'] } as const;
+const isDecision = (op: Operation) => op.path === '/v1/device/verifications/{id}/decision';
+
 function matrixFor(op: Operation): Case[] {
   const takesId = op.pathParams.length > 0;
   const cases: Case[] = [
-    takesId
+    takesId && isDecision(op)
       ? {
-          name: 'a well-formed id that does not exist -> 404 NOT_FOUND',
-          probes: () => [probe(op, 'nonexistent id', notFound)],
+          name: 'a well-formed id that does not exist -> 401, as for one that exists',
+          probes: () => [probe(op, 'nonexistent id', decisionUnsigned)],
         }
-      : {
-          name: 'a well-formed request passes validation (the control for every case below)',
-          probes: () => [probe(op, 'well-formed', 'accepted')],
-        },
+      : takesId
+        ? {
+            name: 'a well-formed id that does not exist -> 404 NOT_FOUND',
+            probes: () => [probe(op, 'nonexistent id', notFound)],
+          }
+        : {
+            name: 'a well-formed request passes validation (the control for every case below)',
+            probes: () => [probe(op, 'well-formed', 'accepted')],
+          },
     {
       name: 'unknown query parameters -> 400 VALIDATION_FAILED',
       probes: () => [

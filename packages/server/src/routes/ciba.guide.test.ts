@@ -87,7 +87,10 @@ describe('integration guide examples: CIBA and Keycloak', () => {
     dir = mkdtempSync(path.join(scratchRoot, 'helpdesk-auth-guide-'));
     writeFileSync(path.join(dir, 'ciba-poll.mjs'), example('ciba.md', 'js', 'ciba-poll.mjs'));
   });
+  // A failed test must not leave an example polling for ever: the runner would wait on it.
+  const examples: ChildProcess[] = [];
   after(async () => {
+    for (const child of examples) if (child.exitCode === null) child.kill('SIGKILL');
     await h?.close();
     await keycloak?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -108,6 +111,7 @@ describe('integration guide examples: CIBA and Keycloak', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    examples.push(child);
     return watch(child);
   }
 

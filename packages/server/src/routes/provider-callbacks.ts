@@ -85,7 +85,7 @@ function registerVonageReceipts(app: TypedApp, { config, services }: AppDependen
     const fields = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 64 });
     scope.get(
       `${vonageReceiptPath}/:token`,
-      { config: { auth: 'public' }, schema: { hide: true, params, querystring: fields } },
+      { config: { auth: 'public', secretPath: true }, schema: { hide: true, params, querystring: fields } },
       async (request, reply) => {
         await handle(request.params.token, request.query as Record<string, unknown>);
         return reply.status(204).send();
@@ -93,7 +93,7 @@ function registerVonageReceipts(app: TypedApp, { config, services }: AppDependen
     );
     scope.post(
       `${vonageReceiptPath}/:token`,
-      { config: { auth: 'public' }, schema: { hide: true, params, body: fields } },
+      { config: { auth: 'public', secretPath: true }, schema: { hide: true, params, body: fields } },
       async (request, reply) => {
         await handle(request.params.token, request.body as Record<string, unknown>);
         return reply.status(204).send();

@@ -4,6 +4,7 @@ import { type TSchema, Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../http/app.ts';
 import { requirePrincipal } from '../http/authenticate.ts';
 import { describeError } from '../http/error-handler.ts';
+import { jsonNestsDeeperThan, jsonTooDeep, maxJsonDepth } from '../http/input-safety.ts';
 import {
   canonicaliseAttributeNames,
   createScimUserService,
@@ -120,6 +121,7 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
       const parseJson = scope.getDefaultJsonParser('error', 'error');
       scope.addContentTypeParser('application/scim+json', { parseAs: 'string' }, (request, body, done) => {
         if (body === '') return done(null, undefined);
+        if (jsonNestsDeeperThan(body as string, maxJsonDepth)) return done(jsonTooDeep(), undefined);
         return parseJson(request, body as string, done);
       });
       scope.addHook('preValidation', async (request) => {

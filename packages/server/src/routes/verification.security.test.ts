@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { newId } from '@helpdesk-auth/core';
+import { CompactSign } from 'jose';
 import type { LiveEvent } from '../services/live-events.ts';
 import { databaseKinds, startTestHarness, type TestHarness } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
@@ -105,6 +107,60 @@ for (const kind of databaseKinds) {
       const again = await decide(v.id, right);
       assert.equal(errorCode(again), 'DEVICE_PROOF_REPLAYED');
       assert.equal((await stored(v.id)).status, 'approved');
+    });
+
+    it('the decision endpoint answers the same for a real id and an unknown one, whatever the body', async () => {
+      const real = (await startOk()).id;
+      const unknown = newId('verification');
+      const stranger = await createDeviceKeys();
+      const foreignJws = await new CompactSign(new TextEncoder().encode('{}'))
+        .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: device.id })
+        .sign(stranger.privateKey);
+      const bodies = (id: string): Record<string, unknown>[] => [
+        { signedDecision: 'garbage' },
+        { signedDecision: 'a.b.c' },
+        { signedDecision: foreignJws },
+        {
+          decision: { decision: 'approve', code: '00', nonce: 'n'.repeat(22), iat: 1 },
+          webauthn: {
+            id: 'AAAA',
+            rawId: 'AAAA',
+            type: 'public-key',
+            response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'AAAA' },
+            clientExtensionResults: {},
+          },
+        },
+        { decision: { decision: 'maybe', code: null, nonce: 'n'.repeat(22), iat: 1 }, webauthn: {} },
+        // Signed by the customer's own device but over another summary than the request's.
+        { signedDecision: `@own:${id}` },
+      ];
+      const answer = async (id: string, body: Record<string, unknown>) => {
+        const payload =
+          typeof body.signedDecision === 'string' && body.signedDecision.startsWith('@own:')
+            ? { signedDecision: await device.decide(id, 'deny', { actionSummary: 'Something else' }) }
+            : body;
+        const response = await h.app.inject({
+          method: 'POST',
+          url: `/v1/device/verifications/${id}/decision`,
+          payload,
+        });
+        return `${response.statusCode} ${response.body}`;
+      };
+      for (const [i, body] of bodies(real).entries()) {
+        const forReal = await answer(real, body);
+        const forUnknown = await answer(unknown, body);
+        assert.equal(forUnknown, forReal, `body ${i}`);
+        assert.doesNotMatch(forReal, /^(404|5)/, `body ${i}: ${forReal}`);
+      }
+      // A well-signed decision by a device that is not the customer's gets the same 404 either way.
+      const other = await newCustomerWithDevice();
+      for (const id of [real, unknown]) {
+        const signed = await other.device.decide(id, 'deny');
+        const response = await decide(id, signed);
+        assert.equal(response.statusCode, 404, response.body);
+        assert.equal(errorCode(response), 'NOT_FOUND');
+      }
+      assert.equal((await stored(real)).status, 'pending');
     });
 
     it("a decision signed by another customer's device is refused as not found", async () => {

@@ -4,17 +4,14 @@
  * signed, to a receiver that was down the whole time the first process lived.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { type Cleanup, startServerProcess, type TrackedProcess } from '../test-support/processes.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test-support/webhook-receiver.ts';
-
-const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -24,47 +21,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<unknown>;
-}
-
-async function startServer(dataDir: string, port: number, pollMs: number): Promise<Started> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      HELPDESK_AUTH_MODE: 'development',
-      LOG_LEVEL: 'warn',
-      WEBHOOK_ALLOW_LOOPBACK: 'true',
-      WEBHOOK_POLL_INTERVAL_MS: String(pollMs),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A server process, ended when the test ends, pass or fail (test-support/processes.ts). */
+function startServer(t: Cleanup, dataDir: string, port: number, pollMs: number): Promise<TrackedProcess> {
+  return startServerProcess(t, {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HELPDESK_AUTH_MODE: 'development',
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOW_LOOPBACK: 'true',
+    WEBHOOK_POLL_INTERVAL_MS: String(pollMs),
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  for (let i = 0; i < 300 && !output.includes('is running at'); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.match(output, /is running at/, `the server did not start:\n${output}`);
-  return { child, output: () => output, exited };
 }
 
 describe('webhooks across a killed server process', () => {
   let dataDir: string;
   let receiver: WebhookReceiver;
-  const children: ChildProcess[] = [];
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'ha-webhook-kill-'));
@@ -72,17 +45,15 @@ describe('webhooks across a killed server process', () => {
     await receiver.stop();
   });
   after(async () => {
-    for (const child of children) child.kill('SIGKILL');
     await receiver?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('delivers what the killed process committed, once, after a restart', async () => {
+  it('delivers what the killed process committed, once, after a restart', async (t) => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     // This process never runs a webhook round: its interval is an hour.
-    const first = await startServer(dataDir, port, 3_600_000);
-    children.push(first.child);
+    const first = await startServer(t, dataDir, port, 3_600_000);
     const password = /password: (\S+)/.exec(first.output())?.[1];
     assert.ok(password, first.output());
     const signIn = await fetch(`${base}/v1/auth/sign-in`, {
@@ -125,8 +96,7 @@ describe('webhooks across a killed server process', () => {
     await first.exited;
     await receiver.start();
 
-    const second = await startServer(dataDir, port, 100);
-    children.push(second.child);
+    const second = await startServer(t, dataDir, port, 100);
     for (let i = 0; i < 200 && receiver.received.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
     assert.deepEqual(
       receiver.received.map((r) => [r.event.type, r.validSignatures]),

@@ -924,9 +924,15 @@ export function createVerificationService(
      */
     async decide(id: string, proof: DecisionProof): Promise<{ id: string; status: VerificationStatus }> {
       const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
-      // Ids carry 80 random bits, so answering "no such request" first reveals nothing usable.
-      const row = await verificationById.first(db, { id });
-      if (!row) throw notFound('Verification');
+      // The endpoint is unauthenticated apart from the proof itself, so the proof is checked before
+      // anything tells whether the id exists: an unknown id is checked against a request of no
+      // tenant, and fails exactly as a real one does (401 DECISION_SIGNATURE_INVALID for a bad
+      // proof; 404 NOT_FOUND for a valid proof by a device that is not the customer's, below).
+      const found = await verificationById.first(db, { id });
+      const shown = {
+        tenant_id: found?.tenant_id ?? '',
+        action_summary: found?.action_summary ?? null,
+      };
 
       const expectedPayload = (fields: Record<string, unknown>): string => {
         const decision = fields.decision;
@@ -939,7 +945,7 @@ export function createVerificationService(
             code: fields.code as string | null,
             nonce: fields.nonce as string,
             iat: fields.iat as number,
-            actionSummary: row.action_summary,
+            actionSummary: shown.action_summary,
           });
         } catch (error) {
           throw invalid(`The decision payload is malformed: ${(error as Error).message}`);
@@ -988,16 +994,21 @@ export function createVerificationService(
         // The assertion's challenge is the hash of the payload rebuilt here from the stored
         // request, so it verifies only for exactly this decision on exactly this request.
         const payload = expectedPayload(fields);
-        const verified = await deps.webauthn.verifyDecisionAssertion(row.tenant_id, proof.webauthn, payload);
+        const verified = await deps.webauthn.verifyDecisionAssertion(
+          shown.tenant_id,
+          proof.webauthn,
+          payload,
+        );
         device = verified.device;
         userVerified = verified.userVerified;
         evidence = JSON.stringify({ payload, webauthn: proof.webauthn });
       }
       if (device.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
       // Only the customer's own devices may answer; to anyone else the request does not exist.
-      if (row.tenant_id !== device.tenant_id || row.customer_id !== device.customer_id) {
+      if (!found || found.tenant_id !== device.tenant_id || found.customer_id !== device.customer_id) {
         throw notFound('Verification');
       }
+      const row = found;
       const decision = fields.decision as VerificationDecision;
       // Checked before the code, so a refused approval never spends one of the customer's tries.
       if (decision === 'approve' && row.require_user_verification === 1 && !userVerified) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Db, durable } from './database.ts';
 import { prepared, type Slots } from './prepared.ts';
@@ -46,6 +47,15 @@ const hitQuery = prepared((db, slot: Slots<{ key: string; now: number; resetAt: 
 );
 
 /**
+ * The key as stored: rate-limit and claim keys are varchar(300), and some carry caller input (an
+ * e-mail address, a proof's jti), so a longer key is stored as its SHA-256 instead of failing on
+ * PostgreSQL. Distinct keys stay distinct.
+ */
+function storedKey(key: string): string {
+  return key.length <= 256 ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+/**
  * Counts one hit against `key` in a fixed window and allows it only while the count stays at
  * or under `limit`. The increment happens only while the guard holds, so concurrent callers can
  * never push the count past the limit.
@@ -56,6 +66,7 @@ export async function hitRateLimit(
   options: { limit: number; windowMs: number; now: number },
 ): Promise<RateLimitHit> {
   const { limit, windowMs, now } = options;
+  key = storedKey(key);
   const row = await hitQuery.first(db, { key, now, resetAt: now + windowMs, limit });
   if (row) return { allowed: true, count: row.count, resetAt: row.reset_at };
   const current = await db
@@ -67,7 +78,7 @@ export async function hitRateLimit(
 }
 
 export async function resetRateLimit(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+  await db.deleteFrom('rate_limits').where('key', '=', storedKey(key)).execute();
 }
 
 const claimQuery = prepared((db, slot: Slots<{ key: string; expiresAt: number; now: number }>) =>
@@ -92,7 +103,7 @@ export async function claimOnce(
   key: string,
   options: { expiresAt: number; now: number },
 ): Promise<boolean> {
-  return (await claimQuery.first(db, { key, ...options })) !== undefined;
+  return (await claimQuery.first(db, { key: storedKey(key), ...options })) !== undefined;
 }
 
 type StatefulTable = 'operators' | 'devices';
@@ -160,7 +171,7 @@ export async function releaseRateLimit(db: Db, key: string): Promise<void> {
   await db
     .updateTable('rate_limits')
     .set((eb) => ({ count: eb('count', '-', 1) }))
-    .where('key', '=', key)
+    .where('key', '=', storedKey(key))
     .where('count', '>', 0)
     .execute();
 }

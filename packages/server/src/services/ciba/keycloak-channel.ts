@@ -294,7 +294,13 @@ export function createKeycloakChannelService(
       const problems = outboundUrlProblems(baseUrl, config, 'baseUrl');
       if (input.realm.trim() !== input.realm || input.realm.length === 0)
         problems.push('realm must be the realm name, without spaces around it.');
-      const issuer = (input.issuer ?? realmUrl(baseUrl, input.realm)).replace(/\/+$/, '');
+      // encodeURIComponent throws on a lone surrogate: such a name is refused, never put in a URL.
+      const realmIsText = input.realm.isWellFormed();
+      if (!realmIsText) problems.push('realm must be Unicode text.');
+      const issuer = (input.issuer ?? (realmIsText ? realmUrl(baseUrl, input.realm) : baseUrl)).replace(
+        /\/+$/,
+        '',
+      );
       try {
         new URL(issuer);
       } catch {
