@@ -235,6 +235,40 @@ for (const kind of databaseKinds) {
         assert.equal(await audited('oidc_client.revoked', id), 1);
       });
 
+      it('POST /v1/oidc-clients/{id}/secret racing its revocation: no secret and no rotation after the revoke', async () => {
+        const created = await call('POST', '/v1/oidc-clients', {
+          name: 'Rotating desk',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          deliveryMode: 'poll',
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        const { id } = (created.json() as { client: { id: string } }).client;
+        const answers = await Promise.all([
+          ...Array.from({ length: n - 1 }, () => call('POST', `/v1/oidc-clients/${id}/secret`)),
+          call('DELETE', `/v1/oidc-clients/${id}`),
+        ]);
+        for (const answer of answers.slice(0, -1)) {
+          assert.ok([200, 409].includes(answer.statusCode), answer.body);
+        }
+        assert.equal(answers.at(-1)!.statusCode, 200, answers.at(-1)!.body);
+        const row = await h.runtime.database.db
+          .selectFrom('oidc_clients')
+          .select(['status', 'secret_hash'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(row, { status: 'revoked', secret_hash: null });
+        const entries = await h.runtime.database.db
+          .selectFrom('audit_events')
+          .select(['action', 'seq'])
+          .where('tenant_id', '=', tenant.id)
+          .where('target_id', '=', id)
+          .orderBy('seq')
+          .execute();
+        assert.equal(entries.at(-1)!.action, 'oidc_client.revoked', JSON.stringify(entries));
+        const rotations = entries.filter((e) => e.action === 'oidc_client.secret_rotated').length;
+        assert.equal(rotations, answers.filter((a) => a.statusCode === 200).length - 1);
+      });
+
       it('DELETE /v1/api-keys/{id}: every answer shows the one revocation time, one api_key.revoked', async () => {
         const created = await call('POST', '/v1/api-keys', { name: 'Races', scopes: ['customers:read'] });
         assert.equal(created.statusCode, 201, created.body);

@@ -391,13 +391,17 @@ export function createOidcClientService(context: ServiceContext) {
       if (current.status === 'revoked') throw new AppError('CONFLICT', 'The client is revoked.');
       const secret = `hdacs_${randomToken()}`;
       const now = clock();
-      await inTransaction(db, async (tx) => {
-        await tx
+      const rotated = await inTransaction(db, async (tx) => {
+        // Only while not revoked: a revocation that commits between the read above and this
+        // statement must not be followed by a new secret, nor by an audit entry for one.
+        const result = await tx
           .updateTable('oidc_clients')
           .set({ secret_hash: secretOf(secret), updated_at: now })
           .where('tenant_id', '=', tenantId)
           .where('id', '=', id)
-          .execute();
+          .where('status', '!=', 'revoked')
+          .executeTakeFirst();
+        if (rowsChanged(result) === 0) return false;
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -405,7 +409,9 @@ export function createOidcClientService(context: ServiceContext) {
           target: { type: 'oidc_client', id },
           now,
         });
+        return true;
       });
+      if (!rotated) throw new AppError('CONFLICT', 'The client is revoked.');
       return secret;
     },
 
