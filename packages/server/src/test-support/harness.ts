@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@helpdesk-auth/core';
 import pino from 'pino';
+import { buildApp } from '../app/build-app.ts';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { type Config, loadConfig } from '../config/config.ts';
-import { type App, buildApp } from '../http/app.ts';
-import { loggerOptions } from '../logging.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-import { cliActor } from '../services/audit-log.ts';
+import type { App } from '../http/types.ts';
+import { cliActor } from '../platform/audit-log.ts';
+import { loggerOptions } from '../platform/logging.ts';
 import type { DatabaseKind } from '../storage/database.ts';
 import { createTestPostgres, type TestPostgres } from './postgres.ts';
 

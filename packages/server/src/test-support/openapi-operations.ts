@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { App } from '../http/app.ts';
+import type { App } from '../http/types.ts';
 import { startTestHarness } from './harness.ts';
 
 /**

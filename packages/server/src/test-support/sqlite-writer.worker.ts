@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { appendAudit, cliActor } from '../services/audit-log.ts';
+import { appendAudit, cliActor } from '../platform/audit-log.ts';
 import { inTransaction } from '../storage/atomic.ts';
 import { openDatabase } from '../storage/database.ts';
 
