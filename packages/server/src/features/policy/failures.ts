@@ -1,3 +1,4 @@
+// Failed attempts per customer across every method, and the hourly limit on them.
 import { AppError, newId, type VerificationMethod } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 
@@ -59,15 +60,6 @@ export function tooManyFailures(recent: RecentFailures, limit: number, now: numb
     `Too many failed attempts for this customer in the last hour (limit ${limit}); try again later.`,
     { retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) },
   );
-}
-
-/** Refuses with TOO_MANY_FAILURES when the customer is at the limit. */
-export async function assertFailureBudget(
-  db: Db,
-  where: { tenantId: string; customerId: string; now: number; limit: number },
-): Promise<void> {
-  const recent = await countRecentFailures(db, where);
-  if (recent.count >= where.limit) throw tooManyFailures(recent, where.limit, where.now);
 }
 
 export interface AttemptReservation {
