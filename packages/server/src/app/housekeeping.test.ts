@@ -1,3 +1,4 @@
+// Tests of the housekeeping sweep: expired replay claims and ended rate-limit windows are deleted.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { claimOnce, hitRateLimit } from '../storage/atomic.ts';

@@ -1,3 +1,4 @@
+// Housekeeping: deletes replay claims and rate-limit windows that no longer matter.
 import type { ServiceContext } from '../platform/context.ts';
 
 /**

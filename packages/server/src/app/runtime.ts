@@ -1,3 +1,5 @@
+// The runtime: configuration, database and services built once for a server process or a CLI
+// command.
 import type { Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/config.ts';

@@ -1,3 +1,4 @@
+// Tests of the real server process as `npm start` runs it: first start, health checks, shutdown.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';

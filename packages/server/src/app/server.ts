@@ -1,3 +1,4 @@
+// The HTTP server's life: migrate, seed the demo tenant, listen, shut down gracefully.
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { loggerOptions } from '../platform/logging.ts';

@@ -1,3 +1,5 @@
+// The composition root: the one place that builds every service and passes each the others it
+// needs.
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
 import { createOidcClientService } from '../features/ciba/oidc-clients.ts';

@@ -1,3 +1,4 @@
+// End-to-end tests of the helpdesk-auth command line, run as a subprocess on a fresh data folder.
 import assert from 'node:assert/strict';
 import { type ExecFileException, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

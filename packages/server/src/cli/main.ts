@@ -1,3 +1,4 @@
+// The helpdesk-auth command line: its commands, their options, and its exit codes.
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

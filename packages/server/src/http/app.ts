@@ -1,3 +1,4 @@
+// The Fastify app: validation, common headers, error handling, authentication, the API document.
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';

@@ -1,3 +1,4 @@
+// Authentication: who is calling (session, API key or device proof) and what they may do.
 import { AppError, type Permission } from '@helpdesk-auth/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthenticatedDevice, DeviceAuth } from '../features/devices/index.ts';

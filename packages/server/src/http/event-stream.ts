@@ -1,3 +1,4 @@
+// Server-sent event streams: a live event subscription as a text/event-stream response.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventHub, LiveEvent } from '../platform/live-events.ts';
 

@@ -1,3 +1,4 @@
+// Tests of the health checks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildApp } from '../app/build-app.ts';

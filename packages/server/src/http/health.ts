@@ -1,3 +1,5 @@
+// The health routes: /healthz (the process answers) and /readyz (the database answers, migrations
+// done).
 import { AppError } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { pendingMigrations, ping } from '../storage/database.ts';

@@ -1,3 +1,5 @@
+// What every route file is given: the shapes shared by http/ and the routes, kept apart from the
+// Fastify app so routes depend on http/ and never the other way round.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger,
@@ -10,9 +12,6 @@ import type {
 import type { Services } from '../app/services.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../storage/database.ts';
-
-// What every route file is given: the shapes shared by http/ and the routes, kept apart from the
-// Fastify app so routes depend on http/ and never the other way round.
 
 export interface AppDependencies {
   config: Config;

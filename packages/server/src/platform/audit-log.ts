@@ -1,3 +1,4 @@
+// The audit log: hash-chained entries per tenant, appended in the change's own transaction.
 import { newId } from '@helpdesk-auth/core';
 import {
   type AuditEntry,

@@ -1,3 +1,4 @@
+// The service context: what every service is given, passed explicitly.
 import type { Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/config.ts';

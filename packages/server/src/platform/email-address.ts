@@ -1,3 +1,4 @@
+// E-mail addresses: the normal form they are stored and compared in, and their check.
 import { AppError } from '@helpdesk-auth/core';
 
 /** Lower-cased and trimmed, the form e-mail addresses are stored and compared in. */

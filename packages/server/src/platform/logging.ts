@@ -1,3 +1,4 @@
+// Log options: what request logs carry, and what is redacted.
 import type { LoggerOptions } from 'pino';
 import type { Config } from '../config/config.ts';
 

@@ -1,3 +1,5 @@
+// Passwords: argon2id hashes, generated passwords, and checks that take the same time for unknown
+// accounts.
 import { argon2, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /**

@@ -1,3 +1,4 @@
+// The 429 every rate limit answers with.
 import { AppError, type ErrorCode } from '@helpdesk-auth/core';
 
 /** The 429 every limit answers with, carrying Retry-After until the window ends. */

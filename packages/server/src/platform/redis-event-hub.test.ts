@@ -1,3 +1,4 @@
+// Tests of live events through Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { redisSkip, testRedisUrl } from '../test-support/redis.ts';

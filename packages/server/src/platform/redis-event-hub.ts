@@ -1,3 +1,4 @@
+// Live events through Redis, for several server processes.
 import { createClient } from 'redis';
 import type { EventHub, LiveEvent, LiveListener } from './live-events.ts';
 

@@ -1,3 +1,4 @@
+// Secrets: random tokens, AES-256-GCM sealing at rest, keyed hashes, constant-time comparison.
 import {
   createCipheriv,
   createDecipheriv,

@@ -1,3 +1,4 @@
+// Tests of unique and foreign-key violations on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

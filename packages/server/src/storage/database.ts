@@ -1,3 +1,4 @@
+// The database: opening SQLite or PostgreSQL, migrations, durability, health.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';

@@ -1,3 +1,4 @@
+// The push flow's statements, prepared once: start, device fetch, decision, agent read.
 import { type ExpressionBuilder, sql } from 'kysely';
 import { prepared, rowSlots, type Slots } from './prepared.ts';
 import type { Schema, VerificationEventRow, VerificationRow } from './schema.ts';

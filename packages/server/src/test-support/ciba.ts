@@ -1,3 +1,4 @@
+// Shared steps of the CIBA and Keycloak test suites.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+// The test harness: a clock the test moves, a scratch database, the app, signed-in clients.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import { type AddressInfo, createServer, type LookupFunction } from 'node:net';

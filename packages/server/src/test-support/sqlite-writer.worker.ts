@@ -1,3 +1,4 @@
+// A second SQLite writer on its own thread, for the dialect's tests.
 import { parentPort, workerData } from 'node:worker_threads';
 import { appendAudit, cliActor } from '../platform/audit-log.ts';
 import { inTransaction } from '../storage/atomic.ts';

@@ -1,3 +1,4 @@
+// A device made of raw protocol steps, for server tests that need exact control.
 import { randomBytes } from 'node:crypto';
 import { decisionSigningPayload, type VerificationDecision } from '@helpdesk-auth/core';
 import { CompactSign, type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';

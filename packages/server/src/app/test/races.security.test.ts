@@ -1,3 +1,4 @@
+// Identical requests sent at once to every create, delete and revocation route, on both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultFallbackPolicy } from '@helpdesk-auth/core';

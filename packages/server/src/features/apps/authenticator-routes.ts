@@ -1,3 +1,4 @@
+// Serves the customer's authenticator build (apps/authenticator) at /app.
 import path from 'node:path';
 import { AppError } from '@helpdesk-auth/core';
 import type { FastifyReply } from 'fastify';

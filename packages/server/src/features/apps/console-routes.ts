@@ -1,3 +1,5 @@
+// Serves the agent console build (apps/console) at /console, with the widget page and web
+// component.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '@helpdesk-auth/core';

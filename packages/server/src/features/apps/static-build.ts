@@ -1,3 +1,4 @@
+// Reads a web app's build into memory once, so serving it never touches the file system.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

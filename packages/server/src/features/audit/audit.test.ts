@@ -1,3 +1,4 @@
+// Tests of the audit API: listing, filtering, exporting and verifying the chain, on both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';

@@ -1,3 +1,4 @@
+// The audit routes: list entries, export the chain, verify it.
 import { Readable } from 'node:stream';
 import { AppError } from '@helpdesk-auth/core';
 import type { AuditEntry } from '@helpdesk-auth/core/audit-chain';

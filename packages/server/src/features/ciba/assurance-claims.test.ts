@@ -1,3 +1,4 @@
+// Tests of the acr and amr claims of CIBA tokens.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acrFor, amrFor, knownRequestedLevels, meetsRequestedLevels } from './assurance-claims.ts';

@@ -1,3 +1,4 @@
+// The acr and amr claims: what a token says about how the customer was verified.
 import { type AssuranceLevel, assuranceLevels, meetsAssurance } from '@helpdesk-auth/core';
 
 /**

@@ -1,3 +1,4 @@
+// OpenID CIBA: backchannel authentication requests, their push verification, and the tokens.
 import { randomUUID } from 'node:crypto';
 import { AppError, type AssuranceLevel, isAppError, newId } from '@helpdesk-auth/core';
 import { SignJWT } from 'jose';

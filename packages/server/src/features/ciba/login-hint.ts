@@ -1,3 +1,4 @@
+// Finds the one customer a CIBA login_hint names: external id, e-mail address or phone number.
 import { normaliseEmail } from '../../platform/email-address.ts';
 import type { Db } from '../../storage/database.ts';
 import { normalisePhone } from '../customers/index.ts';

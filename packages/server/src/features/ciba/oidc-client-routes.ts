@@ -1,3 +1,4 @@
+// The OpenID client routes: admins register, change and revoke the clients that use CIBA.
 import { type Static, Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
 import {

@@ -1,3 +1,4 @@
+// OpenID clients: registration, their keys or secrets, and client authentication.
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { createLocalJWKSet, decodeJwt, importJWK, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';

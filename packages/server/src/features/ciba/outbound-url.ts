@@ -1,3 +1,4 @@
+// The rule for URLs this server calls for a tenant (CIBA ping endpoints, Keycloak).
 import type { Config } from '../../config/config.ts';
 
 /**

@@ -1,3 +1,4 @@
+// The OpenID Provider's CIBA endpoints: discovery, backchannel authentication and token.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isAppError } from '@helpdesk-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -1,3 +1,4 @@
+// Tests of the CSV customer import: parsing, header rules and per-row writes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';

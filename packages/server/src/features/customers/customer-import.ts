@@ -1,3 +1,4 @@
+// Bulk import of customers from CSV, checked whole before anything is written.
 import { AppError, isAppError } from '@helpdesk-auth/core';
 import { parse } from 'csv-parse/sync';
 import type { Actor } from '../../platform/audit-log.ts';

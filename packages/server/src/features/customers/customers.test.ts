@@ -1,3 +1,4 @@
+// Tests of the customers API on both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DatabaseKind } from '../../storage/database.ts';

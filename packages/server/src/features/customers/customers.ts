@@ -1,3 +1,4 @@
+// Customers: the people a helpdesk verifies, their contact details and search.
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { sql } from 'kysely';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';

@@ -1,3 +1,4 @@
+// The customer routes: create, list, read, change and remove customers.
 import { AppError, idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

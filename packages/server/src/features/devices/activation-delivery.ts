@@ -1,3 +1,4 @@
+// Sends a customer's activation link by SMS or e-mail, and masks the address the agent sees.
 import { AppError, activationMessage } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

@@ -1,3 +1,4 @@
+// Device proofs: the signed header that authenticates every device request.
 import { AppError, idPattern } from '@helpdesk-auth/core';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import type { ServiceContext } from '../../platform/context.ts';

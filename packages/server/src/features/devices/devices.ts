@@ -1,3 +1,4 @@
+// Devices and activations: enrollment, push channels, revocation, and where pushes go.
 import { randomBytes } from 'node:crypto';
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import type { JWK } from 'jose';

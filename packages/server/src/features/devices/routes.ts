@@ -1,3 +1,5 @@
+// The device routes: activations, enrollment, the device's requests and its decision, WebAuthn
+// keys.
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'typebox';
 import { deviceProofHeader, requireDevice, requirePrincipal } from '../../http/authenticate.ts';

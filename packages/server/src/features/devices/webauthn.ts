@@ -1,3 +1,4 @@
+// WebAuthn credentials of devices: registration, and the assertion that approves with a biometric.
 import { AppError, decisionChallenge, newId } from '@helpdesk-auth/core';
 import {
   type AuthenticationResponseJSON,

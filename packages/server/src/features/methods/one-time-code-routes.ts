@@ -1,3 +1,5 @@
+// The one-time code routes: send a code by SMS or e-mail, check, resend or cancel it, its link, the
+// development outbox.
 import { AppError, idPattern, otpCodeLength, otpDeliveryModes } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

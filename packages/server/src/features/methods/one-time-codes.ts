@@ -1,3 +1,4 @@
+// One-time codes by SMS or e-mail: sending, resending limits, checking, one live code per channel.
 import {
   AppError,
   generateVerificationCode,

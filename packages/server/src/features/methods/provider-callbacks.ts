@@ -1,3 +1,4 @@
+// The routes where SMS vendors report what became of each message.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@helpdesk-auth/core';
 import { Type } from 'typebox';

@@ -1,3 +1,4 @@
+// Tests of the message providers chosen by the configuration.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../config/config.ts';

@@ -1,3 +1,4 @@
+// The security question routes: set a customer's questions, check the answers.
 import { idPattern, securityQuestionLimits } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

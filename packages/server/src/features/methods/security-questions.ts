@@ -1,3 +1,4 @@
+// Security questions: answers stored as hashes, checks under a lockout.
 import { AppError, newId, normaliseAnswer, securityQuestionLimits } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

@@ -1,3 +1,4 @@
+// Tests of TOTP codes against the RFC 6238 test vectors.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -1,3 +1,4 @@
+// RFC 6238 time-based one-time passwords: the parameters, the codes, the check.
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { constantTimeEqual } from '../../platform/secrets.ts';
 

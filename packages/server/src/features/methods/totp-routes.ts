@@ -1,3 +1,4 @@
+// The TOTP routes: enroll an authenticator app, confirm it, check a code, remove it.
 import { idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

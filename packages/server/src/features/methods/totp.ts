@@ -1,3 +1,4 @@
+// Authenticator-app codes (TOTP): enrollment with a sealed seed, and checks claimed once per step.
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

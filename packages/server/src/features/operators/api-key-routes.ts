@@ -1,3 +1,4 @@
+// The API key routes: create, list and revoke the keys integrations use.
 import { AppError, apiKeyScopes, type Permission } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

@@ -1,3 +1,4 @@
+// Tests of API keys and operators through the API.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type OperatorClient, startTestHarness, type TestHarness } from '../../test-support/harness.ts';

@@ -1,3 +1,4 @@
+// API keys for integrations: shown once, stored as a hash, scoped, revocable.
 import { AppError, idPattern, isPermission, newId, notFound, type Permission } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

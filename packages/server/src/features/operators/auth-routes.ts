@@ -1,3 +1,4 @@
+// The sign-in routes: sign in with a password, read the session, sign out, change the password.
 import { permissions } from '@helpdesk-auth/core';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';

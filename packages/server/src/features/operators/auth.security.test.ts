@@ -1,3 +1,5 @@
+// Attacks on authentication: guessing, replaying, expiring, forging and hijacking, on both
+// databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DatabaseKind } from '../../storage/database.ts';

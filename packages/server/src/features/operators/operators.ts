@@ -1,3 +1,4 @@
+// Operators: accounts, roles and passwords.
 import { AppError, newId, notFound, type Role } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

@@ -1,3 +1,5 @@
+// The operator routes: list, create and change operators, under the rule that nobody grants more
+// than they hold.
 import { AppError, permissionsForRole, type Role, roles } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { Principal } from '../../http/authenticate.ts';

@@ -1,3 +1,4 @@
+// Operator sessions: sign-in, the session cookie's secret stored as a hash, expiry and sign-out.
 import { createHmac } from 'node:crypto';
 import { AppError, newId, type Permission, permissionsForRole, type Role } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';

@@ -1,3 +1,4 @@
+// Which methods a customer may use now, and why not, from the policy and the customer's facts.
 import {
   AppError,
   type CustomerMethodFacts,

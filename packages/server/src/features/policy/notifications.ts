@@ -1,3 +1,4 @@
+// Customer notices: the SMS, e-mail or push a customer gets after a verification or a fraud report.
 import { type CustomerNotificationEvent, customerNotificationText, newId } from '@helpdesk-auth/core';
 import { appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

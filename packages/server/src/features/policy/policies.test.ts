@@ -1,3 +1,4 @@
+// Tests of the policy in force, read from its stored document.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultFallbackPolicy, type FallbackPolicy } from '@helpdesk-auth/core';

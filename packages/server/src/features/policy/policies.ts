@@ -1,3 +1,4 @@
+// The fallback policy: versioned per tenant, validated, audited.
 import {
   AppError,
   defaultFallbackPolicy,

@@ -1,3 +1,4 @@
+// Tests of the policy rules the push flow asks before it starts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError, defaultFallbackPolicy, newId } from '@helpdesk-auth/core';

@@ -1,3 +1,4 @@
+// What the policy asks of the push flow: the push lock and the failure limit.
 import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';

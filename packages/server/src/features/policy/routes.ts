@@ -1,3 +1,5 @@
+// The policy routes: read, validate and change the policy and its versions; a customer's methods
+// and locks.
 import {
   assuranceLevels,
   fallbackPolicyLimits,

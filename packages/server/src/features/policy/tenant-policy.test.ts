@@ -1,3 +1,4 @@
+// Tests of the per-tenant verification policy.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';

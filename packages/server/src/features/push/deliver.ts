@@ -1,3 +1,4 @@
+// Where a verification's push is sent: the signed request, the known outcomes, the push messages.
 import { topics } from '../../platform/live-events.ts';
 import { signJwt } from '../../platform/signing/signatures.ts';
 import { durable } from '../../storage/database.ts';

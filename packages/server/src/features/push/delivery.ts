@@ -1,3 +1,5 @@
+// The Web Push channel: the server's VAPID keys, the address rule for push endpoints, the HTTPS
+// agent.
 import { Agent } from 'node:https';
 import { isIP } from 'node:net';
 import { webPushSubject } from '../../config/config.ts';

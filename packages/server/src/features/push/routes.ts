@@ -1,3 +1,5 @@
+// The verification routes: start, list, read and cancel push verifications, and their event
+// streams.
 import {
   AppError,
   finalStatuses,

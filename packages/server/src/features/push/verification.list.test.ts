@@ -1,3 +1,4 @@
+// Tests of listing verifications: filters, order and paging.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';

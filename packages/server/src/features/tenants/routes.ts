@@ -1,3 +1,4 @@
+// The tenant routes: read and change the signed-in operator's tenant.
 import { verificationPolicyLimits } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

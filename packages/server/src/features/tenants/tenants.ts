@@ -1,3 +1,4 @@
+// Tenants: one organisation each, its slug and its settings.
 import {
   AppError,
   defaultVerificationPolicy,

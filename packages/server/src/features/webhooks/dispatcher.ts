@@ -1,3 +1,4 @@
+// The webhook dispatcher: audit entries become deliveries exactly once, finished ones are purged.
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { WebhookRecord } from './record.ts';
 import { eventsForAuditEntry } from './webhook-events.ts';

@@ -1,3 +1,4 @@
+// The admin's side of webhooks: endpoints, their secrets, test events, deliveries and redelivery.
 import { newId, notFound } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';

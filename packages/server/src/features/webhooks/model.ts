@@ -1,3 +1,4 @@
+// The shapes of webhook endpoints, deliveries and attempts, the retry schedule and the list cursor.
 import { AppError, idPattern } from '@helpdesk-auth/core';
 import { randomToken } from '../../platform/secrets.ts';
 import type { WebhookSender } from '../../providers/webhook-sender.ts';

@@ -1,3 +1,4 @@
+// The webhook routes: endpoints, secret rotation, test events, deliveries.
 import { idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';

@@ -1,3 +1,4 @@
+// Tests of the webhook events made from audit entries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newId } from '@helpdesk-auth/core';

@@ -1,3 +1,4 @@
+// Webhook event types, and the events an audit entry becomes.
 import { createHash } from 'node:crypto';
 import { type WebhookEventType, webhookEventTypes } from '@helpdesk-auth/core';
 import type { AuditEventRow } from '../../storage/schema.ts';

@@ -1,3 +1,4 @@
+// The widget routes: tokens for a helpdesk tool's backend, and the panel's own calls.
 import {
   AppError,
   finalStatuses,

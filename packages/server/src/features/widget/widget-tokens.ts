@@ -1,3 +1,5 @@
+// Widget tokens: short-lived, for one customer and one agent, refused once their API key is
+// revoked.
 import { hkdfSync } from 'node:crypto';
 import { AppError } from '@helpdesk-auth/core';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';

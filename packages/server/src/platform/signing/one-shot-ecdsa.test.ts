@@ -1,3 +1,4 @@
+// Tests of one-shot ES256 signing and verifying on the signature worker.
 import assert from 'node:assert/strict';
 import { createSign, generateKeyPairSync, webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// The server's keys: the request-signing key and the VAPID key pair, sealed at rest.
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { newId } from '@helpdesk-auth/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';

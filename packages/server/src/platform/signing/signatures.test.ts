@@ -1,3 +1,4 @@
+// Tests of the signature worker.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';

@@ -1,3 +1,4 @@
+// The development outbox: messages kept in the database instead of sent.
 import { newId } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import type { MessageChannel, MessageProvider } from './message-provider.ts';

@@ -1,3 +1,4 @@
+// Tests of the SMTP e-mail provider against a real SMTP server.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';

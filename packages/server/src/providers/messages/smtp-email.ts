@@ -1,3 +1,4 @@
+// E-mail by SMTP.
 import nodemailer from 'nodemailer';
 import {
   type MessageProvider,

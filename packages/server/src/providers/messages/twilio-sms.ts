@@ -1,3 +1,4 @@
+// SMS through Twilio, and the check of Twilio's signed status callbacks.
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../../platform/secrets.ts';
 import {

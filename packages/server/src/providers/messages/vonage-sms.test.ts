@@ -1,3 +1,4 @@
+// Tests of the Vonage SMS provider against a local stand-in.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {

@@ -1,3 +1,4 @@
+// SMS through Vonage.
 import {
   checkApiUrl,
   e164Pattern,

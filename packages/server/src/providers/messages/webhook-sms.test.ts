@@ -1,3 +1,4 @@
+// Tests of the webhook SMS provider.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+// SMS through an HTTPS webhook the tenant runs, signed like outgoing webhooks.
 import { createHmac } from 'node:crypto';
 import {
   checkApiUrl,

@@ -1,3 +1,4 @@
+// What every push channel does: send, and answer accepted, gone or failed.
 import type { CustomerNotificationEvent } from '@helpdesk-auth/core';
 
 /**

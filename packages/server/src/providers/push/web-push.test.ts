@@ -1,3 +1,4 @@
+// Tests of the Web Push provider against a local RFC 8030 push service.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';

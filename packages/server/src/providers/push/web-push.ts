@@ -1,3 +1,4 @@
+// Web Push: encrypted messages to a browser's push subscription, signed with VAPID.
 import { createECDH } from 'node:crypto';
 import type { Agent } from 'node:https';
 import webpush from 'web-push';

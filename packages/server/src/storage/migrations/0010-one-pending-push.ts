@@ -1,3 +1,4 @@
+// Migration 0010: at most one pending push request per customer.
 import { type Kysely, sql } from 'kysely';
 
 // At most one pending push request per customer, held by the database: `verifications_pending`

@@ -1,3 +1,4 @@
+// Migration 0011: one live one-time code per customer and channel.
 import { type Kysely, sql } from 'kysely';
 
 // One live code per customer and channel (SMS, e-mail), held by the database as for push

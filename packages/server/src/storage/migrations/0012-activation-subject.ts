@@ -1,3 +1,4 @@
+// Migration 0012: activations found by customer.
 import type { Kysely } from 'kysely';
 
 // A new activation revokes the customer's earlier unused ones (features/devices/devices.ts), which looks

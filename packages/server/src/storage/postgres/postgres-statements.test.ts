@@ -1,3 +1,4 @@
+// Tests of named prepared statements on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Kysely, PostgresDialect, sql } from 'kysely';

@@ -1,3 +1,4 @@
+// Named prepared statements on PostgreSQL.
 import { createHash } from 'node:crypto';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';

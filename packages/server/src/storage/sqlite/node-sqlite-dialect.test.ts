@@ -1,3 +1,4 @@
+// Tests of the node:sqlite dialect: rows, two writers, and the flags it runs under.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

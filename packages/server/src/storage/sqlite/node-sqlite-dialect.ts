@@ -1,3 +1,4 @@
+// The node:sqlite driver for Kysely's SQLite dialect.
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,

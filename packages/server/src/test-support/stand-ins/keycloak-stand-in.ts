@@ -1,3 +1,4 @@
+// A local stand-in for Keycloak's side of the CIBA authentication channel.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, jwtVerify, SignJWT } from 'jose';

@@ -1,3 +1,4 @@
+// A local RFC 8030 push service for tests.
 import { createECDH, type ECDH, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, createServer, request } from 'node:https';

@@ -1,3 +1,4 @@
+// A real OpenID Provider on 127.0.0.1 for single sign-on tests.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';

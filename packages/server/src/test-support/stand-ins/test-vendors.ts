@@ -1,3 +1,4 @@
+// Local stand-ins for the SMS vendors, for tests.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

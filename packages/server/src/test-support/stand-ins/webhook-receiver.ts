@@ -1,3 +1,4 @@
+// A local webhook receiver that checks each request as an integrator would.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,3 +1,4 @@
+// Keycloak's CIBA HTTP authentication channel: Keycloak's requests become push verifications.
 import { AppError, isAppError, newId, notFound } from '@helpdesk-auth/core';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 import { type Actor, appendAudit } from '../../../platform/audit-log.ts';

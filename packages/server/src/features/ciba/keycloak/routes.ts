@@ -1,3 +1,4 @@
+// The Keycloak channel's routes: the tenant's configuration and the endpoint Keycloak calls.
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../../http/authenticate.ts';
 import { errorResponses, NullableString, operatorOrApiKey, Timestamp, toIso } from '../../../http/schemas.ts';

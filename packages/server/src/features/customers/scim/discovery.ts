@@ -1,3 +1,4 @@
+// The SCIM discovery documents: what this service provider supports.
 import { maxPageSize, userSchemaUrn } from './scim-users.ts';
 
 /**

@@ -1,3 +1,4 @@
+// SCIM 2.0 at /scim/v2, for identity providers that provision customers.
 import { AppError, idPattern, notFound } from '@helpdesk-auth/core';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { type TSchema, Type } from 'typebox';

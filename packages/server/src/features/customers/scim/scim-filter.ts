@@ -1,3 +1,4 @@
+// SCIM filters on Users, turned into SQL over customers.
 import { AppError } from '@helpdesk-auth/core';
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { type Filter, parse } from 'scim2-parse-filter';

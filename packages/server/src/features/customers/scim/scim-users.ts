@@ -1,3 +1,4 @@
+// SCIM 2.0 Users mapped onto customers.
 import { isAppError, notFound } from '@helpdesk-auth/core';
 import { type ScimPatchOperation, type ScimResource, scimPatch } from 'scim-patch';
 import { type Actor, appendAudit } from '../../../platform/audit-log.ts';

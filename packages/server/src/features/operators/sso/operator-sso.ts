@@ -1,3 +1,4 @@
+// Operator sign-in with OpenID Connect: one identity provider per tenant, code flow with PKCE.
 import { randomUUID } from 'node:crypto';
 import { AppError, newId, notFound, type Role, roles } from '@helpdesk-auth/core';
 import * as oidc from 'openid-client';

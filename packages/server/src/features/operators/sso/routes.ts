@@ -1,3 +1,4 @@
+// The single sign-on routes: the admin's configuration and the browser's sign-in flow.
 import { AppError, roles } from '@helpdesk-auth/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
