@@ -4,8 +4,8 @@ import { AppError } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { constantTimeEqual } from '../../platform/secrets.ts';
+import { vonageReceiptToken } from '../../providers/messages/registry.ts';
 import { twilioDeliveryStatus, verifyTwilioSignature } from '../../providers/messages/twilio-sms.ts';
-import { vonageReceiptToken } from './index.ts';
 
 /** Where Twilio reports what became of each SMS (the `StatusCallback` sent with it). */
 export const twilioStatusPath = '/v1/providers/twilio/status';

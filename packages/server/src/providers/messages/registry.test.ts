@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../config/config.ts';
 import { createEventHub } from '../../platform/live-events.ts';
 import { systemTimers } from '../../platform/timers.ts';
-import { messageProvidersFromConfig } from './index.ts';
+import { messageProvidersFromConfig } from './registry.ts';
 
 const context = (overrides: Parameters<typeof loadConfig>[1]) => ({
   config: loadConfig({}, { mode: 'test', ...overrides }),
