@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import { Pool } from 'undici';
-import { es256Sign, es256Verify } from '../packages/server/src/services/one-shot-ecdsa.ts';
+import { es256Sign, es256Verify } from '../packages/server/src/platform/signing/one-shot-ecdsa.ts';
 import { startChild, waitForLine } from './processes.ts';
 import { sleep } from './stats.ts';
 

@@ -3,9 +3,10 @@
  * process starts: a tenant whose push cap allows a benchmark, an API key, customers and one
  * activation per customer.
  */
+
+import { openRuntime } from '../packages/server/src/app/runtime.ts';
 import { loadConfig } from '../packages/server/src/config/config.ts';
-import { openRuntime } from '../packages/server/src/runtime.ts';
-import { cliActor } from '../packages/server/src/services/audit-log.ts';
+import { cliActor } from '../packages/server/src/platform/audit-log.ts';
 
 export interface BenchData {
   tenantId: string;

@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// The server serves the build at /app (packages/server/src/routes/authenticator-app.ts). The
+// The server serves the build at /app (packages/server/src/features/apps/authenticator-routes.ts). The
 // service worker is its own entry with a fixed name, /app/sw.js, so its scope is /app/.
 export default defineConfig({
   root,

@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// The server serves the build at /console (packages/server/src/routes/console.ts): the agent
+// The server serves the build at /console (packages/server/src/features/apps/console-routes.ts): the agent
 // console (index.html) and the verify panel alone for embedding (widget.html).
 export default defineConfig({
   root,

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
-import { authenticatorDistDir } from '../../../packages/server/src/routes/authenticator-app.ts';
+import { authenticatorDistDir } from '../../../packages/server/src/features/apps/authenticator-routes.ts';
 import { startTestHarness, type TestHarness } from '../../../packages/server/src/test-support/harness.ts';
 
 export const executablePath = '/usr/bin/chromium';

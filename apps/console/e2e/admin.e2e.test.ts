@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
-import { demoAdminEmail, demoTenantSlug } from '../../../packages/server/src/services/demo-data.ts';
+import { demoAdminEmail, demoTenantSlug } from '../../../packages/server/src/features/tenants/index.ts';
+import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
   browserSuite,
   chromiumSkip,
@@ -250,7 +250,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   });
 
   it('with the demo tenant, the sign-in page names its organisation and e-mail (never a password)', async () => {
-    // As `npm start` seeds it (services/demo-data.ts), with a password the test knows.
+    // As `npm start` seeds it (app/demo-data.ts), with a password the test knows.
     const { tenants, operators } = suite.world.h.runtime.services;
     const demo = await tenants.create({ slug: demoTenantSlug, name: 'Acme Bank' }, cliActor);
     const password = 'printed-once-by-npm-start';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
+import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
   browserSuite,
   chromiumSkip,

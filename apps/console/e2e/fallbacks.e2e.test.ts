@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
 import {
   seedFromBase32,
   totpCodeForStep,
   totpStep,
-} from '../../../packages/server/src/services/fallbacks/totp-codes.ts';
+} from '../../../packages/server/src/features/methods/totp-codes.ts';
+import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
   browserSuite,
   chromiumSkip,

@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { verifyWebhook } from '../../../packages/client/src/webhook-signature.ts';
-import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
-import { createOperatorSsoService } from '../../../packages/server/src/services/operator-sso.ts';
+import { createOperatorSsoService } from '../../../packages/server/src/features/operators/sso/operator-sso.ts';
+import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
   browserSuite,
   chromiumSkip,

@@ -14,7 +14,7 @@ import {
   type DeviceClient,
   type VerifiedRequest,
 } from '../../../packages/device-sdk/src/index.ts';
-import { cliActor } from '../../../packages/server/src/services/audit-log.ts';
+import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
   startTestHarness,
   type TestHarness,

@@ -1,6 +1,6 @@
 /**
  * The webhook event types a receiver can subscribe to, shared by the server (which turns audit
- * entries into these events, services/webhook-events.ts) and the console (which offers them).
+ * entries into these events, features/webhooks/webhook-events.ts) and the console (which offers them).
  */
 export const webhookEventTypes = [
   'verification.started',

@@ -2,7 +2,7 @@
  * The WebAuthn helpers' contract with `navigator.credentials`: base64url members become bytes on
  * the way in, the browser's `toJSON()` is used when present, and what the browser throws maps to
  * SDK codes without sending anything. The whole flow against the server is in
- * packages/server/src/routes/webauthn.sdk-flow.test.ts; Chromium's authenticator in
+ * packages/server/src/features/devices/webauthn.sdk-flow.test.ts; Chromium's authenticator in
  * apps/authenticator/e2e.
  */
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// End-to-end tests of the helpdesk-auth command line, run as a subprocess on a fresh data folder.
 import assert from 'node:assert/strict';
 import { type ExecFileException, execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { parse } from 'csv-parse/sync';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { loadConfig } from '../config/config.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
 import type { Db } from '../storage/database.ts';
 import { createTestPostgres, postgresSkip, type TestPostgres } from '../test-support/postgres.ts';
 

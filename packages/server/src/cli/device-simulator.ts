@@ -1,3 +1,4 @@
+// `helpdesk-auth device …`: a simulated device over HTTP, built on the device SDK.
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import {

@@ -1,15 +1,16 @@
+// The helpdesk-auth command line: its commands, their options, and its exit codes.
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { apiKeyScopes, isAppError, isPermission, type Role, roles } from '@helpdesk-auth/core';
 import { isDeviceSdkError } from '@helpdesk-auth/device-sdk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
+import { startServer } from '../app/server.ts';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-import { startServer } from '../server.ts';
-import { cliActor, readAuditChain, verifyTenantAuditChain } from '../services/audit-log.ts';
-import { ImportFileError, importCustomers } from '../services/customer-import.ts';
-import { generatePassword } from '../services/passwords.ts';
+import { ImportFileError, importCustomers } from '../features/customers/customer-import.ts';
+import { cliActor, readAuditChain, verifyTenantAuditChain } from '../platform/audit-log.ts';
+import { generatePassword } from '../platform/passwords.ts';
 import { migrateToLatest, openDatabase, ping, redactDatabaseUrl } from '../storage/database.ts';
 import { registerDeviceCommands } from './device-simulator.ts';
 import { createProgressBar } from './progress.ts';

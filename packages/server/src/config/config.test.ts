@@ -1,3 +1,4 @@
+// Tests of the configuration: defaults, environment variables and the checks that refuse to start.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -1,3 +1,5 @@
+// Configuration: every setting's default, the environment variables that set them, and their
+// checks.
 import path from 'node:path';
 
 /**

@@ -1,3 +1,4 @@
+// The key-encryption key: ENCRYPTION_KEY in production, a generated development key otherwise.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

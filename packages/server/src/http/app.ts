@@ -1,3 +1,4 @@
+// The Fastify app: validation, common headers, error handling, authentication, the API document.
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -6,64 +7,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@helpdesk-auth/core';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-} from 'fastify';
+import Fastify from 'fastify';
 import { Type } from 'typebox';
-import type { Config } from '../config/config.ts';
-import { loggerOptions } from '../logging.ts';
-import { registerApiKeyRoutes } from '../routes/api-keys.ts';
-import { registerAuditRoutes } from '../routes/audit.ts';
-import { registerAuthRoutes } from '../routes/auth.ts';
-import { registerAuthenticatorAppRoutes } from '../routes/authenticator-app.ts';
-import { registerConsoleRoutes } from '../routes/console.ts';
-import { registerCustomerRoutes } from '../routes/customers.ts';
-import { registerDeviceRoutes } from '../routes/devices.ts';
-import { registerHealthRoutes } from '../routes/health.ts';
-import { registerKeycloakRoutes } from '../routes/keycloak.ts';
-import { registerOidcRoutes } from '../routes/oidc.ts';
-import { registerOidcClientRoutes } from '../routes/oidc-clients.ts';
-import { registerOneTimeCodeRoutes } from '../routes/one-time-codes.ts';
-import { registerOperatorSsoRoutes } from '../routes/operator-sso.ts';
-import { registerOperatorRoutes } from '../routes/operators.ts';
-import { registerPolicyRoutes } from '../routes/policy.ts';
-import { registerProviderCallbackRoutes } from '../routes/provider-callbacks.ts';
-import { registerScimRoutes } from '../routes/scim.ts';
-import { registerSecurityQuestionRoutes } from '../routes/security-questions.ts';
-import { registerTenantRoutes } from '../routes/tenant.ts';
-import { registerTotpRoutes } from '../routes/totp.ts';
-import { registerVerificationRoutes } from '../routes/verifications.ts';
-import { registerWebhookRoutes } from '../routes/webhooks.ts';
-import { registerWidgetRoutes } from '../routes/widget.ts';
-import type { Services } from '../services/index.ts';
-import { type Database, durable } from '../storage/database.ts';
+import { loggerOptions } from '../platform/logging.ts';
+import { durable } from '../storage/database.ts';
 import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
-import { installEventStreams } from './event-stream.ts';
+import { type EventStreams, installEventStreams } from './event-stream.ts';
 import { inputProblem, jsonNestsDeeperThan, jsonTooDeep, maxJsonDepth } from './input-safety.ts';
 import { ErrorBody } from './schemas.ts';
-
-export interface AppDependencies {
-  config: Config;
-  database: Database;
-  services: Services;
-  /** Overrides the logger (tests capture log lines through a stream). */
-  logger?: FastifyServerOptions['loggerInstance'];
-}
-
-export type App = FastifyInstance;
-export type TypedApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+import type { App, AppDependencies, TypedApp } from './types.ts';
 
 // Bodies are validated strictly: no type coercion, no silently dropped unknown fields.
 // Query strings and path parameters arrive as text, so they are coerced to the declared types.
@@ -78,7 +31,10 @@ function createValidators() {
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
-export async function buildApp(deps: AppDependencies): Promise<App> {
+/** Registers every resource's routes; the application (app/build-app.ts) supplies them. */
+export type RegisterRoutes = (app: TypedApp, deps: AppDependencies, streams: EventStreams) => void;
+
+export async function buildHttpApp(deps: AppDependencies, registerRoutes: RegisterRoutes): Promise<App> {
   const { config, services } = deps;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
@@ -155,7 +111,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   });
 
   // No answer leaves before what it reports is durable: SQLite commits in groups, and a request
-  // may have read another's change that is not committed yet (storage/node-sqlite-dialect.ts).
+  // may have read another's change that is not committed yet (storage/sqlite/node-sqlite-dialect.ts).
   app.addHook('onSend', async () => {
     await durable(deps.database.db);
   });
@@ -222,29 +178,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const streams = installEventStreams(app, services.context.events);
 
   const typed = app as unknown as TypedApp;
-  registerHealthRoutes(typed, deps);
-  registerAuthRoutes(typed, deps);
-  registerTenantRoutes(typed, deps);
-  registerOperatorRoutes(typed, deps);
-  registerApiKeyRoutes(typed, deps);
-  registerCustomerRoutes(typed, deps);
-  registerAuditRoutes(typed, deps);
-  registerDeviceRoutes(typed, deps, streams);
-  registerVerificationRoutes(typed, deps, streams);
-  registerAuthenticatorAppRoutes(typed, deps);
-  registerConsoleRoutes(typed, deps);
-  registerWidgetRoutes(typed, deps, streams);
-  registerWebhookRoutes(typed, deps);
-  registerOperatorSsoRoutes(typed, deps);
-  registerScimRoutes(typed, deps);
-  registerOidcRoutes(typed, deps);
-  registerOidcClientRoutes(typed, deps);
-  registerKeycloakRoutes(typed, deps);
-  registerPolicyRoutes(typed, deps);
-  registerOneTimeCodeRoutes(typed, deps);
-  registerProviderCallbackRoutes(typed, deps);
-  registerTotpRoutes(typed, deps);
-  registerSecurityQuestionRoutes(typed, deps);
+  registerRoutes(typed, deps, streams);
 
   await app.ready();
   return app as unknown as App;

@@ -1,10 +1,13 @@
+// Authentication: who is calling (session, API key or device proof) and what they may do.
 import { AppError, type Permission } from '@helpdesk-auth/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiKeyService } from '../services/api-keys.ts';
-import type { Actor } from '../services/audit-log.ts';
-import type { AuthenticatedDevice, DeviceAuth } from '../services/device-auth.ts';
-import { constantTimeEqual } from '../services/secrets.ts';
-import { type SessionService, type SignedInOperator, sessionCookieName } from '../services/sessions.ts';
+import type { AuthenticatedDevice, DeviceAuth } from '../features/devices/index.ts';
+import type { ApiKeyService, SessionService, SignedInOperator } from '../features/operators/index.ts';
+import type { Actor } from '../platform/audit-log.ts';
+import { constantTimeEqual } from '../platform/secrets.ts';
+
+/** The operator's session cookie: set at sign-in (password or single sign-on), read here. */
+export const sessionCookieName = 'hda_session';
 
 /**
  * Who is calling. Every route states what it needs in `config.auth`: `'public'`, `'session'`

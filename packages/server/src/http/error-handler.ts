@@ -1,3 +1,4 @@
+// Error handling: every failure answered as `{error: {code, message}}` with its status.
 import { AppError, type ErrorCode, errorStatus } from '@helpdesk-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ConstraintViolation } from '../storage/constraint-violations.ts';

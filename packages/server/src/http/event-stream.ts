@@ -1,5 +1,6 @@
+// Server-sent event streams: a live event subscription as a text/event-stream response.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EventHub, LiveEvent } from '../services/live-events.ts';
+import type { EventHub, LiveEvent } from '../platform/live-events.ts';
 
 /** The response schema of a streaming route, so the API document names the media type. */
 export const eventStream = {

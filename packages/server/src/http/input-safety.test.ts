@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cliActor } from '../services/audit-log.ts';
+import { cliActor } from '../platform/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,

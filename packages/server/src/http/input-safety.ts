@@ -1,3 +1,4 @@
+// Checks on every request's input whatever the route: JSON nesting depth and unsafe Unicode.
 import { AppError } from '@helpdesk-auth/core';
 
 /**

@@ -1,3 +1,5 @@
+// Schemas shared by the routes: the error body and responses, ids, times, paging, and their
+// conversions.
 import { type ErrorCode, errorCodes, type IdKind, idPattern } from '@helpdesk-auth/core';
 import { type TSchema, Type } from 'typebox';
 

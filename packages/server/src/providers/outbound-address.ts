@@ -1,3 +1,4 @@
+// The address rule against server-side request forgery, for every URL the server calls.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 

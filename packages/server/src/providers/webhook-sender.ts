@@ -1,3 +1,4 @@
+// Sends one webhook request under the address rule, with a time limit.
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';

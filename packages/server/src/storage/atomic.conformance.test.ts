@@ -1,14 +1,14 @@
+// The storage contract, raced on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '@helpdesk-auth/core';
 import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
+import { createServices } from '../app/services.ts';
 import { loadConfig } from '../config/config.ts';
-import { appendAudit, cliActor, fromAuditRow } from '../services/audit-log.ts';
-import { systemTimers } from '../services/context.ts';
-import { createServices } from '../services/index.ts';
-import { createEventHub } from '../services/live-events.ts';
-import { finaliseIfUnchanged } from '../services/verification-queries.ts';
+import { appendAudit, cliActor, fromAuditRow } from '../platform/audit-log.ts';
+import { systemTimers } from '../platform/context.ts';
+import { createEventHub } from '../platform/live-events.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import {
@@ -33,6 +33,7 @@ import {
   openDatabase,
   pendingMigrations,
 } from './database.ts';
+import { finaliseIfUnchanged } from './verification-queries.ts';
 
 /**
  * The storage contract, written once and run on SQLite and PostgreSQL. Each primitive is

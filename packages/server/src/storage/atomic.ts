@@ -1,3 +1,5 @@
+// Atomic primitives: each a single conditional statement, so it holds under concurrency on both
+// databases.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { type Db, durable } from './database.ts';

@@ -1,12 +1,13 @@
+// Tests of unique and foreign-key violations on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AppError, newId } from '@helpdesk-auth/core';
+import { createServices } from '../app/services.ts';
 import { loadConfig } from '../config/config.ts';
-import { appendAudit, cliActor } from '../services/audit-log.ts';
-import { systemTimers } from '../services/context.ts';
-import { createServices } from '../services/index.ts';
-import { createEventHub } from '../services/live-events.ts';
+import { appendAudit, cliActor } from '../platform/audit-log.ts';
+import { systemTimers } from '../platform/context.ts';
+import { createEventHub } from '../platform/live-events.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import { inTransaction } from './atomic.ts';

@@ -1,3 +1,4 @@
+// Unique and foreign-key violations, read once from either database's error.
 import type { CompiledQuery, DatabaseConnection, DeleteResult, Dialect, Driver, UpdateResult } from 'kysely';
 
 /**

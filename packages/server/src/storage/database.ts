@@ -1,3 +1,4 @@
+// The database: opening SQLite or PostgreSQL, migrations, durability, health.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
@@ -15,9 +16,9 @@ import * as questionChecksInFlight from './migrations/0009-question-checks-in-fl
 import * as onePendingPush from './migrations/0010-one-pending-push.ts';
 import * as onePendingCode from './migrations/0011-one-pending-code.ts';
 import * as activationSubject from './migrations/0012-activation-subject.ts';
-import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
-import { namingPool } from './postgres-statements.ts';
+import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
+import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'sqlite' | 'postgres';

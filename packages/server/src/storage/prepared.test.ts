@@ -1,3 +1,4 @@
+// Tests of prepared queries on both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';

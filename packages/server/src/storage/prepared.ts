@@ -1,3 +1,4 @@
+// Prepared queries: built with Kysely once, run again with new values.
 import type { CompiledQuery, DialectAdapter } from 'kysely';
 import type { Db } from './database.ts';
 

@@ -1,3 +1,4 @@
+// Table shapes, shared by SQLite and PostgreSQL.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**

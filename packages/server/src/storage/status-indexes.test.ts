@@ -1,3 +1,4 @@
+// Tests that the push flow's queries use migration 0008's partial indexes.
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';

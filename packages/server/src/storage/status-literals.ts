@@ -1,3 +1,4 @@
+// Verification statuses written into SQL text, so the partial indexes apply.
 import { sql } from 'kysely';
 
 /**

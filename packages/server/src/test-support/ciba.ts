@@ -1,8 +1,9 @@
+// Shared steps of the CIBA and Keycloak test suites.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
-import { cliActor } from '../services/audit-log.ts';
+import { cliActor } from '../platform/audit-log.ts';
 import type { TestHarness, TestTenant } from './harness.ts';
 import { enrollTestDevice, type TestDevice } from './test-device.ts';
 

@@ -1,3 +1,4 @@
+// An event stream reader for tests, over real HTTP.
 import { createSseParser } from '@helpdesk-auth/device-sdk';
 
 export interface ReceivedEvent {

@@ -9,8 +9,8 @@
  * thousand). Deterministic for a given seed.
  */
 import { type IdKind, idPrefixes, newId } from '@helpdesk-auth/core';
-import type { App } from '../http/app.ts';
-import { cliActor } from '../services/audit-log.ts';
+import type { App } from '../http/types.ts';
+import { cliActor } from '../platform/audit-log.ts';
 import type { TestHarness } from './harness.ts';
 import {
   type DocumentedOperation,

@@ -1,3 +1,4 @@
+// The test harness: a clock the test moves, a scratch database, the app, signed-in clients.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Agent } from 'node:https';
 import { type AddressInfo, createServer, type LookupFunction } from 'node:net';
@@ -5,11 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Role } from '@helpdesk-auth/core';
 import pino from 'pino';
+import { buildApp } from '../app/build-app.ts';
+import { openRuntime, type Runtime } from '../app/runtime.ts';
 import { type Config, loadConfig } from '../config/config.ts';
-import { type App, buildApp } from '../http/app.ts';
-import { loggerOptions } from '../logging.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-import { cliActor } from '../services/audit-log.ts';
+import type { App } from '../http/types.ts';
+import { cliActor } from '../platform/audit-log.ts';
+import { loggerOptions } from '../platform/logging.ts';
 import type { DatabaseKind } from '../storage/database.ts';
 import { createTestPostgres, type TestPostgres } from './postgres.ts';
 

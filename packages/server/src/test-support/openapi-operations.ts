@@ -1,5 +1,6 @@
+// The OpenAPI document's operations, for suites that must cover every route.
 import assert from 'node:assert/strict';
-import type { App } from '../http/app.ts';
+import type { App } from '../http/types.ts';
 import { startTestHarness } from './harness.ts';
 
 /**

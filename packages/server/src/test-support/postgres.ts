@@ -1,3 +1,4 @@
+// A fresh PostgreSQL database for one test suite, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { skipWhenMissing } from './skip.ts';

@@ -1,3 +1,4 @@
+// Child processes for tests, always ended.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -1,3 +1,4 @@
+// The Redis the tests use.
 import { createClient } from 'redis';
 import { skipWhenMissing } from './skip.ts';
 

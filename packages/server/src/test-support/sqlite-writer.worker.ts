@@ -1,5 +1,6 @@
+// A second SQLite writer on its own thread, for the dialect's tests.
 import { parentPort, workerData } from 'node:worker_threads';
-import { appendAudit, cliActor } from '../services/audit-log.ts';
+import { appendAudit, cliActor } from '../platform/audit-log.ts';
 import { inTransaction } from '../storage/atomic.ts';
 import { openDatabase } from '../storage/database.ts';
 

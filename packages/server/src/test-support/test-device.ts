@@ -1,7 +1,8 @@
+// A device made of raw protocol steps, for server tests that need exact control.
 import { randomBytes } from 'node:crypto';
 import { decisionSigningPayload, type VerificationDecision } from '@helpdesk-auth/core';
 import { CompactSign, type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import type { App } from '../http/app.ts';
+import type { App } from '../http/types.ts';
 
 /**
  * A device made of raw protocol steps (docs/device-protocol.md), for server tests that need

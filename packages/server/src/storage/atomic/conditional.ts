@@ -1,3 +1,4 @@
+// Compare-and-set and the other conditional writes.
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../database.ts';
 import type { Schema } from '../schema.ts';

@@ -1,3 +1,4 @@
+// Lockouts that count consecutive failures, with tries reserved before they are checked.
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 

@@ -1,3 +1,4 @@
+// Transactions run again when a unique index refuses a concurrent insert.
 import { AppError } from '@helpdesk-auth/core';
 import { readConstraintViolation } from '../constraint-violations.ts';
 import { type Db, durable } from '../database.ts';

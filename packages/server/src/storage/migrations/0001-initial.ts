@@ -1,3 +1,4 @@
+// Migration 0001: tenants, operators, sessions, API keys, customers, the audit log.
 import type { Kysely } from 'kysely';
 
 // Written with Kysely's schema builder only, so the same migration runs on SQLite and PostgreSQL.

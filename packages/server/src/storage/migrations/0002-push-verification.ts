@@ -1,3 +1,4 @@
+// Migration 0002: devices, verifications and their timeline, the server's keys.
 import type { Kysely } from 'kysely';
 
 // Push verification: devices, verifications with their delivery timeline, the server's own

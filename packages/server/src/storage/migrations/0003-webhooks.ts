@@ -1,3 +1,4 @@
+// Migration 0003: webhook endpoints, deliveries and attempts.
 import type { Kysely } from 'kysely';
 
 // Webhooks. The audit log is the transactional outbox: every state change already writes its

@@ -1,3 +1,4 @@
+// Migration 0004: OpenID clients, CIBA requests and the Keycloak channel.
 import type { Kysely } from 'kysely';
 
 // OpenID Connect CIBA and the Keycloak authentication channel: the OpenID clients admins

@@ -1,3 +1,4 @@
+// Migration 0005: operator single sign-on and SCIM provisioning.
 import type { Kysely } from 'kysely';
 
 // Operator sign-in with OpenID Connect (one identity provider per tenant, and the link from an

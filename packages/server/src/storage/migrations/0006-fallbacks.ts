@@ -1,3 +1,4 @@
+// Migration 0006: the fallback methods and the policy.
 import type { Kysely } from 'kysely';
 
 // Fallback methods and the policy engine: versioned per-tenant policies, SMS and e-mail one-time

@@ -1,3 +1,4 @@
+// Migration 0007: WebAuthn credentials of devices.
 import type { Kysely } from 'kysely';
 
 // Biometric approval: a device's WebAuthn credential, and whether a verification was started

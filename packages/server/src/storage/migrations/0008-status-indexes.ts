@@ -1,3 +1,4 @@
+// Migration 0008: partial indexes for pending requests and recent denials.
 import { type Kysely, sql } from 'kysely';
 
 // The customer's pending request and their recent denials, from two partial indexes that hold

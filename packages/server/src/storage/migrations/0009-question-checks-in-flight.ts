@@ -1,3 +1,4 @@
+// Migration 0009: security-question checks in flight.
 import type { Kysely } from 'kysely';
 
 // Security-question checks reserve their try before the answers are hashed, so parallel checks

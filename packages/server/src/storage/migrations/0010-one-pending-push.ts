@@ -1,3 +1,4 @@
+// Migration 0010: at most one pending push request per customer.
 import { type Kysely, sql } from 'kysely';
 
 // At most one pending push request per customer, held by the database: `verifications_pending`
@@ -5,7 +6,7 @@ import { type Kysely, sql } from 'kysely';
 // customer's pending request and inserts its own in one transaction; on PostgreSQL two starts
 // at once could both find nothing pending (or the same row) and both insert, leaving two
 // approvable requests. With the index, the second insert waits for the first transaction and
-// then fails, and the start runs again, superseding the winner (services/verifications.ts).
+// then fails, and the start runs again, superseding the winner (features/push/verifications.ts).
 // The id leaves the index: with one row per customer it no longer orders anything.
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Databases written before this migration may hold several pending requests for a customer.

@@ -1,6 +1,7 @@
+// Migration 0012: activations found by customer.
 import type { Kysely } from 'kysely';
 
-// A new activation revokes the customer's earlier unused ones (services/devices.ts), which looks
+// A new activation revokes the customer's earlier unused ones (features/devices/devices.ts), which looks
 // them up by customer; without this index every creation would read every activation ever made.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

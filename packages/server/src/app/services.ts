@@ -1,0 +1,77 @@
+// The composition root: the one place that builds every service and passes each the others it
+// needs.
+import { createCibaService } from '../features/ciba/ciba.ts';
+import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
+import { createOidcClientService } from '../features/ciba/oidc-clients.ts';
+import { createCustomerService } from '../features/customers/customers.ts';
+import { createScimUserService } from '../features/customers/scim/scim-users.ts';
+import { createActivationDelivery } from '../features/devices/activation-delivery.ts';
+import { createDeviceAuth } from '../features/devices/device-auth.ts';
+import { createDeviceService } from '../features/devices/devices.ts';
+import { createWebAuthnService } from '../features/devices/webauthn.ts';
+import { createFallbackServices } from '../features/methods/index.ts';
+import { createApiKeyService } from '../features/operators/api-keys.ts';
+import { createOperatorService } from '../features/operators/operators.ts';
+import { createSessionService } from '../features/operators/sessions.ts';
+import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
+import { createPushDelivery } from '../features/push/delivery.ts';
+import { createVerificationService } from '../features/push/verifications.ts';
+import { createTenantService } from '../features/tenants/tenants.ts';
+import { createWebhookService } from '../features/webhooks/webhooks.ts';
+import { createWidgetTokenService } from '../features/widget/widget-tokens.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { createServerKeyService } from '../platform/signing/server-keys.ts';
+import { createHousekeeping } from './housekeeping.ts';
+
+export function createServices(context: ServiceContext) {
+  const serverKeys = createServerKeyService(context);
+  const devices = createDeviceService(context, {
+    // Called after an enrollment's answer, by which time `fallbacks` exists.
+    enrolled: (tenantId, customerId, deviceId, at) =>
+      fallbacks.notifier.deviceEnrolled(tenantId, customerId, deviceId, at),
+  });
+  const deviceAuth = createDeviceAuth(context);
+  const delivery = createPushDelivery(context, serverKeys);
+  const webauthn = createWebAuthnService(context);
+  const fallbacks = createFallbackServices(context, {
+    push: {
+      targets: (tenantId, customerId) => devices.deliveryTargets(tenantId, customerId),
+      send: (channel, message) => delivery.send(channel, message),
+    },
+  });
+  const verifications = createVerificationService(context, {
+    devices,
+    deviceAuth,
+    serverKeys,
+    delivery,
+    webauthn,
+    notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
+  });
+  const oidcClients = createOidcClientService(context);
+  return {
+    context,
+    webhooks: createWebhookService(context),
+    tenants: createTenantService(context),
+    operators: createOperatorService(context),
+    sessions: createSessionService(context),
+    apiKeys: createApiKeyService(context),
+    customers: createCustomerService(context),
+    housekeeping: createHousekeeping(context),
+    serverKeys,
+    devices,
+    deviceAuth,
+    delivery,
+    webauthn,
+    verifications,
+    oidcClients,
+    ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
+    keycloakChannel: createKeycloakChannelService(context, { verifications }),
+    fallbacks,
+    activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
+    operatorSso: createOperatorSsoService(context),
+    scimUsers: createScimUserService(context),
+    widgetTokens: createWidgetTokenService(context),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,98 @@
+/**
+ * Two server processes behind one PostgreSQL database and one Redis, as in a scaled-out
+ * installation: the agent's event stream is held by one, the device talks to the other, and the
+ * agent still sees the request delivered and approved, live.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { openEventStream } from '../../test-support/event-stream-client.ts';
+import { type OperatorClient, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+import { redisSkip, testRedisUrl } from '../../test-support/redis.ts';
+
+const skip = (await postgresSkip()) || (await redisSkip());
+
+describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
+  let a: TestHarness;
+  let b: TestHarness;
+  let agent: OperatorClient;
+  let tenantId: string;
+
+  before(async () => {
+    // Both processes share what they would in production: the encryption key, and the public
+    // URL (a load balancer's; here B's address, which is where the device goes).
+    const shared = { redisUrl: testRedisUrl, encryptionKey: randomBytes(32).toString('base64') };
+    b = await startTestHarness('postgres', shared, { listen: true, realClock: true });
+    a = await startTestHarness(
+      'postgres',
+      { ...shared, databaseUrl: b.config.databaseUrl, publicUrl: b.config.publicUrl },
+      { listen: true, realClock: true },
+    );
+    const tenant = await a.createTenant('scale');
+    tenantId = tenant.id;
+    const operator = await a.createOperator(tenant, 'agent');
+    agent = await a.signIn(tenant, operator.email);
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('an agent on one process sees the decision a device makes on the other', async () => {
+    const system = { type: 'system', id: null } as const;
+    const customer = await a.runtime.services.customers.create(tenantId, { displayName: 'Jo' }, system);
+    const activation = await a.runtime.services.devices.createActivation(tenantId, customer.id, system);
+    // The device knows only process B.
+    const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: b.baseUrl });
+    const state = await device.enroll(activation.code, { label: 'Jo phone', platform: 'cli' });
+    const stopListening = new AbortController();
+    const pending: string[] = [];
+    const listening = device.listen({
+      signal: stopListening.signal,
+      onEvent: (event) => {
+        if (event.type === 'verification' && event.status === 'pending') pending.push(event.id);
+      },
+    });
+    for (
+      let i = 0;
+      i < 200 && !(await a.runtime.services.context.events.isListening(`device:${state.deviceId}`));
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    const cookie = { cookie: `hda_session=${agent.cookie}` };
+    const stream = await openEventStream(`${a.baseUrl}/v1/events`, cookie);
+    const started = await fetch(`${a.baseUrl}/v1/verifications`, {
+      method: 'POST',
+      headers: { ...cookie, 'x-csrf-token': agent.csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: customer.id, reason: 'Address change' }),
+    });
+    assert.equal(started.status, 201);
+    const verification = (await started.json()) as { id: string; code: string; delivery: string };
+    assert.equal(verification.delivery, 'delivered', "A knows B holds the device's live channel");
+
+    for (let i = 0; i < 200 && !pending.includes(verification.id); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(pending.includes(verification.id), 'the device heard of the request through B');
+    const request = await device.fetchRequest(verification.id);
+    assert.equal(
+      (await device.decide(request, { decision: 'approve', code: verification.code })).status,
+      'approved',
+    );
+
+    const approved = await stream.waitFor((e) => e.type === 'approved');
+    assert.equal(approved.data.verificationId, verification.id);
+    assert.ok(
+      stream.events.some((e) => e.type === 'opened'),
+      "B's 'opened' reached A's stream",
+    );
+
+    stopListening.abort();
+    await listening;
+    await stream.close();
+  });
+});

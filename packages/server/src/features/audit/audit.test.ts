@@ -1,0 +1,121 @@
+// Tests of the audit API: listing, filtering, exporting and verifying the chain, on both databases.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type AuditEntry, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
+import type { DatabaseKind } from '../../storage/database.ts';
+import {
+  type OperatorClient,
+  startTestHarness,
+  type TestHarness,
+  type TestTenant,
+} from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+
+function auditSuite(kind: DatabaseKind) {
+  let h: TestHarness;
+  let tenant: TestTenant & { clients: Record<string, OperatorClient> };
+  let auditor: OperatorClient;
+
+  before(async () => {
+    h = await startTestHarness(kind);
+    tenant = await h.tenantWithOperators('acme');
+    auditor = tenant.clients.auditor!;
+    for (let i = 0; i < 4; i++) {
+      await h.app.inject({
+        method: 'POST',
+        url: '/v1/customers',
+        ...tenant.clients.admin!.auth(),
+        payload: { displayName: `Audited ${i}` },
+      });
+    }
+  });
+  after(() => h?.close());
+
+  const get = (url: string, client = auditor) => h.app.inject({ method: 'GET', url, ...client.auth() });
+
+  it('lists entries newest first and filters by action, actor and target', async () => {
+    const all = (await get('/v1/audit-events?limit=200')).json().items as Array<Record<string, unknown>>;
+    const seqs = all.map((e) => e.seq as number);
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => b - a),
+    );
+    const created = (await get('/v1/audit-events?action=customer.created')).json().items as Array<
+      Record<string, unknown>
+    >;
+    assert.equal(created.length, 4);
+    assert.ok(created.every((e) => (e.actor as { id: string }).id === tenant.clients.admin!.operatorId));
+    const target = created[0]!.target as { id: string };
+    const byTarget = (await get(`/v1/audit-events?targetId=${target.id}`)).json().items;
+    assert.equal(byTarget.length, 1);
+    const byActor = (await get(`/v1/audit-events?actorId=${auditor.operatorId}`)).json().items as Array<
+      Record<string, unknown>
+    >;
+    assert.ok(byActor.length >= 1);
+    assert.ok(byActor.every((e) => (e.actor as { id: string }).id === auditor.operatorId));
+  });
+
+  it('filters by time and pages with a cursor', async () => {
+    const future = new Date(h.clock.now() + 60_000).toISOString();
+    assert.equal((await get(`/v1/audit-events?from=${future}`)).json().items.length, 0);
+    const first = (await get('/v1/audit-events?limit=2')).json();
+    const second = (await get(`/v1/audit-events?limit=2&cursor=${first.nextCursor}`)).json();
+    assert.equal(first.items.length, 2);
+    assert.equal(second.items[0].seq, first.items[1].seq - 1);
+  });
+
+  it('exports the chain as JSON Lines that verify on their own', async () => {
+    const response = await get('/v1/audit-events/export');
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /application\/x-ndjson/);
+    const entries = response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEntry);
+    assert.deepEqual(verifyAuditChain(tenant.id, entries), { ok: true, checked: entries.length });
+  });
+
+  it('reports a tampered entry and a truncated chain', async () => {
+    assert.equal((await get('/v1/audit-events/verification')).json().ok, true);
+    const db = h.runtime.database.db;
+    const victim = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .where('seq', '=', 3)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('audit_events')
+      .set({ action: 'forged.action' })
+      .where('id', '=', victim.id)
+      .execute();
+    const tampered = (await get('/v1/audit-events/verification')).json();
+    assert.deepEqual(tampered.firstBroken, { seq: 3, id: victim.id, reason: 'hash_mismatch' });
+    assert.equal(tampered.checked, 2);
+    await db.updateTable('audit_events').set({ action: victim.action }).where('id', '=', victim.id).execute();
+
+    const last = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await db.deleteFrom('audit_events').where('id', '=', last.id).execute();
+    const truncated = (await get('/v1/audit-events/verification')).json();
+    assert.equal(truncated.ok, false);
+    assert.equal(truncated.firstBroken.seq, last.seq);
+    assert.equal(truncated.firstBroken.reason, 'sequence_gap');
+  });
+
+  it('is for auditors and admins only', async () => {
+    for (const role of ['agent', 'supervisor']) {
+      const response = await get('/v1/audit-events', tenant.clients[role]);
+      assert.equal(response.statusCode, 403);
+    }
+    assert.equal((await get('/v1/audit-events', tenant.clients.admin)).statusCode, 200);
+  });
+}
+
+describe('audit API: SQLite', () => auditSuite('sqlite'));
+describe('audit API: PostgreSQL', { skip: await postgresSkip() }, () => auditSuite('postgres'));

@@ -1,0 +1,337 @@
+/**
+ * OpenID CIBA end to end, with the `openid-client` library as the CIBA client over real HTTP, on
+ * each database: discovery, the backchannel request, the customer's phone (a raw-protocol test
+ * device) showing the binding message and approving with the code the agent reads out, then the
+ * tokens, in poll mode (client_secret_basic) and in ping mode (private_key_jwt, with the
+ * notification received by a local HTTP server). Denial, expiry and slow_down come back as the
+ * protocol errors the library reports.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import {
+  answerOnPhone,
+  type CibaSide,
+  cibaSide,
+  pendingOnPhone,
+  registerClient,
+  startReceiver,
+} from '../../../test-support/ciba.ts';
+import { databaseKinds, startTestHarness, type TestHarness } from '../../../test-support/harness.ts';
+import { postgresSkip } from '../../../test-support/postgres.ts';
+
+const insecure = { execute: [client.allowInsecureRequests] };
+
+async function waitFor<T>(read: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('gave up waiting');
+}
+
+for (const kind of databaseKinds) {
+  describe(`CIBA with openid-client on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let side: CibaSide;
+    const customer = { externalId: 'CUST-100', email: 'alice@example.com', phone: '+447911123456' };
+
+    before(async () => {
+      h = await startTestHarness(
+        kind,
+        { cibaPollIntervalSeconds: 1, integrationsAllowHttp: true },
+        { listen: true, realClock: true },
+      );
+      side = await cibaSide(h, 'acme', customer);
+    });
+    after(async () => h?.close());
+
+    it('publishes a discovery document the library accepts, with issuer = PUBLIC_URL', async () => {
+      const { id, secret } = await registerClient(h, side, {
+        name: 'Support desk',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.ClientSecretBasic(secret!),
+        insecure,
+      );
+      const metadata = config.serverMetadata();
+      assert.equal(metadata.issuer, h.config.publicUrl);
+      assert.equal(
+        metadata.backchannel_authentication_endpoint,
+        `${h.config.publicUrl}/oidc/backchannel-authentication`,
+      );
+      assert.deepEqual(metadata.backchannel_token_delivery_modes_supported, ['poll', 'ping']);
+      assert.deepEqual(metadata.grant_types_supported, ['urn:openid:params:grant-type:ciba']);
+      assert.deepEqual(metadata.token_endpoint_auth_methods_supported, [
+        'client_secret_basic',
+        'private_key_jwt',
+      ]);
+      assert.equal(metadata.jwks_uri, `${h.config.publicUrl}/.well-known/jwks.json`);
+    });
+
+    it('poll mode: the phone shows the binding message, the customer approves with the code, the client gets tokens', async () => {
+      const { id, secret } = await registerClient(h, side, {
+        name: 'Support desk',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.ClientSecretBasic(secret!),
+        insecure,
+      );
+      const started = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'alice@example.com',
+        binding_message: 'Card replacement 4711',
+        acr_values: 'urn:helpdesk-auth:acr:substantial',
+      });
+      assert.match(started.auth_req_id, /^cba_/);
+      assert.equal(started.interval, 1);
+      assert.ok(started.expires_in > 0 && started.expires_in <= 120);
+      const code = started.verification_code as string;
+      assert.match(code, /^\d{2}$/);
+
+      // The phone shows the binding message as the reason, and the client's name as who asks.
+      const [shown] = await pendingOnPhone(h, side.device);
+      assert.ok(shown);
+      assert.equal(shown.reason, 'Card replacement 4711');
+      assert.equal(shown.agentName, 'Support desk');
+
+      const polling = client.pollBackchannelAuthenticationGrant(config, started);
+      // Let the client poll at least once while the customer has not answered.
+      await waitFor(async () => {
+        const row = await h.runtime.database.db
+          .selectFrom('ciba_requests')
+          .select('last_polled_at')
+          .where('id', '=', started.auth_req_id)
+          .executeTakeFirst();
+        return row?.last_polled_at ?? undefined;
+      });
+      await answerOnPhone(h, side.device, shown.id, { approveWith: code });
+      const tokens = await polling;
+
+      // openid-client has checked the ID token's issuer, audience and times; its signature too, here.
+      const claims = tokens.claims()!;
+      assert.equal(claims.sub, side.customerId);
+      assert.equal(claims.aud, id);
+      assert.equal(claims.iss, h.config.publicUrl);
+      assert.equal(claims.acr, 'urn:helpdesk-auth:acr:substantial');
+      assert.deepEqual(claims.amr, ['swk', 'user']);
+      assert.equal(claims.txn, shown.id);
+      assert.equal(typeof claims.auth_time, 'number');
+      assert.equal(tokens.token_type, 'bearer');
+      assert.equal(tokens.scope, 'openid');
+
+      const jwks = createRemoteJWKSet(new URL(`${h.config.publicUrl}/.well-known/jwks.json`));
+      const idToken = await jwtVerify(tokens.id_token!, jwks, { issuer: h.config.publicUrl, audience: id });
+      assert.equal(idToken.protectedHeader.alg, 'ES256');
+      assert.equal(idToken.payload.sub, side.customerId);
+
+      // The access token is a JWT signed by the same key, for this client and customer.
+      const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
+        issuer: h.config.publicUrl,
+        audience: h.config.publicUrl,
+        typ: 'at+jwt',
+      });
+      assert.equal(protectedHeader.alg, 'ES256');
+      assert.equal(payload.sub, side.customerId);
+      assert.equal(payload.client_id, id);
+
+      // The verification behind it is approved, started by the client, and names the request.
+      const verification = await h.runtime.services.verifications.get(side.tenant.id, shown.id);
+      assert.equal(verification.status, 'approved');
+      assert.equal(verification.callReference, started.auth_req_id);
+      assert.deepEqual(verification.startedBy, { type: 'oidc_client', id, name: 'Support desk' });
+
+      // Redeemed once: the same auth_req_id again is invalid_grant.
+      await assert.rejects(
+        client.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: started.auth_req_id,
+        }),
+        (error: unknown) => error instanceof client.ResponseBodyError && error.error === 'invalid_grant',
+      );
+    });
+
+    it('ping mode with private_key_jwt: the notification reaches the client with its bearer token, then tokens', async () => {
+      const receiver = await startReceiver();
+      try {
+        const { publicKey, privateKey } = await generateKeyPair('ES256');
+        const { id } = await registerClient(h, side, {
+          name: 'Branch app',
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] },
+          deliveryMode: 'ping',
+          notificationEndpoint: `${receiver.url}/ciba/notify`,
+        });
+        const config = await client.discovery(
+          new URL(h.config.publicUrl),
+          id,
+          undefined,
+          client.PrivateKeyJwt({ key: privateKey, kid: 'k1' }),
+          insecure,
+        );
+        const notificationToken = 'ping-token-8f3a1c';
+        const started = await client.initiateBackchannelAuthentication(config, {
+          scope: 'openid',
+          login_hint: '+44 7911 123456',
+          client_notification_token: notificationToken,
+        });
+        const [shown] = await pendingOnPhone(h, side.device);
+        assert.ok(shown);
+        assert.equal(shown.reason, 'Sign-in requested by Branch app');
+
+        // Before the answer: authorization_pending, and no notification yet.
+        await assert.rejects(
+          client.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+            auth_req_id: started.auth_req_id,
+          }),
+          (error: unknown) =>
+            error instanceof client.ResponseBodyError && error.error === 'authorization_pending',
+        );
+        assert.equal(receiver.received.length, 0);
+
+        await answerOnPhone(h, side.device, shown.id, { approveWith: started.verification_code as string });
+        const ping = await receiver.next();
+        assert.equal(ping.method, 'POST');
+        assert.equal(ping.url, '/ciba/notify');
+        assert.equal(ping.headers.authorization, `Bearer ${notificationToken}`);
+        assert.match(String(ping.headers['content-type']), /^application\/json/);
+        assert.deepEqual(JSON.parse(ping.body), { auth_req_id: started.auth_req_id });
+
+        const tokens = await client.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: started.auth_req_id,
+        });
+        assert.equal(tokens.claims()!.sub, side.customerId);
+        assert.equal(tokens.claims()!.aud, id);
+        assert.equal(receiver.received.length, 1, 'one notification per request');
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('denial on the phone: polling ends with access_denied; a ping client is notified of it too', async () => {
+      const receiver = await startReceiver();
+      try {
+        const { id, secret } = await registerClient(h, side, {
+          name: 'Support desk',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          deliveryMode: 'ping',
+          notificationEndpoint: receiver.url,
+        });
+        const config = await client.discovery(
+          new URL(h.config.publicUrl),
+          id,
+          undefined,
+          client.ClientSecretBasic(secret!),
+          insecure,
+        );
+        const started = await client.initiateBackchannelAuthentication(config, {
+          scope: 'openid',
+          login_hint: 'CUST-100',
+          client_notification_token: 'deny-token',
+        });
+        const [shown] = await pendingOnPhone(h, side.device);
+        await answerOnPhone(h, side.device, shown!.id, 'deny');
+        const ping = await receiver.next();
+        assert.equal(ping.headers.authorization, 'Bearer deny-token');
+        await assert.rejects(
+          client.pollBackchannelAuthenticationGrant(config, started),
+          (error: unknown) => error instanceof client.ResponseBodyError && error.error === 'access_denied',
+        );
+      } finally {
+        await receiver.close();
+      }
+    });
+  });
+}
+
+describe('CIBA expiry and slow_down with openid-client (time moved by the test)', () => {
+  let h: TestHarness;
+  let side: CibaSide;
+  let config: client.Configuration;
+
+  before(async () => {
+    h = await startTestHarness('sqlite', { cibaPollIntervalSeconds: 5 }, { listen: true });
+    side = await cibaSide(h, 'slow', { externalId: 'S-1', email: 'sam@example.com', phone: '+447911123457' });
+    const { id, secret } = await registerClient(h, side, {
+      name: 'Support desk',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      deliveryMode: 'poll',
+    });
+    config = await client.discovery(
+      new URL(h.config.publicUrl),
+      id,
+      undefined,
+      client.ClientSecretBasic(secret!),
+      insecure,
+    );
+  });
+  after(async () => h?.close());
+
+  const grant = (authReqId: string) =>
+    client.genericGrantRequest(config, 'urn:openid:params:grant-type:ciba', { auth_req_id: authReqId });
+  const failsWith = (code: string) => (error: unknown) =>
+    error instanceof client.ResponseBodyError && error.error === code;
+
+  it('polling faster than the interval gets slow_down, and the interval grows by 5 seconds', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'S-1',
+    });
+    assert.equal(started.interval, 5);
+    await assert.rejects(grant(started.auth_req_id), failsWith('authorization_pending'));
+    h.clock.advance(4_000);
+    await assert.rejects(grant(started.auth_req_id), failsWith('slow_down'));
+    // Now 10 seconds are needed: 5 more are still too early, 10 are enough.
+    h.clock.advance(5_000);
+    await assert.rejects(grant(started.auth_req_id), failsWith('slow_down'));
+    h.clock.advance(15_000);
+    await assert.rejects(grant(started.auth_req_id), failsWith('authorization_pending'));
+  });
+
+  it('a request nobody answers expires: expired_token, and the phone no longer shows it', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'S-1',
+    });
+    assert.equal((await pendingOnPhone(h, side.device)).length, 1);
+    h.clock.advance(started.expires_in * 1000);
+    await assert.rejects(grant(started.auth_req_id), failsWith('expired_token'));
+    assert.deepEqual(await pendingOnPhone(h, side.device), []);
+  });
+
+  it('requested_expiry shortens the request: expired_token then, and the phone stops asking', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'S-1',
+      requested_expiry: '30',
+    });
+    assert.equal(started.expires_in, 30);
+    const [shown] = await pendingOnPhone(h, side.device);
+    h.clock.advance(30_000);
+    await assert.rejects(grant(started.auth_req_id), failsWith('expired_token'));
+    const verification = await h.runtime.services.verifications.get(side.tenant.id, shown!.id);
+    assert.equal(verification.status, 'cancelled');
+  });
+
+  it('a requested_expiry beyond the verification lifetime is capped to it', async () => {
+    const started = await client.initiateBackchannelAuthentication(config, {
+      scope: 'openid',
+      login_hint: 'S-1',
+      requested_expiry: '3600',
+    });
+    assert.equal(started.expires_in, 120);
+  });
+});

@@ -1,0 +1,180 @@
+// Tests of the customers API on both databases.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DatabaseKind } from '../../storage/database.ts';
+import { type OperatorClient, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+
+function customersSuite(kind: DatabaseKind) {
+  let h: TestHarness;
+  let admin: OperatorClient;
+  let agent: OperatorClient;
+
+  before(async () => {
+    h = await startTestHarness(kind);
+    const tenant = await h.tenantWithOperators('acme');
+    admin = tenant.clients.admin;
+    agent = tenant.clients.agent;
+  });
+  after(() => h?.close());
+
+  const create = (payload: Record<string, unknown>) =>
+    h.app.inject({ method: 'POST', url: '/v1/customers', ...admin.auth(), payload });
+  const search = async (query: string, client = agent) => {
+    const response = await h.app.inject({ method: 'GET', url: `/v1/customers?${query}`, ...client.auth() });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json() as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+  };
+
+  it('creates a customer with normalised phone, e-mail and locale, and audits it', async () => {
+    const response = await create({
+      displayName: '  Zoë   Ångström ',
+      externalId: 'Z-1',
+      phone: '+49 151 2345 6789',
+      email: 'Zoe@Example.COM',
+      locale: 'de-ch',
+    });
+    assert.equal(response.statusCode, 201);
+    const customer = response.json();
+    assert.equal(customer.displayName, 'Zoë Ångström');
+    assert.equal(customer.phone, '+4915123456789');
+    assert.equal(customer.email, 'zoe@example.com');
+    assert.equal(customer.locale, 'de-CH');
+    const audit = await h.runtime.database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('target_id', '=', customer.id)
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['customer.created'],
+    );
+    assert.equal(audit[0]!.actor_id, admin.operatorId);
+    assert.equal(audit[0]!.data.includes('+49'), false, 'no personal data values in the audit entry');
+  });
+
+  it('refuses phone numbers that are not valid international numbers', async () => {
+    for (const phone of ['0151 2345 6789', '+1 555', '+999 1234567', 'call me']) {
+      const response = await create({ displayName: 'Bad Phone', phone });
+      assert.equal(response.statusCode, 400, phone);
+      assert.equal(response.json().error.code, 'INVALID_PHONE_NUMBER');
+    }
+  });
+
+  it('refuses a second customer with the same external id', async () => {
+    assert.equal((await create({ displayName: 'First', externalId: 'DUP-1' })).statusCode, 201);
+    const second = await create({ displayName: 'Second', externalId: 'DUP-1' });
+    assert.equal(second.statusCode, 409);
+    assert.equal(second.json().error.code, 'EXTERNAL_ID_TAKEN');
+  });
+
+  it('finds customers by any part of the name regardless of case and accents', async () => {
+    await create({ displayName: 'Renée Müller-Lüdenscheidt' });
+    for (const q of ['renee', 'MULLER', 'lüden', 'ee mü']) {
+      const found = await search(`q=${encodeURIComponent(q)}`);
+      assert.ok(
+        found.items.some((c) => c.displayName === 'Renée Müller-Lüdenscheidt'),
+        `"${q}" should find the customer`,
+      );
+    }
+    assert.equal((await search('q=%25')).items.length, 0, 'a % in the query is a literal, not a wildcard');
+  });
+
+  it('finds customers by phone digits, exact phone, e-mail and external id', async () => {
+    const created = (
+      await create({
+        displayName: 'Sam Search',
+        externalId: 'SEARCH-7',
+        phone: '+447911123456',
+        email: 'sam.search@example.org',
+      })
+    ).json();
+    const byId = (result: { items: Array<Record<string, unknown>> }) => result.items.map((c) => c.id);
+    assert.deepEqual(byId(await search('q=7911%20123%20456')), [created.id]);
+    assert.deepEqual(byId(await search(`phone=${encodeURIComponent('+44 7911 123456')}`)), [created.id]);
+    assert.deepEqual(byId(await search('email=SAM.SEARCH@example.org')), [created.id]);
+    assert.deepEqual(byId(await search('q=sam.search@')), [created.id]);
+    assert.deepEqual(byId(await search('externalId=SEARCH-7')), [created.id]);
+    assert.deepEqual(byId(await search('q=SEARCH-7')), [created.id]);
+  });
+
+  it('pages through results without gaps or repeats', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await create({ displayName: `Paging Person ${i}` })).json().id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { items: Array<Record<string, unknown>>; nextCursor: string | null } = await search(
+        `q=paging&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      seen.push(...page.items.map((c) => c.id as string));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.deepEqual(seen, ids);
+    assert.equal(pages, 3);
+  });
+
+  it('updates fields, clears them with null, and stamps a phone change', async () => {
+    const created = (
+      await create({ displayName: 'Pat Change', phone: '+33612345678', email: 'pat@example.fr' })
+    ).json();
+    assert.equal(created.phoneChangedAt, null);
+    h.clock.advance(60_000);
+    const patch = (payload: Record<string, unknown>) =>
+      h.app.inject({ method: 'PATCH', url: `/v1/customers/${created.id}`, ...admin.auth(), payload });
+    const changed = await patch({ phone: '+4930123456', email: null });
+    assert.equal(changed.statusCode, 200);
+    const body = changed.json();
+    assert.equal(body.phone, '+4930123456');
+    assert.equal(body.email, null);
+    assert.equal(body.phoneChangedAt, new Date(h.clock.now()).toISOString());
+    const audit = await h.runtime.database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('target_id', '=', created.id)
+      .where('action', '=', 'customer.updated')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(audit.data), { fields: ['phone', 'email'], phoneChanged: true });
+    const unchanged = await patch({ phone: '+49 30 123456' });
+    assert.equal(unchanged.json().phoneChangedAt, body.phoneChangedAt, 'the same number again is no change');
+  });
+
+  it('deletes a customer and audits the deletion', async () => {
+    const created = (await create({ displayName: 'Del Ete' })).json();
+    const removed = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/customers/${created.id}`,
+      ...admin.auth(),
+    });
+    assert.equal(removed.statusCode, 204);
+    const gone = await h.app.inject({ method: 'GET', url: `/v1/customers/${created.id}`, ...agent.auth() });
+    assert.equal(gone.statusCode, 404);
+    const actions = await h.runtime.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('target_id', '=', created.id)
+      .orderBy('seq')
+      .execute();
+    assert.deepEqual(
+      actions.map((a) => a.action),
+      ['customer.created', 'customer.deleted'],
+    );
+  });
+
+  it('lets agents read but not change customers', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      ...agent.auth(),
+      payload: { displayName: 'Not Allowed' },
+    });
+    assert.equal(response.statusCode, 403);
+    assert.equal(response.json().error.code, 'FORBIDDEN');
+    assert.equal((await search('q=not%20allowed')).items.length, 0);
+  });
+}
+
+describe('customers API: SQLite', () => customersSuite('sqlite'));
+describe('customers API: PostgreSQL', { skip: await postgresSkip() }, () => customersSuite('postgres'));

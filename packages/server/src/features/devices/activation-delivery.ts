@@ -1,0 +1,96 @@
+// Sends a customer's activation link by SMS or e-mail, and masks the address the agent sees.
+import { AppError, activationMessage } from '@helpdesk-auth/core';
+import { type Actor, appendAudit } from '../../platform/audit-log.ts';
+import type { ServiceContext } from '../../platform/context.ts';
+import type { MessageProvider } from '../../providers/messages/message-provider.ts';
+import { ProviderError } from '../../providers/messages/message-provider.ts';
+import { inTransaction } from '../../storage/atomic.ts';
+import { findCustomer } from '../policy/index.ts';
+import type { Activation, DeviceService } from './devices.ts';
+
+export type ActivationChannel = 'sms' | 'email';
+
+/** An address as the agent may see it: enough to confirm with the caller, not to copy. */
+export function maskAddress(channel: ActivationChannel, to: string): string {
+  if (channel === 'sms') return `${to.slice(0, 3)}${'•'.repeat(Math.max(to.length - 6, 3))}${to.slice(-3)}`;
+  const [local = '', domain = ''] = to.split('@');
+  return `${local.slice(0, 1)}${'•'.repeat(Math.max(local.length - 1, 3))}@${domain}`;
+}
+
+/**
+ * Sends a new activation link to the customer's phone (SMS) or mailbox, so an agent can enrol
+ * the customer's device during the call without reading a link out. The link carries the
+ * activation code, so the message is only ever given to the configured provider; the audit entry
+ * records the channel and a masked address, never the link.
+ */
+export function createActivationDelivery(
+  context: ServiceContext,
+  deps: { devices: DeviceService; providers: Partial<Record<ActivationChannel, MessageProvider>> },
+) {
+  const { db, clock } = context;
+  return {
+    async send(
+      tenantId: string,
+      customerId: string,
+      channel: ActivationChannel,
+      actor: Actor,
+    ): Promise<
+      Omit<Activation, 'code' | 'link' | 'qrPayload'> & { channel: ActivationChannel; sentTo: string }
+    > {
+      const customer = await findCustomer(db, tenantId, customerId);
+      const to = channel === 'sms' ? customer.phone : customer.email;
+      const unavailable = (reason: string, message: string) =>
+        new AppError('CHANNEL_UNAVAILABLE', message, { details: { reason } });
+      if (!to) {
+        throw channel === 'sms'
+          ? unavailable('NO_PHONE_NUMBER', 'The customer has no phone number on file.')
+          : unavailable('NO_EMAIL_ADDRESS', 'The customer has no e-mail address on file.');
+      }
+      const provider = deps.providers[channel];
+      if (!provider) {
+        throw unavailable(
+          'PROVIDER_NOT_CONFIGURED',
+          `This server has no ${channel === 'sms' ? 'SMS' : 'e-mail'} provider configured.`,
+        );
+      }
+      const tenant = await db
+        .selectFrom('tenants')
+        .select('name')
+        .where('id', '=', tenantId)
+        .executeTakeFirstOrThrow();
+      const activation = await deps.devices.createActivation(tenantId, customerId, actor);
+      const message = activationMessage({
+        tenantName: tenant.name,
+        link: activation.link,
+        locale: customer.locale,
+      });
+      const sentTo = maskAddress(channel, to);
+      try {
+        await provider.send({
+          to,
+          ...(channel === 'email' ? { subject: message.subject } : {}),
+          text: message.text,
+          reference: activation.id,
+          tenantId,
+        });
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        // The activation stays unused and expires in 10 minutes; the agent can try again.
+        throw new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`);
+      }
+      await inTransaction(db, (tx) =>
+        appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'device.activation_sent',
+          target: { type: 'customer', id: customerId },
+          data: { activationId: activation.id, channel, provider: provider.name, to: sentTo },
+          now: clock(),
+        }),
+      );
+      return { id: activation.id, customerId, expiresAt: activation.expiresAt, channel, sentTo };
+    },
+  };
+}
+
+export type ActivationDelivery = ReturnType<typeof createActivationDelivery>;

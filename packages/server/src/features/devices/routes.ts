@@ -1,0 +1,618 @@
+// The device routes: activations, enrollment, the device's requests and its decision, WebAuthn
+// keys.
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
+import { Type } from 'typebox';
+import { deviceProofHeader, requireDevice, requirePrincipal } from '../../http/authenticate.ts';
+import { type EventStreams, eventStream } from '../../http/event-stream.ts';
+import {
+  errorResponses,
+  idParam,
+  operatorOrApiKey,
+  Timestamp,
+  toIso,
+  toIsoOrNull,
+} from '../../http/schemas.ts';
+import type { AppDependencies, TypedApp } from '../../http/types.ts';
+import { topics } from '../../platform/live-events.ts';
+import type { DecisionProof } from '../push/index.ts';
+import { type Device, devicePlatforms, type PushChannel } from './devices.ts';
+
+const deviceOnly = [{ deviceProof: [] }];
+
+const DeviceSchema = Type.Object(
+  {
+    id: Type.String(),
+    customerId: Type.String(),
+    label: Type.String(),
+    platform: Type.String({ enum: [...devicePlatforms] }),
+    status: Type.String({ enum: ['active', 'revoked'] }),
+    push: Type.Union([Type.String({ enum: ['webpush'] }), Type.Null()], {
+      description: 'How the device is reached when its app is closed; null: only while open.',
+    }),
+    createdAt: Timestamp,
+    lastSeenAt: Timestamp,
+    revokedAt: Type.Union([Timestamp, Type.Null()]),
+    webauthn: Type.Boolean({
+      description: 'A WebAuthn credential is registered: the device can approve with biometrics.',
+    }),
+  },
+  { $id: 'Device', title: 'Device' },
+);
+
+const deviceView = (d: Device) => ({
+  ...d,
+  createdAt: toIso(d.createdAt),
+  lastSeenAt: toIso(d.lastSeenAt),
+  revokedAt: toIsoOrNull(d.revokedAt),
+});
+
+const base64url = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+=*$' });
+
+const PushInput = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('webpush'),
+      subscription: Type.Object(
+        {
+          endpoint: Type.String({ format: 'uri', pattern: '^https://', maxLength: 2048 }),
+          keys: Type.Object({ p256dh: base64url(128), auth: base64url(64) }, { additionalProperties: false }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+const Label = Type.String({ minLength: 1, maxLength: 100 });
+
+/** base64url fields of WebAuthn JSON (WebAuthn Level 3, section 5.1.10), with generous size caps. */
+const b64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
+
+const AssertionResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      authenticatorData: b64u(8192),
+      signature: b64u(1024),
+      userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'AuthenticationResponseJSON: the assertion, as PublicKeyCredential.toJSON() gives it.' },
+);
+
+const RegistrationResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      attestationObject: b64u(65536),
+      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'RegistrationResponseJSON: the new credential, as PublicKeyCredential.toJSON() gives it.' },
+);
+
+const Jwks = Type.Object(
+  {
+    keys: Type.Array(
+      Type.Object(
+        {
+          kty: Type.String(),
+          crv: Type.String(),
+          x: Type.String(),
+          y: Type.String(),
+          kid: Type.String(),
+          alg: Type.String(),
+          use: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'Jwks', title: 'JSON Web Key Set' },
+);
+
+const SignedRequest = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.String(),
+    request: Type.String({ description: 'The request, a JWS signed by the server (typ hda-request+jwt).' }),
+  },
+  { $id: 'SignedRequest', title: 'SignedRequest' },
+);
+
+const withProofHeader = Type.Object({ [deviceProofHeader]: Type.Optional(Type.String({ maxLength: 4096 })) });
+
+export function registerDeviceRoutes(
+  app: TypedApp,
+  { services }: AppDependencies,
+  streams: EventStreams,
+): void {
+  // -------------------------------------------------------------------------------------------
+  // Operators and integrations: activations and the customer's devices
+  // -------------------------------------------------------------------------------------------
+
+  app.post(
+    '/v1/customers/:id/activations',
+    {
+      config: { auth: 'devices:write' },
+      schema: {
+        tags: ['devices'],
+        summary: "Create a one-time activation (code, link, QR payload) to enrol a customer's device.",
+        description: 'Valid for 10 minutes, single use. The code is shown only in this answer.',
+        operationId: 'createActivation',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            customerId: Type.String(),
+            code: Type.String({ description: '16 characters in four groups; shown once.' }),
+            link: Type.String({ description: 'Opens the authenticator with the code (in the fragment).' }),
+            qrPayload: Type.String({ description: 'What to encode in the QR code: the link.' }),
+            expiresAt: Timestamp,
+          }),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const activation = await services.devices.createActivation(
+        principal.tenantId,
+        request.params.id,
+        principal.actor,
+      );
+      reply.status(201);
+      return { ...activation, expiresAt: toIso(activation.expiresAt) };
+    },
+  );
+
+  app.post(
+    '/v1/customers/:id/activations/send',
+    {
+      config: { auth: 'devices:write' },
+      schema: {
+        tags: ['devices'],
+        summary: "Send a new activation link to the customer's phone (SMS) or mailbox (e-mail).",
+        description:
+          "Creates a one-time activation like POST /v1/customers/{id}/activations and sends its link through the configured provider in the customer's language. The code and link are never returned or logged; the answer says where it went, masked.",
+        operationId: 'sendActivation',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        body: Type.Object(
+          { channel: Type.String({ enum: ['sms', 'email'], description: 'How to send the link.' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            customerId: Type.String(),
+            channel: Type.String({ enum: ['sms', 'email'] }),
+            sentTo: Type.String({ description: 'The phone number or e-mail address, masked.' }),
+            expiresAt: Timestamp,
+          }),
+          ...errorResponses(401, 403, 404, 409, 413, 415, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const sent = await services.activationDelivery.send(
+        principal.tenantId,
+        request.params.id,
+        request.body.channel as 'sms' | 'email',
+        principal.actor,
+      );
+      reply.status(201);
+      return { ...sent, expiresAt: toIso(sent.expiresAt) };
+    },
+  );
+
+  app.get(
+    '/v1/customers/:id/devices',
+    {
+      config: { auth: 'devices:read' },
+      schema: {
+        tags: ['devices'],
+        summary: "The customer's devices, revoked ones included.",
+        operationId: 'listCustomerDevices',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        response: { 200: Type.Object({ items: Type.Array(DeviceSchema) }), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { tenantId } = requirePrincipal(request);
+      const devices = await services.devices.list(tenantId, request.params.id);
+      return { items: devices.map(deviceView) };
+    },
+  );
+
+  app.get(
+    '/v1/devices/:id',
+    {
+      config: { auth: 'devices:read' },
+      schema: {
+        tags: ['devices'],
+        summary: 'One device.',
+        operationId: 'getDevice',
+        security: operatorOrApiKey,
+        params: idParam('device', 'Device id.'),
+        response: { 200: DeviceSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) =>
+      deviceView(await services.devices.get(requirePrincipal(request).tenantId, request.params.id)),
+  );
+
+  app.patch(
+    '/v1/devices/:id',
+    {
+      config: { auth: 'devices:write' },
+      schema: {
+        tags: ['devices'],
+        summary: 'Rename a device.',
+        operationId: 'updateDevice',
+        security: operatorOrApiKey,
+        params: idParam('device', 'Device id.'),
+        body: Type.Object({ label: Label }, { additionalProperties: false }),
+        response: { 200: DeviceSchema, ...errorResponses(401, 403, 404, 413, 415) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return deviceView(
+        await services.devices.update(principal.tenantId, request.params.id, request.body, principal.actor),
+      );
+    },
+  );
+
+  app.delete(
+    '/v1/devices/:id',
+    {
+      config: { auth: 'devices:write' },
+      schema: {
+        tags: ['devices'],
+        summary: 'Revoke a device. It can do nothing afterwards; the record stays.',
+        operationId: 'revokeDevice',
+        security: operatorOrApiKey,
+        params: idParam('device', 'Device id.'),
+        response: { 200: DeviceSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return deviceView(
+        await services.devices.revoke(principal.tenantId, request.params.id, principal.actor),
+      );
+    },
+  );
+
+  // -------------------------------------------------------------------------------------------
+  // The device's own API (docs/device-protocol.md)
+  // -------------------------------------------------------------------------------------------
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['device'],
+        summary: "The server's public request-signing keys.",
+        operationId: 'getJwks',
+        response: { 200: Jwks, ...errorResponses() },
+      },
+    },
+    async () => services.serverKeys.jwks(),
+  );
+
+  app.get(
+    '/v1/device/push-config',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['device'],
+        summary: 'What a device needs to subscribe to push: the VAPID public key.',
+        operationId: 'getPushConfig',
+        response: {
+          200: Type.Object({ webPush: Type.Object({ vapidPublicKey: Type.String() }) }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async () => ({ webPush: { vapidPublicKey: (await services.serverKeys.vapidKeys()).publicKey } }),
+  );
+
+  app.post(
+    '/v1/device/enroll',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags: ['device'],
+        summary: 'Enrol a device with an activation code; the proof header carries the new public key.',
+        operationId: 'enrollDevice',
+        // The proof is signed by the new key, which it carries in its header (jwk).
+        security: deviceOnly,
+        headers: withProofHeader,
+        body: Type.Object(
+          {
+            activationCode: Type.String({ minLength: 16, maxLength: 40, pattern: '^[0-9A-Za-z -]+$' }),
+            label: Label,
+            platform: Type.String({ enum: [...devicePlatforms] }),
+            push: Type.Optional(PushInput),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            device: DeviceSchema,
+            tenant: Type.Object({ id: Type.String(), name: Type.String() }),
+            issuer: Type.String(),
+            jwks: Jwks,
+          }),
+          ...errorResponses(401, 409, 413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const proof = request.headers[deviceProofHeader];
+      const key = await services.deviceAuth.verifyEnrollmentProof(
+        typeof proof === 'string' ? proof : undefined,
+        request.method,
+        request.url,
+      );
+      const { device, tenant } = await services.devices.enroll({
+        activationCode: request.body.activationCode,
+        label: request.body.label,
+        platform: request.body.platform as Device['platform'],
+        push: (request.body.push ?? null) as PushChannel | null,
+        publicJwk: key.publicJwk,
+        thumbprint: key.thumbprint,
+        clientAddress: request.ip,
+      });
+      reply.status(201);
+      return {
+        device: deviceView(device),
+        tenant,
+        issuer: new URL(services.context.config.publicUrl).origin,
+        jwks: await services.serverKeys.jwks(),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/device',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: "The calling device's own record.",
+        operationId: 'getOwnDevice',
+        security: deviceOnly,
+        response: { 200: Type.Object({ device: DeviceSchema }), ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const device = requireDevice(request);
+      return { device: deviceView(await services.devices.get(device.tenantId, device.id)) };
+    },
+  );
+
+  app.patch(
+    '/v1/device',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'Rename the calling device or replace its push subscription.',
+        operationId: 'updateOwnDevice',
+        security: deviceOnly,
+        body: Type.Object(
+          { label: Type.Optional(Label), push: Type.Optional(PushInput) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: Type.Object({ device: DeviceSchema }), ...errorResponses(401, 413, 415) },
+      },
+    },
+    async (request) => {
+      const device = requireDevice(request);
+      const updated = await services.devices.update(
+        device.tenantId,
+        device.id,
+        { label: request.body.label, push: request.body.push as PushChannel | null | undefined },
+        { type: 'device', id: device.id },
+      );
+      return { device: deviceView(updated) };
+    },
+  );
+
+  app.delete(
+    '/v1/device',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'The calling device revokes itself (the customer removes it from the app).',
+        operationId: 'revokeOwnDevice',
+        security: deviceOnly,
+        response: { 204: Type.Null(), ...errorResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      const device = requireDevice(request);
+      await services.devices.revoke(device.tenantId, device.id, { type: 'device', id: device.id });
+      reply.status(204);
+      return null;
+    },
+  );
+
+  app.post(
+    '/v1/device/webauthn/registration-options',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'Options for registering a WebAuthn credential (biometric approval) on this device.',
+        operationId: 'webauthnRegistrationOptions',
+        security: deviceOnly,
+        response: {
+          200: Type.Object({
+            options: Type.Record(Type.String(), Type.Unknown(), {
+              description:
+                'PublicKeyCredentialCreationOptionsJSON; the challenge is valid for 5 minutes, once.',
+            }),
+          }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      const options = await services.webauthn.registrationOptions(requireDevice(request));
+      return { options: options as unknown as Record<string, unknown> };
+    },
+  );
+
+  app.post(
+    '/v1/device/webauthn/registration',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: "Register this device's WebAuthn credential; replaces an earlier one.",
+        operationId: 'webauthnRegister',
+        security: deviceOnly,
+        body: Type.Object({ response: RegistrationResponse }, { additionalProperties: false }),
+        response: { 201: Type.Object({ device: DeviceSchema }), ...errorResponses(401, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const device = await services.webauthn.register(
+        requireDevice(request),
+        request.body.response as unknown as RegistrationResponseJSON,
+      );
+      reply.status(201);
+      return { device: deviceView(device) };
+    },
+  );
+
+  app.get(
+    '/v1/device/verifications',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: "The customer's pending requests, newest first, each signed by the server.",
+        operationId: 'listDeviceRequests',
+        security: deviceOnly,
+        response: {
+          200: Type.Object({ verifications: Type.Array(SignedRequest) }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => ({
+      verifications: await services.verifications.pendingForDevice(requireDevice(request)),
+    }),
+  );
+
+  app.get(
+    '/v1/device/verifications/:id',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'One request, signed by the server; records that it was opened.',
+        operationId: 'getDeviceRequest',
+        security: deviceOnly,
+        params: idParam('verification', 'Verification id.'),
+        response: { 200: SignedRequest, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => services.verifications.openOnDevice(requireDevice(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/device/verifications/:id/decision',
+    {
+      // The signed decision is its own proof of possession (docs/device-protocol.md, "Decisions").
+      config: { auth: 'public' },
+      schema: {
+        tags: ['device'],
+        summary:
+          "The customer's decision, signed by the device key or proven by a WebAuthn assertion: approve (with the code), deny, report fraud.",
+        operationId: 'decideRequest',
+        params: idParam('verification', 'Verification id.'),
+        body: Type.Union([
+          Type.Object(
+            {
+              signedDecision: Type.String({
+                minLength: 1,
+                maxLength: 4096,
+                description: 'Compact JWS (typ hda-decision+jwt) over the canonical decision payload.',
+              }),
+            },
+            { additionalProperties: false, title: 'Decision signed by the device key' },
+          ),
+          Type.Object(
+            {
+              decision: Type.Object(
+                {
+                  decision: Type.String({ enum: ['approve', 'deny', 'report_fraud'] }),
+                  code: Type.Union([Type.String({ pattern: '^[0-9]{1,6}$' }), Type.Null()]),
+                  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }),
+                  iat: Type.Integer({ minimum: 0 }),
+                },
+                { additionalProperties: false },
+              ),
+              webauthn: AssertionResponse,
+            },
+            { additionalProperties: false, title: 'Decision proven by a WebAuthn assertion' },
+          ),
+        ]),
+        response: {
+          200: Type.Object({ id: Type.String(), status: Type.String() }),
+          ...errorResponses(401, 404, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request) => services.verifications.decide(request.params.id, request.body as DecisionProof),
+  );
+
+  app.get(
+    '/v1/device/events',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary: 'Live channel (server-sent events): new and finished requests, new devices, revocation.',
+        operationId: 'deviceEvents',
+        security: deviceOnly,
+        response: {
+          200: eventStream,
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request, reply) => {
+      const device = requireDevice(request);
+      streams.open(request, reply, {
+        topics: [topics.customer(device.tenantId, device.customerId), topics.device(device.id)],
+        // The device's own revocation ends its stream; another device's is only news.
+        end: (event) => event.type === 'device-revoked' && event.data.deviceId === device.id,
+      });
+    },
+  );
+}

@@ -1,0 +1,42 @@
+// Fallback methods: one-time codes by SMS or e-mail, TOTP and security questions, composed with
+// the policy they answer to. The public entry of the feature.
+import type { ServiceContext } from '../../platform/context.ts';
+import type { MessageProvider } from '../../providers/messages/message-provider.ts';
+import { messageProvidersFromConfig } from '../../providers/messages/registry.ts';
+import {
+  createCustomerMethodService,
+  createCustomerNotifier,
+  createPolicyService,
+  type NoticePush,
+} from '../policy/index.ts';
+import { createOneTimeCodeService, type OtpChannel } from './one-time-codes.ts';
+import { createSecurityQuestionService } from './security-questions.ts';
+import { createTotpService } from './totp.ts';
+
+/**
+ * Fallback methods and the policy engine (docs/fallbacks.md, docs/policy.md). `providers`
+ * overrides the configured ones (tests pass providers aimed at local servers).
+ */
+export function createFallbackServices(
+  context: ServiceContext,
+  options: { providers?: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush } = {},
+) {
+  const providers = options.providers ?? messageProvidersFromConfig(context);
+  const methods = createCustomerMethodService(context, {
+    providers: { sms: providers.sms !== undefined, email: providers.email !== undefined },
+  });
+  const notifier = createCustomerNotifier(context, { providers, push: options.push });
+  return {
+    providers,
+    policies: createPolicyService(context),
+    methods,
+    notifier,
+    oneTimeCodes: createOneTimeCodeService(context, { methods, providers, notifier }),
+    totp: createTotpService(context, { methods, notifier }),
+    securityQuestions: createSecurityQuestionService(context, { methods, notifier }),
+  };
+}
+
+export type FallbackServices = ReturnType<typeof createFallbackServices>;
+
+export type { OtpChannel } from './one-time-codes.ts';

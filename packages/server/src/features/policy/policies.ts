@@ -1,0 +1,252 @@
+// The fallback policy: versioned per tenant, validated, audited.
+import {
+  AppError,
+  defaultFallbackPolicy,
+  type FallbackPolicy,
+  validateFallbackPolicy,
+  withNewPolicyDefaults,
+} from '@helpdesk-auth/core';
+import { type Actor, appendAudit } from '../../platform/audit-log.ts';
+import type { ServiceContext } from '../../platform/context.ts';
+import { inTransaction } from '../../storage/atomic.ts';
+import { conflictsAs } from '../../storage/constraint-violations.ts';
+import type { Db } from '../../storage/database.ts';
+import { prepared, type Slots } from '../../storage/prepared.ts';
+
+export interface PolicyVersion {
+  /** 0 for the built-in default, which no one has saved yet. */
+  version: number;
+  policy: FallbackPolicy;
+  /** Null for the built-in default. */
+  updatedAt: number | null;
+  updatedBy: { type: string; id: string | null } | null;
+}
+
+export interface PolicyVersionSummary {
+  version: number;
+  updatedAt: number;
+  updatedBy: { type: string; id: string | null };
+}
+
+function parseStored(document: string): FallbackPolicy {
+  const policy = withNewPolicyDefaults(JSON.parse(document)) as FallbackPolicy;
+  // Stored policies were validated on the way in; a broken one must not silently weaken a check.
+  const problems = validateFallbackPolicy(policy);
+  if (problems.length > 0) throw new Error(`Stored fallback policy is invalid: ${problems.join(' ')}`);
+  return policy;
+}
+
+/** Paths of the settings that differ between two policies, for the audit log ("sms.maxAttempts"). */
+export function changedSettings(before: unknown, after: unknown, prefix = ''): string[] {
+  if (
+    typeof before !== 'object' ||
+    typeof after !== 'object' ||
+    before === null ||
+    after === null ||
+    Array.isArray(before) ||
+    Array.isArray(after)
+  ) {
+    return JSON.stringify(before) === JSON.stringify(after) ? [] : [prefix.replace(/\.$/, '')];
+  }
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].flatMap((key) =>
+    changedSettings(
+      (before as Record<string, unknown>)[key],
+      (after as Record<string, unknown>)[key],
+      `${prefix}${key}.`,
+    ),
+  );
+}
+
+/** The tenant's current policy; reads in the caller's transaction when given one. */
+export async function loadPolicy(db: Db, tenantId: string): Promise<PolicyVersion> {
+  const row = await db
+    .selectFrom('fallback_policies')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) {
+    return {
+      version: 0,
+      policy: structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+      updatedAt: null,
+      updatedBy: null,
+    };
+  }
+  return {
+    version: row.version,
+    policy: parseStored(row.document),
+    updatedAt: row.created_at,
+    updatedBy: { type: row.actor_type, id: row.actor_id },
+  };
+}
+
+const sharedDefault: Readonly<FallbackPolicy> = deepFreeze(
+  structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const latestPolicy = prepared((db, slot: Slots<{ tenantId: string }>) =>
+  db
+    .selectFrom('fallback_policies')
+    .select('document')
+    .where('tenant_id', '=', slot('tenantId'))
+    .orderBy('version', 'desc')
+    .limit(1),
+);
+
+/**
+ * The policy in force, to read and never change: the default is one frozen object rather than a
+ * fresh copy, which the push flow, asking on every start and approval, would otherwise pay for.
+ */
+export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<FallbackPolicy>> {
+  const row = await latestPolicy.first(db, { tenantId });
+  return policyFromDocument(row?.document ?? null);
+}
+
+/**
+ * Policies read to enforce, by their stored text: the push flow reads the tenant's document on
+ * every start and approval, and parsing and validating it again each time cost about 10 µs. The
+ * text is the key, so a new version (a new text) is parsed afresh the first time it is read; a
+ * document that fails validation is never kept, and fails again on every read. At most 256 texts
+ * are kept, the most recently read.
+ */
+const parsedPolicies = new Map<string, Readonly<FallbackPolicy>>();
+const parsedPolicyLimit = 256;
+
+/** The policy a stored document holds; the shared default when the tenant never saved one. */
+export function policyFromDocument(document: string | null): Readonly<FallbackPolicy> {
+  if (document === null) return sharedDefault;
+  let policy = parsedPolicies.get(document);
+  if (policy) {
+    // Most recently read last, so the first entry is the one to drop when the map is full.
+    parsedPolicies.delete(document);
+  } else {
+    policy = deepFreeze(parseStored(document));
+    if (parsedPolicies.size >= parsedPolicyLimit) parsedPolicies.delete(parsedPolicies.keys().next().value!);
+  }
+  parsedPolicies.set(document, policy);
+  return policy;
+}
+
+/**
+ * Per-tenant fallback policies, versioned: every save adds a version, the highest is in force,
+ * and the audit log records who saved which version and which settings changed.
+ */
+export function createPolicyService({ db, clock }: ServiceContext) {
+  return {
+    current: (tenantId: string) => loadPolicy(db, tenantId),
+
+    async versions(tenantId: string): Promise<PolicyVersionSummary[]> {
+      const rows = await db
+        .selectFrom('fallback_policies')
+        .select(['version', 'created_at', 'actor_type', 'actor_id'])
+        .where('tenant_id', '=', tenantId)
+        .orderBy('version', 'desc')
+        .limit(200)
+        .execute();
+      return rows.map((r) => ({
+        version: r.version,
+        updatedAt: r.created_at,
+        updatedBy: { type: r.actor_type, id: r.actor_id },
+      }));
+    },
+
+    async version(tenantId: string, version: number): Promise<PolicyVersion | undefined> {
+      if (version === 0) {
+        return {
+          version: 0,
+          policy: structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+          updatedAt: null,
+          updatedBy: null,
+        };
+      }
+      const row = await db
+        .selectFrom('fallback_policies')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return row
+        ? {
+            version: row.version,
+            policy: parseStored(row.document),
+            updatedAt: row.created_at,
+            updatedBy: { type: row.actor_type, id: row.actor_id },
+          }
+        : undefined;
+    },
+
+    validate: (input: unknown): string[] => validateFallbackPolicy(withNewPolicyDefaults(input)),
+
+    /**
+     * Saves `policy` as the next version. `expectedVersion` is the version the admin edited:
+     * when someone saved in between, the save is refused instead of silently undoing their change.
+     */
+    async replace(
+      tenantId: string,
+      input: { policy: unknown; expectedVersion: number },
+      actor: Actor,
+    ): Promise<PolicyVersion> {
+      // A client written before a setting existed gets its default rather than a refusal.
+      const policy = withNewPolicyDefaults(input.policy) as FallbackPolicy;
+      const problems = validateFallbackPolicy(policy);
+      if (problems.length > 0) {
+        throw new AppError('POLICY_INVALID', `The policy is not valid: ${problems.join(' ')}`);
+      }
+      const now = clock();
+      const versionConflict = (message: string) =>
+        new AppError('POLICY_VERSION_CONFLICT', `${message}; reload it and edit again.`);
+      return inTransaction(db, async (tx) => {
+        const current = await loadPolicy(tx, tenantId);
+        if (current.version !== input.expectedVersion) {
+          throw versionConflict(`The policy is at version ${current.version}, not ${input.expectedVersion}`);
+        }
+        const version = current.version + 1;
+        // The primary key (tenant, version) refuses a concurrent save of the same version.
+        await tx
+          .insertInto('fallback_policies')
+          .values({
+            tenant_id: tenantId,
+            version,
+            document: JSON.stringify(policy),
+            created_at: now,
+            actor_type: actor.type,
+            actor_id: actor.id,
+          })
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'policy.updated',
+          target: { type: 'tenant', id: tenantId },
+          // Setting paths as text: names like codeTtlSeconds would trip the audit log's secret-key guard.
+          data: { version, changed: changedSettings(current.policy, policy) },
+          now,
+        });
+        return { version, policy, updatedAt: now, updatedBy: { type: actor.type, id: actor.id } };
+      }).catch(
+        conflictsAs([
+          {
+            kind: 'unique',
+            table: 'fallback_policies',
+            columns: ['tenant_id', 'version'],
+            error: () =>
+              versionConflict(`Someone else saved version ${input.expectedVersion + 1} at the same time`),
+          },
+        ]),
+      );
+    },
+  };
+}
+
+export type PolicyService = ReturnType<typeof createPolicyService>;

@@ -1,0 +1,91 @@
+// The webhook dispatcher: audit entries become deliveries exactly once, finished ones are purged.
+import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
+import type { WebhookRecord } from './record.ts';
+import { eventsForAuditEntry } from './webhook-events.ts';
+
+export function createDispatcher(record: WebhookRecord) {
+  const { db, clock, newDeliveryRow } = record;
+  /**
+   * Turns one endpoint's new audit entries into deliveries. The cursor moves by compare-and-set
+   * first: a second process working on the same endpoint at the same time finds the cursor moved
+   * (PostgreSQL makes it wait for the first one's commit) and does nothing.
+   */
+  async function dispatchEndpoint(endpointId: string, fromSeq: number, batch: number): Promise<number> {
+    return inTransaction(db, async (tx) => {
+      const endpoint = await tx
+        .selectFrom('webhook_endpoints')
+        .selectAll()
+        .where('id', '=', endpointId)
+        .executeTakeFirst();
+      if (!endpoint || endpoint.after_seq !== fromSeq || endpoint.status !== 'enabled') return 0;
+      const entries = await tx
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('tenant_id', '=', endpoint.tenant_id)
+        .where('seq', '>', fromSeq)
+        .orderBy('seq', 'asc')
+        .limit(batch)
+        .execute();
+      if (entries.length === 0) return 0;
+      const lastSeq = entries[entries.length - 1]!.seq;
+      const moved = await compareAndSet(tx, 'webhook_endpoints', {
+        where: { id: endpointId },
+        expect: { after_seq: fromSeq },
+        set: { after_seq: lastSeq },
+      });
+      if (!moved) return 0;
+      const wanted = new Set(JSON.parse(endpoint.events) as string[]);
+      const now = clock();
+      const rows = entries
+        .flatMap((entry) => eventsForAuditEntry(entry))
+        .filter((event) => wanted.has(event.type))
+        .map((event) => newDeliveryRow(endpoint, event, now));
+      for (const row of rows) {
+        await tx
+          .insertInto('webhook_deliveries')
+          .values(row)
+          .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
+          .execute();
+      }
+      return rows.length;
+    });
+  }
+
+  return {
+    /** Turns new audit entries into deliveries for every enabled endpoint. Returns how many. */
+    async dispatch(batch = 500): Promise<number> {
+      const due = await db
+        .selectFrom('webhook_endpoints as e')
+        .innerJoin('audit_heads as h', 'h.tenant_id', 'e.tenant_id')
+        .select(['e.id', 'e.after_seq'])
+        .where('e.status', '=', 'enabled')
+        .whereRef('h.seq', '>', 'e.after_seq')
+        .execute();
+      let created = 0;
+      for (const endpoint of due) created += await dispatchEndpoint(endpoint.id, endpoint.after_seq, batch);
+      return created;
+    },
+
+    /**
+     * Deletes deliveries that finished (succeeded or failed) more than `retentionDays` ago, with
+     * their attempts, so the table does not grow for ever. Pending ones are never touched.
+     */
+    async purgeFinished(retentionDays = 30): Promise<number> {
+      const cutoff = clock() - retentionDays * 24 * 3600_000;
+      return inTransaction(db, async (tx) => {
+        const old = tx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', 'in', ['succeeded', 'failed'])
+          .where('completed_at', '<', cutoff);
+        await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', old).execute();
+        const deleted = await tx
+          .deleteFrom('webhook_deliveries')
+          .where('status', 'in', ['succeeded', 'failed'])
+          .where('completed_at', '<', cutoff)
+          .executeTakeFirst();
+        return Number(deleted.numDeletedRows);
+      });
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Webhook event types, and the events an audit entry becomes.
+import { createHash } from 'node:crypto';
+import { type WebhookEventType, webhookEventTypes } from '@helpdesk-auth/core';
+import type { AuditEventRow } from '../../storage/schema.ts';
+
+/**
+ * Webhook event types, and how an audit entry becomes the events a receiver gets. The audit log
+ * is the outbox, so this mapping is the whole contract between the product's state changes and
+ * its webhooks. Payloads carry identifiers, statuses and times, never codes, secrets, the
+ * reason or action summary (free text that may hold personal data), names or phone numbers:
+ * a receiver that needs more asks the API with the ids.
+ */
+export { type WebhookEventType, webhookEventTypes };
+
+/** Sent only by `POST /v1/webhooks/{id}/test`, whatever the endpoint subscribes to. */
+export const testEventType = 'webhook.test';
+
+export interface WebhookEvent {
+  id: string;
+  type: WebhookEventType | typeof testEventType;
+  /** ISO 8601 time of the change. */
+  createdAt: string;
+  tenantId: string;
+  data: Record<string, unknown>;
+}
+
+const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * Event ids come from the audit entry, so the same change has the same id at every endpoint and
+ * on every attempt (receivers de-duplicate on it). An entry that yields a second event (a fraud
+ * report is also news about the customer) gets a second id with the same time part.
+ */
+function eventId(auditId: string, type: string, primary: boolean): string {
+  const body = auditId.slice(auditId.indexOf('_') + 1);
+  if (primary) return `evt_${body}`;
+  const digest = createHash('sha256').update(`${auditId}:${type}`).digest();
+  let random = '';
+  for (let i = 0; i < 16; i++) random += crockford[digest[i]! % 32];
+  return `evt_${body.slice(0, 10)}${random}`;
+}
+
+const pick = (data: Record<string, unknown>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => data[k] !== undefined && data[k] !== null).map((k) => [k, data[k]]));
+
+/** The events an audit entry stands for; most entries stand for none. */
+export function eventsForAuditEntry(row: AuditEventRow): WebhookEvent[] {
+  const data = JSON.parse(row.data) as Record<string, unknown>;
+  const base = { createdAt: new Date(row.occurred_at).toISOString(), tenantId: row.tenant_id };
+  const event = (type: WebhookEventType, payload: Record<string, unknown>, primary = true): WebhookEvent => ({
+    id: eventId(row.id, type, primary),
+    type,
+    ...base,
+    data: payload,
+  });
+  const [kind, what] = row.action.split('.', 2) as [string, string];
+  if (kind === 'verification' && row.target_id) {
+    const status = what;
+    if (!(webhookEventTypes as readonly string[]).includes(row.action)) return [];
+    const payload = {
+      verificationId: row.target_id,
+      status: status === 'started' ? 'pending' : status,
+      ...pick(data, [
+        'customerId',
+        'method',
+        'purpose',
+        'callReference',
+        'deviceId',
+        'assurance',
+        'supersededBy',
+      ]),
+    };
+    const events = [event(row.action as WebhookEventType, payload)];
+    if (status === 'fraud_reported') {
+      events.push(
+        event(
+          'customer.fraud_reported',
+          { customerId: data.customerId, verificationId: row.target_id, ...pick(data, ['deviceId']) },
+          false,
+        ),
+      );
+    }
+    return events;
+  }
+  if (row.action === 'device.enrolled' && row.target_id) {
+    return [event('device.enrolled', { deviceId: row.target_id, ...pick(data, ['customerId', 'platform']) })];
+  }
+  // A method locked for the customer. Security questions lock after too many wrong answers; the
+  // push lock follows from fraud reports and denials and is computed when a request starts, so it
+  // has no entry of its own (customer.fraud_reported is the news that causes it).
+  if (row.action === 'security_questions.locked' && row.target_id) {
+    return [event('customer.locked', { customerId: row.target_id, method: 'security_questions' })];
+  }
+  const unlocked: Record<string, string> = {
+    'customer.push_lock_cleared': 'push',
+    'customer.security_questions_unlocked': 'security_questions',
+  };
+  if (unlocked[row.action] && row.target_id) {
+    return [event('customer.unlocked', { customerId: row.target_id, method: unlocked[row.action] })];
+  }
+  if (row.action === 'device.revoked' && row.target_id) {
+    return [event('device.revoked', { deviceId: row.target_id, ...pick(data, ['customerId', 'bySelf']) })];
+  }
+  return [];
+}
