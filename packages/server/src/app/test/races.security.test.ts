@@ -321,14 +321,18 @@ for (const kind of databaseKinds) {
         assert.equal(await audited('device.revoked', device.id), 1);
       });
 
-      it('POST /v1/auth/sign-out of one session: every answer 204, one operator.signed_out', async () => {
+      it('POST /v1/auth/sign-out of one session: 204, or 401 once it is gone; one operator.signed_out', async () => {
         const operator = await h.createOperator(tenant, 'agent', 'signing-out@races.example');
         const agent = await h.signIn(tenant, operator.email);
         const before = await audited('operator.signed_out');
         const answers = await all(() =>
           h.app.inject({ method: 'POST', url: '/v1/auth/sign-out', ...agent.auth() }),
         );
-        assert.deepEqual(outcomes(answers), expect('204', '204'));
+        // A request whose authentication runs after another's sign-out committed finds no session
+        // (401); every request that got through ended the same session, and only one is audited.
+        const statuses = answers.map((a) => a.statusCode);
+        assert.ok(statuses.includes(204), statuses.join(' '));
+        for (const status of statuses) assert.ok(status === 204 || status === 401, statuses.join(' '));
         assert.equal((await audited('operator.signed_out')) - before, 1);
       });
 
