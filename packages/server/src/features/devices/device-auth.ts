@@ -65,7 +65,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
   const maxAgeMs = config.deviceProofMaxAgeSeconds * 1000;
   const origin = new URL(config.publicUrl).origin;
 
-  /** Checks the claims every proof (and every signed decision) shares, then spends its id. */
+  /** Checks the claims every device proof carries, then spends its id. */
   async function checkFreshAndUnused(scope: string, jti: unknown, iat: unknown): Promise<void> {
     if (typeof jti !== 'string' || !jtiPattern.test(jti)) {
       throw invalidProof('The proof needs a jti (or nonce) of 16 to 128 base64url characters.');
@@ -76,6 +76,11 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
         `The proof's iat must be within ${config.deviceProofMaxAgeSeconds} seconds of the server's time.`,
       );
     }
+    await claimUnused(scope, jti, now);
+  }
+
+  /** Spends a proof's jti (or a decision's nonce), whose form and iat were already checked. */
+  async function claimUnused(scope: string, jti: string, now = clock()): Promise<void> {
     // Remembered for twice the age window: a proof older than that is refused as stale anyway.
     const fresh = await claimOnce(db, `proof:${scope}:${jti}`, { expiresAt: now + 2 * maxAgeMs, now });
     if (!fresh) throw new AppError('DEVICE_PROOF_REPLAYED', 'This proof was already used; sign a new one.');
@@ -161,9 +166,9 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
 
     /**
      * For signed decisions, which are their own proof of possession: the device that signed,
-     * and the freshness and single use of the decision's nonce.
+     * and the single use of the decision's nonce (its iat is checked with the decision's rules).
      */
-    checkFreshAndUnused,
+    claimUnused,
     loadDevice,
   };
 }

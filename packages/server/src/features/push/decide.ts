@@ -4,28 +4,33 @@ import {
   AppError,
   applyDecision,
   assuranceForPush,
-  decisionSigningPayload,
-  isVerificationDecision,
-  notFound,
   type VerificationDecision,
   type VerificationStatus,
 } from '@helpdesk-auth/core';
-import { decodeProtectedHeader } from 'jose';
 import { appendAudit, systemActor } from '../../platform/audit-log.ts';
-import { constantTimeEqual, keyedHash } from '../../platform/secrets.ts';
+import { keyedHash } from '../../platform/secrets.ts';
 import { refuseIfRejected, verifyCompact } from '../../platform/signing/signatures.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import type { DeviceRow, VerificationRow } from '../../storage/schema.ts';
 import { verificationById } from '../../storage/verification-queries.ts';
 import { recordFailedAttempt } from '../policy/index.ts';
 import type { createExpiry } from './expire.ts';
-import { type DecisionProof, decisionType } from './model.ts';
+import type { DecisionProof } from './model.ts';
 import type { PushRecord } from './record.ts';
+import {
+  type DecisionRefusal,
+  type DecisionRequest,
+  readDecisionHeader,
+  rebuildDecisionPayload,
+  type VerifiedDecisionProof,
+  verifySignedDecision,
+} from './verify-signed-decision.ts';
 
 export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof createExpiry>, 'expireOne'>) {
   const {
     deps,
     db,
+    config,
     clock,
     encryptionKey,
     getRow,
@@ -41,15 +46,11 @@ export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof c
     row: VerificationRow,
     deviceId: string,
     decision: VerificationDecision,
-    typedCode: unknown,
+    /** From verifySignedDecision: the keyed hashes compared in constant time. */
+    codeMatches: boolean,
     proof: { evidence: string; userVerified: boolean },
   ): Promise<{ id: string; status: VerificationStatus } | undefined> {
     const now = clock();
-    const typed = typeof typedCode === 'string' ? typedCode : null;
-    const codeMatches =
-      decision === 'approve' &&
-      typed !== null &&
-      constantTimeEqual(keyedHash(encryptionKey, typed), row.code_hash);
     const result = applyDecision(
       {
         status: row.status as VerificationStatus,
@@ -154,121 +155,94 @@ export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof c
 
   return {
     /**
-     * Records a customer's decision (DESIGN section 4, step 6). The signed decision is its own
-     * proof of possession: its signature must verify against an active device of the
-     * verification's customer, its payload must be exactly the canonical payload for the
-     * stored request, and its nonce is accepted once. The outcome is stored with one
-     * compare-and-set, together with its audit entry.
-     */
-    /**
-     * The customer's decision, proven either by the device key (a signed decision) or by a
-     * WebAuthn assertion over the same payload (docs/device-protocol.md, "Decisions" and
-     * "Biometric approval"). Both end in the same checks and the same compare-and-set.
+     * Records the customer's decision (DESIGN section 4, step 6), proven either by the device key
+     * (a signed decision, its own proof of possession) or by a WebAuthn assertion over the same
+     * payload (docs/device-protocol.md, "Decisions" and "Biometric approval"). Here is the I/O:
+     * loading the request and the device, verifying the proof, spending the nonce, and the
+     * compare-and-set that stores the outcome. The rules are verify-signed-decision.ts's, asked
+     * between those steps in the order the endpoint answers, and core's `applyDecision` once the
+     * nonce is spent: a replay is refused as one even after the request was decided.
      */
     async decide(id: string, proof: DecisionProof): Promise<{ id: string; status: VerificationStatus }> {
-      const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
+      const refused = (refusal: DecisionRefusal) => new AppError(refusal.code, refusal.message);
       // The endpoint is unauthenticated apart from the proof itself, so the proof is checked before
-      // anything tells whether the id exists: an unknown id is checked against a request of no
-      // tenant, and fails exactly as a real one does (401 DECISION_SIGNATURE_INVALID for a bad
-      // proof; 404 NOT_FOUND for a valid proof by a device that is not the customer's, below).
+      // anything tells whether the id exists (verifySignedDecision checks an unknown id as a
+      // request of no tenant and no summary, and it fails exactly as a real one does).
       const found = await verificationById.first(db, { id });
-      const shown = {
-        tenant_id: found?.tenant_id ?? '',
-        action_summary: found?.action_summary ?? null,
-      };
-
-      const expectedPayload = (fields: Record<string, unknown>): string => {
-        const decision = fields.decision;
-        if (typeof decision !== 'string' || !isVerificationDecision(decision))
-          throw invalid('Unknown decision.');
-        try {
-          return decisionSigningPayload({
-            verificationId: id,
-            decision,
-            code: fields.code as string | null,
-            nonce: fields.nonce as string,
-            iat: fields.iat as number,
-            actionSummary: shown.action_summary,
-          });
-        } catch (error) {
-          throw invalid(`The decision payload is malformed: ${(error as Error).message}`);
-        }
+      const request: DecisionRequest | undefined = found && {
+        id: found.id,
+        tenantId: found.tenant_id,
+        customerId: found.customer_id,
+        actionSummary: found.action_summary,
+        requireUserVerification: found.require_user_verification === 1,
+        codeHash: found.code_hash,
       };
 
       let device: Pick<DeviceRow, 'id' | 'tenant_id' | 'customer_id' | 'status'>;
-      let fields: Record<string, unknown>;
+      let verifiedProof: VerifiedDecisionProof;
       let evidence: string;
-      let userVerified = false;
       if ('signedDecision' in proof) {
         const signedDecision = proof.signedDecision;
-        let header: Record<string, unknown>;
-        try {
-          header = decodeProtectedHeader(signedDecision) as Record<string, unknown>;
-        } catch {
-          throw invalid('The signed decision is not a JWS.');
-        }
-        if (header.typ !== decisionType || header.alg !== 'ES256') {
-          throw invalid(`The signed decision must have typ ${decisionType} and alg ES256.`);
-        }
+        const header = readDecisionHeader(signedDecision);
+        if (!header.ok) throw refused(header);
         const signer = await deps.deviceAuth.loadDevice(header.kid);
         device = signer;
-        const payload = await refuseIfRejected(verifyCompact(signedDecision, signer.public_jwk), () =>
-          invalid('The decision signature does not verify against the device key.'),
+        const payload = await refuseIfRejected(
+          verifyCompact(signedDecision, signer.public_jwk),
+          () =>
+            new AppError(
+              'DECISION_SIGNATURE_INVALID',
+              'The decision signature does not verify against the device key.',
+            ),
         );
-        let payloadText: string;
-        try {
-          payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payload);
-        } catch {
-          throw invalid('The decision payload is not UTF-8 text.');
-        }
-        try {
-          fields = JSON.parse(payloadText) as Record<string, unknown>;
-        } catch {
-          throw invalid('The decision payload is not JSON.');
-        }
-        if (fields.verificationId !== id) throw invalid('The decision is for another request.');
-        // Byte for byte: the device signed exactly this request's summary, in canonical form.
-        if (expectedPayload(fields) !== payloadText) {
-          throw invalid('The decision does not match the request that was shown.');
-        }
+        verifiedProof = { kind: 'jws', payload };
         evidence = signedDecision;
       } else {
-        fields = { ...proof.decision };
+        const fields = { ...proof.decision };
         // The assertion's challenge is the hash of the payload rebuilt here from the stored
         // request, so it verifies only for exactly this decision on exactly this request.
-        const payload = expectedPayload(fields);
+        const rebuilt = rebuildDecisionPayload(id, fields, request?.actionSummary ?? null);
+        if (!rebuilt.ok) throw refused(rebuilt);
         const verified = await deps.webauthn.verifyDecisionAssertion(
-          shown.tenant_id,
+          request?.tenantId ?? '',
           proof.webauthn,
-          payload,
+          rebuilt.payload,
         );
         device = verified.device;
-        userVerified = verified.userVerified;
-        evidence = JSON.stringify({ payload, webauthn: proof.webauthn });
+        verifiedProof = {
+          kind: 'webauthn',
+          fields,
+          payload: rebuilt.payload,
+          userVerified: verified.userVerified,
+        };
+        evidence = JSON.stringify({ payload: rebuilt.payload, webauthn: proof.webauthn });
       }
-      if (device.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
-      // Only the customer's own devices may answer; to anyone else the request does not exist.
-      if (!found || found.tenant_id !== device.tenant_id || found.customer_id !== device.customer_id) {
-        throw notFound('Verification');
-      }
-      const row = found;
-      const decision = fields.decision as VerificationDecision;
-      // Checked before the code, so a refused approval never spends one of the customer's tries.
-      if (decision === 'approve' && row.require_user_verification === 1 && !userVerified) {
-        throw new AppError(
-          'USER_VERIFICATION_REQUIRED',
-          'This company requires approval with biometrics or the device PIN.',
-        );
-      }
-      await deps.deviceAuth.checkFreshAndUnused(device.id, fields.nonce, fields.iat);
+      const verdict = verifySignedDecision({
+        verificationId: id,
+        request,
+        device: {
+          id: device.id,
+          tenantId: device.tenant_id,
+          customerId: device.customer_id,
+          status: device.status,
+        },
+        proof: verifiedProof,
+        hashCode: (typed) => keyedHash(encryptionKey, typed),
+        now: clock(),
+        maxAgeSeconds: config.deviceProofMaxAgeSeconds,
+      });
+      if (!verdict.ok) throw refused(verdict);
+      // verifySignedDecision refuses a decision without its request, so `found` is the row here.
+      const row = found as VerificationRow;
+      await deps.deviceAuth.claimUnused(device.id, verdict.nonce);
 
       // A lost compare-and-set means someone changed the row meanwhile (another decision, a
       // cancel, the expiry): decide again against what is stored now, never from a stale read.
       let current = row;
       for (let round = 0; round < 5; round++) {
-        const outcome = await applyOnce(current, device.id, decision, fields.code, {
+        const outcome = await applyOnce(current, device.id, verdict.decision, verdict.codeMatches, {
           evidence,
-          userVerified,
+          userVerified: verdict.userVerified,
         });
         if (outcome) return outcome;
         current = await getRow(db, row.tenant_id, row.id);
