@@ -1,7 +1,9 @@
 /**
  * Identifiers: a type prefix and a ULID-style body (48-bit millisecond time, 80 random bits,
- * Crockford base32). They sort by creation time, which keyset pagination relies on, and carry
- * 80 bits of randomness, so they cannot be guessed.
+ * Crockford base32). They sort by creation time, which keyset pagination relies on. The 80 bits
+ * are drawn anew for the first id of a millisecond; the ids after it in the same millisecond
+ * count up from it (the ULID monotonic rule, `newId`), so an id cannot be guessed from nothing,
+ * but its neighbours can be from it.
  */
 import { secureRandomBytes } from './random.ts';
 

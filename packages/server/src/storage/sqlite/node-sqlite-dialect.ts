@@ -1,4 +1,6 @@
-// The node:sqlite driver for Kysely's SQLite dialect.
+// A Kysely dialect over Node's built-in node:sqlite: Kysely's SQLite adapter, compiler and
+// introspector with a driver of our own (a first-in, first-out queue for the one connection,
+// cached prepared statements, group commit).
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
