@@ -89,6 +89,12 @@ const refused: Refused[] = [
     code: 'DECISION_SIGNATURE_INVALID',
     message: /not JSON/,
   },
+  ...['null', '42', '"approve"', '[]'].map((text) => ({
+    rule: `the signed payload is a JSON object, not ${text} (device-protocol.md "Decisions")`,
+    input: input({ proof: jws(text) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /not a JSON object/,
+  })),
   {
     rule: 'the decision names this verification (device-protocol.md "Decisions": it names the verification)',
     input: input({ proof: jws(canonical(approve, { verificationId: 'ver_02' })) }),

@@ -173,11 +173,17 @@ export function verifySignedDecision(input: VerifySignedDecisionInput): Verified
     } catch {
       return invalid('The decision payload is not UTF-8 text.');
     }
+    let parsed: unknown;
     try {
-      fields = JSON.parse(payloadText) as DecisionFields;
+      parsed = JSON.parse(payloadText);
     } catch {
       return invalid('The decision payload is not JSON.');
     }
+    // `null`, a number or an array parses too; only an object can carry the decision's fields.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return invalid('The decision payload is not a JSON object.');
+    }
+    fields = parsed as DecisionFields;
     if (fields.verificationId !== verificationId) return invalid('The decision is for another request.');
     const rebuilt = rebuildDecisionPayload(verificationId, fields, actionSummary);
     if (!rebuilt.ok) return rebuilt;
