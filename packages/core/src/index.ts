@@ -5,6 +5,7 @@ export * from './permissions.ts';
 export * from './policy.ts';
 export * from './policy-answers.ts';
 export * from './policy-notifications.ts';
+export * from './protocol.ts';
 export * from './random.ts';
 export * from './verification.ts';
 export * from './webhook-events.ts';
