@@ -1,6 +1,7 @@
 export * from './activation-message.ts';
 export * from './errors.ts';
 export * from './ids.ts';
+export * from './masking.ts';
 export * from './permissions.ts';
 export * from './policy.ts';
 export * from './policy-answers.ts';
