@@ -1,3 +1,4 @@
+import type { VerificationDecision } from '@helpdesk-auth/core';
 import type { DeviceClient, DeviceRecord, DeviceState, VerifiedRequest } from '@helpdesk-auth/device-sdk';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { closeNotification, createClient, defaultDeviceLabel, errorCode, subscribeToPush } from './device.ts';
@@ -312,7 +313,7 @@ function RequestScreen({
   const [request, setRequest] = useState<VerifiedRequest | null>(null);
   const [loadError, setLoadError] = useState<MessageKey | null>(null);
   const [code, setCode] = useState('');
-  const [busy, setBusy] = useState<'approve' | 'deny' | 'report_fraud' | null>(null);
+  const [busy, setBusy] = useState<VerificationDecision | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'warning'; text: string } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
@@ -407,7 +408,7 @@ function RequestScreen({
   const open = request.status === 'pending' && !expired;
   const useUnlock = state.webauthn !== undefined;
 
-  async function decide(decision: 'approve' | 'deny' | 'report_fraud') {
+  async function decide(decision: VerificationDecision) {
     if (!request || busy) return;
     setMessage(null);
     if (decision === 'approve' && !new RegExp(`^[0-9]{${request.codeLength}}$`).test(code)) {

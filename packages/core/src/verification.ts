@@ -9,6 +9,7 @@
  * attacks: the approval has to carry a secret transferred from the primary channel. On a
  * helpdesk call the primary channel is the call, so only the person on the line hears the code.
  */
+import { noncePattern } from './protocol.ts';
 import { secureRandomByte } from './random.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -424,7 +425,6 @@ export interface DecisionPayloadInput {
 /** Names the payload format, so these signed bytes cannot be mistaken for any other message. */
 export const decisionPayloadType = 'helpdesk-auth/decision/v1';
 
-const noncePattern = /^[A-Za-z0-9_-]{16,128}$/;
 const typedCodePattern = new RegExp(`^[0-9]{1,${verificationPolicyLimits.codeLength.max}}$`);
 
 /**

@@ -1,8 +1,11 @@
 import {
+  activationCodeLength,
   decisionChallenge,
   decisionSigningPayload,
+  isDevicePlatform,
   isVerificationPurpose,
   isVerificationStatus,
+  jwsTypes,
   type VerificationDecision,
   type VerificationPurpose,
   type VerificationStatus,
@@ -191,8 +194,12 @@ export function parseActivation(linkOrCode: string): Activation {
     raw = input;
   }
   const compact = raw.replace(/[\s-]/g, '').toUpperCase();
-  if (!/^[A-Z0-9]{16}$/.test(compact)) {
-    throw new DeviceSdkError('INVALID_ACTIVATION', 'An activation code has 16 letters and digits.');
+  // Any letter passes: the server reads the confusable ones (I, L, O) as the digits they look like.
+  if (!new RegExp(`^[A-Z0-9]{${activationCodeLength}}$`).test(compact)) {
+    throw new DeviceSdkError(
+      'INVALID_ACTIVATION',
+      `An activation code has ${activationCodeLength} letters and digits.`,
+    );
   }
   return { code: compact.match(/.{4}/g)!.join('-'), baseUrl };
 }
@@ -211,8 +218,6 @@ function unexpected(what: string, status?: number): DeviceSdkError {
   return new DeviceSdkError('UNEXPECTED_RESPONSE', `Unexpected answer from the server: ${what}.`, { status });
 }
 
-const platforms: readonly string[] = ['web', 'ios', 'android', 'cli'];
-
 function toDeviceRecord(value: unknown): DeviceRecord {
   if (
     !isRecord(value) ||
@@ -220,7 +225,7 @@ function toDeviceRecord(value: unknown): DeviceRecord {
     typeof value.customerId !== 'string' ||
     typeof value.label !== 'string' ||
     typeof value.platform !== 'string' ||
-    !platforms.includes(value.platform)
+    !isDevicePlatform(value.platform)
   ) {
     throw unexpected('no valid device record');
   }
@@ -228,7 +233,7 @@ function toDeviceRecord(value: unknown): DeviceRecord {
     id: value.id,
     customerId: value.customerId,
     label: value.label,
-    platform: value.platform as DevicePlatform,
+    platform: value.platform,
     status: typeof value.status === 'string' ? value.status : 'active',
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : '',
     lastSeenAt: typeof value.lastSeenAt === 'string' ? value.lastSeenAt : null,
@@ -266,7 +271,7 @@ function toDeviceEvent(event: SseEvent): DeviceEvent | null {
         typeof data.deviceId !== 'string' ||
         typeof data.label !== 'string' ||
         typeof data.platform !== 'string' ||
-        !platforms.includes(data.platform)
+        !isDevicePlatform(data.platform)
       ) {
         return null;
       }
@@ -274,7 +279,7 @@ function toDeviceEvent(event: SseEvent): DeviceEvent | null {
         type: 'device-enrolled',
         deviceId: data.deviceId,
         label: data.label,
-        platform: data.platform as DevicePlatform,
+        platform: data.platform,
       };
     case 'device-revoked':
       return typeof data.deviceId === 'string' ? { type: 'device-revoked', deviceId: data.deviceId } : null;
@@ -304,7 +309,7 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 
 async function signDecision(payload: string, deviceId: string, key: CryptoKeyPair): Promise<string> {
   return new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: deviceId })
+    .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.decision, kid: deviceId })
     .sign(key.privateKey);
 }
 
@@ -346,8 +351,8 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     htu.hash = '';
     const header =
       proof.kind === 'kid'
-        ? { alg: 'ES256', typ: 'hda-proof+jwt', kid: proof.deviceId }
-        : { alg: 'ES256', typ: 'hda-proof+jwt', jwk: await publicJwk(proof.key) };
+        ? { alg: 'ES256', typ: jwsTypes.proof, kid: proof.deviceId }
+        : { alg: 'ES256', typ: jwsTypes.proof, jwk: await publicJwk(proof.key) };
     return new SignJWT({ htm: method, htu: htu.href })
       .setProtectedHeader(header)
       .setIssuedAt(seconds())
@@ -445,7 +450,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       const result = await jwtVerify(jws, createLocalJWKSet(state.jwks), {
         issuer: state.issuer,
         subject: state.customerId,
-        typ: 'hda-request+jwt',
+        typ: jwsTypes.request,
         algorithms: ['ES256'],
         requiredClaims: ['iss', 'sub', 'jti', 'iat', 'exp'],
         currentDate,

@@ -1,7 +1,8 @@
+import type { DevicePlatform } from '@helpdesk-auth/core';
 import type { CryptoKey, JWK } from 'jose';
 import type { WebAuthnCredentialRef } from './webauthn.ts';
 
-export type { CryptoKey };
+export type { CryptoKey, DevicePlatform };
 export type JsonWebKey = JWK;
 
 /** A WebCrypto ECDSA P-256 key pair (the shape of the DOM's `CryptoKeyPair`). */
@@ -9,8 +10,6 @@ export interface CryptoKeyPair {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
 }
-
-export type DevicePlatform = 'web' | 'ios' | 'android' | 'cli';
 
 /** What a device remembers next to its key after enrollment. */
 export interface DeviceState {

@@ -1,6 +1,6 @@
 // A device made of raw protocol steps, for server tests that need exact control.
 import { randomBytes } from 'node:crypto';
-import { decisionSigningPayload, type VerificationDecision } from '@helpdesk-auth/core';
+import { decisionSigningPayload, jwsTypes, type VerificationDecision } from '@helpdesk-auth/core';
 import { CompactSign, type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { App } from '../http/types.ts';
 
@@ -45,7 +45,7 @@ export async function signProof(
   claims: Record<string, unknown> = {},
 ): Promise<string> {
   return new SignJWT({ htm: method, htu: url.split('?')[0], jti: nonce(), ...claims })
-    .setProtectedHeader({ alg: 'ES256', typ: 'hda-proof+jwt', ...header })
+    .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.proof, ...header })
     .setIssuedAt(Math.floor(now / 1000))
     .sign(privateKey);
 }
@@ -106,7 +106,7 @@ export async function enrollTestDevice(
           actionSummary: o.actionSummary ?? null,
         });
       return new CompactSign(new TextEncoder().encode(payload))
-        .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: id })
+        .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.decision, kid: id })
         .sign(privateKey);
     },
   };

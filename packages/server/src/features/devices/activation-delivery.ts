@@ -1,5 +1,5 @@
 // Sends a customer's activation link by SMS or e-mail, and masks the address the agent sees.
-import { AppError, activationMessage } from '@helpdesk-auth/core';
+import { AppError, activationMessage, maskEmail, maskPhone } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
@@ -12,9 +12,7 @@ export type ActivationChannel = 'sms' | 'email';
 
 /** An address as the agent may see it: enough to confirm with the caller, not to copy. */
 export function maskAddress(channel: ActivationChannel, to: string): string {
-  if (channel === 'sms') return `${to.slice(0, 3)}${'•'.repeat(Math.max(to.length - 6, 3))}${to.slice(-3)}`;
-  const [local = '', domain = ''] = to.split('@');
-  return `${local.slice(0, 1)}${'•'.repeat(Math.max(local.length - 1, 3))}@${domain}`;
+  return channel === 'sms' ? maskPhone(to) : maskEmail(to);
 }
 
 /**

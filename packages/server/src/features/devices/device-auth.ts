@@ -1,5 +1,5 @@
 // Device proofs: the signed header that authenticates every device request.
-import { AppError, idPattern } from '@helpdesk-auth/core';
+import { AppError, idPattern, jwsTypes, noncePattern } from '@helpdesk-auth/core';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import type { ServiceContext } from '../../platform/context.ts';
 import { refuseIfRejected, verifyJwt } from '../../platform/signing/signatures.ts';
@@ -28,9 +28,8 @@ export interface AuthenticatedDevice {
   customerId: string;
 }
 
-export const proofType = 'hda-proof+jwt';
+export const proofType = jwsTypes.proof;
 const devicePattern = new RegExp(idPattern('device'));
-const jtiPattern = /^[A-Za-z0-9_-]{16,128}$/;
 /** Write "last seen" at most this often per device: a write per request would cost more than it tells. */
 const lastSeenResolutionMs = 60_000;
 
@@ -67,7 +66,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
 
   /** Checks the claims every device proof carries, then spends its id. */
   async function checkFreshAndUnused(scope: string, jti: unknown, iat: unknown): Promise<void> {
-    if (typeof jti !== 'string' || !jtiPattern.test(jti)) {
+    if (typeof jti !== 'string' || !noncePattern.test(jti)) {
       throw invalidProof('The proof needs a jti (or nonce) of 16 to 128 base64url characters.');
     }
     const now = clock();

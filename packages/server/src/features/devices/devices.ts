@@ -1,6 +1,13 @@
 // Devices and activations: enrollment, push channels, revocation, and where pushes go.
 import { randomBytes } from 'node:crypto';
-import { AppError, newId, notFound } from '@helpdesk-auth/core';
+import {
+  AppError,
+  activationCodeAlphabet,
+  activationCodeLength,
+  type DevicePlatform,
+  newId,
+  notFound,
+} from '@helpdesk-auth/core';
 import type { JWK } from 'jose';
 import { type Actor, appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
@@ -20,9 +27,6 @@ import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
 import { pushAddressRules } from '../push/index.ts';
-
-export const devicePlatforms = ['web', 'ios', 'android', 'cli'] as const;
-export type DevicePlatform = (typeof devicePlatforms)[number];
 
 /** How a device hears about a request when its app is closed. FCM and APNs arrive later. */
 export type PushChannel = { kind: 'webpush'; subscription: WebPushSubscription };
@@ -55,8 +59,6 @@ export interface Activation {
 /** DESIGN section 6: activation codes are short-lived and single use. */
 export const activationLifetimeMs = 10 * 60 * 1000;
 const activationPurpose = 'device_activation';
-// Crockford base32 without I, L, O, U: nothing to confuse when read from a screen or typed.
-const codeAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** 16 characters, 80 bits: far beyond guessing within the per-address attempt limit. */
 function newActivationCode(): string {
@@ -64,8 +66,8 @@ function newActivationCode(): string {
   let bits = 0n;
   for (const b of bytes) bits = (bits << 8n) | BigInt(b);
   let out = '';
-  for (let i = 0; i < 16; i++) {
-    out = codeAlphabet[Number(bits & 31n)] + out;
+  for (let i = 0; i < activationCodeLength; i++) {
+    out = activationCodeAlphabet[Number(bits & 31n)] + out;
     bits >>= 5n;
   }
   return out.replace(/(.{4})(?!$)/g, '$1-');

@@ -1,5 +1,6 @@
 // The device routes: activations, enrollment, the device's requests and its decision, WebAuthn
 // keys.
+import { devicePlatforms, noncePatternSource, verificationDecisions } from '@helpdesk-auth/core';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { Type } from 'typebox';
 import { deviceProofHeader, requireDevice, requirePrincipal } from '../../http/authenticate.ts';
@@ -15,7 +16,7 @@ import {
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { topics } from '../../platform/live-events.ts';
 import type { DecisionProof } from '../push/index.ts';
-import { type Device, devicePlatforms, type PushChannel } from './devices.ts';
+import type { Device, PushChannel } from './devices.ts';
 
 const deviceOnly = [{ deviceProof: [] }];
 
@@ -570,9 +571,9 @@ export function registerDeviceRoutes(
             {
               decision: Type.Object(
                 {
-                  decision: Type.String({ enum: ['approve', 'deny', 'report_fraud'] }),
+                  decision: Type.String({ enum: [...verificationDecisions] }),
                   code: Type.Union([Type.String({ pattern: '^[0-9]{1,6}$' }), Type.Null()]),
-                  nonce: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }),
+                  nonce: Type.String({ pattern: noncePatternSource }),
                   iat: Type.Integer({ minimum: 0 }),
                 },
                 { additionalProperties: false },

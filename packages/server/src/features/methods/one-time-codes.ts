@@ -2,6 +2,8 @@
 import {
   AppError,
   generateVerificationCode,
+  maskEmail,
+  maskPhone,
   newId,
   notFound,
   type OtpDeliveryMode,
@@ -73,15 +75,6 @@ const onePendingPerChannel = {
   table: 'otp_challenges',
   columns: ['tenant_id', 'customer_id', 'channel'],
 } as const;
-
-export function maskPhone(phone: string): string {
-  return `${phone.slice(0, 3)} ••• •• ${phone.slice(-2)}`;
-}
-
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return `${email.slice(0, 1)}•••${email.slice(at)}`;
-}
 
 /** The code's hash is bound to the challenge, so equal codes of two challenges hash differently. */
 function codeHash(key: Buffer, challengeId: string, code: string): string {

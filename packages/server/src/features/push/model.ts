@@ -4,6 +4,7 @@ import {
   type AssuranceLevel,
   defaultVerificationPolicy,
   type FinalVerificationStatus,
+  jwsTypes,
   type VerificationPolicy,
   type VerificationPurpose,
   type VerificationStatus,
@@ -11,8 +12,8 @@ import {
 } from '@helpdesk-auth/core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 
-export const requestType = 'hda-request+jwt';
-export const decisionType = 'hda-decision+jwt';
+export const requestType = jwsTypes.request;
+export const decisionType = jwsTypes.decision;
 
 /** What happened to a verification, in order: its timeline, and the names of its live events. */
 export type VerificationEventType =

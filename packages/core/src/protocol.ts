@@ -1,0 +1,42 @@
+/**
+ * The device protocol's fixed values (docs/device-protocol.md), named once: the server, the
+ * device SDK and the apps build and check the same bytes from them, so one side cannot drift
+ * from the other.
+ */
+
+/**
+ * The JWS `typ` header of each signed message. A signature is only accepted with the type its
+ * check expects, so a device proof cannot be replayed as a decision, nor a server's request as
+ * either (RFC 8725 section 3.11).
+ */
+export const jwsTypes = {
+  /** A verification request, signed by the server and checked by the device. */
+  request: 'hda-request+jwt',
+  /** The proof of possession on every device request, signed by the device key. */
+  proof: 'hda-proof+jwt',
+  /** A customer's decision, signed by the device key. */
+  decision: 'hda-decision+jwt',
+} as const;
+
+/** What a device runs on; the server stores it and the console shows it. */
+export const devicePlatforms = ['web', 'ios', 'android', 'cli'] as const;
+
+export type DevicePlatform = (typeof devicePlatforms)[number];
+
+export function isDevicePlatform(value: string): value is DevicePlatform {
+  return (devicePlatforms as readonly string[]).includes(value);
+}
+
+/**
+ * A proof's `jti` and a decision's `nonce`: base64url, at least 96 bits so two never collide,
+ * at most 128 characters so a replay record stays small. As text for JSON schemas.
+ */
+export const noncePatternSource = '^[A-Za-z0-9_-]{16,128}$';
+
+export const noncePattern = new RegExp(noncePatternSource);
+
+/** Crockford base32 without I, L, O, U: nothing to confuse when read from a screen or typed. */
+export const activationCodeAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Characters in an activation code (80 bits), shown in groups of four. */
+export const activationCodeLength = 16;
