@@ -8,7 +8,7 @@
  * Used by `npm run fuzz` (bench/fuzz-api.ts, 100,000 requests) and by fuzz.test.ts (a few
  * thousand). Deterministic for a given seed.
  */
-import { type IdKind, idPrefixes, newId } from '@helpdesk-auth/core';
+import { type IdKind, idPrefixes, newId, permissions } from '@helpdesk-auth/core';
 import type { App } from '../http/types.ts';
 import { cliActor } from '../platform/audit-log.ts';
 import type { TestHarness } from './harness.ts';
@@ -387,28 +387,8 @@ export async function runFuzz(
   );
   ids.byKind.set('customer', victim.id);
   const scimKey = await h.createApiKey(tenant, ['scim']);
-  const allScopes = [
-    'customers:read',
-    'customers:write',
-    'devices:read',
-    'devices:write',
-    'verifications:read',
-    'verifications:write',
-    'operators:read',
-    'operators:write',
-    'api-keys:read',
-    'api-keys:write',
-    'audit:read',
-    'tenant:read',
-    'tenant:write',
-    'webhooks:read',
-    'webhooks:write',
-    'oidc-clients:read',
-    'oidc-clients:write',
-    'policy:read',
-    'policy:write',
-    'locks:write',
-  ];
+  // Every permission an operator role can hold; SCIM's scope stands alone (apiKeyOnlyScopes).
+  const allScopes = [...permissions];
 
   let apiKey = '';
   let session = { cookie: '', csrf: '' };
