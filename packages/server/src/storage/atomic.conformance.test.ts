@@ -412,7 +412,8 @@ function conformanceSuite(kind: DatabaseKind) {
   });
 
   describe('takeIntervalSlot (CIBA polling)', () => {
-    it('puts exactly one of many polls at one moment on time, and the next only after the interval', async () => {
+    /** A fresh poll-mode CIBA request, for the primitives its token endpoint uses. */
+    async function cibaRequest(): Promise<string> {
       const id = newId('cibaRequest', now);
       await database.db
         .insertInto('ciba_requests')
@@ -434,6 +435,11 @@ function conformanceSuite(kind: DatabaseKind) {
           created_at: now,
         })
         .execute();
+      return id;
+    }
+
+    it('puts exactly one of many polls at one moment on time, and the next only after the interval', async () => {
+      const id = await cibaRequest();
       const poll = (at: number) =>
         takeIntervalSlot(
           database.db,
@@ -447,27 +453,7 @@ function conformanceSuite(kind: DatabaseKind) {
     });
 
     it('redeems a request exactly once (compareAndSet on redeemed_at)', async () => {
-      const id = newId('cibaRequest', now);
-      await database.db
-        .insertInto('ciba_requests')
-        .values({
-          id,
-          tenant_id: tenantId,
-          client_id: 'client',
-          customer_id: 'customer',
-          verification_id: 'verification',
-          scope: 'openid',
-          acr_values: null,
-          delivery_mode: 'poll',
-          notification_token_sealed: null,
-          interval_seconds: 5,
-          last_polled_at: null,
-          expires_at: now + 600_000,
-          redeemed_at: null,
-          notified_at: null,
-          created_at: now,
-        })
-        .execute();
+      const id = await cibaRequest();
       const results = await race((i) =>
         compareAndSet(database.db, 'ciba_requests', {
           where: { id, tenant_id: tenantId },
