@@ -54,7 +54,7 @@ function runCli(env: Env, args: string[], options: { timeoutMs?: number } = {}):
         cwd: repoRoot,
         env,
         encoding: 'utf8',
-        timeout: options.timeoutMs ?? 30_000,
+        timeout: options.timeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -390,7 +390,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
           cliEnv(dataDir, { DATABASE_URL: `postgres://127.0.0.1:${port}/x` }),
           ['tenant', 'list'],
           {
-            timeoutMs: 20_000,
+            timeoutMs: 90_000,
           },
         );
         assert.equal(r.timedOut, false, `the command hung and was killed\n${describeResult(r)}`);
