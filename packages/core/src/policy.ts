@@ -7,8 +7,8 @@ import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verifica
  * customer and asks `evaluateMethods` what the agent may use and why not the rest.
  *
  * The push settings (code length, expiry, attempts, push cap) stay in `VerificationPolicy`
- * (verification.ts, changed with PATCH /v1/tenant); this policy decides whether push may be
- * used at all for a customer and an action.
+ * (verification.ts, changed with PATCH /v1/tenant, resolved by `resolveVerificationPolicy`);
+ * this policy decides whether push may be used at all for a customer and an action.
  */
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import {
   isFinal,
   meetsAssurance,
   type RandomByteSource,
+  resolveVerificationPolicy,
   type VerificationState,
   validateActionSummary,
   validateVerificationPolicy,
@@ -273,6 +274,29 @@ describe('validateVerificationPolicy', () => {
     assert.deepEqual(validateVerificationPolicy({ ...valid, maxCodeAttempts: 6 }), [
       'maxCodeAttempts 6 with a 2-digit code lets a guess succeed 6 times in 100; allow at most 5 attempts or use a longer code.',
     ]);
+  });
+});
+
+describe('resolveVerificationPolicy', () => {
+  it('fills what a tenant never chose with the defaults, and keeps what it chose', () => {
+    assert.deepEqual(resolveVerificationPolicy({}), defaultVerificationPolicy);
+    assert.deepEqual(resolveVerificationPolicy({ verification: { codeLength: 4, expirySeconds: 300 } }), {
+      ...defaultVerificationPolicy,
+      codeLength: 4,
+      expirySeconds: 300,
+    });
+  });
+
+  it('refuses an invalid result: as a stored policy by default, as the caller says otherwise', () => {
+    const guessable = { verification: { maxCodeAttempts: 6 } };
+    assert.throws(
+      () => resolveVerificationPolicy(guessable),
+      /^Error: Stored verification policy is invalid: maxCodeAttempts 6/,
+    );
+    assert.throws(
+      () => resolveVerificationPolicy(guessable, (problems) => new RangeError(problems.join(' '))),
+      (error: Error) => error instanceof RangeError && /^maxCodeAttempts 6/.test(error.message),
+    );
   });
 });
 

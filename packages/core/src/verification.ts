@@ -165,6 +165,14 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
   requireUserVerification: false,
 });
 
+/**
+ * What a tenant stores in its settings (tenants.settings, JSON): of the push settings, only those
+ * its admins chose, so a default changed later reaches every tenant that never chose otherwise.
+ */
+export interface TenantSettings {
+  verification?: Partial<VerificationPolicy>;
+}
+
 const numericKeys = Object.keys(verificationPolicyLimits) as NumericPolicySetting[];
 const booleanKeys = ['requireUserVerification'] as const;
 const policyKeys: string[] = [...numericKeys, ...booleanKeys];
@@ -210,6 +218,24 @@ export function validateVerificationPolicy(input: unknown): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * The push settings in force for a tenant: its stored choices over the defaults, validated. Every
+ * place that reads or changes them resolves them here, so what is shown, what is saved and what
+ * a push request starts with cannot differ. A stored policy was validated on the way in, so by
+ * default an invalid one is a plain error: it must not silently weaken a check. A change being
+ * saved passes `invalid` to answer the admin with the problems instead.
+ */
+export function resolveVerificationPolicy(
+  settings: TenantSettings,
+  invalid: (problems: string[]) => Error = (problems) =>
+    new Error(`Stored verification policy is invalid: ${problems.join(' ')}`),
+): VerificationPolicy {
+  const policy = { ...defaultVerificationPolicy, ...settings.verification };
+  const problems = validateVerificationPolicy(policy);
+  if (problems.length > 0) throw invalid(problems);
+  return policy;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,11 @@
 // A push verification's shapes and the small rules every step shares: its events, its view,
-// the decision proofs, the stored policy.
+// the decision proofs, the index that keeps one request pending.
 import {
   type AssuranceLevel,
-  defaultVerificationPolicy,
   type FinalVerificationStatus,
   jwsTypes,
-  type VerificationPolicy,
   type VerificationPurpose,
   type VerificationStatus,
-  validateVerificationPolicy,
 } from '@helpdesk-auth/core';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 
@@ -96,15 +93,6 @@ export function deliveryState(events: Pick<VerificationEvent, 'type'>[]): Delive
   if (types.has('sent')) return 'sent';
   if (types.has('unreachable')) return 'unreachable';
   return 'pending';
-}
-
-export function policyOf(settings: string): VerificationPolicy {
-  const parsed = JSON.parse(settings) as { verification?: Partial<VerificationPolicy> };
-  const policy = { ...defaultVerificationPolicy, ...parsed.verification };
-  // Stored policies were validated on the way in; a broken one must not silently weaken a check.
-  const problems = validateVerificationPolicy(policy);
-  if (problems.length > 0) throw new Error(`Stored verification policy is invalid: ${problems.join(' ')}`);
-  return policy;
 }
 
 /** The index that holds at most one pending verification per customer (migration 0010). */

@@ -5,6 +5,8 @@ import {
   generateVerificationCode,
   newId,
   notFound,
+  resolveVerificationPolicy,
+  type TenantSettings,
   validateActionSummary,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
@@ -19,7 +21,6 @@ import type { createExpiry } from './expire.ts';
 import {
   codeContext,
   onePendingPerCustomer,
-  policyOf,
   type StartVerificationInput,
   type Verification,
 } from './model.ts';
@@ -52,7 +53,7 @@ export function createStart(
       const now = clock();
       const tenant = await tenantForStart.first(db, { id: tenantId });
       if (!tenant) throw notFound('Tenant');
-      const policy = policyOf(tenant.settings);
+      const policy = resolveVerificationPolicy(JSON.parse(tenant.settings) as TenantSettings);
       // One read gives both the check (an active device exists) and the delivery targets.
       const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
       if (targets.length === 0) {

@@ -14,7 +14,6 @@ export {
   type DecisionProof,
   type DeliveryState,
   decisionType,
-  policyOf,
   requestType,
   type StartVerificationInput,
   type Verification,

@@ -1,18 +1,17 @@
 // Tenants: one organisation each, its slug and its settings.
 import {
   AppError,
-  defaultVerificationPolicy,
   newId,
   notFound,
+  resolveVerificationPolicy,
+  type TenantSettings,
   type VerificationPolicy,
-  validateVerificationPolicy,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit, createAuditHead } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { conflictsAs } from '../../storage/constraint-violations.ts';
 import type { TenantRow } from '../../storage/schema.ts';
-import { policyOf } from '../push/index.ts';
 
 export interface Tenant {
   id: string;
@@ -31,7 +30,7 @@ export function toTenant(row: TenantRow): Tenant {
     id: row.id,
     slug: row.slug,
     name: row.name,
-    verification: policyOf(row.settings),
+    verification: resolveVerificationPolicy(JSON.parse(row.settings) as TenantSettings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -114,12 +113,15 @@ export function createTenantService({ db, clock }: ServiceContext) {
         if (!current) throw notFound('Tenant');
         const name = patch.name?.trim() ?? current.name;
         if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
-        const settings = JSON.parse(current.settings) as { verification?: Partial<VerificationPolicy> };
+        const settings = JSON.parse(current.settings) as TenantSettings;
         if (patch.verification) {
           // Stored as the tenant's own choices; defaults fill the rest when read.
           const verification = { ...settings.verification, ...patch.verification };
-          const problems = validateVerificationPolicy({ ...defaultVerificationPolicy, ...verification });
-          if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
+          // Resolved as every read resolves it, so what is saved can always be read back.
+          resolveVerificationPolicy(
+            { verification },
+            (problems) => new AppError('VALIDATION_FAILED', problems.join(' ')),
+          );
           settings.verification = verification;
         }
         const nextSettings = JSON.stringify(settings);
