@@ -1,7 +1,7 @@
 // A fresh PostgreSQL database for one test suite, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { skipWhenMissing } from './skip.ts';
+import { serviceConnectTimeoutMs, skipWhenMissing } from './skip.ts';
 
 /**
  * A fresh, empty PostgreSQL database for one test suite, dropped afterwards. Locally, when no
@@ -19,7 +19,10 @@ let reachable: Promise<string | undefined> | undefined;
 /** Undefined when PostgreSQL is reachable; otherwise why not. */
 export function postgresUnavailable(): Promise<string | undefined> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({
+      connectionString: postgresAdminUrl,
+      connectionTimeoutMillis: serviceConnectTimeoutMs,
+    });
     try {
       await client.connect();
       await client.query('select 1');
@@ -48,7 +51,10 @@ export async function createTestPostgres(): Promise<TestPostgres> {
  */
 export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<TestPostgres> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  const admin = new pg.Client({
+    connectionString: adminUrl,
+    connectionTimeoutMillis: serviceConnectTimeoutMs,
+  });
   try {
     await admin.connect();
     await admin.query(`create database ${name}`);

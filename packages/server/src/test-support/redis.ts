@@ -1,6 +1,6 @@
 // The Redis the tests use.
 import { createClient } from 'redis';
-import { skipWhenMissing } from './skip.ts';
+import { serviceConnectTimeoutMs, skipWhenMissing } from './skip.ts';
 
 /** The Redis the tests use; locally they skip loudly without it, under CI=true they must run. */
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -11,7 +11,7 @@ function redisUnavailable(): Promise<string | undefined> {
   reachable ??= (async () => {
     const client = createClient({
       url: testRedisUrl,
-      socket: { connectTimeout: 3000, reconnectStrategy: false },
+      socket: { connectTimeout: serviceConnectTimeoutMs, reconnectStrategy: false },
     });
     client.on('error', () => {});
     try {

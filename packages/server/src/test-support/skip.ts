@@ -8,3 +8,10 @@ export function skipWhenMissing(service: string, why: string | undefined): strin
   process.stderr.write(`\n*** SKIPPING ${service} tests: ${why} ***\n\n`);
   return why;
 }
+
+/**
+ * How long to wait for a service to answer before calling it missing. Locally a short wait keeps
+ * a machine without the service quick to skip; under CI the service must be there, and a loaded
+ * machine can take seconds to accept a connection, so waiting longer only avoids a false failure.
+ */
+export const serviceConnectTimeoutMs = process.env.CI === 'true' ? 30_000 : 3000;
