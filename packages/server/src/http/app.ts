@@ -15,6 +15,7 @@ import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { type EventStreams, installEventStreams } from './event-stream.ts';
 import { inputProblem, jsonNestsDeeperThan, jsonTooDeep, maxJsonDepth } from './input-safety.ts';
+import { installResponseCheck } from './response-check.ts';
 import { ErrorBody } from './schemas.ts';
 import type { App, AppDependencies, TypedApp } from './types.ts';
 
@@ -117,6 +118,7 @@ export async function buildHttpApp(deps: AppDependencies, registerRoutes: Regist
   });
 
   installErrorHandling(app);
+  if (deps.validateResponses) installResponseCheck(app);
   await app.register(cookie);
   app.addSchema(ErrorBody);
   await app.register(swagger, {

@@ -19,6 +19,11 @@ export interface AppDependencies {
   services: Services;
   /** Overrides the logger (tests capture log lines through a stream). */
   logger?: FastifyServerOptions['loggerInstance'];
+  /**
+   * Check every JSON answer against its route's declared response schema and fail the request on
+   * a mismatch (http/response-check.ts). Tests set it; a server never does.
+   */
+  validateResponses?: boolean;
 }
 
 export type App = FastifyInstance;

@@ -154,7 +154,9 @@ export async function startTestHarness(
     ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
-  const app = await buildApp({ ...runtime, logger });
+  // Every answer is checked against its route's response schema, so a handler that drifts from
+  // the OpenAPI document fails its test with a 500 (and a warning naming route, status and fields).
+  const app = await buildApp({ ...runtime, logger, validateResponses: true });
   if (port) await app.listen({ port, host: '127.0.0.1' });
   const { services } = runtime;
 
