@@ -295,6 +295,9 @@ describe('README walkthrough, run as written', { timeout: 180_000, skip }, () =>
           const child = spawnShell(command);
           // Only the stream: curl's progress meter (on stderr) is no part of it.
           events = new Output(child, { stderr: false });
+          // The stream hears only what happens once it is open (it sends no history): wait for
+          // it, as the reader sees it open before going on, or a slow start misses 'started'.
+          await events.waitFor(/^: open$/m);
           continue;
         }
         if (command.includes('device listen')) {
