@@ -15,11 +15,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 
-/**
- * Adapts Node's built-in `node:sqlite` to the statement interface Kysely's SqliteDialect
- * expects, so the embedded database needs no native addon. Kysely serialises access to the
- * single connection, which is what SQLite wants.
- */
+/** A query parameter as `node:sqlite` binds it. */
 function toSqliteValue(value: unknown): SQLInputValue {
   // node:sqlite binds numbers, bigints, strings, bytes and null; booleans become 0/1.
   if (typeof value === 'boolean') return value ? 1 : 0;
