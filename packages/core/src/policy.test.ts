@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type CustomerMethodFacts,
-  defaultFallbackPolicy,
+  defaultVerificationPolicy,
   evaluateMethods,
-  type FallbackPolicy,
+  type VerificationPolicy,
   pushAvailability,
   simSwapBlockedUntil,
-  validateFallbackPolicy,
+  validateVerificationPolicy,
   withNewPolicyDefaults,
 } from './policy.ts';
 
@@ -15,8 +15,8 @@ const now = Date.UTC(2026, 5, 1, 12, 0, 0);
 const hour = 3_600_000;
 const day = 24 * hour;
 
-function policy(change: (p: FallbackPolicy) => void = () => {}): FallbackPolicy {
-  const p = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+function policy(change: (p: VerificationPolicy) => void = () => {}): VerificationPolicy {
+  const p = structuredClone(defaultVerificationPolicy) as VerificationPolicy;
   change(p);
   return p;
 }
@@ -39,11 +39,11 @@ function facts(change: Partial<CustomerMethodFacts> = {}): CustomerMethodFacts {
 
 describe('fallback policy validation', () => {
   it('accepts the default policy', () => {
-    assert.deepEqual(validateFallbackPolicy(defaultFallbackPolicy), []);
+    assert.deepEqual(validateVerificationPolicy(defaultVerificationPolicy), []);
   });
 
   it('refuses a method rated above what it can prove, naming the ceiling', () => {
-    const problems = validateFallbackPolicy(
+    const problems = validateVerificationPolicy(
       policy((p) => {
         p.methods.find((m) => m.method === 'sms_otp')!.assurance = 'high';
         p.methods.find((m) => m.method === 'email_otp')!.assurance = 'substantial';
@@ -60,7 +60,7 @@ describe('fallback policy validation', () => {
   });
 
   it('refuses an action no enabled method can satisfy, and says which methods could', () => {
-    const problems = validateFallbackPolicy(
+    const problems = validateVerificationPolicy(
       policy((p) => {
         p.methods.find((m) => m.method === 'push')!.enabled = false;
       }),
@@ -71,7 +71,7 @@ describe('fallback policy validation', () => {
 
   it('does not count security questions for a high-risk action unless allowed', () => {
     const onlyQuestions = (allow: boolean) =>
-      validateFallbackPolicy(
+      validateVerificationPolicy(
         policy((p) => {
           for (const m of p.methods) m.enabled = m.method === 'security_questions';
           p.actions = { close_account: { requiredAssurance: 'low', highRisk: true } };
@@ -83,7 +83,7 @@ describe('fallback policy validation', () => {
   });
 
   it('refuses more required answers than questions asked', () => {
-    const problems = validateFallbackPolicy(
+    const problems = validateVerificationPolicy(
       policy((p) => {
         p.securityQuestions.ask = 2;
         p.securityQuestions.required = 3;
@@ -93,20 +93,20 @@ describe('fallback policy validation', () => {
   });
 
   it('refuses duplicate, missing and unknown methods, and no enabled method at all', () => {
-    const dup = validateFallbackPolicy(
+    const dup = validateVerificationPolicy(
       policy((p) => {
         p.methods[1] = { ...p.methods[0]! };
       }),
     );
     assert.match(dup.join(' '), /push is listed twice/);
     assert.match(dup.join(' '), /methods must list totp/);
-    const none = validateFallbackPolicy(
+    const none = validateVerificationPolicy(
       policy((p) => {
         for (const m of p.methods) m.enabled = false;
       }),
     );
     assert.match(none.join(' '), /At least one method must be enabled/);
-    const unknown = validateFallbackPolicy(
+    const unknown = validateVerificationPolicy(
       policy((p) => {
         (p.methods[0] as { method: string }).method = 'carrier_pigeon';
       }),
@@ -115,7 +115,7 @@ describe('fallback policy validation', () => {
   });
 
   it('enforces the limits DESIGN section 5 sets on one-time codes and failures', () => {
-    const problems = validateFallbackPolicy(
+    const problems = validateVerificationPolicy(
       policy((p) => {
         p.sms.codeTtlSeconds = 601;
         p.sms.maxAttempts = 6;
@@ -133,14 +133,14 @@ describe('fallback policy validation', () => {
     const input = policy() as unknown as Record<string, unknown>;
     delete input.push;
     (input.sms as Record<string, unknown>).codeLength = 8;
-    const problems = validateFallbackPolicy(input);
+    const problems = validateVerificationPolicy(input);
     assert.ok(problems.includes('push is required.'), problems.join('\n'));
     assert.ok(problems.includes('sms.codeLength is not a policy setting.'), problems.join('\n'));
-    assert.deepEqual(validateFallbackPolicy(null), ['The policy must be an object.']);
+    assert.deepEqual(validateVerificationPolicy(null), ['The policy must be an object.']);
   });
 
   it('refuses bad action names and assurance levels', () => {
-    const problems = validateFallbackPolicy(
+    const problems = validateVerificationPolicy(
       policy((p) => {
         p.actions['Bad Name'] = { requiredAssurance: 'low', highRisk: false };
         (p.actions.verify_caller as { requiredAssurance: string }).requiredAssurance = 'extreme';
@@ -298,15 +298,15 @@ describe('which methods the console may offer', () => {
 
 describe('notifications.afterDeviceEnrollment', () => {
   it('is a boolean, false by default, and filled in for a policy written before it existed', () => {
-    const current = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+    const current = structuredClone(defaultVerificationPolicy) as VerificationPolicy;
     assert.equal(current.notifications.afterDeviceEnrollment, false);
     const older = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     delete older.notifications.afterDeviceEnrollment;
-    assert.match(validateFallbackPolicy(older).join(' '), /notifications\.afterDeviceEnrollment is required/);
-    assert.deepEqual(validateFallbackPolicy(withNewPolicyDefaults(older)), []);
+    assert.match(validateVerificationPolicy(older).join(' '), /notifications\.afterDeviceEnrollment is required/);
+    assert.deepEqual(validateVerificationPolicy(withNewPolicyDefaults(older)), []);
     const wrong = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     wrong.notifications.afterDeviceEnrollment = 'yes';
-    assert.ok(validateFallbackPolicy(wrong).some((p) => p.includes('afterDeviceEnrollment')));
+    assert.ok(validateVerificationPolicy(wrong).some((p) => p.includes('afterDeviceEnrollment')));
     assert.equal(withNewPolicyDefaults(wrong), wrong, 'a value that is there is left to validation');
   });
 });

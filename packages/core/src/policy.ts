@@ -6,8 +6,8 @@ import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verifica
  * table for one customer (DESIGN section 5). Pure rules only: the server loads the facts about a
  * customer and asks `evaluateMethods` what the agent may use and why not the rest.
  *
- * The push settings (code length, expiry, attempts, push cap) stay in `VerificationPolicy`
- * (verification.ts, changed with PATCH /v1/tenant, resolved by `resolveVerificationPolicy`);
+ * The push settings (code length, expiry, attempts, push cap) stay in `PushSettings`
+ * (verification.ts, changed with PATCH /v1/tenant, resolved by `resolvePushSettings`);
  * this policy decides whether push may be used at all for a customer and an action.
  */
 
@@ -61,7 +61,7 @@ export interface ActionRule {
 export const otpDeliveryModes = ['read_to_agent', 'customer_link'] as const;
 export type OtpDeliveryMode = (typeof otpDeliveryModes)[number];
 
-export interface FallbackPolicy {
+export interface VerificationPolicy {
   /** Every method once, in the order the console offers them. */
   methods: MethodSetting[];
   /** Actions an agent verifies for, by name (`verify_caller`, `change_phone_number`, ...). */
@@ -156,7 +156,7 @@ export const maxActions = 50;
 /** Six digits, as DESIGN section 5 requires of every one-time code. */
 export const otpCodeLength = 6;
 
-export const defaultFallbackPolicy: Readonly<FallbackPolicy> = Object.freeze({
+export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.freeze({
   methods: [
     { method: 'push', enabled: true, assurance: 'high' },
     { method: 'totp', enabled: true, assurance: 'substantial' },
@@ -190,7 +190,7 @@ export const defaultFallbackPolicy: Readonly<FallbackPolicy> = Object.freeze({
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
   notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: false },
-} satisfies FallbackPolicy) as Readonly<FallbackPolicy>;
+} satisfies VerificationPolicy) as Readonly<VerificationPolicy>;
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -241,7 +241,7 @@ function checkDelivery(record: Record<string, unknown>, path: string, out: Probl
 
 function checkSection(
   input: Record<string, unknown>,
-  name: keyof FallbackPolicy,
+  name: keyof VerificationPolicy,
   keys: readonly string[],
   out: Problems,
 ): Record<string, unknown> | undefined {
@@ -265,7 +265,7 @@ const policyKeys = [
   'push',
   'failuresPerHour',
   'notifications',
-] as const satisfies readonly (keyof FallbackPolicy)[];
+] as const satisfies readonly (keyof VerificationPolicy)[];
 
 function checkMethods(value: unknown, out: Problems): MethodSetting[] | undefined {
   if (!Array.isArray(value)) {
@@ -369,12 +369,12 @@ export function withNewPolicyDefaults(input: unknown): unknown {
     ...input,
     notifications: {
       ...input.notifications,
-      afterDeviceEnrollment: defaultFallbackPolicy.notifications.afterDeviceEnrollment,
+      afterDeviceEnrollment: defaultVerificationPolicy.notifications.afterDeviceEnrollment,
     },
   };
 }
 
-export function validateFallbackPolicy(input: unknown): string[] {
+export function validateVerificationPolicy(input: unknown): string[] {
   if (!isRecord(input)) return ['The policy must be an object.'];
   const out: Problems = [];
   checkKeys(input, policyKeys, '', out);
@@ -445,7 +445,7 @@ export function validateFallbackPolicy(input: unknown): string[] {
   }
 
   if (out.length === 0 && methods && actions) {
-    const policy = input as unknown as FallbackPolicy;
+    const policy = input as unknown as VerificationPolicy;
     for (const [name, rule] of Object.entries(actions)) {
       const usable = methods.filter(
         (m) =>
@@ -524,7 +524,7 @@ export type PushAvailability =
  */
 export function pushAvailability(
   facts: PushLockFacts,
-  policy: FallbackPolicy,
+  policy: VerificationPolicy,
   now: number,
 ): PushAvailability {
   const clearedAt = facts.clearedAt ?? Number.NEGATIVE_INFINITY;
@@ -559,7 +559,7 @@ export function pushAvailability(
  */
 export function simSwapBlockedUntil(
   phoneChangedAt: number | null,
-  policy: FallbackPolicy,
+  policy: VerificationPolicy,
   now: number,
 ): number | null {
   if (phoneChangedAt === null || policy.sms.simSwapDays === 0) return null;
@@ -617,7 +617,7 @@ function reason(code: UnavailableReason, message: string, until: number | null =
  * it, and every reason it may not. Returns undefined for an action the policy does not name.
  */
 export function evaluateMethods(
-  policy: FallbackPolicy,
+  policy: VerificationPolicy,
   action: string,
   facts: CustomerMethodFacts,
   now: number,
@@ -730,7 +730,7 @@ export function evaluateMethods(
 }
 
 /** The setting of one method; every valid policy lists each method once. */
-export function methodSetting(policy: FallbackPolicy, method: VerificationMethod): MethodSetting {
+export function methodSetting(policy: VerificationPolicy, method: VerificationMethod): MethodSetting {
   const setting = policy.methods.find((m) => m.method === method);
   if (!setting) throw new Error(`The policy does not list ${method}.`);
   return setting;

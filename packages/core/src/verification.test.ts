@@ -9,17 +9,17 @@ import {
   type DecisionPayloadInput,
   decisionChallenge,
   decisionSigningPayload,
-  defaultVerificationPolicy,
+  defaultPushSettings,
   expireIfDue,
   finalStatuses,
   generateVerificationCode,
   isFinal,
   meetsAssurance,
   type RandomByteSource,
-  resolveVerificationPolicy,
+  resolvePushSettings,
   type VerificationState,
   validateActionSummary,
-  validateVerificationPolicy,
+  validatePushSettings,
   verificationDecisions,
   verificationStatuses,
 } from './verification.ts';
@@ -197,11 +197,11 @@ describe('generateVerificationCode', () => {
   });
 });
 
-describe('validateVerificationPolicy', () => {
-  const valid = { ...defaultVerificationPolicy };
+describe('validatePushSettings', () => {
+  const valid = { ...defaultPushSettings };
 
   it('accepts the defaults', () => {
-    assert.deepEqual(defaultVerificationPolicy, {
+    assert.deepEqual(defaultPushSettings, {
       codeLength: 2,
       expirySeconds: 120,
       maxCodeAttempts: 3,
@@ -209,9 +209,9 @@ describe('validateVerificationPolicy', () => {
       pushWindowSeconds: 600,
       requireUserVerification: false,
     });
-    assert.deepEqual(validateVerificationPolicy(valid), []);
-    assert.deepEqual(validateVerificationPolicy({ ...valid, requireUserVerification: true }), []);
-    assert.ok(Object.isFrozen(defaultVerificationPolicy));
+    assert.deepEqual(validatePushSettings(valid), []);
+    assert.deepEqual(validatePushSettings({ ...valid, requireUserVerification: true }), []);
+    assert.ok(Object.isFrozen(defaultPushSettings));
   });
 
   it('accepts the bounds of each range', () => {
@@ -226,7 +226,7 @@ describe('validateVerificationPolicy', () => {
       { pushWindowSeconds: 60 },
       { pushWindowSeconds: 86_400 },
     ]) {
-      assert.deepEqual(validateVerificationPolicy({ ...valid, ...change }), [], JSON.stringify(change));
+      assert.deepEqual(validatePushSettings({ ...valid, ...change }), [], JSON.stringify(change));
     }
   });
 
@@ -247,12 +247,12 @@ describe('validateVerificationPolicy', () => {
       [{ requireUserVerification: 1 }, 'requireUserVerification must be true or false (got 1).'],
     ];
     for (const [change, message] of cases) {
-      assert.deepEqual(validateVerificationPolicy({ ...valid, ...change }), [message]);
+      assert.deepEqual(validatePushSettings({ ...valid, ...change }), [message]);
     }
   });
 
   it('reports every problem at once, including missing and unknown settings', () => {
-    assert.deepEqual(validateVerificationPolicy({ codelength: 4, expirySeconds: 5 }), [
+    assert.deepEqual(validatePushSettings({ codelength: 4, expirySeconds: 5 }), [
       'codelength is not a policy setting.',
       'codeLength is required.',
       'expirySeconds must be a whole number from 30 to 600 (got 5).',
@@ -265,23 +265,23 @@ describe('validateVerificationPolicy', () => {
 
   it('refuses anything that is not an object', () => {
     for (const input of [null, undefined, 3, 'policy', [valid]]) {
-      assert.deepEqual(validateVerificationPolicy(input), ['The policy must be an object.']);
+      assert.deepEqual(validatePushSettings(input), ['The policy must be an object.']);
     }
   });
 
   it('refuses an attempt cap that makes a short code guessable', () => {
-    assert.deepEqual(validateVerificationPolicy({ ...valid, maxCodeAttempts: 5 }), []);
-    assert.deepEqual(validateVerificationPolicy({ ...valid, maxCodeAttempts: 6 }), [
+    assert.deepEqual(validatePushSettings({ ...valid, maxCodeAttempts: 5 }), []);
+    assert.deepEqual(validatePushSettings({ ...valid, maxCodeAttempts: 6 }), [
       'maxCodeAttempts 6 with a 2-digit code lets a guess succeed 6 times in 100; allow at most 5 attempts or use a longer code.',
     ]);
   });
 });
 
-describe('resolveVerificationPolicy', () => {
+describe('resolvePushSettings', () => {
   it('fills what a tenant never chose with the defaults, and keeps what it chose', () => {
-    assert.deepEqual(resolveVerificationPolicy({}), defaultVerificationPolicy);
-    assert.deepEqual(resolveVerificationPolicy({ verification: { codeLength: 4, expirySeconds: 300 } }), {
-      ...defaultVerificationPolicy,
+    assert.deepEqual(resolvePushSettings({}), defaultPushSettings);
+    assert.deepEqual(resolvePushSettings({ verification: { codeLength: 4, expirySeconds: 300 } }), {
+      ...defaultPushSettings,
       codeLength: 4,
       expirySeconds: 300,
     });
@@ -290,11 +290,11 @@ describe('resolveVerificationPolicy', () => {
   it('refuses an invalid result: as a stored policy by default, as the caller says otherwise', () => {
     const guessable = { verification: { maxCodeAttempts: 6 } };
     assert.throws(
-      () => resolveVerificationPolicy(guessable),
+      () => resolvePushSettings(guessable),
       /^Error: Stored verification policy is invalid: maxCodeAttempts 6/,
     );
     assert.throws(
-      () => resolveVerificationPolicy(guessable, (problems) => new RangeError(problems.join(' '))),
+      () => resolvePushSettings(guessable, (problems) => new RangeError(problems.join(' '))),
       (error: Error) => error instanceof RangeError && /^maxCodeAttempts 6/.test(error.message),
     );
   });

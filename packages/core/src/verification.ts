@@ -110,7 +110,7 @@ export const decisionStatus = {
 // ---------------------------------------------------------------------------------------------
 
 /** Per-tenant settings of push verification. */
-export interface VerificationPolicy {
+export interface PushSettings {
   /** Digits in the code the agent reads out. */
   codeLength: number;
   /** Seconds from start until a pending verification expires. */
@@ -128,7 +128,7 @@ export interface VerificationPolicy {
   requireUserVerification: boolean;
 }
 
-type NumericPolicySetting = Exclude<keyof VerificationPolicy, 'requireUserVerification'>;
+type NumericPushSetting = Exclude<keyof PushSettings, 'requireUserVerification'>;
 
 /**
  * Inclusive bounds of each setting, and why:
@@ -146,7 +146,7 @@ export const verificationPolicyLimits = {
   maxCodeAttempts: { min: 1, max: 10 },
   pushRequestsPerWindow: { min: 1, max: 20 },
   pushWindowSeconds: { min: 60, max: 86_400 },
-} as const satisfies Record<NumericPolicySetting, { min: number; max: number }>;
+} as const satisfies Record<NumericPushSetting, { min: number; max: number }>;
 
 /**
  * Highest accepted chance that someone who does not know the code approves by guessing within
@@ -156,7 +156,7 @@ export const verificationPolicyLimits = {
  */
 export const maxGuessChance = 0.05;
 
-export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.freeze({
+export const defaultPushSettings: Readonly<PushSettings> = Object.freeze({
   codeLength: 2,
   expirySeconds: 120,
   maxCodeAttempts: 3,
@@ -170,10 +170,10 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
  * its admins chose, so a default changed later reaches every tenant that never chose otherwise.
  */
 export interface TenantSettings {
-  verification?: Partial<VerificationPolicy>;
+  verification?: Partial<PushSettings>;
 }
 
-const numericKeys = Object.keys(verificationPolicyLimits) as NumericPolicySetting[];
+const numericKeys = Object.keys(verificationPolicyLimits) as NumericPushSetting[];
 const booleanKeys = ['requireUserVerification'] as const;
 const policyKeys: string[] = [...numericKeys, ...booleanKeys];
 
@@ -182,7 +182,7 @@ const policyKeys: string[] = [...numericKeys, ...booleanKeys];
  * Takes `unknown` because policies arrive as JSON from the admin API and configuration files.
  * Unknown settings are reported, so a typo ("codelength") is not silently ignored.
  */
-export function validateVerificationPolicy(input: unknown): string[] {
+export function validatePushSettings(input: unknown): string[] {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return ['The policy must be an object.'];
   }
@@ -207,7 +207,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
       problems.push(`${key} must be true or false (got ${JSON.stringify(value)}).`);
   }
   if (problems.length === 0) {
-    const policy = record as unknown as VerificationPolicy;
+    const policy = record as unknown as PushSettings;
     const chance = policy.maxCodeAttempts / 10 ** policy.codeLength;
     if (chance > maxGuessChance) {
       const allowed = Math.floor(maxGuessChance * 10 ** policy.codeLength);
@@ -227,13 +227,13 @@ export function validateVerificationPolicy(input: unknown): string[] {
  * default an invalid one is a plain error: it must not silently weaken a check. A change being
  * saved passes `invalid` to answer the admin with the problems instead.
  */
-export function resolveVerificationPolicy(
+export function resolvePushSettings(
   settings: TenantSettings,
   invalid: (problems: string[]) => Error = (problems) =>
     new Error(`Stored verification policy is invalid: ${problems.join(' ')}`),
-): VerificationPolicy {
-  const policy = { ...defaultVerificationPolicy, ...settings.verification };
-  const problems = validateVerificationPolicy(policy);
+): PushSettings {
+  const policy = { ...defaultPushSettings, ...settings.verification };
+  const problems = validatePushSettings(policy);
   if (problems.length > 0) throw invalid(problems);
   return policy;
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  defaultFallbackPolicy,
+  defaultVerificationPolicy,
   type ErrorCode,
   type IdKind,
   idPrefixes,
@@ -317,7 +317,7 @@ async function configureCibaAndKeycloak(h: TestHarness, admin: Caller, slug: str
 /** A policy version of the tenant's own: its failure limit tells the tenants apart. */
 async function saveOwnPolicy(h: TestHarness, admin: Caller, slug: string) {
   const policy = {
-    ...structuredClone(defaultFallbackPolicy),
+    ...structuredClone(defaultVerificationPolicy),
     failuresPerHour: slug === 'tenant-a' ? 91 : 92,
   };
   const response = await call(h.app, admin, 'PUT', '/v1/policy', { expectedVersion: 0, policy });

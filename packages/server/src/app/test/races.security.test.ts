@@ -1,7 +1,7 @@
 // Identical requests sent at once to every create, delete and revocation route, on both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultFallbackPolicy } from '@helpdesk-auth/core';
+import { defaultVerificationPolicy } from '@helpdesk-auth/core';
 import { cliActor } from '../../platform/audit-log.ts';
 import {
   databaseKinds,
@@ -93,7 +93,7 @@ for (const kind of databaseKinds) {
       });
 
       it('PUT /v1/policy from one version: one 200, the rest POLICY_VERSION_CONFLICT', async () => {
-        const policy = { ...structuredClone(defaultFallbackPolicy), failuresPerHour: 77 };
+        const policy = { ...structuredClone(defaultVerificationPolicy), failuresPerHour: 77 };
         const answers = await all(() => call('PUT', '/v1/policy', { expectedVersion: 0, policy }));
         assert.deepEqual(outcomes(answers), expect('200', '409 POLICY_VERSION_CONFLICT'));
         assert.equal(await audited('policy.updated'), 1);

@@ -10,7 +10,7 @@ import type { LookupAddress } from 'node:dns';
 import { Agent } from 'node:https';
 import { type AddressInfo, createServer, type LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { defaultFallbackPolicy, type FallbackPolicy } from '@helpdesk-auth/core';
+import { defaultVerificationPolicy, type VerificationPolicy } from '@helpdesk-auth/core';
 import { cliActor } from '../../platform/audit-log.ts';
 import type { DatabaseKind } from '../../storage/database.ts';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
@@ -286,7 +286,7 @@ function enrollmentSuite(kind: DatabaseKind) {
         });
       const first = push.createSubscription();
       await enroll(first);
-      const policy = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+      const policy = structuredClone(defaultVerificationPolicy) as VerificationPolicy;
       policy.notifications.afterDeviceEnrollment = true;
       await dev.runtime.services.fallbacks.policies.replace(
         tenant.id,

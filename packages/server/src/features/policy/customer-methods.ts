@@ -3,7 +3,7 @@ import {
   AppError,
   type CustomerMethodFacts,
   evaluateMethods,
-  type FallbackPolicy,
+  type VerificationPolicy,
   type MethodEvaluation,
   notFound,
   type PushAvailability,
@@ -47,7 +47,7 @@ async function lockRow(db: Db, tenantId: string, customerId: string) {
 export async function loadPushLockFacts(
   db: Db,
   customer: Pick<CustomerRow, 'tenant_id' | 'id' | 'fraud_reported_at'>,
-  policy: FallbackPolicy,
+  policy: VerificationPolicy,
   now: number,
 ): Promise<PushLockFacts> {
   const locks = await lockRow(db, customer.tenant_id, customer.id);
@@ -79,7 +79,7 @@ export function createCustomerMethodService(
 ) {
   async function facts(
     customer: CustomerRow,
-    policy: FallbackPolicy,
+    policy: VerificationPolicy,
     now: number,
   ): Promise<CustomerMethodFacts> {
     const tenantId = customer.tenant_id;
@@ -175,7 +175,7 @@ export function createCustomerMethodService(
       customerId: string,
       action: string,
       method: VerificationMethod,
-    ): Promise<{ evaluation: MethodEvaluation; policy: FallbackPolicy }> {
+    ): Promise<{ evaluation: MethodEvaluation; policy: VerificationPolicy }> {
       const evaluation = await evaluate(tenantId, customerId, action);
       const option = evaluation.methods.find((m) => m.method === method)!;
       if (!option.available) {

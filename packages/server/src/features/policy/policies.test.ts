@@ -1,11 +1,11 @@
 // Tests of the policy in force, read from its stored document.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultFallbackPolicy, type FallbackPolicy } from '@helpdesk-auth/core';
+import { defaultVerificationPolicy, type VerificationPolicy } from '@helpdesk-auth/core';
 import { policyFromDocument } from './policies.ts';
 
-function documentWith(change: (policy: FallbackPolicy) => void): string {
-  const policy = structuredClone(defaultFallbackPolicy) as FallbackPolicy;
+function documentWith(change: (policy: VerificationPolicy) => void): string {
+  const policy = structuredClone(defaultVerificationPolicy) as VerificationPolicy;
   change(policy);
   return JSON.stringify(policy);
 }
@@ -18,7 +18,7 @@ const withDenialWindow = (hours: number) =>
 describe('the policy in force, from its stored document', () => {
   it('answers the default for a tenant that never saved one', () => {
     const policy = policyFromDocument(null);
-    assert.deepEqual(policy, defaultFallbackPolicy);
+    assert.deepEqual(policy, defaultVerificationPolicy);
     assert.ok(Object.isFrozen(policy));
   });
 
@@ -44,7 +44,7 @@ describe('the policy in force, from its stored document', () => {
   it('refuses an invalid stored document on every read, never keeping it', () => {
     const broken = withDenialWindow(-3);
     for (let read = 0; read < 2; read++) {
-      assert.throws(() => policyFromDocument(broken), /Stored fallback policy is invalid/);
+      assert.throws(() => policyFromDocument(broken), /Stored verification policy is invalid/);
     }
   });
 

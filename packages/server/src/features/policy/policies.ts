@@ -1,9 +1,9 @@
-// The fallback policy: versioned per tenant, validated, audited.
+// The verification policy: versioned per tenant, validated, audited.
 import {
   AppError,
-  defaultFallbackPolicy,
-  type FallbackPolicy,
-  validateFallbackPolicy,
+  defaultVerificationPolicy,
+  type VerificationPolicy,
+  validateVerificationPolicy,
   withNewPolicyDefaults,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
@@ -16,7 +16,7 @@ import { prepared, type Slots } from '../../storage/prepared.ts';
 export interface PolicyVersion {
   /** 0 for the built-in default, which no one has saved yet. */
   version: number;
-  policy: FallbackPolicy;
+  policy: VerificationPolicy;
   /** Null for the built-in default. */
   updatedAt: number | null;
   updatedBy: { type: string; id: string | null } | null;
@@ -28,11 +28,11 @@ export interface PolicyVersionSummary {
   updatedBy: { type: string; id: string | null };
 }
 
-function parseStored(document: string): FallbackPolicy {
-  const policy = withNewPolicyDefaults(JSON.parse(document)) as FallbackPolicy;
+function parseStored(document: string): VerificationPolicy {
+  const policy = withNewPolicyDefaults(JSON.parse(document)) as VerificationPolicy;
   // Stored policies were validated on the way in; a broken one must not silently weaken a check.
-  const problems = validateFallbackPolicy(policy);
-  if (problems.length > 0) throw new Error(`Stored fallback policy is invalid: ${problems.join(' ')}`);
+  const problems = validateVerificationPolicy(policy);
+  if (problems.length > 0) throw new Error(`Stored verification policy is invalid: ${problems.join(' ')}`);
   return policy;
 }
 
@@ -70,7 +70,7 @@ export async function loadPolicy(db: Db, tenantId: string): Promise<PolicyVersio
   if (!row) {
     return {
       version: 0,
-      policy: structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+      policy: structuredClone(defaultVerificationPolicy) as VerificationPolicy,
       updatedAt: null,
       updatedBy: null,
     };
@@ -83,8 +83,8 @@ export async function loadPolicy(db: Db, tenantId: string): Promise<PolicyVersio
   };
 }
 
-const sharedDefault: Readonly<FallbackPolicy> = deepFreeze(
-  structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+const sharedDefault: Readonly<VerificationPolicy> = deepFreeze(
+  structuredClone(defaultVerificationPolicy) as VerificationPolicy,
 );
 
 function deepFreeze<T>(value: T): T {
@@ -108,7 +108,7 @@ const latestPolicy = prepared((db, slot: Slots<{ tenantId: string }>) =>
  * The policy in force, to read and never change: the default is one frozen object rather than a
  * fresh copy, which the push flow, asking on every start and approval, would otherwise pay for.
  */
-export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<FallbackPolicy>> {
+export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<VerificationPolicy>> {
   const row = await latestPolicy.first(db, { tenantId });
   return policyFromDocument(row?.document ?? null);
 }
@@ -120,11 +120,11 @@ export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<
  * document that fails validation is never kept, and fails again on every read. At most 256 texts
  * are kept, the most recently read.
  */
-const parsedPolicies = new Map<string, Readonly<FallbackPolicy>>();
+const parsedPolicies = new Map<string, Readonly<VerificationPolicy>>();
 const parsedPolicyLimit = 256;
 
 /** The policy a stored document holds; the shared default when the tenant never saved one. */
-export function policyFromDocument(document: string | null): Readonly<FallbackPolicy> {
+export function policyFromDocument(document: string | null): Readonly<VerificationPolicy> {
   if (document === null) return sharedDefault;
   let policy = parsedPolicies.get(document);
   if (policy) {
@@ -165,7 +165,7 @@ export function createPolicyService({ db, clock }: ServiceContext) {
       if (version === 0) {
         return {
           version: 0,
-          policy: structuredClone(defaultFallbackPolicy) as FallbackPolicy,
+          policy: structuredClone(defaultVerificationPolicy) as VerificationPolicy,
           updatedAt: null,
           updatedBy: null,
         };
@@ -186,7 +186,7 @@ export function createPolicyService({ db, clock }: ServiceContext) {
         : undefined;
     },
 
-    validate: (input: unknown): string[] => validateFallbackPolicy(withNewPolicyDefaults(input)),
+    validate: (input: unknown): string[] => validateVerificationPolicy(withNewPolicyDefaults(input)),
 
     /**
      * Saves `policy` as the next version. `expectedVersion` is the version the admin edited:
@@ -198,8 +198,8 @@ export function createPolicyService({ db, clock }: ServiceContext) {
       actor: Actor,
     ): Promise<PolicyVersion> {
       // A client written before a setting existed gets its default rather than a refusal.
-      const policy = withNewPolicyDefaults(input.policy) as FallbackPolicy;
-      const problems = validateFallbackPolicy(policy);
+      const policy = withNewPolicyDefaults(input.policy) as VerificationPolicy;
+      const problems = validateVerificationPolicy(policy);
       if (problems.length > 0) {
         throw new AppError('POLICY_INVALID', `The policy is not valid: ${problems.join(' ')}`);
       }

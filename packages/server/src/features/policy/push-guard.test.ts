@@ -1,7 +1,7 @@
 // Tests of the policy rules the push flow asks before it starts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AppError, defaultFallbackPolicy, newId } from '@helpdesk-auth/core';
+import { AppError, defaultVerificationPolicy, newId } from '@helpdesk-auth/core';
 import { cliActor } from '../../platform/audit-log.ts';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { recordFailedAttempt } from './failures.ts';
@@ -88,7 +88,7 @@ describe('push guard: the policy rules the push flow calls', () => {
 
   it('counts push failures with the other methods toward the hourly limit', async () => {
     const id = await customer();
-    const limit = defaultFallbackPolicy.failuresPerHour;
+    const limit = defaultVerificationPolicy.failuresPerHour;
     // The push flow records each wrong code here (push-policy.security.test.ts drives it for real).
     const fail = (method: 'push' | 'sms_otp') =>
       recordFailedAttempt(h.runtime.database.db, { tenantId, customerId: id, method, now: h.clock.now() });

@@ -54,7 +54,7 @@ const otpSection = (channel: 'sms' | 'email') => ({
 });
 
 /** The policy document; docs/policy.md explains every field. */
-export const FallbackPolicySchema = Type.Object(
+export const VerificationPolicySchema = Type.Object(
   {
     methods: Type.Array(
       Type.Object(
@@ -193,7 +193,7 @@ const policyView = (p: PolicyVersion) => ({ ...p, updatedAt: toIsoOrNull(p.updat
 
 export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencies): void {
   const { policies, methods } = services.fallbacks;
-  app.addSchema(FallbackPolicySchema);
+  app.addSchema(VerificationPolicySchema);
 
   app.get(
     '/v1/policy',
@@ -244,7 +244,7 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
           {
             expectedVersion: Type.Integer({ minimum: 0, description: 'The version this edit started from.' }),
             // Inline, not a reference: request bodies compile in their own validator.
-            policy: Type.Object(FallbackPolicySchema.properties, { additionalProperties: false }),
+            policy: Type.Object(VerificationPolicySchema.properties, { additionalProperties: false }),
           },
           { additionalProperties: false },
         ),

@@ -5,7 +5,7 @@ import {
   generateVerificationCode,
   newId,
   notFound,
-  resolveVerificationPolicy,
+  resolvePushSettings,
   type TenantSettings,
   validateActionSummary,
 } from '@helpdesk-auth/core';
@@ -53,7 +53,7 @@ export function createStart(
       const now = clock();
       const tenant = await tenantForStart.first(db, { id: tenantId });
       if (!tenant) throw notFound('Tenant');
-      const policy = resolveVerificationPolicy(JSON.parse(tenant.settings) as TenantSettings);
+      const policy = resolvePushSettings(JSON.parse(tenant.settings) as TenantSettings);
       // One read gives both the check (an active device exists) and the delivery targets.
       const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
       if (targets.length === 0) {

@@ -3,9 +3,9 @@ import {
   AppError,
   newId,
   notFound,
-  resolveVerificationPolicy,
+  resolvePushSettings,
   type TenantSettings,
-  type VerificationPolicy,
+  type PushSettings,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit, createAuditHead } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
@@ -18,7 +18,7 @@ export interface Tenant {
   slug: string;
   name: string;
   /** Push verification settings: code length, expiry, attempts, push cap (defaults filled in). */
-  verification: VerificationPolicy;
+  verification: PushSettings;
   createdAt: number;
   updatedAt: number;
 }
@@ -30,7 +30,7 @@ export function toTenant(row: TenantRow): Tenant {
     id: row.id,
     slug: row.slug,
     name: row.name,
-    verification: resolveVerificationPolicy(JSON.parse(row.settings) as TenantSettings),
+    verification: resolvePushSettings(JSON.parse(row.settings) as TenantSettings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -100,7 +100,7 @@ export function createTenantService({ db, clock }: ServiceContext) {
 
     async update(
       tenantId: string,
-      patch: { name?: string | undefined; verification?: Partial<VerificationPolicy> | undefined },
+      patch: { name?: string | undefined; verification?: Partial<PushSettings> | undefined },
       actor: Actor,
     ): Promise<Tenant> {
       const now = clock();
@@ -118,7 +118,7 @@ export function createTenantService({ db, clock }: ServiceContext) {
           // Stored as the tenant's own choices; defaults fill the rest when read.
           const verification = { ...settings.verification, ...patch.verification };
           // Resolved as every read resolves it, so what is saved can always be read back.
-          resolveVerificationPolicy(
+          resolvePushSettings(
             { verification },
             (problems) => new AppError('VALIDATION_FAILED', problems.join(' ')),
           );

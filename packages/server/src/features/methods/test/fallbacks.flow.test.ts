@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defaultFallbackPolicy, type FallbackPolicy } from '@helpdesk-auth/core';
+import { defaultVerificationPolicy, type VerificationPolicy } from '@helpdesk-auth/core';
 import type { AuditEntry } from '@helpdesk-auth/core/audit-chain';
 import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import type { InjectOptions } from 'fastify';
@@ -82,9 +82,9 @@ for (const kind of databaseKinds) {
 
     const dryRunProblems = (response: { body: Json }) => (response.body.problems as string[]).join(' ');
 
-    async function savePolicy(change: (p: FallbackPolicy) => void) {
+    async function savePolicy(change: (p: VerificationPolicy) => void) {
       const current = await call('admin', 'GET', '/v1/policy');
-      const policy = current.body.policy as FallbackPolicy;
+      const policy = current.body.policy as VerificationPolicy;
       change(policy);
       const saved = await call('admin', 'PUT', '/v1/policy', {
         expectedVersion: current.body.version,
@@ -410,7 +410,7 @@ for (const kind of databaseKinds) {
       const dryRun = await call('supervisor', 'POST', '/v1/policy/validate', { policy: contradictory });
       assert.equal(dryRun.body.valid, false);
       assert.equal(
-        (await call('supervisor', 'POST', '/v1/policy/validate', { policy: defaultFallbackPolicy })).body
+        (await call('supervisor', 'POST', '/v1/policy/validate', { policy: defaultVerificationPolicy })).body
           .valid,
         true,
       );
@@ -478,7 +478,7 @@ for (const kind of databaseKinds) {
         'actions.verify_caller.requiredAssurance',
         'methods',
       ]);
-      await savePolicy((p) => Object.assign(p, structuredClone(defaultFallbackPolicy)));
+      await savePolicy((p) => Object.assign(p, structuredClone(defaultVerificationPolicy)));
     });
   });
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FallbackPolicy, newId } from '@helpdesk-auth/core';
+import { type VerificationPolicy, newId } from '@helpdesk-auth/core';
 import type { InjectOptions } from 'fastify';
 import {
   databaseKinds,
@@ -526,7 +526,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(outbox.body.messages, []);
       // Policies are per tenant.
       const mine = await call('admin', 'GET', '/v1/policy');
-      const policy = structuredClone(mine.body.policy) as FallbackPolicy;
+      const policy = structuredClone(mine.body.policy) as VerificationPolicy;
       policy.failuresPerHour = 50;
       await call('admin', 'PUT', '/v1/policy', { expectedVersion: mine.body.version, policy });
       assert.equal((await request(intruder, 'GET', '/v1/policy')).body.policy.failuresPerHour, 100);
