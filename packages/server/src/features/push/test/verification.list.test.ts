@@ -1,8 +1,8 @@
 // Tests of listing verifications: filters, order and paging.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
-import { enrollTestDevice } from '../../test-support/test-device.ts';
+import { startTestHarness, type TestHarness } from '../../../test-support/harness.ts';
+import { enrollTestDevice } from '../../../test-support/test-device.ts';
 
 const system = { type: 'system', id: null } as const;
 

@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { newId } from '@helpdesk-auth/core';
 import { CompactSign } from 'jose';
-import type { LiveEvent } from '../../platform/live-events.ts';
-import { databaseKinds, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
-import { postgresSkip } from '../../test-support/postgres.ts';
+import type { LiveEvent } from '../../../platform/live-events.ts';
+import { databaseKinds, startTestHarness, type TestHarness } from '../../../test-support/harness.ts';
+import { postgresSkip } from '../../../test-support/postgres.ts';
 import {
   createDeviceKeys,
   enrollTestDevice,
   signProof,
   type TestDevice,
-} from '../../test-support/test-device.ts';
+} from '../../../test-support/test-device.ts';
 
 const system = { type: 'system', id: null } as const;
 

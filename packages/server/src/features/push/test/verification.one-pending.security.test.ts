@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '@helpdesk-auth/core';
 import type { Kysely } from 'kysely';
-import * as onePendingPush from '../../storage/migrations/0010-one-pending-push.ts';
-import { databaseKinds, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
-import { postgresSkip } from '../../test-support/postgres.ts';
-import { enrollTestDevice, type TestDevice } from '../../test-support/test-device.ts';
+import * as onePendingPush from '../../../storage/migrations/0010-one-pending-push.ts';
+import { databaseKinds, startTestHarness, type TestHarness } from '../../../test-support/harness.ts';
+import { postgresSkip } from '../../../test-support/postgres.ts';
+import { enrollTestDevice, type TestDevice } from '../../../test-support/test-device.ts';
 
 const system = { type: 'system', id: null } as const;
 const parallelStarts = 10;

@@ -9,16 +9,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
 import { createDeviceClient, createMemoryKeyStore, type DeviceEvent } from '@helpdesk-auth/device-sdk';
-import { readAuditChain } from '../../platform/audit-log.ts';
-import { openEventStream } from '../../test-support/event-stream-client.ts';
+import { readAuditChain } from '../../../platform/audit-log.ts';
+import { openEventStream } from '../../../test-support/event-stream-client.ts';
 import {
   databaseKinds,
   type OperatorClient,
   startTestHarness,
   type TestHarness,
-} from '../../test-support/harness.ts';
-import { postgresSkip } from '../../test-support/postgres.ts';
-import { startTestPushService, type TestPushService } from '../../test-support/stand-ins/push-service.ts';
+} from '../../../test-support/harness.ts';
+import { postgresSkip } from '../../../test-support/postgres.ts';
+import { startTestPushService, type TestPushService } from '../../../test-support/stand-ins/push-service.ts';
 
 for (const kind of databaseKinds) {
   describe(`push verification end to end on ${kind}`, {
