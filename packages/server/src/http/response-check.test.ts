@@ -12,6 +12,12 @@ const Thing = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 const ClosedThing = Type.Object({ id: Type.String() }, { additionalProperties: false });
+// A free-form object (audit data), a nested object and a nullable one, as routes declare them.
+const Shaped = Type.Object({
+  data: Type.Object({}, { additionalProperties: true }),
+  by: Type.Object({ name: Type.String() }),
+  maybe: Type.Union([Type.Object({ id: Type.String() }), Type.Null()]),
+});
 // Typed loosely, so a handler may answer with any status, as an error path does.
 const withErrors: FastifySchema = { response: { 200: Thing, ...errorResponses(404) } };
 
@@ -50,6 +56,23 @@ describe('response check', () => {
       reply.type('text/plain').send('not JSON'),
     );
     app.get('/undeclared', async () => ({ anything: true }));
+    const shaped = (by: object, maybe: object | null) => async () => ({
+      data: { any: 1, thing: [2] },
+      by,
+      maybe,
+    });
+    app.get('/shaped', { schema: { response: { 200: Shaped } } }, shaped({ name: 'Ann' }, { id: 'x' }));
+    app.get('/shaped-null', { schema: { response: { 200: Shaped } } }, shaped({ name: 'Ann' }, null));
+    app.get(
+      '/nested-extra',
+      { schema: { response: { 200: Shaped } } },
+      shaped({ name: 'Ann', id: 'op_1' }, null),
+    );
+    app.get(
+      '/union-extra',
+      { schema: { response: { 200: Shaped } } },
+      shaped({ name: 'Ann' }, { id: 'x', key: 'k' }),
+    );
     await app.ready();
   });
   after(() => app.close());
@@ -59,15 +82,27 @@ describe('response check', () => {
   }
 
   it('lets an answer of the declared shape through, as the serializer writes it', async () => {
-    for (const url of ['/right', '/date', '/open-extra']) {
+    for (const url of ['/right', '/date', '/shaped', '/shaped-null']) {
       const response = await get(url);
       assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
     }
-    assert.deepEqual((await get('/open-extra')).json(), {
-      id: 'a',
-      count: 1,
-      at: '2026-01-15T09:00:00.000Z',
-    });
+    // A free-form object keeps what it holds.
+    assert.deepEqual((await get('/shaped')).json().data, { any: 1, thing: [2] });
+  });
+
+  it('fails an answer carrying a field its schema does not declare, which the serializer would drop silently', async () => {
+    const expected: Record<string, RegExp> = {
+      '/open-extra': /GET \/open-extra.*200.*undeclared field\(s\) body\.secret\b/,
+      '/nested-extra': /undeclared field\(s\) body\.by\.id\b/,
+      '/union-extra': /undeclared field\(s\) body\.maybe\.key\b/,
+    };
+    for (const [url, problem] of Object.entries(expected)) {
+      const response = await get(url);
+      assert.equal(response.statusCode, 500, url);
+      assert.match(response.json().message, problem);
+      // The message names the field, never its value.
+      assert.doesNotMatch(response.json().message, /dropped by the serializer|op_1/);
+    }
   });
 
   it('fails the request, naming route, status and problem, when a field is missing or of the wrong type', async () => {

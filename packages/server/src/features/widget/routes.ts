@@ -60,10 +60,27 @@ const WidgetVerification = Type.Object({
   ),
 });
 
+/**
+ * What the panel sees, named field by field: no call reference, no device id and only the name of
+ * whoever started it, since a widget token is held by a browser page.
+ */
 function view(v: Verification & { timeline?: VerificationEvent[] }) {
-  const { timeline, ...rest } = v;
+  const { timeline } = v;
   return {
-    ...rest,
+    id: v.id,
+    customerId: v.customerId,
+    method: v.method,
+    purpose: v.purpose,
+    reason: v.reason,
+    actionSummary: v.actionSummary,
+    status: v.status,
+    code: v.code,
+    codeLength: v.codeLength,
+    failedAttempts: v.failedAttempts,
+    maxAttempts: v.maxAttempts,
+    startedBy: { name: v.startedBy.name },
+    assurance: v.assurance,
+    delivery: v.delivery,
     createdAt: toIso(v.createdAt),
     expiresAt: toIso(v.expiresAt),
     finishedAt: toIsoOrNull(v.finishedAt),
