@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultVerificationPolicy } from '@helpdesk-auth/core';
 import { cliActor } from '../../platform/audit-log.ts';
+import { decryptSecret } from '../../platform/secrets.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -268,6 +269,72 @@ for (const kind of databaseKinds) {
         assert.equal(entries.at(-1)!.action, 'oidc_client.revoked', JSON.stringify(entries));
         const rotations = entries.filter((e) => e.action === 'oidc_client.secret_rotated').length;
         assert.equal(rotations, answers.filter((a) => a.statusCode === 200).length - 1);
+      });
+
+      describe('webhook secret rotation', () => {
+        async function endpoint(): Promise<string> {
+          const created = await call('POST', '/v1/webhooks', {
+            url: 'https://hooks.example.com/rotations',
+            events: ['device.enrolled'],
+          });
+          assert.equal(created.statusCode, 201, created.body);
+          return (created.json() as { endpoint: { id: string } }).endpoint.id;
+        }
+        async function stored(id: string) {
+          const row = await h.runtime.database.db
+            .selectFrom('webhook_endpoints')
+            .select(['secret_sealed', 'previous_secret_sealed'])
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow();
+          const key = h.runtime.encryptionKey;
+          return {
+            current: decryptSecret(key, row.secret_sealed, `webhook_endpoint:${id}`),
+            previous: row.previous_secret_sealed
+              ? decryptSecret(key, row.previous_secret_sealed, `webhook_endpoint:${id}:previous`)
+              : null,
+          };
+        }
+
+        it('POST /v1/webhooks/{id}/rotate-secret at once: each 200 is one rotation in the chain, the rest CONFLICT', async () => {
+          const id = await endpoint();
+          const original = (await stored(id)).current;
+          const answers = await all(() => call('POST', `/v1/webhooks/${id}/rotate-secret`));
+          for (const answer of answers) assert.ok([200, 409].includes(answer.statusCode), answer.body);
+          const issued = answers
+            .filter((a) => a.statusCode === 200)
+            .map((a) => (a.json() as { secret: string }).secret);
+          assert.ok(issued.length >= 1);
+          assert.equal(await audited('webhook.secret_rotated', id), issued.length);
+          // The secret in force is one that was handed out, and the one before it (still signing
+          // for the overlap) is the one it replaced: the original, or another handed-out secret.
+          const now = await stored(id);
+          assert.ok(issued.includes(now.current));
+          if (issued.length === 1) assert.equal(now.previous, original);
+          else
+            assert.ok(issued.includes(now.previous as string), 'a rotation overwrote another it never saw');
+        });
+
+        it('POST /v1/webhooks/{id}/rotate-secret racing its DELETE: no rotation is audited after the deletion', async () => {
+          const id = await endpoint();
+          const answers = await Promise.all([
+            ...Array.from({ length: n - 1 }, () => call('POST', `/v1/webhooks/${id}/rotate-secret`)),
+            call('DELETE', `/v1/webhooks/${id}`),
+          ]);
+          for (const answer of answers.slice(0, -1)) {
+            assert.ok([200, 404, 409].includes(answer.statusCode), answer.body);
+          }
+          assert.equal(answers.at(-1)!.statusCode, 204, answers.at(-1)!.body);
+          const entries = await h.runtime.database.db
+            .selectFrom('audit_events')
+            .select(['action', 'seq'])
+            .where('tenant_id', '=', tenant.id)
+            .where('target_id', '=', id)
+            .orderBy('seq')
+            .execute();
+          assert.equal(entries.at(-1)!.action, 'webhook.deleted', JSON.stringify(entries));
+          const rotations = entries.filter((e) => e.action === 'webhook.secret_rotated').length;
+          assert.equal(rotations, answers.filter((a) => a.statusCode === 200).length);
+        });
       });
 
       it('DELETE /v1/api-keys/{id}: every answer shows the one revocation time, one api_key.revoked', async () => {

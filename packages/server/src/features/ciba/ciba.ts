@@ -4,7 +4,6 @@ import { AppError, type AssuranceLevel, isAppError, newId } from '@helpdesk-auth
 import { SignJWT } from 'jose';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
-import { topics } from '../../platform/live-events.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
 import { claimOnce, compareAndSet, inTransaction, takeIntervalSlot } from '../../storage/atomic.ts';
@@ -26,6 +25,7 @@ import {
   type ClientCredentials,
   type OidcClientService,
 } from './oidc-clients.ts';
+import { createVerificationFollowers } from './verification-followers.ts';
 
 export const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 export const supportedScopes = ['openid'];
@@ -88,14 +88,14 @@ export function createCibaService(
   context: ServiceContext,
   deps: { clients: OidcClientService; verifications: VerificationService; serverKeys: ServerKeyService },
 ) {
-  const { db, config, clock, encryptionKey, events, timers } = context;
+  const { db, config, clock, encryptionKey, timers } = context;
   const issuer = config.publicUrl.replace(/\/+$/, '');
   const endpoints = {
     backchannel: `${issuer}${cibaPaths.backchannel}`,
     token: `${issuer}${cibaPaths.token}`,
     jwks: `${issuer}${cibaPaths.jwks}`,
   };
-  const followers = new Map<string, { unsubscribe: () => void; timer: unknown }>();
+  const followers = createVerificationFollowers(context);
 
   const clientActor = (client: { id: string }): Actor => ({ type: 'oidc_client', id: client.id });
 
@@ -162,29 +162,13 @@ export function createCibaService(
     });
   }
 
-  /** Waits, without polling, for the verification to become final, then acts on it. */
+  /** A ping-mode request notifies its client once its verification is final. */
   function follow(
     row: Pick<CibaRequestRow, 'id' | 'verification_id' | 'delivery_mode'>,
     until: number,
   ): void {
     if (row.delivery_mode !== 'ping') return;
-    const stop = () => {
-      const follower = followers.get(row.id);
-      if (!follower) return;
-      followers.delete(row.id);
-      follower.unsubscribe();
-      timers.clearTimeout(follower.timer);
-    };
-    const unsubscribe = events.subscribe(topics.verification(row.verification_id), (event) => {
-      if (event.data.status === 'pending') return;
-      stop();
-      notify(row.id).catch(() => {
-        // The sweep tries again.
-      });
-    });
-    // The verification ends by its expiry at the latest; the sweep covers a missed event.
-    const timer = timers.setTimeout(stop, until - clock() + 5_000);
-    followers.set(row.id, { unsubscribe, timer });
+    followers.follow(row.id, row.verification_id, until, () => notify(row.id));
   }
 
   async function issueTokens(
@@ -520,11 +504,7 @@ export function createCibaService(
 
     /** Stops listening (server shutdown); the sweep of the next start takes over. */
     stop(): void {
-      for (const follower of followers.values()) {
-        follower.unsubscribe();
-        timers.clearTimeout(follower.timer);
-      }
-      followers.clear();
+      followers.stopAll();
     },
   };
 }

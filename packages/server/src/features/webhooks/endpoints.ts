@@ -1,9 +1,9 @@
 // The admin's side of webhooks: endpoints, their secrets, test events, deliveries and redelivery.
-import { newId, notFound } from '@helpdesk-auth/core';
+import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { inTransaction } from '../../storage/atomic.ts';
-import { changeOnce } from '../../storage/constraint-violations.ts';
+import { changeOnce, rowsChanged } from '../../storage/constraint-violations.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../storage/schema.ts';
 import {
   decodeDeliveryCursor,
@@ -183,12 +183,23 @@ export function createEndpoints(record: WebhookRecord) {
           previous_secret_expires_at: overlapSeconds > 0 ? now + overlapSeconds * 1000 : null,
           updated_at: now,
         };
-        await tx
+        // Only over the secret that was read: a rotation that committed meanwhile would otherwise
+        // be overwritten with a "previous" secret it never had, and a deleted endpoint would be
+        // audited as rotated after its deletion.
+        const result = await tx
           .updateTable('webhook_endpoints')
           .set(changes)
           .where('tenant_id', '=', tenantId)
           .where('id', '=', id)
-          .execute();
+          .where('secret_sealed', '=', row.secret_sealed)
+          .executeTakeFirst();
+        if (rowsChanged(result) === 0) {
+          await endpointRow(tx, tenantId, id);
+          throw new AppError(
+            'CONFLICT',
+            'Another rotation of this secret finished first; its answer holds the secret in force.',
+          );
+        }
         await appendAudit(tx, {
           tenantId,
           actor,

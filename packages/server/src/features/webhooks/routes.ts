@@ -277,7 +277,7 @@ export function registerWebhookRoutes(app: TypedApp, { services }: AppDependenci
           },
           { additionalProperties: false },
         ),
-        response: { 200: CreatedWithSecret, ...errorResponses(401, 403, 404) },
+        response: { 200: CreatedWithSecret, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request) => {

@@ -3,7 +3,6 @@ import { AppError, isAppError, newId, notFound } from '@helpdesk-auth/core';
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 import { type Actor, appendAudit } from '../../../platform/audit-log.ts';
 import type { ServiceContext } from '../../../platform/context.ts';
-import { topics } from '../../../platform/live-events.ts';
 import { decryptSecret, encryptSecret } from '../../../platform/secrets.ts';
 import { claimOnce, compareAndSet, inTransaction } from '../../../storage/atomic.ts';
 import { changeOnce, conflictsAs } from '../../../storage/constraint-violations.ts';
@@ -12,6 +11,7 @@ import type { VerificationService } from '../../push/index.ts';
 import { bindingMessageProblems } from '../binding-message.ts';
 import { resolveLoginHint } from '../login-hint.ts';
 import { outboundUrlProblems } from '../outbound-url.ts';
+import { createVerificationFollowers } from '../verification-followers.ts';
 
 /**
  * Keycloak's CIBA HTTP authentication channel (Keycloak's `ciba-http-auth-channel` provider):
@@ -90,10 +90,10 @@ export function createKeycloakChannelService(
   context: ServiceContext,
   deps: { verifications: VerificationService },
 ) {
-  const { db, config, clock, encryptionKey, events, timers } = context;
+  const { db, config, clock, encryptionKey, timers } = context;
   const channelUrl = `${config.publicUrl.replace(/\/+$/, '')}${keycloakChannelPath}`;
   const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-  const followers = new Map<string, { unsubscribe: () => void; timer: unknown }>();
+  const followers = createVerificationFollowers(context);
   const retries = new Map<string, unknown>();
   const keycloakActor: Actor = { type: 'keycloak', id: null };
 
@@ -257,23 +257,9 @@ export function createKeycloakChannelService(
     await attempt(id);
   }
 
+  /** The request is settled with Keycloak once its verification is final. */
   function follow(row: Pick<KeycloakRequestRow, 'id' | 'verification_id'>, until: number): void {
-    const stop = () => {
-      const follower = followers.get(row.id);
-      if (!follower) return;
-      followers.delete(row.id);
-      follower.unsubscribe();
-      timers.clearTimeout(follower.timer);
-    };
-    const unsubscribe = events.subscribe(topics.verification(row.verification_id), (event) => {
-      if (event.data.status === 'pending') return;
-      stop();
-      settle(row.id).catch(() => {
-        // The sweep tries again.
-      });
-    });
-    const timer = timers.setTimeout(stop, until - clock() + 5_000);
-    followers.set(row.id, { unsubscribe, timer });
+    followers.follow(row.id, row.verification_id, until, () => settle(row.id));
   }
 
   return {
@@ -490,11 +476,7 @@ export function createKeycloakChannelService(
     },
 
     stop(): void {
-      for (const follower of followers.values()) {
-        follower.unsubscribe();
-        timers.clearTimeout(follower.timer);
-      }
-      followers.clear();
+      followers.stopAll();
       for (const handle of retries.values()) timers.clearTimeout(handle);
       retries.clear();
     },
