@@ -3,13 +3,13 @@ import {
   AppError,
   type CustomerMethodFacts,
   evaluateMethods,
-  type VerificationPolicy,
   type MethodEvaluation,
   notFound,
   type PushAvailability,
   type PushLockFacts,
   pushAvailability,
   type VerificationMethod,
+  type VerificationPolicy,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
