@@ -202,7 +202,7 @@ describe('published packages, installed from their tarballs', () => {
     ['Node 20', node20],
   ] as const) {
     it(`enrolls, approves and waits for the result from plain ${label}`, {
-      skip: !existsSync(node) && `${node} is missing`,
+      skip: nodeSkip(node),
     }, async () => {
       const { stdout: version } = await run(node, ['--version']);
       assert.match(version, label === 'Node 20' ? /^v20\./ : /^v24\./);
