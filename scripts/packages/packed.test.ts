@@ -197,6 +197,27 @@ describe('published packages, installed from their tarballs', () => {
     assert.equal(sdk.dependencies['@helpdesk-auth/core'], packs.get('core')?.version);
   });
 
+  it('publishes cleanly: npm publish --dry-run warns about nothing but the missing login', async () => {
+    await Promise.all(
+      publishedPackages.map(async (name) => {
+        const { stdout, stderr } = await run(
+          'npm',
+          ['publish', '--dry-run', '--offline', '--ignore-scripts'],
+          { cwd: path.join(repoRoot, 'packages', name, 'dist') },
+        );
+        const version = packs.get(name)?.version;
+        assert.match(stdout, new RegExp(`^\\+ @helpdesk-auth/${name}@${version}$`, 'm'));
+        assert.match(stderr, /with tag latest and public access/);
+        const warnings = stderr.split('\n').filter((line) => /^npm (warn|error)/i.test(line));
+        assert.deepEqual(
+          warnings.filter((line) => !/requires you to be logged in/.test(line)),
+          [],
+          `${name}: ${stderr}`,
+        );
+      }),
+    );
+  });
+
   for (const [label, node] of [
     ['Node 24', node24],
     ['Node 20', node20],
