@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +28,15 @@ import { startTestHarness, type TestHarness } from '../../packages/server/src/te
 import { buildPackage, publishedPackages, repoRoot } from './build.ts';
 
 const run = promisify(execFile);
+
+/**
+ * npm as an integrator runs it: without the npm_* variables that `npm test` hands its scripts
+ * (npm_config_local_prefix among them, which would make npm work on this repository).
+ */
+function npm(args: string[], options: { cwd?: string } = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  return run('npm', args, { ...options, env });
+}
 const fixtures = path.join(repoRoot, 'scripts/packages/scratch');
 const node24 = process.execPath;
 /** The machine's own Node, which the READMEs' "Node.js 20 or newer" has to cover. */
@@ -70,7 +88,7 @@ describe('published packages, installed from their tarballs', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'hda-packed-'));
     for (const name of publishedPackages) {
       const dist = buildPackage(name);
-      const { stdout } = await run('npm', [
+      const { stdout } = await npm([
         'pack',
         dist,
         '--pack-destination',
@@ -86,7 +104,7 @@ describe('published packages, installed from their tarballs', () => {
     // same way, so installing needs no registry.
     const jose = JSON.parse(
       (
-        await run('npm', [
+        await npm([
           'pack',
           path.join(repoRoot, 'node_modules/jose'),
           '--pack-destination',
@@ -102,7 +120,7 @@ describe('published packages, installed from their tarballs', () => {
       path.join(scratch, 'package.json'),
       JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies }, null, 2),
     );
-    await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts'], {
+    await npm(['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts'], {
       cwd: scratch,
     });
     cpSync(fixtures, scratch, { recursive: true });
@@ -185,6 +203,8 @@ describe('published packages, installed from their tarballs', () => {
         installed.repository?.url && installed.license === 'Apache-2.0',
         `${name}: repository, license`,
       );
+      // Installed from the tarball: a folder of its own in the scratch project, not a link to the workspace.
+      assert.equal(lstatSync(path.join(scratch, 'node_modules', result.name)).isSymbolicLink(), false);
       for (const target of exportTargets(installed)) {
         assert.ok(files.includes(target.replace(/^\.\//, '')), `${name}: export ${target} is in the tarball`);
       }
@@ -200,11 +220,9 @@ describe('published packages, installed from their tarballs', () => {
   it('publishes cleanly: npm publish --dry-run warns about nothing but the missing login', async () => {
     await Promise.all(
       publishedPackages.map(async (name) => {
-        const { stdout, stderr } = await run(
-          'npm',
-          ['publish', '--dry-run', '--offline', '--ignore-scripts'],
-          { cwd: path.join(repoRoot, 'packages', name, 'dist') },
-        );
+        const { stdout, stderr } = await npm(['publish', '--dry-run', '--offline', '--ignore-scripts'], {
+          cwd: path.join(repoRoot, 'packages', name, 'dist'),
+        });
         const version = packs.get(name)?.version;
         assert.match(stdout, new RegExp(`^\\+ @helpdesk-auth/${name}@${version}$`, 'm'));
         assert.match(stderr, /with tag latest and public access/);
