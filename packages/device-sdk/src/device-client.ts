@@ -645,25 +645,24 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         }
       }
       const fields = { decision, code: typed, nonce: randomId(), iat: seconds() };
-      const payload = decisionSigningPayload({
-        verificationId: request.id,
-        ...fields,
-        actionSummary: request.actionSummary,
-      });
+      const input = { verificationId: request.id, ...fields, actionSummary: request.actionSummary };
       let decisionBody: Json;
       if (credentials) {
         if (!state.webauthn) {
           throw new DeviceSdkError('WEBAUTHN_FAILED', 'This device has no WebAuthn credential registered.');
         }
-        // The challenge is the hash of the decision, so the assertion signs what was shown
-        // (docs/device-protocol.md, "Approving with an assertion").
+        // The challenge is the hash of the decision's RFC 8785 form, so the assertion signs what
+        // was shown (docs/device-protocol.md, "Approving with an assertion").
         const webauthn = await getAssertion(credentials, {
-          challenge: await decisionChallenge(payload),
+          challenge: await decisionChallenge(input),
           credential: state.webauthn,
         });
         decisionBody = { decision: fields, webauthn };
       } else {
-        decisionBody = { signedDecision: await signDecision(payload, state.deviceId, key) };
+        // The RFC 8785 form: the server accepts any JSON form, this one is the published one.
+        decisionBody = {
+          signedDecision: await signDecision(decisionSigningPayload(input), state.deviceId, key),
+        };
       }
       const response = await send(
         state.baseUrl,
