@@ -3,7 +3,7 @@
 // Run: node docs/vectors/generate.ts (or --check to compare with the committed file).
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { decisionSigningPayload, jwsTypes, type DecisionPayloadInput } from '@helpdesk-auth/core';
+import { type DecisionPayloadInput, decisionSigningPayload, jwsTypes } from '@helpdesk-auth/core';
 import { p256 } from '@noble/curves/nist.js';
 
 export const vectorsPath = new URL('../device-protocol-vectors.json', import.meta.url);
@@ -209,40 +209,198 @@ export function buildVectors() {
   };
 
   const decisions = [
-    decision('approve with the right code, RFC 8785 form', authenticate, canonical(authenticate), accepted('approve', true)),
-    decision('approve with a wrong code: a wrong try', authenticate, canonical(authenticate, { code: '24' }), accepted('approve', false)),
-    decision('approve with code null: a wrong try', authenticate, canonical(authenticate, { code: null }), accepted('approve', false)),
-    decision('deny, code null', authenticate, canonical(authenticate, { decision: 'deny', code: null }), accepted('deny', false)),
-    decision('report_fraud, code null', authenticate, canonical(authenticate, { decision: 'report_fraud', code: null }), accepted('report_fraud', false)),
-    decision('approve an action, RFC 8785 form (summary written as is)', confirm, canonical(confirm), accepted('approve', true)),
-    decision('approve an action, pretty-printed', confirm, pretty(canonical(confirm)), accepted('approve', true)),
-    decision("approve an action, Python's defaults (\", \", \": \", \\u escapes, surrogate pairs)", confirm, pythonDefault(canonical(confirm)), accepted('approve', true)),
-    decision('approve an action, Swift\'s "\\/"', confirm, swiftEscaped(reorder(canonical(confirm), jsOrder, [',', ':'])), accepted('approve', true)),
-    decision('approve an action, \\u00e9-style escapes for every non-ASCII letter and "<", "&"', confirm, asciiEscaped(canonical(confirm)).replaceAll('<', '\\u003c').replaceAll('&', '\\u0026'), accepted('approve', true)),
-    decision('approve an action with a summary that differs by one space', confirm, canonical(confirm, { actionSummary: `${summary} ` }), invalid),
-    decision('approve an action with the summary in another Unicode normalisation (NFD)', confirm, canonical(confirm, { actionSummary: summary.normalize('NFD') }), invalid),
-    decision('approve an action with a null summary', confirm, canonical(confirm, { actionSummary: null }), invalid),
-    decision('a summary on a request without one', authenticate, canonical(authenticate, { actionSummary: summary }), invalid),
-    decision('payload without actionSummary', authenticate, withMember(canonical(authenticate), { actionSummary: undefined }), invalid),
-    decision('payload without typ', authenticate, withMember(canonical(authenticate), { typ: undefined }), invalid),
-    decision('payload with an unknown member', authenticate, withMember(canonical(authenticate), { amount: 100 }), invalid),
-    decision('payload of another format version', authenticate, withMember(canonical(authenticate), { typ: 'helpdesk-auth/decision/v2' }), invalid),
-    decision('decision for another verification id', authenticate, canonical(authenticate, { verificationId: confirm.verificationId }), invalid),
-    decision('an unknown decision', authenticate, withMember(canonical(authenticate), { decision: 'accept' }), invalid),
-    decision('code as a JSON number', authenticate, withMember(canonical(authenticate), { code: 42 }), invalid),
-    decision('iat as a string', authenticate, withMember(canonical(authenticate), { iat: String(now - 5) }), invalid),
-    decision('a nonce too short', authenticate, withMember(canonical(authenticate), { nonce: 'short' }), invalid),
+    decision(
+      'approve with the right code, RFC 8785 form',
+      authenticate,
+      canonical(authenticate),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve with a wrong code: a wrong try',
+      authenticate,
+      canonical(authenticate, { code: '24' }),
+      accepted('approve', false),
+    ),
+    decision(
+      'approve with code null: a wrong try',
+      authenticate,
+      canonical(authenticate, { code: null }),
+      accepted('approve', false),
+    ),
+    decision(
+      'deny, code null',
+      authenticate,
+      canonical(authenticate, { decision: 'deny', code: null }),
+      accepted('deny', false),
+    ),
+    decision(
+      'report_fraud, code null',
+      authenticate,
+      canonical(authenticate, { decision: 'report_fraud', code: null }),
+      accepted('report_fraud', false),
+    ),
+    decision(
+      'approve an action, RFC 8785 form (summary written as is)',
+      confirm,
+      canonical(confirm),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve an action, pretty-printed',
+      confirm,
+      pretty(canonical(confirm)),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve an action, Python\'s defaults (", ", ": ", \\u escapes, surrogate pairs)',
+      confirm,
+      pythonDefault(canonical(confirm)),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve an action, Swift\'s "\\/"',
+      confirm,
+      swiftEscaped(reorder(canonical(confirm), jsOrder, [',', ':'])),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve an action, \\u00e9-style escapes for every non-ASCII letter and "<", "&"',
+      confirm,
+      asciiEscaped(canonical(confirm)).replaceAll('<', '\\u003c').replaceAll('&', '\\u0026'),
+      accepted('approve', true),
+    ),
+    decision(
+      'approve an action with a summary that differs by one space',
+      confirm,
+      canonical(confirm, { actionSummary: `${summary} ` }),
+      invalid,
+    ),
+    decision(
+      'approve an action with the summary in another Unicode normalisation (NFD)',
+      confirm,
+      canonical(confirm, { actionSummary: summary.normalize('NFD') }),
+      invalid,
+    ),
+    decision(
+      'approve an action with a null summary',
+      confirm,
+      canonical(confirm, { actionSummary: null }),
+      invalid,
+    ),
+    decision(
+      'a summary on a request without one',
+      authenticate,
+      canonical(authenticate, { actionSummary: summary }),
+      invalid,
+    ),
+    decision(
+      'payload without actionSummary',
+      authenticate,
+      withMember(canonical(authenticate), { actionSummary: undefined }),
+      invalid,
+    ),
+    decision(
+      'payload without typ',
+      authenticate,
+      withMember(canonical(authenticate), { typ: undefined }),
+      invalid,
+    ),
+    decision(
+      'payload with an unknown member',
+      authenticate,
+      withMember(canonical(authenticate), { amount: 100 }),
+      invalid,
+    ),
+    decision(
+      'payload of another format version',
+      authenticate,
+      withMember(canonical(authenticate), { typ: 'helpdesk-auth/decision/v2' }),
+      invalid,
+    ),
+    decision(
+      'decision for another verification id',
+      authenticate,
+      canonical(authenticate, { verificationId: confirm.verificationId }),
+      invalid,
+    ),
+    decision(
+      'an unknown decision',
+      authenticate,
+      withMember(canonical(authenticate), { decision: 'accept' }),
+      invalid,
+    ),
+    decision(
+      'code as a JSON number',
+      authenticate,
+      withMember(canonical(authenticate), { code: 42 }),
+      invalid,
+    ),
+    decision(
+      'iat as a string',
+      authenticate,
+      withMember(canonical(authenticate), { iat: String(now - 5) }),
+      invalid,
+    ),
+    decision(
+      'a nonce too short',
+      authenticate,
+      withMember(canonical(authenticate), { nonce: 'short' }),
+      invalid,
+    ),
     decision('payload not JSON', authenticate, 'approve 42', invalid),
     decision('payload a JSON array', authenticate, '[]', invalid),
-    decision('signed by another device key under this device id', authenticate, canonical(authenticate), invalid, { key: otherDevice, header: { kid: deviceId } }),
-    decision('typ hda-proof+jwt, not a decision', authenticate, canonical(authenticate), invalid, { header: { typ: jwsTypes.proof } }),
-    decision('kid naming no enrolled device', authenticate, canonical(authenticate), refused(401, 'DEVICE_PROOF_INVALID'), { key: otherDevice }),
-    decision('a revoked device', authenticate, canonical(authenticate), refused(401, 'DEVICE_REVOKED'), { deviceStatus: 'revoked' }),
-    decision('approve by the device key when the company requires biometrics', authenticate, canonical(authenticate), refused(403, 'USER_VERIFICATION_REQUIRED'), { requireUserVerification: true }),
-    decision('deny by the device key when the company requires biometrics', authenticate, canonical(authenticate, { decision: 'deny', code: null }), accepted('deny', false), { requireUserVerification: true }),
-    decision('iat 61 seconds old', authenticate, canonical(authenticate, { iat: now - 61 }), refused(401, 'DEVICE_PROOF_INVALID')),
-    decision('iat 61 seconds ahead', authenticate, canonical(authenticate, { iat: now + 61 }), refused(401, 'DEVICE_PROOF_INVALID')),
-    decision('iat exactly 60 seconds old', authenticate, canonical(authenticate, { iat: now - 60 }), accepted('approve', true)),
+    decision(
+      'signed by another device key under this device id',
+      authenticate,
+      canonical(authenticate),
+      invalid,
+      { key: otherDevice, header: { kid: deviceId } },
+    ),
+    decision('typ hda-proof+jwt, not a decision', authenticate, canonical(authenticate), invalid, {
+      header: { typ: jwsTypes.proof },
+    }),
+    decision(
+      'kid naming no enrolled device',
+      authenticate,
+      canonical(authenticate),
+      refused(401, 'DEVICE_PROOF_INVALID'),
+      { key: otherDevice },
+    ),
+    decision('a revoked device', authenticate, canonical(authenticate), refused(401, 'DEVICE_REVOKED'), {
+      deviceStatus: 'revoked',
+    }),
+    decision(
+      'approve by the device key when the company requires biometrics',
+      authenticate,
+      canonical(authenticate),
+      refused(403, 'USER_VERIFICATION_REQUIRED'),
+      { requireUserVerification: true },
+    ),
+    decision(
+      'deny by the device key when the company requires biometrics',
+      authenticate,
+      canonical(authenticate, { decision: 'deny', code: null }),
+      accepted('deny', false),
+      { requireUserVerification: true },
+    ),
+    decision(
+      'iat 61 seconds old',
+      authenticate,
+      canonical(authenticate, { iat: now - 61 }),
+      refused(401, 'DEVICE_PROOF_INVALID'),
+    ),
+    decision(
+      'iat 61 seconds ahead',
+      authenticate,
+      canonical(authenticate, { iat: now + 61 }),
+      refused(401, 'DEVICE_PROOF_INVALID'),
+    ),
+    decision(
+      'iat exactly 60 seconds old',
+      authenticate,
+      canonical(authenticate, { iat: now - 60 }),
+      accepted('approve', true),
+    ),
   ];
 
   // WebAuthn challenges ------------------------------------------------------------------------
@@ -250,7 +408,10 @@ export function buildVectors() {
     ['approve, purpose authenticate', fields(authenticate)],
     ['deny, purpose authenticate', fields(authenticate, { decision: 'deny', code: null })],
     ['approve an action, summary with "/", "&", "<", non-ASCII letters and emoji', fields(confirm)],
-    ['approve an action, summary with a quote, a backslash and a tab', fields(confirm, { actionSummary: 'Say "yes"\\no\tmore' })],
+    [
+      'approve an action, summary with a quote, a backslash and a tab',
+      fields(confirm, { actionSummary: 'Say "yes"\\no\tmore' }),
+    ],
   ] as const;
   const webauthnChallenges = challengeInputs.map(([name, input]) => {
     const jcs = decisionSigningPayload(input);
@@ -275,9 +436,17 @@ export function buildVectors() {
     maxAgeSeconds: 60,
     keys: {
       server: { kid: server.kid, publicJwk: server.publicJwk, privateJwk: server.privateJwk },
-      unpinnedServer: { kid: otherServer.kid, publicJwk: otherServer.publicJwk, privateJwk: otherServer.privateJwk },
+      unpinnedServer: {
+        kid: otherServer.kid,
+        publicJwk: otherServer.publicJwk,
+        privateJwk: otherServer.privateJwk,
+      },
       device: { id: deviceId, publicJwk: device.publicJwk, privateJwk: device.privateJwk },
-      otherDevice: { id: otherDevice.kid, publicJwk: otherDevice.publicJwk, privateJwk: otherDevice.privateJwk },
+      otherDevice: {
+        id: otherDevice.kid,
+        publicJwk: otherDevice.publicJwk,
+        privateJwk: otherDevice.privateJwk,
+      },
     },
     jwks: { keys: [server.publicJwk] },
     storedRequests: stored.map((s) => ({ ...s })),

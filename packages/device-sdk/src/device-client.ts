@@ -1,17 +1,14 @@
 import {
   activationCodeLength,
-  decisionChallenge,
-  decisionSigningPayload,
   isDevicePlatform,
-  isVerificationPurpose,
   isVerificationStatus,
   jwsTypes,
   type VerificationDecision,
   type VerificationPurpose,
   type VerificationStatus,
-  validateActionSummary,
 } from '@helpdesk-auth/core';
-import { base64url, CompactSign, createLocalJWKSet, decodeJwt, exportJWK, jwtVerify, SignJWT } from 'jose';
+import { base64url, createLocalJWKSet, exportJWK, SignJWT } from 'jose';
+import { decisionAssertionChallenge, signDecision } from './decision.ts';
 import { DeviceSdkError, type DeviceSdkErrorDetails } from './errors.ts';
 import {
   type CryptoKeyPair,
@@ -308,12 +305,6 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
-async function signDecision(payload: string, deviceId: string, key: CryptoKeyPair): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.decision, kid: deviceId })
-    .sign(key.privateKey);
-}
-
 type ProofKind = { kind: 'kid'; deviceId: string; key: CryptoKeyPair } | { kind: 'jwk'; key: CryptoKeyPair };
 
 interface SendOptions {
@@ -608,15 +599,12 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         // The challenge is the hash of the decision's RFC 8785 form, so the assertion signs what
         // was shown (docs/device-protocol.md, "Approving with an assertion").
         const webauthn = await getAssertion(credentials, {
-          challenge: await decisionChallenge(input),
+          challenge: await decisionAssertionChallenge(input),
           credential: state.webauthn,
         });
         decisionBody = { decision: fields, webauthn };
       } else {
-        // The RFC 8785 form: the server accepts any JSON form, this one is the published one.
-        decisionBody = {
-          signedDecision: await signDecision(decisionSigningPayload(input), state.deviceId, key),
-        };
+        decisionBody = { signedDecision: await signDecision(input, state.deviceId, key.privateKey) };
       }
       const response = await send(
         state.baseUrl,

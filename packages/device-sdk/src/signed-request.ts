@@ -2,8 +2,8 @@
 // against the keys, issuer and customer a device pinned at enrollment; nothing else is shown.
 import { isVerificationPurpose, jwsTypes, validateActionSummary } from '@helpdesk-auth/core';
 import { createLocalJWKSet, decodeJwt, type JSONWebKeySet, jwtVerify } from 'jose';
-import { DeviceSdkError } from './errors.ts';
 import type { VerifiedRequest } from './device-client.ts';
+import { DeviceSdkError } from './errors.ts';
 
 /** What a device pinned at enrollment, and the request it expects. */
 export interface RequestTrust {

@@ -113,12 +113,14 @@ const refused: Refused[] = [
     code: 'DECISION_SIGNATURE_INVALID',
     message: /malformed/,
   },
-  ...(['typ', 'verificationId', 'decision', 'code', 'nonce', 'iat', 'actionSummary'] as const).map((name) => ({
-    rule: `every member is present, ${name} too (device-protocol.md "Decisions": exactly seven members)`,
-    input: input({ proof: jws(JSON.stringify({ ...JSON.parse(canonical(approve)), [name]: undefined })) }),
-    code: 'DECISION_SIGNATURE_INVALID',
-    message: new RegExp(`lacks the member "${name}"`),
-  })),
+  ...(['typ', 'verificationId', 'decision', 'code', 'nonce', 'iat', 'actionSummary'] as const).map(
+    (name) => ({
+      rule: `every member is present, ${name} too (device-protocol.md "Decisions": exactly seven members)`,
+      input: input({ proof: jws(JSON.stringify({ ...JSON.parse(canonical(approve)), [name]: undefined })) }),
+      code: 'DECISION_SIGNATURE_INVALID',
+      message: new RegExp(`lacks the member "${name}"`),
+    }),
+  ),
   {
     rule: 'no member the protocol does not define (device-protocol.md "Decisions")',
     input: input({ proof: jws(JSON.stringify({ ...JSON.parse(canonical(approve)), amount: 100 })) }),
@@ -375,7 +377,7 @@ describe('verifySignedDecision accepts', () => {
       codeMatches: true,
     },
     {
-      rule: 'a summary written with escapes: Swift\'s \\/, \\u00e9, an emoji as a surrogate pair',
+      rule: "a summary written with escapes: Swift's \\/, \\u00e9, an emoji as a surrogate pair",
       input: input({
         request: { ...request, actionSummary: 'Pay 5 € to A/B & <Söhne> 🎉' },
         proof: jws(

@@ -84,7 +84,9 @@ export function rebuildDecisionPayload(
   verificationId: string,
   fields: DecisionFields,
   actionSummary: string | null,
-): { ok: true; payload: string; input: DecisionPayloadInput; decision: VerificationDecision } | DecisionRefusal {
+):
+  | { ok: true; payload: string; input: DecisionPayloadInput; decision: VerificationDecision }
+  | DecisionRefusal {
   const decision = fields.decision;
   if (typeof decision !== 'string' || !isVerificationDecision(decision)) return invalid('Unknown decision.');
   const input: DecisionPayloadInput = {
@@ -137,15 +139,18 @@ export function readDecisionPayload(
   const fields = parsed as DecisionFields;
   const members: readonly string[] = decisionPayloadMembers;
   for (const name of Object.keys(fields)) {
-    if (!members.includes(name)) return invalid(`The decision payload has an unknown member ${quoted(name)}.`);
+    if (!members.includes(name))
+      return invalid(`The decision payload has an unknown member ${quoted(name)}.`);
   }
   for (const name of members) {
-    if (!Object.hasOwn(fields, name)) return invalid(`The decision payload lacks the member ${quoted(name)}.`);
+    if (!Object.hasOwn(fields, name))
+      return invalid(`The decision payload lacks the member ${quoted(name)}.`);
   }
   if (fields.typ !== decisionPayloadType) {
     return invalid(`The decision payload's typ must be ${decisionPayloadType}.`);
   }
-  if (fields.verificationId !== expected.verificationId) return invalid('The decision is for another request.');
+  if (fields.verificationId !== expected.verificationId)
+    return invalid('The decision is for another request.');
   let payload: DecisionPayload;
   try {
     payload = decisionPayload({

@@ -6,25 +6,33 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { vectorsPath } from '../../../../../../docs/vectors/generate.ts';
 
 const script = fileURLToPath(new URL('../../../../../../docs/vectors/verify.py', import.meta.url));
 // Debian's interpreter first: .ci/run installs python3-cryptography for it.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const probe = spawnSync(python, ['-c', 'import cryptography'], { encoding: 'utf8' });
-const missing = probe.error || probe.status !== 0 ? `${python} with the cryptography package is not available` : '';
+const missing =
+  probe.error || probe.status !== 0 ? `${python} with the cryptography package is not available` : '';
 if (missing && process.env.CI !== 'true') {
-  console.warn(`SKIPPED: the Python test-vector check (${missing}; apt-get install -y python3-cryptography).`);
+  console.warn(
+    `SKIPPED: the Python test-vector check (${missing}; apt-get install -y python3-cryptography).`,
+  );
 }
 
-describe('the Python implementation (docs/vectors/verify.py)', { skip: missing && process.env.CI !== 'true' ? missing : false }, () => {
+describe('the Python implementation (docs/vectors/verify.py)', {
+  skip: missing && process.env.CI !== 'true' ? missing : false,
+}, () => {
   const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as Record<string, unknown[]>;
 
   it('verifies every vector with the expected outcome', () => {
     assert.equal(missing, '', missing);
-    const run = spawnSync(python, [script, fileURLToPath(vectorsPath)], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(python, [script, fileURLToPath(vectorsPath)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const summary = run.stdout.trim().split('\n').at(-1);
     assert.equal(

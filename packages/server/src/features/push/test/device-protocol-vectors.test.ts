@@ -4,12 +4,20 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { decisionChallenge, errorStatus, type ErrorCode, jwsTypes } from '@helpdesk-auth/core';
+import { decisionChallenge, type ErrorCode, errorStatus, jwsTypes } from '@helpdesk-auth/core';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { vectorsPath, vectorsText } from '../../../../../../docs/vectors/generate.ts';
 import { keyedHash } from '../../../platform/secrets.ts';
-import { refuseIfRejected, stopSignatureWorker, verifyCompact } from '../../../platform/signing/signatures.ts';
-import { readDecisionHeader, rebuildDecisionPayload, verifySignedDecision } from '../verify-signed-decision.ts';
+import {
+  refuseIfRejected,
+  stopSignatureWorker,
+  verifyCompact,
+} from '../../../platform/signing/signatures.ts';
+import {
+  readDecisionHeader,
+  rebuildDecisionPayload,
+  verifySignedDecision,
+} from '../verify-signed-decision.ts';
 
 interface Stored {
   verificationId: string;
@@ -40,7 +48,14 @@ const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as {
   }[];
   webauthnChallenges: {
     name: string;
-    input: { verificationId: string; decision: 'approve'; code: string | null; nonce: string; iat: number; actionSummary: string | null };
+    input: {
+      verificationId: string;
+      decision: 'approve';
+      code: string | null;
+      nonce: string;
+      iat: number;
+      actionSummary: string | null;
+    };
     jcs: string;
     jcsHex: string;
     challenge: string;
@@ -78,7 +93,12 @@ async function judge(vector: (typeof vectors.decisions)[number]): Promise<Expect
       requireUserVerification: vector.requireUserVerification,
       codeHash: keyedHash(hashKey, stored.code),
     },
-    device: { id: vectors.keys.device.id, tenantId, customerId: vectors.customerId, status: vector.deviceStatus },
+    device: {
+      id: vectors.keys.device.id,
+      tenantId,
+      customerId: vectors.customerId,
+      status: vector.deviceStatus,
+    },
     proof: { kind: 'jws', payload },
     hashCode: (typed) => keyedHash(hashKey, typed),
     now: vectors.now * 1000,
@@ -96,8 +116,16 @@ describe('device protocol test vectors (docs/device-protocol-vectors.json)', () 
   });
 
   it('cover every kind the protocol documents', () => {
-    const outcomes = new Set(vectors.decisions.map((v) => (v.expected.outcome === 'accepted' ? 'accepted' : v.expected.code)));
-    for (const code of ['accepted', 'DECISION_SIGNATURE_INVALID', 'DEVICE_PROOF_INVALID', 'DEVICE_REVOKED', 'USER_VERIFICATION_REQUIRED']) {
+    const outcomes = new Set(
+      vectors.decisions.map((v) => (v.expected.outcome === 'accepted' ? 'accepted' : v.expected.code)),
+    );
+    for (const code of [
+      'accepted',
+      'DECISION_SIGNATURE_INVALID',
+      'DEVICE_PROOF_INVALID',
+      'DEVICE_REVOKED',
+      'USER_VERIFICATION_REQUIRED',
+    ]) {
       assert.ok(outcomes.has(code), code);
     }
     const texts = vectors.decisions.map((v) => v.payload).join('');
