@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { decisionSigningPayload } from '@helpdesk-auth/core';
-import { compactVerify, type CryptoKey, importJWK, type JWK } from 'jose';
+import { type CryptoKey, compactVerify, importJWK, type JWK } from 'jose';
 import { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from './decision.ts';
 import { isDeviceSdkError } from './errors.ts';
 import { verifySignedRequest } from './signed-request.ts';
