@@ -578,7 +578,9 @@ export function registerDeviceRoutes(
               signedDecision: Type.String({
                 minLength: 1,
                 maxLength: 4096,
-                description: 'Compact JWS (typ hda-decision+jwt) over the canonical decision payload.',
+                description:
+                  'Compact JWS (typ hda-decision+jwt, ES256, kid: the device id) over the decision payload, ' +
+                  'JSON in any form; its members are compared with the request (docs/device-protocol.md, "Decisions").',
               }),
             },
             { additionalProperties: false, title: 'Decision signed by the device key' },
@@ -601,7 +603,7 @@ export function registerDeviceRoutes(
         ]),
         response: {
           200: Type.Object({ id: Type.String(), status: Type.String() }),
-          ...errorResponses(401, 404, 409, 413, 415, 422),
+          ...errorResponses(401, 403, 404, 409, 413, 415, 422),
         },
       },
     },
