@@ -479,6 +479,10 @@ export const decisionPayloadMembers = [
 
 const typedCodePattern = new RegExp(`^[0-9]{1,${verificationPolicyLimits.codeLength.max}}$`);
 
+// With the u flag a surrogate pair is one code point (an emoji, say), so only a lone surrogate
+// has the general category Cs (String.prototype.isWellFormed, without needing ES2024's library).
+const loneSurrogate = /\p{Cs}/u;
+
 /**
  * The decision payload for these fields, checked: what a device signs (in any JSON form) and
  * what the server compares a signed payload with, member by member. Strings are used as given,
@@ -507,7 +511,7 @@ export function decisionPayload(input: DecisionPayloadInput): DecisionPayload {
     throw new TypeError('actionSummary must be a string or null.');
   }
   // Lone surrogates cannot be encoded as UTF-8, so no two implementations would agree on them.
-  if (!verificationId.isWellFormed() || (actionSummary !== null && !actionSummary.isWellFormed())) {
+  if (loneSurrogate.test(verificationId) || (actionSummary !== null && loneSurrogate.test(actionSummary))) {
     throw new TypeError('verificationId and actionSummary must be well-formed Unicode text.');
   }
   return { typ: decisionPayloadType, verificationId, decision, code, nonce, iat, actionSummary };
