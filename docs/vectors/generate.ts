@@ -409,7 +409,7 @@ export function buildVectors() {
     ['deny, purpose authenticate', fields(authenticate, { decision: 'deny', code: null })],
     ['approve an action, summary with "/", "&", "<", non-ASCII letters and emoji', fields(confirm)],
     [
-      'approve an action, summary with a quote, a backslash and a tab',
+      'escaping only: a quote, a backslash and a tab (a real summary has no control characters)',
       fields(confirm, { actionSummary: 'Say "yes"\\no\tmore' }),
     ],
   ] as const;
