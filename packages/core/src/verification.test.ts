@@ -8,6 +8,8 @@ import {
   canCancel,
   type DecisionPayloadInput,
   decisionChallenge,
+  decisionPayload,
+  decisionPayloadMembers,
   decisionSigningPayload,
   defaultPushSettings,
   expireIfDue,
@@ -17,6 +19,7 @@ import {
   meetsAssurance,
   type RandomByteSource,
   resolvePushSettings,
+  sha256Base64url,
   type VerificationState,
   validateActionSummary,
   validatePushSettings,
@@ -475,12 +478,12 @@ describe('decision signing payload', () => {
     actionSummary: 'Change postal address to 1 Main St',
   };
 
-  it('has a fixed key order and explicit nulls', () => {
+  it('is the RFC 8785 canonical form: members sorted by name, explicit nulls, no white space', () => {
     assert.equal(
       decisionSigningPayload(base),
-      '{"typ":"helpdesk-auth/decision/v1","verificationId":"ver_01HZX3JQ6Q7M6B3Y0W9T7G6K2D","decision":"approve",' +
-        '"code":"07","nonce":"q8Z1bX0-fA_2mK9pL3tR7w","iat":1700000050,' +
-        '"actionSummary":"Change postal address to 1 Main St"}',
+      '{"actionSummary":"Change postal address to 1 Main St","code":"07","decision":"approve",' +
+        '"iat":1700000050,"nonce":"q8Z1bX0-fA_2mK9pL3tR7w","typ":"helpdesk-auth/decision/v1",' +
+        '"verificationId":"ver_01HZX3JQ6Q7M6B3Y0W9T7G6K2D"}',
     );
     const denial = decisionSigningPayload({
       ...base,
@@ -490,9 +493,36 @@ describe('decision signing payload', () => {
     });
     assert.equal(
       denial,
-      '{"typ":"helpdesk-auth/decision/v1","verificationId":"ver_01HZX3JQ6Q7M6B3Y0W9T7G6K2D","decision":"deny",' +
-        '"code":null,"nonce":"q8Z1bX0-fA_2mK9pL3tR7w","iat":1700000050,"actionSummary":null}',
+      '{"actionSummary":null,"code":null,"decision":"deny","iat":1700000050,' +
+        '"nonce":"q8Z1bX0-fA_2mK9pL3tR7w","typ":"helpdesk-auth/decision/v1",' +
+        '"verificationId":"ver_01HZX3JQ6Q7M6B3Y0W9T7G6K2D"}',
     );
+  });
+
+  it('writes "/", "&", "<", non-ASCII letters and emoji as themselves (RFC 8785 section 3.2.2.2)', () => {
+    const summary = 'Pay 5 € to A/B & <Söhne> 🎉';
+    const text = decisionSigningPayload({ ...base, actionSummary: summary });
+    assert.ok(text.startsWith(`{"actionSummary":"${summary}",`), text);
+    // Only the quote, the backslash and control characters are escaped.
+    const quoted = decisionSigningPayload({ ...base, actionSummary: 'Say "yes" \\ no' });
+    assert.ok(quoted.startsWith('{"actionSummary":"Say \\"yes\\" \\\\ no",'), quoted);
+  });
+
+  it('refuses a summary with a lone surrogate, which has no UTF-8 form', () => {
+    assert.throws(() => decisionSigningPayload({ ...base, actionSummary: 'broken \ud83c' }), TypeError);
+  });
+
+  it('decisionPayload answers the seven members, with explicit nulls', () => {
+    assert.deepEqual(decisionPayload({ ...base, code: null, actionSummary: undefined }), {
+      typ: 'helpdesk-auth/decision/v1',
+      verificationId: base.verificationId,
+      decision: 'approve',
+      code: null,
+      nonce: base.nonce,
+      iat: base.iat,
+      actionSummary: null,
+    });
+    assert.deepEqual(Object.keys(decisionPayload(base)).sort(), [...decisionPayloadMembers].sort());
   });
 
   it('does not depend on the order the caller lists the fields in', () => {
@@ -516,15 +546,16 @@ describe('decision signing payload', () => {
   });
 
   it('gives the same challenge for the same input', async () => {
-    const challenge = await decisionChallenge(decisionSigningPayload(base));
-    assert.equal(await decisionChallenge(decisionSigningPayload({ ...base })), challenge);
+    const challenge = await decisionChallenge(base);
+    assert.equal(await decisionChallenge({ ...base }), challenge);
+    assert.equal(challenge, await sha256Base64url(decisionSigningPayload(base)));
     // 32 bytes of SHA-256 as unpadded base64url.
     assert.match(challenge, /^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('matches SHA-256 of the payload bytes', async () => {
+  it('hashes with SHA-256 of the UTF-8 bytes', async () => {
     // SHA-256("abc") from FIPS 180-2, appendix B.1, in base64url.
-    assert.equal(await decisionChallenge('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    assert.equal(await sha256Base64url('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
   it('changes the challenge when any field changes', async () => {
@@ -541,10 +572,10 @@ describe('decision signing payload', () => {
       { actionSummary: 'Change postal address to 1 Main St ' },
       { actionSummary: null },
     ];
-    const original = await decisionChallenge(decisionSigningPayload(base));
+    const original = await decisionChallenge(base);
     const seen = new Set([original]);
     for (const change of changes) {
-      const challenge = await decisionChallenge(decisionSigningPayload({ ...base, ...change }));
+      const challenge = await decisionChallenge({ ...base, ...change });
       assert.notEqual(challenge, original, JSON.stringify(change));
       seen.add(challenge);
     }

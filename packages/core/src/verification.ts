@@ -1,7 +1,7 @@
 /**
  * Push verification: the agent starts a verification, the customer's device shows it, the
  * customer types the short code the agent reads out and decides. This module holds the rules
- * only (statuses, codes, policy limits, the decision state machine, the bytes a device signs,
+ * only (statuses, codes, policy limits, the decision state machine, the payload a device signs,
  * assurance); storage, signatures and clocks belong to the caller.
  *
  * Why a typed code at all: NIST SP 800-63B rev 4 (section 3.1.3, out-of-band authenticators)
@@ -9,6 +9,7 @@
  * attacks: the approval has to carry a secret transferred from the primary channel. On a
  * helpdesk call the primary channel is the call, so only the person on the line hears the code.
  */
+import canonicalize from 'canonicalize';
 import { noncePattern } from './protocol.ts';
 import { secureRandomByte } from './random.ts';
 
@@ -448,57 +449,100 @@ export interface DecisionPayloadInput {
   actionSummary?: string | null;
 }
 
-/** Names the payload format, so these signed bytes cannot be mistaken for any other message. */
+/** Names the payload format, so a decision cannot be mistaken for any other signed message. */
 export const decisionPayloadType = 'helpdesk-auth/decision/v1';
+
+/**
+ * A decision payload: exactly these seven members, none optional (docs/device-protocol.md,
+ * "Decisions"). `code` and `actionSummary` are explicit nulls when there is none.
+ */
+export interface DecisionPayload {
+  typ: typeof decisionPayloadType;
+  verificationId: string;
+  decision: VerificationDecision;
+  code: string | null;
+  nonce: string;
+  iat: number;
+  actionSummary: string | null;
+}
+
+/** The members of a decision payload; any other member is refused. */
+export const decisionPayloadMembers = [
+  'typ',
+  'verificationId',
+  'decision',
+  'code',
+  'nonce',
+  'iat',
+  'actionSummary',
+] as const satisfies readonly (keyof DecisionPayload)[];
 
 const typedCodePattern = new RegExp(`^[0-9]{1,${verificationPolicyLimits.codeLength.max}}$`);
 
+// With the u flag a surrogate pair is one code point (an emoji, say), so only a lone surrogate
+// has the general category Cs (String.prototype.isWellFormed, without needing ES2024's library).
+const loneSurrogate = /\p{Cs}/u;
+
 /**
- * The exact text a device signs for a decision, and that the server rebuilds from the request to
- * check the signature: JSON with a fixed key order and an explicit null for a missing code or
- * summary, so both sides produce the same bytes without a general JSON canonicaliser. Strings
- * are used as given, never normalised: the summary must be the stored text, byte for byte.
- * Throws on malformed input; the server's request schema should reject that first.
+ * The decision payload for these fields, checked: what a device signs (in any JSON form) and
+ * what the server compares a signed payload with, member by member. Strings are used as given,
+ * never normalised: the summary must be the stored text, code point for code point. Throws a
+ * TypeError on a malformed field; the server's request schema should reject that first.
  */
-export function decisionSigningPayload(input: DecisionPayloadInput): string {
+export function decisionPayload(input: DecisionPayloadInput): DecisionPayload {
   const { verificationId, decision, code, nonce, iat } = input;
   const actionSummary = input.actionSummary ?? null;
   if (typeof verificationId !== 'string' || verificationId === '') {
     throw new TypeError('verificationId must be a non-empty string.');
   }
-  if (!isVerificationDecision(decision)) throw new TypeError('decision is not a known decision.');
+  if (typeof decision !== 'string' || !isVerificationDecision(decision)) {
+    throw new TypeError('decision is not a known decision.');
+  }
   if (code !== null && (typeof code !== 'string' || !typedCodePattern.test(code))) {
     throw new TypeError('code must be null or 1 to 6 ASCII digits.');
   }
   if (typeof nonce !== 'string' || !noncePattern.test(nonce)) {
     throw new TypeError('nonce must be 16 to 128 base64url characters.');
   }
-  if (!Number.isSafeInteger(iat) || iat < 0)
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) {
     throw new TypeError('iat must be whole seconds since the epoch.');
+  }
   if (actionSummary !== null && typeof actionSummary !== 'string') {
     throw new TypeError('actionSummary must be a string or null.');
   }
-  // An object literal serialises its keys in insertion order (ECMA-262 OrdinaryOwnPropertyKeys),
-  // and JSON.stringify escapes strings deterministically, so this text is canonical.
-  return JSON.stringify({
-    typ: decisionPayloadType,
-    verificationId,
-    decision,
-    code,
-    nonce,
-    iat,
-    actionSummary,
-  });
+  // Lone surrogates cannot be encoded as UTF-8, so no two implementations would agree on them.
+  if (loneSurrogate.test(verificationId) || (actionSummary !== null && loneSurrogate.test(actionSummary))) {
+    throw new TypeError('verificationId and actionSummary must be well-formed Unicode text.');
+  }
+  return { typ: decisionPayloadType, verificationId, decision, code, nonce, iat, actionSummary };
 }
 
 /**
- * SHA-256 of the payload's UTF-8 bytes, base64url without padding (RFC 4648 section 5). Used as
- * the WebAuthn challenge: the authenticator's clientDataJSON then carries exactly this string as
- * `challenge` (WebAuthn Level 3, section 5.8.1), so the assertion signs over the decision.
+ * The decision payload in its canonical form, RFC 8785 (JSON Canonicalization Scheme): members
+ * sorted by name, no white space, ECMAScript string escaping. The device SDK signs this text; the
+ * server accepts any JSON text of the same payload (it parses and compares members), but the
+ * WebAuthn challenge is computed over these exact bytes, so device and server must agree on them.
  */
-export async function decisionChallenge(payload: string): Promise<string> {
+export function decisionSigningPayload(input: DecisionPayloadInput): string {
+  const text = canonicalize(decisionPayload(input));
+  if (text === undefined) throw new TypeError('The decision payload has no JSON form.');
+  return text;
+}
+
+/**
+ * The WebAuthn challenge of a decision: SHA-256 of the UTF-8 bytes of its RFC 8785 canonical
+ * payload (`decisionSigningPayload`), base64url without padding (RFC 4648 section 5). The
+ * authenticator's clientDataJSON then carries exactly this string as `challenge` (WebAuthn Level
+ * 3, section 5.8.1), so the assertion signs over the decision.
+ */
+export async function decisionChallenge(input: DecisionPayloadInput): Promise<string> {
+  return sha256Base64url(decisionSigningPayload(input));
+}
+
+/** SHA-256 of a text's UTF-8 bytes, base64url without padding. */
+export async function sha256Base64url(text: string): Promise<string> {
   // WebCrypto, so the same function runs in the browser authenticator and on the server.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(payload)));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
   let binary = '';
   for (const byte of digest) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');

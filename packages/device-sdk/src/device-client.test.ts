@@ -170,7 +170,7 @@ async function startFakeServer() {
         const verified = await compactVerify(jws, device.jwk, { algorithms: ['ES256'] });
         payload = new TextDecoder().decode(verified.payload);
         const fields = JSON.parse(payload);
-        // The server rebuilds the payload from its own copy of the request and requires the same bytes.
+        // The SDK signs the RFC 8785 form of the payload rebuilt from this copy of the request.
         const rebuilt = decisionSigningPayload({
           verificationId: id,
           decision: fields.decision,

@@ -1,17 +1,14 @@
 import {
   activationCodeLength,
-  decisionChallenge,
-  decisionSigningPayload,
   isDevicePlatform,
-  isVerificationPurpose,
   isVerificationStatus,
   jwsTypes,
   type VerificationDecision,
   type VerificationPurpose,
   type VerificationStatus,
-  validateActionSummary,
 } from '@helpdesk-auth/core';
-import { base64url, CompactSign, createLocalJWKSet, decodeJwt, exportJWK, jwtVerify, SignJWT } from 'jose';
+import { base64url, createLocalJWKSet, exportJWK, SignJWT } from 'jose';
+import { decisionAssertionChallenge, signDecision } from './decision.ts';
 import { DeviceSdkError, type DeviceSdkErrorDetails } from './errors.ts';
 import {
   type CryptoKeyPair,
@@ -21,6 +18,7 @@ import {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+import { verifySignedRequest } from './signed-request.ts';
 import { createSseParser, type SseEvent } from './sse.ts';
 import {
   type CreationOptionsJson,
@@ -307,12 +305,6 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
-async function signDecision(payload: string, deviceId: string, key: CryptoKeyPair): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.decision, kid: deviceId })
-    .sign(key.privateKey);
-}
-
 type ProofKind = { kind: 'kid'; deviceId: string; key: CryptoKeyPair } | { kind: 'jwk'; key: CryptoKeyPair };
 
 interface SendOptions {
@@ -435,61 +427,14 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     status: unknown,
     jws: unknown,
   ): Promise<VerifiedRequest> {
-    const invalid = (why: string, cause?: unknown) =>
-      new DeviceSdkError('REQUEST_SIGNATURE_INVALID', `The request ${id} is not to be trusted: ${why}.`, {
-        cause,
-      });
-    if (typeof jws !== 'string') throw invalid('it carries no signed request');
-    let claims: Json;
-    try {
-      // The signature is always checked; expiry is not, so an expired request can still be shown
-      // as expired. Unverified `exp` only picks the instant the claims are evaluated at.
-      const { exp } = decodeJwt(jws);
-      if (typeof exp !== 'number') throw new Error('no exp claim');
-      const currentDate = new Date(Math.min(now(), (exp - 1) * 1000));
-      const result = await jwtVerify(jws, createLocalJWKSet(state.jwks), {
-        issuer: state.issuer,
-        subject: state.customerId,
-        typ: jwsTypes.request,
-        algorithms: ['ES256'],
-        requiredClaims: ['iss', 'sub', 'jti', 'iat', 'exp'],
-        currentDate,
-      });
-      claims = result.payload as Json;
-    } catch (error) {
-      throw invalid(error instanceof Error ? error.message : 'it does not verify', error);
-    }
-    if (claims.jti !== id) throw invalid('it is signed for another verification');
-
-    const { purpose, reason, actionSummary, tenantName, agentName, codeLength, iat, exp } = claims;
-    if (
-      typeof purpose !== 'string' ||
-      !isVerificationPurpose(purpose) ||
-      typeof reason !== 'string' ||
-      (actionSummary !== null && typeof actionSummary !== 'string') ||
-      validateActionSummary(purpose, actionSummary).length > 0 ||
-      typeof tenantName !== 'string' ||
-      typeof agentName !== 'string' ||
-      typeof codeLength !== 'number' ||
-      !Number.isInteger(codeLength) ||
-      codeLength < 1 ||
-      typeof iat !== 'number' ||
-      typeof exp !== 'number'
-    ) {
-      throw unexpected(`the signed request ${id} lacks or misstates its claims`);
-    }
-    return {
+    const shown = await verifySignedRequest(jws, {
       id,
-      status: toStatus(status),
-      purpose,
-      reason,
-      actionSummary,
-      tenantName,
-      agentName,
-      codeLength,
-      issuedAt: new Date(iat * 1000),
-      expiresAt: new Date(exp * 1000),
-    };
+      jwks: state.jwks,
+      issuer: state.issuer,
+      customerId: state.customerId,
+      now: now(),
+    });
+    return { id, status: toStatus(status), ...shown };
   }
 
   async function updateDevice(patch: Json): Promise<DeviceRecord> {
@@ -645,25 +590,21 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         }
       }
       const fields = { decision, code: typed, nonce: randomId(), iat: seconds() };
-      const payload = decisionSigningPayload({
-        verificationId: request.id,
-        ...fields,
-        actionSummary: request.actionSummary,
-      });
+      const input = { verificationId: request.id, ...fields, actionSummary: request.actionSummary };
       let decisionBody: Json;
       if (credentials) {
         if (!state.webauthn) {
           throw new DeviceSdkError('WEBAUTHN_FAILED', 'This device has no WebAuthn credential registered.');
         }
-        // The challenge is the hash of the decision, so the assertion signs what was shown
-        // (docs/device-protocol.md, "Approving with an assertion").
+        // The challenge is the hash of the decision's RFC 8785 form, so the assertion signs what
+        // was shown (docs/device-protocol.md, "Approving with an assertion").
         const webauthn = await getAssertion(credentials, {
-          challenge: await decisionChallenge(payload),
+          challenge: await decisionAssertionChallenge(input),
           credential: state.webauthn,
         });
         decisionBody = { decision: fields, webauthn };
       } else {
-        decisionBody = { signedDecision: await signDecision(payload, state.deviceId, key) };
+        decisionBody = { signedDecision: await signDecision(input, state.deviceId, key.privateKey) };
       }
       const response = await send(
         state.baseUrl,

@@ -1,6 +1,7 @@
 // Browser-safe entry: nothing here touches Node APIs. The Node file store is a separate entry,
 // `@helpdesk-auth/device-sdk/node-file-key-store`.
 export { createIndexedDbKeyStore } from './browser-key-store.ts';
+export { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from './decision.ts';
 export {
   type Activation,
   createDeviceClient,
@@ -37,6 +38,7 @@ export {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+export { type RequestTrust, verifySignedRequest } from './signed-request.ts';
 export { createSseParser, type SseEvent, type SseParser } from './sse.ts';
 export {
   type AuthenticationResponseJson,

@@ -198,7 +198,7 @@ export async function createCredential(
 }
 
 export interface AssertionOptions {
-  /** base64url; for a decision, `decisionChallenge(payload)`. */
+  /** base64url; for a decision, core's `decisionChallenge(fields)` (SHA-256 of the RFC 8785 payload). */
   challenge: string;
   credential: WebAuthnCredentialRef;
   /**

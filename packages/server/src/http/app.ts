@@ -139,7 +139,8 @@ export async function buildHttpApp(deps: AppDependencies, registerRoutes: Regist
             in: 'header',
             name: 'device-proof',
             description:
-              'A proof-of-possession JWT signed by an enrolled device key (docs/device-protocol.md).',
+              'A proof-of-possession JWT signed by the device key: by an enrolled device (`kid`: its id), or at ' +
+              'enrollment by the new key it carries in its header (`jwk`) (docs/device-protocol.md).',
           },
           session: {
             type: 'apiKey',

@@ -134,7 +134,23 @@ const SignedRequest = Type.Object(
   { $id: 'SignedRequest', title: 'SignedRequest' },
 );
 
-const withProofHeader = Type.Object({ [deviceProofHeader]: Type.Optional(Type.String({ maxLength: 4096 })) });
+/**
+ * Enrollment's proof header: optional in the schema so that a missing proof answers 401
+ * DEVICE_PROOF_INVALID, not 400; described here because the security scheme describes the proof
+ * of an enrolled device, and at enrollment there is none yet.
+ */
+const enrollmentProofHeader = Type.Object({
+  [deviceProofHeader]: Type.Optional(
+    Type.String({
+      maxLength: 4096,
+      description:
+        'Required. A compact JWS with protected header `{"alg": "ES256", "typ": "hda-proof+jwt", "jwk": <the new ' +
+        'public key>}` (no `kid`: the device has no id yet) and claims `htm` (`POST`), `htu` (PUBLIC_URL + ' +
+        '`/v1/device/enroll`), `iat` and `jti`, signed by the private half of that key. A missing, invalid, stale ' +
+        'or replayed proof answers 401 (docs/device-protocol.md, "Proof of possession").',
+    }),
+  ),
+});
 
 export function registerDeviceRoutes(
   app: TypedApp,
@@ -347,7 +363,7 @@ export function registerDeviceRoutes(
         operationId: 'enrollDevice',
         // The proof is signed by the new key, which it carries in its header (jwk).
         security: deviceOnly,
-        headers: withProofHeader,
+        headers: enrollmentProofHeader,
         body: Type.Object(
           {
             activationCode: Type.String({ minLength: 16, maxLength: 40, pattern: '^[0-9A-Za-z -]+$' }),
@@ -562,7 +578,9 @@ export function registerDeviceRoutes(
               signedDecision: Type.String({
                 minLength: 1,
                 maxLength: 4096,
-                description: 'Compact JWS (typ hda-decision+jwt) over the canonical decision payload.',
+                description:
+                  'Compact JWS (typ hda-decision+jwt, ES256, kid: the device id) over the decision payload, ' +
+                  'JSON in any form; its members are compared with the request (docs/device-protocol.md, "Decisions").',
               }),
             },
             { additionalProperties: false, title: 'Decision signed by the device key' },
@@ -585,7 +603,7 @@ export function registerDeviceRoutes(
         ]),
         response: {
           200: Type.Object({ id: Type.String(), status: Type.String() }),
-          ...errorResponses(401, 404, 409, 413, 415, 422),
+          ...errorResponses(401, 403, 404, 409, 413, 415, 422),
         },
       },
     },

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { decisionChallenge, decisionSigningPayload, type VerificationDecision } from '@helpdesk-auth/core';
+import { decisionChallenge, type VerificationDecision } from '@helpdesk-auth/core';
 import { databaseKinds, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
 import { createSoftAuthenticator, type SoftAuthenticator } from '../../test-support/soft-authenticator.ts';
@@ -135,8 +135,10 @@ for (const kind of databaseKinds) {
       fields: ReturnType<typeof decisionFields>,
       overrides?: Parameters<SoftAuthenticator['assert']>[1],
     ) {
-      const payload = decisionSigningPayload({ verificationId, ...fields, actionSummary: null });
-      return authenticator.assert(await decisionChallenge(payload), overrides);
+      return authenticator.assert(
+        await decisionChallenge({ verificationId, ...fields, actionSummary: null }),
+        overrides,
+      );
     }
 
     const post = (id: string, payload: unknown) =>

@@ -1,5 +1,5 @@
 // WebAuthn credentials of devices: registration, and the assertion that approves with a biometric.
-import { AppError, decisionChallenge, newId } from '@helpdesk-auth/core';
+import { AppError, newId } from '@helpdesk-auth/core';
 import {
   type AuthenticationResponseJSON,
   generateRegistrationOptions,
@@ -168,13 +168,14 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
 
     /**
      * Verifies a decision's assertion against the credential it names. The caller has already
-     * built `payload` from the stored request and checks the device's customer and status.
+     * computed the challenge (core's `decisionChallenge`) from the payload it rebuilt from the
+     * stored request, and checks the device's customer and status.
      * Throws DECISION_SIGNATURE_INVALID when anything does not verify.
      */
     async verifyDecisionAssertion(
       tenantId: string,
       response: AuthenticationResponseJSON,
-      payload: string,
+      expectedChallenge: string,
     ): Promise<VerifiedAssertion> {
       const invalid = (message: string) => new AppError('DECISION_SIGNATURE_INVALID', message);
       const device = await db
@@ -189,7 +190,7 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
       try {
         result = await verifyAuthenticationResponse({
           response,
-          expectedChallenge: await decisionChallenge(payload),
+          expectedChallenge,
           expectedOrigin: origin,
           expectedRPID: rpId,
           credential: {

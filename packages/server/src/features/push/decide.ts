@@ -4,6 +4,7 @@ import {
   AppError,
   applyDecision,
   assuranceForPush,
+  decisionChallenge,
   type VerificationDecision,
   type VerificationStatus,
 } from '@helpdesk-auth/core';
@@ -200,13 +201,14 @@ export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof c
       } else {
         const fields = { ...proof.decision };
         // The assertion's challenge is the hash of the payload rebuilt here from the stored
-        // request, so it verifies only for exactly this decision on exactly this request.
+        // request, in its RFC 8785 form, so it verifies only for exactly this decision on exactly
+        // this request.
         const rebuilt = rebuildDecisionPayload(id, fields, request?.actionSummary ?? null);
         if (!rebuilt.ok) throw refused(rebuilt);
         const verified = await deps.webauthn.verifyDecisionAssertion(
           request?.tenantId ?? '',
           proof.webauthn,
-          rebuilt.payload,
+          await decisionChallenge(rebuilt.input),
         );
         device = verified.device;
         verifiedProof = {

@@ -105,7 +105,7 @@ const refused: Refused[] = [
     rule: 'the decision is approve, deny or report_fraud (device-protocol.md "Decisions")',
     input: input({ proof: jws(canonical(approve).replace('"approve"', '"accept"')) }),
     code: 'DECISION_SIGNATURE_INVALID',
-    message: /Unknown decision/,
+    message: /not a known decision/,
   },
   {
     rule: 'the fields make a well-formed payload: a nonce of 16 to 128 base64url characters',
@@ -113,14 +113,67 @@ const refused: Refused[] = [
     code: 'DECISION_SIGNATURE_INVALID',
     message: /malformed/,
   },
+  ...(['typ', 'verificationId', 'decision', 'code', 'nonce', 'iat', 'actionSummary'] as const).map(
+    (name) => ({
+      rule: `every member is present, ${name} too (device-protocol.md "Decisions": exactly seven members)`,
+      input: input({ proof: jws(JSON.stringify({ ...JSON.parse(canonical(approve)), [name]: undefined })) }),
+      code: 'DECISION_SIGNATURE_INVALID',
+      message: new RegExp(`lacks the member "${name}"`),
+    }),
+  ),
   {
-    rule: 'the payload is the canonical bytes, not merely the same JSON (device-protocol.md "Decisions")',
-    input: input({ proof: jws(JSON.stringify(JSON.parse(canonical(approve)), null, 1)) }),
+    rule: 'no member the protocol does not define (device-protocol.md "Decisions")',
+    input: input({ proof: jws(JSON.stringify({ ...JSON.parse(canonical(approve)), amount: 100 })) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /unknown member "amount"/,
+  },
+  {
+    rule: 'typ names this format (device-protocol.md "Decisions")',
+    input: input({ proof: jws(canonical(approve).replace('decision/v1', 'decision/v2')) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /typ must be helpdesk-auth\/decision\/v1/,
+  },
+  {
+    rule: 'code is a string of digits, not a JSON number',
+    input: input({ proof: jws(canonical(approve).replace('"42"', '42')) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /code must be null or 1 to 6 ASCII digits/,
+  },
+  {
+    rule: 'iat is a whole number, not a string',
+    input: input({ proof: jws(canonical(approve).replace(`${iat}`, `"${iat}"`)) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /iat must be whole seconds/,
+  },
+  {
+    rule: 'iat is whole seconds, not a fraction',
+    input: input({ proof: jws(canonical(approve).replace(`${iat}`, `${iat}.5`)) }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /iat must be whole seconds/,
+  },
+  {
+    rule: 'a summary for a request without one (authenticate: actionSummary is null)',
+    input: input({ proof: jws(canonical(approve, { actionSummary: 'Close the account' })) }),
     code: 'DECISION_SIGNATURE_INVALID',
     message: /does not match the request/,
   },
   {
-    rule: 'the payload carries the stored summary, byte for byte (device-protocol.md "Decisions")',
+    rule: 'a null summary for a request with one (confirm_action)',
+    input: input({ request: { ...request, actionSummary: 'Close the account' } }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /does not match the request/,
+  },
+  {
+    rule: 'the summary is compared code point for code point: no Unicode normalisation (NFD é ≠ NFC é)',
+    input: input({
+      request: { ...request, actionSummary: 'Pay Ren\u00e9' },
+      proof: jws(canonical(approve, { actionSummary: 'Pay Rene\u0301' })),
+    }),
+    code: 'DECISION_SIGNATURE_INVALID',
+    message: /does not match the request/,
+  },
+  {
+    rule: 'the payload carries the stored summary, exactly (device-protocol.md "Decisions")',
     input: input({
       request: { ...request, actionSummary: 'Change postal address' },
       proof: jws(canonical(approve, { actionSummary: 'Change postal address ' })),
@@ -226,7 +279,7 @@ describe('verifySignedDecision refuses', () => {
   }
 
   it('a bad proof alike for a real and an unknown id (device-protocol.md "Decisions")', () => {
-    const tampered = jws(canonical(approve).replace('"42"', '"43"').replace('"approve"', '"approve" '));
+    const tampered = jws(canonical(approve).replace('"typ"', '"type"'));
     const real = verifySignedDecision(input({ proof: tampered }));
     const unknown = verifySignedDecision(input({ request: undefined, proof: tampered }));
     assert.equal(real.ok, false);
@@ -301,6 +354,43 @@ describe('verifySignedDecision accepts', () => {
       codeMatches: false,
     },
     {
+      rule: 'an approval with a null code: accepted as a decision, and applyDecision counts the try',
+      input: input({ proof: jws(canonical({ ...approve, code: null })) }),
+      decision: 'approve',
+      codeMatches: false,
+    },
+    {
+      rule: 'a pretty-printed payload (any JSON form: device-protocol.md "Decisions")',
+      input: input({ proof: jws(JSON.stringify(JSON.parse(canonical(approve)), null, 2)) }),
+      decision: 'approve',
+      codeMatches: true,
+    },
+    {
+      rule: "members in the signer's own order, with Python's default separators",
+      input: input({
+        proof: jws(
+          `{"typ": "helpdesk-auth/decision/v1", "verificationId": "${request.id}", "decision": "approve", ` +
+            `"code": "42", "nonce": "${nonce}", "iat": ${iat}, "actionSummary": null}`,
+        ),
+      }),
+      decision: 'approve',
+      codeMatches: true,
+    },
+    {
+      rule: "a summary written with escapes: Swift's \\/, \\u00e9, an emoji as a surrogate pair",
+      input: input({
+        request: { ...request, actionSummary: 'Pay 5 € to A/B & <Söhne> 🎉' },
+        proof: jws(
+          canonical(approve, { actionSummary: 'X' }).replace(
+            '"X"',
+            '"Pay 5 \\u20ac to A\\/B \\u0026 \\u003cS\\u00f6hne> \\ud83c\\udf89"',
+          ),
+        ),
+      }),
+      decision: 'approve',
+      codeMatches: true,
+    },
+    {
       rule: 'iat exactly at the age limit (device-protocol.md "Proof of possession": more than is refused)',
       input: input({ proof: jws(canonical({ ...approve, iat: iat - 60 })) }),
       decision: 'approve',
@@ -363,6 +453,7 @@ describe('rebuildDecisionPayload (the WebAuthn challenge, device-protocol.md "Ap
       ok: true,
       decision: 'approve',
       payload: canonical(approve, { actionSummary: 'Close the account' }),
+      input: { verificationId: request.id, ...approve, actionSummary: 'Close the account' },
     });
   });
 });

@@ -3,7 +3,11 @@
 // and stores the outcome; these functions only judge what it hands them, in the order the
 // decision endpoint answers (docs/device-protocol.md, "Decisions").
 import {
+  type DecisionPayload,
   type DecisionPayloadInput,
+  decisionPayload,
+  decisionPayloadMembers,
+  decisionPayloadType,
   decisionSigningPayload,
   type ErrorCode,
   isVerificationDecision,
@@ -73,28 +77,99 @@ export function readDecisionHeader(signedDecision: string): { ok: true; kid: unk
  * "Decisions"): the decision must be one of approve, deny and report_fraud, and the fields must
  * make a well-formed payload. `actionSummary` comes from the stored request, never from the device,
  * so a device cannot approve another text than the one it was shown. Used before a WebAuthn
- * assertion is verified too, whose challenge is this payload's hash ("Biometric approval").
+ * assertion is verified, whose challenge is the hash of this payload's RFC 8785 form ("Biometric
+ * approval").
  */
 export function rebuildDecisionPayload(
   verificationId: string,
   fields: DecisionFields,
   actionSummary: string | null,
-): { ok: true; payload: string; decision: VerificationDecision } | DecisionRefusal {
+):
+  | { ok: true; payload: string; input: DecisionPayloadInput; decision: VerificationDecision }
+  | DecisionRefusal {
   const decision = fields.decision;
   if (typeof decision !== 'string' || !isVerificationDecision(decision)) return invalid('Unknown decision.');
+  const input: DecisionPayloadInput = {
+    verificationId,
+    decision,
+    code: fields.code as DecisionPayloadInput['code'],
+    nonce: fields.nonce as string,
+    iat: fields.iat as number,
+    actionSummary,
+  };
   try {
-    const payload = decisionSigningPayload({
-      verificationId,
-      decision,
-      code: fields.code as DecisionPayloadInput['code'],
-      nonce: fields.nonce as string,
-      iat: fields.iat as number,
-      actionSummary,
-    });
-    return { ok: true, payload, decision };
+    return { ok: true, payload: decisionSigningPayload(input), input, decision };
   } catch (error) {
     return invalid(`The decision payload is malformed: ${(error as Error).message}`);
   }
+}
+
+// A member name as it may appear in a message: short and printable.
+const quoted = (name: string) => JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+
+/**
+ * Reads a signed decision's payload as the protocol defines it (docs/device-protocol.md,
+ * "Decisions"): UTF-8 JSON text in any form (white space, member order, escapes such as `\/` or
+ * `\u00e9` are the signer's choice), holding an object with exactly the members of a decision
+ * payload, each well-formed, `typ` naming this format. The members are then compared one by
+ * one with the request the decision is for, never the bytes of one serialisation: `verificationId`
+ * must be the endpoint's id and `actionSummary` exactly the stored summary (null when there is
+ * none). Every refusal is `DECISION_SIGNATURE_INVALID`.
+ */
+export function readDecisionPayload(
+  payloadBytes: Uint8Array,
+  expected: { verificationId: string; actionSummary: string | null },
+): { ok: true; payload: DecisionPayload } | DecisionRefusal {
+  let payloadText: string;
+  try {
+    payloadText = new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes);
+  } catch {
+    return invalid('The decision payload is not UTF-8 text.');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payloadText);
+  } catch {
+    return invalid('The decision payload is not JSON.');
+  }
+  // `null`, a number or an array parses too; only an object can carry the decision's fields.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return invalid('The decision payload is not a JSON object.');
+  }
+  const fields = parsed as DecisionFields;
+  const members: readonly string[] = decisionPayloadMembers;
+  for (const name of Object.keys(fields)) {
+    if (!members.includes(name))
+      return invalid(`The decision payload has an unknown member ${quoted(name)}.`);
+  }
+  for (const name of members) {
+    if (!Object.hasOwn(fields, name))
+      return invalid(`The decision payload lacks the member ${quoted(name)}.`);
+  }
+  if (fields.typ !== decisionPayloadType) {
+    return invalid(`The decision payload's typ must be ${decisionPayloadType}.`);
+  }
+  if (fields.verificationId !== expected.verificationId)
+    return invalid('The decision is for another request.');
+  let payload: DecisionPayload;
+  try {
+    payload = decisionPayload({
+      verificationId: fields.verificationId,
+      decision: fields.decision as VerificationDecision,
+      code: fields.code as string | null,
+      nonce: fields.nonce as string,
+      iat: fields.iat as number,
+      actionSummary: fields.actionSummary as string | null,
+    });
+  } catch (error) {
+    return invalid(`The decision payload is malformed: ${(error as Error).message}`);
+  }
+  // Compared as text, code point for code point: the device signed exactly the summary it was
+  // shown, however its JSON escaped it.
+  if (payload.actionSummary !== expected.actionSummary) {
+    return invalid('The decision does not match the request that was shown.');
+  }
+  return { ok: true, payload };
 }
 
 /** What proved the decision, once its signature (or assertion) verified. */
@@ -142,8 +217,9 @@ export interface VerifiedDecision {
  * ceremony: given the stored request and device, it answers the decision or the refusal the
  * endpoint gives. The rules, in the order they are checked:
  *
- * 1. A signed payload is UTF-8 JSON naming this verification, and is byte for byte the canonical
- *    payload rebuilt from the stored request (`DECISION_SIGNATURE_INVALID`).
+ * 1. A signed payload is UTF-8 JSON with exactly the decision payload's members, naming this
+ *    verification and carrying the stored request's summary, compared member by member
+ *    (`readDecisionPayload`; `DECISION_SIGNATURE_INVALID`).
  * 2. The device is active (`DEVICE_REVOKED`).
  * 3. The request exists and belongs to the device's tenant and customer (`NOT_FOUND`): checked
  *    only after the proof, with an empty request standing in for an unknown id, so a real and an
@@ -167,32 +243,11 @@ export function verifySignedDecision(input: VerifySignedDecisionInput): Verified
   let decision: VerificationDecision;
   let userVerified = false;
   if (proof.kind === 'jws') {
-    let payloadText: string;
-    try {
-      payloadText = new TextDecoder('utf-8', { fatal: true }).decode(proof.payload);
-    } catch {
-      return invalid('The decision payload is not UTF-8 text.');
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payloadText);
-    } catch {
-      return invalid('The decision payload is not JSON.');
-    }
-    // `null`, a number or an array parses too; only an object can carry the decision's fields.
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return invalid('The decision payload is not a JSON object.');
-    }
-    fields = parsed as DecisionFields;
-    if (fields.verificationId !== verificationId) return invalid('The decision is for another request.');
-    const rebuilt = rebuildDecisionPayload(verificationId, fields, actionSummary);
-    if (!rebuilt.ok) return rebuilt;
-    // Byte for byte: the device signed exactly this request's summary, in canonical form.
-    if (rebuilt.payload !== payloadText) {
-      return invalid('The decision does not match the request that was shown.');
-    }
-    payload = payloadText;
-    decision = rebuilt.decision;
+    const read = readDecisionPayload(proof.payload, { verificationId, actionSummary });
+    if (!read.ok) return read;
+    fields = read.payload as unknown as DecisionFields;
+    payload = new TextDecoder().decode(proof.payload);
+    decision = read.payload.decision;
   } else {
     // The assertion verified against the payload rebuilt from these fields, so it is canonical.
     fields = proof.fields;
@@ -212,8 +267,8 @@ export function verifySignedDecision(input: VerifySignedDecisionInput): Verified
       'This company requires approval with biometrics or the device PIN.',
     );
   }
-  // The same age limit as a device proof's iat (RFC 9449 section 11.1); the canonical payload
-  // already holds iat to whole seconds since the epoch.
+  // The same age limit as a device proof's iat (RFC 9449 section 11.1); the payload was checked
+  // to hold iat as whole seconds since the epoch.
   const iat = fields.iat as number;
   if (Math.abs(iat * 1000 - input.now) > input.maxAgeSeconds * 1000) {
     return refuse(

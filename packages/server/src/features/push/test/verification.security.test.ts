@@ -109,6 +109,101 @@ for (const kind of databaseKinds) {
       assert.equal((await stored(v.id)).status, 'approved');
     });
 
+    it('an approval with code null is a wrong try: it spends an attempt, and the last one fails the request', async () => {
+      const v = await startOk();
+      for (const attemptsLeft of [2, 1]) {
+        const answer = await decide(v.id, await device.decide(v.id, 'approve', { code: null }));
+        assert.equal(answer.statusCode, 422, answer.body);
+        assert.equal(errorCode(answer), 'WRONG_CODE');
+        assert.deepEqual((answer.json() as { error: { details: unknown } }).error.details, { attemptsLeft });
+      }
+      const last = await decide(v.id, await device.decide(v.id, 'approve', { code: null }));
+      assert.equal(last.statusCode, 200, last.body);
+      assert.equal((last.json() as { status: string }).status, 'failed');
+      assert.deepEqual(
+        { status: (await stored(v.id)).status, failedAttempts: (await stored(v.id)).failedAttempts },
+        { status: 'failed', failedAttempts: 3 },
+      );
+    });
+
+    it('any JSON form of the payload is accepted: pretty-printed, reordered, with \\/ and \\u escapes', async () => {
+      const summary = 'Pay 5 € to Café A/B & <Söhne> 🎉';
+      const v = await startOk({ purpose: 'confirm_action', actionSummary: summary });
+      const iat = Math.floor(h.clock.now() / 1000);
+      const escaped = JSON.stringify(summary)
+        .replaceAll('/', '\\/')
+        .replace(/[^\x20-\x7e]/gu, (c) =>
+          // Every UTF-16 code unit, so an emoji becomes its surrogate pair, as Python writes it.
+          Array.from({ length: c.length }, (_, i) => c.charCodeAt(i))
+            .map((unit) => `\\u${unit.toString(16).padStart(4, '0')}`)
+            .join(''),
+        );
+      const payload =
+        `{\n  "actionSummary" : ${escaped},\n  "iat": ${iat}, "nonce": "${'n'.repeat(22)}",\n` +
+        `  "decision": "approve", "code": "${v.code}", "verificationId": "${v.id}",\n` +
+        `  "typ": "helpdesk-auth/decision/v1"\n}`;
+      assert.ok(payload.includes('A\\/B') && payload.includes('\\u00e9') && payload.includes('\\ud83c'));
+      const answer = await decide(v.id, await device.decide(v.id, 'approve', { rawPayload: payload }));
+      assert.equal(answer.statusCode, 200, answer.body);
+      assert.equal((await stored(v.id)).status, 'approved');
+    });
+
+    it('a payload with an unknown or a missing member, or another summary, is refused and spends nothing', async () => {
+      const v = await startOk({ purpose: 'confirm_action', actionSummary: 'Close the account' });
+      const iat = Math.floor(h.clock.now() / 1000);
+      const members = {
+        typ: 'helpdesk-auth/decision/v1',
+        verificationId: v.id,
+        decision: 'approve',
+        code: v.code,
+        nonce: 'x'.repeat(22),
+        iat,
+        actionSummary: 'Close the account',
+      };
+      const broken: [string, Record<string, unknown>, RegExp][] = [
+        ['unknown member', { ...members, amount: 100 }, /unknown member "amount"/],
+        ['missing member', { ...members, actionSummary: undefined }, /lacks the member "actionSummary"/],
+        [
+          'another summary',
+          { ...members, actionSummary: 'Close the account now' },
+          /does not match the request/,
+        ],
+        ['a null summary', { ...members, actionSummary: null }, /does not match the request/],
+      ];
+      for (const [what, payload, message] of broken) {
+        const answer = await decide(
+          v.id,
+          await device.decide(v.id, 'approve', { rawPayload: JSON.stringify(payload) }),
+        );
+        assert.equal(answer.statusCode, 401, what);
+        assert.equal(errorCode(answer), 'DECISION_SIGNATURE_INVALID', what);
+        assert.match((answer.json() as { error: { message: string } }).error.message, message, what);
+      }
+      // Refused before the nonce is spent and before the code is compared.
+      const after = await stored(v.id);
+      assert.deepEqual(
+        { status: after.status, failedAttempts: after.failedAttempts },
+        { status: 'pending', failedAttempts: 0 },
+      );
+      const good = await decide(
+        v.id,
+        await device.decide(v.id, 'approve', { rawPayload: JSON.stringify(members) }),
+      );
+      assert.equal(good.statusCode, 200, good.body);
+    });
+
+    it('a decision naming no device answers DEVICE_PROOF_INVALID "Unknown device."', async () => {
+      const v = await startOk();
+      const stranger = await createDeviceKeys();
+      const jws = await new CompactSign(new TextEncoder().encode('{}'))
+        .setProtectedHeader({ alg: 'ES256', typ: 'hda-decision+jwt', kid: newId('device') })
+        .sign(stranger.privateKey);
+      const answer = await decide(v.id, jws);
+      assert.equal(answer.statusCode, 401);
+      assert.equal(errorCode(answer), 'DEVICE_PROOF_INVALID');
+      assert.match((answer.json() as { error: { message: string } }).error.message, /^Unknown device\.$/);
+    });
+
     it('the decision endpoint answers the same for a real id and an unknown one, whatever the body', async () => {
       const real = (await startOk()).id;
       const unknown = newId('verification');
