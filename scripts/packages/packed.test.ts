@@ -100,21 +100,24 @@ describe('published packages, installed from their tarballs', () => {
       assert.ok(result);
       packs.set(name, result);
     }
-    // jose, the device SDK's one dependency, comes from the repository's own install, packed the
-    // same way, so installing needs no registry.
-    const jose = JSON.parse(
-      (
-        await npm([
-          'pack',
-          path.join(repoRoot, 'node_modules/jose'),
-          '--pack-destination',
-          scratch,
-          '--json',
-          '--ignore-scripts',
-        ])
-      ).stdout,
-    ) as PackResult[];
-    const dependencies: Record<string, string> = { jose: `file:./${jose[0]?.filename}` };
+    // The third-party dependencies (jose for the device SDK, canonicalize for core) come from the
+    // repository's own install, packed the same way, so installing needs no registry.
+    const dependencies: Record<string, string> = {};
+    for (const name of ['jose', 'canonicalize']) {
+      const packed = JSON.parse(
+        (
+          await npm([
+            'pack',
+            path.join(repoRoot, 'node_modules', name),
+            '--pack-destination',
+            scratch,
+            '--json',
+            '--ignore-scripts',
+          ])
+        ).stdout,
+      ) as PackResult[];
+      dependencies[name] = `file:./${packed[0]?.filename}`;
+    }
     for (const result of packs.values()) dependencies[result.name] = `file:./${result.filename}`;
     writeFileSync(
       path.join(scratch, 'package.json'),
