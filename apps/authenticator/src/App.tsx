@@ -682,7 +682,8 @@ function ConnectionBanner({
   connection: Connection;
   company: string;
   onRetry(): void;
-  onShowCode(): void;
+  /** Absent on the code screen itself. */
+  onShowCode?: () => void;
 }) {
   const { t } = useI18n();
   const now = useNow(1000);
@@ -702,9 +703,11 @@ function ConnectionBanner({
     <div className="banner banner-warning" role="status">
       <span>{text}</span>
       <span className="banner-actions">
-        <button type="button" className="secondary small" onClick={onShowCode}>
-          {t('offlineShowCode')}
-        </button>
+        {onShowCode && (
+          <button type="button" className="secondary small" onClick={onShowCode}>
+            {t('offlineShowCode')}
+          </button>
+        )}
         <button type="button" className="secondary small" onClick={onRetry}>
           {t('retryNow')}
         </button>
@@ -1314,7 +1317,7 @@ export function App() {
           connection={connection}
           company={state.tenant.name}
           onRetry={() => wake.current?.()}
-          onShowCode={() => navigate({ name: 'code' })}
+          {...(route.name === 'code' ? {} : { onShowCode: () => navigate({ name: 'code' }) })}
         />
       )}
       <main id="main">{body}</main>
