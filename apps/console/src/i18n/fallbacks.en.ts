@@ -100,7 +100,7 @@ export const fallbacksEn = {
   'fb.appCode.intro':
     "The caller reads the code shown in their {tenant} app under “Code”. It works even when the phone has no connection (roaming, a basement, a flight).",
   'fb.appCode.say': 'Please open the {tenant} app, tap “Code” and read me the six-digit code.',
-  'fb.appCode.codeLabel': "Code from the customer's app",
+  'fb.appCode.codeLabel': 'Code the app shows',
   'fb.appCode.wrong': 'Wrong code. Ask the caller to read the code the app shows now.',
   'fb.totp.intro': 'The caller reads the current code from their authenticator app.',
   'fb.totp.say': 'Please open your authenticator app and read me the six-digit code for {tenant}.',
