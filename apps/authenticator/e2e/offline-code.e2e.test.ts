@@ -29,7 +29,9 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
 
   before(async () => {
     server = await startServer();
-    const customer = await server.api<{ id: string }>('POST', '/v1/customers', { displayName: 'Olga Offline' });
+    const customer = await server.api<{ id: string }>('POST', '/v1/customers', {
+      displayName: 'Olga Offline',
+    });
     assert.equal(customer.status, 201);
     customerId = customer.body.id;
     browser = await launchBrowser();
@@ -45,7 +47,7 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
     const digits = on.locator('.offline-code-digits');
     await digits.waitFor(timeout);
     const code = (await digits.getAttribute('data-code')) ?? '';
-    const timer = (await on.locator('.offline-code-timer').innerText()).match(/(\d+)\s*s/);
+    const timer = (await on.locator('.offline-code-timer').textContent()).match(/(\d+)\s*s/);
     return { code, seconds: Number(timer?.[1]) };
   }
 
@@ -76,7 +78,10 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
     const first = await shownCode(page);
     assert.match(first.code, /^[0-9]{6}$/);
     assert.ok(first.seconds >= 1 && first.seconds <= 30, `seconds left: ${first.seconds}`);
-    assert.equal(await page.locator('.offline-code-digits [aria-hidden="true"]').innerText(), `${first.code.slice(0, 3)} ${first.code.slice(3)}`);
+    assert.equal(
+      await page.locator('.offline-code-digits [aria-hidden="true"]').textContent(),
+      `${first.code.slice(0, 3)} ${first.code.slice(3)}`,
+    );
 
     // A reload with no network at all: the installed app opens from its cache and still shows it.
     await page.reload();
@@ -96,7 +101,9 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
     ] as const) {
       await page.locator('header select').selectOption({ label });
       await page
-        .getByRole('heading', { name: language === 'en' ? 'Code for the agent' : 'Code für den Kundenservice' })
+        .getByRole('heading', {
+          name: language === 'en' ? 'Code for the agent' : 'Code für den Kundenservice',
+        })
         .waitFor(timeout);
       for (const width of [390, 1280]) {
         await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });

@@ -4,9 +4,9 @@ import {
   type CustomerMethodFacts,
   defaultVerificationPolicy,
   evaluateMethods,
-  type VerificationPolicy,
   pushAvailability,
   simSwapBlockedUntil,
+  type VerificationPolicy,
   validateVerificationPolicy,
   withNewPolicyDefaults,
 } from './policy.ts';
@@ -306,7 +306,10 @@ describe('notifications.afterDeviceEnrollment', () => {
     assert.equal(current.notifications.afterDeviceEnrollment, false);
     const older = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     delete older.notifications.afterDeviceEnrollment;
-    assert.match(validateVerificationPolicy(older).join(' '), /notifications\.afterDeviceEnrollment is required/);
+    assert.match(
+      validateVerificationPolicy(older).join(' '),
+      /notifications\.afterDeviceEnrollment is required/,
+    );
     assert.deepEqual(validateVerificationPolicy(withNewPolicyDefaults(older)), []);
     const wrong = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     wrong.notifications.afterDeviceEnrollment = 'yes';

@@ -704,7 +704,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
 
     async obtainOfflineSecret() {
       if (!store.saveOfflineSecret) {
-        throw new DeviceSdkError('OFFLINE_CODE_UNAVAILABLE', 'This key store cannot keep an offline-code secret.');
+        throw new DeviceSdkError(
+          'OFFLINE_CODE_UNAVAILABLE',
+          'This key store cannot keep an offline-code secret.',
+        );
       }
       const body = await json(await deviceCall('POST', '/v1/device/offline-secret'));
       if (!isOfflineSecret(body.offlineCode)) throw unexpected('the answer lacks the offline-code secret');

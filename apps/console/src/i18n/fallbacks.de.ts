@@ -104,7 +104,8 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
 
   'fb.appCode.intro':
     'Der Anrufer liest den Code vor, den seine {tenant}-App unter „Code“ zeigt. Er funktioniert auch ohne Verbindung des Telefons (Roaming, Keller, Flug).',
-  'fb.appCode.say': 'Bitte öffnen Sie die {tenant}-App, tippen Sie auf „Code“ und lesen Sie mir den sechsstelligen Code vor.',
+  'fb.appCode.say':
+    'Bitte öffnen Sie die {tenant}-App, tippen Sie auf „Code“ und lesen Sie mir den sechsstelligen Code vor.',
   'fb.appCode.codeLabel': 'Code, den die App zeigt',
   'fb.appCode.wrong': 'Falscher Code. Bitten Sie den Anrufer, den Code vorzulesen, den die App jetzt zeigt.',
   'fb.totp.intro': 'Der Anrufer liest den aktuellen Code aus seiner Authenticator-App vor.',

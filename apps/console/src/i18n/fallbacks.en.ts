@@ -98,7 +98,7 @@ export const fallbacksEn = {
   'fb.otp.startOver': 'Send a new code',
 
   'fb.appCode.intro':
-    "The caller reads the code shown in their {tenant} app under “Code”. It works even when the phone has no connection (roaming, a basement, a flight).",
+    'The caller reads the code shown in their {tenant} app under “Code”. It works even when the phone has no connection (roaming, a basement, a flight).',
   'fb.appCode.say': 'Please open the {tenant} app, tap “Code” and read me the six-digit code.',
   'fb.appCode.codeLabel': 'Code the app shows',
   'fb.appCode.wrong': 'Wrong code. Ask the caller to read the code the app shows now.',

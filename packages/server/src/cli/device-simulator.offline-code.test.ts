@@ -32,7 +32,9 @@ function device(args: string[], env: Record<string, string>) {
 }
 
 for (const kind of databaseKinds) {
-  describe(`helpdesk-auth device code on ${kind}`, { skip: kind === 'postgres' ? await postgresSkip() : false }, () => {
+  describe(`helpdesk-auth device code on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
     let h: TestHarness;
     let dataDir: string;
     let tenantId: string;

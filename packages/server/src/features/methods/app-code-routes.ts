@@ -60,7 +60,7 @@ export function registerAppCodeRoutes(app: TypedApp, { services }: AppDependenci
       config: { auth: 'verifications:write' },
       schema: {
         tags: ['fallbacks'],
-        summary: "Check the code the caller reads from their enrolled app (works when the phone is offline).",
+        summary: 'Check the code the caller reads from their enrolled app (works when the phone is offline).',
         description:
           "The customer's app shows a six-digit code that changes every 30 seconds, computed on the device from the secret it got at enrollment, without a network. WRONG_CODE for a wrong code (it counts toward the method's cap and the customer's hourly failures); CODE_REPLAYED for a code already accepted once (ask for the next one); TOO_MANY_FAILURES at the method's cap (`appCode.maxFailures` in an hour) or the customer's hourly limit; METHOD_UNAVAILABLE when the policy does not allow app codes here or the customer has no device with offline codes.",
         operationId: 'verifyAppCode',

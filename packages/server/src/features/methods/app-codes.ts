@@ -78,10 +78,7 @@ export function createAppCodeService(
 
   return {
     /** A device enrolled before app codes existed gets its secret here, once (POST /v1/device/offline-secret). */
-    async issueForDevice(
-      device: { tenantId: string; id: string },
-      actor: Actor,
-    ): Promise<OfflineSecret> {
+    async issueForDevice(device: { tenantId: string; id: string }, actor: Actor): Promise<OfflineSecret> {
       const now = clock();
       return inTransaction(db, async (tx) => {
         const row = await tx
@@ -90,7 +87,7 @@ export function createAppCodeService(
           .where('tenant_id', '=', device.tenantId)
           .where('id', '=', device.id)
           .executeTakeFirst();
-        if (!row || row.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
+        if (row?.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
         const issued = await issueOfflineSecret(tx, encryptionKey, {
           tenantId: device.tenantId,
           customerId: row.customer_id,
@@ -150,11 +147,19 @@ export function createAppCodeService(
       for (const row of rows) {
         const seed = seedFromBase32(decryptSecret(encryptionKey, row.sealed, sealContext(row.deviceId)));
         const step = matchTotpStep(seed, input.code, now, policy.appCode.driftSteps);
-        if (step !== null && matched === null) matched = { deviceId: row.deviceId, step, lastStep: row.lastStep };
+        if (step !== null && matched === null)
+          matched = { deviceId: row.deviceId, step, lastStep: row.lastStep };
       }
       const audit = (action: string, data: Record<string, unknown>) =>
         inTransaction(db, (tx) =>
-          appendAudit(tx, { tenantId, actor, action, target: { type: 'customer', id: customerId }, data, now }),
+          appendAudit(tx, {
+            tenantId,
+            actor,
+            action,
+            target: { type: 'customer', id: customerId },
+            data,
+            now,
+          }),
         );
       if (matched === null) {
         await audit('app_code.wrong_code', { action: input.action });

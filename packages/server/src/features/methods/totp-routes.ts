@@ -18,7 +18,10 @@ export const TotpCode = Type.String({
   maxLength: 6,
   description: 'Six digits from the authenticator app.',
 });
-export const Action = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$', description: 'An action the policy names.' });
+export const Action = Type.String({
+  pattern: '^[a-z][a-z0-9_]{0,39}$',
+  description: 'An action the policy names.',
+});
 
 /** A passed fallback check: the action it was for and the assurance it gives. */
 export const FallbackResultSchema = Type.Object(

@@ -87,7 +87,7 @@ export const VerificationPolicySchema = Type.Object(
         numbers(fallbackPolicyLimits.appCode, {
           driftSteps: '30-second steps accepted either side of now.',
           maxFailures:
-            "Wrong app codes per customer in a sliding hour before the method is refused (TOO_MANY_FAILURES); they count toward failuresPerHour too.",
+            'Wrong app codes per customer in a sliding hour before the method is refused (TOO_MANY_FAILURES); they count toward failuresPerHour too.',
         }),
         {
           additionalProperties: false,

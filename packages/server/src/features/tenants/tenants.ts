@@ -3,9 +3,9 @@ import {
   AppError,
   newId,
   notFound,
+  type PushSettings,
   resolvePushSettings,
   type TenantSettings,
-  type PushSettings,
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit, createAuditHead } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';

@@ -119,7 +119,8 @@ for (const kind of databaseKinds) {
       assert.equal(again.body.error.code, 'CODE_REPLAYED');
 
       // An earlier step's code is a replay too, even though it is inside the window.
-      const previous = (await offlineCodeAt((await store.loadOfflineSecret!())!, h.clock.now() - 30_000)).code;
+      const previous = (await offlineCodeAt((await store.loadOfflineSecret!())!, h.clock.now() - 30_000))
+        .code;
       if (previous !== code) assert.equal((await verify(previous)).body.error.code, 'CODE_REPLAYED');
 
       // The next step's code is accepted, once.
@@ -150,7 +151,12 @@ for (const kind of databaseKinds) {
       const expected = totpCodeForStep(seedFromBase32(secret.secret), totpStep(h.clock.now()));
       assert.equal((await device.offlineCode()).code, expected);
       // RFC 6238 appendix B, SHA-1, 59 s: 94287082 in eight digits, 287082 in six.
-      const rfcSecret = { secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', algorithm: 'SHA1', digits: 8, period: 30 } as const;
+      const rfcSecret = {
+        secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        algorithm: 'SHA1',
+        digits: 8,
+        period: 30,
+      } as const;
       assert.equal((await offlineCodeAt(rfcSecret, 59_000)).code, '94287082');
       assert.equal((await offlineCodeAt(rfcSecret, 1_111_111_109_000)).code, '07081804');
       assert.equal((await offlineCodeAt(rfcSecret, 20_000_000_000_000)).code, '65353130');
@@ -163,7 +169,8 @@ for (const kind of databaseKinds) {
       const results = await Promise.all(Array.from({ length: parallel }, () => verify(code)));
       const passed = results.filter((r) => r.status === 200);
       assert.equal(passed.length, 1, JSON.stringify(results.map((r) => r.body?.error?.code ?? r.status)));
-      for (const r of results.filter((r) => r.status !== 200)) assert.equal(r.body.error.code, 'CODE_REPLAYED');
+      for (const r of results.filter((r) => r.status !== 200))
+        assert.equal(r.body.error.code, 'CODE_REPLAYED');
     });
 
     it("wrong codes reach the method's own cap, even in parallel, and count toward the customer's failures", async () => {
@@ -203,7 +210,11 @@ for (const kind of databaseKinds) {
       assert.ok(option.reasons[0].until, 'the cap lifts by itself when the hour passes');
 
       const locks = await call('GET', `/v1/customers/${customerId}/locks`);
-      assert.equal(locks.body.failuresLastHour, cap, 'each wrong app code is a failed attempt of the customer');
+      assert.equal(
+        locks.body.failuresLastHour,
+        cap,
+        'each wrong app code is a failed attempt of the customer',
+      );
 
       // An hour later the cap has lifted.
       h.clock.advance(61 * minute);
@@ -290,7 +301,10 @@ for (const kind of databaseKinds) {
 
     it('a device enrolled before app codes obtains its secret once, even with parallel requests', async () => {
       const state = (await device.state())!;
-      await h.runtime.database.db.deleteFrom('device_offline_secrets').where('device_id', '=', state.deviceId).execute();
+      await h.runtime.database.db
+        .deleteFrom('device_offline_secrets')
+        .where('device_id', '=', state.deviceId)
+        .execute();
       const legacy = createDeviceClient({ store, now: h.clock.now });
       assert.equal((await appCodeOption()).reasons[0].code, 'NOT_ENROLLED');
       const outcomes = await Promise.allSettled([legacy.obtainOfflineSecret(), legacy.obtainOfflineSecret()]);
@@ -334,8 +348,12 @@ for (const kind of databaseKinds) {
 
       // app_code cannot be rated above what possession of the device proves.
       const high = structuredClone(after);
-      for (const m of high.methods) if (m.method === 'app_code') Object.assign(m, { enabled: true, assurance: 'high' });
-      const tooHigh = await call('PUT', '/v1/policy', { policy: high, expectedVersion: oldSaved.body.version });
+      for (const m of high.methods)
+        if (m.method === 'app_code') Object.assign(m, { enabled: true, assurance: 'high' });
+      const tooHigh = await call('PUT', '/v1/policy', {
+        policy: high,
+        expectedVersion: oldSaved.body.version,
+      });
       assert.equal(tooHigh.status, 422, JSON.stringify(tooHigh.body));
       assert.equal(tooHigh.body.error.code, 'POLICY_INVALID');
       assert.match(tooHigh.body.error.message, /app_code cannot be rated high/);

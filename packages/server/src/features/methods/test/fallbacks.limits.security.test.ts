@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type VerificationPolicy, newId } from '@helpdesk-auth/core';
+import { newId, type VerificationPolicy } from '@helpdesk-auth/core';
 import type { InjectOptions } from 'fastify';
 import {
   databaseKinds,
