@@ -47,7 +47,7 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
     const digits = on.locator('.offline-code-digits');
     await digits.waitFor(timeout);
     const code = (await digits.getAttribute('data-code')) ?? '';
-    const timer = (await on.locator('.offline-code-timer').textContent()).match(/(\d+)\s*s/);
+    const timer = ((await on.locator('.offline-code-timer').textContent()) ?? '').match(/(\d+)\s*s/);
     return { code, seconds: Number(timer?.[1]) };
   }
 
