@@ -250,6 +250,19 @@ for (const kind of databaseKinds) {
       assert.equal((await verify(liveCode)).status, 200);
     });
 
+    it("deleting the customer deletes the devices' secrets", async () => {
+      const state = (await device.state())!;
+      await h.runtime.services.customers.remove(tenantId, customerId, system);
+      const rows = await h.runtime.database.db
+        .selectFrom('device_offline_secrets')
+        .select('device_id')
+        .where('customer_id', '=', customerId)
+        .execute();
+      assert.deepEqual(rows, []);
+      assert.equal((await verify((await device.offlineCode()).code)).status, 404);
+      assert.ok(state.deviceId);
+    });
+
     it('another tenant can neither check a code nor see the method', async () => {
       const { code } = await device.offlineCode();
       const cross = await verify(code, otherKey);
