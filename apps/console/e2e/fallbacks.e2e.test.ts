@@ -229,7 +229,7 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it("code from the customer's app: offered beside push, the offline code verifies once; English and German, narrow and wide", async () => {
-    const id = await createCustomer(suite.world, { displayName: 'Olaf Offline', externalId: 'CUST-5007' });
+    const id = await createCustomer(suite.world, { displayName: 'Olaf Offline', externalId: 'CUST-5071' });
     const phone = await enrollPhone(suite.world, id); // its app holds the offline-code secret
     await openCustomer(id);
     await page.getByTestId('method-app_code').waitFor();
@@ -280,7 +280,7 @@ describe('agent console: fallback methods', { skip }, () => {
   });
 
   it("code from the customer's app: not offered without an enrolled device, and says why", async () => {
-    const id = await createCustomer(suite.world, { displayName: 'Nina Nodevice', externalId: 'CUST-5008' });
+    const id = await createCustomer(suite.world, { displayName: 'Nina Nodevice', externalId: 'CUST-5072' });
     await openCustomer(id);
     const row = page.getByTestId('method-app_code');
     await row.waitFor();
@@ -301,8 +301,9 @@ describe('agent console: fallback methods', { skip }, () => {
     await offer.waitFor();
     await screenshot(page, '45-push-unreachable-next-method');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    await offer.getByRole('button', { name: 'Next method: SMS code' }).click();
-    await page.getByRole('button', { name: 'Send code by SMS' }).waitFor();
+    // The phone is enrolled, so its app shows an offline code: the method that fits an unreachable phone.
+    await offer.getByRole('button', { name: "Next method: Code from the customer's app" }).click();
+    await page.getByLabel('Code the app shows').waitFor();
     assert.equal(await page.getByTestId('verify-unreachable').count(), 0);
     // Moving on withdraws the push request, so it does not wait on the phone any longer.
     let status = '';
