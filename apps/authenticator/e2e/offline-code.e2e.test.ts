@@ -129,4 +129,44 @@ describe('authenticator offline code in Chromium', { skip: chromiumSkip(), timeo
     assert.equal(replay.body.error?.code, 'CODE_REPLAYED');
     await phone.context.setOffline(false);
   });
+
+  it('a phone enrolled before offline codes sets the code up once, online', async () => {
+    // As before offline codes: no secret on the server, none in the app's IndexedDB.
+    await server.h.runtime.database.db
+      .deleteFrom('device_offline_secrets')
+      .where('customer_id', '=', customerId)
+      .execute();
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('helpdesk-auth-device', 1);
+          open.onsuccess = () => {
+            const tx = open.result.transaction('device', 'readwrite');
+            tx.objectStore('device').delete('offline-secret');
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+          open.onerror = () => reject(open.error);
+        }),
+    );
+    await page.goto(`${server.origin}/app/code`);
+    await page.getByRole('heading', { name: 'Code for the agent' }).waitFor(timeout);
+    await page.getByText('This device has no code for the agent yet').waitFor(timeout);
+    await checkAccessibility(page, 'the code not set up yet');
+    await page.getByRole('button', { name: 'Set up the code' }).click();
+    const { code } = await shownCode(page);
+    assert.match(code, /^[0-9]{6}$/);
+    const accepted = await server.api<{ method?: string }>(
+      'POST',
+      `/v1/customers/${customerId}/app-code/verify`,
+      {
+        code,
+        action: 'verify_caller',
+      },
+    );
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  });
 });
