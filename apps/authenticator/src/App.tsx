@@ -25,6 +25,7 @@ type Route =
   | { name: 'activate' }
   | { name: 'request'; id: string }
   | { name: 'history' }
+  | { name: 'code' }
   | { name: 'device' };
 
 function parseRoute(pathname: string): Route {
@@ -32,6 +33,7 @@ function parseRoute(pathname: string): Route {
   if (path === 'activate') return { name: 'activate' };
   if (path === 'history') return { name: 'history' };
   if (path === 'device') return { name: 'device' };
+  if (path === 'code') return { name: 'code' };
   const request = /^request\/(ver_[A-Za-z0-9]+)$/.exec(path);
   if (request?.[1]) return { name: 'request', id: request[1] };
   return { name: 'home' };
@@ -583,14 +585,105 @@ type Connection =
   | { kind: 'offline' }
   | { kind: 'retrying'; at: number };
 
+/** Six digits as two groups of three, the way people read them out. */
+function groupDigits(code: string): string {
+  return code.length === 6 ? `${code.slice(0, 3)} ${code.slice(3)}` : code;
+}
+
+/**
+ * The offline code: computed on this device from the secret it got at enrollment, every second,
+ * with no network. The digits are announced one by one; the countdown is not announced (it would
+ * talk every second), but the new code is, when it changes.
+ */
+function CodeScreen({ client, state }: { client: DeviceClient; state: DeviceState }) {
+  const { t } = useI18n();
+  const now = useNow(1000);
+  const [current, setCurrent] = useState<{ code: string; secondsLeft: number } | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed every second (now) and after setup (attempt)
+  useEffect(() => {
+    let live = true;
+    client.offlineCode().then(
+      (next) => {
+        if (!live) return;
+        setMissing(false);
+        setCurrent({ code: next.code, secondsLeft: next.secondsLeft });
+      },
+      (error: unknown) => {
+        if (live && errorCode(error) === 'OFFLINE_CODE_UNAVAILABLE') setMissing(true);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, now, attempt]);
+
+  async function setUp() {
+    if (!navigator.onLine) {
+      setNote(t('codeSetUpOffline'));
+      return;
+    }
+    setBusy(true);
+    setNote(null);
+    try {
+      await client.obtainOfflineSecret();
+      setAttempt((n) => n + 1);
+    } catch (error) {
+      setNote(errorCode(error) === 'NETWORK_ERROR' ? t('codeSetUpOffline') : t('codeUnavailable'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Screen title={t('codeTitle')}>
+      <p>{t('codeIntro', { company: state.tenant.name })}</p>
+      {missing ? (
+        <>
+          <Notice kind="info">{t('codeMissing')}</Notice>
+          {note && <Notice kind="warning">{note}</Notice>}
+          <button type="button" onClick={() => void setUp()} disabled={busy}>
+            {t('codeSetUp')}
+          </button>
+        </>
+      ) : (
+        current && (
+          <div className="card offline-code">
+            <p className="offline-code-digits" aria-live="polite" aria-atomic="true" data-code={current.code}>
+              <span aria-hidden="true">{groupDigits(current.code)}</span>
+              <span className="visually-hidden">
+                {t('offlineCodeLabel', { digits: current.code.split('').join(' ') })}
+              </span>
+            </p>
+            <p className="offline-code-timer">
+              <span>{t('codeChangesIn', { seconds: current.secondsLeft })}</span>
+              <span className="offline-code-bar" aria-hidden="true">
+                <span style={{ width: `${(current.secondsLeft / 30) * 100}%` }} />
+              </span>
+            </p>
+          </div>
+        )
+      )}
+      <p className="emphasis">{t('codeNever')}</p>
+    </Screen>
+  );
+}
+
 function ConnectionBanner({
   connection,
   company,
   onRetry,
+  onShowCode,
 }: {
   connection: Connection;
   company: string;
   onRetry(): void;
+  /** Absent on the code screen itself. */
+  onShowCode?: () => void;
 }) {
   const { t } = useI18n();
   const now = useNow(1000);
@@ -609,9 +702,16 @@ function ConnectionBanner({
   return (
     <div className="banner banner-warning" role="status">
       <span>{text}</span>
-      <button type="button" className="secondary small" onClick={onRetry}>
-        {t('retryNow')}
-      </button>
+      <span className="banner-actions">
+        {onShowCode && (
+          <button type="button" className="secondary small" onClick={onShowCode}>
+            {t('offlineShowCode')}
+          </button>
+        )}
+        <button type="button" className="secondary small" onClick={onRetry}>
+          {t('retryNow')}
+        </button>
+      </span>
     </div>
   );
 }
@@ -1133,6 +1233,8 @@ export function App() {
     );
   } else if (route.name === 'history') {
     body = <History entries={history} />;
+  } else if (route.name === 'code') {
+    body = <CodeScreen client={client} state={state} />;
   } else if (route.name === 'device') {
     body = (
       <DeviceScreen
@@ -1164,6 +1266,7 @@ export function App() {
   const showNav = state !== null && state !== undefined && !enrolling;
   const navItems: { route: Route; label: MessageKey }[] = [
     { route: { name: 'home' }, label: 'navHome' },
+    { route: { name: 'code' }, label: 'navCode' },
     { route: { name: 'history' }, label: 'navHistory' },
     { route: { name: 'device' }, label: 'navDevice' },
   ];
@@ -1214,6 +1317,7 @@ export function App() {
           connection={connection}
           company={state.tenant.name}
           onRetry={() => wake.current?.()}
+          {...(route.name === 'code' ? {} : { onShowCode: () => navigate({ name: 'code' }) })}
         />
       )}
       <main id="main">{body}</main>

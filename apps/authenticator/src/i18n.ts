@@ -9,7 +9,21 @@ const en = {
   navHome: 'Requests',
   navHistory: 'History',
   navDevice: 'This device',
+  navCode: 'Code',
   mainNav: 'Main',
+
+  // Offline code
+  codeTitle: 'Code for the agent',
+  codeIntro:
+    'No notification arrived, or no connection? When you called {company} yourself, read this code to the agent. It works without a network connection.',
+  offlineCodeLabel: 'Code for the agent: {digits}',
+  codeChangesIn: 'Changes in {seconds} s',
+  codeNever: 'Never read this code to someone who called you, and never type it into a website.',
+  codeMissing: 'This device has no code for the agent yet. Set it up once while you are online.',
+  codeSetUp: 'Set up the code',
+  codeSetUpOffline: 'You are offline. Connect to the internet once to set up the code.',
+  codeUnavailable: 'The code cannot be set up on this device. Ask the helpdesk to set the device up again.',
+  offlineShowCode: 'Show the code for the agent',
 
   // Enrollment
   welcomeTitle: 'Set up this device',
@@ -155,7 +169,23 @@ const de: Record<MessageKey, string> = {
   navHome: 'Anfragen',
   navHistory: 'Verlauf',
   navDevice: 'Dieses Gerät',
+  navCode: 'Code',
   mainNav: 'Hauptmenü',
+
+  codeTitle: 'Code für den Kundenservice',
+  codeIntro:
+    'Keine Mitteilung angekommen oder keine Verbindung? Wenn Sie {company} selbst angerufen haben, lesen Sie diesen Code dem Mitarbeiter vor. Er funktioniert ohne Netzverbindung.',
+  offlineCodeLabel: 'Code für den Kundenservice: {digits}',
+  codeChangesIn: 'Ändert sich in {seconds} s',
+  codeNever:
+    'Lesen Sie diesen Code nie jemandem vor, der Sie angerufen hat, und geben Sie ihn nie auf einer Website ein.',
+  codeMissing:
+    'Dieses Gerät hat noch keinen Code für den Kundenservice. Richten Sie ihn einmal ein, solange Sie online sind.',
+  codeSetUp: 'Code einrichten',
+  codeSetUpOffline: 'Sie sind offline. Verbinden Sie sich einmal mit dem Internet, um den Code einzurichten.',
+  codeUnavailable:
+    'Der Code kann auf diesem Gerät nicht eingerichtet werden. Bitten Sie den Kundenservice, das Gerät neu einzurichten.',
+  offlineShowCode: 'Code für den Kundenservice zeigen',
 
   welcomeTitle: 'Dieses Gerät einrichten',
   welcomeIntro:

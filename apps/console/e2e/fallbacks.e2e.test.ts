@@ -228,6 +228,66 @@ describe('agent console: fallback methods', { skip }, () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
   });
 
+  it("code from the customer's app: offered beside push, the offline code verifies once; English and German, narrow and wide", async () => {
+    const id = await createCustomer(suite.world, { displayName: 'Olaf Offline', externalId: 'CUST-5071' });
+    const phone = await enrollPhone(suite.world, id); // its app holds the offline-code secret
+    await openCustomer(id);
+    await page.getByTestId('method-app_code').waitFor();
+    await page.getByRole('button', { name: "Use: Code from the customer's app" }).click();
+    await page.getByTestId('fallback-app_code').waitFor();
+    assert.match(
+      (await page.getByTestId('fallback-sentence').textContent()) ?? '',
+      /open the Acme Bank app, tap “Code” and read me the six-digit code/,
+    );
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `app-code-en-${width}`);
+    }
+    await page.getByLabel('Language').selectOption('de');
+    await page.getByText('Code aus der App des Kunden', { exact: false }).first().waitFor();
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      await screenshot(page, `app-code-de-${width}`);
+    }
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // A wrong code first: it counts, and the agent is told to ask for the current one.
+    const { code } = await phone.client.offlineCode();
+    const wrong = code === '000000' ? '111111' : '000000';
+    await page.getByLabel('Code the app shows').fill(wrong);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('fallback-error').filter({ hasText: 'Wrong code' }).waitFor();
+
+    const current = (await phone.client.offlineCode()).code;
+    await page.getByLabel('Code the app shows').fill(current);
+    await page.keyboard.press('Enter');
+    const result = page.getByTestId('fallback-result');
+    await result.filter({ hasText: 'Verified' }).waitFor();
+    assert.match(
+      (await result.textContent()) ?? '',
+      /Method: Code from the customer's app\. Assurance: substantial\./,
+    );
+
+    await page.getByRole('button', { name: 'New verification' }).click();
+    await page.getByRole('button', { name: "Use: Code from the customer's app" }).click();
+    await page.getByLabel('Code the app shows').fill(current);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('fallback-error').filter({ hasText: 'This code was already used' }).waitFor();
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+  });
+
+  it("code from the customer's app: not offered without an enrolled device, and says why", async () => {
+    const id = await createCustomer(suite.world, { displayName: 'Nina Nodevice', externalId: 'CUST-5072' });
+    await openCustomer(id);
+    const row = page.getByTestId('method-app_code');
+    await row.waitFor();
+    await row.getByText('No enrolled device that shows offline codes.').waitFor();
+    assert.equal(await page.getByRole('button', { name: "Use: Code from the customer's app" }).count(), 0);
+  });
+
   it('push: when the phone cannot be reached, the panel offers the next method the policy allows', async () => {
     const id = await createCustomer(suite.world, {
       displayName: 'Udo Unreachable',
@@ -241,8 +301,9 @@ describe('agent console: fallback methods', { skip }, () => {
     await offer.waitFor();
     await screenshot(page, '45-push-unreachable-next-method');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    await offer.getByRole('button', { name: 'Next method: SMS code' }).click();
-    await page.getByRole('button', { name: 'Send code by SMS' }).waitFor();
+    // The phone is enrolled, so its app shows an offline code: the method that fits an unreachable phone.
+    await offer.getByRole('button', { name: "Next method: Code from the customer's app" }).click();
+    await page.getByLabel('Code the app shows').waitFor();
     assert.equal(await page.getByTestId('verify-unreachable').count(), 0);
     // Moving on withdraws the push request, so it does not wait on the phone any longer.
     let status = '';

@@ -66,6 +66,8 @@ export const errorStatus = {
   CHANNEL_UNAVAILABLE: 409,
   /** The customer already has an active authenticator app; remove it first. */
   TOTP_ALREADY_ENROLLED: 409,
+  /** The device already holds its offline-code secret; it is issued once and never shown again. */
+  OFFLINE_SECRET_ISSUED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

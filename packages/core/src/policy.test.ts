@@ -28,6 +28,7 @@ function facts(change: Partial<CustomerMethodFacts> = {}): CustomerMethodFacts {
     phoneChangedAt: null,
     hasEmail: true,
     totpEnrolled: true,
+    appCode: { devices: 1, failures: { count: 0, oldestAt: null } },
     securityQuestions: 3,
     questionsLockedAt: null,
     push: { fraudReportedAt: null, denialTimes: [], clearedAt: null },
@@ -99,7 +100,7 @@ describe('fallback policy validation', () => {
       }),
     );
     assert.match(dup.join(' '), /push is listed twice/);
-    assert.match(dup.join(' '), /methods must list totp/);
+    assert.match(dup.join(' '), /methods must list app_code/);
     const none = validateVerificationPolicy(
       policy((p) => {
         for (const m of p.methods) m.enabled = false;
@@ -221,19 +222,20 @@ describe('which methods the console may offer', () => {
       result.methods.map((m) => [m.method, m.rank, m.available]),
       [
         ['push', 1, true],
-        ['totp', 2, true],
-        ['sms_otp', 3, true],
-        ['email_otp', 4, false],
-        ['security_questions', 5, false],
+        ['app_code', 2, true],
+        ['totp', 3, true],
+        ['sms_otp', 4, true],
+        ['email_otp', 5, false],
+        ['security_questions', 6, false],
       ],
     );
     assert.equal(result.recommended, 'push');
     assert.deepEqual(
-      result.methods[3]!.reasons.map((r) => r.code),
+      result.methods[4]!.reasons.map((r) => r.code),
       ['METHOD_DISABLED', 'ASSURANCE_TOO_LOW'],
     );
     assert.deepEqual(
-      result.methods[4]!.reasons.map((r) => r.code),
+      result.methods[5]!.reasons.map((r) => r.code),
       ['ASSURANCE_TOO_LOW'],
     );
   });
@@ -244,6 +246,7 @@ describe('which methods the console may offer', () => {
       'account_enquiry',
       facts({
         activeDevices: 0,
+        appCode: undefined,
         totpEnrolled: false,
         phoneChangedAt: now - day,
         hasEmail: false,
@@ -256,12 +259,13 @@ describe('which methods the console may offer', () => {
     const codes = Object.fromEntries(result.methods.map((m) => [m.method, m.reasons.map((r) => r.code)]));
     assert.deepEqual(codes, {
       push: ['NO_DEVICE'],
+      app_code: ['NOT_ENROLLED'],
       totp: ['NOT_ENROLLED'],
       sms_otp: ['PROVIDER_NOT_CONFIGURED', 'SIM_SWAP_WINDOW'],
       email_otp: ['METHOD_DISABLED', 'NO_EMAIL_ADDRESS'],
       security_questions: ['NO_SECURITY_QUESTIONS', 'QUESTIONS_LOCKED'],
     });
-    const sim = result.methods[2]!.reasons[1]!;
+    const sim = result.methods[3]!.reasons[1]!;
     assert.equal(sim.until, now - day + 7 * day);
     assert.equal(result.recommended, null);
   });
@@ -311,5 +315,68 @@ describe('notifications.afterDeviceEnrollment', () => {
     wrong.notifications.afterDeviceEnrollment = 'yes';
     assert.ok(validateVerificationPolicy(wrong).some((p) => p.includes('afterDeviceEnrollment')));
     assert.equal(withNewPolicyDefaults(wrong), wrong, 'a value that is there is left to validation');
+  });
+});
+
+describe('app codes (app_code)', () => {
+  it('are offered with a device that holds a secret, and refused at their own cap until the hour passes', () => {
+    const p = policy();
+    const option = (f: Partial<CustomerMethodFacts>) =>
+      evaluateMethods(p, 'verify_caller', facts(f), now)!.methods.find((m) => m.method === 'app_code')!;
+    assert.equal(option({}).available, true);
+    assert.equal(option({}).assurance, 'substantial');
+    assert.deepEqual(
+      option({ appCode: { devices: 0, failures: { count: 0, oldestAt: null } } }).reasons.map((r) => r.code),
+      ['NOT_ENROLLED'],
+    );
+    const cap = p.appCode.maxFailures;
+    const below = option({ appCode: { devices: 1, failures: { count: cap - 1, oldestAt: now - hour / 2 } } });
+    assert.equal(below.available, true);
+    const at = option({ appCode: { devices: 1, failures: { count: cap, oldestAt: now - hour / 2 } } });
+    assert.deepEqual(
+      at.reasons.map((r) => [r.code, r.until]),
+      [['APP_CODE_FAILURES', now + hour / 2]],
+    );
+    // The cap is the method's own: the other methods stay available.
+    const all = evaluateMethods(
+      p,
+      'verify_caller',
+      facts({ appCode: { devices: 1, failures: { count: cap, oldestAt: now } } }),
+      now,
+    )!;
+    assert.equal(all.methods.find((m) => m.method === 'totp')!.available, true);
+  });
+
+  it('cannot be rated above substantial, and the cap and window are bounded', () => {
+    const high = validateVerificationPolicy(
+      policy((x) => {
+        for (const m of x.methods) if (m.method === 'app_code') m.assurance = 'high';
+      }),
+    );
+    assert.match(high.join(' '), /app_code cannot be rated high: the most it can prove is substantial/);
+    const bounds = validateVerificationPolicy(
+      policy((x) => {
+        x.appCode.maxFailures = 11;
+        x.appCode.driftSteps = 2;
+      }),
+    );
+    assert.match(bounds.join(' '), /appCode\.maxFailures must be a whole number from 1 to 10/);
+    assert.match(bounds.join(' '), /appCode\.driftSteps must be a whole number from 0 to 1/);
+  });
+
+  it('a policy written before app codes gets the method turned off, right after push, with the defaults', () => {
+    const older = structuredClone(defaultVerificationPolicy) as unknown as Record<string, unknown> & {
+      methods: { method: string }[];
+    };
+    older.methods = older.methods.filter((m) => m.method !== 'app_code');
+    delete older.appCode;
+    const upgraded = withNewPolicyDefaults(older) as VerificationPolicy;
+    assert.deepEqual(validateVerificationPolicy(upgraded), []);
+    assert.deepEqual(upgraded.methods[1], { method: 'app_code', enabled: false, assurance: 'substantial' });
+    assert.deepEqual(upgraded.appCode, defaultVerificationPolicy.appCode);
+    // A policy that lists app_code is left to validation, not filled in.
+    const partial = structuredClone(defaultVerificationPolicy) as unknown as Record<string, unknown>;
+    delete partial.appCode;
+    assert.match(validateVerificationPolicy(withNewPolicyDefaults(partial)).join(' '), /appCode is required/);
   });
 });

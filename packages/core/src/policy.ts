@@ -15,7 +15,14 @@ import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verifica
 // Methods and assurance
 // ---------------------------------------------------------------------------------------------
 
-export const verificationMethods = ['push', 'totp', 'sms_otp', 'email_otp', 'security_questions'] as const;
+export const verificationMethods = [
+  'push',
+  'app_code',
+  'totp',
+  'sms_otp',
+  'email_otp',
+  'security_questions',
+] as const;
 
 export type VerificationMethod = (typeof verificationMethods)[number];
 
@@ -26,6 +33,9 @@ export function isVerificationMethod(value: string): value is VerificationMethod
 /**
  * The most assurance each method can ever give. A tenant may rate a method lower, never higher:
  * - push: high with biometric user verification, substantial without (assuranceForPush);
+ * - app_code: substantial, the offline code the enrolled device shows: possession of a
+ *   single-factor OTP device (NIST SP 800-63B rev 4 section 3.1.4); the server cannot tell
+ *   whether the app was unlocked, so no user verification is proven and it never reaches high;
  * - totp: substantial, a single-factor OTP device (NIST SP 800-63B rev 4 section 3.1.4);
  * - sms_otp: moderate at most, because NIST SP 800-63B rev 4 section 3.1.3.3 calls the public
  *   telephone network a "restricted" authenticator (SIM swap, number porting);
@@ -34,6 +44,7 @@ export function isVerificationMethod(value: string): value is VerificationMethod
  */
 export const methodAssuranceCeiling: Readonly<Record<VerificationMethod, AssuranceLevel>> = Object.freeze({
   push: 'high',
+  app_code: 'substantial',
   totp: 'substantial',
   sms_otp: 'moderate',
   email_otp: 'low',
@@ -87,6 +98,13 @@ export interface VerificationPolicy {
     /** Time steps accepted either side of now (RFC 6238 section 5.2): 0 or 1. */
     driftSteps: number;
   };
+  /** The offline code the customer's enrolled app shows (docs/fallbacks.md, "Code from the customer's app"). */
+  appCode: {
+    /** Time steps accepted either side of now (RFC 6238 section 5.2): 0 or 1. */
+    driftSteps: number;
+    /** Wrong app codes per customer in a sliding hour before the method is refused; they count toward failuresPerHour too. */
+    maxFailures: number;
+  };
   securityQuestions: {
     /** Questions the agent asks. */
     ask: number;
@@ -138,6 +156,7 @@ export const fallbackPolicyLimits = {
     resendCooldownSeconds: { min: 0, max: 600 },
   },
   totp: { driftSteps: { min: 0, max: 1 } },
+  appCode: { driftSteps: { min: 0, max: 1 }, maxFailures: { min: 1, max: 10 } },
   securityQuestions: {
     ask: { min: 1, max: 5 },
     required: { min: 1, max: 5 },
@@ -159,6 +178,7 @@ export const otpCodeLength = 6;
 export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.freeze({
   methods: [
     { method: 'push', enabled: true, assurance: 'high' },
+    { method: 'app_code', enabled: true, assurance: 'substantial' },
     { method: 'totp', enabled: true, assurance: 'substantial' },
     { method: 'sms_otp', enabled: true, assurance: 'moderate' },
     { method: 'email_otp', enabled: false, assurance: 'low' },
@@ -186,6 +206,7 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
     delivery: 'read_to_agent',
   },
   totp: { driftSteps: 1 },
+  appCode: { driftSteps: 1, maxFailures: 5 },
   securityQuestions: { ask: 3, required: 2, maxFailures: 3, allowForHighRisk: false },
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
@@ -261,6 +282,7 @@ const policyKeys = [
   'sms',
   'email',
   'totp',
+  'appCode',
   'securityQuestions',
   'push',
   'failuresPerHour',
@@ -363,15 +385,34 @@ function checkActions(value: unknown, out: Problems): Record<string, ActionRule>
  * versions and clients that do not know it yet keep working. Anything else is returned as it is.
  */
 export function withNewPolicyDefaults(input: unknown): unknown {
-  if (!isRecord(input) || !isRecord(input.notifications)) return input;
-  if (input.notifications.afterDeviceEnrollment !== undefined) return input;
-  return {
-    ...input,
-    notifications: {
-      ...input.notifications,
-      afterDeviceEnrollment: defaultVerificationPolicy.notifications.afterDeviceEnrollment,
-    },
-  };
+  if (!isRecord(input)) return input;
+  let out = input;
+  if (isRecord(out.notifications) && out.notifications.afterDeviceEnrollment === undefined) {
+    out = {
+      ...out,
+      notifications: {
+        ...out.notifications,
+        afterDeviceEnrollment: defaultVerificationPolicy.notifications.afterDeviceEnrollment,
+      },
+    };
+  }
+  // A policy from before app codes existed: the method is listed, turned off (an admin turns it
+  // on; a bank's policy is not widened by an upgrade), right after push, with its defaults.
+  if (
+    Array.isArray(out.methods) &&
+    !out.methods.some((m) => isRecord(m) && m.method === 'app_code') &&
+    out.appCode === undefined
+  ) {
+    const methods = [...out.methods];
+    const push = methods.findIndex((m) => isRecord(m) && m.method === 'push');
+    methods.splice(push + 1, 0, {
+      method: 'app_code',
+      enabled: false,
+      assurance: methodAssuranceCeiling.app_code,
+    });
+    out = { ...out, methods, appCode: { ...defaultVerificationPolicy.appCode } };
+  }
+  return out;
 }
 
 export function validateVerificationPolicy(input: unknown): string[] {
@@ -404,6 +445,8 @@ export function validateVerificationPolicy(input: unknown): string[] {
   }
   const totp = checkSection(input, 'totp', ['driftSteps'], out);
   if (totp) checkNumbers(totp, fallbackPolicyLimits.totp, 'totp.', out);
+  const appCode = checkSection(input, 'appCode', ['driftSteps', 'maxFailures'], out);
+  if (appCode) checkNumbers(appCode, fallbackPolicyLimits.appCode, 'appCode.', out);
   const questions = checkSection(
     input,
     'securityQuestions',
@@ -491,6 +534,7 @@ export const unavailableReasons = [
   'PUSH_LOCKED_DENIALS',
   'PUSH_LOCKED_FRAUD',
   'QUESTIONS_LOCKED',
+  'APP_CODE_FAILURES',
   'FAILURE_LIMIT',
   'PROVIDER_NOT_CONFIGURED',
 ] as const;
@@ -578,6 +622,11 @@ export interface CustomerMethodFacts {
   phoneChangedAt: number | null;
   hasEmail: boolean;
   totpEnrolled: boolean;
+  /**
+   * App codes: active devices holding an offline-code secret, and wrong app codes in the last hour
+   * (and when the oldest leaves the window). Absent: no such device.
+   */
+  appCode?: { devices: number; failures: { count: number; oldestAt: number | null } };
   securityQuestions: number;
   /** When the questions locked (after `maxFailures` failed checks), or null. */
   questionsLockedAt: number | null;
@@ -645,6 +694,24 @@ export function evaluateMethods(
           reasons.push(reason('NO_DEVICE', 'The customer has no enrolled device.'));
         const lock = pushAvailability(facts.push, policy, now);
         if (!lock.available) reasons.push(lock.reason);
+        break;
+      }
+      case 'app_code': {
+        if ((facts.appCode?.devices ?? 0) === 0) {
+          reasons.push(
+            reason('NOT_ENROLLED', 'The customer has no enrolled device that shows offline codes.'),
+          );
+        }
+        const failures = facts.appCode?.failures;
+        if (failures && failures.count >= policy.appCode.maxFailures) {
+          reasons.push(
+            reason(
+              'APP_CODE_FAILURES',
+              `${failures.count} wrong app codes in the last hour; the limit is ${policy.appCode.maxFailures}.`,
+              failures.oldestAt === null ? null : failures.oldestAt + hourMs,
+            ),
+          );
+        }
         break;
       }
       case 'totp':

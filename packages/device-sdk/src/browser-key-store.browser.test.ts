@@ -151,12 +151,26 @@ describe('IndexedDB key store in Chromium', { skip: chromiumSkip() }, () => {
       );
     }, storeUrl);
     assert.equal(refused, 'TypeError');
+    const secret = { secret: 'JBSWY3DPEHPK3PXP', algorithm: 'SHA1', digits: 6, period: 30 } as const;
+    const kept = await page.evaluate(
+      async ([storeUrl, secret]) => {
+        const { createIndexedDbKeyStore } = (await import(storeUrl)) as StoreModule;
+        await createIndexedDbKeyStore('test-device').saveOfflineSecret!(secret);
+        return createIndexedDbKeyStore('test-device').loadOfflineSecret!();
+      },
+      [storeUrl, secret] as const,
+    );
+    assert.deepEqual(kept, secret, 'the offline-code secret is kept beside the key');
     const cleared = await page.evaluate(async (storeUrl) => {
       const { createIndexedDbKeyStore } = (await import(storeUrl)) as StoreModule;
       const store = createIndexedDbKeyStore('test-device');
       await store.clear();
-      return { key: await store.loadKey(), state: await store.loadState() };
+      return {
+        key: await store.loadKey(),
+        state: await store.loadState(),
+        offlineSecret: await store.loadOfflineSecret!(),
+      };
     }, storeUrl);
-    assert.deepEqual(cleared, { key: null, state: null });
+    assert.deepEqual(cleared, { key: null, state: null, offlineSecret: null });
   });
 });

@@ -1,5 +1,6 @@
 // Loads on its own in a browser: nothing but types is imported, and type imports are erased.
 import type { CryptoKeyPair, DeviceKeyStore, DeviceState } from './key-store.ts';
+import type { OfflineSecret } from './offline-code.ts';
 
 // The slice of the IndexedDB API this store uses, declared here because the repository's
 // TypeScript setup has no DOM library. The real objects satisfy these shapes.
@@ -39,6 +40,7 @@ interface IdbFactory {
 const objectStoreName = 'device';
 const keyEntry = 'key';
 const stateEntry = 'state';
+const offlineSecretEntry = 'offline-secret';
 
 /**
  * Keeps the device's key pair and state in IndexedDB. The private key is generated
@@ -127,6 +129,13 @@ export function createIndexedDbKeyStore(dbName = 'helpdesk-auth-device'): Device
 
     saveState: async (state) => {
       await run('readwrite', (store) => store.put(state, stateEntry));
+    },
+
+    loadOfflineSecret: async () =>
+      ((await run('readonly', (store) => store.get(offlineSecretEntry))) as OfflineSecret) ?? null,
+
+    saveOfflineSecret: async (secret) => {
+      await run('readwrite', (store) => store.put(secret, offlineSecretEntry));
     },
 
     clear: async () => {

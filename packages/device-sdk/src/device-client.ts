@@ -18,6 +18,7 @@ import {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+import { isOfflineSecret, type OfflineCode, offlineCodeAt } from './offline-code.ts';
 import { verifySignedRequest } from './signed-request.ts';
 import { createSseParser, type SseEvent } from './sse.ts';
 import {
@@ -152,6 +153,16 @@ export interface DeviceClient {
    * required), replacing any earlier one, and remembers it in the store. Pass `navigator.credentials`.
    */
   registerWebAuthn(credentials: CredentialsContainerLike): Promise<DeviceRecord>;
+  /**
+   * The offline code to read to the agent now, computed from the secret in the key store without
+   * any network (RFC 6238). OFFLINE_CODE_UNAVAILABLE when the store holds no secret.
+   */
+  offlineCode(): Promise<OfflineCode>;
+  /**
+   * A device enrolled before offline codes asks the server for its secret, once, and keeps it in
+   * the store (POST /v1/device/offline-secret; OFFLINE_SECRET_ISSUED if it was issued before).
+   */
+  obtainOfflineSecret(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +534,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       };
       await store.saveKey(key);
       await store.saveState(state);
+      // The offline-code secret comes this once; a store that cannot keep it shows no codes.
+      if (isOfflineSecret(body.offlineCode) && store.saveOfflineSecret) {
+        await store.saveOfflineSecret(body.offlineCode);
+      }
       // Reloaded from the store on next use: a store that exported the key hands back a
       // non-extractable copy.
       cached = null;
@@ -615,6 +630,29 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       const body = await json(response);
       if (body.id !== request.id) throw unexpected('the decision answer names another verification');
       return { id: request.id, status: toStatus(body.status) };
+    },
+
+    async offlineCode() {
+      const secret = (await store.loadOfflineSecret?.()) ?? null;
+      if (!secret) {
+        throw new DeviceSdkError(
+          'OFFLINE_CODE_UNAVAILABLE',
+          'This device holds no offline-code secret; call obtainOfflineSecret() while online.',
+        );
+      }
+      return offlineCodeAt(secret, now());
+    },
+
+    async obtainOfflineSecret() {
+      if (!store.saveOfflineSecret) {
+        throw new DeviceSdkError(
+          'OFFLINE_CODE_UNAVAILABLE',
+          'This key store cannot keep an offline-code secret.',
+        );
+      }
+      const body = await json(await deviceCall('POST', '/v1/device/offline-secret'));
+      if (!isOfflineSecret(body.offlineCode)) throw unexpected('the answer lacks the offline-code secret');
+      await store.saveOfflineSecret(body.offlineCode);
     },
 
     async registerWebAuthn(credentials) {

@@ -19,6 +19,8 @@ export const sdkErrorCodes = [
   'INVALID_CODE',
   /** The server's answer did not have the documented shape. */
   'UNEXPECTED_RESPONSE',
+  /** No offline-code secret in the store (enrolled before offline codes, or a store without them): call `obtainOfflineSecret()`. */
+  'OFFLINE_CODE_UNAVAILABLE',
   /** The Node key file is readable by the group or others, or owned by another user. */
   'KEY_FILE_INSECURE',
   /** The person cancelled the device unlock (biometrics, PIN), or it timed out; nothing was sent. */

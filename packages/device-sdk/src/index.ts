@@ -38,6 +38,14 @@ export {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+export {
+  base32ToBytes,
+  hotp,
+  isOfflineSecret,
+  type OfflineCode,
+  type OfflineSecret,
+  offlineCodeAt,
+} from './offline-code.ts';
 export { type RequestTrust, verifySignedRequest } from './signed-request.ts';
 export { createSseParser, type SseEvent, type SseParser } from './sse.ts';
 export {

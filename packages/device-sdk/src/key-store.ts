@@ -1,5 +1,6 @@
 import type { DevicePlatform } from '@helpdesk-auth/core';
 import type { CryptoKey, JWK } from 'jose';
+import type { OfflineSecret } from './offline-code.ts';
 import type { WebAuthnCredentialRef } from './webauthn.ts';
 
 export type { CryptoKey, DevicePlatform };
@@ -37,8 +38,15 @@ export interface DeviceKeyStore {
   saveKey(pair: CryptoKeyPair): Promise<void>;
   loadState(): Promise<DeviceState | null>;
   saveState(state: DeviceState): Promise<void>;
-  /** Forgets key and state. */
+  /** Forgets key, state and the offline-code secret. */
   clear(): Promise<void>;
+  /**
+   * The offline-code secret (RFC 6238 seed) the server issued once. Keep it beside the private
+   * key, with the same protection: whoever reads it can show the customer's app codes. A store
+   * without these two cannot show offline codes (`offlineCode()` answers OFFLINE_CODE_UNAVAILABLE).
+   */
+  loadOfflineSecret?(): Promise<OfflineSecret | null>;
+  saveOfflineSecret?(secret: OfflineSecret): Promise<void>;
   /**
    * Generates the key pair the way this store can keep it: a store that serialises the private
    * key needs it extractable, one that keeps CryptoKey objects (IndexedDB, memory) should not.
@@ -65,6 +73,7 @@ export async function generateDeviceKeyPair(extractable = false): Promise<Crypto
 export function createMemoryKeyStore(): DeviceKeyStore {
   let key: CryptoKeyPair | null = null;
   let state: DeviceState | null = null;
+  let offline: OfflineSecret | null = null;
   return {
     generateKey: () => generateDeviceKeyPair(false),
     loadKey: async () => key,
@@ -76,9 +85,14 @@ export function createMemoryKeyStore(): DeviceKeyStore {
     saveState: async (next) => {
       state = structuredClone(next);
     },
+    loadOfflineSecret: async () => (offline === null ? null : { ...offline }),
+    saveOfflineSecret: async (secret) => {
+      offline = { ...secret };
+    },
     clear: async () => {
       key = null;
       state = null;
+      offline = null;
     },
   };
 }

@@ -10,12 +10,15 @@ import {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+import type { OfflineSecret } from './offline-code.ts';
 
 /** The file's content. Only the private JWK is kept: it holds the public coordinates too. */
 interface KeyFile {
   version: 1;
   privateKey: JsonWebKey | null;
   state: DeviceState | null;
+  /** The offline-code secret; absent in files written before offline codes. */
+  offlineSecret?: OfflineSecret | null;
 }
 
 const fileMode = 0o600;
@@ -132,6 +135,11 @@ export function createFileKeyStore(filePath: string): DeviceKeyStore {
     loadState: () => serialised(async () => (await read())?.state ?? null),
 
     saveState: (state: DeviceState) => serialised(() => update((current) => ({ ...current, state }))),
+
+    loadOfflineSecret: () => serialised(async () => (await read())?.offlineSecret ?? null),
+
+    saveOfflineSecret: (offlineSecret: OfflineSecret) =>
+      serialised(() => update((current) => ({ ...current, offlineSecret }))),
 
     clear: () =>
       serialised(async () => {

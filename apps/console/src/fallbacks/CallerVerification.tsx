@@ -188,6 +188,9 @@ export function CallerVerification({
           {active === 'sms_otp' && <OtpPanel {...panelProps} channel="sms" />}
           {active === 'email_otp' && <OtpPanel {...panelProps} channel="email" />}
           {active === 'totp' && <TotpPanel {...panelProps} tenantName={session.tenant.name} />}
+          {active === 'app_code' && (
+            <TotpPanel {...panelProps} tenantName={session.tenant.name} kind="app_code" />
+          )}
           {active === 'security_questions' && <SecurityQuestionsPanel {...panelProps} />}
         </section>
       )}

@@ -83,7 +83,7 @@ export function MethodList({
                   <ul className="fb-reasons">
                     {m.reasons.map((r) => (
                       <li key={r.code} data-reason={r.code}>
-                        {reasonText(t, formatDateTime, r)}
+                        {reasonText(t, formatDateTime, r, m.method)}
                       </li>
                     ))}
                   </ul>

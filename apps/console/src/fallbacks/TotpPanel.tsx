@@ -4,7 +4,27 @@ import { useI18n } from '../i18n/i18n.tsx';
 import type { FallbackApi, FallbackResult } from './api.ts';
 import { PassedResult, useFallbackErrorText } from './shared.tsx';
 
-/** An authenticator-app code (RFC 6238): the caller reads it out, the agent types it. */
+/** The texts of each kind of six-digit time-based code. */
+const texts = {
+  totp: {
+    intro: 'fb.totp.intro',
+    say: 'fb.totp.say',
+    codeLabel: 'fb.totp.codeLabel',
+    wrong: 'fb.totp.wrong',
+  },
+  app_code: {
+    intro: 'fb.appCode.intro',
+    say: 'fb.appCode.say',
+    codeLabel: 'fb.appCode.codeLabel',
+    wrong: 'fb.appCode.wrong',
+  },
+} as const;
+
+/**
+ * A time-based code (RFC 6238) the caller reads out and the agent types: from an authenticator
+ * app (`totp`), or the offline code of the customer's enrolled app (`app_code`), which works when
+ * the phone has no connection.
+ */
 export function TotpPanel({
   api,
   customerId,
@@ -14,7 +34,9 @@ export function TotpPanel({
   onFailed,
   onDone,
   nextAction,
+  kind = 'totp',
 }: {
+  kind?: 'totp' | 'app_code';
   api: FallbackApi;
   customerId: string;
   action: string;
@@ -47,11 +69,12 @@ export function TotpPanel({
     setBusy(true);
     setMessage(null);
     try {
-      setResult(await api.verifyTotp(customerId, code.trim(), action));
+      const verify = kind === 'app_code' ? api.verifyAppCode : api.verifyTotp;
+      setResult(await verify(customerId, code.trim(), action));
       onPassed();
     } catch (err) {
       setCode('');
-      if (isApiError(err, 'WRONG_CODE')) setMessage({ kind: 'warning', text: t('fb.totp.wrong') });
+      if (isApiError(err, 'WRONG_CODE')) setMessage({ kind: 'warning', text: t(texts[kind].wrong) });
       else if (isApiError(err, 'CODE_REPLAYED')) setMessage({ kind: 'warning', text: errorText(err) });
       else {
         setMessage({ kind: 'error', text: errorText(err) });
@@ -68,22 +91,22 @@ export function TotpPanel({
 
   if (result) {
     return (
-      <div className="fb-panel" data-testid="fallback-totp">
-        <PassedResult method="totp" assurance={result.assurance} focusRef={resultHeading} onDone={onDone} />
+      <div className="fb-panel" data-testid={`fallback-${kind}`}>
+        <PassedResult method={kind} assurance={result.assurance} focusRef={resultHeading} onDone={onDone} />
       </div>
     );
   }
   return (
-    <div className="fb-panel" data-testid="fallback-totp">
-      <p>{t('fb.totp.intro')}</p>
+    <div className="fb-panel" data-testid={`fallback-${kind}`}>
+      <p>{t(texts[kind].intro, { tenant: tenantName })}</p>
       <p className="say">
         <span className="say-label">{t('fb.say')}</span>{' '}
-        <q data-testid="fallback-sentence">{t('fb.totp.say', { tenant: tenantName })}</q>
+        <q data-testid="fallback-sentence">{t(texts[kind].say, { tenant: tenantName })}</q>
       </p>
       {!blocked && (
         <form className="fb-code-form" onSubmit={(e) => void check(e)}>
           <label className="field" htmlFor={`${ids}-code`}>
-            <span>{t('fb.totp.codeLabel')}</span>
+            <span>{t(texts[kind].codeLabel)}</span>
           </label>
           <div className="fb-code-row">
             <input

@@ -62,7 +62,7 @@ export interface OtpChallenge {
 }
 
 export interface FallbackResult {
-  method: 'totp' | 'security_questions';
+  method: 'totp' | 'security_questions' | 'app_code';
   action: string;
   result: 'passed';
   assurance: Assurance;
@@ -206,6 +206,8 @@ export function createFallbackApi(csrfToken: string) {
       json<OtpChallenge>('POST', `/v1/otp-challenges/${id(challengeId)}/cancel`),
     verifyTotp: (customerId: string, code: string, action: string) =>
       json<FallbackResult>('POST', `/v1/customers/${id(customerId)}/totp/verify`, { code, action }),
+    verifyAppCode: (customerId: string, code: string, action: string) =>
+      json<FallbackResult>('POST', `/v1/customers/${id(customerId)}/app-code/verify`, { code, action }),
     securityQuestions: (customerId: string) =>
       json<SecurityQuestions>('GET', `/v1/customers/${id(customerId)}/security-questions`),
     checkSecurityQuestions: (

@@ -33,9 +33,16 @@ export function reasonText(
   t: Translate,
   formatDateTime: (iso: string) => string,
   reason: Pick<UnavailableReason, 'code' | 'until'>,
+  method?: MethodName,
 ): string {
   const known = (reasonCodes as readonly string[]).includes(reason.code);
-  const text = known ? t(`fb.reason.${reason.code}`) : reason.code;
+  // "Not enrolled" means no device with offline codes for app codes, no authenticator app for TOTP.
+  const text =
+    method === 'app_code' && reason.code === 'NOT_ENROLLED'
+      ? t('fb.reason.appCodeNotEnrolled')
+      : known
+        ? t(`fb.reason.${reason.code}`)
+        : reason.code;
   return reason.until ? `${text} ${t('fb.reason.until', { time: formatDateTime(reason.until) })}` : text;
 }
 

@@ -6,6 +6,7 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'nav.webhooks': 'Webhooks',
 
   'fb.method.push': 'Push-Bestätigung in der App',
+  'fb.method.app_code': 'Code aus der App des Kunden',
   'fb.method.totp': 'Code aus der Authenticator-App',
   'fb.method.sms_otp': 'SMS-Code',
   'fb.method.email_otp': 'E-Mail-Code',
@@ -41,6 +42,8 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'fb.reason.PUSH_LOCKED_FRAUD': 'Nach einer Betrugsmeldung gesperrt. Ein Admin muss die Sperre aufheben.',
   'fb.reason.QUESTIONS_LOCKED':
     'Nach zu vielen fehlgeschlagenen Prüfungen gesperrt. Ein Admin muss sie entsperren.',
+  'fb.reason.appCodeNotEnrolled': 'Kein registriertes Gerät, das Offline-Codes zeigt.',
+  'fb.reason.APP_CODE_FAILURES': 'Zu viele falsche App-Codes für diesen Kunden in der letzten Stunde.',
   'fb.reason.FAILURE_LIMIT': 'Zu viele Fehlversuche für diesen Kunden in der letzten Stunde.',
   'fb.reason.PROVIDER_NOT_CONFIGURED': 'Auf dem Server ist kein Nachrichtendienst eingerichtet.',
   'fb.reason.until': 'Wieder möglich ab {time}.',
@@ -99,6 +102,12 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'fb.otp.cancelled': 'Der Code wurde zurückgezogen.',
   'fb.otp.startOver': 'Neuen Code senden',
 
+  'fb.appCode.intro':
+    'Der Anrufer liest den Code vor, den seine {tenant}-App unter „Code“ zeigt. Er funktioniert auch ohne Verbindung des Telefons (Roaming, Keller, Flug).',
+  'fb.appCode.say':
+    'Bitte öffnen Sie die {tenant}-App, tippen Sie auf „Code“ und lesen Sie mir den sechsstelligen Code vor.',
+  'fb.appCode.codeLabel': 'Code, den die App zeigt',
+  'fb.appCode.wrong': 'Falscher Code. Bitten Sie den Anrufer, den Code vorzulesen, den die App jetzt zeigt.',
   'fb.totp.intro': 'Der Anrufer liest den aktuellen Code aus seiner Authenticator-App vor.',
   'fb.totp.say':
     'Bitte öffnen Sie Ihre Authenticator-App und lesen Sie mir den sechsstelligen Code für {tenant} vor.',

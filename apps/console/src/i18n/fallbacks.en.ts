@@ -7,6 +7,7 @@ export const fallbacksEn = {
   'nav.webhooks': 'Webhooks',
 
   'fb.method.push': 'Push approval in the app',
+  'fb.method.app_code': "Code from the customer's app",
   'fb.method.totp': 'Authenticator-app code',
   'fb.method.sms_otp': 'SMS code',
   'fb.method.email_otp': 'E-mail code',
@@ -40,6 +41,8 @@ export const fallbacksEn = {
   'fb.reason.PUSH_LOCKED_DENIALS': 'Locked after repeated denials. An admin must clear the lock.',
   'fb.reason.PUSH_LOCKED_FRAUD': 'Locked after a fraud report. An admin must clear the lock.',
   'fb.reason.QUESTIONS_LOCKED': 'Locked after too many failed checks. An admin must unlock them.',
+  'fb.reason.appCodeNotEnrolled': 'No enrolled device that shows offline codes.',
+  'fb.reason.APP_CODE_FAILURES': 'Too many wrong app codes for this customer in the last hour.',
   'fb.reason.FAILURE_LIMIT': 'Too many failed attempts for this customer in the last hour.',
   'fb.reason.PROVIDER_NOT_CONFIGURED': 'No message service is set up on the server.',
   'fb.reason.until': 'Possible again from {time}.',
@@ -94,6 +97,11 @@ export const fallbacksEn = {
   'fb.otp.cancelled': 'The code was cancelled.',
   'fb.otp.startOver': 'Send a new code',
 
+  'fb.appCode.intro':
+    'The caller reads the code shown in their {tenant} app under “Code”. It works even when the phone has no connection (roaming, a basement, a flight).',
+  'fb.appCode.say': 'Please open the {tenant} app, tap “Code” and read me the six-digit code.',
+  'fb.appCode.codeLabel': 'Code the app shows',
+  'fb.appCode.wrong': 'Wrong code. Ask the caller to read the code the app shows now.',
   'fb.totp.intro': 'The caller reads the current code from their authenticator app.',
   'fb.totp.say': 'Please open your authenticator app and read me the six-digit code for {tenant}.',
   'fb.totp.codeLabel': 'Code from the app',

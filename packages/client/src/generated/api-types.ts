@@ -120,6 +120,7 @@ export interface Schemas {
         | 'METHOD_UNAVAILABLE'
         | 'CHANNEL_UNAVAILABLE'
         | 'TOTP_ALREADY_ENROLLED'
+        | 'OFFLINE_SECRET_ISSUED'
         | 'POLICY_VERSION_CONFLICT'
         | 'PAYLOAD_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
@@ -148,7 +149,7 @@ export interface Schemas {
   FallbackPolicy: {
     /** Every method once, in the order the console offers them. */
     methods: Array<{
-      method: 'push' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
       enabled: boolean;
       assurance: 'low' | 'moderate' | 'substantial' | 'high';
     }>;
@@ -190,6 +191,13 @@ export interface Schemas {
       /** 30-second steps accepted either side of now. */
       driftSteps: number;
     };
+    /** The code from the customer's app (app_code). Left out together with app_code in methods (a policy written before app codes), it is filled with the defaults and app_code is listed turned off. */
+    appCode?: {
+      /** 30-second steps accepted either side of now. */
+      driftSteps: number;
+      /** Wrong app codes per customer in a sliding hour before the method is refused (TOO_MANY_FAILURES); they count toward failuresPerHour too. */
+      maxFailures: number;
+    };
     securityQuestions: {
       /** Questions the agent asks. */
       ask: number;
@@ -221,7 +229,7 @@ export interface Schemas {
     failuresPerHour: number;
   };
   FallbackResult: {
-    method: 'totp' | 'security_questions';
+    method: 'totp' | 'security_questions' | 'app_code';
     action: string;
     result: 'passed';
     assurance: 'low' | 'moderate' | 'substantial' | 'high';
@@ -237,6 +245,16 @@ export interface Schemas {
       alg: string;
       use: string;
     }>;
+  };
+  /** The RFC 6238 secret the device turns into the code it shows offline ("code from the customer's app"). */
+  OfflineSecret: {
+    /** Base32 (RFC 4648) seed, 160 bits, returned this once: keep it in the key store. */
+    secret: string;
+    /** HMAC of RFC 6238. */
+    algorithm: 'SHA1';
+    digits: 6;
+    /** Seconds per time step. */
+    period: 30;
   };
   OidcClient: {
     /** The client_id. */

@@ -10,6 +10,7 @@ import { registerOidcRoutes } from '../features/ciba/routes.ts';
 import { registerCustomerRoutes } from '../features/customers/routes.ts';
 import { registerScimRoutes } from '../features/customers/scim/routes.ts';
 import { registerDeviceRoutes } from '../features/devices/routes.ts';
+import { registerAppCodeRoutes } from '../features/methods/app-code-routes.ts';
 import { registerOneTimeCodeRoutes } from '../features/methods/one-time-code-routes.ts';
 import { registerProviderCallbackRoutes } from '../features/methods/provider-callbacks.ts';
 import { registerSecurityQuestionRoutes } from '../features/methods/security-question-routes.ts';
@@ -55,5 +56,6 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerOneTimeCodeRoutes(typed, deps);
   registerProviderCallbackRoutes(typed, deps);
   registerTotpRoutes(typed, deps);
+  registerAppCodeRoutes(typed, deps);
   registerSecurityQuestionRoutes(typed, deps);
 }

@@ -211,6 +211,32 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
     });
 
   device
+    .command('code')
+    .description(
+      'Show the code for the agent: the offline code (RFC 6238) this device computes without a network.',
+    )
+    .addOption(keyFileOption())
+    .option('--obtain', 'first ask the server for the secret, once (a device enrolled before offline codes)')
+    .action(async (options: { keyFile?: string; obtain?: boolean }) => {
+      const sdk = client(options.keyFile);
+      if (!(await sdk.isEnrolled())) fail('This device is not enrolled.');
+      try {
+        if (options.obtain) await sdk.obtainOfflineSecret();
+        const { code, secondsLeft } = await sdk.offlineCode();
+        out(`Code for the agent: ${code} (changes in ${secondsLeft} s)`);
+      } catch (error) {
+        if (isDeviceSdkError(error)) {
+          fail(
+            error.code === 'OFFLINE_CODE_UNAVAILABLE'
+              ? 'This device has no offline-code secret yet: run helpdesk-auth device code --obtain while online.'
+              : `${error.code}: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+    });
+
+  device
     .command('status')
     .description("Show this device's record on the server.")
     .addOption(keyFileOption())

@@ -134,6 +134,18 @@ export interface DevicesTable {
   webauthn_registered_at: number | null;
 }
 
+/** The offline-code (RFC 6238) secret a device shares with the server; migration 0015. */
+export interface DeviceOfflineSecretsTable {
+  device_id: string;
+  tenant_id: string;
+  customer_id: string;
+  /** The base32 seed, sealed (platform/secrets.ts) with the context `device-offline:<device id>`. */
+  secret_sealed: string;
+  /** The last accepted time step; a code of that step or an earlier one is a replay. */
+  last_step: number | null;
+  created_at: number;
+}
+
 export interface VerificationsTable {
   id: string;
   tenant_id: string;
@@ -437,6 +449,7 @@ export interface Schema {
   claims: ClaimsTable;
   one_time_tokens: OneTimeTokensTable;
   devices: DevicesTable;
+  device_offline_secrets: DeviceOfflineSecretsTable;
   verifications: VerificationsTable;
   verification_events: VerificationEventsTable;
   server_keys: ServerKeysTable;

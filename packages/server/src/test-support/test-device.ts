@@ -12,6 +12,8 @@ import type { App } from '../http/types.ts';
 export interface TestDevice {
   id: string;
   publicJwk: JWK;
+  /** The offline-code secret (base32) from the enrollment answer. */
+  offlineSecret: string;
   /** A fresh proof-of-possession JWT for this method and path (or absolute URL). */
   proof(method: string, pathOrUrl: string, claims?: Record<string, unknown>): Promise<string>;
   /** A signed decision, by default well-formed; `override` changes any payload field or the raw payload. */
@@ -88,10 +90,12 @@ export async function enrollTestDevice(
     },
   });
   if (response.statusCode !== 201) throw new Error(`enroll failed: ${response.statusCode} ${response.body}`);
-  const id = (response.json() as { device: { id: string } }).device.id;
+  const enrolled = response.json() as { device: { id: string }; offlineCode: { secret: string } };
+  const id = enrolled.device.id;
   return {
     id,
     publicJwk,
+    offlineSecret: enrolled.offlineCode.secret,
     proof: (method, pathOrUrl, claims) =>
       signProof(privateKey, { kid: id }, method, absolute(pathOrUrl), options.now(), claims),
     async decide(verificationId, decision, o = {}) {

@@ -414,6 +414,7 @@ const actingBodies: Record<string, () => unknown> = {
   verifyOtpChallenge: () => ({ code: '000000' }),
   confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
   verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
+  verifyAppCode: () => ({ code: '000000', action: 'verify_caller' }),
   setSecurityQuestions: () => ({
     questions: [{ question: 'Changed by another tenant?', answer: 'changed' }],
   }),
@@ -1127,6 +1128,16 @@ for (const kind of databaseKinds) {
           return {
             url: `/v1/customers/${customerId}/totp/verify`,
             body: { code: code(), action: 'verify_caller' },
+            watch: [`/v1/customers/${customerId}/locks`],
+          };
+        },
+        verifyAppCode: async () => {
+          const customerId = await fallbackCustomer();
+          const device = await enrolDevice(h, a.tenant.id, customerId, 'CSRF app-code phone');
+          const seed = seedFromBase32(device.offlineSecret);
+          return {
+            url: `/v1/customers/${customerId}/app-code/verify`,
+            body: { code: totpCodeForStep(seed, totpStep(h.clock.now())), action: 'verify_caller' },
             watch: [`/v1/customers/${customerId}/locks`],
           };
         },

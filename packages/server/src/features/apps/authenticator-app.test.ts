@@ -55,6 +55,7 @@ describe('authenticator app at /app', { skip: buildSkip() }, () => {
     for (const path of [
       '/app/activate',
       '/app/history',
+      '/app/code',
       '/app/device',
       '/app/request/ver_01KAX0000000000000000000AB',
     ]) {

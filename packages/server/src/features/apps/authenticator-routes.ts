@@ -37,7 +37,7 @@ const hidden = (summary: string, statuses: number[] = [503]) => ({
 });
 
 /** Paths of the app's own screens; each is answered with the app's page (a single-page app). */
-const screenPath = /^(activate|history|device|request\/ver_[A-Za-z0-9]{1,64})\/?$/;
+const screenPath = /^(activate|history|code|device|request\/ver_[A-Za-z0-9]{1,64})\/?$/;
 
 /**
  * The customer's authenticator at /app: the page for every screen (the activation link is

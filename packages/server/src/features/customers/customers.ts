@@ -249,6 +249,11 @@ export function createCustomerService({ db, clock }: ServiceContext) {
         await getRow(tx, tenantId, id);
         // Devices go with the customer; verifications stay, as the history of what was asked and answered.
         await tx
+          .deleteFrom('device_offline_secrets')
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', id)
+          .execute();
+        await tx
           .deleteFrom('devices')
           .where('tenant_id', '=', tenantId)
           .where('customer_id', '=', id)

@@ -26,6 +26,7 @@ import {
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
+import { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from '../methods/index.ts';
 import { pushAddressRules } from '../push/index.ts';
 
 /** How a device hears about a request when its app is closed. FCM and APNs arrive later. */
@@ -211,6 +212,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       // Someone revoked it first (or it was never active): answer with the row as it is now, which
       // a fresh read sees once the winner has committed, and audit nothing.
       if (!moved) return { row: await getRow(tx, tenantId, id), moved };
+      await removeOfflineSecret(tx, tenantId, id);
       await appendAudit(tx, {
         tenantId,
         actor: auditActor(actor),
@@ -311,7 +313,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       publicJwk: JWK;
       thumbprint: string;
       clientAddress: string;
-    }): Promise<{ device: Device; tenant: { id: string; name: string } }> {
+    }): Promise<{ device: Device; tenant: { id: string; name: string }; offlineCode: OfflineSecret }> {
       assertUsablePush(input.push);
       const now = clock();
       const limitKey = `enroll:address:${input.clientAddress}`;
@@ -324,7 +326,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
 
       const secretHash = keyedHash(encryptionKey, normaliseActivationCode(input.activationCode));
       let wrongCode = false;
-      let result: { row: DeviceRow; tenant: { id: string; name: string } };
+      let result: { row: DeviceRow; tenant: { id: string; name: string }; offlineCode: OfflineSecret };
       try {
         const known = await db
           .selectFrom('one_time_tokens')
@@ -382,6 +384,13 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
             webauthn_registered_at: null,
           };
           await tx.insertInto('devices').values(row).execute();
+          // The offline-code secret, returned this once in the enrollment answer (app codes).
+          const offlineCode = (await issueOfflineSecret(tx, encryptionKey, {
+            tenantId: token.tenant_id,
+            customerId: row.customer_id,
+            deviceId: id,
+            now,
+          }))!;
           await appendAudit(tx, {
             tenantId: token.tenant_id,
             actor: systemActor,
@@ -395,7 +404,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
             },
             now,
           });
-          return { row, tenant };
+          return { row, tenant, offlineCode };
         });
         // Live a moment ago, spent now: another request with the same code won the race.
         if (!enrolled) throw activationUsed();
@@ -403,7 +412,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       } finally {
         if (!wrongCode) await releaseRateLimit(db, limitKey);
       }
-      const { row, tenant } = result;
+      const { row, tenant, offlineCode } = result;
       // Tell the customer's other devices: an enrollment they did not make is a warning sign. The
       // live channel reaches an open app; the push notice (and SMS or e-mail, if the policy asks)
       // reaches a closed one. It goes out after the answer and never fails the enrollment.
@@ -414,7 +423,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       void hooks.enrolled?.(row.tenant_id, row.customer_id, row.id, now).catch(() => {
         // Each notice's outcome is in the audit log; a failure here must not surface as a 500.
       });
-      return { device: toDevice(row), tenant };
+      return { device: toDevice(row), tenant, offlineCode };
     },
 
     async list(tenantId: string, customerId: string): Promise<Device[]> {

@@ -379,6 +379,10 @@ export function registerDeviceRoutes(
             tenant: Type.Object({ id: Type.String(), name: Type.String() }),
             issuer: Type.String(),
             jwks: Jwks,
+            offlineCode: Type.Ref('OfflineSecret', {
+              description:
+                'The offline-code secret (RFC 6238), returned this once: the app shows codes from it without a network (docs/device-protocol.md, "Offline codes").',
+            }),
           }),
           ...errorResponses(401, 409, 413, 415, 429),
         },
@@ -391,7 +395,7 @@ export function registerDeviceRoutes(
         request.method,
         request.url,
       );
-      const { device, tenant } = await services.devices.enroll({
+      const { device, tenant, offlineCode } = await services.devices.enroll({
         activationCode: request.body.activationCode,
         label: request.body.label,
         platform: request.body.platform as Device['platform'],
@@ -406,6 +410,7 @@ export function registerDeviceRoutes(
         tenant,
         issuer: new URL(services.context.config.publicUrl).origin,
         jwks: await services.serverKeys.jwks(),
+        offlineCode,
       };
     },
   );

@@ -9,6 +9,7 @@ import {
   createPolicyService,
   type NoticePush,
 } from '../policy/index.ts';
+import { createAppCodeService } from './app-codes.ts';
 import { createOneTimeCodeService, type OtpChannel } from './one-time-codes.ts';
 import { createSecurityQuestionService } from './security-questions.ts';
 import { createTotpService } from './totp.ts';
@@ -33,10 +34,12 @@ export function createFallbackServices(
     notifier,
     oneTimeCodes: createOneTimeCodeService(context, { methods, providers, notifier }),
     totp: createTotpService(context, { methods, notifier }),
+    appCodes: createAppCodeService(context, { methods, notifier }),
     securityQuestions: createSecurityQuestionService(context, { methods, notifier }),
   };
 }
 
 export type FallbackServices = ReturnType<typeof createFallbackServices>;
 
+export { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from './app-codes.ts';
 export type { OtpChannel } from './one-time-codes.ts';

@@ -13,17 +13,20 @@ import {
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 
 // Length only: the digits are checked after the customer is found, so an unknown id is a 404 first.
-const TotpCode = Type.String({
+export const TotpCode = Type.String({
   minLength: 6,
   maxLength: 6,
   description: 'Six digits from the authenticator app.',
 });
-const Action = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$', description: 'An action the policy names.' });
+export const Action = Type.String({
+  pattern: '^[a-z][a-z0-9_]{0,39}$',
+  description: 'An action the policy names.',
+});
 
 /** A passed fallback check: the action it was for and the assurance it gives. */
 export const FallbackResultSchema = Type.Object(
   {
-    method: Type.String({ enum: ['totp', 'security_questions'] }),
+    method: Type.String({ enum: ['totp', 'security_questions', 'app_code'] }),
     action: Type.String(),
     result: Type.String({ enum: ['passed'] }),
     assurance: Type.String({ enum: ['low', 'moderate', 'substantial', 'high'] }),

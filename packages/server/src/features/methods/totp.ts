@@ -27,7 +27,7 @@ export interface TotpEnrollmentStart {
 }
 
 export interface FallbackResult {
-  method: 'totp' | 'security_questions';
+  method: 'totp' | 'security_questions' | 'app_code';
   action: string;
   result: 'passed';
   assurance: string;

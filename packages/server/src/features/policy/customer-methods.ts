@@ -83,37 +83,50 @@ export function createCustomerMethodService(
     now: number,
   ): Promise<CustomerMethodFacts> {
     const tenantId = customer.tenant_id;
-    const [devices, totp, questions, locks, failures, push] = await Promise.all([
-      db
-        .selectFrom('devices')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', customer.id)
-        .where('status', '=', 'active')
-        .executeTakeFirst(),
-      db
-        .selectFrom('totp_enrollments')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', customer.id)
-        .where('status', '=', 'active')
-        .executeTakeFirst(),
-      db
-        .selectFrom('security_questions')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('tenant_id', '=', tenantId)
-        .where('customer_id', '=', customer.id)
-        .executeTakeFirst(),
-      lockRow(db, tenantId, customer.id),
-      countRecentFailures(db, { tenantId, customerId: customer.id, now }),
-      loadPushLockFacts(db, customer, policy, now),
-    ]);
+    const [devices, totp, questions, locks, failures, push, appCodeDevices, appCodeFailures] =
+      await Promise.all([
+        db
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', customer.id)
+          .where('status', '=', 'active')
+          .executeTakeFirst(),
+        db
+          .selectFrom('totp_enrollments')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', customer.id)
+          .where('status', '=', 'active')
+          .executeTakeFirst(),
+        db
+          .selectFrom('security_questions')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', customer.id)
+          .executeTakeFirst(),
+        lockRow(db, tenantId, customer.id),
+        countRecentFailures(db, { tenantId, customerId: customer.id, now }),
+        loadPushLockFacts(db, customer, policy, now),
+        // Active devices holding an offline-code secret (features/methods/app-codes.ts).
+        db
+          .selectFrom('device_offline_secrets')
+          .innerJoin('devices', 'devices.id', 'device_offline_secrets.device_id')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('device_offline_secrets.tenant_id', '=', tenantId)
+          .where('device_offline_secrets.customer_id', '=', customer.id)
+          .where('devices.tenant_id', '=', tenantId)
+          .where('devices.status', '=', 'active')
+          .executeTakeFirst(),
+        countRecentFailures(db, { tenantId, customerId: customer.id, now, method: 'app_code' }),
+      ]);
     return {
       activeDevices: Number(devices?.count ?? 0),
       hasPhone: customer.phone !== null,
       phoneChangedAt: customer.phone_changed_at,
       hasEmail: customer.email !== null,
       totpEnrolled: totp !== undefined,
+      appCode: { devices: Number(appCodeDevices?.count ?? 0), failures: appCodeFailures },
       securityQuestions: Number(questions?.count ?? 0),
       questionsLockedAt: locks?.questions_locked_at ?? null,
       push,
@@ -180,7 +193,11 @@ export function createCustomerMethodService(
       const option = evaluation.methods.find((m) => m.method === method)!;
       if (!option.available) {
         const first = option.reasons[0]!;
-        if (first.code === 'FAILURE_LIMIT' && option.reasons.length === 1) {
+        // A cap reached is a 429 with Retry-After, whether it is the customer's or the method's own.
+        if (
+          (first.code === 'FAILURE_LIMIT' || first.code === 'APP_CODE_FAILURES') &&
+          option.reasons.length === 1
+        ) {
           const until = first.until ?? clock() + hourMs;
           throw new AppError('TOO_MANY_FAILURES', first.message, {
             retryAfterSeconds: Math.max(1, Math.ceil((until - clock()) / 1000)),

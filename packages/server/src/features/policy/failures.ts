@@ -19,15 +19,17 @@ export interface RecentFailures {
  */
 export async function countRecentFailures(
   db: Db,
-  where: { tenantId: string; customerId: string; now: number },
+  where: { tenantId: string; customerId: string; now: number; method?: VerificationMethod },
 ): Promise<RecentFailures> {
-  const row = await db
+  let query = db
     .selectFrom('attempt_failures')
     .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('occurred_at').as('oldest')])
     .where('tenant_id', '=', where.tenantId)
     .where('customer_id', '=', where.customerId)
-    .where('occurred_at', '>', where.now - hourMs)
-    .executeTakeFirst();
+    .where('occurred_at', '>', where.now - hourMs);
+  // One method's failures only, for a method with its own cap (app codes).
+  if (where.method !== undefined) query = query.where('method', '=', where.method);
+  const row = await query.executeTakeFirst();
   return {
     count: Number(row?.count ?? 0),
     oldestAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
@@ -75,13 +77,29 @@ export interface AttemptReservation {
  */
 export async function reserveAttempt(
   db: Db,
-  attempt: { tenantId: string; customerId: string; method: VerificationMethod; now: number; limit: number },
+  attempt: {
+    tenantId: string;
+    customerId: string;
+    method: VerificationMethod;
+    now: number;
+    limit: number;
+    /** A cap on this method's own failures in the hour, checked the same way (app codes). */
+    methodLimit?: number;
+  },
 ): Promise<AttemptReservation> {
-  const id = await recordFailedAttempt(db, attempt);
-  const recent = await countRecentFailures(db, attempt);
-  if (recent.count > attempt.limit) {
+  const { tenantId, customerId, method, now, limit, methodLimit } = attempt;
+  const id = await recordFailedAttempt(db, { tenantId, customerId, method, now });
+  const recent = await countRecentFailures(db, { tenantId, customerId, now });
+  if (recent.count > limit) {
     await db.deleteFrom('attempt_failures').where('id', '=', id).execute();
-    throw tooManyFailures(recent, attempt.limit, attempt.now);
+    throw tooManyFailures(recent, limit, now);
+  }
+  if (methodLimit !== undefined) {
+    const own = await countRecentFailures(db, { tenantId, customerId, now, method });
+    if (own.count > methodLimit) {
+      await db.deleteFrom('attempt_failures').where('id', '=', id).execute();
+      throw tooManyFailures(own, methodLimit, now);
+    }
   }
   return {
     async succeeded() {

@@ -82,6 +82,20 @@ export const VerificationPolicySchema = Type.Object(
       numbers(fallbackPolicyLimits.totp, { driftSteps: '30-second steps accepted either side of now.' }),
       { additionalProperties: false },
     ),
+    appCode: Type.Optional(
+      Type.Object(
+        numbers(fallbackPolicyLimits.appCode, {
+          driftSteps: '30-second steps accepted either side of now.',
+          maxFailures:
+            'Wrong app codes per customer in a sliding hour before the method is refused (TOO_MANY_FAILURES); they count toward failuresPerHour too.',
+        }),
+        {
+          additionalProperties: false,
+          description:
+            "The code from the customer's app (app_code). Left out together with app_code in methods (a policy written before app codes), it is filled with the defaults and app_code is listed turned off.",
+        },
+      ),
+    ),
     securityQuestions: Type.Object(
       {
         ...numbers(fallbackPolicyLimits.securityQuestions, {

@@ -3,7 +3,8 @@
  * database in the clear. A whole run of every fallback method, right and wrong, goes through a
  * server whose SMS provider is a local Twilio (so the test learns each code the way a phone
  * would), and every log line, response body and audit entry is scanned for the secrets. The
- * only exception the API makes: the TOTP seed, once, in the enrollment response.
+ * only exceptions the API makes: the TOTP seed, once, in the enrollment response, and a device's
+ * offline-code secret, once, to that device in its enrollment answer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,7 @@ import {
   twilioTestAccount,
   type VendorServer,
 } from '../../../test-support/stand-ins/test-vendors.ts';
+import { enrollTestDevice } from '../../../test-support/test-device.ts';
 import { seedFromBase32, totpCodeForStep, totpStep } from '../totp-codes.ts';
 
 /** A JSON answer, read loosely: the assertions check each field they rely on. */
@@ -148,6 +150,31 @@ for (const kind of databaseKinds) {
         422,
       );
 
+      // App codes: a device enrolls (its answer, to the device only, carries the secret), then the
+      // agent checks its code, the same code again, and a wrong one.
+      const activation = await h.runtime.services.devices.createActivation(tenantId, customer.id, system);
+      const device = await enrollTestDevice(h.app, {
+        publicUrl: h.config.publicUrl,
+        activationCode: activation.code,
+        now: h.clock.now,
+      });
+      secrets.add(device.offlineSecret);
+      const appSeed = seedFromBase32(device.offlineSecret);
+      h.clock.advance(30_000);
+      const appCode = totpCodeForStep(appSeed, totpStep(h.clock.now()));
+      secrets.add(appCode);
+      const appVerify = (c: string) =>
+        call('agent', 'POST', `/v1/customers/${customer.id}/app-code/verify`, {
+          code: c,
+          action: 'verify_caller',
+        });
+      assert.equal((await appVerify(appCode)).status, 200);
+      assert.equal((await appVerify(appCode)).status, 422);
+      const wrongApp = appCode === '123123' ? '321321' : '123123';
+      assert.equal((await appVerify(wrongApp)).body.error.code, 'WRONG_CODE');
+      await call('admin', 'GET', `/v1/devices/${device.id}`);
+      await call('admin', 'GET', `/v1/customers/${customer.id}/devices`);
+
       // Security questions: set, a failed check, a passed one.
       const answers = ['Marmaduke the Third', 'Kathmandu Valley', 'Quintessential Academy'];
       for (const a of answers) secrets.add(a).add(normaliseAnswer(a));
@@ -187,6 +214,7 @@ for (const kind of databaseKinds) {
       const stored = JSON.stringify([
         await h.runtime.database.db.selectFrom('otp_challenges').selectAll().execute(),
         await h.runtime.database.db.selectFrom('totp_enrollments').selectAll().execute(),
+        await h.runtime.database.db.selectFrom('device_offline_secrets').selectAll().execute(),
         await h.runtime.database.db.selectFrom('security_questions').selectAll().execute(),
         await h.runtime.database.db.selectFrom('message_deliveries').selectAll().execute(),
       ]);
