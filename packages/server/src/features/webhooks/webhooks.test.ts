@@ -191,6 +191,30 @@ for (const kind of databaseKinds) {
       await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
     });
 
+    it('an endpoint may subscribe to webhook.test alone: it gets the tests it is sent and nothing else', async () => {
+      const { endpoint, secret } = await register(w, receiver.url, ['webhook.test']);
+      receiver.secrets = [secret];
+      const listed = (await call(w, 'GET', `/v1/webhooks/${endpoint.id}`)).json() as { events: string[] };
+      assert.deepEqual(listed.events, ['webhook.test']);
+      const { customerId, device } = await customerWithDevice(w);
+      const v = await startVerification(w, customerId);
+      await decide(w, device, v.id, 'approve', v.code);
+      assert.equal((await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`)).statusCode, 202);
+      await h.runtime.services.webhooks.runOnce();
+      assert.deepEqual(
+        receiver.received.map((r) => [r.event.type, r.validStandardSignatures]),
+        [['webhook.test', 1]],
+      );
+      // Changing to it and back with PATCH works too; an unknown type is still refused.
+      const patched = await call(w, 'PATCH', `/v1/webhooks/${endpoint.id}`, {
+        events: ['webhook.test', 'device.enrolled'],
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      const unknown = await call(w, 'PATCH', `/v1/webhooks/${endpoint.id}`, { events: ['webhook.tested'] });
+      assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'VALIDATION_FAILED']);
+      await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
+    });
+
     it('sends only the subscribed events: denial, fraud report (and the customer news), device enrolled and revoked', async () => {
       const { endpoint, secret } = await register(w, receiver.url, [
         'verification.denied',
@@ -676,7 +700,7 @@ for (const kind of databaseKinds) {
     });
 
     it('the standardwebhooks library verifies a real delivery, and refuses it altered or replayed late', async () => {
-      const { endpoint, secret } = await register(w, receiver.url, ['device.enrolled']);
+      const { endpoint, secret } = await register(w, receiver.url, ['webhook.test']);
       assert.equal((await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`)).statusCode, 202);
       await h.runtime.services.webhooks.runOnce();
       const delivery = receiver.received.at(-1)!;
