@@ -341,6 +341,7 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'webhook.test'
     >;
     enabled: boolean;
     /** Until when the secret before the last rotation still signs deliveries. */
@@ -487,6 +488,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       description?: string | null;
       enabled?: boolean;
@@ -653,6 +655,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       enabled: boolean;
       /** Until when the secret before the last rotation still signs deliveries. */
@@ -1037,6 +1040,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       description?: string | null;
       enabled?: boolean;
@@ -1058,6 +1062,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       enabled: boolean;
       /** Until when the secret before the last rotation still signs deliveries. */
