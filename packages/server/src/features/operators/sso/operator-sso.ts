@@ -544,7 +544,8 @@ export function createOperatorSsoService(context: ServiceContext) {
     /**
      * Finishes a sign-in: checks the answer belongs to the sign-in this browser started (state,
      * once only), exchanges the code, validates the ID token (issuer, audience, signature, nonce,
-     * expiry) and maps the identity to an operator. The caller then opens the session.
+     * expiry), reads UserInfo when the ID token lacks the e-mail address or the role claim, and maps
+     * the identity to an operator. The caller then opens the session.
      */
     async complete(input: {
       slug: string;
@@ -584,6 +585,7 @@ export function createOperatorSsoService(context: ServiceContext) {
 
       const configuration = await discover(row);
       let claims: Record<string, unknown>;
+      let accessToken: string;
       try {
         const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
           pkceCodeVerifier: sealed.codeVerifier,
@@ -592,6 +594,7 @@ export function createOperatorSsoService(context: ServiceContext) {
           idTokenExpected: true,
         });
         claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+        accessToken = tokens.access_token;
       } catch (error) {
         await audit(tenant.id, { type: 'system', id: null }, 'operator.sso_failed', null, {
           address: input.address,
@@ -600,6 +603,32 @@ export function createOperatorSsoService(context: ServiceContext) {
         throw new AppError('SSO_FAILED', "The identity provider's answer could not be verified.", {
           cause: error,
         });
+      }
+      // OpenID Connect Core 5.4: with response_type=code a provider may put the scopes' claims at
+      // the UserInfo endpoint only (oidc-provider's default). When the ID token lacks the e-mail
+      // address or the role claim, ask there; its `sub` must be the ID token's (Core 5.3.2).
+      const hasEmail =
+        typeof claims.email === 'string' ||
+        (typeof claims.preferred_username === 'string' && claims.preferred_username.includes('@'));
+      const hasRoleClaim = claimValues(claims, row.role_claim).length > 0;
+      if ((!hasEmail || !hasRoleClaim) && configuration.serverMetadata().userinfo_endpoint) {
+        try {
+          const userInfo = (await oidc.fetchUserInfo(
+            configuration,
+            accessToken,
+            String(claims.sub ?? ''),
+          )) as Record<string, unknown>;
+          // The ID token's claims stand; UserInfo only fills in what it lacks.
+          claims = { ...userInfo, ...claims };
+        } catch (error) {
+          await audit(tenant.id, { type: 'system', id: null }, 'operator.sso_failed', null, {
+            address: input.address,
+            reason: 'userinfo',
+          });
+          throw new AppError('SSO_FAILED', "The identity provider's UserInfo answer could not be verified.", {
+            cause: error,
+          });
+        }
       }
 
       const issuer = String(claims.iss);
