@@ -126,6 +126,7 @@ export interface Schemas {
         | 'WRONG_CODE'
         | 'WEBAUTHN_REGISTRATION_FAILED'
         | 'POLICY_INVALID'
+        | 'SSO_PROVIDER_INVALID'
         | 'CODE_REPLAYED'
         | 'ANSWERS_REJECTED'
         | 'RATE_LIMITED'

@@ -16,6 +16,10 @@ import {
 } from '../../../test-support/harness.ts';
 import { postgresSkip } from '../../../test-support/postgres.ts';
 import {
+  type IssuerDiscovery,
+  startIssuerDiscovery,
+} from '../../../test-support/stand-ins/issuer-discovery.ts';
+import {
   type Browser,
   createBrowser,
   startTestOidcProvider,
@@ -326,12 +330,32 @@ for (const kind of databaseKinds) {
       });
       try {
         const reachedAs = impostor.issuer.replace('localhost', '127.0.0.1');
+        // Saving it is refused: the discovery document is checked then.
         const configured = await configure(globex.clients.admin!, {
           issuer: reachedAs,
           clientId: impostor.clientId,
           clientSecret: impostor.clientSecret,
         });
-        assert.equal(configured.statusCode, 200, configured.body);
+        assert.equal(configured.statusCode, 422, configured.body);
+        assert.equal(configured.json().error.code, 'SSO_PROVIDER_INVALID');
+        assert.match(configured.json().error.message, /names another issuer/);
+        const unreachable = await configure(globex.clients.admin!, { issuer: 'http://127.0.0.1:1/nobody' });
+        assert.deepEqual(
+          [unreachable.statusCode, unreachable.json().error.code],
+          [422, 'SSO_PROVIDER_INVALID'],
+        );
+        const kept = await h.runtime.database.db
+          .selectFrom('operator_sso_configs')
+          .select(['issuer', 'updated_at'])
+          .where('tenant_id', '=', globex.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(kept.issuer, idp.issuer, 'nothing was saved');
+        // A provider that changes what it says after the configuration was saved is refused at sign-in.
+        await h.runtime.database.db
+          .updateTable('operator_sso_configs')
+          .set({ issuer: reachedAs, updated_at: kept.updated_at + 1 })
+          .where('tenant_id', '=', globex.id)
+          .execute();
         const start = await createBrowser().request(`${h.baseUrl}/v1/auth/oidc/globex/start`);
         assert.equal(start.status, 302);
         assert.equal(start.headers.get('location'), '/console/#ssoError=SSO_FAILED');
@@ -516,12 +540,17 @@ for (const kind of databaseKinds) {
 describe('operator single sign-on configuration', () => {
   let h: TestHarness;
   let acme: TestTenant & { clients: Record<string, OperatorClient> };
+  let discovery: IssuerDiscovery;
 
   before(async () => {
     h = await startTestHarness('sqlite');
     acme = await h.tenantWithOperators('acme');
+    discovery = await startIssuerDiscovery();
   });
-  after(() => h?.close());
+  after(async () => {
+    await discovery?.close();
+    await h?.close();
+  });
 
   it('stores the client secret sealed, never shows it, and tells the console whether SSO is on', async () => {
     const before = await h.app.inject({ method: 'GET', url: '/v1/auth/sign-in-options?tenant=acme' });
@@ -538,7 +567,7 @@ describe('operator single sign-on configuration', () => {
       method: 'PATCH',
       url: '/v1/tenant/sso',
       ...acme.clients.admin!.auth(),
-      payload: { issuer: 'https://login.example.com', clientId: 'hd', clientSecret: secret },
+      payload: { issuer: discovery.issuer('login'), clientId: 'hd', clientSecret: secret },
     });
     assert.equal(saved.statusCode, 200, saved.body);
     assert.equal(saved.body.includes(secret), false);

@@ -233,6 +233,30 @@ export function createOperatorSsoService(context: ServiceContext) {
     return configuration;
   }
 
+  /**
+   * Checks, before a configuration is saved, that the provider can be used: its discovery document
+   * answers and names the issuer it is reached at (openid-client compares them exactly).
+   */
+  async function checkProvider(issuer: string, clientId: string): Promise<void> {
+    const insecure = new URL(issuer).protocol === 'http:';
+    try {
+      await oidc.discovery(new URL(issuer), clientId, undefined, undefined, {
+        timeout: 10,
+        execute: insecure ? [oidc.allowInsecureRequests] : [],
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const mismatch = code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
+      throw new AppError(
+        'SSO_PROVIDER_INVALID',
+        mismatch
+          ? `The discovery document at ${issuer} names another issuer; use the issuer exactly as the provider names it.`
+          : `The identity provider's discovery document (${issuer}/.well-known/openid-configuration) could not be fetched or read.`,
+        { cause: error },
+      );
+    }
+  }
+
   async function audit(
     tenantId: string,
     actor: Actor,
@@ -394,9 +418,11 @@ export function createOperatorSsoService(context: ServiceContext) {
       return toConfig(row, tenant.slug);
     },
 
-    /** Creates or changes the tenant's configuration; the first time, issuer, client id and secret are required. */
+    /**
+     * Creates or changes the tenant's configuration; the first time, issuer, client id and secret
+     * are required. A new issuer is checked at the provider before anything is saved.
+     */
     async updateConfig(tenantId: string, input: SsoConfigInput, actor: Actor): Promise<SsoConfig> {
-      const now = clock();
       if (input.issuer !== undefined) checkIssuer(input.issuer, config.mode);
       const domains = input.allowedDomains?.map(normaliseDomain);
       if (input.scopes && !input.scopes.includes('openid'))
@@ -406,6 +432,13 @@ export function createOperatorSsoService(context: ServiceContext) {
           if (!(roles as readonly string[]).includes(m.role))
             throw new AppError('VALIDATION_FAILED', `"${m.role}" is not a role.`);
       }
+      if (input.issuer !== undefined) {
+        const stored = await configRow(db, tenantId);
+        if (input.issuer !== stored?.issuer)
+          await checkProvider(input.issuer, input.clientId ?? stored?.client_id ?? 'helpdesk-auth');
+      }
+      // After the provider's answer, which may take seconds: the time of the change is now.
+      const now = clock();
       return inTransaction(db, async (tx) => {
         const tenant = await tx
           .selectFrom('tenants')
