@@ -68,6 +68,8 @@ export const errorStatus = {
   TOTP_ALREADY_ENROLLED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
+  /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The typed code does not match; `details.attemptsLeft` says how many tries remain. */
