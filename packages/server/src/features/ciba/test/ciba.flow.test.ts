@@ -221,6 +221,52 @@ for (const kind of databaseKinds) {
       }
     });
 
+    it('private_key_jwt with an Ed25519 key: openid-client signs as Ed25519 (RFC 9864) and completes CIBA', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('Ed25519');
+      // Registered with the older name, as many JWKS tools write it; either name verifies.
+      const { id } = await registerClient(h, side, {
+        name: 'Edwards desk',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'ed1', alg: 'EdDSA', use: 'sig' }] },
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: privateKey, kid: 'ed1' }),
+        insecure,
+      );
+      assert.ok(
+        config.serverMetadata().token_endpoint_auth_signing_alg_values_supported?.includes('Ed25519'),
+      );
+      const started = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'cust-100',
+      });
+      const [shown] = await pendingOnPhone(h, side.device);
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
+      assert.equal(tokens.claims()!.sub, side.customerId);
+
+      // The assertion's header said Ed25519, and a wrong key is told apart from other failures.
+      const other = await generateKeyPair('Ed25519');
+      const wrongKey = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: other.privateKey, kid: 'ed1' }),
+        insecure,
+      );
+      await assert.rejects(
+        client.initiateBackchannelAuthentication(wrongKey, { scope: 'openid', login_hint: 'CUST-100' }),
+        (error: unknown) =>
+          error instanceof client.ResponseBodyError &&
+          error.error === 'invalid_client' &&
+          /signature does not verify/.test(error.error_description ?? ''),
+      );
+    });
+
     it('denial on the phone: polling ends with access_denied; a ping client is notified of it too', async () => {
       const receiver = await startReceiver();
       try {
