@@ -493,6 +493,60 @@ export function createOidcClientService(context: ServiceContext) {
     },
 
     /**
+     * Verifies a signed authentication request (CIBA Core 7.1.1, required by FAPI-CIBA): a JWT the
+     * client signed with one of its registered keys, `iss` its client_id, `aud` this issuer, with
+     * `exp`, `iat`, `nbf` (at most 60 minutes apart) and a `jti` used only once. Returns its claims,
+     * which are the request's parameters.
+     */
+    async verifySignedRequest(
+      client: { id: string },
+      request: string,
+      issuer: string,
+    ): Promise<Record<string, unknown>> {
+      const row = await loadForAuthentication(client.id);
+      if (!row?.jwks) {
+        throw new OAuthError(
+          'invalid_request',
+          'A signed authentication request needs a client with registered keys (private_key_jwt).',
+        );
+      }
+      const now = clock();
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(
+          request,
+          createLocalJWKSet(verificationKeys(JSON.parse(row.jwks) as { keys: JWK[] })),
+          {
+            issuer: client.id,
+            audience: issuer,
+            algorithms: assertionAlgorithms,
+            requiredClaims: ['exp', 'iat', 'nbf', 'jti'],
+            currentDate: new Date(now),
+            clockTolerance: clockToleranceSeconds,
+          },
+        ));
+      } catch (error) {
+        const problem = assertionProblem(error).replace('client assertion', 'signed request');
+        throw new OAuthError('invalid_request', problem);
+      }
+      if (payload.exp! - payload.nbf! > 3600) {
+        throw new OAuthError(
+          'invalid_request',
+          'A signed request may be valid for at most 60 minutes (exp - nbf).',
+        );
+      }
+      if (typeof payload.jti !== 'string' || payload.jti.length > 200) {
+        throw new OAuthError('invalid_request', 'The signed request needs a jti of at most 200 characters.');
+      }
+      const once = await claimOnce(db, `ciba-request:${client.id}:${payload.jti}`, {
+        expiresAt: payload.exp! * 1000 + clockToleranceSeconds * 1000,
+        now,
+      });
+      if (!once) throw new OAuthError('invalid_request', 'This signed request was already used (jti).');
+      return payload as Record<string, unknown>;
+    },
+
+    /**
      * Authenticates the client of a protocol request. Exactly one method may be used (RFC 6749
      * 2.3); client_secret_post is not offered. `audiences` are the values a private_key_jwt
      * assertion may name in `aud`: the issuer and the endpoint it is sent to.

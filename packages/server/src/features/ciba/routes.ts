@@ -169,6 +169,7 @@ export function registerOidcRoutes(app: TypedApp, { services }: AppDependencies)
               backchannel_user_code_parameter_supported: Type.Boolean(),
               token_endpoint_auth_methods_supported: Type.Array(Type.String()),
               token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
+              backchannel_authentication_request_signing_alg_values_supported: Type.Array(Type.String()),
               response_types_supported: Type.Array(Type.String()),
               subject_types_supported: Type.Array(Type.String()),
               id_token_signing_alg_values_supported: Type.Array(Type.String()),

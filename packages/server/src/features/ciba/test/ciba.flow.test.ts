@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import {
   answerOnPhone,
@@ -264,6 +264,88 @@ for (const kind of databaseKinds) {
           error instanceof client.ResponseBodyError &&
           error.error === 'invalid_client' &&
           /signature does not verify/.test(error.error_description ?? ''),
+      );
+    });
+
+    it('a signed authentication request (CIBA 7.1.1): verified with the client keys, used once, nothing beside it', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const { id } = await registerClient(h, side, {
+        name: 'FAPI desk',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256', use: 'sig' }] },
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: privateKey, kid: 'r1' }),
+        insecure,
+      );
+      assert.ok(
+        (
+          config.serverMetadata().backchannel_authentication_request_signing_alg_values_supported as string[]
+        ).includes('ES256'),
+      );
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (claims: Record<string, unknown> = {}, key = privateKey) =>
+        new SignJWT({
+          scope: 'openid',
+          login_hint: 'alice@example.com',
+          binding_message: 'Signed 7F3K',
+          jti: crypto.randomUUID(),
+          iss: id,
+          aud: h.config.publicUrl,
+          iat: now,
+          nbf: now,
+          exp: now + 300,
+          ...claims,
+        })
+          .setProtectedHeader({ alg: 'ES256', kid: 'r1' })
+          .sign(key);
+      const request = await signed();
+      const started = await client.initiateBackchannelAuthentication(config, { request });
+      const [shown] = await pendingOnPhone(h, side.device);
+      assert.equal(shown!.reason, 'Signed 7F3K', 'the binding message came from inside the signed request');
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
+      assert.equal(tokens.claims()!.sub, side.customerId);
+
+      const refused = async (parameters: Record<string, string>, why: RegExp) =>
+        assert.rejects(client.initiateBackchannelAuthentication(config, parameters), (error: unknown) => {
+          assert.ok(error instanceof client.ResponseBodyError, String(error));
+          assert.equal(error.error, 'invalid_request');
+          assert.match(error.error_description ?? '', why);
+          return true;
+        });
+      await refused({ request }, /already used/);
+      await refused({ request: await signed(), login_hint: 'alice@example.com' }, /inside it, not beside it/);
+      await refused({ request: await signed({ aud: 'https://elsewhere.example' }) }, /aud/);
+      await refused({ request: await signed({ iss: 'another-client' }) }, /iss/);
+      await refused({ request: await signed({}, (await generateKeyPair('ES256')).privateKey) }, /signature/);
+      const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
+        JSON.stringify({ iss: id, aud: h.config.publicUrl, scope: 'openid', login_hint: 'CUST-100' }),
+      ).toString('base64url')}.`;
+      await refused({ request: unsigned }, /algorithm|signed request/);
+      await refused({ request: await signed({ login_hint: 42 }) }, /must be a string/);
+      await refused({ request: await signed({ exp: now + 7200 }) }, /60 minutes/);
+      // A client without registered keys cannot sign requests.
+      const secretClient = await registerClient(h, side, {
+        name: 'Secret desk',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        deliveryMode: 'poll',
+      });
+      const secretConfig = await client.discovery(
+        new URL(h.config.publicUrl),
+        secretClient.id,
+        undefined,
+        client.ClientSecretBasic(secretClient.secret!),
+        insecure,
+      );
+      await assert.rejects(
+        client.initiateBackchannelAuthentication(secretConfig, { request: await signed() }),
+        (error: unknown) =>
+          error instanceof client.ResponseBodyError && /registered keys/.test(error.error_description ?? ''),
       );
     });
 
