@@ -36,6 +36,7 @@ export const cibaPaths = {
   jwks: '/.well-known/jwks.json',
   backchannel: '/oidc/backchannel-authentication',
   token: '/oidc/token',
+  registration: '/oidc/register',
 } as const;
 
 /** Parameters of a backchannel authentication request (CIBA Core 7.1), as received. */
@@ -107,6 +108,7 @@ export function createCibaService(
     backchannel: `${issuer}${cibaPaths.backchannel}`,
     token: `${issuer}${cibaPaths.token}`,
     jwks: `${issuer}${cibaPaths.jwks}`,
+    registration: `${issuer}${cibaPaths.registration}`,
   };
   const followers = createVerificationFollowers(context);
 
@@ -319,6 +321,8 @@ export function createCibaService(
         token_endpoint: endpoints.token,
         backchannel_authentication_endpoint: endpoints.backchannel,
         jwks_uri: endpoints.jwks,
+        // RFC 7591, with an API key (oidc-clients:write) as the initial access token.
+        registration_endpoint: endpoints.registration,
         grant_types_supported: [cibaGrantType],
         backchannel_token_delivery_modes_supported: ['poll', 'ping'],
         backchannel_user_code_parameter_supported: false,

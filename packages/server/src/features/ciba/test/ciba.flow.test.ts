@@ -7,7 +7,7 @@
  * protocol errors the library reports.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import {
@@ -49,6 +49,14 @@ for (const kind of databaseKinds) {
       side = await cibaSide(h, 'acme', customer);
     });
     after(async () => h?.close());
+    // These tests run on the real clock, so the push cap's window (against push bombing) does not
+    // pass between them: each starts with the customer's count cleared, as after that window.
+    beforeEach(async () => {
+      await h.runtime.database.db
+        .deleteFrom('rate_limits')
+        .where('key', '=', `push:${side.tenant.id}:${side.customerId}`)
+        .execute();
+    });
 
     it('publishes a discovery document the library accepts, with issuer = PUBLIC_URL', async () => {
       const { id, secret } = await registerClient(h, side, {
@@ -347,6 +355,105 @@ for (const kind of databaseKinds) {
         (error: unknown) =>
           error instanceof client.ResponseBodyError && /registered keys/.test(error.error_description ?? ''),
       );
+    });
+
+    it('RFC 7591 dynamic registration: openid-client registers a private_key_jwt client and a secret client, both complete CIBA', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('Ed25519');
+      const config = await client.dynamicClientRegistration(
+        new URL(h.config.publicUrl),
+        {
+          client_name: 'Registered desk',
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'd1', use: 'sig' }] },
+          grant_types: ['urn:openid:params:grant-type:ciba'],
+          backchannel_token_delivery_mode: 'poll',
+          backchannel_authentication_request_signing_alg: 'Ed25519',
+        },
+        client.PrivateKeyJwt({ key: privateKey, kid: 'd1' }),
+        { initialAccessToken: side.adminKey, ...insecure },
+      );
+      const registered = config.clientMetadata();
+      assert.match(registered.client_id, /^oic_/);
+      assert.equal(registered.backchannel_token_delivery_mode, 'poll');
+      const listed = await h.app.inject({
+        method: 'GET',
+        url: `/v1/oidc-clients/${registered.client_id}`,
+        headers: { authorization: `Bearer ${side.adminKey}` },
+      });
+      assert.equal(listed.statusCode, 200, listed.body);
+      assert.equal(listed.json().name, 'Registered desk');
+      const started = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'CUST-100',
+      });
+      const [shown] = await pendingOnPhone(h, side.device);
+      assert.equal(shown!.agentName, 'Registered desk');
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      assert.equal(
+        (await client.pollBackchannelAuthenticationGrant(config, started)).claims()!.sub,
+        side.customerId,
+      );
+
+      // A secret client: the secret comes back once, and openid-client uses it with HTTP Basic.
+      const secretConfig = await client.dynamicClientRegistration(
+        new URL(h.config.publicUrl),
+        {
+          client_name: 'Registered secret desk',
+          token_endpoint_auth_method: 'client_secret_basic',
+          backchannel_token_delivery_mode: 'poll',
+        },
+        undefined,
+        { initialAccessToken: side.adminKey, ...insecure },
+      );
+      const secret = String(secretConfig.clientMetadata().client_secret);
+      assert.match(secret, /^hdacs_/);
+      // openid-client would send it in the body (client_secret_post); this provider takes HTTP Basic.
+      const basic = new client.Configuration(
+        secretConfig.serverMetadata(),
+        secretConfig.clientMetadata().client_id,
+        undefined,
+        client.ClientSecretBasic(secret),
+      );
+      client.allowInsecureRequests(basic);
+      const second = await client.initiateBackchannelAuthentication(basic, {
+        scope: 'openid',
+        login_hint: 'CUST-100',
+      });
+      assert.match(second.auth_req_id, /^cba_/);
+    });
+
+    it('RFC 7591 dynamic registration refuses a missing or weak initial access token and unusable metadata', async () => {
+      const register = (body: unknown, authorization?: string) =>
+        h.app.inject({
+          method: 'POST',
+          url: '/oidc/register',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          payload: JSON.stringify(body),
+        });
+      const good = { client_name: 'Desk', backchannel_token_delivery_mode: 'poll' };
+      const anonymous = await register(good);
+      assert.deepEqual([anonymous.statusCode, anonymous.json().error], [401, 'invalid_token']);
+      assert.match(String(anonymous.headers['www-authenticate']), /^Bearer error="invalid_token"/);
+      const readOnly = await h.createApiKey(side.tenant, ['oidc-clients:read']);
+      const weak = await register(good, `Bearer ${readOnly}`);
+      assert.deepEqual([weak.statusCode, weak.json().error], [403, 'insufficient_scope']);
+      const auth = `Bearer ${side.adminKey}`;
+      for (const [body, why] of [
+        [{ backchannel_token_delivery_mode: 'poll' }, /client_name/],
+        [{ ...good, backchannel_token_delivery_mode: 'push' }, /delivery_mode/],
+        [{ ...good, token_endpoint_auth_method: 'client_secret_post' }, /token_endpoint_auth_method/],
+        [{ ...good, grant_types: ['authorization_code'] }, /grant_types/],
+        [{ ...good, jwks_uri: 'https://keys.example/jwks' }, /jwks_uri/],
+        [{ ...good, token_endpoint_auth_method: 'private_key_jwt' }, /jwks/],
+        [{ ...good, backchannel_token_delivery_mode: 'ping' }, /notificationEndpoint/],
+        [{ ...good, id_token_signed_response_alg: 'HS256' }, /ES256/],
+        [{ ...good, client_name: 42 }, /metadata/],
+      ] as const) {
+        const refused = await register(body, auth);
+        assert.equal(refused.statusCode, 400, refused.body);
+        assert.equal(refused.json().error, 'invalid_client_metadata');
+        assert.match(refused.json().error_description, why);
+      }
     });
 
     it('denial on the phone: polling ends with access_denied; a ping client is notified of it too', async () => {
