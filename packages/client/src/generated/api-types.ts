@@ -121,6 +121,7 @@ export interface Schemas {
         | 'CHANNEL_UNAVAILABLE'
         | 'TOTP_ALREADY_ENROLLED'
         | 'POLICY_VERSION_CONFLICT'
+        | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'WRONG_CODE'
