@@ -95,7 +95,8 @@ for (const kind of databaseKinds) {
     beforeEach(async () => clearPushLock(h, a));
 
     before(async () => {
-      h = await startTestHarness(kind, { integrationsAllowHttp: true });
+      // Debug level: the channel logs the names of the properties it ignores there.
+      h = await startTestHarness(kind, { integrationsAllowHttp: true, logLevel: 'debug' });
       keycloak = await startKeycloakStandIn({ now: h.clock.now });
       a = await cibaSide(h, 'kc-a', {
         externalId: 'alice',
@@ -288,6 +289,10 @@ for (const kind of databaseKinds) {
         .where('id', '=', verificationId)
         .executeTakeFirstOrThrow();
       assert.equal(stored.customer_id, customer.id);
+      const logged = h.logLines.find((line) => line.includes('properties ignored'));
+      assert.ok(logged, 'the ignored properties are logged at debug');
+      assert.deepEqual(JSON.parse(logged).ignoredProperties, ['ui_locales', 'requested_expiry', 'custom']);
+      assert.equal(/"de"|nested/.test(logged), false, 'names only, never values');
       await answerOnPhone(h, phone, verificationId, 'deny');
       // Earlier tests' callbacks may still be queued: find this request's, by its bearer token.
       let call = await keycloak.nextCall();

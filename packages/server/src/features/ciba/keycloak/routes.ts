@@ -141,10 +141,6 @@ export function registerKeycloakRoutes(app: TypedApp, { services }: AppDependenc
     },
     async (request, reply) => {
       const { login_hint, scope, is_consent_required, binding_message, acr_values, ...others } = request.body;
-      const ignored = Object.keys(others);
-      // Names only: the values are the relying party's parameters and may hold personal data.
-      if (ignored.length > 0)
-        request.log.debug({ ignoredProperties: ignored }, 'Keycloak request: properties ignored');
       const result = await services.keycloakChannel.receive(request.headers.authorization, {
         login_hint,
         scope,
@@ -152,6 +148,14 @@ export function registerKeycloakRoutes(app: TypedApp, { services }: AppDependenc
         binding_message,
         acr_values,
       });
+      // Logged once Keycloak's token verified, by name only (the values are the relying party's
+      // parameters and may hold personal data), at most 20 names of at most 64 characters.
+      const ignored = Object.keys(others);
+      if (ignored.length > 0)
+        request.log.debug(
+          { ignoredProperties: ignored.slice(0, 20).map((name) => name.slice(0, 64)) },
+          'Keycloak request: properties ignored',
+        );
       reply.status(201);
       return result;
     },
