@@ -79,7 +79,7 @@ function settingsOf(body: Metadata) {
   }
   if (body.backchannel_authentication_request_signing_alg !== undefined && method !== 'private_key_jwt')
     throw metadataError('Signed requests need private_key_jwt and jwks.');
-  if (body.grant_types !== undefined && body.grant_types.some((grant) => grant !== cibaGrantType))
+  if (body.grant_types?.some((grant) => grant !== cibaGrantType))
     throw metadataError(`grant_types may hold only ${cibaGrantType}.`);
   const mode = body.backchannel_token_delivery_mode;
   if (mode === undefined || !(deliveryModes as readonly string[]).includes(mode))
