@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { verifyWebhook } from '../../../packages/client/src/webhook-signature.ts';
 import { createOperatorSsoService } from '../../../packages/server/src/features/operators/sso/operator-sso.ts';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
+import { startIssuerDiscovery } from '../../../packages/server/src/test-support/stand-ins/issuer-discovery.ts';
 import {
   browserSuite,
   chromiumSkip,
@@ -172,11 +173,17 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
   });
 
   it('sign-in: "Sign in with single sign-on" appears for an organisation that has it, and not for one without', async () => {
-    await createOperatorSsoService(suite.world.h.runtime.services.context).updateConfig(
-      suite.world.tenant.id,
-      { issuer: 'https://login.acme.example', clientId: 'helpdesk-auth', clientSecret: 'not-used-here' },
-      cliActor,
-    );
+    // The provider's discovery document is checked when the configuration is saved.
+    const discovery = await startIssuerDiscovery();
+    try {
+      await createOperatorSsoService(suite.world.h.runtime.services.context).updateConfig(
+        suite.world.tenant.id,
+        { issuer: discovery.issuer('acme'), clientId: 'helpdesk-auth', clientSecret: 'not-used-here' },
+        cliActor,
+      );
+    } finally {
+      await discovery.close();
+    }
     const page = await suite.page({ height: 900 });
     await page.goto(`${suite.world.h.baseUrl}/console/`);
     await page.getByLabel('Organisation').fill(suite.world.tenant.slug);

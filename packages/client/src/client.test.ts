@@ -4,7 +4,7 @@
  * signatures the client's helper checks on a real receiver.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
@@ -97,14 +97,18 @@ describe('client SDK against a real server', () => {
   });
 
   it('registers a webhook whose deliveries verifyWebhook accepts, and refuses tampered ones', async () => {
-    const received: Array<{ body: string; signature: string }> = [];
+    const received: Array<{ body: string; signature: string; headers: IncomingHttpHeaders }> = [];
     const server: Server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => {
         body += chunk.toString('utf8');
       });
       request.on('end', () => {
-        received.push({ body, signature: String(request.headers['helpdesk-auth-signature']) });
+        received.push({
+          body,
+          signature: String(request.headers['helpdesk-auth-signature']),
+          headers: request.headers,
+        });
         response.writeHead(204).end();
       });
     });
@@ -122,6 +126,20 @@ describe('client SDK against a real server', () => {
         secret,
       });
       assert.equal(event.type, 'webhook.test');
+      // The Standard Webhooks headers, as a plain record (Node) and as a Fetch `Headers` object.
+      const standard = await verifyWebhook({ payload: delivery!.body, headers: delivery!.headers, secret });
+      assert.equal(standard.id, delivery!.headers['webhook-id']);
+      const fetchHeaders = new Headers(delivery!.headers as Record<string, string>);
+      assert.equal(
+        (await verifyWebhook({ payload: delivery!.body, headers: fetchHeaders, secret })).id,
+        event.id,
+      );
+      // Without the standard headers, the earlier header found among the headers is checked.
+      const { 'webhook-signature': _dropped, ...legacyOnly } = delivery!.headers;
+      assert.equal(
+        (await verifyWebhook({ payload: delivery!.body, headers: legacyOnly, secret })).id,
+        event.id,
+      );
 
       const rejects = async (options: Parameters<typeof verifyWebhook>[0], code: string) => {
         const error = await verifyWebhook(options).catch((e: unknown) => e);
@@ -137,6 +155,23 @@ describe('client SDK against a real server', () => {
       await rejects({ ...base, signatureHeader: 'v1=abc' }, 'WEBHOOK_SIGNATURE_INVALID');
       await rejects({ ...base, signatureHeader: null }, 'WEBHOOK_SIGNATURE_INVALID');
       await rejects({ ...base, now: Date.now() + 301_000 }, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE');
+      const headers = delivery!.headers;
+      const standardBase = { payload: delivery!.body, headers, secret };
+      await rejects(
+        { ...standardBase, payload: delivery!.body.replace('webhook.test', 'webhook.tesT') },
+        'WEBHOOK_SIGNATURE_INVALID',
+      );
+      await rejects(
+        { ...standardBase, headers: { ...headers, 'webhook-id': `${headers['webhook-id']}x` } },
+        'WEBHOOK_SIGNATURE_INVALID',
+      );
+      const otherKey = `whsec_${btoa('another key of thirty-two bytes!')}`;
+      await rejects({ ...standardBase, secret: otherKey }, 'WEBHOOK_SIGNATURE_INVALID');
+      await rejects(
+        { ...standardBase, headers: { ...headers, 'webhook-signature': 'v1,@@@' } },
+        'WEBHOOK_SIGNATURE_INVALID',
+      );
+      await rejects({ ...standardBase, now: Date.now() + 301_000 }, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE');
 
       // During a rotation each delivery carries two signatures; either secret verifies it.
       const rotated = await client.webhooks.rotateSecret(endpoint.id, { overlapSeconds: 600 });
@@ -144,8 +179,10 @@ describe('client SDK against a real server', () => {
       await h.runtime.services.webhooks.runOnce();
       const during = received[1]!;
       assert.equal(during.signature.match(/v1=/g)?.length, 2);
+      assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2);
       for (const key of [secret, rotated.secret, [`${secret}x`, rotated.secret]]) {
         await verifyWebhook({ payload: during.body, signatureHeader: during.signature, secret: key });
+        await verifyWebhook({ payload: during.body, headers: during.headers, secret: key });
       }
       const deliveries = await client.webhooks.deliveries(endpoint.id);
       assert.deepEqual(

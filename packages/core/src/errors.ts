@@ -70,6 +70,8 @@ export const errorStatus = {
   OFFLINE_SECRET_ISSUED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
+  /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The typed code does not match; `details.attemptsLeft` says how many tries remain. */
@@ -78,6 +80,11 @@ export const errorStatus = {
   WEBAUTHN_REGISTRATION_FAILED: 422,
   /** A policy that contradicts itself (an action no enabled method can satisfy, ...); the message lists every problem. */
   POLICY_INVALID: 422,
+  /**
+   * A single sign-on configuration whose identity provider cannot be used: its discovery document
+   * (`{issuer}/.well-known/openid-configuration`) cannot be fetched, or names another issuer. Nothing was saved.
+   */
+  SSO_PROVIDER_INVALID: 422,
   /** An authenticator-app code that was already accepted once (RFC 6238 section 5.2); ask for the next one. */
   CODE_REPLAYED: 422,
   /** The security answers do not satisfy the policy (k of n correct); `details.attemptsLeft` before lockout. */

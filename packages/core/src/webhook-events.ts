@@ -15,6 +15,9 @@ export const webhookEventTypes = [
   'customer.fraud_reported',
   'customer.locked',
   'customer.unlocked',
+  // Sent only by `POST /v1/webhooks/{id}/test`, to that endpoint, whether it subscribes or not;
+  // an endpoint may subscribe to it alone, to receive nothing but tests while it is set up.
+  'webhook.test',
 ] as const;
 
 export type WebhookEventType = (typeof webhookEventTypes)[number];

@@ -122,11 +122,13 @@ export interface Schemas {
         | 'TOTP_ALREADY_ENROLLED'
         | 'OFFLINE_SECRET_ISSUED'
         | 'POLICY_VERSION_CONFLICT'
+        | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'WRONG_CODE'
         | 'WEBAUTHN_REGISTRATION_FAILED'
         | 'POLICY_INVALID'
+        | 'SSO_PROVIDER_INVALID'
         | 'CODE_REPLAYED'
         | 'ANSWERS_REJECTED'
         | 'RATE_LIMITED'
@@ -359,6 +361,7 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'webhook.test'
     >;
     enabled: boolean;
     /** Until when the secret before the last rotation still signs deliveries. */
@@ -505,6 +508,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       description?: string | null;
       enabled?: boolean;
@@ -671,6 +675,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       enabled: boolean;
       /** Until when the secret before the last rotation still signs deliveries. */
@@ -1055,6 +1060,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       description?: string | null;
       enabled?: boolean;
@@ -1076,6 +1082,7 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'webhook.test'
       >;
       enabled: boolean;
       /** Until when the secret before the last rotation still signs deliveries. */

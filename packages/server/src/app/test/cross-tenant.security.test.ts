@@ -34,6 +34,7 @@ import {
 } from '../../test-support/harness.ts';
 import { type DocumentedOperation, loadDocumentedOperations } from '../../test-support/openapi-operations.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
+import { type IssuerDiscovery, startIssuerDiscovery } from '../../test-support/stand-ins/issuer-discovery.ts';
 import { enrollTestDevice, type TestDevice } from '../../test-support/test-device.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -324,10 +325,13 @@ async function saveOwnPolicy(h: TestHarness, admin: Caller, slug: string) {
   assert.equal(response.statusCode, 200, response.body);
 }
 
-/** Operator single sign-on for the tenant, at a provider of its own (never called here). */
+/** The providers' discovery documents, which a configuration must answer when it is saved. */
+let discovery: IssuerDiscovery;
+
+/** Operator single sign-on for the tenant, at a provider of its own (never signed in to here). */
 async function configureOperatorSso(h: TestHarness, admin: Caller, slug: string) {
   const response = await call(h.app, admin, 'PATCH', '/v1/tenant/sso', {
-    issuer: `https://login.${slug}.example`,
+    issuer: discovery.issuer(slug),
     clientId: `${slug}-helpdesk`,
     clientSecret: `${slug}-client-secret`,
     roleMappings: [{ value: `${slug}-admins`, role: 'admin' }],
@@ -574,11 +578,15 @@ for (const kind of databaseKinds) {
 
     before(async () => {
       h = await startTestHarness(kind);
+      discovery = await startIssuerDiscovery();
       a = await populate(h, 'tenant-a', 0);
       b = await populate(h, 'tenant-b', 2);
       leaksOfB = await fingerprints(h, b);
     });
-    after(async () => h?.close());
+    after(async () => {
+      await discovery?.close();
+      await h?.close();
+    });
 
     /** The side's callers of an operation; without one, its admin and its API key. */
     const callersOf = (side: Side, op?: Operation): Caller[] =>
@@ -684,7 +692,7 @@ for (const kind of databaseKinds) {
         },
         getOperatorSso: async (response) => {
           const body = response.json() as { issuer: string; redirectUri: string };
-          assert.equal(body.issuer, `https://login.${a.tenant.slug}.example`);
+          assert.equal(body.issuer, discovery.issuer(a.tenant.slug));
           assert.ok(body.redirectUri.endsWith(`/v1/auth/oidc/${a.tenant.slug}/callback`));
         },
         listOidcClients: async (response) => {

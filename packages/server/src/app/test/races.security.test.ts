@@ -12,6 +12,7 @@ import {
   type TestTenant,
 } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
+import { type IssuerDiscovery, startIssuerDiscovery } from '../../test-support/stand-ins/issuer-discovery.ts';
 import { enrollTestDevice } from '../../test-support/test-device.ts';
 
 /**
@@ -51,13 +52,20 @@ for (const kind of databaseKinds) {
     let tenant: TestTenant;
     let admin: OperatorClient;
 
+    // The provider a single sign-on configuration names must answer its discovery document.
+    let discovery: IssuerDiscovery;
+
     before(async () => {
       h = await startTestHarness(kind);
       const t = await h.tenantWithOperators('races');
       tenant = t;
       admin = t.clients.admin;
+      discovery = await startIssuerDiscovery();
     });
-    after(() => h?.close());
+    after(async () => {
+      await discovery?.close();
+      await h?.close();
+    });
 
     const call = (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
       h.app.inject({ method, url, ...admin.auth(), ...(payload ? { payload } : {}) });
@@ -102,7 +110,7 @@ for (const kind of databaseKinds) {
 
       it('PATCH /v1/tenant/sso, the first configuration: configured once, never a 500', async () => {
         const body = {
-          issuer: 'https://login.races.example',
+          issuer: discovery.issuer('races'),
           clientId: 'hd',
           clientSecret: 'races-client-secret',
         };
@@ -363,7 +371,7 @@ for (const kind of databaseKinds) {
 
       it('DELETE /v1/tenant/sso: one 204, the rest 404 NOT_FOUND, one sso.removed', async () => {
         const configured = await call('PATCH', '/v1/tenant/sso', {
-          issuer: 'https://login.races.example',
+          issuer: discovery.issuer('races'),
           clientId: 'hd',
           clientSecret: 'races-client-secret',
         });

@@ -36,6 +36,7 @@ export const cibaPaths = {
   jwks: '/.well-known/jwks.json',
   backchannel: '/oidc/backchannel-authentication',
   token: '/oidc/token',
+  registration: '/oidc/register',
 } as const;
 
 /** Parameters of a backchannel authentication request (CIBA Core 7.1), as received. */
@@ -68,6 +69,19 @@ export interface TokenResponse {
   scope: string;
 }
 
+/** The authentication request parameters a signed request carries (CIBA Core 7.1 and 7.1.1). */
+const signedParameterNames = [
+  'scope',
+  'client_notification_token',
+  'acr_values',
+  'login_hint',
+  'login_hint_token',
+  'id_token_hint',
+  'binding_message',
+  'user_code',
+  'requested_expiry',
+] as const;
+
 const notificationTokenContext = (id: string) => `ciba-notification-token:${id}`;
 // RFC 6750 section 2.1: the characters of a bearer token.
 const bearerTokenPattern = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -94,6 +108,7 @@ export function createCibaService(
     backchannel: `${issuer}${cibaPaths.backchannel}`,
     token: `${issuer}${cibaPaths.token}`,
     jwks: `${issuer}${cibaPaths.jwks}`,
+    registration: `${issuer}${cibaPaths.registration}`,
   };
   const followers = createVerificationFollowers(context);
 
@@ -108,6 +123,34 @@ export function createCibaService(
       throw new OAuthError('unauthorized_client', 'This client is suspended; an admin can reactivate it.');
     }
     return client;
+  }
+
+  /**
+   * The parameters of a signed authentication request (CIBA Core 7.1.1): verified with the
+   * client's keys, they are the request's only parameters; the same ones beside it are refused.
+   */
+  async function signedParams(
+    client: AuthenticatedClient,
+    params: BackchannelParams,
+  ): Promise<BackchannelParams> {
+    const beside = signedParameterNames.filter((name) => params[name] !== undefined);
+    if (beside.length > 0) {
+      throw new OAuthError(
+        'invalid_request',
+        `With a signed request, send ${beside.join(', ')} inside it, not beside it.`,
+      );
+    }
+    const claims = await deps.clients.verifySignedRequest(client, params.request!, issuer);
+    const out: BackchannelParams = {};
+    for (const name of signedParameterNames) {
+      const value = claims[name];
+      if (value === undefined) continue;
+      // requested_expiry may be a JSON number; every other parameter is text.
+      if (name === 'requested_expiry' && typeof value === 'number') out[name] = String(value);
+      else if (typeof value === 'string') out[name] = value;
+      else throw new OAuthError('invalid_request', `${name} in the signed request must be a string.`);
+    }
+    return out;
   }
 
   /** Cancels the verification of an expired request that is still pending on the phone. */
@@ -278,11 +321,15 @@ export function createCibaService(
         token_endpoint: endpoints.token,
         backchannel_authentication_endpoint: endpoints.backchannel,
         jwks_uri: endpoints.jwks,
+        // RFC 7591, with an API key (oidc-clients:write) as the initial access token.
+        registration_endpoint: endpoints.registration,
         grant_types_supported: [cibaGrantType],
         backchannel_token_delivery_modes_supported: ['poll', 'ping'],
         backchannel_user_code_parameter_supported: false,
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
         token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+        // Signed authentication requests (CIBA Core 4 and 7.1.1), with the client's registered keys.
+        backchannel_authentication_request_signing_alg_values_supported: assertionAlgorithms,
         // No authorization endpoint: this provider speaks CIBA only.
         response_types_supported: [],
         subject_types_supported: ['public'],
@@ -295,13 +342,11 @@ export function createCibaService(
 
     /** The backchannel authentication endpoint (CIBA Core 7). */
     async authenticate(
-      params: BackchannelParams,
+      received: BackchannelParams,
       credentials: ClientCredentials,
     ): Promise<BackchannelResponse> {
       const client = await authenticateClient(credentials, endpoints.backchannel);
-      if (params.request !== undefined) {
-        throw new OAuthError('invalid_request', 'Signed authentication requests are not supported.');
-      }
+      const params = received.request !== undefined ? await signedParams(client, received) : received;
       if (params.scope === undefined) throw new OAuthError('invalid_request', 'scope is required.');
       const scopes = params.scope.split(' ').filter((s) => s.length > 0);
       if (!scopes.includes('openid')) throw new OAuthError('invalid_scope', 'scope must contain openid.');

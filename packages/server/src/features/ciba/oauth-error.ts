@@ -23,6 +23,12 @@ export const oauthErrorStatus = {
   /** The end-user (or the provider) refused: denied, reported fraud, failed, cancelled. */
   access_denied: 403,
   invalid_client: 401,
+  /** RFC 7591 section 3.2.2: registration metadata that cannot be honoured. */
+  invalid_client_metadata: 400,
+  /** RFC 6750 section 3.1: the registration's initial access token (an API key) is missing or wrong. */
+  invalid_token: 401,
+  /** RFC 6750 section 3.1: the API key lacks oidc-clients:write. */
+  insufficient_scope: 403,
   server_error: 500,
   temporarily_unavailable: 503,
 } as const;

@@ -17,8 +17,56 @@ export type DeliveryMode = (typeof deliveryModes)[number];
 export const clientStatuses = ['active', 'suspended', 'revoked'] as const;
 export type ClientStatus = (typeof clientStatuses)[number];
 
-/** Signature algorithms accepted for private_key_jwt: asymmetric only (RFC 7523, FAPI). */
-export const assertionAlgorithms = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'EdDSA'];
+/**
+ * Signature algorithms accepted for private_key_jwt: asymmetric only (RFC 7523, FAPI). An Ed25519
+ * key signs as `EdDSA` or, by the fully specified name of RFC 9864 (openid-client 6), `Ed25519`.
+ */
+export const assertionAlgorithms = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'EdDSA',
+  'Ed25519',
+];
+
+/** The names an Ed25519 key signs under: a key registered with one verifies assertions of either. */
+const ed25519Names = ['EdDSA', 'Ed25519'];
+
+/** The registered keys as a verifier reads them: an Ed25519 key once per name it signs under. */
+function verificationKeys(jwks: { keys: JWK[] }): { keys: JWK[] } {
+  return {
+    keys: jwks.keys.flatMap((jwk) =>
+      jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && (jwk.alg === undefined || ed25519Names.includes(jwk.alg))
+        ? ed25519Names.map((alg) => ({ ...jwk, alg }))
+        : [jwk],
+    ),
+  };
+}
+
+/** What a client is told about an assertion that does not verify: which check, never a secret. */
+function assertionProblem(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const claim = (error as { claim?: string }).claim;
+  switch (code) {
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return `The client assertion's algorithm is not accepted; use one of ${assertionAlgorithms.join(', ')}.`;
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return "No registered key matches the client assertion's kid and algorithm.";
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'The client assertion signature does not verify with the registered keys.';
+    case 'ERR_JWT_EXPIRED':
+      return 'The client assertion has expired.';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `The client assertion's ${claim ?? 'claims'} claim is not accepted (aud must name this server).`;
+    default:
+      return 'The client assertion does not verify: signature, audience, or expiry.';
+  }
+}
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Assertions valid for longer would make the replay cache keep their ids for that long. */
 const maxAssertionLifetimeMs = 10 * 60 * 1000;
@@ -243,7 +291,7 @@ export function createOidcClientService(context: ServiceContext) {
     const now = clock();
     let payload: JWTPayload;
     try {
-      const keys = createLocalJWKSet(JSON.parse(row.jwks) as { keys: JWK[] });
+      const keys = createLocalJWKSet(verificationKeys(JSON.parse(row.jwks) as { keys: JWK[] }));
       ({ payload } = await jwtVerify(credentials.clientAssertion!, keys, {
         issuer: id,
         subject: id,
@@ -253,8 +301,8 @@ export function createOidcClientService(context: ServiceContext) {
         currentDate: new Date(now),
         clockTolerance: clockToleranceSeconds,
       }));
-    } catch {
-      throw invalidClient('The client assertion does not verify: signature, audience, or expiry.');
+    } catch (error) {
+      throw invalidClient(assertionProblem(error));
     }
     const expiresAt = payload.exp! * 1000;
     if (expiresAt - now > maxAssertionLifetimeMs) {
@@ -442,6 +490,60 @@ export function createOidcClientService(context: ServiceContext) {
         });
       }
       return this.get(tenantId, id);
+    },
+
+    /**
+     * Verifies a signed authentication request (CIBA Core 7.1.1, required by FAPI-CIBA): a JWT the
+     * client signed with one of its registered keys, `iss` its client_id, `aud` this issuer, with
+     * `exp`, `iat`, `nbf` (at most 60 minutes apart) and a `jti` used only once. Returns its claims,
+     * which are the request's parameters.
+     */
+    async verifySignedRequest(
+      client: { id: string },
+      request: string,
+      issuer: string,
+    ): Promise<Record<string, unknown>> {
+      const row = await loadForAuthentication(client.id);
+      if (!row?.jwks) {
+        throw new OAuthError(
+          'invalid_request',
+          'A signed authentication request needs a client with registered keys (private_key_jwt).',
+        );
+      }
+      const now = clock();
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(
+          request,
+          createLocalJWKSet(verificationKeys(JSON.parse(row.jwks) as { keys: JWK[] })),
+          {
+            issuer: client.id,
+            audience: issuer,
+            algorithms: assertionAlgorithms,
+            requiredClaims: ['exp', 'iat', 'nbf', 'jti'],
+            currentDate: new Date(now),
+            clockTolerance: clockToleranceSeconds,
+          },
+        ));
+      } catch (error) {
+        const problem = assertionProblem(error).replace('client assertion', 'signed request');
+        throw new OAuthError('invalid_request', problem);
+      }
+      if (payload.exp! - payload.nbf! > 3600) {
+        throw new OAuthError(
+          'invalid_request',
+          'A signed request may be valid for at most 60 minutes (exp - nbf).',
+        );
+      }
+      if (typeof payload.jti !== 'string' || payload.jti.length > 200) {
+        throw new OAuthError('invalid_request', 'The signed request needs a jti of at most 200 characters.');
+      }
+      const once = await claimOnce(db, `ciba-request:${client.id}:${payload.jti}`, {
+        expiresAt: payload.exp! * 1000 + clockToleranceSeconds * 1000,
+        now,
+      });
+      if (!once) throw new OAuthError('invalid_request', 'This signed request was already used (jti).');
+      return payload as Record<string, unknown>;
     },
 
     /**

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Type } from 'typebox';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { cibaPaths } from './ciba.ts';
+import { registerDynamicRegistrationRoute } from './dynamic-registration.ts';
 import { isOAuthError, OAuthError, oauthErrorStatus } from './oauth-error.ts';
 import type { ClientCredentials } from './oidc-clients.ts';
 
@@ -149,7 +150,9 @@ function installOAuthErrors(scope: FastifyInstance, endpoint: 'backchannel' | 't
   });
 }
 
-export function registerOidcRoutes(app: TypedApp, { services }: AppDependencies): void {
+export function registerOidcRoutes(app: TypedApp, deps: AppDependencies): void {
+  const { services } = deps;
+  registerDynamicRegistrationRoute(app, deps);
   app.get(
     cibaPaths.discovery,
     {
@@ -164,11 +167,13 @@ export function registerOidcRoutes(app: TypedApp, { services }: AppDependencies)
               token_endpoint: Type.String(),
               backchannel_authentication_endpoint: Type.String(),
               jwks_uri: Type.String(),
+              registration_endpoint: Type.String(),
               grant_types_supported: Type.Array(Type.String()),
               backchannel_token_delivery_modes_supported: Type.Array(Type.String()),
               backchannel_user_code_parameter_supported: Type.Boolean(),
               token_endpoint_auth_methods_supported: Type.Array(Type.String()),
               token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
+              backchannel_authentication_request_signing_alg_values_supported: Type.Array(Type.String()),
               response_types_supported: Type.Array(Type.String()),
               subject_types_supported: Type.Array(Type.String()),
               id_token_signing_alg_values_supported: Type.Array(Type.String()),

@@ -1,5 +1,5 @@
-// Where a webhook is signed and sent: the signature header, the secrets that sign, one attempt
-// under this process's lease, and the due deliveries.
+// Where a webhook is signed and sent: the Standard Webhooks headers and the earlier signature
+// header, the secrets that sign, one attempt under this process's lease, and the due deliveries.
 import { createHmac } from 'node:crypto';
 import { decryptSecret } from '../../platform/secrets.ts';
 import { compareAndSet, inTransaction, leaseDelivery } from '../../storage/atomic.ts';
@@ -7,14 +7,37 @@ import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '
 import { retryDelayMs, secretContext } from './model.ts';
 import type { WebhookRecord } from './record.ts';
 
+/** The earlier signature header (`t=…,v1=<hex>`), sent beside the Standard Webhooks headers for now. */
 export const signatureHeader = 'helpdesk-auth-signature';
 export const eventIdHeader = 'helpdesk-auth-event-id';
 export const eventTypeHeader = 'helpdesk-auth-event-type';
 export const deliveryIdHeader = 'helpdesk-auth-delivery-id';
+/** The Standard Webhooks headers (https://www.standardwebhooks.com). */
+export const standardIdHeader = 'webhook-id';
+export const standardTimestampHeader = 'webhook-timestamp';
+export const standardSignatureHeader = 'webhook-signature';
 
-/** HMAC-SHA256 over `${timestamp}.${body}`, hex: the `v1` value of the signature header. */
+/**
+ * The earlier form: HMAC-SHA256 over `${timestamp}.${body}`, hex, keyed with the whole secret
+ * text (`whsec_…`): the `v1` value of `Helpdesk-Auth-Signature`.
+ */
 export function webhookSignature(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+/**
+ * The Standard Webhooks form: HMAC-SHA256 over `${id}.${timestamp}.${body}`, base64, keyed with the
+ * bytes the base64 after `whsec_` encodes; the value is `v1,<base64>`. Secrets issued before this
+ * form are base64url, which Node's decoder reads too.
+ */
+export function standardWebhookSignature(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
 export function createDelivery(record: WebhookRecord) {
@@ -73,13 +96,19 @@ export function createDelivery(record: WebhookRecord) {
     if (!endpoint) return;
     const startedAt = clock();
     const timestamp = Math.floor(startedAt / 1000);
-    const signatures = signingSecrets(endpoint, startedAt).map(
-      (secret) => `v1=${webhookSignature(secret, timestamp, delivery.payload)}`,
+    const secrets = signingSecrets(endpoint, startedAt);
+    const signatures = secrets.map((secret) => `v1=${webhookSignature(secret, timestamp, delivery.payload)}`);
+    // The message id is the event's: the same on every retry, so a receiver de-duplicates on it.
+    const standard = secrets.map((secret) =>
+      standardWebhookSignature(secret, delivery.event_id, timestamp, delivery.payload),
     );
     const result = await sender.send({
       url: endpoint.url,
       body: delivery.payload,
       headers: {
+        [standardIdHeader]: delivery.event_id,
+        [standardTimestampHeader]: String(timestamp),
+        [standardSignatureHeader]: standard.join(' '),
         [signatureHeader]: `t=${timestamp},${signatures.join(',')}`,
         [eventIdHeader]: delivery.event_id,
         [eventTypeHeader]: delivery.event_type,

@@ -1,6 +1,6 @@
 // The shapes of webhook endpoints, deliveries and attempts, the retry schedule and the list cursor.
+import { randomBytes } from 'node:crypto';
 import { AppError, idPattern } from '@helpdesk-auth/core';
-import { randomToken } from '../../platform/secrets.ts';
 import type { WebhookSender } from '../../providers/webhook-sender.ts';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from '../../storage/schema.ts';
 import type { WebhookEvent, WebhookEventType } from './webhook-events.ts';
@@ -66,7 +66,11 @@ export const urlForAudit = (url: string) => {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
 };
-export const newSecret = () => `whsec_${randomToken(32)}`;
+/**
+ * A signing secret as Standard Webhooks has it: `whsec_` and the base64 of 32 random bytes (the
+ * key). Secrets issued before carry base64url after the prefix; both sign the same way.
+ */
+export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 export const deliveryIdRegex = new RegExp(idPattern('webhookDelivery'));
 
 export function toEndpoint(row: WebhookEndpointRow, now: number): WebhookEndpoint {

@@ -14,7 +14,7 @@ import {
   toIsoOrNull,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
-import { testEventType, webhookEventTypes } from './webhook-events.ts';
+import { webhookEventTypes } from './webhook-events.ts';
 import type { WebhookDelivery, WebhookEndpoint } from './webhooks.ts';
 
 const EventType = Type.String({ enum: [...webhookEventTypes] });
@@ -38,7 +38,7 @@ const WebhookEndpointSchema = Type.Object(
 const WebhookEventSchema = Type.Object(
   {
     id: Type.String({ description: 'Event id, the same on every attempt: de-duplicate on it.' }),
-    type: Type.String({ enum: [...webhookEventTypes, testEventType] }),
+    type: Type.String({ enum: [...webhookEventTypes] }),
     createdAt: Timestamp,
     tenantId: Type.String(),
     data: Type.Record(Type.String(), Type.Unknown(), {

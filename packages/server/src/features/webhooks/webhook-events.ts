@@ -12,12 +12,15 @@ import type { AuditEventRow } from '../../storage/schema.ts';
  */
 export { type WebhookEventType, webhookEventTypes };
 
-/** Sent only by `POST /v1/webhooks/{id}/test`, whatever the endpoint subscribes to. */
-export const testEventType = 'webhook.test';
+/**
+ * Sent only by `POST /v1/webhooks/{id}/test`, whatever the endpoint subscribes to; it is among
+ * the event types an endpoint may subscribe to (alone, for an endpoint that gets only tests).
+ */
+export const testEventType = 'webhook.test' satisfies WebhookEventType;
 
 export interface WebhookEvent {
   id: string;
-  type: WebhookEventType | typeof testEventType;
+  type: WebhookEventType;
   /** ISO 8601 time of the change. */
   createdAt: string;
   tenantId: string;

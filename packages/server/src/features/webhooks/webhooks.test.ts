@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { permissions } from '@helpdesk-auth/core';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Config } from '../../config/config.ts';
 import type { Actor } from '../../platform/audit-log.ts';
+import { encryptSecret } from '../../platform/secrets.ts';
 import {
   createTestDatabase,
   databaseKinds,
@@ -124,7 +126,7 @@ for (const kind of databaseKinds) {
         'verification.approved',
       ]);
       receiver.secrets = [secret];
-      assert.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/);
+      assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/, 'Standard Webhooks: base64 of 32 bytes');
       const { customerId, device } = await customerWithDevice(w);
       const v = await startVerification(w, customerId);
       await decide(w, device, v.id, 'approve', v.code);
@@ -137,6 +139,9 @@ for (const kind of databaseKinds) {
       );
       for (const r of receiver.received) {
         assert.equal(r.validSignatures, 1, 'signed with the endpoint secret');
+        assert.equal(r.validStandardSignatures, 1, 'and in the Standard Webhooks form');
+        assert.equal(r.headers['webhook-id'], r.event.id);
+        assert.equal(r.headers['webhook-timestamp'], String(Math.floor(h.clock.now() / 1000)));
         assert.equal(r.headers['helpdesk-auth-event-id'], r.event.id);
         assert.equal(r.headers['helpdesk-auth-event-type'], r.event.type);
         assert.equal(r.timestamp, Math.floor(h.clock.now() / 1000));
@@ -183,6 +188,30 @@ for (const kind of databaseKinds) {
       const audit = await call(w, 'GET', '/v1/audit-events/export');
       assert.equal(audit.body.includes(secret.slice(6)), false);
       assert.match(audit.body, /"action":"webhook.created"/);
+      await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
+    });
+
+    it('an endpoint may subscribe to webhook.test alone: it gets the tests it is sent and nothing else', async () => {
+      const { endpoint, secret } = await register(w, receiver.url, ['webhook.test']);
+      receiver.secrets = [secret];
+      const listed = (await call(w, 'GET', `/v1/webhooks/${endpoint.id}`)).json() as { events: string[] };
+      assert.deepEqual(listed.events, ['webhook.test']);
+      const { customerId, device } = await customerWithDevice(w);
+      const v = await startVerification(w, customerId);
+      await decide(w, device, v.id, 'approve', v.code);
+      assert.equal((await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`)).statusCode, 202);
+      await h.runtime.services.webhooks.runOnce();
+      assert.deepEqual(
+        receiver.received.map((r) => [r.event.type, r.validStandardSignatures]),
+        [['webhook.test', 1]],
+      );
+      // Changing to it and back with PATCH works too; an unknown type is still refused.
+      const patched = await call(w, 'PATCH', `/v1/webhooks/${endpoint.id}`, {
+        events: ['webhook.test', 'device.enrolled'],
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      const unknown = await call(w, 'PATCH', `/v1/webhooks/${endpoint.id}`, { events: ['webhook.tested'] });
+      assert.deepEqual([unknown.statusCode, unknown.json().error.code], [400, 'VALIDATION_FAILED']);
       await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
     });
 
@@ -333,12 +362,15 @@ for (const kind of databaseKinds) {
       assert.equal(rotated.statusCode, 200, rotated.body);
       const { secret: fresh } = rotated.json() as { secret: string };
       assert.notEqual(fresh, old);
+      receiver.secrets = [old, fresh];
       const test = await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`);
       assert.equal(test.statusCode, 202, test.body);
       await h.runtime.services.webhooks.runOnce();
       const during = receiver.received.at(-1)!;
       assert.equal(during.event.type, 'webhook.test');
       assert.equal(String(during.headers['helpdesk-auth-signature']).match(/v1=/g)?.length, 2);
+      assert.equal(String(during.headers['webhook-signature']).split(' ').length, 2);
+      assert.deepEqual([during.validSignatures, during.validStandardSignatures], [2, 2]);
       receiver.secrets = [old];
       h.clock.advance(3601_000);
       await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`);
@@ -346,6 +378,8 @@ for (const kind of databaseKinds) {
       const afterwards = receiver.received.at(-1)!;
       assert.equal(String(afterwards.headers['helpdesk-auth-signature']).match(/v1=/g)?.length, 1);
       assert.equal(afterwards.validSignatures, 0, 'the old secret no longer verifies');
+      assert.equal(String(afterwards.headers['webhook-signature']).split(' ').length, 1);
+      assert.equal(afterwards.validStandardSignatures, 0, 'in neither form');
       receiver.secrets = [fresh];
       const resent = (await call(w, 'GET', `/v1/webhooks/${endpoint.id}/deliveries?limit=1`)).json();
       assert.equal(resent.items[0].status, 'succeeded');
@@ -642,6 +676,76 @@ for (const kind of databaseKinds) {
         await one.close();
         await two.close();
       }
+    });
+  });
+}
+
+// A receiver built on the `standardwebhooks` library, on the real clock so its time check applies.
+for (const kind of databaseKinds) {
+  describe(`Standard Webhooks receivers on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let w: World;
+    let receiver: WebhookReceiver;
+
+    before(async () => {
+      h = await startTestHarness(kind, settings, { realClock: true });
+      w = await world(h, 'standard');
+      receiver = await startWebhookReceiver();
+    });
+    after(async () => {
+      await receiver?.close();
+      await h?.close();
+    });
+
+    it('the standardwebhooks library verifies a real delivery, and refuses it altered or replayed late', async () => {
+      const { endpoint, secret } = await register(w, receiver.url, ['webhook.test']);
+      assert.equal((await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`)).statusCode, 202);
+      await h.runtime.services.webhooks.runOnce();
+      const delivery = receiver.received.at(-1)!;
+      const headers = delivery.headers as Record<string, string>;
+      const event = new Webhook(secret).verify(delivery.body, headers) as { id: string; type: string };
+      assert.deepEqual([event.type, event.id], ['webhook.test', headers['webhook-id']]);
+
+      const refused = (body: string, changed: Record<string, string>) =>
+        assert.throws(
+          () => new Webhook(secret).verify(body, { ...headers, ...changed }),
+          WebhookVerificationError,
+        );
+      refused(delivery.body.replace('webhook.test', 'webhook.tesT'), {});
+      refused(delivery.body, { 'webhook-id': `${headers['webhook-id']}x` });
+      refused(delivery.body, { 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 1) });
+      refused(delivery.body, { 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 600) });
+      const other = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+      assert.throws(() => new Webhook(other).verify(delivery.body, headers), WebhookVerificationError);
+      await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
+    });
+
+    it('an endpoint whose secret predates the standard form signs both headers with it', async () => {
+      const { endpoint } = await register(w, receiver.url, ['device.enrolled']);
+      // A secret as issued before: base64url after the prefix.
+      const earlier = 'whsec_3q2-7wAAAAD_____AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBk';
+      await h.runtime.database.db
+        .updateTable('webhook_endpoints')
+        .set({
+          secret_sealed: encryptSecret(h.runtime.encryptionKey, earlier, `webhook_endpoint:${endpoint.id}`),
+        })
+        .where('id', '=', endpoint.id)
+        .execute();
+      receiver.secrets = [earlier];
+      await call(w, 'POST', `/v1/webhooks/${endpoint.id}/test`);
+      await h.runtime.services.webhooks.runOnce();
+      const delivery = receiver.received.at(-1)!;
+      assert.deepEqual([delivery.validSignatures, delivery.validStandardSignatures], [1, 1]);
+      // The library reads base64 keys; the receiver hands it the key's bytes.
+      const key = Buffer.from(earlier.slice('whsec_'.length), 'base64url');
+      const event = new Webhook(key, { format: 'raw' }).verify(
+        delivery.body,
+        delivery.headers as Record<string, string>,
+      );
+      assert.equal((event as { type: string }).type, 'webhook.test');
+      await call(w, 'DELETE', `/v1/webhooks/${endpoint.id}`);
     });
   });
 }

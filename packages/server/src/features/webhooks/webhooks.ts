@@ -21,6 +21,10 @@ export {
   eventIdHeader,
   eventTypeHeader,
   signatureHeader,
+  standardIdHeader,
+  standardSignatureHeader,
+  standardTimestampHeader,
+  standardWebhookSignature,
   webhookSignature,
 } from './delivery.ts';
 export {

@@ -25,6 +25,10 @@ export interface TestOidcProvider {
   accounts: Map<string, TestAccount>;
   /** Publish these keys as the provider's JWKS instead of its own (as if its keys were swapped); undefined restores. */
   publishKeys(keys: object[] | undefined): void;
+  /** Answer UserInfo requests with this body instead (as a provider that mixes up users would); undefined restores. */
+  forgeUserInfo(body: object | undefined): void;
+  /** How many UserInfo requests arrived. */
+  userInfoRequests(): number;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,11 @@ export async function startTestOidcProvider(options: {
   redirectUris: string[];
   /** Announce this issuer instead of the URL it is reached at (to test a mismatch). */
   announcedHost?: string;
+  /**
+   * oidc-provider's default (true): the ID token of the code flow carries only `sub` and the like,
+   * the scopes' claims are at the UserInfo endpoint (OpenID Connect Core 5.4). Default here: false.
+   */
+  conformIdTokenClaims?: boolean;
 }): Promise<TestOidcProvider> {
   const accounts = new Map<string, TestAccount>();
   const server: Server = createServer();
@@ -63,8 +72,9 @@ export async function startTestOidcProvider(options: {
       profile: ['name'],
       groups: ['groups'],
     },
-    // Put the scopes' claims into the ID token, as identity providers configured for sign-in do.
-    conformIdTokenClaims: false,
+    // Put the scopes' claims into the ID token, as identity providers configured for sign-in do,
+    // unless the test asks for oidc-provider's default.
+    conformIdTokenClaims: options.conformIdTokenClaims ?? false,
     pkce: { required: () => true },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     features: { devInteractions: { enabled: true } },
@@ -86,8 +96,18 @@ export async function startTestOidcProvider(options: {
     },
   });
   let published: object[] | undefined;
+  let forged: object | undefined;
+  let userInfoCount = 0;
   const handle = provider.callback();
   server.on('request', (request, response) => {
+    if (request.url === '/me') {
+      userInfoCount++;
+      if (forged) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(forged));
+        return;
+      }
+    }
     if (published && request.url === '/jwks') {
       response.writeHead(200, { 'content-type': 'application/jwk-set+json' });
       response.end(JSON.stringify({ keys: published }));
@@ -103,6 +123,10 @@ export async function startTestOidcProvider(options: {
     publishKeys(keys) {
       published = keys;
     },
+    forgeUserInfo(body) {
+      forged = body;
+    },
+    userInfoRequests: () => userInfoCount,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

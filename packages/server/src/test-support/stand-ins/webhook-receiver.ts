@@ -2,6 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 
 /**
  * A webhook receiver on 127.0.0.1, checking each request the way an integrator's would: the
@@ -12,8 +13,13 @@ export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
   body: string;
   event: { id: string; type: string; createdAt: string; tenantId: string; data: Record<string, unknown> };
-  /** The `v1` signatures that verified against one of `secrets`. */
+  /** The `v1` signatures of `Helpdesk-Auth-Signature` that verified against one of `secrets`. */
   validSignatures: number;
+  /**
+   * The `webhook-signature` values that the `standardwebhooks` library's signer reproduces for one
+   * of `secrets` (the test clock is not today, so its time-checking `verify` cannot be used here).
+   */
+  validStandardSignatures: number;
   timestamp: number;
 }
 
@@ -28,6 +34,11 @@ export interface WebhookReceiver {
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The `standardwebhooks` library's key for a secret: issued before as base64url, now base64. */
+function standardKey(secret: string): Webhook {
+  return new Webhook(Buffer.from(secret.replace(/^whsec_/, ''), 'base64'), { format: 'raw' });
 }
 
 function verify(secret: string, timestamp: number, body: string, signature: string): boolean {
@@ -60,11 +71,23 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
           const validSignatures = signatures.filter((s) =>
             receiver.secrets.some((secret) => verify(secret, timestamp, body, s)),
           ).length;
+          const id = String(request.headers['webhook-id'] ?? '');
+          const standardTimestamp = Number(request.headers['webhook-timestamp']);
+          const standard = String(request.headers['webhook-signature'] ?? '').split(' ');
+          const validStandardSignatures = standard.filter((s) =>
+            receiver.secrets.some(
+              (secret) =>
+                id !== '' &&
+                Number.isSafeInteger(standardTimestamp) &&
+                standardKey(secret).sign(id, new Date(standardTimestamp * 1000), body) === s,
+            ),
+          ).length;
           receiver.received.push({
             headers: request.headers,
             body,
             event: JSON.parse(body) as ReceivedWebhook['event'],
             validSignatures,
+            validStandardSignatures,
             timestamp,
           });
           const answer = receiver.respondWith;

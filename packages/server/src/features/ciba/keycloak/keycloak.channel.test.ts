@@ -15,6 +15,7 @@ import {
   type CibaSide,
   cibaSide,
   clearPushLock,
+  enrollPhone,
   pendingOnPhone,
 } from '../../../test-support/ciba.ts';
 import { databaseKinds, startTestHarness, type TestHarness } from '../../../test-support/harness.ts';
@@ -94,7 +95,8 @@ for (const kind of databaseKinds) {
     beforeEach(async () => clearPushLock(h, a));
 
     before(async () => {
-      h = await startTestHarness(kind, { integrationsAllowHttp: true });
+      // Debug level: the channel logs the names of the properties it ignores there.
+      h = await startTestHarness(kind, { integrationsAllowHttp: true, logLevel: 'debug' });
       keycloak = await startKeycloakStandIn({ now: h.clock.now });
       a = await cibaSide(h, 'kc-a', {
         externalId: 'alice',
@@ -255,6 +257,59 @@ for (const kind of databaseKinds) {
         (await fromKeycloak(await keycloak.bearer(), { login_hint: '+44 7911 000011' })).statusCode,
         201,
       );
+    });
+
+    it('a lower-case hint for an upper-case external id, with further CIBA parameters, starts a verification', async () => {
+      // Keycloak stores usernames in lower case and sends the username as login_hint; it flattens
+      // the CIBA request's other parameters into the body (AuthenticationChannelRequest's
+      // @JsonAnyGetter). With the guide's mapping the customer's external id is CUST-1001.
+      const customer = await h.runtime.services.customers.create(
+        a.tenant.id,
+        { displayName: 'Keycloak user', externalId: 'CUST-1001' },
+        { type: 'system', id: null },
+      );
+      const phone = await enrollPhone(h, a.tenant, customer.id);
+      nextWindow();
+      const bearer = await keycloak.bearer();
+      const response = await fromKeycloak(bearer, {
+        login_hint: 'cust-1001',
+        binding_message: 'Sign in 4K2P',
+        ui_locales: 'de',
+        requested_expiry: '120',
+        custom: { nested: [1, true] },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const { id, verificationId } = response.json() as { id: string; verificationId: string };
+      assert.match(id, /^kcr_/);
+      const [shown] = await pendingOnPhone(h, phone);
+      assert.deepEqual([shown?.id, shown?.reason], [verificationId, 'Sign in 4K2P']);
+      const stored = await h.runtime.database.db
+        .selectFrom('verifications')
+        .select('customer_id')
+        .where('id', '=', verificationId)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.customer_id, customer.id);
+      const logged = h.logLines.find((line) => line.includes('properties ignored'));
+      assert.ok(logged, 'the ignored properties are logged at debug');
+      assert.deepEqual(JSON.parse(logged).ignoredProperties, ['ui_locales', 'requested_expiry', 'custom']);
+      assert.equal(/"de"|nested/.test(logged), false, 'names only, never values');
+      await answerOnPhone(h, phone, verificationId, 'deny');
+      // Earlier tests' callbacks may still be queued: find this request's, by its bearer token.
+      let call = await keycloak.nextCall();
+      while (call.authorization !== `Bearer ${bearer}`) call = await keycloak.nextCall();
+      assert.deepEqual(JSON.parse(call.body), { status: 'UNAUTHORIZED' });
+      // Still only this tenant's customers, and the known properties are still checked.
+      nextWindow();
+      const foreign = await fromKeycloak(await keycloak.bearer(), { login_hint: 'BOB', extra: 'x' });
+      assert.equal(foreign.statusCode, 404, foreign.body);
+      const badMessage = await fromKeycloak(await keycloak.bearer(), {
+        login_hint: 'cust-1001',
+        binding_message: 'a\nb',
+        extra: 'x',
+      });
+      assert.deepEqual([badMessage.statusCode, errorCode(badMessage)], [400, 'VALIDATION_FAILED']);
+      const badHint = await fromKeycloak(await keycloak.bearer(), { login_hint: 42, extra: 'x' });
+      assert.deepEqual([badHint.statusCode, errorCode(badHint)], [400, 'VALIDATION_FAILED']);
     });
 
     it("another tenant cannot claim the same realm, nor read or remove this tenant's channel", async () => {

@@ -125,7 +125,13 @@ export function registerKeycloakRoutes(app: TypedApp, { services }: AppDependenc
             binding_message: Type.Optional(NullableString({ maxLength: 1000 })),
             acr_values: Type.Optional(NullableString({ maxLength: 1000 })),
           },
-          { additionalProperties: false },
+          {
+            // Keycloak flattens the CIBA request's other parameters into this body (its
+            // AuthenticationChannelRequest has a @JsonAnyGetter): accepted, ignored, logged by name.
+            additionalProperties: true,
+            description:
+              'Other properties (the CIBA request’s further parameters, as Keycloak passes them on) are accepted and ignored.',
+          },
         ),
         response: {
           201: Type.Object({ id: Type.String(), verificationId: Type.String() }),
@@ -134,7 +140,22 @@ export function registerKeycloakRoutes(app: TypedApp, { services }: AppDependenc
       },
     },
     async (request, reply) => {
-      const result = await services.keycloakChannel.receive(request.headers.authorization, request.body);
+      const { login_hint, scope, is_consent_required, binding_message, acr_values, ...others } = request.body;
+      const result = await services.keycloakChannel.receive(request.headers.authorization, {
+        login_hint,
+        scope,
+        is_consent_required,
+        binding_message,
+        acr_values,
+      });
+      // Logged once Keycloak's token verified, by name only (the values are the relying party's
+      // parameters and may hold personal data), at most 20 names of at most 64 characters.
+      const ignored = Object.keys(others);
+      if (ignored.length > 0)
+        request.log.debug(
+          { ignoredProperties: ignored.slice(0, 20).map((name) => name.slice(0, 64)) },
+          'Keycloak request: properties ignored',
+        );
       reply.status(201);
       return result;
     },

@@ -214,6 +214,40 @@ for (const kind of databaseKinds) {
         assert.deepEqual(await pendingOnPhone(h, b.device), [], "tenant B's phone was never asked");
       });
 
+      it('an external-id hint matches without regard to case and surrounding spaces, within the tenant only', async () => {
+        const verificationOf = async (authReqId: string) =>
+          h.runtime.database.db
+            .selectFrom('ciba_requests')
+            .select('verification_id')
+            .where('id', '=', authReqId)
+            .executeTakeFirstOrThrow();
+        for (const hint of ['cust-a', '  Cust-A  ', 'CUST-A']) {
+          const { auth_req_id } = await started(poll.auth, { login_hint: hint });
+          const { verification_id } = await verificationOf(auth_req_id);
+          const [shown] = await pendingOnPhone(h, a.device);
+          assert.equal(shown?.id, verification_id, `${JSON.stringify(hint)} names CUST-A`);
+        }
+        assertOAuthError(await start(poll.auth, { login_hint: 'cust-b' }), 400, 'unknown_user_id');
+        assertOAuthError(await start(poll.auth, { login_hint: 'cust-a%' }), 400, 'unknown_user_id');
+        assert.deepEqual(await pendingOnPhone(h, b.device), [], "tenant B's phone was never asked");
+      });
+
+      it('unknown_user_id: two customers whose external ids differ only in case are not guessed between', async () => {
+        await h.runtime.services.customers.create(
+          a.tenant.id,
+          { displayName: 'Twin one', externalId: 'TWIN-7' },
+          { type: 'system', id: null },
+        );
+        await h.runtime.services.customers.create(
+          a.tenant.id,
+          { displayName: 'Twin two', externalId: 'twin-7' },
+          { type: 'system', id: null },
+        );
+        for (const hint of ['twin-7', 'TWIN-7', 'Twin-7']) {
+          assertOAuthError(await start(poll.auth, { login_hint: hint }), 400, 'unknown_user_id');
+        }
+      });
+
       it('invalid_binding_message: too long, a line break, a right-to-left override, only spaces', async () => {
         for (const message of [
           'x'.repeat(101),

@@ -7,8 +7,8 @@
  * protocol errors the library reports.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import {
   answerOnPhone,
@@ -49,6 +49,14 @@ for (const kind of databaseKinds) {
       side = await cibaSide(h, 'acme', customer);
     });
     after(async () => h?.close());
+    // These tests run on the real clock, so the push cap's window (against push bombing) does not
+    // pass between them: each starts with the customer's count cleared, as after that window.
+    beforeEach(async () => {
+      await h.runtime.database.db
+        .deleteFrom('rate_limits')
+        .where('key', '=', `push:${side.tenant.id}:${side.customerId}`)
+        .execute();
+    });
 
     it('publishes a discovery document the library accepts, with issuer = PUBLIC_URL', async () => {
       const { id, secret } = await registerClient(h, side, {
@@ -218,6 +226,233 @@ for (const kind of databaseKinds) {
         assert.equal(receiver.received.length, 1, 'one notification per request');
       } finally {
         await receiver.close();
+      }
+    });
+
+    it('private_key_jwt with an Ed25519 key: openid-client signs as Ed25519 (RFC 9864) and completes CIBA', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('Ed25519');
+      // Registered with the older name, as many JWKS tools write it; either name verifies.
+      const { id } = await registerClient(h, side, {
+        name: 'Edwards desk',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'ed1', alg: 'EdDSA', use: 'sig' }] },
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: privateKey, kid: 'ed1' }),
+        insecure,
+      );
+      assert.ok(
+        config.serverMetadata().token_endpoint_auth_signing_alg_values_supported?.includes('Ed25519'),
+      );
+      const started = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'cust-100',
+      });
+      const [shown] = await pendingOnPhone(h, side.device);
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
+      assert.equal(tokens.claims()!.sub, side.customerId);
+
+      // The assertion's header said Ed25519, and a wrong key is told apart from other failures.
+      const other = await generateKeyPair('Ed25519');
+      const wrongKey = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: other.privateKey, kid: 'ed1' }),
+        insecure,
+      );
+      await assert.rejects(
+        client.initiateBackchannelAuthentication(wrongKey, { scope: 'openid', login_hint: 'CUST-100' }),
+        (error: unknown) =>
+          error instanceof client.ResponseBodyError &&
+          error.error === 'invalid_client' &&
+          /signature does not verify/.test(error.error_description ?? ''),
+      );
+    });
+
+    it('a signed authentication request (CIBA 7.1.1): verified with the client keys, used once, nothing beside it', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      const { id } = await registerClient(h, side, {
+        name: 'FAPI desk',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'r1', alg: 'ES256', use: 'sig' }] },
+        deliveryMode: 'poll',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: privateKey, kid: 'r1' }),
+        insecure,
+      );
+      assert.ok(
+        (
+          config.serverMetadata().backchannel_authentication_request_signing_alg_values_supported as string[]
+        ).includes('ES256'),
+      );
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (claims: Record<string, unknown> = {}, key = privateKey) =>
+        new SignJWT({
+          scope: 'openid',
+          login_hint: 'alice@example.com',
+          binding_message: 'Signed 7F3K',
+          jti: crypto.randomUUID(),
+          iss: id,
+          aud: h.config.publicUrl,
+          iat: now,
+          nbf: now,
+          exp: now + 300,
+          ...claims,
+        })
+          .setProtectedHeader({ alg: 'ES256', kid: 'r1' })
+          .sign(key);
+      const request = await signed();
+      const started = await client.initiateBackchannelAuthentication(config, { request });
+      const [shown] = await pendingOnPhone(h, side.device);
+      assert.equal(shown!.reason, 'Signed 7F3K', 'the binding message came from inside the signed request');
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
+      assert.equal(tokens.claims()!.sub, side.customerId);
+
+      const refused = async (parameters: Record<string, string>, why: RegExp) =>
+        assert.rejects(client.initiateBackchannelAuthentication(config, parameters), (error: unknown) => {
+          assert.ok(error instanceof client.ResponseBodyError, String(error));
+          assert.equal(error.error, 'invalid_request');
+          assert.match(error.error_description ?? '', why);
+          return true;
+        });
+      await refused({ request }, /already used/);
+      await refused({ request: await signed(), login_hint: 'alice@example.com' }, /inside it, not beside it/);
+      await refused({ request: await signed({ aud: 'https://elsewhere.example' }) }, /aud/);
+      await refused({ request: await signed({ iss: 'another-client' }) }, /iss/);
+      await refused({ request: await signed({}, (await generateKeyPair('ES256')).privateKey) }, /signature/);
+      const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
+        JSON.stringify({ iss: id, aud: h.config.publicUrl, scope: 'openid', login_hint: 'CUST-100' }),
+      ).toString('base64url')}.`;
+      await refused({ request: unsigned }, /algorithm|signed request/);
+      await refused({ request: await signed({ login_hint: 42 }) }, /must be a string/);
+      await refused({ request: await signed({ exp: now + 7200 }) }, /60 minutes/);
+      // A client without registered keys cannot sign requests.
+      const secretClient = await registerClient(h, side, {
+        name: 'Secret desk',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        deliveryMode: 'poll',
+      });
+      const secretConfig = await client.discovery(
+        new URL(h.config.publicUrl),
+        secretClient.id,
+        undefined,
+        client.ClientSecretBasic(secretClient.secret!),
+        insecure,
+      );
+      await assert.rejects(
+        client.initiateBackchannelAuthentication(secretConfig, { request: await signed() }),
+        (error: unknown) =>
+          error instanceof client.ResponseBodyError && /registered keys/.test(error.error_description ?? ''),
+      );
+    });
+
+    it('RFC 7591 dynamic registration: openid-client registers a private_key_jwt client and a secret client, both complete CIBA', async () => {
+      const { publicKey, privateKey } = await generateKeyPair('Ed25519');
+      const config = await client.dynamicClientRegistration(
+        new URL(h.config.publicUrl),
+        {
+          client_name: 'Registered desk',
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'd1', use: 'sig' }] },
+          grant_types: ['urn:openid:params:grant-type:ciba'],
+          backchannel_token_delivery_mode: 'poll',
+          backchannel_authentication_request_signing_alg: 'Ed25519',
+        },
+        client.PrivateKeyJwt({ key: privateKey, kid: 'd1' }),
+        { initialAccessToken: side.adminKey, ...insecure },
+      );
+      const registered = config.clientMetadata();
+      assert.match(registered.client_id, /^oic_/);
+      assert.equal(registered.backchannel_token_delivery_mode, 'poll');
+      const listed = await h.app.inject({
+        method: 'GET',
+        url: `/v1/oidc-clients/${registered.client_id}`,
+        headers: { authorization: `Bearer ${side.adminKey}` },
+      });
+      assert.equal(listed.statusCode, 200, listed.body);
+      assert.equal(listed.json().name, 'Registered desk');
+      const started = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'CUST-100',
+      });
+      const [shown] = await pendingOnPhone(h, side.device);
+      assert.equal(shown!.agentName, 'Registered desk');
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      assert.equal(
+        (await client.pollBackchannelAuthenticationGrant(config, started)).claims()!.sub,
+        side.customerId,
+      );
+
+      // A secret client: the secret comes back once, and openid-client uses it with HTTP Basic.
+      const secretConfig = await client.dynamicClientRegistration(
+        new URL(h.config.publicUrl),
+        {
+          client_name: 'Registered secret desk',
+          token_endpoint_auth_method: 'client_secret_basic',
+          backchannel_token_delivery_mode: 'poll',
+        },
+        undefined,
+        { initialAccessToken: side.adminKey, ...insecure },
+      );
+      const secret = String(secretConfig.clientMetadata().client_secret);
+      assert.match(secret, /^hdacs_/);
+      // openid-client would send it in the body (client_secret_post); this provider takes HTTP Basic.
+      const basic = new client.Configuration(
+        secretConfig.serverMetadata(),
+        secretConfig.clientMetadata().client_id,
+        undefined,
+        client.ClientSecretBasic(secret),
+      );
+      client.allowInsecureRequests(basic);
+      const second = await client.initiateBackchannelAuthentication(basic, {
+        scope: 'openid',
+        login_hint: 'CUST-100',
+      });
+      assert.match(second.auth_req_id, /^cba_/);
+    });
+
+    it('RFC 7591 dynamic registration refuses a missing or weak initial access token and unusable metadata', async () => {
+      const register = (body: unknown, authorization?: string) =>
+        h.app.inject({
+          method: 'POST',
+          url: '/oidc/register',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          payload: JSON.stringify(body),
+        });
+      const good = { client_name: 'Desk', backchannel_token_delivery_mode: 'poll' };
+      const anonymous = await register(good);
+      assert.deepEqual([anonymous.statusCode, anonymous.json().error], [401, 'invalid_token']);
+      assert.match(String(anonymous.headers['www-authenticate']), /^Bearer error="invalid_token"/);
+      const readOnly = await h.createApiKey(side.tenant, ['oidc-clients:read']);
+      const weak = await register(good, `Bearer ${readOnly}`);
+      assert.deepEqual([weak.statusCode, weak.json().error], [403, 'insufficient_scope']);
+      const auth = `Bearer ${side.adminKey}`;
+      for (const [body, why] of [
+        [{ backchannel_token_delivery_mode: 'poll' }, /client_name/],
+        [{ ...good, backchannel_token_delivery_mode: 'push' }, /delivery_mode/],
+        [{ ...good, token_endpoint_auth_method: 'client_secret_post' }, /token_endpoint_auth_method/],
+        [{ ...good, grant_types: ['authorization_code'] }, /grant_types/],
+        [{ ...good, jwks_uri: 'https://keys.example/jwks' }, /jwks_uri/],
+        [{ ...good, token_endpoint_auth_method: 'private_key_jwt' }, /jwks/],
+        [{ ...good, backchannel_token_delivery_mode: 'ping' }, /notificationEndpoint/],
+        [{ ...good, id_token_signed_response_alg: 'HS256' }, /ES256/],
+        [{ ...good, client_name: 42 }, /metadata/],
+      ] as const) {
+        const refused = await register(body, auth);
+        assert.equal(refused.statusCode, 400, refused.body);
+        assert.equal(refused.json().error, 'invalid_client_metadata');
+        assert.match(refused.json().error_description, why);
       }
     });
 

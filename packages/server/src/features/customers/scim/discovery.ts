@@ -8,14 +8,15 @@ import { maxPageSize, userSchemaUrn } from './scim-users.ts';
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-    documentationUri: `${baseUrl}/docs/integrations/scim`,
+    // The guide (docs/integrations/scim.md) is not served by the server; the API reference is.
+    documentationUri: `${baseUrl}/docs`,
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: maxPageSize },
     changePassword: { supported: false },
     sort: { supported: false },
-    // Versions are returned (meta.version, ETag) but If-Match is not checked.
-    etag: { supported: false },
+    // meta.version and the ETag header; If-Match on PUT, PATCH and DELETE (412 when it is stale).
+    etag: { supported: true },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
@@ -86,9 +87,14 @@ export function userSchema(baseUrl: string) {
         required: true,
         uniqueness: 'server',
       }),
-      attribute('externalId', "The identity provider's id; also the customer's external id.", {
-        caseExact: true,
-      }),
+      attribute(
+        'externalId',
+        "The identity provider's id; also the customer's external id. Unique in the tenant.",
+        {
+          caseExact: true,
+          uniqueness: 'server',
+        },
+      ),
       attribute('name', 'The parts of the name.', {
         type: 'complex',
         subAttributes: [
@@ -103,11 +109,15 @@ export function userSchema(baseUrl: string) {
         multiValued: true,
         subAttributes: multiValuedParts('e-mail address'),
       }),
-      attribute('phoneNumbers', 'Phone numbers in international form; the primary one is kept.', {
-        type: 'complex',
-        multiValued: true,
-        subAttributes: multiValuedParts('phone number, E.164'),
-      }),
+      attribute(
+        'phoneNumbers',
+        'Phone numbers; the primary one is kept when it is a valid number in international form (+ and the country code). Another number is not kept, and the user is stored without it.',
+        {
+          type: 'complex',
+          multiValued: true,
+          subAttributes: multiValuedParts('phone number, E.164'),
+        },
+      ),
       attribute('locale', 'Language tag, for example en-US.'),
       attribute('active', 'Whether the customer is active.', { type: 'boolean' }),
     ],

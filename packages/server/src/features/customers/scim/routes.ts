@@ -13,6 +13,7 @@ import {
   patchSchemaUrn,
   type ScimUser,
   scimTypeOf,
+  selectAttributes,
   userSchemaUrn,
 } from './scim-users.ts';
 
@@ -40,28 +41,33 @@ const MultiValue = Type.Object({
   primary: Type.Optional(Type.Boolean()),
 });
 
+// Everything but id and schemas may be left out by the client's attributes or excludedAttributes.
 const ScimUserSchema = Type.Object({
   schemas: Type.Array(Type.String()),
   id: Type.String(),
   externalId: Type.Optional(Type.String()),
-  userName: Type.String(),
-  name: Type.Object({
-    givenName: Type.Optional(Type.String()),
-    familyName: Type.Optional(Type.String()),
-    formatted: Type.String(),
-  }),
-  displayName: Type.String(),
-  emails: Type.Optional(Type.Array(MultiValue)),
-  phoneNumbers: Type.Optional(Type.Array(MultiValue)),
+  userName: Type.Optional(Type.String()),
+  name: Type.Optional(
+    Type.Object({
+      givenName: Type.Optional(Type.String()),
+      familyName: Type.Optional(Type.String()),
+      formatted: Type.Optional(Type.String()),
+    }),
+  ),
+  displayName: Type.Optional(Type.String()),
+  emails: Type.Optional(Type.Array(Type.Partial(MultiValue))),
+  phoneNumbers: Type.Optional(Type.Array(Type.Partial(MultiValue))),
   locale: Type.Optional(Type.String()),
-  active: Type.Boolean(),
-  meta: Type.Object({
-    resourceType: Type.String(),
-    created: Type.String(),
-    lastModified: Type.String(),
-    location: Type.String(),
-    version: Type.String(),
-  }),
+  active: Type.Optional(Type.Boolean()),
+  meta: Type.Optional(
+    Type.Object({
+      resourceType: Type.Optional(Type.String()),
+      created: Type.Optional(Type.String()),
+      lastModified: Type.Optional(Type.String()),
+      location: Type.Optional(Type.String()),
+      version: Type.Optional(Type.String()),
+    }),
+  ),
 });
 
 const AnyDocument = Type.Object({}, { additionalProperties: true });
@@ -87,7 +93,7 @@ const PatchBody = Type.Object(
 
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-/** Which attributes a client may ask for or leave out; we always answer with the full resource. */
+/** Which attributes a client asks for or leaves out (RFC 7644 section 3.9), on every read. */
 const attributeSelection = {
   attributes: Type.Optional(Type.String({ maxLength: 1000 })),
   excludedAttributes: Type.Optional(Type.String({ maxLength: 1000 })),
@@ -154,9 +160,17 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
         if (!customerIdRegex.test(id)) throw notFound('User');
         return id;
       };
-      const sendUser = (reply: FastifyReply, user: ScimUser) => {
+      const sendUser = (
+        reply: FastifyReply,
+        user: ScimUser,
+        selection: { attributes?: string | undefined; excludedAttributes?: string | undefined } = {},
+      ) => {
         reply.header('etag', user.meta.version);
-        return user;
+        return selectAttributes(user, selection);
+      };
+      const ifMatch = (request: { headers: Record<string, string | string[] | undefined> }) => {
+        const value = request.headers['if-match'];
+        return Array.isArray(value) ? value.join(',') : value;
       };
 
       typed.get(
@@ -191,7 +205,8 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
         async (request) => {
           const { tenantId } = requirePrincipal(request);
           const page = await users.list(tenantId, request.query);
-          return { schemas: [listSchemaUrn], ...page };
+          const Resources = page.Resources.map((user) => selectAttributes(user, request.query));
+          return { schemas: [listSchemaUrn], ...page, Resources };
         },
       );
 
@@ -222,7 +237,7 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
         },
         async (request, reply) => {
           const { tenantId } = requirePrincipal(request);
-          return sendUser(reply, await users.get(tenantId, customerId(request.params.id)));
+          return sendUser(reply, await users.get(tenantId, customerId(request.params.id)), request.query);
         },
       );
 
@@ -234,13 +249,16 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
             ...hidden,
             params: IdParam,
             body: UserBody,
-            response: { 200: ScimUserSchema, ...errors(404, 409, 413, 415) },
+            response: { 200: ScimUserSchema, ...errors(404, 409, 412, 413, 415) },
           },
         },
         async (request, reply) => {
           const principal = requirePrincipal(request);
           const id = customerId(request.params.id);
-          return sendUser(reply, await users.replace(principal.tenantId, id, request.body, principal.actor));
+          return sendUser(
+            reply,
+            await users.replace(principal.tenantId, id, request.body, principal.actor, ifMatch(request)),
+          );
         },
       );
 
@@ -252,7 +270,7 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
             ...hidden,
             params: IdParam,
             body: PatchBody,
-            response: { 200: ScimUserSchema, ...errors(404, 409, 413, 415) },
+            response: { 200: ScimUserSchema, ...errors(404, 409, 412, 413, 415) },
           },
         },
         async (request, reply) => {
@@ -262,7 +280,10 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
             throw new AppError('VALIDATION_FAILED', `A PATCH body has the schema ${patchSchemaUrn}.`);
           }
           const id = customerId(request.params.id);
-          return sendUser(reply, await users.patch(principal.tenantId, id, Operations, principal.actor));
+          return sendUser(
+            reply,
+            await users.patch(principal.tenantId, id, Operations, principal.actor, ifMatch(request)),
+          );
         },
       );
 
@@ -270,11 +291,16 @@ export function registerScimRoutes(app: TypedApp, deps: AppDependencies): void {
         '/Users/:id',
         {
           config: { auth: 'scim' },
-          schema: { ...hidden, params: IdParam, response: { 204: Type.Null(), ...errors(404) } },
+          schema: { ...hidden, params: IdParam, response: { 204: Type.Null(), ...errors(404, 412) } },
         },
         async (request, reply) => {
           const principal = requirePrincipal(request);
-          await users.remove(principal.tenantId, customerId(request.params.id), principal.actor);
+          await users.remove(
+            principal.tenantId,
+            customerId(request.params.id),
+            principal.actor,
+            ifMatch(request),
+          );
           return reply.status(204).send(null);
         },
       );

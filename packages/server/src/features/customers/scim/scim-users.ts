@@ -1,13 +1,14 @@
 // SCIM 2.0 Users mapped onto customers.
-import { isAppError, notFound } from '@helpdesk-auth/core';
+import { createHash } from 'node:crypto';
+import { AppError, isAppError, notFound } from '@helpdesk-auth/core';
 import { type ScimPatchOperation, type ScimResource, scimPatch } from 'scim-patch';
 import { type Actor, appendAudit } from '../../../platform/audit-log.ts';
 import type { ServiceContext } from '../../../platform/context.ts';
-import { inTransaction } from '../../../storage/atomic.ts';
+import { inTransaction, lockTenant } from '../../../storage/atomic.ts';
 import { type ConflictRule, mapConflict } from '../../../storage/constraint-violations.ts';
 import type { Db } from '../../../storage/database.ts';
 import type { CustomerRow, ScimUsersTable } from '../../../storage/schema.ts';
-import { type CustomerInput, createCustomerService } from '../customers.ts';
+import { type CustomerInput, createCustomerService, normalisePhone } from '../customers.ts';
 import { invalidFilter, ScimProblem, scimFilterToSql } from './scim-filter.ts';
 
 /**
@@ -94,6 +95,10 @@ function toScimUser(row: JoinedRow, baseUrl: string): ScimUser {
   if (row.phone !== null)
     user.phoneNumbers = [{ value: row.phone, type: row.phone_type ?? 'mobile', primary: true }];
   if (row.locale !== null) user.locale = row.locale;
+  // The version changes with every change to what a client reads, even two in the same millisecond.
+  const { meta, ...content } = user;
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 16);
+  user.meta = { ...meta, version: `W/"${row.updated_at}-${digest}"` };
   return user;
 }
 
@@ -141,6 +146,20 @@ function pickValue(value: unknown, attribute: string, preferredType: string): Sc
 interface ReadUser {
   customer: CustomerInput & { displayName: string };
   scim: Omit<ScimUsersTable, 'customer_id' | 'tenant_id'>;
+  /**
+   * The provider sent a phone number that is not a valid number in international form (Entra
+   * ID's `mobile` is free text): the user is stored without it, and the audit log says so.
+   */
+  phoneUnusable: boolean;
+}
+
+/** A phone number as the customer record keeps it, or undefined when it cannot be one. */
+function usablePhone(value: string): string | undefined {
+  try {
+    return normalisePhone(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -161,7 +180,9 @@ function readUser(body: Record<string, unknown>): ReadUser {
     formatted ??
     ([givenName, familyName].filter(Boolean).join(' ') || userName.slice(0, 200));
   const email = pickValue(body.emails, 'emails', 'work');
-  const phone = pickValue(body.phoneNumbers, 'phoneNumbers', 'mobile');
+  const sentPhone = pickValue(body.phoneNumbers, 'phoneNumbers', 'mobile');
+  const usable = sentPhone ? usablePhone(sentPhone.value) : undefined;
+  const phone = sentPhone && usable ? { ...sentPhone, value: usable } : undefined;
   const locale = optionalText(body.locale, 'locale', 35);
   const active = readBoolean(body.active, 'active') ?? true;
   return {
@@ -183,6 +204,7 @@ function readUser(body: Record<string, unknown>): ReadUser {
       email_type: email ? (email.type ?? 'work') : null,
       phone_type: phone ? (phone.type ?? 'mobile') : null,
     },
+    phoneUnusable: sentPhone !== undefined && phone === undefined,
   };
 }
 
@@ -339,6 +361,33 @@ export function createScimUserService(context: ServiceContext) {
     if (await query.executeTakeFirst()) throw userNameTaken();
   }
 
+  /** Says in the audit log that the provider's phone number was not kept, and why (never the number). */
+  async function auditUnusablePhone(tx: Db, tenantId: string, id: string, user: ReadUser, actor: Actor) {
+    if (!user.phoneUnusable) return;
+    await appendAudit(tx, {
+      tenantId,
+      actor,
+      action: 'customer.phone_unusable',
+      target: { type: 'customer', id },
+      data: { via: 'scim', reason: 'not_international' },
+      now: context.clock(),
+    });
+  }
+
+  /**
+   * RFC 7644 section 3.14: with `If-Match`, a change applies only to the version named. The
+   * tenant is locked first, so two changes naming the same version cannot both pass.
+   */
+  async function checkVersion(tx: Db, tenantId: string, id: string, ifMatch: string | undefined) {
+    if (ifMatch === undefined) return;
+    await lockTenant(tx, tenantId);
+    const current = toScimUser(await getRow(tx, tenantId, id), baseUrl).meta.version;
+    const named = ifMatch.split(',').map((tag) => tag.trim());
+    const strip = (tag: string) => tag.replace(/^W\//, '');
+    if (!named.some((tag) => tag === '*' || strip(tag) === strip(current)))
+      throw new AppError('PRECONDITION_FAILED', 'The user changed since this version; read it again.');
+  }
+
   /** Writes a full representation over an existing customer (PUT and PATCH end here). */
   async function writeUser(tx: Db, tenantId: string, id: string, user: ReadUser, actor: Actor) {
     await assertUserNameFree(tx, tenantId, user.scim.user_name_key, id);
@@ -369,6 +418,7 @@ export function createScimUserService(context: ServiceContext) {
       .values({ customer_id: id, tenant_id: tenantId, ...user.scim })
       .onConflict((oc) => oc.column('customer_id').doUpdateSet(user.scim))
       .execute();
+    await auditUnusablePhone(tx, tenantId, id, user, actor);
     return toScimUser(await getRow(tx, tenantId, id), baseUrl);
   }
 
@@ -383,6 +433,7 @@ export function createScimUserService(context: ServiceContext) {
           .insertInto('scim_users')
           .values({ customer_id: customer.id, tenant_id: tenantId, ...user.scim })
           .execute();
+        await auditUnusablePhone(tx, tenantId, customer.id, user, actor);
         return toScimUser(await getRow(tx, tenantId, customer.id), baseUrl);
       }).catch(scimWriteFailure);
     },
@@ -396,17 +447,26 @@ export function createScimUserService(context: ServiceContext) {
       id: string,
       body: Record<string, unknown>,
       actor: Actor,
+      ifMatch?: string,
     ): Promise<ScimUser> {
       const user = readUser(body);
       return inTransaction(db, async (tx) => {
         await getRow(tx, tenantId, id);
+        await checkVersion(tx, tenantId, id, ifMatch);
         return writeUser(tx, tenantId, id, user, actor);
       }).catch(scimWriteFailure);
     },
 
-    async patch(tenantId: string, id: string, operations: unknown[], actor: Actor): Promise<ScimUser> {
+    async patch(
+      tenantId: string,
+      id: string,
+      operations: unknown[],
+      actor: Actor,
+      ifMatch?: string,
+    ): Promise<ScimUser> {
       const normalised = normaliseOperations(operations);
       return inTransaction(db, async (tx) => {
+        await checkVersion(tx, tenantId, id, ifMatch);
         const current = toScimUser(await getRow(tx, tenantId, id), baseUrl);
         let patched: ScimUser;
         try {
@@ -425,9 +485,15 @@ export function createScimUserService(context: ServiceContext) {
       }).catch(scimWriteFailure);
     },
 
-    async remove(tenantId: string, id: string, actor: Actor): Promise<void> {
-      const customers = createCustomerService(context);
-      await customers.remove(tenantId, id, actor);
+    async remove(tenantId: string, id: string, actor: Actor, ifMatch?: string): Promise<void> {
+      if (ifMatch === undefined) {
+        await createCustomerService(context).remove(tenantId, id, actor);
+        return;
+      }
+      await inTransaction(db, async (tx) => {
+        await checkVersion(tx, tenantId, id, ifMatch);
+        await createCustomerService({ ...context, db: tx }).remove(tenantId, id, actor);
+      });
     },
 
     async list(
@@ -475,4 +541,73 @@ export function scimTypeOf(error: unknown): string | undefined {
     if (error.code === 'VALIDATION_FAILED' || error.code === 'INVALID_PHONE_NUMBER') return 'invalidValue';
   }
   return undefined;
+}
+
+// --- Attribute selection (RFC 7644 section 3.9) ----------------------------------------------
+
+/** `attributes` and `excludedAttributes` as a client sends them: comma-separated, maybe URN-qualified. */
+function attributePaths(list: string | undefined): string[][] {
+  if (list === undefined) return [];
+  return list
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+    .map((name) => {
+      const unqualified = name.toLowerCase().startsWith(`${userSchemaUrn.toLowerCase()}:`)
+        ? name.slice(userSchemaUrn.length + 1)
+        : name;
+      return unqualified.toLowerCase().split('.');
+    });
+}
+
+/** `id` and `schemas` are returned always (RFC 7643 section 2.4); everything else may be left out. */
+const alwaysReturned = new Set(['id', 'schemas']);
+
+/**
+ * Applies a client's `attributes` (only these, besides those always returned) or
+ * `excludedAttributes` (all but these) to a user, top-level attributes and sub-attributes alike,
+ * names compared without regard to case.
+ */
+export function selectAttributes(
+  user: ScimUser,
+  selection: { attributes?: string | undefined; excludedAttributes?: string | undefined },
+): Partial<ScimUser> & Pick<ScimUser, 'id' | 'schemas'> {
+  const included = attributePaths(selection.attributes);
+  const excluded = attributePaths(selection.excludedAttributes);
+  if (included.length === 0 && excluded.length === 0) return user;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(user)) {
+    const name = key.toLowerCase();
+    if (alwaysReturned.has(name)) {
+      out[key] = value;
+      continue;
+    }
+    const wanted = included.filter((path) => path[0] === name);
+    if (included.length > 0 && wanted.length === 0) continue;
+    if (excluded.some((path) => path.length === 1 && path[0] === name)) continue;
+    const subIncluded = wanted.filter((path) => path.length > 1).map((path) => path[1]);
+    const subExcluded = excluded.filter((path) => path.length > 1 && path[0] === name).map((path) => path[1]);
+    if (
+      value === null ||
+      typeof value !== 'object' ||
+      (subIncluded.length === 0 && subExcluded.length === 0)
+    ) {
+      out[key] = value;
+      continue;
+    }
+    const pick = (item: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(item).filter(([sub]) => {
+          const subName = sub.toLowerCase();
+          if (wanted.some((path) => path.length === 1)) return !subExcluded.includes(subName);
+          return (
+            (subIncluded.length === 0 || subIncluded.includes(subName)) && !subExcluded.includes(subName)
+          );
+        }),
+      );
+    out[key] = Array.isArray(value)
+      ? value.map((item) => pick(item as Record<string, unknown>))
+      : pick(value as Record<string, unknown>);
+  }
+  return out as Partial<ScimUser> & Pick<ScimUser, 'id' | 'schemas'>;
 }

@@ -342,13 +342,6 @@ for (const kind of databaseKinds) {
           'VALIDATION_FAILED',
         ],
         [
-          'bad phone',
-          await scim('POST', '/Users', { userName: 'p@x.example', phoneNumbers: [{ value: '12' }] }),
-          400,
-          'invalidValue',
-          'INVALID_PHONE_NUMBER',
-        ],
-        [
           'active not a boolean',
           await scim('POST', '/Users', { userName: 'q@x.example', active: 'maybe' }),
           400,
@@ -450,9 +443,116 @@ for (const kind of databaseKinds) {
       assert.equal(customers.length, 1);
     });
 
+    it('stores a user whose phone number is not in international form, without it, and audits that', async () => {
+      // Entra ID's `mobile` is free text.
+      const created = await scim('POST', '/Users', {
+        schemas: [userUrn],
+        userName: 'free.text@contoso.com',
+        phoneNumbers: [{ type: 'mobile', value: '(425) 555-0100' }],
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const user = created.json();
+      assert.equal(user.phoneNumbers, undefined);
+      assert.equal((await h.runtime.services.customers.get(tenantId, user.id)).phone, null);
+      const audited = (await auditActions(user.id)).find((a) => a.action === 'customer.phone_unusable');
+      assert.deepEqual(audited?.data, { via: 'scim', reason: 'not_international' });
+      assert.equal(JSON.stringify(await auditActions(user.id)).includes('555'), false, 'never the number');
+      // A later valid number is kept; a bad one replaces nothing it could not keep.
+      const fixed = await scim('PATCH', `/Users/${user.id}`, {
+        schemas: [patchUrn],
+        Operations: [
+          { op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 425 555 0100' },
+        ],
+      });
+      assert.equal(fixed.statusCode, 200, fixed.body);
+      assert.deepEqual(fixed.json().phoneNumbers, [{ value: '+14255550100', type: 'mobile', primary: true }]);
+      const short = await scim('POST', '/Users', {
+        userName: 'p@x.example',
+        phoneNumbers: [{ value: '12' }],
+      });
+      assert.equal(short.statusCode, 201, short.body);
+    });
+
+    it('honours If-Match on PUT, PATCH and DELETE: a stale version gets 412 and changes nothing', async () => {
+      const created = await scim('POST', '/Users', { schemas: [userUrn], userName: 'etag@x.example' });
+      const user = created.json();
+      const version = String(created.headers.etag);
+      const stale = 'W/"1"';
+      const scimIf = (method: 'PUT' | 'PATCH' | 'DELETE', tag: string, body?: unknown) =>
+        h.app.inject({
+          method,
+          url: `/scim/v2/Users/${user.id}`,
+          headers: {
+            authorization: `Bearer ${key}`,
+            'if-match': tag,
+            ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+          },
+          ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+        });
+      const rename = {
+        schemas: [patchUrn],
+        Operations: [{ op: 'replace', path: 'displayName', value: 'New' }],
+      };
+      for (const refused of [
+        await scimIf('PUT', stale, { schemas: [userUrn], userName: 'etag@x.example', displayName: 'New' }),
+        await scimIf('PATCH', stale, rename),
+        await scimIf('DELETE', stale),
+      ]) {
+        assert.equal(refused.statusCode, 412, refused.body);
+        assert.equal(refused.json().code, 'PRECONDITION_FAILED');
+      }
+      assert.equal((await scim('GET', `/Users/${user.id}`)).json().displayName, 'etag@x.example');
+      // Two changes naming the same version at once: one applies, the other is told it is stale.
+      const both = await Promise.all([scimIf('PATCH', version, rename), scimIf('PATCH', version, rename)]);
+      h.clock.advance(1);
+      assert.deepEqual(both.map((r) => r.statusCode).sort(), [200, 412]);
+      const current = String(both.find((r) => r.statusCode === 200)!.headers.etag);
+      assert.notEqual(current, version);
+      assert.equal((await scimIf('DELETE', current)).statusCode, 204);
+      assert.equal((await scim('GET', `/Users/${user.id}`)).statusCode, 404);
+    });
+
+    it('leaves out excludedAttributes and answers only the attributes asked for (RFC 7644 section 3.9)', async () => {
+      const created = await scim('POST', '/Users', {
+        schemas: [userUrn],
+        userName: 'select@x.example',
+        externalId: 'SEL-1',
+        name: { givenName: 'Sel', familyName: 'Ect' },
+        emails: [{ value: 'select@x.example', type: 'work', primary: true }],
+      });
+      const { id } = created.json();
+      const excluded = await scim('GET', `/Users/${id}?excludedAttributes=emails,name.familyName,META`);
+      assert.equal(excluded.statusCode, 200, excluded.body);
+      const body = excluded.json();
+      assert.equal(body.emails, undefined);
+      assert.equal(body.meta, undefined);
+      assert.deepEqual(body.name, { givenName: 'Sel', formatted: 'Sel Ect' });
+      assert.equal(body.userName, 'select@x.example');
+      assert.equal(body.id, id, 'id is always returned');
+      const only = await scim(
+        'GET',
+        `/Users?filter=${encodeURIComponent('userName eq "select@x.example"')}&attributes=${encodeURIComponent(`${userUrn}:userName,name.givenName`)}`,
+      );
+      assert.equal(only.statusCode, 200, only.body);
+      assert.deepEqual(only.json().Resources, [
+        { schemas: [userUrn], id, userName: 'select@x.example', name: { givenName: 'Sel' } },
+      ]);
+      const excludeId = await scim('GET', `/Users/${id}?excludedAttributes=id,schemas,displayName`);
+      assert.deepEqual(
+        [excludeId.json().id, excludeId.json().schemas, excludeId.json().displayName],
+        [id, [userUrn], undefined],
+      );
+    });
+
     it('describes itself: ServiceProviderConfig, ResourceTypes and Schemas', async () => {
       const config = await h.app.inject({ method: 'GET', url: '/scim/v2/ServiceProviderConfig' });
       assert.equal(config.statusCode, 200);
+      assert.equal(config.json().etag.supported, true);
+      const documentation = await h.app.inject({
+        method: 'GET',
+        url: config.json().documentationUri.replace(h.config.publicUrl, ''),
+      });
+      assert.equal(documentation.statusCode, 200, 'the documentation link answers');
       assert.equal(config.json().patch.supported, true);
       assert.equal(config.json().filter.supported, true);
       assert.equal(config.json().authenticationSchemes[0].type, 'oauthbearertoken');
@@ -472,6 +572,11 @@ for (const kind of databaseKinds) {
       ]);
       const one = await h.app.inject({ method: 'GET', url: `/scim/v2/Schemas/${userUrn}` });
       assert.equal(one.json().id, userUrn);
+      // Duplicates get 409 uniqueness for both, so both say so.
+      const uniqueness = Object.fromEntries(
+        one.json().attributes.map((a: { name: string; uniqueness: string }) => [a.name, a.uniqueness]),
+      );
+      assert.deepEqual([uniqueness.userName, uniqueness.externalId], ['server', 'server']);
     });
 
     it('shows customers made through the REST API as users, under their external id', async () => {

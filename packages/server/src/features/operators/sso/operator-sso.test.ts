@@ -16,6 +16,10 @@ import {
 } from '../../../test-support/harness.ts';
 import { postgresSkip } from '../../../test-support/postgres.ts';
 import {
+  type IssuerDiscovery,
+  startIssuerDiscovery,
+} from '../../../test-support/stand-ins/issuer-discovery.ts';
+import {
   type Browser,
   createBrowser,
   startTestOidcProvider,
@@ -153,6 +157,8 @@ for (const kind of databaseKinds) {
       assert.ok(actions.some((a) => a.action === 'operator.signed_in' && a.data.method === 'oidc'));
       // The identity provider's user is nobody in the other tenant.
       assert.deepEqual(await operatorsOf(globex.id, 'ann@corp.example'), []);
+      // The ID token said everything: UserInfo was not asked.
+      assert.equal(idp.userInfoRequests(), 0);
     });
 
     it("changes the operator's role when their groups change, on the next sign-in", async () => {
@@ -324,12 +330,32 @@ for (const kind of databaseKinds) {
       });
       try {
         const reachedAs = impostor.issuer.replace('localhost', '127.0.0.1');
+        // Saving it is refused: the discovery document is checked then.
         const configured = await configure(globex.clients.admin!, {
           issuer: reachedAs,
           clientId: impostor.clientId,
           clientSecret: impostor.clientSecret,
         });
-        assert.equal(configured.statusCode, 200, configured.body);
+        assert.equal(configured.statusCode, 422, configured.body);
+        assert.equal(configured.json().error.code, 'SSO_PROVIDER_INVALID');
+        assert.match(configured.json().error.message, /names another issuer/);
+        const unreachable = await configure(globex.clients.admin!, { issuer: 'http://127.0.0.1:1/nobody' });
+        assert.deepEqual(
+          [unreachable.statusCode, unreachable.json().error.code],
+          [422, 'SSO_PROVIDER_INVALID'],
+        );
+        const kept = await h.runtime.database.db
+          .selectFrom('operator_sso_configs')
+          .select(['issuer', 'updated_at'])
+          .where('tenant_id', '=', globex.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(kept.issuer, idp.issuer, 'nothing was saved');
+        // A provider that changes what it says after the configuration was saved is refused at sign-in.
+        await h.runtime.database.db
+          .updateTable('operator_sso_configs')
+          .set({ issuer: reachedAs, updated_at: kept.updated_at + 1 })
+          .where('tenant_id', '=', globex.id)
+          .execute();
         const start = await createBrowser().request(`${h.baseUrl}/v1/auth/oidc/globex/start`);
         assert.equal(start.status, 302);
         assert.equal(start.headers.get('location'), '/console/#ssoError=SSO_FAILED');
@@ -409,15 +435,122 @@ for (const kind of databaseKinds) {
   });
 }
 
+for (const kind of databaseKinds) {
+  describe(`operator single sign-on with the claims at UserInfo (oidc-provider's default) on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let idp: TestOidcProvider;
+    let acme: TestTenant & { clients: Record<string, OperatorClient> };
+
+    before(async () => {
+      h = await startTestHarness(kind, {}, { listen: true, realClock: true });
+      acme = await h.tenantWithOperators('acme');
+      idp = await startTestOidcProvider({
+        redirectUris: [`${h.baseUrl}/v1/auth/oidc/acme/callback`],
+        conformIdTokenClaims: true,
+      });
+      const configured = await h.app.inject({
+        method: 'PATCH',
+        url: '/v1/tenant/sso',
+        ...acme.clients.admin!.auth(),
+        payload: {
+          issuer: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret: idp.clientSecret,
+          scopes: ['openid', 'email', 'profile', 'groups'],
+          roleClaim: 'groups',
+          roleMappings: [{ value: 'hd-supervisors', role: 'supervisor' }],
+          allowedDomains: ['corp.example'],
+          jitProvisioning: true,
+        },
+      });
+      assert.equal(configured.statusCode, 200, configured.body);
+    });
+    after(async () => {
+      await h?.close();
+      await idp?.close();
+    });
+
+    async function signIn(login: string) {
+      const browser = createBrowser();
+      const callback = await browser.signInUntil(
+        `${h.baseUrl}/v1/auth/oidc/acme/start`,
+        login,
+        `${h.baseUrl}/v1/auth/oidc/acme/callback`,
+      );
+      const landed = await browser.request(callback);
+      const session = await browser.request(`${h.baseUrl}/v1/auth/session`);
+      return {
+        location: landed.headers.get('location'),
+        status: session.status,
+        body: (await session.json()) as SessionBody,
+      };
+    }
+
+    it('reads the e-mail address and the groups from UserInfo, and signs the operator in', async () => {
+      idp.accounts.set('u-uma', { email: 'Uma@corp.example', name: 'Uma', groups: ['hd-supervisors'] });
+      const before = idp.userInfoRequests();
+      const outcome = await signIn('u-uma');
+      assert.equal(outcome.location, '/console/');
+      assert.equal(outcome.status, 200);
+      assert.deepEqual(
+        [outcome.body.operator.email, outcome.body.operator.role, outcome.body.operator.displayName],
+        ['uma@corp.example', 'supervisor', 'Uma'],
+      );
+      assert.equal(idp.userInfoRequests(), before + 1);
+      // UserInfo's unverified address is refused as the ID token's would be.
+      idp.accounts.set('u-una', {
+        email: 'una@corp.example',
+        emailVerified: false,
+        groups: ['hd-supervisors'],
+      });
+      const unverified = await signIn('u-una');
+      assert.equal(unverified.location, '/console/#ssoError=SSO_ACCESS_DENIED');
+    });
+
+    it('refuses a UserInfo answer about another subject (OpenID Connect Core 5.3.2), and audits it', async () => {
+      idp.accounts.set('u-vic', { email: 'vic@corp.example', groups: ['hd-supervisors'] });
+      idp.forgeUserInfo({ sub: 'u-someone-else', email: 'boss@corp.example', groups: ['hd-supervisors'] });
+      try {
+        const outcome = await signIn('u-vic');
+        assert.equal(outcome.location, '/console/#ssoError=SSO_FAILED');
+        assert.equal(outcome.status, 401);
+      } finally {
+        idp.forgeUserInfo(undefined);
+      }
+      const rows = await h.runtime.database.db
+        .selectFrom('operators')
+        .select('email')
+        .where('tenant_id', '=', acme.id)
+        .where('email', 'in', ['vic@corp.example', 'boss@corp.example'])
+        .execute();
+      assert.deepEqual(rows, []);
+      const failed = await h.runtime.database.db
+        .selectFrom('audit_events')
+        .select('data')
+        .where('tenant_id', '=', acme.id)
+        .where('action', '=', 'operator.sso_failed')
+        .execute();
+      assert.ok(failed.some((r) => JSON.parse(r.data).reason === 'userinfo'));
+    });
+  });
+}
+
 describe('operator single sign-on configuration', () => {
   let h: TestHarness;
   let acme: TestTenant & { clients: Record<string, OperatorClient> };
+  let discovery: IssuerDiscovery;
 
   before(async () => {
     h = await startTestHarness('sqlite');
     acme = await h.tenantWithOperators('acme');
+    discovery = await startIssuerDiscovery();
   });
-  after(() => h?.close());
+  after(async () => {
+    await discovery?.close();
+    await h?.close();
+  });
 
   it('stores the client secret sealed, never shows it, and tells the console whether SSO is on', async () => {
     const before = await h.app.inject({ method: 'GET', url: '/v1/auth/sign-in-options?tenant=acme' });
@@ -434,7 +567,7 @@ describe('operator single sign-on configuration', () => {
       method: 'PATCH',
       url: '/v1/tenant/sso',
       ...acme.clients.admin!.auth(),
-      payload: { issuer: 'https://login.example.com', clientId: 'hd', clientSecret: secret },
+      payload: { issuer: discovery.issuer('login'), clientId: 'hd', clientSecret: secret },
     });
     assert.equal(saved.statusCode, 200, saved.body);
     assert.equal(saved.body.includes(secret), false);

@@ -233,6 +233,30 @@ export function createOperatorSsoService(context: ServiceContext) {
     return configuration;
   }
 
+  /**
+   * Checks, before a configuration is saved, that the provider can be used: its discovery document
+   * answers and names the issuer it is reached at (openid-client compares them exactly).
+   */
+  async function checkProvider(issuer: string, clientId: string): Promise<void> {
+    const insecure = new URL(issuer).protocol === 'http:';
+    try {
+      await oidc.discovery(new URL(issuer), clientId, undefined, undefined, {
+        timeout: 10,
+        execute: insecure ? [oidc.allowInsecureRequests] : [],
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const mismatch = code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
+      throw new AppError(
+        'SSO_PROVIDER_INVALID',
+        mismatch
+          ? `The discovery document at ${issuer} names another issuer; use the issuer exactly as the provider names it.`
+          : `The identity provider's discovery document (${issuer}/.well-known/openid-configuration) could not be fetched or read.`,
+        { cause: error },
+      );
+    }
+  }
+
   async function audit(
     tenantId: string,
     actor: Actor,
@@ -394,9 +418,11 @@ export function createOperatorSsoService(context: ServiceContext) {
       return toConfig(row, tenant.slug);
     },
 
-    /** Creates or changes the tenant's configuration; the first time, issuer, client id and secret are required. */
+    /**
+     * Creates or changes the tenant's configuration; the first time, issuer, client id and secret
+     * are required. A new issuer is checked at the provider before anything is saved.
+     */
     async updateConfig(tenantId: string, input: SsoConfigInput, actor: Actor): Promise<SsoConfig> {
-      const now = clock();
       if (input.issuer !== undefined) checkIssuer(input.issuer, config.mode);
       const domains = input.allowedDomains?.map(normaliseDomain);
       if (input.scopes && !input.scopes.includes('openid'))
@@ -406,6 +432,13 @@ export function createOperatorSsoService(context: ServiceContext) {
           if (!(roles as readonly string[]).includes(m.role))
             throw new AppError('VALIDATION_FAILED', `"${m.role}" is not a role.`);
       }
+      if (input.issuer !== undefined) {
+        const stored = await configRow(db, tenantId);
+        if (input.issuer !== stored?.issuer)
+          await checkProvider(input.issuer, input.clientId ?? stored?.client_id ?? 'helpdesk-auth');
+      }
+      // After the provider's answer, which may take seconds: the time of the change is now.
+      const now = clock();
       return inTransaction(db, async (tx) => {
         const tenant = await tx
           .selectFrom('tenants')
@@ -544,7 +577,8 @@ export function createOperatorSsoService(context: ServiceContext) {
     /**
      * Finishes a sign-in: checks the answer belongs to the sign-in this browser started (state,
      * once only), exchanges the code, validates the ID token (issuer, audience, signature, nonce,
-     * expiry) and maps the identity to an operator. The caller then opens the session.
+     * expiry), reads UserInfo when the ID token lacks the e-mail address or the role claim, and maps
+     * the identity to an operator. The caller then opens the session.
      */
     async complete(input: {
       slug: string;
@@ -584,6 +618,7 @@ export function createOperatorSsoService(context: ServiceContext) {
 
       const configuration = await discover(row);
       let claims: Record<string, unknown>;
+      let accessToken: string;
       try {
         const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
           pkceCodeVerifier: sealed.codeVerifier,
@@ -592,6 +627,7 @@ export function createOperatorSsoService(context: ServiceContext) {
           idTokenExpected: true,
         });
         claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+        accessToken = tokens.access_token;
       } catch (error) {
         await audit(tenant.id, { type: 'system', id: null }, 'operator.sso_failed', null, {
           address: input.address,
@@ -600,6 +636,32 @@ export function createOperatorSsoService(context: ServiceContext) {
         throw new AppError('SSO_FAILED', "The identity provider's answer could not be verified.", {
           cause: error,
         });
+      }
+      // OpenID Connect Core 5.4: with response_type=code a provider may put the scopes' claims at
+      // the UserInfo endpoint only (oidc-provider's default). When the ID token lacks the e-mail
+      // address or the role claim, ask there; its `sub` must be the ID token's (Core 5.3.2).
+      const hasEmail =
+        typeof claims.email === 'string' ||
+        (typeof claims.preferred_username === 'string' && claims.preferred_username.includes('@'));
+      const hasRoleClaim = claimValues(claims, row.role_claim).length > 0;
+      if ((!hasEmail || !hasRoleClaim) && configuration.serverMetadata().userinfo_endpoint) {
+        try {
+          const userInfo = (await oidc.fetchUserInfo(
+            configuration,
+            accessToken,
+            String(claims.sub ?? ''),
+          )) as Record<string, unknown>;
+          // The ID token's claims stand; UserInfo only fills in what it lacks.
+          claims = { ...userInfo, ...claims };
+        } catch (error) {
+          await audit(tenant.id, { type: 'system', id: null }, 'operator.sso_failed', null, {
+            address: input.address,
+            reason: 'userinfo',
+          });
+          throw new AppError('SSO_FAILED', "The identity provider's UserInfo answer could not be verified.", {
+            cause: error,
+          });
+        }
       }
 
       const issuer = String(claims.iss);

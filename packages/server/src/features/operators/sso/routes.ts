@@ -176,7 +176,7 @@ export function registerOperatorSsoRoutes(app: TypedApp, deps: AppDependencies):
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: SsoConfigSchema, ...errorResponses(401, 403, 409, 413, 415) },
+        response: { 200: SsoConfigSchema, ...errorResponses(401, 403, 409, 413, 415, 422) },
       },
     },
     async (request) => {
