@@ -16,6 +16,7 @@ import { createSessionService } from '../features/operators/sessions.ts';
 import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
 import { createPushDelivery } from '../features/push/delivery.ts';
 import { createPushCredentialService } from '../features/push/push-credentials.ts';
+import { createTestPush } from '../features/push/test-push.ts';
 import { createVerificationService } from '../features/push/verifications.ts';
 import { createTenantService } from '../features/tenants/tenants.ts';
 import { createWebhookService } from '../features/webhooks/webhooks.ts';
@@ -64,6 +65,7 @@ export function createServices(context: ServiceContext) {
     deviceAuth,
     delivery,
     pushCredentials,
+    testPush: createTestPush(context, { devices, delivery }),
     webauthn,
     verifications,
     oidcClients,

@@ -132,11 +132,12 @@ export function createPushDelivery(
     async send(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult> {
       // High urgency: a caller is waiting on the line (RFC 8030 section 5.3). The topic lets a
       // newer request replace an undelivered older one for the same device.
+      // A test push is as urgent as a request: an administrator is waiting to see it arrive.
       const options: PushOptions =
-        message.type === 'verification'
-          ? { ttlSeconds: config.pushTtlSeconds, urgency: 'high', topic: 'verification' }
-          : // A notice can wait for the device, for a day.
-            { ttlSeconds: 86_400, urgency: 'normal', topic: 'notice' };
+        message.type === 'notice'
+          ? // A notice can wait for the device, for a day.
+            { ttlSeconds: 86_400, urgency: 'normal', topic: 'notice' }
+          : { ttlSeconds: config.pushTtlSeconds, urgency: 'high', topic: message.type };
       if (channel.kind !== 'webpush') {
         const loaded = await credentials.load(tenantId, channel.kind);
         if (!loaded) {

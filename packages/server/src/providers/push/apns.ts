@@ -277,7 +277,7 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
       'apns-priority': options.urgency === 'high' ? '10' : '5',
       'apns-expiration': String(Math.floor(clock() / 1000) + options.ttlSeconds),
       // At most 64 bytes; a newer request for the same verification replaces an undelivered one.
-      'apns-collapse-id': (message.type === 'verification' ? message.id : 'notice').slice(0, 64),
+      'apns-collapse-id': apnsCollapseId(message),
     };
     const body = JSON.stringify(apnsPayloadFor(message));
     const renewed = { done: false };
@@ -307,15 +307,30 @@ export function apnsPayloadFor(message: PushMessage): Record<string, unknown> {
       id: message.id,
     };
   }
+  if (message.type === 'notice') {
+    return {
+      aps: {
+        alert: { 'title-loc-key': 'HDA_NOTICE_TITLE', 'loc-key': 'HDA_NOTICE_BODY' },
+        'mutable-content': 1,
+      },
+      type: message.type,
+      event: message.event,
+      at: message.at,
+    };
+  }
   return {
-    aps: {
-      alert: { 'title-loc-key': 'HDA_NOTICE_TITLE', 'loc-key': 'HDA_NOTICE_BODY' },
-      'mutable-content': 1,
-    },
+    aps: { alert: { 'title-loc-key': 'HDA_TEST_TITLE', 'loc-key': 'HDA_TEST_BODY' } },
     type: message.type,
-    event: message.event,
     at: message.at,
   };
+}
+
+/**
+ * `apns-collapse-id` (at most 64 bytes): the verification's id, so a repeated push for one request
+ * replaces an undelivered one; one id for notices and one for tests.
+ */
+export function apnsCollapseId(message: PushMessage): string {
+  return message.type === 'verification' ? message.id.slice(0, 64) : message.type;
 }
 
 /** Apple's `reason` (BadDeviceToken, Unregistered, ...); only a plain word is kept. */

@@ -3,7 +3,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import { SignJWT } from 'jose';
-import { apnsPayloadFor } from './apns.ts';
+import { apnsCollapseId, apnsPayloadFor } from './apns.ts';
 import type { PushMessage, PushOptions, PushProvider, PushResult } from './push-provider.ts';
 import {
   type AttemptVerdict,
@@ -310,8 +310,10 @@ export function fcmMessage(token: string, message: PushMessage, options: PushOpt
   const data: Record<string, string> =
     message.type === 'verification'
       ? { type: message.type, id: message.id }
-      : { type: message.type, event: message.event, at: String(message.at) };
-  const collapse = message.type === 'verification' ? message.id : 'notice';
+      : message.type === 'notice'
+        ? { type: message.type, event: message.event, at: String(message.at) }
+        : { type: message.type, at: String(message.at) };
+  const collapse = apnsCollapseId(message);
   return {
     token,
     data,
