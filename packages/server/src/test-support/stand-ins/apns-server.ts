@@ -79,7 +79,8 @@ export async function startTestApnsServer(
   const sessions = new Set<Http2Session>();
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let sessionCount = 0;
-  let lastTokenChange: number | undefined;
+  // Per connection: the provider token a session last used, and when it changed.
+  const sessionTokens = new WeakMap<Http2Session, { jwt: string; changedAt: number }>();
 
   const server = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: false });
   server.on('session', (session) => {
@@ -128,6 +129,7 @@ export async function startTestApnsServer(
 
   /** Apple's checks of the provider token; a reason on failure. */
   async function providerTokenProblem(
+    session: Http2Session,
     authorization: string | undefined,
   ): Promise<{ status: number; reason: string } | null> {
     const jwt = /^bearer (\S+)$/.exec(authorization ?? '')?.[1];
@@ -155,13 +157,17 @@ export async function startTestApnsServer(
     if (typeof iat !== 'number') return { status: 403, reason: 'InvalidProviderToken' };
     if (iat * 1000 > now() + 60_000) return { status: 403, reason: 'InvalidProviderToken' };
     if (now() - iat * 1000 >= 60 * 60_000) return { status: 403, reason: 'ExpiredProviderToken' };
-    if (!seenJwts.has(jwt)) {
-      // Apple: a new token more often than every 20 minutes is TooManyProviderTokenUpdates.
-      if (lastTokenChange !== undefined && now() - lastTokenChange < 20 * 60_000) {
+    const previous = sessionTokens.get(session);
+    if (previous?.jwt !== jwt) {
+      // Apple: a connection whose token changes more often than every 20 minutes gets
+      // TooManyProviderTokenUpdates.
+      if (previous && now() - previous.changedAt < 20 * 60_000) {
         return { status: 429, reason: 'TooManyProviderTokenUpdates' };
       }
+      sessionTokens.set(session, { jwt, changedAt: now() });
+    }
+    if (!seenJwts.has(jwt)) {
       seenJwts.add(jwt);
-      lastTokenChange = now();
       providerTokens.push({ iat });
     }
     return null;
@@ -172,7 +178,10 @@ export async function startTestApnsServer(
     if (req.method !== 'POST') return answer(req, res, 405, 'MethodNotAllowed');
     const token = tokenOf(req);
     if (!token) return answer(req, res, 404, 'BadPath');
-    const auth = await providerTokenProblem(req.headers.authorization as string | undefined);
+    const auth = await providerTokenProblem(
+      req.stream.session!,
+      req.headers.authorization as string | undefined,
+    );
     if (auth) return answer(req, res, auth.status, auth.reason);
     const h = req.headers as Record<string, string | undefined>;
     if (!h['apns-topic']) return answer(req, res, 400, 'MissingTopic');
