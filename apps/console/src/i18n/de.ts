@@ -269,7 +269,7 @@ export const de: Catalogue = {
   'push.apns.key': 'Oder ihren Inhalt einfügen',
   'push.apns.remove': 'APNs-Schlüssel entfernen',
   'customer.device.testPush': 'Test-Push senden',
-  'customer.device.testPush.label': 'Test-Push an {device} senden',
+  'customer.device.testPush.label': 'Test-Push senden an {device}',
   'customer.device.testPush.accepted': 'Test-Push von {channel} angenommen.',
   'customer.device.testPush.gone': 'Die App ist nicht mehr registriert; ihr Push-Kanal wurde entfernt.',
   'customer.device.testPush.failed': 'Test-Push fehlgeschlagen: {detail}',

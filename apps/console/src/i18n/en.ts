@@ -266,7 +266,7 @@ export const en = {
   'push.apns.key': 'Or paste its contents',
   'push.apns.remove': 'Remove APNs key',
   'customer.device.testPush': 'Send test push',
-  'customer.device.testPush.label': 'Send a test push to {device}',
+  'customer.device.testPush.label': 'Send test push to {device}',
   'customer.device.testPush.accepted': 'Test push accepted by {channel}.',
   'customer.device.testPush.gone': 'The app is no longer registered; its push channel was removed.',
   'customer.device.testPush.failed': 'Test push failed: {detail}',

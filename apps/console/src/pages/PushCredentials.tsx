@@ -36,10 +36,12 @@ export function PushCredentials({ api, mayWrite }: { api: ConsoleApi; mayWrite: 
   // biome-ignore lint/correctness/useExhaustiveDependencies: load once
   useEffect(load, []);
 
-  /** The server's message names the field that is wrong and never a key, so it is shown as is. */
+  /** The server's message names the field that is wrong and never a key, so its reason is shown. */
   const failure = (err: unknown): string =>
     isApiError(err, 'PUSH_CREDENTIALS_INVALID')
-      ? t('push.error.invalid', { message: err.message })
+      ? t('push.error.invalid', {
+          message: err.message.replace(/^The push credentials cannot be used: /, '').replace(/\.$/, ''),
+        })
       : errorText(err);
 
   const saveFcm = async (event: FormEvent) => {
