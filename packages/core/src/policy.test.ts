@@ -302,10 +302,7 @@ describe('notifications.afterDeviceEnrollment', () => {
     assert.equal(current.notifications.afterDeviceEnrollment, false);
     const older = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     delete older.notifications.afterDeviceEnrollment;
-    assert.match(
-      validateVerificationPolicy(older).join(' '),
-      /notifications\.afterDeviceEnrollment is required/,
-    );
+    assert.match(validateVerificationPolicy(older).join(' '), /notifications\.afterDeviceEnrollment is required/);
     assert.deepEqual(validateVerificationPolicy(withNewPolicyDefaults(older)), []);
     const wrong = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     wrong.notifications.afterDeviceEnrollment = 'yes';

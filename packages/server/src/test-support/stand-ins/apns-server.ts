@@ -279,7 +279,13 @@ export async function startTestApnsServer(
           () => rejectWait(new Error(`APNs stand-in: ${received.length} of ${count} notifications`)),
           timeoutMs,
         );
-        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(received)) });
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(received);
+          },
+        });
       });
     },
     close: () =>

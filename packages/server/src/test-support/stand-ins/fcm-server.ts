@@ -328,7 +328,13 @@ export async function startTestFcmServer(
           () => rejectWait(new Error(`FCM stand-in: ${received.length} of ${count} messages`)),
           timeoutMs,
         );
-        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(received)) });
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(received);
+          },
+        });
       });
     },
     close: () =>
