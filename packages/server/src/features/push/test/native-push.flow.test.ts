@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { Agent } from 'node:https';
 import { after, before, describe, it } from 'node:test';
+import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
 import { readAuditChain } from '../../../platform/audit-log.ts';
 import {
   databaseKinds,
@@ -53,7 +54,7 @@ for (const kind of databaseKinds) {
       h = await startTestHarness(
         kind,
         { pushAllowLoopback: true, fcmBaseUrl: fcm.origin, apnsHost: apns.host },
-        { realClock: true, pushAgent: new Agent({ ca: tls.cert }) },
+        { listen: true, realClock: true, pushAgent: new Agent({ ca: tls.cert }) },
       );
       tenant = await h.tenantWithOperators('bank');
       admin = tenant.clients.admin!;
@@ -307,6 +308,28 @@ for (const kind of databaseKinds) {
       const entry = chain.find((e) => e.action === 'device.test_push_sent' && e.targetId === device.id);
       assert.ok(entry, 'test push audited');
       assert.deepEqual(JSON.parse(entry.data), { channel: 'apns', outcome: 'accepted', status: 200 });
+    });
+
+    it('the device SDK enrolls an iPhone with its APNs token and moves it to FCM, keeping the device', async () => {
+      await setCredentials();
+      const customer = await h.runtime.services.customers.create(tenant.id, { displayName: 'Kim' }, system);
+      const activation = await h.runtime.services.devices.createActivation(tenant.id, customer.id, system);
+      const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+      const apnsToken = apns.registerToken();
+      const state = await client.enroll(activation.link, {
+        label: "Kim's iPhone",
+        platform: 'ios',
+        push: { kind: 'apns', token: apnsToken, environment: 'sandbox' },
+      });
+      assert.equal((await client.device()).push, 'apns');
+      const before = apns.received.length;
+      await start(agent, customer.id);
+      const [got] = (await apns.waitForMessages(before + 1)).slice(before);
+      assert.equal(got!.token, apnsToken);
+      const moved = await client.updatePush({ kind: 'fcm', token: fcm.registerToken() });
+      assert.equal(moved.id, state.deviceId);
+      assert.equal(moved.push, 'fcm');
+      assert.equal((await client.state())?.deviceId, state.deviceId);
     });
 
     it('refuses tokens the vendors could never accept, at enrollment and on PATCH', async () => {
