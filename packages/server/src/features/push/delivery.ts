@@ -144,6 +144,11 @@ export function createPushDelivery(
           const vendor = channel.kind === 'fcm' ? 'FCM' : 'APNs';
           return { outcome: 'failed', status: null, reason: `no ${vendor} credentials for this tenant` };
         }
+        // An IP literal skips the guarded DNS lookup, so the token URI's is checked here.
+        if (loaded.kind === 'fcm') {
+          const host = bareHost(new URL(loaded.serviceAccount.tokenUri).hostname);
+          if (isIP(host) !== 0 && !addressAllowed(host, rules)) return unreachable;
+        }
         const result = await sendThroughVendor(tenantId, loaded, channel, message, options);
         return result.outcome === 'failed' && result.status === null ? unreachable : result;
       }

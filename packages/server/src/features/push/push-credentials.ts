@@ -3,6 +3,7 @@ import { AppError, notFound } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
+import { checkHost } from '../../providers/outbound-address.ts';
 import {
   type ApnsCredentials,
   type ApnsEnvironment,
@@ -10,6 +11,7 @@ import {
 } from '../../providers/push/apns.ts';
 import { type FcmServiceAccount, parseFcmServiceAccount } from '../../providers/push/fcm.ts';
 import { inTransaction } from '../../storage/atomic.ts';
+import { pushAddressRules } from './delivery.ts';
 
 export type PushCredentialKind = 'fcm' | 'apns';
 
@@ -46,7 +48,13 @@ const sealContext = (tenantId: string, kind: PushCredentialKind) => `push-creden
 const invalid = (problem: string) =>
   new AppError('PUSH_CREDENTIALS_INVALID', `The push credentials cannot be used: ${problem}.`);
 
-export function createPushCredentialService({ db, clock, encryptionKey }: ServiceContext) {
+export function createPushCredentialService({
+  db,
+  clock,
+  encryptionKey,
+  config,
+  resolveHost,
+}: ServiceContext) {
   async function save(
     tenantId: string,
     kind: PushCredentialKind,
@@ -132,6 +140,14 @@ export function createPushCredentialService({ db, clock, encryptionKey }: Servic
         account = parseFcmServiceAccount(serviceAccountJson);
       } catch (error) {
         throw invalid((error as Error).message);
+      }
+      // The server will POST the assertion to the file's token URI, so it is held to the push
+      // address rule against request forgery, now and again on every connection.
+      const verdict = await checkHost(new URL(account.tokenUri).hostname, pushAddressRules(config), {
+        ...(resolveHost ? { resolve: resolveHost } : {}),
+      });
+      if (verdict === 'refused') {
+        throw invalid('"token_uri" points to this machine or to a private or reserved network address');
       }
       const identity = {
         projectId: account.projectId,

@@ -357,6 +357,8 @@ for (const kind of databaseKinds) {
     });
 
     it('validates credentials on save with typed codes, and never returns or stores the keys in the clear', async () => {
+      const withTokenUri = (uri: string) =>
+        JSON.stringify({ ...(JSON.parse(fcm.serviceAccountJson) as object), token_uri: uri });
       const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
         type: 'pkcs8',
         format: 'pem',
@@ -381,6 +383,17 @@ for (const kind of databaseKinds) {
           '/v1/tenant/push-credentials/fcm',
           { serviceAccountJson: fcm.serviceAccountJson, extra: 1 },
           'VALIDATION_FAILED',
+        ],
+        // A token URI into a private network would make the server POST there (request forgery).
+        [
+          '/v1/tenant/push-credentials/fcm',
+          { serviceAccountJson: withTokenUri('https://10.1.2.3/token') },
+          'PUSH_CREDENTIALS_INVALID',
+        ],
+        [
+          '/v1/tenant/push-credentials/fcm',
+          { serviceAccountJson: withTokenUri('https://[fd00::1]/token') },
+          'PUSH_CREDENTIALS_INVALID',
         ],
         [
           '/v1/tenant/push-credentials/apns',
