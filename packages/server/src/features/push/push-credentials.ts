@@ -71,26 +71,24 @@ export function createPushCredentialService({
         .where('tenant_id', '=', tenantId)
         .where('kind', '=', kind)
         .executeTakeFirst();
-      if (existing) {
-        await tx
-          .updateTable('push_credentials')
-          .set({ identity: JSON.stringify(identity), secret_sealed: sealed, updated_at: now })
-          .where('tenant_id', '=', tenantId)
-          .where('kind', '=', kind)
-          .execute();
-      } else {
-        await tx
-          .insertInto('push_credentials')
-          .values({
-            tenant_id: tenantId,
-            kind,
-            identity: JSON.stringify(identity),
-            secret_sealed: sealed,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-      }
+      // One statement, so saves sent at once for a tenant without credentials both succeed (the
+      // later one wins) instead of the second failing on the primary key.
+      await tx
+        .insertInto('push_credentials')
+        .values({
+          tenant_id: tenantId,
+          kind,
+          identity: JSON.stringify(identity),
+          secret_sealed: sealed,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['tenant_id', 'kind'])
+            .doUpdateSet({ identity: JSON.stringify(identity), secret_sealed: sealed, updated_at: now }),
+        )
+        .execute();
       await appendAudit(tx, {
         tenantId,
         actor,

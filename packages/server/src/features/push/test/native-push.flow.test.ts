@@ -480,6 +480,26 @@ for (const kind of databaseKinds) {
       for (const entry of set) assert.doesNotMatch(entry.data, /PRIVATE KEY|private_key"/);
     });
 
+    it('saves credentials sent at once without a conflict, leaving one row per kind and every save audited', async () => {
+      const fresh = await h.tenantWithOperators('parallel-bank');
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          inject(fresh.clients.admin!, 'PUT', '/v1/tenant/push-credentials/fcm', {
+            serviceAccountJson: fcm.serviceAccountJson,
+          }),
+        ),
+      );
+      for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body);
+      const rows = await h.runtime.database.db
+        .selectFrom('push_credentials')
+        .select('kind')
+        .where('tenant_id', '=', fresh.id)
+        .execute();
+      assert.deepEqual(rows, [{ kind: 'fcm' }]);
+      const audited = (await auditOf(fresh.id)).filter((e) => e.action === 'tenant.push_credentials_set');
+      assert.equal(audited.length, 6);
+    });
+
     it('uses each tenant its own credentials only: a tenant without them cannot reach its app devices', async () => {
       await setCredentials();
       const other = await h.tenantWithOperators('credit-union');
