@@ -57,7 +57,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
 
     // A file that is not a service account: the server's reason, which names the field only.
     await section.getByLabel('Or paste its contents').first().fill('{"type": "authorized_user"}');
-    await section.getByRole('button', { name: 'Save' }).first().click();
+    await section.getByRole('button', { name: 'Save FCM credentials' }).click();
     const refused = section.getByRole('alert');
     await refused.waitFor();
     assert.match(
@@ -66,7 +66,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     );
 
     await section.getByLabel('Or paste its contents').first().fill(serviceAccount);
-    await section.getByRole('button', { name: 'Save' }).first().click();
+    await section.getByRole('button', { name: 'Save FCM credentials' }).click();
     const fcm = section.getByTestId('fcm-summary');
     await fcm.waitFor();
     assert.match(
@@ -84,7 +84,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     await section.getByLabel('Bundle ID of the app').fill('com.acme.bank');
     await section.getByLabel('Default environment').selectOption('sandbox');
     await section.getByLabel('Or paste its contents').nth(1).fill(ec);
-    await section.getByRole('button', { name: 'Save' }).click();
+    await section.getByRole('button', { name: 'Save APNs key' }).click();
     const apns = section.getByTestId('apns-summary');
     await apns.waitFor();
     assert.match((await apns.textContent()) ?? '', /A1B2C3D4E5.*KEY987654Z.*com\.acme\.bank.*Sandbox/);

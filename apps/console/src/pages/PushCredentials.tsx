@@ -154,7 +154,7 @@ export function PushCredentials({ api, mayWrite }: { api: ConsoleApi; mayWrite: 
           </label>
           <div className="actions">
             <button type="submit" className="button primary">
-              {credentials?.fcm ? t('push.replace') : t('app.save')}
+              {credentials?.fcm ? t('push.fcm.replace') : t('push.fcm.save')}
             </button>
             {credentials?.fcm && (
               <button type="button" className="button danger" onClick={() => void remove('fcm')}>
@@ -260,7 +260,7 @@ export function PushCredentials({ api, mayWrite }: { api: ConsoleApi; mayWrite: 
           </label>
           <div className="actions">
             <button type="submit" className="button primary">
-              {credentials?.apns ? t('push.replace') : t('app.save')}
+              {credentials?.apns ? t('push.apns.replace') : t('push.apns.save')}
             </button>
             {credentials?.apns && (
               <button type="button" className="button danger" onClick={() => void remove('apns')}>
