@@ -338,6 +338,8 @@ for (const kind of databaseKinds) {
         { kind: 'fcm', token: 'short' },
         { kind: 'fcm', token: 'has spaces in it, which FCM tokens never do' },
         { kind: 'apns', token: 'zz'.repeat(32) },
+        // Hex of an odd length is no byte string: past the schema, refused as PUSH_TOKEN_INVALID.
+        { kind: 'apns', token: `${'ab'.repeat(32)}c` },
         { kind: 'apns', token: 'ab'.repeat(32), environment: 'staging' },
         { kind: 'apns', token: 'ab'.repeat(32), extra: true },
         { kind: 'sms', token: 'ab'.repeat(32) },
