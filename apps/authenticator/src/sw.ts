@@ -25,6 +25,8 @@ const texts = {
       `A new device was set up to confirm your identity at ${time}. If this was not you, call us on the number on our website.`,
     other: (time: string) =>
       `Your helpdesk has news for you (${time}). Open the app to see your devices and history.`,
+    testTitle: 'Test notification',
+    testBody: 'Your helpdesk checked that this device receives notifications. Nothing to do.',
   },
   de: {
     title: 'Anfrage zur Bestätigung',
@@ -38,6 +40,9 @@ const texts = {
       `Um ${time} wurde ein neues Gerät zur Bestätigung Ihrer Identität eingerichtet. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
     other: (time: string) =>
       `Ihr Helpdesk hat eine Nachricht für Sie (${time}). Öffnen Sie die App, um Ihre Geräte und den Verlauf zu sehen.`,
+    testTitle: 'Testbenachrichtigung',
+    testBody:
+      'Ihr Helpdesk hat geprüft, dass dieses Gerät Benachrichtigungen empfängt. Sie müssen nichts tun.',
   },
 };
 
@@ -103,7 +108,10 @@ const noticeEvents = ['verified', 'fraud_reported', 'device_enrolled'] as const;
 /** `other`: an event this version does not know yet (a newer server); it still gets a sentence. */
 type NoticeEvent = (typeof noticeEvents)[number] | 'other';
 
-type PushMessage = { type: 'verification'; id: string } | { type: 'notice'; event: NoticeEvent; at: number };
+type PushMessage =
+  | { type: 'verification'; id: string }
+  | { type: 'notice'; event: NoticeEvent; at: number }
+  | { type: 'test' };
 
 function readPush(event: PushEvent): PushMessage | null {
   try {
@@ -121,6 +129,7 @@ function readPush(event: PushEvent): PushMessage | null {
       const known = (noticeEvents as readonly string[]).includes(data.event);
       return { type: 'notice', event: known ? (data.event as NoticeEvent) : 'other', at: data.at };
     }
+    if (data?.type === 'test') return { type: 'test' };
   } catch {
     // Not JSON: ignore it below.
   }
@@ -149,6 +158,17 @@ sw.addEventListener('push', (event) => {
   if (!message) return;
   if (message.type === 'notice') {
     showNotice(event, message);
+    return;
+  }
+  if (message.type === 'test') {
+    const text = texts[language()];
+    event.waitUntil(
+      sw.registration.showNotification(text.testTitle, {
+        body: text.testBody,
+        tag: 'test',
+        icon: new URL('icons/icon-192.png', scope).href,
+      }),
+    );
     return;
   }
   const text = texts[language()];

@@ -165,10 +165,11 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
 
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Seconds until a request expires').fill('5');
-    await page.getByRole('button', { name: 'Save' }).click();
+    // Exact: the page's push credentials section has its own save buttons.
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: 'These settings are not allowed' }).waitFor();
     await page.getByLabel('Seconds until a request expires').fill('90');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     assert.equal(
       (await suite.world.h.runtime.services.tenants.get(suite.world.tenant.id)).verification.expirySeconds,

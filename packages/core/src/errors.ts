@@ -15,6 +15,10 @@ export const errorStatus = {
   WEBHOOK_URL_REFUSED: 400,
   /** A Web Push endpoint on this machine or in a private, link-local or reserved network (SSRF), or with credentials. */
   PUSH_ENDPOINT_REFUSED: 400,
+  /** FCM or APNs credentials that cannot be used: not a service-account file, not a readable key of the right type, a malformed id. */
+  PUSH_CREDENTIALS_INVALID: 400,
+  /** An FCM or APNs token at enrollment or PATCH /v1/device that the vendor could never accept. */
+  PUSH_TOKEN_INVALID: 400,
   /** A SCIM filter that does not parse, or names an attribute or operator that is not supported. */
   INVALID_FILTER: 400,
   UNAUTHENTICATED: 401,

@@ -46,7 +46,24 @@ export interface WebPushSubscription {
   keys: { p256dh: string; auth: string };
 }
 
-export type DevicePush = { kind: 'webpush'; subscription: WebPushSubscription } | null;
+/**
+ * How the server reaches the device while its app is closed (docs/device-protocol.md, "Push"):
+ * a browser's Web Push subscription; an app's FCM registration token (Android, or an iOS app
+ * that uses Firebase); or an iOS app's APNs device token in hex, with the APNs environment it was
+ * issued for (`sandbox` for development builds; left out, the tenant's default applies). When the
+ * platform hands the app a new token, `updatePush` replaces it and the device stays the same.
+ */
+export type DevicePush =
+  | { kind: 'webpush'; subscription: WebPushSubscription }
+  | { kind: 'fcm'; token: string }
+  | { kind: 'apns'; token: string; environment?: ApnsEnvironment }
+  | null;
+
+/** The APNs environment a device token belongs to. */
+export type ApnsEnvironment = 'production' | 'sandbox';
+
+/** The kinds of push channel a device record names (`DeviceRecord.push`). */
+export type PushKind = 'webpush' | 'fcm' | 'apns';
 
 export interface EnrollOptions {
   label: string;
@@ -64,7 +81,8 @@ export interface DeviceRecord {
   status: string;
   createdAt: string;
   lastSeenAt: string | null;
-  push: string | null;
+  /** The push channel's kind; null when the device hears of requests only while its app is open. */
+  push: PushKind | null;
   /** Whether the device has a WebAuthn credential registered (biometric approval). */
   webauthn: boolean;
 }
@@ -246,7 +264,7 @@ function toDeviceRecord(value: unknown): DeviceRecord {
     status: typeof value.status === 'string' ? value.status : 'active',
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : '',
     lastSeenAt: typeof value.lastSeenAt === 'string' ? value.lastSeenAt : null,
-    push: typeof value.push === 'string' ? value.push : null,
+    push: value.push === 'webpush' || value.push === 'fcm' || value.push === 'apns' ? value.push : null,
     webauthn: value.webauthn === true,
   };
 }

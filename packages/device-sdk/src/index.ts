@@ -4,6 +4,7 @@ export { createIndexedDbKeyStore } from './browser-key-store.ts';
 export { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from './decision.ts';
 export {
   type Activation,
+  type ApnsEnvironment,
   createDeviceClient,
   type DecideOptions,
   type DecisionOutcome,
@@ -14,6 +15,7 @@ export {
   type DeviceRecord,
   type EnrollOptions,
   type ListenOptions,
+  type PushKind,
   parseActivation,
   type VerifiedRequest,
   type WebPushSubscription,

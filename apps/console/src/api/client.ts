@@ -2,6 +2,7 @@ import { readEventStream } from './sse.ts';
 import type {
   Activation,
   ApiKey,
+  ApnsCredentialsInput,
   AuditEvent,
   ChainStatus,
   ConsoleBootstrap,
@@ -12,12 +13,14 @@ import type {
   Operator,
   Page,
   Permission,
+  PushCredentials,
   Role,
   SentActivation,
   Session,
   SignInOptions,
   StartVerification,
   Tenant,
+  TestPushResult,
   Verification,
   VerificationDetail,
   VerificationEvent,
@@ -200,6 +203,16 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     createApiKey: (name: string, scopes: Permission[]) =>
       json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),
     revokeApiKey: (kid: string) => json<ApiKey>('DELETE', `/v1/api-keys/${id(kid)}`),
+    pushCredentials: () => json<PushCredentials>('GET', '/v1/tenant/push-credentials'),
+    setFcmCredentials: (serviceAccountJson: string) =>
+      json<NonNullable<PushCredentials['fcm']>>('PUT', '/v1/tenant/push-credentials/fcm', {
+        serviceAccountJson,
+      }),
+    setApnsCredentials: (input: ApnsCredentialsInput) =>
+      json<NonNullable<PushCredentials['apns']>>('PUT', '/v1/tenant/push-credentials/apns', input),
+    removePushCredentials: (kind: 'fcm' | 'apns') =>
+      json<void>('DELETE', `/v1/tenant/push-credentials/${kind}`),
+    testPush: (did: string) => json<TestPushResult>('POST', `/v1/devices/${id(did)}/test-push`),
   };
 }
 

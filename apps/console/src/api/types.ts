@@ -43,10 +43,41 @@ export interface Device {
   label: string;
   platform: string;
   status: 'active' | 'revoked';
-  push: 'webpush' | null;
+  push: PushKind | null;
   createdAt: string;
   lastSeenAt: string;
   revokedAt: string | null;
+}
+
+/** How a device is reached while its app is closed: Web Push, FCM or APNs. */
+export type PushKind = 'webpush' | 'fcm' | 'apns';
+
+/** What identifies the tenant's push credentials; the keys themselves are never returned. */
+export interface PushCredentials {
+  fcm: { projectId: string; clientEmail: string; privateKeyId: string; updatedAt: string } | null;
+  apns: {
+    teamId: string;
+    keyId: string;
+    bundleId: string;
+    environment: 'production' | 'sandbox';
+    updatedAt: string;
+  } | null;
+}
+
+export interface ApnsCredentialsInput {
+  teamId: string;
+  keyId: string;
+  privateKey: string;
+  bundleId: string;
+  environment: 'production' | 'sandbox';
+}
+
+/** What a device's push service answered a test push. */
+export interface TestPushResult {
+  outcome: 'accepted' | 'gone' | 'failed' | 'unreachable';
+  channel: PushKind | null;
+  status: number | null;
+  detail: string | null;
 }
 
 export interface Activation {

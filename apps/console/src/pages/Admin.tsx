@@ -11,13 +11,14 @@ import type {
 } from '../api/types.ts';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
+import { PushCredentials } from './PushCredentials.tsx';
 
 type AdminPage = 'operators' | 'apiKeys' | 'settings';
 
 export function Admin({ api, session, page }: { api: ConsoleApi; session: Session; page: AdminPage }) {
   if (page === 'operators') return <Operators api={api} session={session} />;
   if (page === 'apiKeys') return <ApiKeys api={api} session={session} />;
-  return <Settings api={api} />;
+  return <Settings api={api} session={session} />;
 }
 
 const roles: Role[] = ['agent', 'supervisor', 'admin', 'auditor'];
@@ -329,7 +330,7 @@ const settingFields: { key: keyof VerificationSettings; label: MessageKey }[] = 
   { key: 'pushWindowSeconds', label: 'settings.pushWindowSeconds' },
 ];
 
-function Settings({ api }: { api: ConsoleApi }) {
+function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
   const { t } = useI18n();
   const errorText = useErrorText();
   const [tenant, setTenant] = useState<Tenant | null>(null);
@@ -399,6 +400,7 @@ function Settings({ api }: { api: ConsoleApi }) {
           {t('app.save')}
         </button>
       </form>
+      <PushCredentials api={api} mayWrite={session.permissions.includes('tenant:write')} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
-import type { Customer, CustomerLocks, Device, Session, Verification } from '../api/types.ts';
-import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
+import { ErrorNotice, PageHeading, StatusBadge, useErrorText } from '../components/common.tsx';
 // Push and the fallback methods the policy allows, with the methods list (fallbacks/).
 import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
@@ -16,6 +16,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [locks, setLocks] = useState<CustomerLocks | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [enrolling, setEnrolling] = useState(false);
+  // What the last test push to each device got back, shown under it.
+  const [testPushes, setTestPushes] = useState<Record<string, { ok: boolean; text: string }>>({});
+  const [testing, setTesting] = useState<string | null>(null);
+  const errorText = useErrorText();
   const can = (permission: string) =>
     session.permissions.includes(permission as Session['permissions'][number]);
 
@@ -51,6 +55,31 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
       setLocks(l);
     });
   }, [api, id]);
+
+  const testPushText = (result: TestPushResult): { ok: boolean; text: string } => {
+    if (result.outcome === 'accepted') {
+      const channel = result.channel ? t(`customer.device.channel.${result.channel}`) : '';
+      return { ok: true, text: t('customer.device.testPush.accepted', { channel }) };
+    }
+    if (result.outcome === 'gone') return { ok: false, text: t('customer.device.testPush.gone') };
+    if (result.outcome === 'unreachable')
+      return { ok: false, text: t('customer.device.testPush.unreachable') };
+    return { ok: false, text: t('customer.device.testPush.failed', { detail: result.detail ?? '' }) };
+  };
+
+  const sendTestPush = async (device: Device) => {
+    setTesting(device.id);
+    try {
+      const result = await api.testPush(device.id);
+      setTestPushes((current) => ({ ...current, [device.id]: testPushText(result) }));
+      // A gone channel was dropped: the badge should say so.
+      if (result.outcome === 'gone') void load();
+    } catch (err) {
+      setTestPushes((current) => ({ ...current, [device.id]: { ok: false, text: errorText(err) } }));
+    } finally {
+      setTesting(null);
+    }
+  };
 
   if (error) return <ErrorNotice error={error} />;
   if (!customer) return <p className="muted">{t('app.loading')}</p>;
@@ -166,6 +195,26 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
                           ? t('customer.device.push')
                           : t('customer.device.liveOnly')}
                     </span>
+                    {can('devices:write') && device.status === 'active' && device.push && (
+                      <button
+                        type="button"
+                        className="button small"
+                        aria-label={t('customer.device.testPush.label', { device: device.label })}
+                        disabled={testing === device.id}
+                        onClick={() => void sendTestPush(device)}
+                      >
+                        {t('customer.device.testPush')}
+                      </button>
+                    )}
+                    {testPushes[device.id] && (
+                      <p
+                        className={testPushes[device.id]!.ok ? 'notice info' : 'notice error'}
+                        role={testPushes[device.id]!.ok ? 'status' : 'alert'}
+                        data-testid="test-push-result"
+                      >
+                        {testPushes[device.id]!.text}
+                      </p>
+                    )}
                   </li>
                 ))}
               </ul>

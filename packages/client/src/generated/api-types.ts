@@ -34,6 +34,15 @@ export interface Schemas {
     lastUsedAt: string | null;
     revokedAt: string | null;
   };
+  ApnsCredentials: {
+    teamId: string;
+    keyId: string;
+    /** The app, sent as apns-topic. */
+    bundleId: string;
+    /** APNs environment for devices that enrolled without naming one. */
+    environment: 'production' | 'sandbox';
+    updatedAt: string;
+  };
   AuditEvent: {
     id: string;
     seq: number;
@@ -70,8 +79,8 @@ export interface Schemas {
     label: string;
     platform: 'web' | 'ios' | 'android' | 'cli';
     status: 'active' | 'revoked';
-    /** How the device is reached when its app is closed; null: only while open. */
-    push: 'webpush' | null;
+    /** How the device is reached when its app is closed (Web Push, FCM or APNs); null: only while open. */
+    push: 'webpush' | 'fcm' | 'apns' | null;
     createdAt: string;
     lastSeenAt: string;
     revokedAt: string | null;
@@ -90,6 +99,8 @@ export interface Schemas {
         | 'INVALID_CURSOR'
         | 'WEBHOOK_URL_REFUSED'
         | 'PUSH_ENDPOINT_REFUSED'
+        | 'PUSH_CREDENTIALS_INVALID'
+        | 'PUSH_TOKEN_INVALID'
         | 'INVALID_FILTER'
         | 'UNAUTHENTICATED'
         | 'INVALID_CREDENTIALS'
@@ -236,6 +247,15 @@ export interface Schemas {
     result: 'passed';
     assurance: 'low' | 'moderate' | 'substantial' | 'high';
     verifiedAt: string;
+  };
+  FcmCredentials: {
+    /** The Firebase project the messages are sent for. */
+    projectId: string;
+    /** The service account. */
+    clientEmail: string;
+    /** Which of the service account's keys (its id, not the key). */
+    privateKeyId: string;
+    updatedAt: string;
   };
   Jwks: {
     keys: Array<{
@@ -587,8 +607,8 @@ export interface Operations {
       label: string;
       platform: 'web' | 'ios' | 'android' | 'cli';
       status: 'active' | 'revoked';
-      /** How the device is reached when its app is closed; null: only while open. */
-      push: 'webpush' | null;
+      /** How the device is reached when its app is closed (Web Push, FCM or APNs); null: only while open. */
+      push: 'webpush' | 'fcm' | 'apns' | null;
       createdAt: string;
       lastSeenAt: string;
       revokedAt: string | null;
@@ -851,8 +871,8 @@ export interface Operations {
       label: string;
       platform: 'web' | 'ios' | 'android' | 'cli';
       status: 'active' | 'revoked';
-      /** How the device is reached when its app is closed; null: only while open. */
-      push: 'webpush' | null;
+      /** How the device is reached when its app is closed (Web Push, FCM or APNs); null: only while open. */
+      push: 'webpush' | 'fcm' | 'apns' | null;
       createdAt: string;
       lastSeenAt: string;
       revokedAt: string | null;
@@ -901,6 +921,27 @@ export interface Operations {
       /** The phone number or e-mail address, masked. */
       sentTo: string;
       expiresAt: string;
+    };
+  };
+  /** Send a test push to this device and answer what its push service said. */
+  sendTestPush: {
+    method: 'POST';
+    path: '/v1/devices/{id}/test-push';
+    status: 200;
+    pathParams: {
+      /** Device id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      /** unreachable: the device has no push channel, nothing was sent. */
+      outcome: 'accepted' | 'gone' | 'failed' | 'unreachable';
+      channel: 'webpush' | 'fcm' | 'apns' | null;
+      /** The push service's HTTP status; null when none answered. */
+      status: number | null;
+      /** Why it did not work, in the words of the verification timeline. */
+      detail: string | null;
     };
   };
   /** Queue a `webhook.test` event for the endpoint. */
@@ -1025,8 +1066,8 @@ export interface Operations {
       label: string;
       platform: 'web' | 'ios' | 'android' | 'cli';
       status: 'active' | 'revoked';
-      /** How the device is reached when its app is closed; null: only while open. */
-      push: 'webpush' | null;
+      /** How the device is reached when its app is closed (Web Push, FCM or APNs); null: only while open. */
+      push: 'webpush' | 'fcm' | 'apns' | null;
       createdAt: string;
       lastSeenAt: string;
       revokedAt: string | null;
@@ -1115,6 +1156,7 @@ export const operations = {
   revokeDevice: { method: 'DELETE', path: '/v1/devices/{id}' },
   rotateWebhookSecret: { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret' },
   sendActivation: { method: 'POST', path: '/v1/customers/{id}/activations/send' },
+  sendTestPush: { method: 'POST', path: '/v1/devices/{id}/test-push' },
   sendWebhookTest: { method: 'POST', path: '/v1/webhooks/{id}/test' },
   startVerification: { method: 'POST', path: '/v1/verifications' },
   updateCustomer: { method: 'PATCH', path: '/v1/customers/{id}' },

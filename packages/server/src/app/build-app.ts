@@ -20,6 +20,7 @@ import { registerAuthRoutes } from '../features/operators/auth-routes.ts';
 import { registerOperatorRoutes } from '../features/operators/routes.ts';
 import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
+import { registerPushCredentialRoutes } from '../features/push/push-credentials-routes.ts';
 import { registerVerificationRoutes } from '../features/push/routes.ts';
 import { registerTenantRoutes } from '../features/tenants/routes.ts';
 import { registerWebhookRoutes } from '../features/webhooks/routes.ts';
@@ -37,6 +38,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerHealthRoutes(typed, deps);
   registerAuthRoutes(typed, deps);
   registerTenantRoutes(typed, deps);
+  registerPushCredentialRoutes(typed, deps);
   registerOperatorRoutes(typed, deps);
   registerApiKeyRoutes(typed, deps);
   registerCustomerRoutes(typed, deps);

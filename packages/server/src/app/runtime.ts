@@ -81,6 +81,7 @@ export async function openRuntime(
       services.ciba.stop();
       services.keycloakChannel.stop();
       await services.webhooks.stop();
+      services.delivery.close();
       await redisHub?.close();
       await database.close();
     },

@@ -15,6 +15,8 @@ import { createOperatorService } from '../features/operators/operators.ts';
 import { createSessionService } from '../features/operators/sessions.ts';
 import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
 import { createPushDelivery } from '../features/push/delivery.ts';
+import { createPushCredentialService } from '../features/push/push-credentials.ts';
+import { createTestPush } from '../features/push/test-push.ts';
 import { createVerificationService } from '../features/push/verifications.ts';
 import { createTenantService } from '../features/tenants/tenants.ts';
 import { createWebhookService } from '../features/webhooks/webhooks.ts';
@@ -31,12 +33,13 @@ export function createServices(context: ServiceContext) {
       fallbacks.notifier.deviceEnrolled(tenantId, customerId, deviceId, at),
   });
   const deviceAuth = createDeviceAuth(context);
-  const delivery = createPushDelivery(context, serverKeys);
+  const pushCredentials = createPushCredentialService(context);
+  const delivery = createPushDelivery(context, serverKeys, pushCredentials);
   const webauthn = createWebAuthnService(context);
   const fallbacks = createFallbackServices(context, {
     push: {
       targets: (tenantId, customerId) => devices.deliveryTargets(tenantId, customerId),
-      send: (channel, message) => delivery.send(channel, message),
+      send: (tenantId, channel, message) => delivery.send(tenantId, channel, message),
     },
   });
   const verifications = createVerificationService(context, {
@@ -61,6 +64,8 @@ export function createServices(context: ServiceContext) {
     devices,
     deviceAuth,
     delivery,
+    pushCredentials,
+    testPush: createTestPush(context, { devices, delivery }),
     webauthn,
     verifications,
     oidcClients,

@@ -92,6 +92,13 @@ export interface Config {
   /** Web Push endpoints may be in private and link-local networks. Off by default (SSRF). */
   pushAllowPrivateNetworks: boolean;
   /**
+   * FCM's base URL instead of https://fcm.googleapis.com (a local stand-in, or a proxy). The token
+   * endpoint is the service account's own `token_uri`.
+   */
+  fcmBaseUrl: string | undefined;
+  /** One APNs host (`host` or `host:port`) for both environments instead of Apple's two. */
+  apnsHost: string | undefined;
+  /**
    * Consecutive failed sign-ins allowed per account from one client address per window
    * (`signInWindowMinutes`); after that the account is locked for that address only.
    */
@@ -192,6 +199,8 @@ export const defaults: Config = {
   pushTtlSeconds: 120,
   pushAllowLoopback: false,
   pushAllowPrivateNetworks: false,
+  fcmBaseUrl: undefined,
+  apnsHost: undefined,
   // A guesser from one address is stopped after 10; the account-wide cap bounds a guess spread
   // over many addresses, without locking the operator out of the addresses they use
   // (NIST SP 800-63B rev 4 section 3.2.2: an allowlist of addresses that authenticated before).
@@ -255,6 +264,8 @@ export const environmentVariables: Record<keyof Config, string> = {
   pushTtlSeconds: 'PUSH_TTL_SECONDS',
   pushAllowLoopback: 'PUSH_ALLOW_LOOPBACK',
   pushAllowPrivateNetworks: 'PUSH_ALLOW_PRIVATE_NETWORKS',
+  fcmBaseUrl: 'FCM_BASE_URL',
+  apnsHost: 'APNS_HOST',
   signInLockAfterFailures: 'SIGN_IN_LOCK_AFTER_FAILURES',
   signInAccountWindowMinutes: 'SIGN_IN_ACCOUNT_WINDOW_MINUTES',
   signInKnownAddressDays: 'SIGN_IN_KNOWN_ADDRESS_DAYS',
@@ -368,6 +379,14 @@ export function loadConfig(
     !/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(config.webPushSubject)
   ) {
     problems.push(`${environmentVariables.webPushSubject} must be a mailto: or https: URI.`);
+  }
+  if (config.fcmBaseUrl !== undefined && !/^https:\/\/[^/\s]+\/?$/.test(config.fcmBaseUrl)) {
+    problems.push(
+      `${environmentVariables.fcmBaseUrl} must be an https origin, such as https://fcm.googleapis.com.`,
+    );
+  }
+  if (config.apnsHost !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(config.apnsHost)) {
+    problems.push(`${environmentVariables.apnsHost} must be a host name, optionally with :port.`);
   }
   if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
   if (config.httpRequestTimeoutMs > 0 && config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {

@@ -146,6 +146,17 @@ export interface DeviceOfflineSecretsTable {
   created_at: number;
 }
 
+/** A tenant's own push credentials (FCM service account, APNs key); the key material sealed. */
+export interface PushCredentialsTable {
+  tenant_id: string;
+  kind: 'fcm' | 'apns';
+  /** JSON: what names the credentials and may be shown, never key material. */
+  identity: string;
+  secret_sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface VerificationsTable {
   id: string;
   tenant_id: string;
@@ -471,6 +482,7 @@ export interface Schema {
   security_questions: SecurityQuestionsTable;
   customer_method_locks: CustomerMethodLocksTable;
   attempt_failures: AttemptFailuresTable;
+  push_credentials: PushCredentialsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

@@ -7,6 +7,7 @@
  * route left out of the document fails the coverage checks at the end.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   type ErrorCode,
@@ -94,6 +95,35 @@ const isUndocumentedFamily = (route: string) =>
 // Values derived from schemas: one that passes, ones of the wrong type, ones that break a rule.
 
 let uniqueCounter = 0;
+
+/**
+ * Bodies whose well-formed sample cannot be derived from the schema, because the service reads
+ * what the schema only bounds (a key file, a PEM key): a valid one, by operation id.
+ */
+const pem = (type: 'rsa' | 'ec') =>
+  (type === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  ).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const sampleBodies: Record<string, () => Record<string, unknown>> = {
+  setFcmCredentials: () => ({
+    serviceAccountJson: JSON.stringify({
+      type: 'service_account',
+      project_id: 'matrix-project',
+      private_key_id: 'k1',
+      private_key: pem('rsa'),
+      client_email: 'push@matrix-project.iam.gserviceaccount.com',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    }),
+  }),
+  setApnsCredentials: () => ({
+    teamId: 'TEAM123456',
+    keyId: 'KEY1234567',
+    privateKey: pem('ec'),
+    bundleId: 'com.example.matrix',
+    environment: 'production',
+  }),
+};
 
 function sampleValue(schema: Schema): unknown {
   if (schema.const !== undefined) return schema.const;
@@ -263,7 +293,8 @@ function probe(op: Operation, label: string, expect: Expectation, change: Reques
   const url = change.query ? `${path}?${change.query}` : path;
   const hasBody = op.body !== undefined || change.body !== undefined || change.payload !== undefined;
   if (!hasBody) return { label, method: op.method, url, expect };
-  const payload = change.payload ?? JSON.stringify(change.body ?? sampleObject(op.body!));
+  const payload =
+    change.payload ?? JSON.stringify(change.body ?? sampleBodies[op.id]?.() ?? sampleObject(op.body!));
   const contentType = change.contentType === undefined ? 'application/json' : change.contentType;
   return { label, method: op.method, url, payload, expect, ...(contentType ? { contentType } : {}) };
 }

@@ -8,6 +8,7 @@
  * document, and each section ends by checking that every documented route of its kind was covered.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -275,6 +276,7 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
   await configureOperatorSso(h, admin, slug);
   await saveOwnPolicy(h, admin, slug);
   const oidcClientId = await configureCibaAndKeycloak(h, admin, slug);
+  await configurePushCredentials(h, admin, slug);
   return {
     oidcClientId,
     ...webhook,
@@ -296,6 +298,45 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
       )
     ).id,
   };
+}
+
+const pushKeys = {
+  rsa: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string,
+  ec: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    type: 'pkcs8',
+    format: 'pem',
+  }) as string,
+};
+
+/** A service-account key file for the Firebase project `push-<slug>`. */
+const serviceAccountFor = (slug: string) =>
+  JSON.stringify({
+    type: 'service_account',
+    project_id: `push-${slug}`,
+    private_key_id: 'k1',
+    private_key: pushKeys.rsa,
+    client_email: `sender@push-${slug}.iam.gserviceaccount.com`,
+    token_uri: 'https://oauth2.googleapis.com/token',
+  });
+const apnsKeyFor = (slug: string) => ({
+  teamId: 'TEAM123456',
+  keyId: 'KEY1234567',
+  privateKey: pushKeys.ec,
+  bundleId: `com.${slug}.app`,
+  environment: 'production',
+});
+
+/** FCM and APNs credentials of the tenant's own, named after it (Google and Apple are never called here). */
+async function configurePushCredentials(h: TestHarness, admin: Caller, slug: string) {
+  const fcm = await call(h.app, admin, 'PUT', '/v1/tenant/push-credentials/fcm', {
+    serviceAccountJson: serviceAccountFor(slug),
+  });
+  assert.equal(fcm.statusCode, 200, fcm.body);
+  const apns = await call(h.app, admin, 'PUT', '/v1/tenant/push-credentials/apns', apnsKeyFor(slug));
+  assert.equal(apns.statusCode, 200, apns.body);
 }
 
 /** An OpenID client and a Keycloak channel of the tenant's own (Keycloak is never called here). */
@@ -698,6 +739,12 @@ for (const kind of databaseKinds) {
         listOidcClients: async (response) => {
           const ids = (response.json() as { items: Array<{ id: string }> }).items.map((c) => c.id);
           assert.deepEqual(ids, [a.oidcClientId]);
+        },
+        getPushCredentials: async (response) => {
+          const body = response.json() as { fcm: { projectId: string }; apns: { bundleId: string } };
+          assert.equal(body.fcm.projectId, `push-${a.tenant.slug}`);
+          assert.equal(body.apns.bundleId, `com.${a.tenant.slug}.app`);
+          assert.doesNotMatch(response.body, /PRIVATE KEY/);
         },
         getKeycloakChannel: async (response) => {
           assert.equal((response.json() as { realm: string }).realm, 'tenant-a');
@@ -1181,6 +1228,29 @@ for (const kind of databaseKinds) {
           body: { currentPassword: testPassword, newPassword: 'an entirely different passphrase 42' },
         }),
         updateTenant: async () => ({ url: '/v1/tenant', body: { name: 'Renamed through CSRF' } }),
+        setFcmCredentials: async () => ({
+          url: '/v1/tenant/push-credentials/fcm',
+          body: { serviceAccountJson: serviceAccountFor('planted-by-csrf') },
+          watch: ['/v1/tenant/push-credentials'],
+        }),
+        setApnsCredentials: async () => ({
+          url: '/v1/tenant/push-credentials/apns',
+          body: apnsKeyFor('planted-by-csrf'),
+          watch: ['/v1/tenant/push-credentials'],
+        }),
+        deleteFcmCredentials: async () => {
+          await configurePushCredentials(h, a.admin, a.tenant.slug);
+          return { url: '/v1/tenant/push-credentials/fcm', watch: ['/v1/tenant/push-credentials'] };
+        },
+        deleteApnsCredentials: async () => {
+          await configurePushCredentials(h, a.admin, a.tenant.slug);
+          return { url: '/v1/tenant/push-credentials/apns', watch: ['/v1/tenant/push-credentials'] };
+        },
+        sendTestPush: async () => {
+          const { device } = await customerWithDevice(h, a, 'CSRF test push target');
+          const url = `/v1/devices/${device.device!.id}`;
+          return { url: `${url}/test-push`, watch: [url] };
+        },
         createOperator: async () => ({
           url: '/v1/operators',
           body: { email: `planted-${counter}@tenant-a.example`, displayName: 'Planted', role: 'admin' },

@@ -15,6 +15,8 @@ import { topics } from '../../platform/live-events.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
 import { decryptSecret, encryptSecret, keyedHash } from '../../platform/secrets.ts';
 import { checkHost } from '../../providers/outbound-address.ts';
+import { type ApnsEnvironment, apnsTokenProblem } from '../../providers/push/apns.ts';
+import { fcmTokenProblem } from '../../providers/push/fcm.ts';
 import { type WebPushSubscription, webPushSubscriptionProblem } from '../../providers/push/web-push.ts';
 import {
   compareAndSetStatus,
@@ -29,8 +31,17 @@ import type { DeviceRow } from '../../storage/schema.ts';
 import { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from '../methods/index.ts';
 import { pushAddressRules } from '../push/index.ts';
 
-/** How a device hears about a request when its app is closed. FCM and APNs arrive later. */
-export type PushChannel = { kind: 'webpush'; subscription: WebPushSubscription };
+/**
+ * How a device hears about a request when its app is closed: a browser's Web Push subscription, an
+ * app's FCM registration token, or an iOS app's APNs device token with the APNs environment it was
+ * issued for (the tenant's default environment when left out).
+ */
+export type PushChannel =
+  | { kind: 'webpush'; subscription: WebPushSubscription }
+  | { kind: 'fcm'; token: string }
+  | { kind: 'apns'; token: string; environment?: ApnsEnvironment | undefined };
+
+export const pushKinds = ['webpush', 'fcm', 'apns'] as const;
 
 export interface Device {
   id: string;
@@ -160,6 +171,16 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
    * verification later.
    */
   function assertUsablePush(push: PushChannel | null | undefined): void {
+    if (push?.kind === 'fcm' || push?.kind === 'apns') {
+      const problem = push.kind === 'fcm' ? fcmTokenProblem(push.token) : apnsTokenProblem(push.token);
+      if (problem) {
+        throw new AppError(
+          'PUSH_TOKEN_INVALID',
+          `The ${push.kind === 'fcm' ? 'FCM' : 'APNs'} token is not usable: ${problem}.`,
+        );
+      }
+      return;
+    }
     const problem = push ? webPushSubscriptionProblem(push.subscription) : null;
     if (problem)
       throw new AppError('VALIDATION_FAILED', `The Web Push subscription is not usable: ${problem}.`);
@@ -181,7 +202,8 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
    * checked again when the server connects (features/push/delivery.ts).
    */
   async function assertPushAddress(push: PushChannel | null | undefined): Promise<void> {
-    if (!push) return;
+    // FCM and APNs are reached at their vendors' fixed addresses, never at one a device chose.
+    if (push?.kind !== 'webpush') return;
     const verdict = await checkHost(new URL(push.subscription.endpoint).hostname, pushRules, {
       ...(resolveHost ? { resolve: resolveHost } : {}),
     });
@@ -193,10 +215,35 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
     }
   }
 
+  /** A Web Push subscription is sealed as its JSON; an app token as `{token, environment?}`. */
   function sealPush(deviceId: string, push: PushChannel | null): string | null {
-    return push
-      ? encryptSecret(encryptionKey, JSON.stringify(push.subscription), pushContext(deviceId))
-      : null;
+    if (!push) return null;
+    const plain =
+      push.kind === 'webpush'
+        ? push.subscription
+        : push.kind === 'fcm'
+          ? { token: push.token }
+          : { token: push.token, ...(push.environment ? { environment: push.environment } : {}) };
+    return encryptSecret(encryptionKey, JSON.stringify(plain), pushContext(deviceId));
+  }
+
+  function unsealPush(row: Pick<DeviceRow, 'id' | 'push_kind' | 'push_target'>): PushChannel | null {
+    if (!row.push_target) return null;
+    const plain = JSON.parse(decryptSecret(encryptionKey, row.push_target, pushContext(row.id))) as Record<
+      string,
+      unknown
+    >;
+    if (row.push_kind === 'webpush')
+      return { kind: 'webpush', subscription: plain as unknown as WebPushSubscription };
+    if (row.push_kind === 'fcm') return { kind: 'fcm', token: plain.token as string };
+    if (row.push_kind === 'apns') {
+      return {
+        kind: 'apns',
+        token: plain.token as string,
+        ...(plain.environment ? { environment: plain.environment as ApnsEnvironment } : {}),
+      };
+    }
+    return null;
   }
 
   async function revoke(tenantId: string, id: string, actor: DeviceActor) {
@@ -484,18 +531,14 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
     /** Active devices of a customer with their push channel opened, for delivery. */
     async deliveryTargets(tenantId: string, customerId: string): Promise<DeliveryTarget[]> {
       const rows = await activeDevicesOf.all(db, { tenantId, customerId });
-      return rows.map((row) => ({
-        deviceId: row.id,
-        push:
-          row.push_kind === 'webpush' && row.push_target
-            ? {
-                kind: 'webpush',
-                subscription: JSON.parse(
-                  decryptSecret(encryptionKey, row.push_target, pushContext(row.id)),
-                ) as WebPushSubscription,
-              }
-            : null,
-      }));
+      return rows.map((row) => ({ deviceId: row.id, push: unsealPush(row) }));
+    },
+
+    /** One active device's push channel (for a test push); null when it has none. */
+    async deliveryTarget(tenantId: string, id: string): Promise<DeliveryTarget> {
+      const row = await getRow(db, tenantId, id);
+      if (row.status !== 'active') throw new AppError('DEVICE_REVOKED', 'This device was revoked.');
+      return { deviceId: row.id, push: unsealPush(row) };
     },
 
     /** The push service said the subscription is gone (RFC 8030 section 7.3): stop using it. */

@@ -16,7 +16,7 @@ import {
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { topics } from '../../platform/live-events.ts';
 import type { DecisionProof } from '../push/index.ts';
-import type { Device, PushChannel } from './devices.ts';
+import { type Device, type PushChannel, pushKinds } from './devices.ts';
 
 const deviceOnly = [{ deviceProof: [] }];
 
@@ -27,8 +27,9 @@ const DeviceSchema = Type.Object(
     label: Type.String(),
     platform: Type.String({ enum: [...devicePlatforms] }),
     status: Type.String({ enum: ['active', 'revoked'] }),
-    push: Type.Union([Type.String({ enum: ['webpush'] }), Type.Null()], {
-      description: 'How the device is reached when its app is closed; null: only while open.',
+    push: Type.Union([Type.String({ enum: [...pushKinds] }), Type.Null()], {
+      description:
+        'How the device is reached when its app is closed (Web Push, FCM or APNs); null: only while open.',
     }),
     createdAt: Timestamp,
     lastSeenAt: Timestamp,
@@ -63,6 +64,40 @@ const PushInput = Type.Union([
       ),
     },
     { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('fcm'),
+      token: Type.String({
+        minLength: 16,
+        maxLength: 4096,
+        pattern: '^[A-Za-z0-9_:.-]+$',
+        description: "The app installation's FCM registration token.",
+      }),
+    },
+    {
+      additionalProperties: false,
+      description: 'Firebase Cloud Messaging (Android, or an iOS app behind FCM).',
+    },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('apns'),
+      token: Type.String({
+        minLength: 64,
+        maxLength: 200,
+        pattern: '^[0-9A-Fa-f]+$',
+        description: 'The APNs device token, in hexadecimal.',
+      }),
+      environment: Type.Optional(
+        Type.String({
+          enum: ['production', 'sandbox'],
+          description:
+            "The APNs environment the token was issued for (development builds: sandbox); the tenant's default when left out.",
+        }),
+      ),
+    },
+    { additionalProperties: false, description: 'Apple Push Notification service (iOS).' },
   ),
   Type.Null(),
 ]);
@@ -439,7 +474,8 @@ export function registerDeviceRoutes(
       config: { auth: 'device' },
       schema: {
         tags: ['device'],
-        summary: 'Rename the calling device or replace its push subscription.',
+        summary:
+          'Rename the calling device or replace its push channel (Web Push subscription, FCM or APNs token).',
         operationId: 'updateOwnDevice',
         security: deviceOnly,
         body: Type.Object(

@@ -31,7 +31,7 @@ export type NotificationOutcome = 'sent' | 'disabled' | 'no_channel' | 'failed';
 /** How a notice reaches the customer's own devices: their push channels and a sender. */
 export interface NoticePush {
   targets(tenantId: string, customerId: string): Promise<DeliveryTarget[]>;
-  send(channel: PushChannel, message: PushMessage): Promise<PushResult>;
+  send(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult>;
 }
 
 export function createCustomerNotifier(
@@ -52,7 +52,9 @@ export function createCustomerNotifier(
     );
     const results = await Promise.all(
       targets.map((t) =>
-        deps.push!.send(t.push!, { type: 'notice', event, at: Math.floor(at / 1000) }).catch(() => null),
+        deps
+          .push!.send(tenantId, t.push!, { type: 'notice', event, at: Math.floor(at / 1000) })
+          .catch(() => null),
       ),
     );
     return results.some((r) => r?.outcome === 'accepted');

@@ -67,7 +67,10 @@ export function createDeliver(record: PushRecord) {
     await Promise.all(
       targets.map(async (target) => {
         if (!target.push) return;
-        const result = await deps.delivery.send(target.push, { type: 'verification', id: row.id });
+        const result = await deps.delivery.send(row.tenant_id, target.push, {
+          type: 'verification',
+          id: row.id,
+        });
         let outcome: Omit<VerificationEvent, 'at'> | undefined;
         if (result.outcome === 'accepted') {
           outcome = { type: 'sent', deviceId: target.deviceId, channel: target.push.kind, detail: null };

@@ -17,7 +17,9 @@ export type PushMessage =
    * A customer notification (docs/fallbacks.md): which event and when, in seconds. The device
    * writes the sentence itself, in its own language, so the message names nobody.
    */
-  | { type: 'notice'; event: CustomerNotificationEvent; at: number };
+  | { type: 'notice'; event: CustomerNotificationEvent; at: number }
+  /** An administrator's test of the device's push channel (when, in seconds); nothing to act on. */
+  | { type: 'test'; at: number };
 
 export interface PushOptions {
   /** How long the push service may hold the message for an offline device (RFC 8030 section 5.2). */

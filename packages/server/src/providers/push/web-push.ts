@@ -97,7 +97,9 @@ export function createWebPushProvider(config: WebPushProviderConfig): WebPushPro
     const payload = JSON.stringify(
       message.type === 'verification'
         ? { type: message.type, id: message.id }
-        : { type: message.type, event: message.event, at: message.at },
+        : message.type === 'notice'
+          ? { type: message.type, event: message.event, at: message.at }
+          : { type: message.type, at: message.at },
     );
 
     const attempt = webpush

@@ -344,7 +344,7 @@ async function readBody(req: IncomingMessage): Promise<{ body: Buffer; size: num
  * A self-signed certificate for 127.0.0.1, built in DER by hand so tests need neither openssl nor
  * a key checked into the repository. Valid for a day; P-256 with ECDSA-SHA256 (RFC 5480, RFC 5758).
  */
-function createSelfSignedCertificate(): { key: string; cert: string } {
+export function createSelfSignedCertificate(): { key: string; cert: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
   const name = sequence(der(0x31, sequence(oid('2.5.4.3'), der(0x0c, Buffer.from('test push service')))));
