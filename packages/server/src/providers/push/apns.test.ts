@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApnsServer, type TestApnsServer } from '../../test-support/stand-ins/apns-server.ts';
-import { type ApnsProvider, apnsCredentialsProblem, createApnsProvider } from './apns.ts';
+import { type ApnsProvider, apnsAuthority, apnsCredentialsProblem, createApnsProvider } from './apns.ts';
 import type { PushOptions } from './push-provider.ts';
 
 const high: PushOptions = { ttlSeconds: 120, urgency: 'high', topic: 'verification' };
@@ -46,6 +46,12 @@ describe('APNs provider', () => {
     providers.push(p);
     return p;
   }
+
+  it("sends a token to its environment's host: production and sandbox are Apple's two", () => {
+    assert.equal(apnsAuthority('production'), 'api.push.apple.com');
+    assert.equal(apnsAuthority('sandbox'), 'api.sandbox.push.apple.com');
+    assert.equal(apnsAuthority('sandbox', '127.0.0.1:8443'), '127.0.0.1:8443');
+  });
 
   it('sends the documented headers and a payload of generic text and identifiers only', async () => {
     const p = provider();

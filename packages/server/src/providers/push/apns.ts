@@ -70,6 +70,11 @@ export function apnsCredentialsProblem(credentials: ApnsCredentials): string | n
   return null;
 }
 
+/** Where a notification for a token of this environment goes: Apple's host, or the one override. */
+export function apnsAuthority(environment: ApnsEnvironment, hostOverride?: string): string {
+  return hostOverride ?? apnsHosts[environment];
+}
+
 export interface ApnsProviderConfig {
   credentials: ApnsCredentials;
   /** One host for both environments (tests: `127.0.0.1:<port>`); Apple's own hosts otherwise. */
@@ -219,7 +224,7 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
     body: string,
     renewed: { done: boolean },
   ): Promise<AttemptVerdict<PushResult>> {
-    const authority = config.hostOverride ?? apnsHosts[target.environment];
+    const authority = apnsAuthority(target.environment, config.hostOverride);
     const jwt = await currentToken();
     let answer: Http2Answer;
     try {
