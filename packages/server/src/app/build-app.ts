@@ -9,6 +9,7 @@ import { registerOidcClientRoutes } from '../features/ciba/oidc-client-routes.ts
 import { registerOidcRoutes } from '../features/ciba/routes.ts';
 import { registerCustomerRoutes } from '../features/customers/routes.ts';
 import { registerScimRoutes } from '../features/customers/scim/routes.ts';
+import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
 import { registerDeviceRoutes } from '../features/devices/routes.ts';
 import { registerOneTimeCodeRoutes } from '../features/methods/one-time-code-routes.ts';
 import { registerProviderCallbackRoutes } from '../features/methods/provider-callbacks.ts';
@@ -41,6 +42,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerCustomerRoutes(typed, deps);
   registerAuditRoutes(typed, deps);
   registerDeviceRoutes(typed, deps, streams);
+  registerServerKeyRoutes(typed, deps);
   registerVerificationRoutes(typed, deps, streams);
   registerAuthenticatorAppRoutes(typed, deps);
   registerConsoleRoutes(typed, deps);

@@ -16,6 +16,7 @@ import * as questionChecksInFlight from './migrations/0009-question-checks-in-fl
 import * as onePendingPush from './migrations/0010-one-pending-push.ts';
 import * as onePendingCode from './migrations/0011-one-pending-code.ts';
 import * as activationSubject from './migrations/0012-activation-subject.ts';
+import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0010-one-pending-push': onePendingPush,
   '0011-one-pending-code': onePendingCode,
   '0012-activation-subject': activationSubject,
+  '0014-server-key-sets': serverKeySets,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
