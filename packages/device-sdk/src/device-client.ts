@@ -21,6 +21,13 @@ import {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+import {
+  applyKeySetChain,
+  keySetVersionOf,
+  knowsServerKey,
+  signingKeyIdOf,
+  usableServerKeys,
+} from './server-key-sets.ts';
 import { createSseParser, type SseEvent } from './sse.ts';
 import {
   type CreationOptionsJson,
@@ -154,6 +161,12 @@ export interface DeviceClient {
    * required), replacing any earlier one, and remembers it in the store. Pass `navigator.credentials`.
    */
   registerWebAuthn(credentials: CredentialsContainerLike): Promise<DeviceRecord>;
+  /**
+   * Fetches the server's key sets newer than the one this device holds, verifies each against
+   * the keys it trusts (the first against its pinned keys) and stores the result. Called by
+   * itself when a request names a key the device does not know; refuses with `KEY_SET_INVALID`.
+   */
+  refreshServerKeys(): Promise<DeviceState>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,12 +442,56 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     return send(state.baseUrl, method, path, { body, proof: { kind: 'kid', deviceId: state.deviceId, key } });
   }
 
+  let refreshing: Promise<DeviceState> | undefined;
+
+  /** One key-set fetch at a time; callers that ask meanwhile share its result. */
+  function refreshServerKeys(): Promise<DeviceState> {
+    refreshing ??= (async () => {
+      const { state } = await enrolled();
+      const version = keySetVersionOf(state);
+      let response: Response;
+      try {
+        response = await deviceCall('GET', `/v1/device/server-keys?after=${version}`);
+      } catch (error) {
+        // A server from before key rotation has no key sets: the pinned keys are all there is.
+        if (error instanceof DeviceSdkError && error.code === 'ROUTE_NOT_FOUND') return state;
+        throw error;
+      }
+      const body = await json(response);
+      const { keySets } = body;
+      if (!Array.isArray(keySets) || !keySets.every((item) => typeof item === 'string')) {
+        throw unexpected('no key set list');
+      }
+      if (keySets.length === 0) return state;
+      const next = await applyKeySetChain(state, keySets);
+      await store.saveState(next);
+      if (cached) cached = { ...cached, state: next };
+      return next;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /**
+   * The state to check a signed request with: when its header names a key the device does not
+   * hold, the device first learns the server's newer keys (docs/device-protocol.md).
+   */
+  async function stateForRequest(state: DeviceState, jws: unknown): Promise<DeviceState> {
+    const kid = typeof jws === 'string' ? signingKeyIdOf(jws) : null;
+    if (kid === null || knowsServerKey(state, kid, now())) return state;
+    const latest = (await enrolled()).state;
+    if (knowsServerKey(latest, kid, now())) return latest;
+    return refreshServerKeys();
+  }
+
   async function verifyRequest(
-    state: DeviceState,
+    pinned: DeviceState,
     id: string,
     status: unknown,
     jws: unknown,
   ): Promise<VerifiedRequest> {
+    const state = await stateForRequest(pinned, jws);
     const invalid = (why: string, cause?: unknown) =>
       new DeviceSdkError('REQUEST_SIGNATURE_INVALID', `The request ${id} is not to be trusted: ${why}.`, {
         cause,
@@ -447,7 +504,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       const { exp } = decodeJwt(jws);
       if (typeof exp !== 'number') throw new Error('no exp claim');
       const currentDate = new Date(Math.min(now(), (exp - 1) * 1000));
-      const result = await jwtVerify(jws, createLocalJWKSet(state.jwks), {
+      const result = await jwtVerify(jws, createLocalJWKSet(usableServerKeys(state, now())), {
         issuer: state.issuer,
         subject: state.customerId,
         typ: jwsTypes.request,
@@ -546,7 +603,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       });
       const body = await json(response);
       const device = toDeviceRecord(body.device);
-      const { tenant, issuer, jwks } = body;
+      const { tenant, issuer, jwks, keySetVersion } = body;
       if (
         !isRecord(tenant) ||
         typeof tenant.id !== 'string' ||
@@ -573,6 +630,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         issuer,
         baseUrl: base,
         jwks: pinned,
+        keySetVersion:
+          typeof keySetVersion === 'number' && Number.isInteger(keySetVersion) && keySetVersion > 0
+            ? keySetVersion
+            : 0,
         label: device.label,
         platform: device.platform,
       };
@@ -700,6 +761,8 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       if (cached) cached = { ...cached, state: next };
       return record;
     },
+
+    refreshServerKeys,
 
     async listen({ onEvent, signal, onOpen }) {
       if (signal?.aborted) return;

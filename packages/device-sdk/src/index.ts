@@ -37,6 +37,14 @@ export {
   generateDeviceKeyPair,
   type JsonWebKey,
 } from './key-store.ts';
+export {
+  applyKeySet,
+  applyKeySetChain,
+  keySetVersionOf,
+  knowsServerKey,
+  signingKeyIdOf,
+  usableServerKeys,
+} from './server-key-sets.ts';
 export { createSseParser, type SseEvent, type SseParser } from './sse.ts';
 export {
   type AuthenticationResponseJson,
