@@ -27,6 +27,8 @@ export interface Schemas {
       | 'policy:read'
       | 'policy:write'
       | 'locks:write'
+      | 'server-keys:read'
+      | 'server-keys:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -236,6 +238,8 @@ export interface Schemas {
       kid: string;
       alg: string;
       use: string;
+      /** Only on a key replaced by a rotation: when it retires (seconds since the epoch). */
+      exp?: number;
     }>;
   };
   OidcClient: {
@@ -267,6 +271,13 @@ export interface Schemas {
     status: 'active' | 'disabled';
     createdAt: string;
     lastSignInAt: string | null;
+  };
+  ServerKeyStatus: {
+    kid: string;
+    /** `signing` signs new requests; `retiring` is still published and trusted until `retiresAt`. */
+    status: 'signing' | 'retiring';
+    createdAt: string;
+    retiresAt: string | null;
   };
   SignedRequest: {
     id: string;

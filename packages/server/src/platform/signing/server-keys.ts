@@ -292,10 +292,12 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
       const kid = newId('serverKey', now);
       const row = await newSigningKeyRow(kid, now);
       const rotation = await inTransaction(db, async (tx) => {
+        // The version first: a rotation that commits after this read makes this one's insert of
+        // the same version fail, so the chain never forks.
+        const version = (await latestKeySetVersion(tx)) + 1;
         const replaced = await activeRows(tx, 'signing');
         const signer = replaced[0];
         if (!signer) throw new AppError('CONFLICT', 'There is no signing key to rotate yet.');
-        const version = (await latestKeySetVersion(tx)) + 1;
         await tx.insertInto('server_keys').values(row).execute();
         await tx
           .updateTable('server_keys')
