@@ -113,7 +113,9 @@ export async function applyKeySet(state: DeviceState, jws: string): Promise<Devi
     throw refused('it has no version');
   }
   if (ver <= keySetVersionOf(state)) {
-    throw refused(`its version ${ver} is not newer than the version ${keySetVersionOf(state)} this device holds`);
+    throw refused(
+      `its version ${ver} is not newer than the version ${keySetVersionOf(state)} this device holds`,
+    );
   }
   const signerRetires = retiresAt(signer);
   if (signerRetires !== undefined && iat > signerRetires) {

@@ -359,7 +359,9 @@ export function buildProgram(): Command {
     .action(async () => {
       await withRuntime(async (runtime) => {
         const status = await runtime.services.serverKeys.status();
-        out(`Key set version ${status.version}; a replaced key stays trusted for ${status.overlapSeconds} s.`);
+        out(
+          `Key set version ${status.version}; a replaced key stays trusted for ${status.overlapSeconds} s.`,
+        );
         for (const key of status.keys) {
           const retires = key.retiresAt === null ? '' : `, retires ${new Date(key.retiresAt).toISOString()}`;
           out(`${key.kid}  ${key.status}  created ${new Date(key.createdAt).toISOString()}${retires}`);

@@ -136,7 +136,10 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
       assert.equal(await kidOf(started.id), rotation.kid, `${name} signed with the new key`);
       const request = await device.fetchRequest(started.id);
       assert.equal(request.reason, `Started on ${name}`);
-      assert.equal((await device.decide(request, { decision: 'approve', code: started.code! })).status, 'approved');
+      assert.equal(
+        (await device.decide(request, { decision: 'approve', code: started.code! })).status,
+        'approved',
+      );
     }
     assert.equal((await device.state())!.keySetVersion, rotation.version);
   });

@@ -440,7 +440,8 @@ export function registerDeviceRoutes(
               minimum: 0,
               maximum: 2_147_483_647,
               default: 0,
-              description: 'The key set version the device holds (0: the keys from enrollment before any rotation).',
+              description:
+                'The key set version the device holds (0: the keys from enrollment before any rotation).',
             }),
           },
           { additionalProperties: false },

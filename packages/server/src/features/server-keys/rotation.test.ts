@@ -27,7 +27,12 @@ import {
   SignJWT,
 } from 'jose';
 import { readAuditChain } from '../../platform/audit-log.ts';
-import { databaseKinds, startTestHarness, type TestHarness, type TestTenant } from '../../test-support/harness.ts';
+import {
+  databaseKinds,
+  startTestHarness,
+  type TestHarness,
+  type TestTenant,
+} from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
 
 const system = { type: 'system', id: null } as const;
@@ -45,7 +50,11 @@ async function rawDevice(h: TestHarness, activationCode: string) {
   const { kty, crv, x, y } = await exportJWK(publicKey);
   const now = () => Math.floor(h.clock.now() / 1000);
   const proof = (method: string, path: string, header: Record<string, unknown>) =>
-    new SignJWT({ htm: method, htu: `${h.config.publicUrl}${path}`, jti: randomBytes(16).toString('base64url') })
+    new SignJWT({
+      htm: method,
+      htu: `${h.config.publicUrl}${path}`,
+      jti: randomBytes(16).toString('base64url'),
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'hda-proof+jwt', ...header })
       .setIssuedAt(now())
       .sign(privateKey);
@@ -134,7 +143,9 @@ async function rawDevice(h: TestHarness, activationCode: string) {
 }
 
 for (const kind of databaseKinds) {
-  describe(`signing-key rotation on ${kind}`, { skip: kind === 'postgres' ? await postgresSkip() : false }, () => {
+  describe(`signing-key rotation on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
     let h: TestHarness;
     let tenant: TestTenant;
     let apiKey: string;
@@ -297,7 +308,11 @@ for (const kind of databaseKinds) {
       const forRaw = await start(rawCustomer.id);
       const claims = await raw.fetchRequest(forRaw.id);
       assert.equal(raw.version, 2);
-      const decided = await raw.approve(forRaw.id, forRaw.code, (claims.actionSummary as string | null) ?? null);
+      const decided = await raw.approve(
+        forRaw.id,
+        forRaw.code,
+        (claims.actionSummary as string | null) ?? null,
+      );
       assert.equal(decided.status, 200, JSON.stringify(decided.body));
       assert.equal(decided.body.status, 'approved');
 
@@ -437,7 +452,10 @@ for (const kind of databaseKinds) {
       const before = await h.runtime.services.serverKeys.keySetVersion();
       const results = await Promise.all([0, 1, 2, 3].map(() => api('POST', '/v1/server-keys/rotate')));
       for (const r of results) {
-        assert.ok(r.status === 201 || (r.status === 409 && r.body.error.code === 'CONFLICT'), JSON.stringify(r));
+        assert.ok(
+          r.status === 201 || (r.status === 409 && r.body.error.code === 'CONFLICT'),
+          JSON.stringify(r),
+        );
       }
       const won = results.filter((r) => r.status === 201).map((r) => r.body.version as number);
       assert.ok(won.length >= 1);

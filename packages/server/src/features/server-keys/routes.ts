@@ -9,7 +9,8 @@ const ServerKeyStatusSchema = Type.Object(
     kid: Type.String(),
     status: Type.String({
       enum: ['signing', 'retiring'],
-      description: '`signing` signs new requests; `retiring` is still published and trusted until `retiresAt`.',
+      description:
+        '`signing` signs new requests; `retiring` is still published and trusted until `retiresAt`.',
     }),
     createdAt: Timestamp,
     retiresAt: Type.Union([Timestamp, Type.Null()]),
@@ -20,7 +21,9 @@ const ServerKeyStatusSchema = Type.Object(
 const ServerKeyList = Type.Object(
   {
     version: Type.Integer({ description: "The newest key set's version; 0 before the first rotation." }),
-    overlapSeconds: Type.Integer({ description: 'How long a replaced key stays trusted (SERVER_KEY_OVERLAP_SECONDS).' }),
+    overlapSeconds: Type.Integer({
+      description: 'How long a replaced key stays trusted (SERVER_KEY_OVERLAP_SECONDS).',
+    }),
     keys: Type.Array(ServerKeyStatusSchema),
   },
   { $id: 'ServerKeyList', title: 'ServerKeyList' },
@@ -33,7 +36,8 @@ export function registerServerKeyRoutes(app: TypedApp, { services }: AppDependen
       config: { auth: 'server-keys:read' },
       schema: {
         tags: ['server-keys'],
-        summary: "The server's request-signing keys: the one that signs, and those retiring after a rotation.",
+        summary:
+          "The server's request-signing keys: the one that signs, and those retiring after a rotation.",
         operationId: 'listServerKeys',
         security: operatorOrApiKey,
         response: { 200: ServerKeyList, ...errorResponses(401, 403) },

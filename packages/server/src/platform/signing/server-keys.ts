@@ -334,7 +334,8 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
           {
             kind: 'unique',
             table: 'server_key_sets',
-            error: () => new AppError('CONFLICT', 'Another rotation ran at the same moment; nothing was changed.'),
+            error: () =>
+              new AppError('CONFLICT', 'Another rotation ran at the same moment; nothing was changed.'),
           },
         ]),
       );
