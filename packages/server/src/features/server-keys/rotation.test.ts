@@ -76,16 +76,21 @@ async function rawDevice(h: TestHarness, activationCode: string) {
   const deviceId = body.device.id;
   let keys = body.jwks.keys;
   let version = body.keySetVersion;
-  const get = async (path: string) => {
-    const response = await fetch(`${h.baseUrl}${path}`, {
+  const send = async (path: string) =>
+    fetch(`${h.baseUrl}${path}`, {
       headers: { 'device-proof': await proof('GET', path.split('?')[0]!, { kid: deviceId }) },
     });
+  const get = async (path: string) => {
+    const response = await send(path);
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as Record<string, unknown>;
   };
   const usable = () => keys.filter((k) => typeof k.exp !== 'number' || k.exp > now());
 
   return {
+    deviceId,
+    /** A GET with a fresh proof, answered as it comes. */
+    send,
     get version() {
       return version;
     },
@@ -423,10 +428,27 @@ for (const kind of databaseKinds) {
 
       const anonymous = await fetch(`${h.baseUrl}/v1/device/server-keys?after=0`);
       assert.equal(anonymous.status, 401);
-      for (const after of ['-1', 'abc', '1.5', '99999999999']) {
-        const response = await h.app.inject({ method: 'GET', url: `/v1/device/server-keys?after=${after}` });
-        assert.ok([400, 401].includes(response.statusCode), `${after}: ${response.statusCode}`);
+      const device = await rawDevice(h, (await customer('Endpoint')).activation.code);
+      const answer = async (query: string) => {
+        const response = await device.send(`/v1/device/server-keys${query}`);
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      assert.deepEqual((await answer('')).body.keySets.length, latest, 'after defaults to 0');
+      assert.deepEqual((await answer(`?after=${latest - 1}`)).body.keySets, [all.keySets.at(-1)]);
+      for (const query of ['?after=-1', '?after=abc', '?after=1.5', '?after=99999999999', '?after=0&x=1']) {
+        const refused = await answer(query);
+        assert.equal(refused.status, 400, `${query}: ${JSON.stringify(refused.body)}`);
+        assert.equal(refused.body.error.code, 'VALIDATION_FAILED');
       }
+      // A revoked device learns nothing.
+      const revoked = await rawDevice(h, (await customer('Revoked')).activation.code);
+      await h.runtime.services.devices.revoke(tenant.id, revoked.deviceId, system);
+      const afterRevocation = await revoked.send('/v1/device/server-keys');
+      assert.equal(afterRevocation.status, 401);
+      assert.equal(
+        ((await afterRevocation.json()) as { error: { code: string } }).error.code,
+        'DEVICE_REVOKED',
+      );
     });
 
     it('only those allowed rotate or list the keys; parallel rotations keep one chain', async () => {
