@@ -554,6 +554,8 @@ describe('customer authenticator in Chromium', { skip: chromiumSkip(), timeout: 
     const { kid: latest, version } = await keys.rotate(audit);
     assert.notEqual(latest, pinned);
 
+    await page.goto(`${server.origin}/app/`);
+    await page.getByRole('link', { name: 'History' }).waitFor(timeout);
     const started = await startVerification('After key rotation');
     await waitForRequest(page);
     await page.getByText('After key rotation').waitFor();
