@@ -253,6 +253,9 @@ for (const kind of databaseKinds) {
       const answered = await device(['listen', '--approve-with-code', v.code!, '--once'], env);
       assert.equal(answered.code, 0, answered.stderr);
       assert.match(answered.stdout, /Reason: {2}Limit change/);
+      const status = await device(['status'], env);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`^Server keys: key set version 2 \\(.*${latest}\\)$`, 'm'));
       assert.match(answered.stdout, /You approved the request: approved\./);
       assert.equal((await h.runtime.services.verifications.get(tenantId, v.id)).status, 'approved');
       // What the simulator keeps now: the newest key set, where the keys a rotation replaced
