@@ -9,7 +9,6 @@ import { registerOidcClientRoutes } from '../features/ciba/oidc-client-routes.ts
 import { registerOidcRoutes } from '../features/ciba/routes.ts';
 import { registerCustomerRoutes } from '../features/customers/routes.ts';
 import { registerScimRoutes } from '../features/customers/scim/routes.ts';
-import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
 import { registerDeviceRoutes } from '../features/devices/routes.ts';
 import { registerOneTimeCodeRoutes } from '../features/methods/one-time-code-routes.ts';
 import { registerProviderCallbackRoutes } from '../features/methods/provider-callbacks.ts';
@@ -21,6 +20,7 @@ import { registerOperatorRoutes } from '../features/operators/routes.ts';
 import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
 import { registerVerificationRoutes } from '../features/push/routes.ts';
+import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
 import { registerTenantRoutes } from '../features/tenants/routes.ts';
 import { registerWebhookRoutes } from '../features/webhooks/routes.ts';
 import { registerWidgetRoutes } from '../features/widget/routes.ts';
