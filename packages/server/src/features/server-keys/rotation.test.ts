@@ -510,3 +510,37 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+describe('a process that misses the rotation announcement (PostgreSQL, no Redis)', {
+  skip: await postgresSkip(),
+}, () => {
+  let a: TestHarness;
+  let b: TestHarness;
+
+  before(async () => {
+    const encryptionKey = randomBytes(32).toString('base64');
+    a = await startTestHarness('postgres', { encryptionKey });
+    b = await startTestHarness('postgres', { encryptionKey, databaseUrl: a.config.databaseUrl });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('switches to the new key within 30 seconds, by asking the database', async () => {
+    const before = (await b.runtime.services.serverKeys.signingKey()).kid;
+    assert.equal((await a.runtime.services.serverKeys.signingKey()).kid, before);
+    const rotation = await a.runtime.services.serverKeys.rotate({ tenantIds: [], actor: system });
+    assert.equal((await a.runtime.services.serverKeys.signingKey()).kid, rotation.kid, 'A at once');
+    // B has its own event hub, so it heard nothing: its cached key holds until the next check.
+    b.clock.advance(29_000);
+    assert.equal((await b.runtime.services.serverKeys.signingKey()).kid, before);
+    b.clock.advance(1_000);
+    assert.equal((await b.runtime.services.serverKeys.signingKey()).kid, rotation.kid);
+    // The old key is still trusted meanwhile: B published it, and still does until it retires.
+    assert.deepEqual(
+      (await b.runtime.services.serverKeys.jwks()).keys.map((k) => k.kid),
+      [before, rotation.kid],
+    );
+  });
+});
