@@ -483,6 +483,8 @@ for (const kind of databaseKinds) {
       });
       assert.equal(asAdmin.statusCode, 201);
 
+      // The keys of the tests before retire, so the limit on published keys does not interfere.
+      h.clock.advance(dayMs + 1000);
       const d = await sdkDevice('Parallel');
       const before = await h.runtime.services.serverKeys.keySetVersion();
       const results = await Promise.all([0, 1, 2, 3].map(() => api('POST', '/v1/server-keys/rotate')));
@@ -507,6 +509,35 @@ for (const kind of databaseKinds) {
       const v = await start(d.customerId);
       assert.equal(await approveWithSdk(d.client, v), 'approved');
       assert.equal((await d.client.state())!.keySetVersion, before + won.length);
+    });
+
+    it('refuses a rotation that would publish more than 8 keys, until the oldest replaced key retires', async () => {
+      h.clock.advance(dayMs + 1000);
+      const d = await sdkDevice('Many');
+      const statuses: number[] = [];
+      let refusal: Response | undefined;
+      for (let i = 0; i < 10 && !refusal; i++) {
+        const response = await fetch(`${h.baseUrl}/v1/server-keys/rotate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}` },
+        });
+        statuses.push(response.status);
+        if (response.status !== 201) refusal = response;
+        h.clock.advance(60_000);
+      }
+      assert.deepEqual(statuses, [201, 201, 201, 201, 201, 201, 201, 429]);
+      const body = (await refusal!.json()) as Answer;
+      assert.equal(body.error?.code, 'RATE_LIMITED');
+      // The oldest replaced key retires a day after the first of these rotations, 7 minutes ago.
+      assert.equal(refusal!.headers.get('retry-after'), String(24 * 60 * 60 - 7 * 60));
+      const listed = await api('GET', '/v1/server-keys');
+      assert.equal(listed.body.keys!.length, 8);
+      // Every key set stays within what devices accept, and a device walks them all.
+      const v = await start(d.customerId);
+      assert.equal(await approveWithSdk(d.client, v), 'approved');
+      // Once the oldest retires, rotating works again.
+      h.clock.advance(24 * 60 * 60 * 1000 - 7 * 60 * 1000);
+      assert.equal((await api('POST', '/v1/server-keys/rotate')).status, 201);
     });
   });
 }

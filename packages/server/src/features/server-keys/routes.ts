@@ -78,7 +78,7 @@ export function registerServerKeyRoutes(app: TypedApp, { services }: AppDependen
             },
             { $id: 'ServerKeyRotation', title: 'ServerKeyRotation' },
           ),
-          ...errorResponses(401, 403, 409),
+          ...errorResponses(401, 403, 409, 429),
         },
       },
     },

@@ -10,6 +10,7 @@ import type { Db } from '../../storage/database.ts';
 import type { ServerKeysTable } from '../../storage/schema.ts';
 import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
+import { tooManyAttempts } from '../rate-limit-error.ts';
 import { decryptSecret, encryptSecret } from '../secrets.ts';
 
 export interface SigningKey {
@@ -41,6 +42,13 @@ export interface PublicJwks {
  * made by another one (or by the CLI) even without a live event.
  */
 const signingKeyCheckMs = 30_000;
+
+/**
+ * The most signing keys published at once: the signing key and those still in their overlap. A
+ * key set lists them all and devices accept at most 16, so a rotation that would pass this waits
+ * (429) until the oldest replaced key retires.
+ */
+export const maxPublishedSigningKeys = 8;
 
 /** The live-event topic a rotation is announced on, so every process switches at once. */
 const rotationTopic = 'server-keys';
@@ -298,6 +306,19 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
         const replaced = await activeRows(tx, 'signing');
         const signer = replaced[0];
         if (!signer) throw new AppError('CONFLICT', 'There is no signing key to rotate yet.');
+        const published = await publishedRows(tx, now);
+        if (published.length >= maxPublishedSigningKeys) {
+          const firstRetirement = Math.min(...published.map((r) => r.retired_at ?? Number.POSITIVE_INFINITY));
+          throw tooManyAttempts(
+            `${published.length} signing keys are published already; rotate again once the oldest replaced key retires.`,
+            {
+              resetAt: Number.isFinite(firstRetirement)
+                ? firstRetirement
+                : now + config.serverKeyOverlapSeconds * 1000,
+            },
+            now,
+          );
+        }
         await tx.insertInto('server_keys').values(row).execute();
         await tx
           .updateTable('server_keys')
