@@ -85,36 +85,43 @@ for (const { kind, skip } of kinds) {
 
       // What a device enrolled now pins.
       const config = loadConfig(env);
-      const runtime = await openRuntime(config, { warn: () => {} });
+      const before = await openRuntime(config, { warn: () => {} });
+      let pinned: DeviceState;
       try {
-        const pinned: DeviceState = {
+        pinned = {
           deviceId: 'dev_x',
           customerId: 'cus_x',
           tenant: { id: 'ten_x', name: 'acme' },
           issuer: publicUrl,
           baseUrl: publicUrl,
-          jwks: (await runtime.services.serverKeys.jwks()) as DeviceState['jwks'],
+          jwks: (await before.services.serverKeys.jwks()) as DeviceState['jwks'],
           label: 'x',
           platform: 'cli',
         };
+      } finally {
+        await before.close();
+      }
 
-        const rotated = await cli(env, ['keys', 'rotate']);
-        assert.equal(rotated.code, 0, rotated.stderr);
-        const second = /^New signing key (srk_\w+) \(key set version 1\)\.$/m.exec(rotated.stdout)?.[1];
-        assert.ok(second && second !== first, rotated.stdout);
-        assert.match(rotated.stdout, new RegExp(`^Replaced ${first}: trusted until \\S+Z\\.$`, 'm'));
-        const again = await cli(env, ['keys', 'rotate']);
-        assert.equal(again.code, 0, again.stderr);
-        const third = /^New signing key (srk_\w+) \(key set version 2\)\.$/m.exec(again.stdout)?.[1];
-        assert.ok(third, again.stdout);
+      const rotated = await cli(env, ['keys', 'rotate']);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      const second = /^New signing key (srk_\w+) \(key set version 1\)\.$/m.exec(rotated.stdout)?.[1];
+      assert.ok(second && second !== first, rotated.stdout);
+      assert.match(rotated.stdout, new RegExp(`^Replaced ${first}: trusted until \\S+Z\\.$`, 'm'));
+      const again = await cli(env, ['keys', 'rotate']);
+      assert.equal(again.code, 0, again.stderr);
+      const third = /^New signing key (srk_\w+) \(key set version 2\)\.$/m.exec(again.stdout)?.[1];
+      assert.ok(third, again.stdout);
 
-        const after = await cli(env, ['keys', 'list']);
-        assert.match(after.stdout, /^Key set version 2;/m);
-        assert.match(after.stdout, new RegExp(`^${first} {2}retiring {2}created \\S+, retires \\S+$`, 'm'));
-        assert.match(after.stdout, new RegExp(`^${second} {2}retiring`, 'm'));
-        assert.match(after.stdout, new RegExp(`^${third} {2}signing`, 'm'));
+      const after = await cli(env, ['keys', 'list']);
+      assert.match(after.stdout, /^Key set version 2;/m);
+      assert.match(after.stdout, new RegExp(`^${first} {2}retiring {2}created \\S+, retires \\S+$`, 'm'));
+      assert.match(after.stdout, new RegExp(`^${second} {2}retiring`, 'm'));
+      assert.match(after.stdout, new RegExp(`^${third} {2}signing`, 'm'));
 
-        // The process that serves requests signs with the newest key from now on.
+      // A process started now signs with the newest key (a running one follows through Redis,
+      // or at its next 30-second check: rotation.test.ts).
+      const runtime = await openRuntime(config, { warn: () => {} });
+      try {
         assert.equal((await runtime.services.serverKeys.signingKey()).kid, third);
         // A device that pinned the first key walks both key sets to the third.
         const { keySets } = await runtime.services.serverKeys.keySetsAfter(0);
