@@ -546,6 +546,45 @@ describe('customer authenticator in Chromium', { skip: chromiumSkip(), timeout: 
     await screenshot(page, '20-history');
   });
 
+  it('keeps verifying requests after the server rotates its signing key twice', async () => {
+    const keys = server.h.runtime.services.serverKeys;
+    const pinned = (await keys.signingKey()).kid;
+    const audit = { tenantIds: [] as string[], actor: { type: 'system' as const, id: null } };
+    await keys.rotate(audit);
+    const { kid: latest, version } = await keys.rotate(audit);
+    assert.notEqual(latest, pinned);
+
+    await page.goto(`${server.origin}/app/`);
+    await page.getByRole('link', { name: 'History' }).waitFor(timeout);
+    const started = await startVerification('After key rotation');
+    await waitForRequest(page);
+    await page.getByText('After key rotation').waitFor();
+    await screenshot(page, '21-request-after-key-rotation');
+    await page.getByLabel('Code the agent reads out (2 digits)').fill(started.code!);
+    await page.getByRole('button', { name: 'Approve with unlock' }).click();
+    await expectApproved(page);
+    assert.equal((await verification(started.id)).status, 'approved');
+    // The app walked both key sets and keeps the newest in IndexedDB.
+    const held = await page.evaluate(async () => {
+      const request = indexedDB.open('helpdesk-auth-device');
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const read = db.transaction('device').objectStore('device').get('state');
+      const state = await new Promise<{ keySetVersion?: number; jwks: { keys: { kid: string }[] } }>(
+        (resolve, reject) => {
+          read.onsuccess = () => resolve(read.result);
+          read.onerror = () => reject(read.error);
+        },
+      );
+      db.close();
+      return { version: state.keySetVersion, kids: state.jwks.keys.map((k) => k.kid) };
+    });
+    assert.equal(held.version, version);
+    assert.ok(held.kids.includes(latest), JSON.stringify(held));
+  });
+
   it('renames the device, then removes it, which revokes it on the server', async () => {
     // A second activation link on an enrolled device changes nothing, and says why.
     await page.goto(await activationLink());

@@ -331,7 +331,8 @@ function RequestScreen({
     } catch (caught) {
       const name = errorCode(caught);
       setLoadError(
-        name === 'REQUEST_SIGNATURE_INVALID'
+        // A key set that does not verify leaves the request as unchecked as a bad signature.
+        name === 'REQUEST_SIGNATURE_INVALID' || name === 'KEY_SET_INVALID'
           ? 'notTrusted'
           : name === 'NOT_FOUND'
             ? 'notFound'

@@ -28,6 +28,10 @@ export const permissions = [
   'policy:write',
   // Clearing a customer's push lock or security-question lockout (admins only, DESIGN section 5).
   'locks:write',
+  // The server's request-signing keys, shared by every tenant: listing them, and rotating them
+  // (admins only; a rotation keeps every enrolled device working, docs/device-protocol.md).
+  'server-keys:read',
+  'server-keys:write',
 ] as const;
 
 /**

@@ -16,6 +16,11 @@ export const jwsTypes = {
   proof: 'hda-proof+jwt',
   /** A customer's decision, signed by the device key. */
   decision: 'hda-decision+jwt',
+  /**
+   * A set of the server's public signing keys, signed by a key of the set before it, so a device
+   * learns a new key from one it already pins (docs/device-protocol.md, "Server keys and rotation").
+   */
+  keySet: 'hda-keyset+jwt',
 } as const;
 
 /** What a device runs on; the server stores it and the console shows it. */

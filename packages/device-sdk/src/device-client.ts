@@ -19,6 +19,13 @@ import {
   type JsonWebKey,
 } from './key-store.ts';
 import { isOfflineSecret, type OfflineCode, offlineCodeAt } from './offline-code.ts';
+import {
+  applyKeySetChain,
+  keySetVersionOf,
+  knowsServerKey,
+  signingKeyIdOf,
+  usableServerKeys,
+} from './server-key-sets.ts';
 import { verifySignedRequest } from './signed-request.ts';
 import { createSseParser, type SseEvent } from './sse.ts';
 import {
@@ -181,6 +188,12 @@ export interface DeviceClient {
    * the store (POST /v1/device/offline-secret; OFFLINE_SECRET_ISSUED if it was issued before).
    */
   obtainOfflineSecret(): Promise<void>;
+  /**
+   * Fetches the server's key sets newer than the one this device holds, verifies each against
+   * the keys it trusts (the first against its pinned keys) and stores the result. Called by
+   * itself when a request names a key the device does not know; refuses with `KEY_SET_INVALID`.
+   */
+  refreshServerKeys(): Promise<DeviceState>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,15 +463,59 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     return send(state.baseUrl, method, path, { body, proof: { kind: 'kid', deviceId: state.deviceId, key } });
   }
 
+  let refreshing: Promise<DeviceState> | undefined;
+
+  /** One key-set fetch at a time; callers that ask meanwhile share its result. */
+  function refreshServerKeys(): Promise<DeviceState> {
+    refreshing ??= (async () => {
+      const { state } = await enrolled();
+      const version = keySetVersionOf(state);
+      let response: Response;
+      try {
+        response = await deviceCall('GET', `/v1/device/server-keys?after=${version}`);
+      } catch (error) {
+        // A server from before key rotation has no key sets: the pinned keys are all there is.
+        if (error instanceof DeviceSdkError && error.code === 'ROUTE_NOT_FOUND') return state;
+        throw error;
+      }
+      const body = await json(response);
+      const { keySets } = body;
+      if (!Array.isArray(keySets) || !keySets.every((item) => typeof item === 'string')) {
+        throw unexpected('no key set list');
+      }
+      if (keySets.length === 0) return state;
+      const next = await applyKeySetChain(state, keySets);
+      await store.saveState(next);
+      if (cached) cached = { ...cached, state: next };
+      return next;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /**
+   * The state to check a signed request with: when its header names a key the device does not
+   * hold, the device first learns the server's newer keys (docs/device-protocol.md).
+   */
+  async function stateForRequest(state: DeviceState, jws: unknown): Promise<DeviceState> {
+    const kid = typeof jws === 'string' ? signingKeyIdOf(jws) : null;
+    if (kid === null || knowsServerKey(state, kid, now())) return state;
+    const latest = (await enrolled()).state;
+    if (knowsServerKey(latest, kid, now())) return latest;
+    return refreshServerKeys();
+  }
+
   async function verifyRequest(
-    state: DeviceState,
+    pinned: DeviceState,
     id: string,
     status: unknown,
     jws: unknown,
   ): Promise<VerifiedRequest> {
+    const state = await stateForRequest(pinned, jws);
     const shown = await verifySignedRequest(jws, {
       id,
-      jwks: state.jwks,
+      jwks: usableServerKeys(state, now()),
       issuer: state.issuer,
       customerId: state.customerId,
       now: now(),
@@ -520,7 +577,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       });
       const body = await json(response);
       const device = toDeviceRecord(body.device);
-      const { tenant, issuer, jwks } = body;
+      const { tenant, issuer, jwks, keySetVersion } = body;
       if (
         !isRecord(tenant) ||
         typeof tenant.id !== 'string' ||
@@ -547,6 +604,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
         issuer,
         baseUrl: base,
         jwks: pinned,
+        keySetVersion:
+          typeof keySetVersion === 'number' && Number.isInteger(keySetVersion) && keySetVersion > 0
+            ? keySetVersion
+            : 0,
         label: device.label,
         platform: device.platform,
       };
@@ -697,6 +758,8 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       if (cached) cached = { ...cached, state: next };
       return record;
     },
+
+    refreshServerKeys,
 
     async listen({ onEvent, signal, onOpen }) {
       if (signal?.aborted) return;

@@ -11,6 +11,11 @@ export const sdkErrorCodes = [
   'ALREADY_ENROLLED',
   /** A server-signed request did not verify against the pinned keys, or names another issuer, customer, type or id. */
   'REQUEST_SIGNATURE_INVALID',
+  /**
+   * A server key set was refused: signed by a key this device does not trust, for another issuer,
+   * not newer than the one the device holds (a rollback), or malformed. The pinned keys stay as they were.
+   */
+  'KEY_SET_INVALID',
   /** The request did not reach the server, or the connection broke. */
   'NETWORK_ERROR',
   /** The activation link or code could not be parsed, or names another server than the configured one. */

@@ -48,6 +48,14 @@ export {
   type OfflineSecret,
   offlineCodeAt,
 } from './offline-code.ts';
+export {
+  applyKeySet,
+  applyKeySetChain,
+  keySetVersionOf,
+  knowsServerKey,
+  signingKeyIdOf,
+  usableServerKeys,
+} from './server-key-sets.ts';
 export { type RequestTrust, verifySignedRequest } from './signed-request.ts';
 export { createSseParser, type SseEvent, type SseParser } from './sse.ts';
 export {

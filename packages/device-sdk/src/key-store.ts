@@ -21,8 +21,13 @@ export interface DeviceState {
   issuer: string;
   /** Where the SDK sends requests (the activation link's server, or the configured one). */
   baseUrl: string;
-  /** The server's signing keys, pinned at enrollment. */
+  /**
+   * The server's signing keys, pinned at enrollment and replaced only by a key set signed by one
+   * of them (server-key-sets.ts). A key a rotation replaced carries `exp`.
+   */
   jwks: { keys: JsonWebKey[] };
+  /** The key set version `jwks` belongs to; absent or 0 before the server's first rotation. */
+  keySetVersion?: number;
   label: string;
   platform: DevicePlatform;
   /** The WebAuthn credential registered with `registerWebAuthn`, if any. */

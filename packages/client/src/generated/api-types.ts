@@ -27,6 +27,8 @@ export interface Schemas {
       | 'policy:read'
       | 'policy:write'
       | 'locks:write'
+      | 'server-keys:read'
+      | 'server-keys:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -266,6 +268,8 @@ export interface Schemas {
       kid: string;
       alg: string;
       use: string;
+      /** Only on a key replaced by a rotation: when it retires (seconds since the epoch). */
+      exp?: number;
     }>;
   };
   /** The RFC 6238 secret the device turns into the code it shows offline ("code from the customer's app"). */
@@ -307,6 +311,13 @@ export interface Schemas {
     status: 'active' | 'disabled';
     createdAt: string;
     lastSignInAt: string | null;
+  };
+  ServerKeyStatus: {
+    kid: string;
+    /** `signing` signs new requests; `retiring` is still published and trusted until `retiresAt`. */
+    status: 'signing' | 'retiring';
+    createdAt: string;
+    retiresAt: string | null;
   };
   SignedRequest: {
     id: string;

@@ -22,6 +22,7 @@ import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
 import { registerPushCredentialRoutes } from '../features/push/push-credentials-routes.ts';
 import { registerVerificationRoutes } from '../features/push/routes.ts';
+import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
 import { registerTenantRoutes } from '../features/tenants/routes.ts';
 import { registerWebhookRoutes } from '../features/webhooks/routes.ts';
 import { registerWidgetRoutes } from '../features/widget/routes.ts';
@@ -44,6 +45,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerCustomerRoutes(typed, deps);
   registerAuditRoutes(typed, deps);
   registerDeviceRoutes(typed, deps, streams);
+  registerServerKeyRoutes(typed, deps);
   registerVerificationRoutes(typed, deps, streams);
   registerAuthenticatorAppRoutes(typed, deps);
   registerConsoleRoutes(typed, deps);

@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestHarness, type TestHarness } from '../test-support/harness.ts';
+import { databaseKinds, startTestHarness, type TestHarness } from '../test-support/harness.ts';
+import { postgresSkip } from '../test-support/postgres.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const nodeBin = path.join(repoRoot, 'node_modules/.bin/node');
@@ -204,3 +205,68 @@ describe('helpdesk-auth device listen, when the live channel drops', () => {
     assert.equal((await h.runtime.services.verifications.get(tenantId, v.id)).status, 'denied');
   });
 });
+
+/**
+ * A simulator enrolled before two rotations, whose first pinned key has retired by the time a
+ * request comes: it walks the chain of key sets through the SDK and answers.
+ */
+for (const kind of databaseKinds) {
+  describe(`helpdesk-auth device across signing-key rotations on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let dataDir: string;
+
+    before(async () => {
+      h = await startTestHarness(kind, {}, { listen: true, realClock: true });
+      dataDir = mkdtempSync(path.join(tmpdir(), 'ha-sim-keys-'));
+    });
+    after(async () => {
+      await h?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('approves a request signed by a key it never pinned', async () => {
+      const env = { DATA_DIR: dataDir, PUBLIC_URL: h.baseUrl, HELPDESK_AUTH_MODE: 'test' };
+      const tenantId = (await h.createTenant(`sim-keys-${kind}`)).id;
+      const customer = await h.runtime.services.customers.create(tenantId, { displayName: 'Kim' }, system);
+      const activation = await h.runtime.services.devices.createActivation(tenantId, customer.id, system);
+      assert.equal((await device(['enroll', activation.link], env)).code, 0);
+      const first = (await h.runtime.services.serverKeys.signingKey()).kid;
+
+      const audit = { tenantIds: [tenantId], actor: system };
+      await h.runtime.services.serverKeys.rotate(audit);
+      const { kid: latest } = await h.runtime.services.serverKeys.rotate(audit);
+      // The overlap of the first key is over (the test runs on the real clock, so its end is set).
+      await h.runtime.database.db
+        .updateTable('server_keys')
+        .set({ retired_at: Date.now() - 1 })
+        .where('id', '=', first)
+        .execute();
+      assert.ok(!(await h.runtime.services.serverKeys.jwks()).keys.some((k) => k.kid === first));
+
+      const v = await h.runtime.services.verifications.start(
+        tenantId,
+        { customerId: customer.id, purpose: 'authenticate', reason: 'Limit change', agentName: 'Helpdesk' },
+        system,
+      );
+      const answered = await device(['listen', '--approve-with-code', v.code!, '--once'], env);
+      assert.equal(answered.code, 0, answered.stderr);
+      assert.match(answered.stdout, /Reason: {2}Limit change/);
+      const status = await device(['status'], env);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`^Server keys: key set version 2 \\(.*${latest}\\)$`, 'm'));
+      assert.match(answered.stdout, /You approved the request: approved\./);
+      assert.equal((await h.runtime.services.verifications.get(tenantId, v.id)).status, 'approved');
+      // What the simulator keeps now: the newest key set, where the keys a rotation replaced
+      // carry the retirement time they had when it was signed.
+      const kept = JSON.parse(readFileSync(path.join(dataDir, 'simulated-device.json'), 'utf8')) as {
+        state: { keySetVersion: number; jwks: { keys: Array<{ kid: string; exp?: number }> } };
+      };
+      assert.equal(kept.state.keySetVersion, 2);
+      const latestKey = kept.state.jwks.keys.find((k) => k.kid === latest);
+      assert.ok(latestKey && latestKey.exp === undefined);
+      assert.ok(kept.state.jwks.keys.filter((k) => k.kid !== latest).every((k) => typeof k.exp === 'number'));
+    });
+  });
+}

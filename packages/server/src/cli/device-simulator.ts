@@ -238,7 +238,7 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
 
   device
     .command('status')
-    .description("Show this device's record on the server.")
+    .description("Show this device's record on the server and the server keys it trusts (learning new ones).")
     .addOption(keyFileOption())
     .action(async (options: { keyFile?: string }) => {
       const sdk = client(options.keyFile);
@@ -246,6 +246,11 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
       const record = await sdk.device();
       out(
         `${record.id}: ${record.label} (${record.platform}), ${record.status}, last seen ${record.lastSeenAt ?? 'never'}`,
+      );
+      // Learns the server's newer signing keys now, as it would on the next request signed with one.
+      const state = await sdk.refreshServerKeys();
+      out(
+        `Server keys: key set version ${state.keySetVersion ?? 0} (${state.jwks.keys.map((k) => k.kid).join(', ')})`,
       );
     });
 

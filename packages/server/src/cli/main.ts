@@ -352,6 +352,41 @@ export function buildProgram(): Command {
       });
     });
 
+  const keys = program.command('keys').description("Manage the server's request-signing keys.");
+  keys
+    .command('list')
+    .description('List the signing keys: the one that signs, and those retiring after a rotation.')
+    .action(async () => {
+      await withRuntime(async (runtime) => {
+        const status = await runtime.services.serverKeys.status();
+        out(
+          `Key set version ${status.version}; a replaced key stays trusted for ${status.overlapSeconds} s.`,
+        );
+        for (const key of status.keys) {
+          const retires = key.retiresAt === null ? '' : `, retires ${new Date(key.retiresAt).toISOString()}`;
+          out(`${key.kid}  ${key.status}  created ${new Date(key.createdAt).toISOString()}${retires}`);
+        }
+      });
+    });
+  keys
+    .command('rotate')
+    .description(
+      'Make a new signing key. The replaced key stays trusted for SERVER_KEY_OVERLAP_SECONDS; enrolled devices learn the new key from a key set it signs.',
+    )
+    .action(async () => {
+      await withRuntime(async (runtime) => {
+        // The keys are the whole installation's, so the rotation is recorded in every tenant's log.
+        const tenantIds = (await runtime.services.tenants.list()).map((t) => t.id);
+        const rotation = await runtime.services.serverKeys.rotate({ tenantIds, actor: cliActor });
+        out(`New signing key ${rotation.kid} (key set version ${rotation.version}).`);
+        if (rotation.replaced.length > 0) {
+          out(
+            `Replaced ${rotation.replaced.join(', ')}: trusted until ${new Date(rotation.retiresAt).toISOString()}.`,
+          );
+        }
+      });
+    });
+
   registerDeviceCommands(program, (message) => {
     throw new CliError(message);
   });

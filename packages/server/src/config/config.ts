@@ -74,6 +74,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How far a device proof's issue time may be from the server's clock (RFC 9449 section 11.1). */
   deviceProofMaxAgeSeconds: number;
+  /**
+   * After a signing-key rotation, how long the replaced key stays published and trusted, so
+   * requests it signed still verify; then it retires.
+   */
+  serverKeyOverlapSeconds: number;
   /** Wrong activation codes accepted per client address per window before enrollment is refused. */
   enrollFailuresPerAddress: number;
   enrollWindowMinutes: number;
@@ -190,6 +195,8 @@ export const defaults: Config = {
   signInWindowMinutes: 15,
   shutdownTimeoutMs: 10_000,
   deviceProofMaxAgeSeconds: 60,
+  // A day: far longer than any request lives, and enough for every JWKS cache to refresh.
+  serverKeyOverlapSeconds: 24 * 60 * 60,
   // Activation codes have 80 bits, so this only has to stop a flood, not a guess; it is high
   // because many customers may share one address (carrier NAT), and only wrong codes count.
   enrollFailuresPerAddress: 100,
@@ -258,6 +265,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   signInWindowMinutes: 'SIGN_IN_WINDOW_MINUTES',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   deviceProofMaxAgeSeconds: 'DEVICE_PROOF_MAX_AGE_SECONDS',
+  serverKeyOverlapSeconds: 'SERVER_KEY_OVERLAP_SECONDS',
   enrollFailuresPerAddress: 'ENROLL_FAILURES_PER_ADDRESS',
   enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',
   webPushSubject: 'WEB_PUSH_SUBJECT',
@@ -292,6 +300,9 @@ export const environmentVariables: Record<keyof Config, string> = {
   smtpUrl: 'SMTP_URL',
   emailFrom: 'EMAIL_FROM',
 };
+
+/** The shortest overlap: longer than any verification request lives. */
+export const minServerKeyOverlapSeconds = 60 * 60;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -389,6 +400,12 @@ export function loadConfig(
     problems.push(`${environmentVariables.apnsHost} must be a host name, optionally with :port.`);
   }
   if (config.port > 65535) problems.push(`${environmentVariables.port} must be at most 65535.`);
+  if (config.serverKeyOverlapSeconds < minServerKeyOverlapSeconds) {
+    // Shorter, and a request signed just before a rotation could retire before it expires.
+    problems.push(
+      `${environmentVariables.serverKeyOverlapSeconds} must be at least ${minServerKeyOverlapSeconds} (an hour).`,
+    );
+  }
   if (config.httpRequestTimeoutMs > 0 && config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
     // Node refuses a headers timeout longer than the request timeout (the headers are part of it).
     problems.push(

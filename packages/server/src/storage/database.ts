@@ -17,6 +17,7 @@ import * as onePendingPush from './migrations/0010-one-pending-push.ts';
 import * as onePendingCode from './migrations/0011-one-pending-code.ts';
 import * as activationSubject from './migrations/0012-activation-subject.ts';
 import * as pushCredentials from './migrations/0013-push-credentials.ts';
+import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0011-one-pending-code': onePendingCode,
   '0012-activation-subject': activationSubject,
   '0013-push-credentials': pushCredentials,
+  '0014-server-key-sets': serverKeySets,
   '0015-offline-codes': offlineCodes,
   '0016-external-id-hint': externalIdHint,
 };

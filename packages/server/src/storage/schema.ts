@@ -206,6 +206,15 @@ export interface ServerKeysTable {
   retired_at: number | null;
 }
 
+/** A signed key set published by a signing-key rotation (migration 0014). */
+export interface ServerKeySetsTable {
+  version: number;
+  signed_by: string;
+  new_key_id: string;
+  jws: string;
+  created_at: number;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   tenant_id: string;
@@ -464,6 +473,7 @@ export interface Schema {
   verifications: VerificationsTable;
   verification_events: VerificationEventsTable;
   server_keys: ServerKeysTable;
+  server_key_sets: ServerKeySetsTable;
   operator_sso_configs: OperatorSsoConfigsTable;
   operator_identities: OperatorIdentitiesTable;
   scim_users: ScimUsersTable;

@@ -803,6 +803,15 @@ for (const kind of databaseKinds) {
             [a.customerId],
           );
         },
+        // The server's signing keys belong to no tenant: A sees the one that signs, and no tenant data.
+        listServerKeys: async (response) => {
+          const { keys } = response.json() as { keys: Array<{ kid: string; status: string }> };
+          assert.equal(keys.filter((k) => k.status === 'signing').length, 1);
+        },
+        getServerKeySets: async (response) => {
+          const body = response.json() as { version: number; keySets: string[] };
+          assert.equal(body.keySets.length, body.version);
+        },
         listVerifications: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
           assert.ok(items.some((v) => v.id === a.verificationId && v.customerId === a.customerId));
@@ -1362,6 +1371,7 @@ for (const kind of databaseKinds) {
           watch: ['/v1/tenant/sso'],
         }),
         deleteOperatorSso: async () => ({ url: '/v1/tenant/sso', watch: ['/v1/tenant/sso'] }),
+        rotateServerKeys: async () => ({ url: '/v1/server-keys/rotate', watch: ['/v1/server-keys'] }),
         cancelVerification: async () => {
           const { customerId } = await customerWithDevice(h, a, 'CSRF verification target');
           const id = await startRequest(h, a.tenant.id, customerId);

@@ -1,7 +1,8 @@
 /**
  * Two server processes behind one PostgreSQL database and one Redis, as in a scaled-out
  * installation: the agent's event stream is held by one, the device talks to the other, and the
- * agent still sees the request delivered and approved, live.
+ * agent still sees the request delivered and approved, live; and a signing-key rotation on one
+ * is followed by the other at once.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -94,5 +95,52 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
     stopListening.abort();
     await listening;
     await stream.close();
+  });
+
+  it('after a rotation on one process, both sign with the new key at once, and a device enrolled before verifies', async () => {
+    const system = { type: 'system', id: null } as const;
+    const customer = await a.runtime.services.customers.create(tenantId, { displayName: 'Ro' }, system);
+    const activation = await a.runtime.services.devices.createActivation(tenantId, customer.id, system);
+    const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: b.baseUrl });
+    await device.enroll(activation.code, { label: 'Ro phone', platform: 'cli' });
+    const before = (await b.runtime.services.serverKeys.signingKey()).kid;
+    assert.equal((await a.runtime.services.serverKeys.signingKey()).kid, before);
+
+    const rotation = await a.runtime.services.serverKeys.rotate({ tenantIds: [tenantId], actor: system });
+    assert.notEqual(rotation.kid, before);
+    // B hears of it through Redis, not after its 30-second check.
+    let onB = before;
+    for (let i = 0; i < 200 && onB !== rotation.kid; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      onB = (await b.runtime.services.serverKeys.signingKey()).kid;
+    }
+    assert.equal(onB, rotation.kid, 'B signs with the key A made');
+
+    const kidOf = async (id: string) => {
+      const row = await a.runtime.database.db
+        .selectFrom('verifications')
+        .select('request_jws')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      return JSON.parse(Buffer.from(row.request_jws.split('.')[0]!, 'base64url').toString()).kid as string;
+    };
+    for (const [name, server] of [
+      ['B', b],
+      ['A', a],
+    ] as const) {
+      const started = await server.runtime.services.verifications.start(
+        tenantId,
+        { customerId: customer.id, purpose: 'authenticate', reason: `Started on ${name}`, agentName: 'Desk' },
+        system,
+      );
+      assert.equal(await kidOf(started.id), rotation.kid, `${name} signed with the new key`);
+      const request = await device.fetchRequest(started.id);
+      assert.equal(request.reason, `Started on ${name}`);
+      assert.equal(
+        (await device.decide(request, { decision: 'approve', code: started.code! })).status,
+        'approved',
+      );
+    }
+    assert.equal((await device.state())!.keySetVersion, rotation.version);
   });
 });

@@ -152,6 +152,11 @@ const Jwks = Type.Object(
           kid: Type.String(),
           alg: Type.String(),
           use: Type.String(),
+          exp: Type.Optional(
+            Type.Integer({
+              description: 'Only on a key replaced by a rotation: when it retires (seconds since the epoch).',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -418,6 +423,10 @@ export function registerDeviceRoutes(
               description:
                 'The offline-code secret (RFC 6238), returned this once: the app shows codes from it without a network (docs/device-protocol.md, "Offline codes").',
             }),
+            keySetVersion: Type.Integer({
+              description:
+                'The key set version `jwks` belongs to (0 before the first rotation): a device asks for the key sets after it.',
+            }),
           }),
           ...errorResponses(401, 409, 413, 415, 429),
         },
@@ -444,6 +453,9 @@ export function registerDeviceRoutes(
         device: deviceView(device),
         tenant,
         issuer: new URL(services.context.config.publicUrl).origin,
+        // Read before the keys: a rotation in between then only makes the device fetch a set it
+        // already has the keys of, never miss one.
+        keySetVersion: await services.serverKeys.keySetVersion(),
         jwks: await services.serverKeys.jwks(),
         offlineCode,
       };
@@ -465,6 +477,47 @@ export function registerDeviceRoutes(
     async (request) => {
       const device = requireDevice(request);
       return { device: deviceView(await services.devices.get(device.tenantId, device.id)) };
+    },
+  );
+
+  app.get(
+    '/v1/device/server-keys',
+    {
+      config: { auth: 'device' },
+      schema: {
+        tags: ['device'],
+        summary:
+          "The signed key sets after the device's version, oldest first: how a device learns the server's new signing keys.",
+        operationId: 'getServerKeySets',
+        security: deviceOnly,
+        querystring: Type.Object(
+          {
+            after: Type.Integer({
+              minimum: 0,
+              maximum: 2_147_483_647,
+              default: 0,
+              description:
+                'The key set version the device holds (0: the keys from enrollment before any rotation).',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            version: Type.Integer({ description: 'The newest key set version.' }),
+            keySets: Type.Array(
+              Type.String({
+                description: 'A key set, a JWS (typ hda-keyset+jwt) signed by a key of the set before it.',
+              }),
+            ),
+          }),
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      requireDevice(request);
+      return services.serverKeys.keySetsAfter(request.query.after);
     },
   );
 

@@ -1,10 +1,16 @@
-// The server's keys: the request-signing key and the VAPID key pair, sealed at rest.
+// The server's keys: the request-signing keys (with their rotation and the signed key sets that
+// carry a new key to enrolled devices) and the VAPID key pair, sealed at rest.
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { newId } from '@helpdesk-auth/core';
-import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { AppError, jwsTypes, newId } from '@helpdesk-auth/core';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { generateVapidKeys, type VapidKeys } from '../../providers/push/web-push.ts';
+import { inTransaction } from '../../storage/atomic.ts';
+import { conflictsAs } from '../../storage/constraint-violations.ts';
 import type { Db } from '../../storage/database.ts';
+import type { ServerKeysTable } from '../../storage/schema.ts';
+import { type Actor, appendAudit } from '../audit-log.ts';
 import type { ServiceContext } from '../context.ts';
+import { tooManyAttempts } from '../rate-limit-error.ts';
 import { decryptSecret, encryptSecret } from '../secrets.ts';
 
 export interface SigningKey {
@@ -23,6 +29,8 @@ export interface PublicJwk {
   kid: string;
   alg: string;
   use: string;
+  /** For a key in its overlap after a rotation: when it retires, seconds since the epoch. */
+  exp?: number;
 }
 
 export interface PublicJwks {
@@ -30,10 +38,20 @@ export interface PublicJwks {
 }
 
 /**
- * How long a retired signing key stays in the JWKS, so requests it signed still verify. Keys are
- * retired by setting `retired_at`; there is no rotation command yet (docs/architecture.md).
+ * How often a process asks the database which key signs now, so every process follows a rotation
+ * made by another one (or by the CLI) even without a live event.
  */
-const retiredKeyGraceMs = 24 * 60 * 60 * 1000;
+const signingKeyCheckMs = 30_000;
+
+/**
+ * The most signing keys published at once: the signing key and those still in their overlap. A
+ * key set lists them all and devices accept at most 16, so a rotation that would pass this waits
+ * (429) until the oldest replaced key retires.
+ */
+export const maxPublishedSigningKeys = 8;
+
+/** The live-event topic a rotation is announced on, so every process switches at once. */
+const rotationTopic = 'server-keys';
 
 const sealContext = (id: string) => `server-key:${id}`;
 
@@ -48,32 +66,96 @@ async function activeRows(db: Db, purpose: 'signing' | 'vapid') {
     .execute();
 }
 
+/** Signing keys still published at `now`: the active ones and those in their overlap. */
+async function publishedRows(db: Db, now: number) {
+  return db
+    .selectFrom('server_keys')
+    .select(['id', 'public_key', 'created_at', 'retired_at'])
+    .where('purpose', '=', 'signing')
+    .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', now)]))
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+}
+
+/** The newest key set's version; 0 before the first rotation. */
+async function latestKeySetVersion(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('server_key_sets')
+    .select('version')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.version ?? 0;
+}
+
+/** A published key: a key in its overlap carries `exp`, the second it retires. */
+function publicJwkOf(row: Pick<ServerKeysTable, 'public_key' | 'retired_at'>): PublicJwk {
+  const jwk = JSON.parse(row.public_key) as PublicJwk;
+  return row.retired_at === null ? jwk : { ...jwk, exp: Math.floor(row.retired_at / 1000) };
+}
+
+function decryptPrivateJwk(encryptionKey: Buffer, row: Pick<ServerKeysTable, 'id' | 'private_sealed'>): JWK {
+  return JSON.parse(decryptSecret(encryptionKey, row.private_sealed, sealContext(row.id))) as JWK;
+}
+
+/** What a rotation did. */
+export interface Rotation {
+  /** The key that signs requests from now on. */
+  kid: string;
+  /** The keys it replaced; they stay published until `retiresAt`. */
+  replaced: string[];
+  /** The key set's version: one more than the rotation before. */
+  version: number;
+  retiresAt: number;
+}
+
+/** A signing key as operators see it. */
+export interface SigningKeyStatus {
+  kid: string;
+  /** `signing`: signs new requests; `retiring`: published and trusted until `retiresAt`. */
+  status: 'signing' | 'retiring';
+  createdAt: number;
+  retiresAt: number | null;
+}
+
 /**
  * The server's own keys: the ES256 keys that sign the requests devices show (published as a
  * JWKS, pinned by devices at enrollment) and the VAPID key pair push services know us by
  * (RFC 8292). Both are created on first start and kept, private halves sealed under the
  * encryption key. When two processes start at once and both create one, every process uses the
  * oldest active key, so they agree; the extra key only sits in the JWKS.
+ *
+ * A rotation (`rotate`) makes a new signing key, gives the keys it replaces a retirement time
+ * (`retired_at`, `SERVER_KEY_OVERLAP_SECONDS` ahead: until then they stay published and trusted)
+ * and signs the new key set with the key it replaces, so a device that pins the old key can
+ * trust the new one (docs/device-protocol.md, "Server keys and rotation").
  */
-export function createServerKeyService({ db, clock, encryptionKey }: ServiceContext) {
-  let signing: Promise<SigningKey> | undefined;
+export function createServerKeyService({ db, clock, encryptionKey, config, events }: ServiceContext) {
+  let signing: { key: Promise<SigningKey>; checkedAt: number } | undefined;
   let vapid: Promise<VapidKeys> | undefined;
+  let listening = false;
+  const issuer = new URL(config.publicUrl).origin;
 
-  async function createSigningKey(): Promise<void> {
+  async function newSigningKeyRow(id: string, now: number) {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const id = newId('serverKey', clock());
     const publicJwk = { ...(await exportJWK(publicKey)), kid: id, alg: 'ES256', use: 'sig' };
     const privateJwk = JSON.stringify(await exportJWK(privateKey));
+    return {
+      id,
+      purpose: 'signing' as const,
+      public_key: JSON.stringify(publicJwk),
+      private_sealed: encryptSecret(encryptionKey, privateJwk, sealContext(id)),
+      created_at: now,
+      retired_at: null,
+    };
+  }
+
+  async function createSigningKey(): Promise<void> {
+    const now = clock();
     await db
       .insertInto('server_keys')
-      .values({
-        id,
-        purpose: 'signing',
-        public_key: JSON.stringify(publicJwk),
-        private_sealed: encryptSecret(encryptionKey, privateJwk, sealContext(id)),
-        created_at: clock(),
-        retired_at: null,
-      })
+      .values(await newSigningKeyRow(newId('serverKey', now), now))
       .execute();
   }
 
@@ -84,12 +166,43 @@ export function createServerKeyService({ db, clock, encryptionKey }: ServiceCont
       rows = await activeRows(db, 'signing');
     }
     const row = rows[0]!;
-    const jwk = JSON.parse(decryptSecret(encryptionKey, row.private_sealed, sealContext(row.id))) as JWK;
+    const jwk = decryptPrivateJwk(encryptionKey, row);
     return {
       kid: row.id,
       privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey,
       privateKeyObject: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }),
     };
+  }
+
+  function loadFresh(now: number): Promise<SigningKey> {
+    const key = loadSigningKey().catch((error: unknown) => {
+      signing = undefined;
+      throw error;
+    });
+    signing = { key, checkedAt: now };
+    return key;
+  }
+
+  /** Whether the cached key is still the oldest active one; one indexed read. */
+  async function stillCurrent(cached: Promise<SigningKey>): Promise<boolean> {
+    const [row] = await db
+      .selectFrom('server_keys')
+      .select('id')
+      .where('purpose', '=', 'signing')
+      .where('retired_at', 'is', null)
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .limit(1)
+      .execute();
+    return row !== undefined && row.id === (await cached).kid;
+  }
+
+  function listenForRotations(): void {
+    if (listening) return;
+    listening = true;
+    events.subscribe(rotationTopic, () => {
+      signing = undefined;
+    });
   }
 
   async function loadVapidKeys(): Promise<VapidKeys> {
@@ -118,29 +231,138 @@ export function createServerKeyService({ db, clock, encryptionKey }: ServiceCont
   }
 
   return {
-    /** The key that signs requests now (created on first use). */
-    signingKey(): Promise<SigningKey> {
-      signing ??= loadSigningKey().catch((error: unknown) => {
-        signing = undefined;
-        throw error;
-      });
-      return signing;
+    /**
+     * The key that signs requests now (created on first use). Cached; a rotation in this process
+     * or announced by another switches at once, and the database is asked again every 30 seconds.
+     */
+    async signingKey(): Promise<SigningKey> {
+      listenForRotations();
+      const now = clock();
+      const cached = signing;
+      if (!cached) return loadFresh(now);
+      if (now - cached.checkedAt < signingKeyCheckMs) return cached.key;
+      cached.checkedAt = now;
+      if (await stillCurrent(cached.key)) return cached.key;
+      return signing === cached ? loadFresh(now) : this.signingKey();
     },
 
-    /** Public signing keys: the active ones and those retired within the last day. */
+    /** Public signing keys: the active ones and those still in their overlap (with `exp`). */
     async jwks(): Promise<PublicJwks> {
       await this.signingKey();
+      return { keys: (await publishedRows(db, clock())).map(publicJwkOf) };
+    },
+
+    /** The newest key set's version; 0 before the first rotation. */
+    keySetVersion: () => latestKeySetVersion(db),
+
+    /** The signed key sets after `version`, oldest first: the chain a device walks. */
+    async keySetsAfter(version: number): Promise<{ version: number; keySets: string[] }> {
       const rows = await db
-        .selectFrom('server_keys')
-        .select(['public_key'])
-        .where('purpose', '=', 'signing')
-        .where((eb) =>
-          eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', clock() - retiredKeyGraceMs)]),
-        )
-        .orderBy('created_at', 'asc')
-        .orderBy('id', 'asc')
+        .selectFrom('server_key_sets')
+        .select(['version', 'jws'])
+        .where('version', '>', version)
+        .orderBy('version', 'asc')
         .execute();
-      return { keys: rows.map((row) => JSON.parse(row.public_key) as PublicJwk) };
+      return {
+        version: rows.at(-1)?.version ?? (await this.keySetVersion()),
+        keySets: rows.map((row) => row.jws),
+      };
+    },
+
+    /** Every published signing key with its state, oldest first. */
+    async status(): Promise<{ version: number; overlapSeconds: number; keys: SigningKeyStatus[] }> {
+      await this.signingKey();
+      const rows = await publishedRows(db, clock());
+      const current = rows.find((row) => row.retired_at === null);
+      return {
+        version: await this.keySetVersion(),
+        overlapSeconds: config.serverKeyOverlapSeconds,
+        keys: rows.map((row) => ({
+          kid: row.id,
+          status: row.id === current?.id ? 'signing' : 'retiring',
+          createdAt: row.created_at,
+          retiresAt: row.retired_at,
+        })),
+      };
+    },
+
+    /**
+     * Makes a new signing key. In one transaction: the new key is stored, the keys it replaces
+     * get their retirement time, and the new key set (every published key, the retiring ones
+     * with `exp`) is signed by the key that signed until now and stored as the next version.
+     * The audit entry goes to each tenant in `audit.tenantIds`. Two rotations at once: the
+     * second fails with CONFLICT (the version is the key set's primary key) and changes nothing.
+     */
+    async rotate(audit: { tenantIds: string[]; actor: Actor }): Promise<Rotation> {
+      await this.signingKey();
+      const now = clock();
+      const retiresAt = now + config.serverKeyOverlapSeconds * 1000;
+      const kid = newId('serverKey', now);
+      const row = await newSigningKeyRow(kid, now);
+      const rotation = await inTransaction(db, async (tx) => {
+        // The version first: a rotation that commits after this read makes this one's insert of
+        // the same version fail, so the chain never forks.
+        const version = (await latestKeySetVersion(tx)) + 1;
+        const replaced = await activeRows(tx, 'signing');
+        const signer = replaced[0];
+        if (!signer) throw new AppError('CONFLICT', 'There is no signing key to rotate yet.');
+        const published = await publishedRows(tx, now);
+        if (published.length >= maxPublishedSigningKeys) {
+          const firstRetirement = Math.min(...published.map((r) => r.retired_at ?? Number.POSITIVE_INFINITY));
+          throw tooManyAttempts(
+            `${published.length} signing keys are published already; rotate again once the oldest replaced key retires.`,
+            {
+              resetAt: Number.isFinite(firstRetirement)
+                ? firstRetirement
+                : now + config.serverKeyOverlapSeconds * 1000,
+            },
+            now,
+          );
+        }
+        await tx.insertInto('server_keys').values(row).execute();
+        await tx
+          .updateTable('server_keys')
+          .set({ retired_at: retiresAt })
+          .where('purpose', '=', 'signing')
+          .where('retired_at', 'is', null)
+          .where('id', '!=', kid)
+          .execute();
+        const keys = (await publishedRows(tx, now)).map(publicJwkOf);
+        const signerKey = (await importJWK(decryptPrivateJwk(encryptionKey, signer), 'ES256')) as CryptoKey;
+        const jws = await new SignJWT({ ver: version, keys })
+          .setProtectedHeader({ alg: 'ES256', typ: jwsTypes.keySet, kid: signer.id })
+          .setIssuer(issuer)
+          .setIssuedAt(Math.floor(now / 1000))
+          .sign(signerKey);
+        await tx
+          .insertInto('server_key_sets')
+          .values({ version, signed_by: signer.id, new_key_id: kid, jws, created_at: now })
+          .execute();
+        const result: Rotation = { kid, replaced: replaced.map((r) => r.id), version, retiresAt };
+        for (const tenantId of audit.tenantIds) {
+          await appendAudit(tx, {
+            tenantId,
+            actor: audit.actor,
+            action: 'server_keys.rotated',
+            target: { type: 'server_key', id: kid },
+            data: { replaced: result.replaced, version, retiresAt: new Date(retiresAt).toISOString() },
+            now,
+          });
+        }
+        return result;
+      }).catch(
+        conflictsAs([
+          {
+            kind: 'unique',
+            table: 'server_key_sets',
+            error: () =>
+              new AppError('CONFLICT', 'Another rotation ran at the same moment; nothing was changed.'),
+          },
+        ]),
+      );
+      signing = undefined;
+      events.publish(rotationTopic, { type: 'rotated', data: { kid } });
+      return rotation;
     },
 
     vapidKeys(): Promise<VapidKeys> {
