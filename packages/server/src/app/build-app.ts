@@ -20,7 +20,7 @@ import { registerAuthRoutes } from '../features/operators/auth-routes.ts';
 import { registerOperatorRoutes } from '../features/operators/routes.ts';
 import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
-import { registerPushCredentialRoutes } from '../features/push/push-credentials-routes.ts';
+import { registerPushCredentialRoutes } from '../features/push/channels/push-credentials-routes.ts';
 import { registerVerificationRoutes } from '../features/push/routes.ts';
 import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
 import { registerTenantRoutes } from '../features/tenants/routes.ts';

@@ -24,7 +24,7 @@ import {
   verificationOfTenant,
 } from '../../storage/verification-queries.ts';
 import type { DeviceAuth, DeviceService, WebAuthnService } from '../devices/index.ts';
-import type { PushDelivery } from './delivery.ts';
+import type { PushDelivery } from './channels/delivery.ts';
 import {
   codeContext,
   deliveryState,

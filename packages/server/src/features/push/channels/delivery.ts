@@ -2,20 +2,20 @@
 // credentials; the address rule for push endpoints, the HTTPS agent.
 import { Agent } from 'node:https';
 import { isIP } from 'node:net';
-import { webPushSubject } from '../../config/config.ts';
-import type { ServiceContext } from '../../platform/context.ts';
-import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
+import { webPushSubject } from '../../../config/config.ts';
+import type { ServiceContext } from '../../../platform/context.ts';
+import type { ServerKeyService } from '../../../platform/signing/server-keys.ts';
 import {
   type AddressRules,
   addressAllowed,
   bareHost,
   guardedLookup,
-} from '../../providers/outbound-address.ts';
-import { type ApnsProvider, createApnsProvider } from '../../providers/push/apns.ts';
-import { createFcmProvider, type FcmProvider } from '../../providers/push/fcm.ts';
-import type { PushMessage, PushOptions, PushResult } from '../../providers/push/push-provider.ts';
-import { createWebPushProvider, type WebPushProvider } from '../../providers/push/web-push.ts';
-import type { PushChannel } from '../devices/index.ts';
+} from '../../../providers/outbound-address.ts';
+import { type ApnsProvider, createApnsProvider } from '../../../providers/push/apns.ts';
+import { createFcmProvider, type FcmProvider } from '../../../providers/push/fcm.ts';
+import type { PushMessage, PushOptions, PushResult } from '../../../providers/push/push-provider.ts';
+import { createWebPushProvider, type WebPushProvider } from '../../../providers/push/web-push.ts';
+import type { PushChannel } from '../../devices/index.ts';
 import type { LoadedCredentials, PushCredentialService } from './push-credentials.ts';
 
 /** The address rule for push endpoints (PUSH_ALLOW_LOOPBACK, PUSH_ALLOW_PRIVATE_NETWORKS). */

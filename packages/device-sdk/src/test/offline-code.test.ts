@@ -5,9 +5,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createMemoryKeyStore } from './key-store.ts';
-import { createFileKeyStore } from './node-file-key-store.ts';
-import { base32ToBytes, hotp, isOfflineSecret, type OfflineSecret, offlineCodeAt } from './offline-code.ts';
+import { createMemoryKeyStore } from '../key-store.ts';
+import { createFileKeyStore } from '../node-file-key-store.ts';
+import { base32ToBytes, hotp, isOfflineSecret, type OfflineSecret, offlineCodeAt } from '../offline-code.ts';
 
 // RFC 6238 appendix B: the SHA-1 seed is the ASCII "12345678901234567890".
 const rfc: OfflineSecret = {

@@ -3,9 +3,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DeviceSdkError } from './errors.ts';
-import { type DeviceState, deviceKeyAlgorithm, generateDeviceKeyPair } from './key-store.ts';
-import { createFileKeyStore } from './node-file-key-store.ts';
+import { DeviceSdkError } from '../errors.ts';
+import { type DeviceState, deviceKeyAlgorithm, generateDeviceKeyPair } from '../key-store.ts';
+import { createFileKeyStore } from '../node-file-key-store.ts';
 
 const state: DeviceState = {
   deviceId: 'dev_1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activationCodeAlphabet, isDevicePlatform, jwsTypes, noncePattern } from './protocol.ts';
+import { activationCodeAlphabet, isDevicePlatform, jwsTypes, noncePattern } from '../protocol.ts';
 
 describe('protocol values', () => {
   it('gives every signed message its own typ', () => {

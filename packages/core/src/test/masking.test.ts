@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskEmail, maskPhone } from './masking.ts';
+import { maskEmail, maskPhone } from '../masking.ts';
 
 describe('maskPhone', () => {
   const cases: [input: string, masked: string][] = [

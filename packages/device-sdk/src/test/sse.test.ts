@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSseParser, type SseEvent } from './sse.ts';
+import { createSseParser, type SseEvent } from '../sse.ts';
 
 function parse(...chunks: string[]): SseEvent[] {
   const events: SseEvent[] = [];

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DeviceSdkError } from './errors.ts';
-import { createCredential, creationOptionsFromJson, getAssertion } from './webauthn.ts';
+import type { DeviceSdkError } from '../errors.ts';
+import { createCredential, creationOptionsFromJson, getAssertion } from '../webauthn.ts';
 
 const options = {
   rp: { id: 'auth.example.com', name: 'Acme Bank' },

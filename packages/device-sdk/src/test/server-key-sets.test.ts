@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jwsTypes } from '@helpdesk-auth/core';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { DeviceSdkError } from './errors.ts';
-import type { DeviceState } from './key-store.ts';
-import { applyKeySet, applyKeySetChain, knowsServerKey, usableServerKeys } from './server-key-sets.ts';
+import { DeviceSdkError } from '../errors.ts';
+import type { DeviceState } from '../key-store.ts';
+import { applyKeySet, applyKeySetChain, knowsServerKey, usableServerKeys } from '../server-key-sets.ts';
 
 const issuer = 'https://helpdesk.example.com';
 const t0 = 1_790_000_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AuditEntry, computeAuditHash, genesisHash, verifyAuditChain } from './audit-chain.ts';
+import { type AuditEntry, computeAuditHash, genesisHash, verifyAuditChain } from '../audit-chain.ts';
 
 function buildChain(tenantId: string, length: number): AuditEntry[] {
   const entries: AuditEntry[] = [];

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { decisionSigningPayload } from '@helpdesk-auth/core';
 import { type CryptoKey, compactVerify, importJWK, type JWK } from 'jose';
-import { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from './decision.ts';
-import { isDeviceSdkError } from './errors.ts';
-import { verifySignedRequest } from './signed-request.ts';
+import { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from '../decision.ts';
+import { isDeviceSdkError } from '../errors.ts';
+import { verifySignedRequest } from '../signed-request.ts';
 
-const vectorsPath = new URL('../../../docs/device-protocol-vectors.json', import.meta.url);
+const vectorsPath = new URL('../../../../docs/device-protocol-vectors.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(vectorsPath, 'utf8')) as {
   issuer: string;
   customerId: string;

@@ -1,8 +1,8 @@
 // The tenant's FCM and APNs credentials (read, set, remove) and the test push to one device.
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../http/authenticate.ts';
-import { errorResponses, idParam, operatorOrApiKey, Timestamp, toIso } from '../../http/schemas.ts';
-import type { AppDependencies, TypedApp } from '../../http/types.ts';
+import { requirePrincipal } from '../../../http/authenticate.ts';
+import { errorResponses, idParam, operatorOrApiKey, Timestamp, toIso } from '../../../http/schemas.ts';
+import type { AppDependencies, TypedApp } from '../../../http/types.ts';
 import type { ApnsCredentialSummary, FcmCredentialSummary } from './push-credentials.ts';
 
 const FcmSummary = Type.Object(

@@ -9,7 +9,7 @@ import {
   type VerificationPolicy,
   validateVerificationPolicy,
   withNewPolicyDefaults,
-} from './policy.ts';
+} from '../policy.ts';
 
 const now = Date.UTC(2026, 5, 1, 12, 0, 0);
 const hour = 3_600_000;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customerNotificationText, notificationLanguage } from './policy-notifications.ts';
+import { customerNotificationText, notificationLanguage } from '../policy-notifications.ts';
 
 const at = Date.UTC(2026, 10, 24, 14, 2);
 

@@ -16,9 +16,9 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { createDeviceClient, type DeviceEvent, parseActivation } from './device-client.ts';
-import { DeviceSdkError } from './errors.ts';
-import { createMemoryKeyStore, type DeviceKeyStore } from './key-store.ts';
+import { createDeviceClient, type DeviceEvent, parseActivation } from '../device-client.ts';
+import { DeviceSdkError } from '../errors.ts';
+import { createMemoryKeyStore, type DeviceKeyStore } from '../key-store.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A minimal server side of docs/device-protocol.md, enough to exercise the client.

@@ -1,9 +1,9 @@
 // "Send a test push to this device": an admin's check that a device's push channel works, audited.
-import type { Actor } from '../../platform/audit-log.ts';
-import { appendAudit } from '../../platform/audit-log.ts';
-import type { ServiceContext } from '../../platform/context.ts';
-import { inTransaction } from '../../storage/atomic.ts';
-import type { DeviceService } from '../devices/index.ts';
+import type { Actor } from '../../../platform/audit-log.ts';
+import { appendAudit } from '../../../platform/audit-log.ts';
+import type { ServiceContext } from '../../../platform/context.ts';
+import { inTransaction } from '../../../storage/atomic.ts';
+import type { DeviceService } from '../../devices/index.ts';
 import type { PushDelivery } from './delivery.ts';
 
 export interface TestPushResult {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normaliseAnswer } from './policy-answers.ts';
+import { normaliseAnswer } from '../policy-answers.ts';
 
 describe('security-answer normalisation', () => {
   it('ignores case, spaces and punctuation', () => {

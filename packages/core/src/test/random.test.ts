@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { secureRandomByte, secureRandomBytes } from './random.ts';
+import { secureRandomByte, secureRandomBytes } from '../random.ts';
 
 describe('secureRandomBytes', () => {
   it('answers exactly the length asked for, as a fresh array', () => {

@@ -25,7 +25,7 @@ import {
   validatePushSettings,
   verificationDecisions,
   verificationStatuses,
-} from './verification.ts';
+} from '../verification.ts';
 
 /** A byte source that returns the given values in order, then fails the test if asked for more. */
 function bytes(values: number[]): RandomByteSource {

@@ -12,7 +12,7 @@ import { stripTypeScriptTypes } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { DeviceState } from './key-store.ts';
+import type { DeviceState } from '../key-store.ts';
 
 const executablePath = '/usr/bin/chromium';
 
@@ -26,12 +26,12 @@ function chromiumSkip(): string | false {
 
 // The store imports nothing but types, so stripping them gives a module a browser can load as is.
 const storeModule = stripTypeScriptTypes(
-  readFileSync(new URL('./browser-key-store.ts', import.meta.url), 'utf8'),
+  readFileSync(new URL('../browser-key-store.ts', import.meta.url), 'utf8'),
   { mode: 'strip' },
 );
 
 const storeUrl = '/browser-key-store.js';
-type StoreModule = typeof import('./browser-key-store.ts');
+type StoreModule = typeof import('../browser-key-store.ts');
 
 const testState: DeviceState = {
   deviceId: 'dev_01M87A0000000000000000TEST',

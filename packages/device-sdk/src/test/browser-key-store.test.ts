@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createIndexedDbKeyStore } from './browser-key-store.ts';
+import { createIndexedDbKeyStore } from '../browser-key-store.ts';
 
 // The store's behaviour with IndexedDB is tested in real Chromium (browser-key-store.browser.test.ts).
 describe('IndexedDB key store outside a browser', () => {

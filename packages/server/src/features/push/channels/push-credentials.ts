@@ -1,16 +1,16 @@
 // Each tenant's own FCM service account and APNs key: validated, sealed at rest, audited, never shown.
 import { AppError, notFound } from '@helpdesk-auth/core';
-import { type Actor, appendAudit } from '../../platform/audit-log.ts';
-import type { ServiceContext } from '../../platform/context.ts';
-import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
-import { checkHost } from '../../providers/outbound-address.ts';
+import { type Actor, appendAudit } from '../../../platform/audit-log.ts';
+import type { ServiceContext } from '../../../platform/context.ts';
+import { decryptSecret, encryptSecret } from '../../../platform/secrets.ts';
+import { checkHost } from '../../../providers/outbound-address.ts';
 import {
   type ApnsCredentials,
   type ApnsEnvironment,
   apnsCredentialsProblem,
-} from '../../providers/push/apns.ts';
-import { type FcmServiceAccount, parseFcmServiceAccount } from '../../providers/push/fcm.ts';
-import { inTransaction } from '../../storage/atomic.ts';
+} from '../../../providers/push/apns.ts';
+import { type FcmServiceAccount, parseFcmServiceAccount } from '../../../providers/push/fcm.ts';
+import { inTransaction } from '../../../storage/atomic.ts';
 import { pushAddressRules } from './delivery.ts';
 
 export type PushCredentialKind = 'fcm' | 'apns';

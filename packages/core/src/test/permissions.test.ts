@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { permissions, permissionsForRole, roleHasPermission } from './permissions.ts';
+import { permissions, permissionsForRole, roleHasPermission } from '../permissions.ts';
 
 describe('role permissions', () => {
   it('gives admins everything', () => {

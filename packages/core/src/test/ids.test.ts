@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { idPattern, newId } from './ids.ts';
+import { idPattern, newId } from '../ids.ts';
 
 describe('newId', () => {
   it('matches its own pattern and carries the prefix of its kind', () => {
