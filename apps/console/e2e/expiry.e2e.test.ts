@@ -51,8 +51,9 @@ describe('agent console: unreachable phone and expiry', { skip }, () => {
 
     await page.getByTestId('verify-result').filter({ hasText: 'Expired' }).waitFor({ timeout: 45_000 });
     const expired = (await page.locator('[data-result="expired"]').textContent()) ?? '';
-    // The fallback hook: no other method is allowed for this caller (no phone, no app, no questions).
-    assert.match(expired, /Try another method.*No other method is allowed for this caller and action\./);
+    // The fallback hook: this caller has no phone number, no authenticator app and no questions, so
+    // the next method is the code their enrolled app shows without a network.
+    assert.match(expired, /Try another method.*Next method: Code from the customer's app/);
     await screenshot(page, '21-expired');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
