@@ -189,6 +189,39 @@ export function registerOidcRoutes(app: TypedApp, deps: AppDependencies): void {
     async () => services.ciba.metadata(),
   );
 
+  app.get(
+    cibaPaths.jwks,
+    {
+      config: { auth: 'public' },
+      schema: {
+        hide: true,
+        querystring: NoQuery,
+        response: {
+          200: Type.Object({
+            keys: Type.Array(
+              Type.Object(
+                {
+                  kty: Type.String(),
+                  kid: Type.String(),
+                  alg: Type.String(),
+                  use: Type.String(),
+                  crv: Type.Optional(Type.String()),
+                  x: Type.Optional(Type.String()),
+                  y: Type.Optional(Type.String()),
+                  n: Type.Optional(Type.String()),
+                  e: Type.Optional(Type.String()),
+                  exp: Type.Optional(Type.Integer()),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          }),
+        },
+      },
+    },
+    async () => services.serverKeys.oidcJwks(),
+  );
+
   void app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // These endpoints take form parameters only; JSON is refused as invalid_request.
