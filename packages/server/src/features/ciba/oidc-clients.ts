@@ -382,7 +382,8 @@ export function createOidcClientService(context: ServiceContext) {
             authMethod: row.auth_method,
             deliveryMode: row.delivery_mode,
             notificationEndpoint: row.notification_endpoint,
-            idTokenSignedResponseAlg: row.id_token_alg,
+            // How its ID tokens are signed (audit keys may not name a token).
+            signedResponseAlg: row.id_token_alg,
           },
           now,
         });
