@@ -47,7 +47,7 @@ const NotificationEndpoint = Type.String({
 const IdTokenAlg = Type.String({
   enum: [...idTokenAlgorithms],
   description:
-    'How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document\'s jwks_uri.',
+    "How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document's jwks_uri.",
 });
 
 const OidcClientSchema = Type.Object(

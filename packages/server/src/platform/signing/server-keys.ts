@@ -1,7 +1,12 @@
 // The server's keys: the request-signing keys (with their rotation and the signed key sets that
 // carry a new key to enrolled devices), the RSA key of RS256 ID tokens and the VAPID key pair,
 // sealed at rest.
-import { createPrivateKey, generateKeyPair as generateNodeKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPair as generateNodeKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { AppError, jwsTypes, newId } from '@helpdesk-auth/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
@@ -274,7 +279,10 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
     const row = rows[0]!;
     return {
       kid: row.id,
-      privateKey: createPrivateKey({ key: decryptPrivateJwk(encryptionKey, row) as JsonWebKey, format: 'jwk' }),
+      privateKey: createPrivateKey({
+        key: decryptPrivateJwk(encryptionKey, row) as JsonWebKey,
+        format: 'jwk',
+      }),
     };
   }
 

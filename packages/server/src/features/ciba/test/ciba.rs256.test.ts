@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { cliActor } from '../../../platform/audit-log.ts';
 import { createServerKeyService } from '../../../platform/signing/server-keys.ts';
@@ -203,7 +203,10 @@ for (const kind of databaseKinds) {
       assert.equal(verified.payload.sub, side.customerId);
       // The RSA key is not in the devices' key set, so the token does not verify against it.
       await assert.rejects(
-        jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${h.config.publicUrl}/.well-known/jwks.json`))),
+        jwtVerify(
+          tokens.id_token!,
+          createRemoteJWKSet(new URL(`${h.config.publicUrl}/.well-known/jwks.json`)),
+        ),
         { code: 'ERR_JWKS_NO_MATCHING_KEY' },
       );
       // The access token stays ES256 (RFC 9068), verifiable at the same jwks_uri.
@@ -259,7 +262,10 @@ for (const kind of databaseKinds) {
         method: 'POST',
         url: '/oidc/register',
         headers: { authorization: `Bearer ${side.adminKey}`, 'content-type': 'application/json' },
-        payload: JSON.stringify({ client_name: 'Registered EC desk', backchannel_token_delivery_mode: 'poll' }),
+        payload: JSON.stringify({
+          client_name: 'Registered EC desk',
+          backchannel_token_delivery_mode: 'poll',
+        }),
       });
       assert.equal(plain.statusCode, 201, plain.body);
       assert.equal(plain.json().id_token_signed_response_alg, 'ES256');
