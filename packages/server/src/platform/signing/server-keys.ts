@@ -154,8 +154,9 @@ export interface SigningKeyStatus {
 
 /**
  * The server's own keys: the ES256 keys that sign the requests devices show (published as a
- * JWKS, pinned by devices at enrollment) and the VAPID key pair push services know us by
- * (RFC 8292). Both are created on first start and kept, private halves sealed under the
+ * JWKS, pinned by devices at enrollment), the VAPID key pair push services know us by
+ * (RFC 8292), and the RSA key of RS256 ID tokens (`rsaIdTokenKey`, published only by the OpenID
+ * JWKS, `oidcJwks`). All are created on first use and kept, private halves sealed under the
  * encryption key. When two processes start at once and both create one, every process uses the
  * oldest active key, so they agree; the extra key only sits in the JWKS.
  *
