@@ -299,6 +299,8 @@ export interface Schemas {
     } | null;
     deliveryMode: 'poll' | 'ping';
     notificationEndpoint: string | null;
+    /** How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document's jwks_uri. */
+    idTokenSignedResponseAlg: 'ES256' | 'RS256';
     status: 'active' | 'suspended' | 'revoked';
     createdAt: string;
     updatedAt: string;

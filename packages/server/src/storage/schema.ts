@@ -199,7 +199,8 @@ export interface VerificationEventsTable {
 
 export interface ServerKeysTable {
   id: string;
-  purpose: 'signing' | 'vapid';
+  /** `signing`: ES256 request and token keys; `vapid`: push; `id-token-rsa`: RS256 ID tokens. */
+  purpose: 'signing' | 'vapid' | 'id-token-rsa';
   public_key: string;
   private_sealed: string;
   created_at: number;
@@ -309,6 +310,8 @@ export interface OidcClientsTable {
   jwks: string | null;
   delivery_mode: 'poll' | 'ping';
   notification_endpoint: string | null;
+  /** The algorithm its ID tokens are signed with (migration 0017). */
+  id_token_alg: 'ES256' | 'RS256';
   status: 'active' | 'suspended' | 'revoked';
   created_at: number;
   updated_at: number;

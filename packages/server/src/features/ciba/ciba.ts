@@ -23,6 +23,7 @@ import {
   type AuthenticatedClient,
   assertionAlgorithms,
   type ClientCredentials,
+  idTokenAlgorithms,
   type OidcClientService,
 } from './oidc-clients.ts';
 import { createVerificationFollowers } from './verification-followers.ts';
@@ -33,7 +34,9 @@ export const supportedScopes = ['openid'];
 /** Paths of the protocol endpoints, below the issuer (PUBLIC_URL). */
 export const cibaPaths = {
   discovery: '/.well-known/openid-configuration',
-  jwks: '/.well-known/jwks.json',
+  // Not the device JWKS (/.well-known/jwks.json): this one also holds the RSA key of RS256 ID
+  // tokens, which devices, accepting P-256 keys only, must never be handed.
+  jwks: '/oidc/jwks.json',
   backchannel: '/oidc/backchannel-authentication',
   token: '/oidc/token',
   registration: '/oidc/register',
@@ -235,14 +238,19 @@ export function createCibaService(
       // The verification behind the tokens (RFC 8417 txn): its timeline and audit entries are the evidence.
       txn: verification.id,
     };
+    // The client's registered algorithm (OpenID Connect Registration 2, id_token_signed_response_alg).
+    const idTokenKey =
+      client.idTokenSignedResponseAlg === 'RS256'
+        ? { alg: 'RS256', ...(await deps.serverKeys.rsaIdTokenKey()) }
+        : { alg: 'ES256', kid: key.kid, privateKey: key.privateKey };
     const idToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
+      .setProtectedHeader({ alg: idTokenKey.alg, typ: 'JWT', kid: idTokenKey.kid })
       .setIssuer(issuer)
       .setSubject(verification.customerId)
       .setAudience(client.id)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(key.privateKey);
+      .sign(idTokenKey.privateKey);
     // RFC 9068 profile, so a resource server can check it against the same JWKS.
     const accessToken = await new SignJWT({ ...claims, client_id: client.id, scope: row.scope })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid })
@@ -333,7 +341,7 @@ export function createCibaService(
         // No authorization endpoint: this provider speaks CIBA only.
         response_types_supported: [],
         subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['ES256'],
+        id_token_signing_alg_values_supported: [...idTokenAlgorithms],
         scopes_supported: supportedScopes,
         acr_values_supported: supportedAcrValues,
         claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'txn'],

@@ -13,6 +13,8 @@ import {
   clientAuthMethods,
   type DeliveryMode,
   deliveryModes,
+  type IdTokenAlgorithm,
+  idTokenAlgorithms,
   type OidcClient,
 } from './oidc-clients.ts';
 
@@ -86,14 +88,16 @@ function settingsOf(body: Metadata) {
     throw metadataError(`backchannel_token_delivery_mode is required: ${deliveryModes.join(' or ')}.`);
   if (body.backchannel_user_code_parameter === true)
     throw metadataError('backchannel_user_code_parameter is not supported.');
-  if (body.id_token_signed_response_alg !== undefined && body.id_token_signed_response_alg !== 'ES256')
-    throw metadataError('id_token_signed_response_alg must be ES256.');
+  const idTokenAlg = body.id_token_signed_response_alg ?? 'ES256';
+  if (!(idTokenAlgorithms as readonly string[]).includes(idTokenAlg))
+    throw metadataError(`id_token_signed_response_alg must be one of ${idTokenAlgorithms.join(', ')}.`);
   return {
     name: body.client_name.trim(),
     tokenEndpointAuthMethod: method as OidcClient['tokenEndpointAuthMethod'],
     jwks: body.jwks as OidcClient['jwks'],
     deliveryMode: mode as DeliveryMode,
     notificationEndpoint: body.backchannel_client_notification_endpoint,
+    idTokenSignedResponseAlg: idTokenAlg as IdTokenAlgorithm,
   };
 }
 
@@ -172,7 +176,7 @@ export function registerDynamicRegistrationRoute(app: TypedApp, { services }: Ap
               }
             : {}),
           ...(client.jwks ? { jwks: client.jwks as { keys: Record<string, unknown>[] } } : {}),
-          id_token_signed_response_alg: 'ES256',
+          id_token_signed_response_alg: client.idTokenSignedResponseAlg,
         });
       },
     );

@@ -10,7 +10,13 @@ import {
   toIso,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
-import { clientAuthMethods, clientStatuses, deliveryModes, type OidcClient } from './oidc-clients.ts';
+import {
+  clientAuthMethods,
+  clientStatuses,
+  deliveryModes,
+  idTokenAlgorithms,
+  type OidcClient,
+} from './oidc-clients.ts';
 
 /** A JSON Web Key Set of public signing keys; each key is checked when registered. */
 const Jwks = Type.Object(
@@ -38,6 +44,12 @@ const NotificationEndpoint = Type.String({
   description: 'Ping mode: where the server POSTs {"auth_req_id"} when the result is ready (https).',
 });
 
+const IdTokenAlg = Type.String({
+  enum: [...idTokenAlgorithms],
+  description:
+    "How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document's jwks_uri.",
+});
+
 const OidcClientSchema = Type.Object(
   {
     id: Type.String({ description: 'The client_id.' }),
@@ -46,6 +58,7 @@ const OidcClientSchema = Type.Object(
     jwks: Type.Union([Jwks, Type.Null()]),
     deliveryMode: Type.String({ enum: [...deliveryModes] }),
     notificationEndpoint: Type.Union([Type.String(), Type.Null()]),
+    idTokenSignedResponseAlg: IdTokenAlg,
     status: Type.String({ enum: [...clientStatuses] }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -101,6 +114,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             jwks: Type.Optional(Jwks),
             deliveryMode: Type.String({ enum: [...deliveryModes] }),
             notificationEndpoint: Type.Optional(NotificationEndpoint),
+            idTokenSignedResponseAlg: Type.Optional(IdTokenAlg),
           },
           { additionalProperties: false },
         ),
@@ -126,6 +140,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
           jwks: body.jwks as OidcClient['jwks'],
           deliveryMode: body.deliveryMode as OidcClient['deliveryMode'],
           notificationEndpoint: body.notificationEndpoint,
+          idTokenSignedResponseAlg: body.idTokenSignedResponseAlg as OidcClient['idTokenSignedResponseAlg'],
         },
         principal.actor,
       );
@@ -159,7 +174,8 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
       config: { auth: 'oidc-clients:write' },
       schema: {
         tags,
-        summary: 'Change a client: name, status (active or suspended), delivery mode, endpoint, keys.',
+        summary:
+          'Change a client: name, status (active or suspended), delivery mode, endpoint, keys, ID token algorithm.',
         operationId: 'updateOidcClient',
         security: operatorOrApiKey,
         params: ClientId,
@@ -170,6 +186,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             jwks: Type.Optional(Jwks),
             deliveryMode: Type.Optional(Type.String({ enum: [...deliveryModes] })),
             notificationEndpoint: Type.Optional(NullableString({ format: 'uri', maxLength: 2048 })),
+            idTokenSignedResponseAlg: Type.Optional(IdTokenAlg),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -189,6 +206,9 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             jwks: body.jwks as OidcClient['jwks'] | undefined,
             deliveryMode: body.deliveryMode as OidcClient['deliveryMode'] | undefined,
             notificationEndpoint: body.notificationEndpoint,
+            idTokenSignedResponseAlg: body.idTokenSignedResponseAlg as
+              | OidcClient['idTokenSignedResponseAlg']
+              | undefined,
           },
           principal.actor,
         ),

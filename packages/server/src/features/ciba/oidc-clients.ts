@@ -16,6 +16,13 @@ export const deliveryModes = ['poll', 'ping'] as const;
 export type DeliveryMode = (typeof deliveryModes)[number];
 export const clientStatuses = ['active', 'suspended', 'revoked'] as const;
 export type ClientStatus = (typeof clientStatuses)[number];
+/**
+ * The algorithms a client's ID tokens can be signed with: ES256 (the default) with the server's
+ * signing key, or RS256, which OpenID Connect Core 15.1 makes mandatory to implement and some
+ * libraries assume, with the server's RSA key.
+ */
+export const idTokenAlgorithms = ['ES256', 'RS256'] as const;
+export type IdTokenAlgorithm = (typeof idTokenAlgorithms)[number];
 
 /**
  * Signature algorithms accepted for private_key_jwt: asymmetric only (RFC 7523, FAPI). An Ed25519
@@ -79,6 +86,7 @@ export interface OidcClient {
   jwks: { keys: JWK[] } | null;
   deliveryMode: DeliveryMode;
   notificationEndpoint: string | null;
+  idTokenSignedResponseAlg: IdTokenAlgorithm;
   status: ClientStatus;
   createdAt: number;
   updatedAt: number;
@@ -90,6 +98,8 @@ export interface OidcClientInput {
   jwks?: { keys: JWK[] } | null | undefined;
   deliveryMode: DeliveryMode;
   notificationEndpoint?: string | null | undefined;
+  /** ES256 when not given. */
+  idTokenSignedResponseAlg?: IdTokenAlgorithm | undefined;
 }
 
 export interface OidcClientUpdate {
@@ -98,6 +108,7 @@ export interface OidcClientUpdate {
   jwks?: { keys: JWK[] } | null | undefined;
   deliveryMode?: DeliveryMode | undefined;
   notificationEndpoint?: string | null | undefined;
+  idTokenSignedResponseAlg?: IdTokenAlgorithm | undefined;
 }
 
 /** What a protocol request presented to authenticate its client (RFC 6749 2.3, RFC 7523 2.2). */
@@ -116,6 +127,7 @@ export interface AuthenticatedClient {
   status: ClientStatus;
   deliveryMode: DeliveryMode;
   notificationEndpoint: string | null;
+  idTokenSignedResponseAlg: IdTokenAlgorithm;
 }
 
 function toClient(row: OidcClientRow): OidcClient {
@@ -126,6 +138,7 @@ function toClient(row: OidcClientRow): OidcClient {
     jwks: row.jwks ? (JSON.parse(row.jwks) as { keys: JWK[] }) : null,
     deliveryMode: row.delivery_mode,
     notificationEndpoint: row.notification_endpoint,
+    idTokenSignedResponseAlg: row.id_token_alg,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -201,9 +214,12 @@ export function createOidcClientService(context: ServiceContext) {
     deliveryMode: DeliveryMode;
     notificationEndpoint: string | null;
     name: string;
+    idTokenSignedResponseAlg: string;
   }): Promise<void> {
     const problems: string[] = [];
     if (settings.name.trim().length === 0) problems.push('name must not be empty.');
+    if (!(idTokenAlgorithms as readonly string[]).includes(settings.idTokenSignedResponseAlg))
+      problems.push(`idTokenSignedResponseAlg must be one of ${idTokenAlgorithms.join(', ')}.`);
     if (settings.tokenEndpointAuthMethod === 'private_key_jwt') {
       if (!settings.jwks) problems.push('private_key_jwt needs jwks: the public keys that sign assertions.');
       else problems.push(...(await jwksProblems(settings.jwks)));
@@ -239,6 +255,7 @@ export function createOidcClientService(context: ServiceContext) {
       status: row.status,
       deliveryMode: row.delivery_mode,
       notificationEndpoint: row.notification_endpoint,
+      idTokenSignedResponseAlg: row.id_token_alg,
     };
   }
 
@@ -332,6 +349,7 @@ export function createOidcClientService(context: ServiceContext) {
         jwks: input.jwks ?? null,
         deliveryMode: input.deliveryMode,
         notificationEndpoint: input.notificationEndpoint ?? null,
+        idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
       };
       await checkSettings(settings);
       const now = clock();
@@ -347,6 +365,7 @@ export function createOidcClientService(context: ServiceContext) {
         jwks: settings.jwks ? JSON.stringify(settings.jwks) : null,
         delivery_mode: settings.deliveryMode,
         notification_endpoint: settings.notificationEndpoint,
+        id_token_alg: settings.idTokenSignedResponseAlg,
         status: 'active',
         created_at: now,
         updated_at: now,
@@ -363,6 +382,8 @@ export function createOidcClientService(context: ServiceContext) {
             authMethod: row.auth_method,
             deliveryMode: row.delivery_mode,
             notificationEndpoint: row.notification_endpoint,
+            // How its ID tokens are signed (audit keys may not name a token).
+            signedResponseAlg: row.id_token_alg,
           },
           now,
         });
@@ -397,6 +418,7 @@ export function createOidcClientService(context: ServiceContext) {
         deliveryMode: input.deliveryMode ?? before.deliveryMode,
         notificationEndpoint:
           input.notificationEndpoint === undefined ? before.notificationEndpoint : input.notificationEndpoint,
+        idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? before.idTokenSignedResponseAlg,
       };
       await checkSettings(settings);
       const now = clock();
@@ -409,6 +431,7 @@ export function createOidcClientService(context: ServiceContext) {
             jwks: settings.jwks ? JSON.stringify(settings.jwks) : null,
             delivery_mode: settings.deliveryMode,
             notification_endpoint: settings.notificationEndpoint,
+            id_token_alg: settings.idTokenSignedResponseAlg,
             status: input.status ?? current.status,
             updated_at: now,
           })

@@ -1,4 +1,4 @@
-// The OpenID Provider's CIBA endpoints: discovery, backchannel authentication and token.
+// The OpenID Provider's CIBA endpoints: discovery, its JWKS, backchannel authentication and token.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isAppError } from '@helpdesk-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,10 +10,10 @@ import { isOAuthError, OAuthError, oauthErrorStatus } from './oauth-error.ts';
 import type { ClientCredentials } from './oidc-clients.ts';
 
 /**
- * The OpenID Provider's protocol endpoints for CIBA: discovery, backchannel authentication and
- * token. They speak OAuth 2.0, not this API's conventions: form-encoded requests
- * (`application/x-www-form-urlencoded`, RFC 6749 section 3.2), errors as `{"error",
- * "error_description"}` (section 5.2), unknown parameters ignored. OpenID client libraries depend
+ * The OpenID Provider's protocol endpoints for CIBA: discovery, the key set its tokens are
+ * verified with, backchannel authentication and token. They speak OAuth 2.0, not this API's
+ * conventions: form-encoded requests (`application/x-www-form-urlencoded`, RFC 6749 section
+ * 3.2), errors as `{"error", "error_description"}` (section 5.2), unknown parameters ignored. OpenID client libraries depend
  * on exactly that, so these routes stay out of the OpenAPI document; the discovery document
  * describes them, and docs/integrations/ciba.md explains them.
  */
@@ -187,6 +187,39 @@ export function registerOidcRoutes(app: TypedApp, deps: AppDependencies): void {
       },
     },
     async () => services.ciba.metadata(),
+  );
+
+  app.get(
+    cibaPaths.jwks,
+    {
+      config: { auth: 'public' },
+      schema: {
+        hide: true,
+        querystring: NoQuery,
+        response: {
+          200: Type.Object({
+            keys: Type.Array(
+              Type.Object(
+                {
+                  kty: Type.String(),
+                  kid: Type.String(),
+                  alg: Type.String(),
+                  use: Type.String(),
+                  crv: Type.Optional(Type.String()),
+                  x: Type.Optional(Type.String()),
+                  y: Type.Optional(Type.String()),
+                  n: Type.Optional(Type.String()),
+                  e: Type.Optional(Type.String()),
+                  exp: Type.Optional(Type.Integer()),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          }),
+        },
+      },
+    },
+    async () => services.serverKeys.oidcJwks(),
   );
 
   void app.register(async (plugin) => {

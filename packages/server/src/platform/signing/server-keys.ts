@@ -1,6 +1,13 @@
 // The server's keys: the request-signing keys (with their rotation and the signed key sets that
-// carry a new key to enrolled devices) and the VAPID key pair, sealed at rest.
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+// carry a new key to enrolled devices), the RSA key of RS256 ID tokens and the VAPID key pair,
+// sealed at rest.
+import {
+  createPrivateKey,
+  generateKeyPair as generateNodeKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { promisify } from 'node:util';
 import { AppError, jwsTypes, newId } from '@helpdesk-auth/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { generateVapidKeys, type VapidKeys } from '../../providers/push/web-push.ts';
@@ -37,6 +44,32 @@ export interface PublicJwks {
   keys: PublicJwk[];
 }
 
+/** The RSA key that signs the ID tokens of RS256 clients (OpenID Connect Core 15.1). */
+export interface RsaSigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+/** A public RSA signing key as published (RFC 7517, RFC 7518 6.3.1). */
+export interface PublicRsaJwk {
+  kty: 'RSA';
+  n: string;
+  e: string;
+  kid: string;
+  alg: 'RS256';
+  use: 'sig';
+}
+
+/** The OpenID Provider's key set: the ES256 signing keys and the RS256 ID-token key. */
+export interface OidcJwks {
+  keys: Array<PublicJwk | PublicRsaJwk>;
+}
+
+/** RSA keys of this size; OpenID Connect and RFC 7518 3.3 ask for 2048 bits or more. */
+export const rsaModulusLength = 3072;
+
+const generateRsaKeyPair = promisify(generateNodeKeyPair);
+
 /**
  * How often a process asks the database which key signs now, so every process follows a rotation
  * made by another one (or by the CLI) even without a live event.
@@ -55,7 +88,7 @@ const rotationTopic = 'server-keys';
 
 const sealContext = (id: string) => `server-key:${id}`;
 
-async function activeRows(db: Db, purpose: 'signing' | 'vapid') {
+async function activeRows(db: Db, purpose: ServerKeysTable['purpose']) {
   return db
     .selectFrom('server_keys')
     .selectAll()
@@ -121,8 +154,9 @@ export interface SigningKeyStatus {
 
 /**
  * The server's own keys: the ES256 keys that sign the requests devices show (published as a
- * JWKS, pinned by devices at enrollment) and the VAPID key pair push services know us by
- * (RFC 8292). Both are created on first start and kept, private halves sealed under the
+ * JWKS, pinned by devices at enrollment), the VAPID key pair push services know us by
+ * (RFC 8292), and the RSA key of RS256 ID tokens (`rsaIdTokenKey`, published only by the OpenID
+ * JWKS, `oidcJwks`). All are created on first use and kept, private halves sealed under the
  * encryption key. When two processes start at once and both create one, every process uses the
  * oldest active key, so they agree; the extra key only sits in the JWKS.
  *
@@ -134,6 +168,7 @@ export interface SigningKeyStatus {
 export function createServerKeyService({ db, clock, encryptionKey, config, events }: ServiceContext) {
   let signing: { key: Promise<SigningKey>; checkedAt: number } | undefined;
   let vapid: Promise<VapidKeys> | undefined;
+  let rsa: Promise<RsaSigningKey> | undefined;
   let listening = false;
   const issuer = new URL(config.publicUrl).origin;
 
@@ -205,6 +240,53 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
     });
   }
 
+  /**
+   * The RSA key of RS256 ID tokens, made with node:crypto on first use and sealed like the
+   * others. It signs nothing a device sees, so it is never in the device JWKS nor in a key set.
+   */
+  async function loadRsaKey(): Promise<RsaSigningKey> {
+    let rows = await activeRows(db, 'id-token-rsa');
+    if (rows.length === 0) {
+      const { publicKey, privateKey } = await generateRsaKeyPair('rsa', { modulusLength: rsaModulusLength });
+      const now = clock();
+      const id = newId('serverKey', now);
+      const publicJwk = publicKey.export({ format: 'jwk' });
+      const published: PublicRsaJwk = {
+        kty: 'RSA',
+        n: publicJwk.n!,
+        e: publicJwk.e!,
+        kid: id,
+        alg: 'RS256',
+        use: 'sig',
+      };
+      await db
+        .insertInto('server_keys')
+        .values({
+          id,
+          purpose: 'id-token-rsa',
+          public_key: JSON.stringify(published),
+          private_sealed: encryptSecret(
+            encryptionKey,
+            JSON.stringify(privateKey.export({ format: 'jwk' })),
+            sealContext(id),
+          ),
+          created_at: now,
+          retired_at: null,
+        })
+        .execute();
+      // Two processes starting at once may both make one: every process signs with the oldest.
+      rows = await activeRows(db, 'id-token-rsa');
+    }
+    const row = rows[0]!;
+    return {
+      kid: row.id,
+      privateKey: createPrivateKey({
+        key: decryptPrivateJwk(encryptionKey, row) as JsonWebKey,
+        format: 'jwk',
+      }),
+    };
+  }
+
   async function loadVapidKeys(): Promise<VapidKeys> {
     let rows = await activeRows(db, 'vapid');
     if (rows.length === 0) {
@@ -250,6 +332,27 @@ export function createServerKeyService({ db, clock, encryptionKey, config, event
     async jwks(): Promise<PublicJwks> {
       await this.signingKey();
       return { keys: (await publishedRows(db, clock())).map(publicJwkOf) };
+    },
+
+    /** The key that signs the ID tokens of RS256 clients (created on first use, then cached). */
+    rsaIdTokenKey(): Promise<RsaSigningKey> {
+      rsa ??= loadRsaKey().catch((error: unknown) => {
+        rsa = undefined;
+        throw error;
+      });
+      return rsa;
+    },
+
+    /**
+     * The OpenID Provider's JWKS (the discovery document's `jwks_uri`): the published ES256 keys,
+     * which sign access tokens and ES256 ID tokens, and the RSA keys of RS256 ID tokens.
+     */
+    async oidcJwks(): Promise<OidcJwks> {
+      const [es256] = await Promise.all([this.jwks(), this.rsaIdTokenKey()]);
+      const rsaRows = await activeRows(db, 'id-token-rsa');
+      return {
+        keys: [...es256.keys, ...rsaRows.map((row) => JSON.parse(row.public_key) as PublicRsaJwk)],
+      };
     },
 
     /** The newest key set's version; 0 before the first rotation. */

@@ -83,7 +83,9 @@ for (const kind of databaseKinds) {
         'client_secret_basic',
         'private_key_jwt',
       ]);
-      assert.equal(metadata.jwks_uri, `${h.config.publicUrl}/.well-known/jwks.json`);
+      // The OpenID Provider's own key set, not the devices' /.well-known/jwks.json.
+      assert.equal(metadata.jwks_uri, `${h.config.publicUrl}/oidc/jwks.json`);
+      assert.deepEqual(metadata.id_token_signing_alg_values_supported, ['ES256', 'RS256']);
     });
 
     it('poll mode: the phone shows the binding message, the customer approves with the code, the client gets tokens', async () => {
@@ -142,7 +144,7 @@ for (const kind of databaseKinds) {
       assert.equal(tokens.token_type, 'bearer');
       assert.equal(tokens.scope, 'openid');
 
-      const jwks = createRemoteJWKSet(new URL(`${h.config.publicUrl}/.well-known/jwks.json`));
+      const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
       const idToken = await jwtVerify(tokens.id_token!, jwks, { issuer: h.config.publicUrl, audience: id });
       assert.equal(idToken.protectedHeader.alg, 'ES256');
       assert.equal(idToken.payload.sub, side.customerId);
