@@ -13,8 +13,12 @@
  * - `server`: the Helpdesk Auth address; by default where this script was loaded from;
  * - `lang`: `en` or `de`; by default the agent's browser language.
  *
+ * Changing `customer` (the agent opens another ticket) loads a new panel for that customer: the
+ * old panel, and whatever it showed, is gone, and nothing it sends is passed on.
+ *
  * Events (bubbling, composed): `helpdesk-verify-result` with `detail: {verificationId, status,
- * assurance}` when a verification ends; `helpdesk-verify-error` with `detail: {reason}`.
+ * assurance, customer}` when a verification ends, `customer` being the attribute's value the panel
+ * was loaded for; `helpdesk-verify-error` with `detail: {reason}`.
  */
 
 const scriptOrigin = new URL(import.meta.url).origin;
@@ -31,11 +35,9 @@ class HelpdeskVerifyElement extends HTMLElement {
     style.textContent =
       ':host{display:block;min-width:280px;max-width:100%}iframe{display:block;width:100%;min-height:360px;border:0;background:#fff}';
     /** @type {HTMLIFrameElement} */
-    this.frame = document.createElement('iframe');
-    this.frame.title = 'Verify caller';
-    // The panel needs scripts and requests to its own origin; nothing else.
-    this.frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms');
-    this.frame.setAttribute('referrerpolicy', 'no-referrer');
+    this.frame = HelpdeskVerifyElement.createFrame();
+    /** The `customer` the current panel was loaded for. @type {string | null} */
+    this.frameCustomer = null;
     root.append(style, this.frame);
     /** @type {number} */
     this.generation = 0;
@@ -50,6 +52,15 @@ class HelpdeskVerifyElement extends HTMLElement {
 
   disconnectedCallback() {
     window.removeEventListener('message', this.onMessage);
+  }
+
+  static createFrame() {
+    const frame = document.createElement('iframe');
+    frame.title = 'Verify caller';
+    // The panel needs scripts and requests to its own origin; nothing else.
+    frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    return frame;
   }
 
   /** @param {string} _name @param {string | null} oldValue @param {string | null} newValue */
@@ -92,12 +103,19 @@ class HelpdeskVerifyElement extends HTMLElement {
 
   async load() {
     const generation = ++this.generation;
+    const customer = this.getAttribute('customer');
     try {
       const token = await this.fetchToken();
       if (generation !== this.generation) return;
       const lang = this.getAttribute('lang');
       const fragment = new URLSearchParams({ token, ...(lang ? { lang } : {}) });
-      this.frame.src = `${this.serverOrigin}/console/widget#${fragment}`;
+      // A new frame each time: only the fragment would change, and a frame told to go to another
+      // fragment of the page it shows stays on that page, with the previous customer.
+      const frame = HelpdeskVerifyElement.createFrame();
+      frame.src = `${this.serverOrigin}/console/widget#${fragment}`;
+      this.frame.replaceWith(frame);
+      this.frame = frame;
+      this.frameCustomer = customer;
     } catch (error) {
       this.fail(error instanceof Error ? error.message : String(error));
     }
@@ -120,12 +138,19 @@ class HelpdeskVerifyElement extends HTMLElement {
     } else if (data.type === 'result') {
       this.dispatchEvent(
         new CustomEvent('helpdesk-verify-result', {
-          detail: { verificationId: data.verificationId, status: data.status, assurance: data.assurance },
+          detail: {
+            verificationId: data.verificationId,
+            status: data.status,
+            assurance: data.assurance,
+            customer: this.frameCustomer,
+          },
           bubbles: true,
           composed: true,
         }),
       );
     } else if (data.type === 'token-expired') {
+      // A panel for a customer the host has moved away from is about to be replaced; it gets no token.
+      if (this.getAttribute('customer') !== this.frameCustomer) return;
       try {
         const token = await this.fetchToken();
         this.frame.contentWindow?.postMessage(

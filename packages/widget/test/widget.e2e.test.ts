@@ -27,11 +27,14 @@ describe('widget inside a third-party ticketing page', { skip }, () => {
   let host: DemoHost;
   let browser: Browser;
   let phone: SimulatedPhone;
+  let bobPhone: SimulatedPhone;
 
   before(async () => {
     world = await startConsoleWorld();
     const alice = await createCustomer(world, { displayName: 'Alice Martin', externalId: 'CUST-1001' });
     phone = await enrollPhone(world, alice);
+    const bob = await createCustomer(world, { displayName: 'Bob Keller', externalId: 'CUST-1002' });
+    bobPhone = await enrollPhone(world, bob);
     const key = await world.h.createApiKey(world.tenant, [
       'customers:read',
       'devices:read',
@@ -78,6 +81,42 @@ describe('widget inside a third-party ticketing page', { skip }, () => {
     await panel.getByTestId('verify-result').filter({ hasText: 'Verified' }).waitFor();
     await page.getByText('Ticket note: verification approved.').waitFor();
     await screenshot(page, '41-widget-verified');
+    await page.context().close();
+  });
+
+  it('follows the host when it switches to another customer mid-call: the push and the result are for the new one', async () => {
+    const page = await open(1280, 720);
+    const panel = page.frameLocator('helpdesk-verify iframe');
+    await panel.getByText('Alice Martin').waitFor();
+    // The host page keeps every result the element reports.
+    await page.evaluate(() => {
+      const w = window as unknown as { results: unknown[] };
+      w.results = [];
+      document.addEventListener('helpdesk-verify-result', (event) => {
+        w.results.push((event as CustomEvent).detail);
+      });
+    });
+    // The agent opens another ticket: the tool changes the element's customer.
+    await page
+      .locator('helpdesk-verify')
+      .evaluate((element) => element.setAttribute('customer', 'CUST-1002'));
+    await panel.getByText('Bob Keller').waitFor();
+    assert.equal(await panel.getByText('Alice Martin').count(), 0);
+    await panel.getByRole('button', { name: 'Verify caller' }).click();
+    const code = ((await panel.getByTestId('verify-code').textContent()) ?? '').trim();
+    const request = await bobPhone.waitForRequest();
+    assert.deepEqual(await phone.client.pendingRequests(), [], "Alice's phone must not be asked");
+    await bobPhone.client.decide(request, { decision: 'approve', code });
+    await panel.getByTestId('verify-result').filter({ hasText: 'Verified' }).waitFor();
+    await page.waitForFunction(() => (window as unknown as { results: unknown[] }).results.length === 1);
+    const [result] = await page.evaluate(() => (window as unknown as { results: unknown[] }).results);
+    // The result names the customer it is for, in the host's own id.
+    assert.deepEqual(result, {
+      verificationId: request.id,
+      status: 'approved',
+      assurance: 'substantial',
+      customer: 'CUST-1002',
+    });
     await page.context().close();
   });
 
