@@ -7,10 +7,12 @@ import type { PushMessage, PushOptions, PushProvider, PushResult } from './push-
 import {
   type AttemptVerdict,
   defaultRetryPolicy,
+  NetworkError,
   parseRetryAfter,
   type RetryPolicy,
   realSleep,
   type Sleep,
+  type VendorAnswer,
   withRetries,
 } from './retry.ts';
 
@@ -96,20 +98,6 @@ export type ApnsProvider = PushProvider<ApnsTarget> & {
   close(): void;
 };
 
-interface Http2Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-class NetworkError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
-    super(reason);
-    this.reason = reason;
-  }
-}
-
 /**
  * APNs provider API (Apple, "Sending notification requests to APNs"): one HTTP/2 session per host,
  * kept open and replaced when it closes; a provider JWT (ES256, `kid` the key id, `iss` the team,
@@ -173,7 +161,7 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
     path: string,
     headers: Record<string, string>,
     body: string,
-  ): Promise<Http2Answer> {
+  ): Promise<VendorAnswer> {
     return new Promise((resolve, reject) => {
       let stream: ReturnType<ClientHttp2Session['request']>;
       try {
@@ -226,7 +214,7 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
   ): Promise<AttemptVerdict<PushResult>> {
     const authority = apnsAuthority(target.environment, config.hostOverride);
     const jwt = await currentToken();
-    let answer: Http2Answer;
+    let answer: VendorAnswer;
     try {
       answer = await post(
         authority,

@@ -8,10 +8,12 @@ import type { PushMessage, PushOptions, PushProvider, PushResult } from './push-
 import {
   type AttemptVerdict,
   defaultRetryPolicy,
+  NetworkError,
   parseRetryAfter,
   type RetryPolicy,
   realSleep,
   type Sleep,
+  type VendorAnswer,
   withRetries,
 } from './retry.ts';
 
@@ -108,20 +110,6 @@ export interface FcmProviderConfig {
 
 export type FcmProvider = PushProvider<FcmTarget> & { kind: 'fcm' };
 
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-class NetworkError extends Error {
-  readonly reason: string;
-  constructor(reason: string) {
-    super(reason);
-    this.reason = reason;
-  }
-}
-
 /**
  * FCM HTTP v1 (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages/send).
  * Authenticates as the service account with the OAuth 2.0 JWT bearer grant (RFC 7523): an RS256
@@ -142,7 +130,7 @@ export function createFcmProvider(config: FcmProviderConfig): FcmProvider {
   let inFlight: Promise<string> | undefined;
 
   function exchange(url: string, init: { method: string; headers: Record<string, string>; body: string }) {
-    return new Promise<HttpAnswer>((resolve, reject) => {
+    return new Promise<VendorAnswer>((resolve, reject) => {
       const req = request(
         url,
         {
@@ -245,7 +233,7 @@ export function createFcmProvider(config: FcmProviderConfig): FcmProvider {
         return { done: false, result: failedNetwork(error), retryAfterMs: null };
       throw error;
     }
-    let answer: HttpAnswer;
+    let answer: VendorAnswer;
     try {
       answer = await exchange(sendUrl, {
         method: 'POST',

@@ -3,6 +3,22 @@
 /** Waits `ms` milliseconds; tests pass one that records the wait and returns at once. */
 export type Sleep = (ms: number) => Promise<void>;
 
+/** A vendor's HTTP answer, read whole. */
+export interface VendorAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** No HTTP answer came back; `reason` is short text safe to show on a timeline. */
+export class NetworkError extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RetryPolicy {
