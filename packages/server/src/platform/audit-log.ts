@@ -153,18 +153,29 @@ export async function listAudit(db: Db, tenantId: string, filter: AuditFilter): 
   return rows.map(fromAuditRow);
 }
 
-/** Every entry of a tenant, oldest first, read in pages so memory stays flat. */
-export async function* readAuditChain(db: Db, tenantId: string, pageSize = 1000): AsyncGenerator<AuditEntry> {
+/**
+ * Every entry of a tenant, oldest first, read in pages so memory stays flat; with a filter, only
+ * the entries it matches (the export of what the auditor's list shows).
+ */
+export async function* readAuditChain(
+  db: Db,
+  tenantId: string,
+  pageSize = 1000,
+  filter: Omit<AuditFilter, 'beforeSeq' | 'limit'> = {},
+): AsyncGenerator<AuditEntry> {
   let afterSeq = 0;
   for (;;) {
-    const rows = await db
+    let query = db
       .selectFrom('audit_events')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .where('seq', '>', afterSeq)
-      .orderBy('seq', 'asc')
-      .limit(pageSize)
-      .execute();
+      .where('seq', '>', afterSeq);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.targetId) query = query.where('target_id', '=', filter.targetId);
+    if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to);
+    const rows = await query.orderBy('seq', 'asc').limit(pageSize).execute();
     for (const row of rows) yield fromAuditRow(row);
     if (rows.length < pageSize) return;
     afterSeq = rows[rows.length - 1]!.seq;
