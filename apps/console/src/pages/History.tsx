@@ -46,25 +46,60 @@ function useCustomerNames(api: ConsoleApi, ids: string[]) {
   return names;
 }
 
+type ResolvedCustomer =
+  | { kind: 'found'; id: string | null }
+  | { kind: 'none' }
+  | { kind: 'several'; matches: Customer[]; more: boolean };
+
+/**
+ * The customer a filter names: nobody (no filter), an internal id as typed, or the one customer
+ * the search finds by name or customer number. A customer number matches exactly, so it picks
+ * one customer among several of the same name.
+ */
+async function resolveCustomer(api: ConsoleApi, text: string): Promise<ResolvedCustomer> {
+  if (!text) return { kind: 'found', id: null };
+  if (customerIdPattern.test(text)) return { kind: 'found', id: text };
+  const { items, nextCursor } = await api.searchCustomers(text, 6);
+  const exact = items.filter((c) => c.externalId === text);
+  const matches = exact.length === 1 ? exact : items;
+  if (matches.length === 0) return { kind: 'none' };
+  if (matches.length === 1) return { kind: 'found', id: matches[0]!.id };
+  return { kind: 'several', matches, more: exact.length !== 1 && nextCursor !== null };
+}
+
 export function History({ api }: { api: ConsoleApi }) {
   const { t, formatDateTime } = useI18n();
   const [status, setStatus] = useState('');
-  const [customerId, setCustomerId] = useState('');
+  // The customer as the agent knows them: a name or the customer number (an internal id works too).
+  const [customerText, setCustomerText] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [problems, setProblems] = useState<FilterProblems>({});
   const checkFilter = (): FilterProblems => {
-    const typed = customerId.trim();
-    const found =
-      typed && !customerIdPattern.test(typed) ? { customerId: t('history.problem.customerId') } : {};
-    setProblems(found);
-    return found;
+    setProblems({});
+    return {};
   };
   const fetchPage = useCallback(
-    (cursor: string | undefined) => {
+    async (cursor: string | undefined) => {
+      const customer = await resolveCustomer(api, customerText.trim());
+      if (customer.kind !== 'found') {
+        setProblems({
+          customer:
+            customer.kind === 'none'
+              ? t('hf.noMatch', { text: customerText.trim() })
+              : t('hf.several', {
+                  count: `${customer.matches.length}${customer.more ? '+' : ''}`,
+                  text: customerText.trim(),
+                  names: customer.matches
+                    .map((c) => (c.externalId ? `${c.displayName} (${c.externalId})` : c.displayName))
+                    .join(', '),
+                }),
+        });
+        return { items: [], nextCursor: null };
+      }
       const filter: VerificationFilter = {
         ...(status ? { status: status as VerificationStatus } : {}),
-        ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
+        ...(customer.id ? { customerId: customer.id } : {}),
         createdAfter: toIsoOrUndefined(from),
         createdBefore: toIsoOrUndefined(to),
         limit: 25,
@@ -72,7 +107,7 @@ export function History({ api }: { api: ConsoleApi }) {
       };
       return api.verifications(filter);
     },
-    [api, status, customerId, from, to],
+    [api, t, status, customerText, from, to],
   );
   const list = usePagedList(fetchPage);
   const names = useCustomerNames(
@@ -103,12 +138,13 @@ export function History({ api }: { api: ConsoleApi }) {
           </select>
         </label>
         <FilterField
-          name="customerId"
-          label={t('history.filter.customer')}
-          value={customerId}
-          onChange={setCustomerId}
-          problem={problems.customerId}
-          placeholder="cus_…"
+          name="customer"
+          label={t('hf.customer')}
+          value={customerText}
+          onChange={setCustomerText}
+          problem={problems.customer}
+          placeholder={t('hf.customer.placeholder')}
+          maxLength={200}
         />
       </ListFilters>
       <PagedTable list={list} empty={t('history.empty')}>
