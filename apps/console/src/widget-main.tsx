@@ -152,7 +152,7 @@ function Widget() {
     // A fresh token from the host: load again (the panel may have shown "expired").
     window.addEventListener('helpdesk-verify-token', load);
     return () => window.removeEventListener('helpdesk-verify-token', load);
-  }, [backend]);
+  }, []);
 
   // Keep the host's frame as tall as the panel, so a side panel never scrolls twice.
   useEffect(() => {
