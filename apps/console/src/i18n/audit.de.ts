@@ -224,6 +224,7 @@ export const auditDe: Record<AuditMessageKey, string> = {
   'pf.requiredOf': 'Vertrauensniveau für {action}',
   'pf.highRiskOf': '{action} hat hohes Risiko',
   'pf.remove': '{action} entfernen',
+  'pf.removeShort': 'Entfernen',
   'pf.newAction': 'Neue Aktion',
   'pf.newAction.help': 'Kleinbuchstaben, Ziffern und Unterstriche, z. B. close_account.',
   'pf.addAction': 'Aktion hinzufügen',

@@ -217,6 +217,7 @@ export const auditEn = {
   'pf.requiredOf': 'Assurance {action} needs',
   'pf.highRiskOf': '{action} is high risk',
   'pf.remove': 'Remove {action}',
+  'pf.removeShort': 'Remove',
   'pf.newAction': 'New action',
   'pf.newAction.help': 'Lower-case letters, digits and underscores, e.g. close_account.',
   'pf.addAction': 'Add action',

@@ -251,7 +251,7 @@ export function PolicyForm({
                 <th scope="col">{t('pf.col.highRisk')}</th>
                 {!readOnly && (
                   <th scope="col">
-                    <span className="visually-hidden">{t('pf.remove', { action: '' })}</span>
+                    <span className="visually-hidden">{t('pf.removeShort')}</span>
                   </th>
                 )}
               </tr>
@@ -293,8 +293,13 @@ export function PolicyForm({
                     </td>
                     {!readOnly && (
                       <td>
-                        <button type="button" className="button small" onClick={() => removeAction(action)}>
-                          {t('pf.remove', { action: name })}
+                        <button
+                          type="button"
+                          className="button small"
+                          aria-label={t('pf.remove', { action: name })}
+                          onClick={() => removeAction(action)}
+                        >
+                          {t('pf.removeShort')}
                         </button>
                       </td>
                     )}
