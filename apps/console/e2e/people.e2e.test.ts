@@ -131,6 +131,30 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     assert.equal(lines.length, 3);
     assert.ok(lines.every((line) => (JSON.parse(line) as { action: string }).action === 'customer.created'));
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    // By customer, as the agent knows them: everything about Alice, her verification and her phone included.
+    await page.getByLabel('Action').selectOption('');
+    await page.getByLabel('Customer (name or customer number)').fill('CUST-1001');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="audit-table"] tbody tr').length === 4,
+    );
+    assert.deepEqual(
+      await page
+        .locator('[data-testid="audit-table"] tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action'))),
+      ['verification.started', 'device.enrolled', 'device.activation_created', 'customer.created'],
+    );
+    assert.equal(await exportLink.getAttribute('href'), `/v1/audit-events/export?customerId=${aliceId}`);
+    // By who acted, chosen by name.
+    await page.getByLabel('Customer (name or customer number)').fill('');
+    await page.getByRole('combobox', { name: /^By/ }).selectOption({ label: 'Otto Auditor' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="audit-table"] tbody tr')].every(
+        (tr) => tr.getAttribute('data-action') === 'operator.signed_in',
+      ),
+    );
     await page.context().close();
   });
 

@@ -2,8 +2,10 @@ import { Fragment, type ReactNode, useCallback, useEffect, useMemo, useState } f
 import type { ConsoleApi } from '../api/client.ts';
 import type { AuditEvent, ChainStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading } from '../components/common.tsx';
+import { customerProblem, resolveCustomer } from '../components/customer-filter.ts';
 import {
   FilterField,
+  type FilterProblems,
   ListFilters,
   PagedTable,
   toIsoOrUndefined,
@@ -181,6 +183,8 @@ interface AuditFilterValues {
   action: string;
   actorId: string;
   targetId: string;
+  /** The internal id the customer field resolved to, or empty. */
+  customerId: string;
   from: string;
   to: string;
 }
@@ -190,6 +194,7 @@ function filterQuery(filter: AuditFilterValues) {
     action: filter.action || undefined,
     actorId: filter.actorId.trim() || undefined,
     targetId: filter.targetId.trim() || undefined,
+    customerId: filter.customerId || undefined,
     from: toIsoOrUndefined(filter.from),
     to: toIsoOrUndefined(filter.to),
   };
@@ -203,32 +208,58 @@ function exportHref(filter: AuditFilterValues): string {
   return `/v1/audit-events/export${query ? `?${query}` : ''}`;
 }
 
+/** Who may have acted, by name: the operators and API keys of the tenant (empty if not readable). */
+function useActors(api: ConsoleApi) {
+  const [actors, setActors] = useState<{ id: string; label: string }[] | null>(null);
+  const { t } = useI18n();
+  useEffect(() => {
+    Promise.all([api.operators(), api.apiKeys()]).then(
+      ([operators, keys]) =>
+        setActors([
+          ...operators.items.map((o) => ({ id: o.id, label: o.displayName })),
+          ...keys.items.map((k) => ({ id: k.id, label: t('audit.actor.api_key', { name: k.name }) })),
+        ]),
+      () => setActors(null),
+    );
+  }, [api, t]);
+  return actors;
+}
+
 /** The auditor's view: the hash-chained log in sentences, with filters, the chain's verification, and export. */
 export function AuditLog({ api }: { api: ConsoleApi }) {
   const { t, formatDateTime } = useI18n();
   const [action, setAction] = useState('');
   const [actorId, setActorId] = useState('');
+  const [customerText, setCustomerText] = useState('');
   const [targetId, setTargetId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  // The filter the list shows now (set on Apply), which the export follows.
+  const [problems, setProblems] = useState<FilterProblems>({});
+  // The filter the list shows now, which the export follows.
   const [applied, setApplied] = useState<AuditFilterValues>({
     action: '',
     actorId: '',
     targetId: '',
+    customerId: '',
     from: '',
     to: '',
   });
   const [chain, setChain] = useState<ChainStatus | null>(null);
   const [chainError, setChainError] = useState<unknown>(null);
+  const actors = useActors(api);
   const fetchPage = useCallback(
-    (cursor: string | undefined) =>
-      api.auditEvents({
-        ...filterQuery({ action, actorId, targetId, from, to }),
-        limit: 50,
-        ...(cursor ? { cursor } : {}),
-      }),
-    [api, action, actorId, targetId, from, to],
+    async (cursor: string | undefined) => {
+      const typed = customerText.trim();
+      const customer = await resolveCustomer(api, typed);
+      if (customer.kind !== 'found') {
+        setProblems({ customer: customerProblem(t, typed, customer) });
+        return { items: [], nextCursor: null };
+      }
+      const values = { action, actorId, targetId, customerId: customer.id ?? '', from, to };
+      if (!cursor) setApplied(values);
+      return api.auditEvents({ ...filterQuery(values), limit: 50, ...(cursor ? { cursor } : {}) });
+    },
+    [api, t, action, actorId, customerText, targetId, from, to],
   );
   const list = usePagedList(fetchPage);
   const options = useMemo(
@@ -275,9 +306,10 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
         to={to}
         onFrom={setFrom}
         onTo={setTo}
-        onApply={() => {
-          setApplied({ action, actorId, targetId, from, to });
-          list.reload();
+        onApply={list.reload}
+        check={() => {
+          setProblems({});
+          return {};
         }}
       >
         <label className="field">
@@ -291,17 +323,40 @@ export function AuditLog({ api }: { api: ConsoleApi }) {
             ))}
           </select>
         </label>
-        {/* The server takes at most 64 characters in each; the fields say so by stopping there. */}
+        {actors ? (
+          <label className="field">
+            <span>{t('audit.filter.by')}</span>
+            <select name="actorId" value={actorId} onChange={(e) => setActorId(e.target.value)}>
+              <option value="">{t('audit.filter.anyone')}</option>
+              {actors.map((actor) => (
+                <option key={actor.id} value={actor.id}>
+                  {actor.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          // The server takes at most 64 characters; the field says so by stopping there.
+          <FilterField
+            name="actorId"
+            label={t('audit.filter.actorId')}
+            value={actorId}
+            onChange={setActorId}
+            maxLength={64}
+          />
+        )}
         <FilterField
-          name="actorId"
-          label={t('audit.filter.actorId')}
-          value={actorId}
-          onChange={setActorId}
-          maxLength={64}
+          name="customer"
+          label={t('hf.customer')}
+          value={customerText}
+          onChange={setCustomerText}
+          problem={problems.customer}
+          placeholder={t('hf.customer.placeholder')}
+          maxLength={200}
         />
         <FilterField
           name="targetId"
-          label={t('audit.filter.targetId')}
+          label={t('audit.filter.objectId')}
           value={targetId}
           onChange={setTargetId}
           maxLength={64}

@@ -1,8 +1,8 @@
-import { idPattern } from '@helpdesk-auth/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
 import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import { customerProblem, resolveCustomer } from '../components/customer-filter.ts';
 import {
   FilterField,
   type FilterProblems,
@@ -13,8 +13,6 @@ import {
 } from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
-
-const customerIdPattern = new RegExp(idPattern('customer'));
 
 const statuses: VerificationStatus[] = [
   'pending',
@@ -46,27 +44,6 @@ function useCustomerNames(api: ConsoleApi, ids: string[]) {
   return names;
 }
 
-type ResolvedCustomer =
-  | { kind: 'found'; id: string | null }
-  | { kind: 'none' }
-  | { kind: 'several'; matches: Customer[]; more: boolean };
-
-/**
- * The customer a filter names: nobody (no filter), an internal id as typed, or the one customer
- * the search finds by name or customer number. A customer number matches exactly, so it picks
- * one customer among several of the same name.
- */
-async function resolveCustomer(api: ConsoleApi, text: string): Promise<ResolvedCustomer> {
-  if (!text) return { kind: 'found', id: null };
-  if (customerIdPattern.test(text)) return { kind: 'found', id: text };
-  const { items, nextCursor } = await api.searchCustomers(text, 6);
-  const exact = items.filter((c) => c.externalId === text);
-  const matches = exact.length === 1 ? exact : items;
-  if (matches.length === 0) return { kind: 'none' };
-  if (matches.length === 1) return { kind: 'found', id: matches[0]!.id };
-  return { kind: 'several', matches, more: exact.length !== 1 && nextCursor !== null };
-}
-
 export function History({ api }: { api: ConsoleApi }) {
   const { t, formatDateTime } = useI18n();
   const [status, setStatus] = useState('');
@@ -83,18 +60,7 @@ export function History({ api }: { api: ConsoleApi }) {
     async (cursor: string | undefined) => {
       const customer = await resolveCustomer(api, customerText.trim());
       if (customer.kind !== 'found') {
-        setProblems({
-          customer:
-            customer.kind === 'none'
-              ? t('hf.noMatch', { text: customerText.trim() })
-              : t('hf.several', {
-                  count: `${customer.matches.length}${customer.more ? '+' : ''}`,
-                  text: customerText.trim(),
-                  names: customer.matches
-                    .map((c) => (c.externalId ? `${c.displayName} (${c.externalId})` : c.displayName))
-                    .join(', '),
-                }),
-        });
+        setProblems({ customer: customerProblem(t, customerText.trim(), customer) });
         return { items: [], nextCursor: null };
       }
       const filter: VerificationFilter = {

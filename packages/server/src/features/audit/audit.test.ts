@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEntry, computeAuditHash, verifyAuditChain } from '@helpdesk-auth/core/audit-chain';
+import { appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { DatabaseKind } from '../../storage/database.ts';
 import {
   type OperatorClient,
@@ -125,6 +126,42 @@ function auditSuite(kind: DatabaseKind) {
     const bad = await get('/v1/audit-events/export?from=yesterday');
     assert.equal(bad.statusCode, 400);
     assert.equal((await get('/v1/audit-events/export?unknown=1')).statusCode, 400);
+  });
+
+  it('filters by customer: its own entries and those of its verifications, in the list and the export', async () => {
+    const created = (await get('/v1/audit-events?action=customer.created')).json().items as Array<{
+      target: { id: string };
+    }>;
+    const [alice, bob] = created.map((e) => e.target.id);
+    const db = h.runtime.database.db;
+    // A verification of each, as the push flow records them (the verification is the target).
+    await db.transaction().execute(async (tx) => {
+      for (const [customerId, id] of [
+        [alice!, 'ver_01J00000000000000000000001'],
+        [bob!, 'ver_01J00000000000000000000002'],
+      ] as const) {
+        await appendAudit(tx, {
+          tenantId: tenant.id,
+          actor: systemActor,
+          action: 'verification.expired',
+          target: { type: 'verification', id },
+          data: { customerId },
+          now: h.clock.now(),
+        });
+      }
+    });
+    const items = (await get(`/v1/audit-events?customerId=${alice}`)).json().items as Array<{
+      action: string;
+      target: { id: string };
+      customer: { id: string };
+    }>;
+    assert.deepEqual(items.map((e) => e.action).sort(), ['customer.created', 'verification.expired']);
+    assert.ok(items.every((e) => e.customer.id === alice));
+    const exported = (await get(`/v1/audit-events/export?customerId=${alice}`)).body.trim().split('\n');
+    assert.equal(exported.length, 2);
+    // Only a customer id is taken, so nothing can be smuggled into the pattern.
+    assert.equal((await get('/v1/audit-events?customerId=%25')).statusCode, 400);
+    assert.equal((await get('/v1/audit-events/export?customerId=cus_%25')).statusCode, 400);
   });
 
   it('reports a tampered entry and a truncated chain', async () => {

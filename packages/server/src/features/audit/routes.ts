@@ -1,6 +1,6 @@
 // The audit routes: list entries, export the chain, verify it.
 import { Readable } from 'node:stream';
-import { AppError } from '@helpdesk-auth/core';
+import { AppError, idPattern } from '@helpdesk-auth/core';
 import type { AuditEntry } from '@helpdesk-auth/core/audit-chain';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
@@ -14,6 +14,13 @@ const AuditQueryFilters = {
   action: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. customer.updated' })),
   actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  customerId: Type.Optional(
+    Type.String({
+      pattern: idPattern('customer'),
+      description:
+        'Entries about this customer: the customer, its verifications, one-time codes and devices.',
+    }),
+  ),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
 };
@@ -138,6 +145,7 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
         action: q.action,
         actorId: q.actorId,
         targetId: q.targetId,
+        customerId: q.customerId,
         from: parseTime(q.from, 'from'),
         to: parseTime(q.to, 'to'),
         beforeSeq,
@@ -183,6 +191,7 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
         action: q.action,
         actorId: q.actorId,
         targetId: q.targetId,
+        customerId: q.customerId,
         from: parseTime(q.from, 'from'),
         to: parseTime(q.to, 'to'),
       };
