@@ -307,6 +307,11 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
         json: { demo: { tenant: suite.world.tenant.slug, email: suite.world.adminEmail } },
       });
     });
+    // The page's timers stand still, so the form's own patience (it shows after 3 s without an
+    // answer) cannot run out however slow this machine is.
+    const now = Date.now();
+    await page.clock.install({ time: now });
+    await page.clock.pauseAt(now + 1);
     await page.goto(`${suite.world.h.baseUrl}/console/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.getByLabel('Organisation').isVisible(), false, 'no field to type into yet');
@@ -316,6 +321,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     await page.keyboard.type(testPassword);
     assert.equal(await page.getByLabel('Organisation').inputValue(), suite.world.tenant.slug);
     assert.equal(await page.getByLabel('Password').inputValue(), testPassword);
+    await page.clock.resume();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
     await context.close();
@@ -326,6 +332,23 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     await second.goto(`${suite.world.h.baseUrl}/console/`);
     await second.waitForFunction(() => document.activeElement?.getAttribute('name') === 'tenant');
     await plain.close();
+
+    // A server that never says: after 3 seconds the form shows anyway, ready for the organisation.
+    const silent = await suite.browser.newContext({
+      viewport: { width: 1280, height: 720 },
+      locale: 'en-GB',
+    });
+    const third = await silent.newPage();
+    await third.route('**/console/bootstrap.json', () => {});
+    const start = Date.now();
+    await third.clock.install({ time: start });
+    await third.clock.pauseAt(start + 1);
+    await third.goto(`${suite.world.h.baseUrl}/console/`);
+    await third.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.equal(await third.getByLabel('Organisation').isVisible(), false);
+    await third.clock.runFor(3000);
+    await third.waitForFunction(() => document.activeElement?.getAttribute('name') === 'tenant');
+    await silent.close();
   });
 
   it('header: one row at 1280 px, and the signed-in name still shown at 760 px (English and German)', async () => {

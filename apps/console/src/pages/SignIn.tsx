@@ -35,7 +35,10 @@ export function SignIn({ api, onSignedIn }: { api: ConsoleApi; onSignedIn: (sess
   // Focusing the organisation first and the password a moment later split whatever the agent
   // typed in between across both fields.
   const [ready, setReady] = useState(false);
+  const focused = useRef(false);
   useEffect(() => {
+    // A server that does not answer soon does not keep the form away: it shows without the demo.
+    const fallback = setTimeout(() => setReady(true), 3000);
     api
       .bootstrap()
       .then((b) => {
@@ -47,9 +50,13 @@ export function SignIn({ api, onSignedIn }: { api: ConsoleApi; onSignedIn: (sess
       })
       .catch(() => {})
       .finally(() => setReady(true));
+    return () => clearTimeout(fallback);
   }, [api]);
+  // Once: a demo answer arriving after the form showed fills the fields but leaves the focus.
   useEffect(() => {
-    if (ready) (bootstrap?.demo ? passwordField : firstField).current?.focus();
+    if (!ready || focused.current) return;
+    focused.current = true;
+    (bootstrap?.demo ? passwordField : firstField).current?.focus();
   }, [ready, bootstrap]);
 
   // Offer single sign-on when the organisation has it (asked once the typing pauses).
