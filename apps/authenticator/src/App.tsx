@@ -65,13 +65,24 @@ const initialActivation = takeActivationFromUrl();
 // Small pieces
 // ---------------------------------------------------------------------------------------------
 
-function Screen({ title, children }: { title: string; children: ReactNode }) {
+function Screen({
+  title,
+  children,
+  focusHeading = true,
+  className,
+}: {
+  title: string;
+  children: ReactNode;
+  /** False when the screen puts the focus on its own first field (the request's code). */
+  focusHeading?: boolean;
+  className?: string;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    heading.current?.focus();
-  }, []);
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading]);
   return (
-    <section className="screen" aria-labelledby="screen-title">
+    <section className={className ? `screen ${className}` : 'screen'} aria-labelledby="screen-title">
       <h1 id="screen-title" ref={heading} tabIndex={-1}>
         {title}
       </h1>
@@ -84,6 +95,32 @@ function Notice({ kind, children }: { kind: 'info' | 'warning' | 'error' | 'succ
   return (
     <div className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
       {children}
+    </div>
+  );
+}
+
+/**
+ * iPhones and iPads deliver Web Push only to a web app opened from the Home Screen (iOS 16.4 and
+ * later); in a browser tab the permission is never offered. iPadOS reports itself as a Mac with
+ * a touch screen.
+ */
+function needsHomeScreen(): boolean {
+  const ios =
+    /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+    (navigator.userAgent.includes('Macintosh') && navigator.maxTouchPoints > 1);
+  const standalone =
+    (navigator as Navigator & { standalone?: boolean }).standalone === true ||
+    window.matchMedia('(display-mode: standalone)').matches;
+  return ios && !standalone;
+}
+
+function HomeScreenHint() {
+  const { t } = useI18n();
+  if (!needsHomeScreen()) return null;
+  return (
+    <div className="notice notice-info" data-testid="home-screen-hint">
+      <h2>{t('homeScreenTitle')}</h2>
+      <p>{t('homeScreenText')}</p>
     </div>
   );
 }
@@ -197,6 +234,7 @@ function Enrollment({
     return (
       <Screen title={t('notifyTitle')}>
         <p>{t('notifyText')}</p>
+        <HomeScreenHint />
         {step === 'working' ? (
           <p className="busy" role="status">
             {t('enrolling')}
@@ -357,6 +395,16 @@ function RequestScreen({
 
   const company = request?.tenantName ?? state.tenant.name;
 
+  // An open request puts the focus in the code field, once: the code is what the customer came to
+  // type. (The field's description reads out the question with it.)
+  const requestOpen = request !== null && request.status === 'pending' && outcome === null;
+  const focused = useRef(false);
+  useEffect(() => {
+    if (!requestOpen || focused.current) return;
+    focused.current = true;
+    codeInput.current?.focus();
+  }, [requestOpen]);
+
   if (outcome) {
     const titles: Record<Outcome, MessageKey> = {
       approved: 'approvedTitle',
@@ -471,9 +519,11 @@ function RequestScreen({
   }
 
   return (
-    <Screen title={t('requestTitle', { company })}>
-      <p className="question">{t('question', { company })}</p>
-      <dl className="facts">
+    <Screen title={t('requestTitle', { company })} focusHeading={!open} className="request-screen">
+      <p className="question" id="request-question">
+        {t('question', { company })}
+      </p>
+      <dl className="facts request-facts">
         <div>
           <dt>{t('agent')}</dt>
           <dd>{request.agentName}</dd>
@@ -488,12 +538,12 @@ function RequestScreen({
             <dd className="action-summary">{request.actionSummary}</dd>
           </div>
         )}
-        <div>
+        <div className="half">
           <dt>{t('started')}</dt>
           <dd>{time(request.issuedAt)}</dd>
         </div>
         {open && (
-          <div>
+          <div className="half">
             <dt>{t('expiresIn')}</dt>
             <dd>
               <time dateTime={request.expiresAt.toISOString()}>{formatRemaining(remaining)}</time>
@@ -536,7 +586,7 @@ function RequestScreen({
             pattern="[0-9]*"
             autoComplete="one-time-code"
             maxLength={request.codeLength}
-            aria-describedby="code-hint"
+            aria-describedby="request-question code-hint"
             aria-invalid={message?.kind === 'error' ? true : undefined}
             disabled={busy !== null}
           />
@@ -549,7 +599,7 @@ function RequestScreen({
               {t('waitingForUnlock')}
             </p>
           )}
-          <div className="actions">
+          <div className="actions decision-actions">
             <button type="submit" className="primary" disabled={busy !== null}>
               {busy === 'approve' ? t('sending') : useUnlock ? t('approve') : t('approveNoUnlock')}
             </button>
@@ -749,6 +799,7 @@ function Home({
         </ul>
       )}
       {device && device.push === null && <Notice kind="info">{t('noPushNote')}</Notice>}
+      {device && device.push === null && <HomeScreenHint />}
       <section className="card" aria-labelledby="how-title">
         <h2 id="how-title">{t('howItWorks')}</h2>
         <p>{t('howItWorksText')}</p>

@@ -72,6 +72,9 @@ const en = {
   reconnecting: 'Cannot reach {company} right now. Trying again in {seconds} s.',
   retryNow: 'Try again now',
   noPushNote: 'Requests arrive only while this app is open.',
+  homeScreenTitle: 'On iPhone and iPad: add this app to your Home Screen',
+  homeScreenText:
+    'Notifications reach an iPhone or iPad only from an app on the Home Screen. Tap Share, then “Add to Home Screen”, and open the app from there.',
   unlockMissing: 'The unlock is not set up on this device yet.',
   howItWorks: 'How it works',
   howItWorksText:
@@ -232,6 +235,9 @@ const de: Record<MessageKey, string> = {
   reconnecting: '{company} ist gerade nicht erreichbar. Neuer Versuch in {seconds} s.',
   retryNow: 'Jetzt erneut versuchen',
   noPushNote: 'Anfragen kommen nur an, während diese App geöffnet ist.',
+  homeScreenTitle: 'Auf iPhone und iPad: diese App zum Home-Bildschirm hinzufügen',
+  homeScreenText:
+    'Mitteilungen erreichen ein iPhone oder iPad nur über eine App auf dem Home-Bildschirm. Tippen Sie auf „Teilen“, dann auf „Zum Home-Bildschirm“, und öffnen Sie die App von dort.',
   unlockMissing: 'Das Entsperren ist auf diesem Gerät noch nicht eingerichtet.',
   howItWorks: 'So funktioniert es',
   howItWorksText:

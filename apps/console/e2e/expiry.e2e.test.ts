@@ -46,6 +46,17 @@ describe('agent console: unreachable phone and expiry', { skip }, () => {
       (await page.getByTestId('verify-unreachable').textContent()) ?? '',
       /Ask the caller to open the Acme Bank app/,
     );
+    // The box's headings follow the panel's in order: no level is skipped.
+    const levels = await page.evaluate(() =>
+      [...document.querySelectorAll('main h1, main h2, main h3, main h4, main h5')].map((h) =>
+        Number(h.tagName[1]),
+      ),
+    );
+    assert.ok(
+      levels.every((level, i) => i === 0 || level <= levels[i - 1]! + 1),
+      `heading levels skip: ${levels.join(' ')}`,
+    );
+    await page.getByTestId('verify-unreachable').getByRole('heading', { level: 3 }).waitFor();
     await screenshot(page, '20-unreachable');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 

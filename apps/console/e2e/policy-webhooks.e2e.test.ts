@@ -71,6 +71,8 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('heading', { name: 'Verification policy', level: 1 }).waitFor();
     assert.match((await page.getByTestId('policy-current').textContent()) ?? '', /Version 0/);
+    // The form comes first; the document itself is one tab away.
+    await page.getByRole('tab', { name: 'JSON' }).click();
     const editor = page.getByRole('textbox', { name: 'Policy document (JSON)' });
     const original = JSON.parse(await editor.inputValue()) as {
       methods: { method: string; enabled: boolean; assurance: string }[];

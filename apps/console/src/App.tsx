@@ -73,7 +73,8 @@ export function App() {
       </a>
       <header className="top-bar">
         <a className="brand" href="#/">
-          {session.tenant.name} · {t('app.title')}
+          {session.tenant.name}
+          <span className="brand-product"> · {t('app.title')}</span>
         </a>
         <nav aria-label={t('app.mainNav')}>
           <ul>
@@ -89,11 +90,10 @@ export function App() {
           </ul>
         </nav>
         <div className="top-right">
+          {/* Name over role, so the pair takes little of the header's one row. */}
           <span className="who">
-            {t('app.signedInAs', {
-              name: session.operator.displayName,
-              role: t(`role.${session.operator.role}`),
-            })}
+            <span className="who-name">{session.operator.displayName}</span>{' '}
+            <span className="who-role">({t(`role.${session.operator.role}`)})</span>
           </span>
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>

@@ -1,4 +1,4 @@
-import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTransport, isApiError, type VerifyBackend } from './api/client.ts';
 import type { StartVerification, Verification, VerificationDetail } from './api/types.ts';
@@ -36,15 +36,47 @@ function tellHost(message: Record<string, unknown>) {
   if (window.parent !== window) window.parent.postMessage({ source: 'helpdesk-verify', ...message }, '*');
 }
 
-// The host may hand over a fresh token (after `token-expired`): only the embedding page may.
+/** The verification this panel started and that has not ended yet, which the host may abandon. */
+let pending: string | null = null;
+/** A start on its way to the server: abandoning waits for it, so it is cancelled too. */
+let starting: Promise<unknown> | null = null;
+/** Set once the host abandoned this panel: it starts nothing more. */
+let abandoned = false;
+
+// The host may hand over a fresh token (after `token-expired`), or abandon this panel (it moved
+// to another customer): only the embedding page may.
 window.addEventListener('message', (event) => {
   if (event.source !== window.parent) return;
   const data = event.data as { source?: string; type?: string; token?: string } | null;
-  if (data?.source === 'helpdesk-verify-host' && data.type === 'token' && typeof data.token === 'string') {
+  if (data?.source !== 'helpdesk-verify-host') return;
+  if (data.type === 'token' && typeof data.token === 'string') {
     token = data.token;
     window.dispatchEvent(new Event('helpdesk-verify-token'));
+  } else if (data.type === 'abandon') {
+    void abandon();
   }
 });
+
+/**
+ * Cancels the running verification, so the previous customer's phone stops asking and nothing
+ * can approve it any more, then tells the host whether that worked.
+ */
+async function abandon() {
+  abandoned = true;
+  await starting?.catch(() => {});
+  const verificationId = pending;
+  let cancelled = verificationId === null;
+  if (verificationId) {
+    try {
+      await backend.verify.cancel(verificationId);
+      cancelled = true;
+    } catch {
+      // Already ended, or the token expired: the host hears it was not cancelled here.
+    }
+  }
+  pending = null;
+  tellHost({ type: 'abandoned', verificationId, cancelled });
+}
 
 function createWidgetBackend(onUnauthenticated: () => void): {
   verify: VerifyBackend;
@@ -63,14 +95,28 @@ function createWidgetBackend(onUnauthenticated: () => void): {
   return {
     session: () => guard(() => transport.json<WidgetSession>('GET', '/v1/widget/session')),
     verify: {
-      start: (input: StartVerification) =>
-        guard(() =>
+      start: async (input: StartVerification) => {
+        if (abandoned) throw new Error('This panel was closed.');
+        const request = guard(() =>
           transport.json<Verification>('POST', '/v1/widget/verifications', {
             reason: input.reason,
             ...(input.purpose ? { purpose: input.purpose } : {}),
             ...(input.actionSummary ? { actionSummary: input.actionSummary } : {}),
           }),
-        ),
+        );
+        // Settles only once `pending` is set, so an abandon waiting for it finds the id.
+        const run = request.then((started) => {
+          pending = started.id;
+          tellHost({ type: 'started', verificationId: started.id });
+          return started;
+        });
+        starting = run;
+        try {
+          return await run;
+        } finally {
+          if (starting === run) starting = null;
+        }
+      },
       get: (vid) =>
         guard(() => transport.json<VerificationDetail>('GET', `/v1/widget/verifications/${id(vid)}`)),
       cancel: (vid) =>
@@ -81,17 +127,15 @@ function createWidgetBackend(onUnauthenticated: () => void): {
   };
 }
 
+// One backend for the page: the host's "abandon" uses it outside React too.
+const backend = createWidgetBackend(() => {
+  tellHost({ type: 'token-expired' });
+});
+
 function Widget() {
   const { t, formatDateTime } = useI18n();
   const [session, setSession] = useState<WidgetSession | null>(null);
   const [problem, setProblem] = useState<'expired' | 'invalid' | null>(token ? null : 'invalid');
-  const backend = useMemo(
-    () =>
-      createWidgetBackend(() => {
-        tellHost({ type: 'token-expired' });
-      }),
-    [],
-  );
 
   useEffect(() => {
     const load = () => {
@@ -108,7 +152,7 @@ function Widget() {
     // A fresh token from the host: load again (the panel may have shown "expired").
     window.addEventListener('helpdesk-verify-token', load);
     return () => window.removeEventListener('helpdesk-verify-token', load);
-  }, [backend]);
+  }, []);
 
   // Keep the host's frame as tall as the panel, so a side panel never scrolls twice.
   useEffect(() => {
@@ -121,6 +165,7 @@ function Widget() {
   }, []);
 
   const onFinished = useCallback((v: VerificationDetail) => {
+    if (pending === v.id) pending = null;
     tellHost({ type: 'result', verificationId: v.id, status: v.status, assurance: v.assurance });
   }, []);
 

@@ -14,11 +14,18 @@
  * - `lang`: `en` or `de`; by default the agent's browser language.
  *
  * Changing `customer` (the agent opens another ticket) loads a new panel for that customer: the
- * old panel, and whatever it showed, is gone, and nothing it sends is passed on.
+ * old panel, and whatever it showed, is gone, and nothing it sends is passed on. A verification
+ * the old panel had running is cancelled first (the old customer's phone stops asking), and the
+ * element says so with `helpdesk-verify-abandoned`.
  *
- * Events (bubbling, composed): `helpdesk-verify-result` with `detail: {verificationId, status,
- * assurance, customer}` when a verification ends, `customer` being the attribute's value the panel
- * was loaded for; `helpdesk-verify-error` with `detail: {reason}`.
+ * Events (bubbling, composed). Every event's `detail` names `customer` (the attribute's value the
+ * panel was loaded for) and `verificationId` (null when no verification was running):
+ * - `helpdesk-verify-started`: `{customer, verificationId}` when the agent starts a verification;
+ * - `helpdesk-verify-result`: `{customer, verificationId, status, assurance}` when it ends;
+ * - `helpdesk-verify-abandoned`: `{customer, verificationId, cancelled}` when the host changed the
+ *   customer while it ran; `cancelled` is false if the old panel could not cancel it (it then
+ *   expires on its own, unanswered);
+ * - `helpdesk-verify-error`: `{customer, verificationId, reason}`.
  */
 
 const scriptOrigin = new URL(import.meta.url).origin;
@@ -38,6 +45,13 @@ class HelpdeskVerifyElement extends HTMLElement {
     this.frame = HelpdeskVerifyElement.createFrame();
     /** The `customer` the current panel was loaded for. @type {string | null} */
     this.frameCustomer = null;
+    /** The verification the current panel has running, if any. @type {string | null} */
+    this.pendingVerification = null;
+    /**
+     * Panels being retired while they cancel their running verification, by their window.
+     * @type {Map<Window, {frame: HTMLIFrameElement, done: (verificationId: string | null, cancelled: boolean) => void}>}
+     */
+    this.retiring = new Map();
     root.append(style, this.frame);
     /** @type {number} */
     this.generation = 0;
@@ -113,41 +127,103 @@ class HelpdeskVerifyElement extends HTMLElement {
       // fragment of the page it shows stays on that page, with the previous customer.
       const frame = HelpdeskVerifyElement.createFrame();
       frame.src = `${this.serverOrigin}/console/widget#${fragment}`;
-      this.frame.replaceWith(frame);
+      const previous = this.frame;
+      const previousCustomer = this.frameCustomer;
+      if (previous.src) {
+        // The old panel stays (hidden) until it has cancelled what it started, even a start
+        // still on its way, which the element has not heard of yet.
+        previous.hidden = true;
+        previous.after(frame);
+        void this.retire(previous, previousCustomer, this.pendingVerification);
+      } else {
+        previous.replaceWith(frame);
+      }
       this.frame = frame;
       this.frameCustomer = customer;
+      this.pendingVerification = null;
     } catch (error) {
-      this.fail(error instanceof Error ? error.message : String(error));
+      // No panel was loaded for this customer, so no verification of theirs runs.
+      this.fail(error instanceof Error ? error.message : String(error), customer, null);
     }
   }
 
-  /** @param {string} reason */
-  fail(reason) {
-    this.dispatchEvent(
-      new CustomEvent('helpdesk-verify-error', { detail: { reason }, bubbles: true, composed: true }),
-    );
+  /**
+   * Asks a replaced panel to cancel its running verification, waits for its answer (5 seconds at
+   * most), removes it and, when a verification was running, tells the host.
+   * @param {HTMLIFrameElement} frame @param {string | null} customer @param {string | null} known
+   *   the verification the element heard of
+   */
+  async retire(frame, customer, known) {
+    const source = frame.contentWindow;
+    /** @type {{verificationId: string | null, cancelled: boolean}} */
+    const answer = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ verificationId: known, cancelled: false }), 5000);
+      if (!source) return resolve({ verificationId: known, cancelled: false });
+      this.retiring.set(source, {
+        frame,
+        done: (verificationId, cancelled) => {
+          clearTimeout(timer);
+          resolve({ verificationId: verificationId ?? known, cancelled });
+        },
+      });
+      source.postMessage({ source: 'helpdesk-verify-host', type: 'abandon' }, this.serverOrigin);
+    });
+    if (source) this.retiring.delete(source);
+    frame.remove();
+    if (answer.verificationId) {
+      this.emit('helpdesk-verify-abandoned', {
+        customer,
+        verificationId: answer.verificationId,
+        cancelled: answer.cancelled,
+      });
+    }
+  }
+
+  /** @param {string} type @param {Record<string, unknown>} detail */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /**
+   * @param {string} reason
+   * @param {string | null} customer the customer the failed step was for
+   * @param {string | null} verificationId the verification running then, if any
+   */
+  fail(reason, customer = this.frameCustomer, verificationId = this.pendingVerification) {
+    this.emit('helpdesk-verify-error', { customer, verificationId, reason });
   }
 
   /** Messages from our own frame only: its window, from the Helpdesk Auth origin. @param {MessageEvent} event */
   async onMessage(event) {
-    if (event.source !== this.frame.contentWindow || event.origin !== this.serverOrigin) return;
+    if (event.origin !== this.serverOrigin) return;
     const data = event.data;
     if (data?.source !== 'helpdesk-verify') return;
+    // A retiring panel is heard once more: whether it cancelled its verification. Nothing else.
+    const retiring = this.retiring.get(/** @type {Window} */ (event.source));
+    if (retiring) {
+      if (data.type === 'abandoned') {
+        const id = typeof data.verificationId === 'string' ? data.verificationId : null;
+        retiring.done(id, data.cancelled === true);
+      }
+      return;
+    }
+    if (event.source !== this.frame.contentWindow) return;
     if (data.type === 'resize' && typeof data.height === 'number') {
       this.frame.style.height = `${Math.min(Math.max(data.height, 200), 2000)}px`;
+    } else if (data.type === 'started' && typeof data.verificationId === 'string') {
+      this.pendingVerification = data.verificationId;
+      this.emit('helpdesk-verify-started', {
+        customer: this.frameCustomer,
+        verificationId: data.verificationId,
+      });
     } else if (data.type === 'result') {
-      this.dispatchEvent(
-        new CustomEvent('helpdesk-verify-result', {
-          detail: {
-            verificationId: data.verificationId,
-            status: data.status,
-            assurance: data.assurance,
-            customer: this.frameCustomer,
-          },
-          bubbles: true,
-          composed: true,
-        }),
-      );
+      if (this.pendingVerification === data.verificationId) this.pendingVerification = null;
+      this.emit('helpdesk-verify-result', {
+        verificationId: data.verificationId,
+        status: data.status,
+        assurance: data.assurance,
+        customer: this.frameCustomer,
+      });
     } else if (data.type === 'token-expired') {
       // A panel for a customer the host has moved away from is about to be replaced; it gets no token.
       if (this.getAttribute('customer') !== this.frameCustomer) return;

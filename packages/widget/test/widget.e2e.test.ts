@@ -86,7 +86,8 @@ describe('widget inside a third-party ticketing page', { skip }, () => {
 
   it('follows the host when it switches to another customer mid-call: the push and the result are for the new one', async () => {
     const page = await open(1280, 720);
-    const panel = page.frameLocator('helpdesk-verify iframe');
+    // The panel being replaced stays a moment, hidden, while it cancels what it had running.
+    const panel = page.frameLocator('helpdesk-verify iframe:not([hidden])');
     await panel.getByText('Alice Martin').waitFor();
     // The host page keeps every result the element reports.
     await page.evaluate(() => {

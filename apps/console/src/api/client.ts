@@ -135,6 +135,8 @@ export interface AuditFilter {
   action?: string;
   actorId?: string;
   targetId?: string;
+  /** The customer's entries, those of its verifications, one-time codes and devices included. */
+  customerId?: string;
   from?: string;
   to?: string;
   cursor?: string;

@@ -205,9 +205,12 @@ export interface AuditEvent {
   id: string;
   seq: number;
   occurredAt: string;
-  actor: { type: string; id: string | null };
+  /** `name`: the current name of who acted, looked up by the server for the page. */
+  actor: { type: string; id: string | null; name?: string | null };
   action: string;
-  target: { type: string; id: string } | null;
+  target: { type: string; id: string; name?: string | null } | null;
+  /** The customer the entry concerns, with current names; not part of the hashed entry. */
+  customer?: { id: string; name: string | null; externalId: string | null } | null;
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;

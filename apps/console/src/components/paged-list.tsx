@@ -189,18 +189,31 @@ export function PagedTable<T>({
   list,
   empty,
   children,
+  regionLabel,
 }: {
   list: PagedList<T>;
   empty: string;
   /** The table. */
   children: ReactNode;
+  /**
+   * Names the table's box as a region that takes focus, so keyboard users can scroll a table
+   * wider than the screen (axe `scrollable-region-focusable`).
+   */
+  regionLabel?: string;
 }) {
   const { t } = useI18n();
   return (
     <>
       <ErrorNotice error={list.error} />
       {list.items.length > 0 ? (
-        <div className="table-wrap">{children}</div>
+        regionLabel ? (
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it
+          <section className="table-wrap" tabIndex={0} aria-label={regionLabel}>
+            {children}
+          </section>
+        ) : (
+          <div className="table-wrap">{children}</div>
+        )
       ) : (
         list.loaded && !list.error && <p className="muted">{empty}</p>
       )}

@@ -1,3 +1,4 @@
+import { auditDe } from './audit.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 
@@ -312,4 +313,6 @@ export const de: Catalogue = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.de.ts).
   ...fallbacksDe,
+  // Audit log sentences, policy form, history's customer filter (audit.de.ts).
+  ...auditDe,
 };

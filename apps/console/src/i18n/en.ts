@@ -2,6 +2,7 @@
  * English messages: every text of the console and the widget. `{name}` marks a parameter.
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
+import { auditEn } from './audit.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 
 export const en = {
@@ -308,6 +309,8 @@ export const en = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.en.ts).
   ...fallbacksEn,
+  // Audit log sentences, policy form, history's customer filter (audit.en.ts).
+  ...auditEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,8 +1,8 @@
-import { idPattern } from '@helpdesk-auth/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
 import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
+import { customerProblem, resolveCustomer } from '../components/customer-filter.ts';
 import {
   FilterField,
   type FilterProblems,
@@ -13,8 +13,6 @@ import {
 } from '../components/paged-list.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
-
-const customerIdPattern = new RegExp(idPattern('customer'));
 
 const statuses: VerificationStatus[] = [
   'pending',
@@ -49,22 +47,25 @@ function useCustomerNames(api: ConsoleApi, ids: string[]) {
 export function History({ api }: { api: ConsoleApi }) {
   const { t, formatDateTime } = useI18n();
   const [status, setStatus] = useState('');
-  const [customerId, setCustomerId] = useState('');
+  // The customer as the agent knows them: a name or the customer number (an internal id works too).
+  const [customerText, setCustomerText] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [problems, setProblems] = useState<FilterProblems>({});
   const checkFilter = (): FilterProblems => {
-    const typed = customerId.trim();
-    const found =
-      typed && !customerIdPattern.test(typed) ? { customerId: t('history.problem.customerId') } : {};
-    setProblems(found);
-    return found;
+    setProblems({});
+    return {};
   };
   const fetchPage = useCallback(
-    (cursor: string | undefined) => {
+    async (cursor: string | undefined) => {
+      const customer = await resolveCustomer(api, customerText.trim());
+      if (customer.kind !== 'found') {
+        setProblems({ customer: customerProblem(t, customerText.trim(), customer) });
+        return { items: [], nextCursor: null };
+      }
       const filter: VerificationFilter = {
         ...(status ? { status: status as VerificationStatus } : {}),
-        ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
+        ...(customer.id ? { customerId: customer.id } : {}),
         createdAfter: toIsoOrUndefined(from),
         createdBefore: toIsoOrUndefined(to),
         limit: 25,
@@ -72,7 +73,7 @@ export function History({ api }: { api: ConsoleApi }) {
       };
       return api.verifications(filter);
     },
-    [api, status, customerId, from, to],
+    [api, t, status, customerText, from, to],
   );
   const list = usePagedList(fetchPage);
   const names = useCustomerNames(
@@ -103,12 +104,13 @@ export function History({ api }: { api: ConsoleApi }) {
           </select>
         </label>
         <FilterField
-          name="customerId"
-          label={t('history.filter.customer')}
-          value={customerId}
-          onChange={setCustomerId}
-          problem={problems.customerId}
-          placeholder="cus_…"
+          name="customer"
+          label={t('hf.customer')}
+          value={customerText}
+          onChange={setCustomerText}
+          problem={problems.customer}
+          placeholder={t('hf.customer.placeholder')}
+          maxLength={200}
         />
       </ListFilters>
       <PagedTable list={list} empty={t('history.empty')}>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { type ConsoleApi, isApiError } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
@@ -10,8 +10,20 @@ import {
 } from '../fallbacks/api.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import '../fallbacks/fallbacks.css';
+import { PolicyForm } from './PolicyForm.tsx';
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
+
+function parseDraft(text: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
 
 type Check =
   | { kind: 'idle' }
@@ -38,6 +50,8 @@ export function Policy({ api: consoleApi, session }: { api: ConsoleApi; session:
   const [viewing, setViewing] = useState<PolicyVersion | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [names, setNames] = useState<Record<string, string>>({});
+  const [view, setView] = useState<'form' | 'json'>('form');
+  const tabs = useRef<Record<'form' | 'json', HTMLButtonElement | null>>({ form: null, json: null });
 
   // Who saved each version, by name, for roles that may list operators.
   useEffect(() => {
@@ -133,6 +147,8 @@ export function Policy({ api: consoleApi, session }: { api: ConsoleApi; session:
   if (loadError) return <ErrorNotice error={loadError} />;
   if (!current) return <p className="muted">{t('app.loading')}</p>;
   const invalid = check.kind === 'json' || check.kind === 'problems';
+  // The form edits the parsed document; while the JSON view holds text that does not parse, it waits.
+  const draft = parseDraft(text);
 
   return (
     <div>
@@ -145,24 +161,84 @@ export function Policy({ api: consoleApi, session }: { api: ConsoleApi; session:
       </p>
       <div className="policy-layout">
         <section className="card policy-editor" aria-labelledby={`${ids}-editor`}>
-          <h2 id={`${ids}-editor`}>{t('policy.editor')}</h2>
+          <h2 id={`${ids}-editor`}>{t('pf.editorTitle')}</h2>
           {!mayWrite && <p className="muted">{t('policy.readOnly')}</p>}
           <p className="muted" id={`${ids}-help`}>
             {t('policy.editorHelp')}
           </p>
-          <textarea
-            id={`${ids}-text`}
-            aria-labelledby={`${ids}-editor`}
-            value={text}
-            readOnly={!mayWrite}
-            spellCheck={false}
-            aria-invalid={invalid}
-            aria-describedby={`${ids}-help ${ids}-check`}
-            onChange={(e) => {
-              setText(e.target.value);
-              setMessage(null);
-            }}
-          />
+          {/* Two views of one document (WAI-ARIA tabs: arrow keys move between them). */}
+          <div className="tabs" role="tablist" aria-label={t('pf.tabs')}>
+            {(['form', 'json'] as const).map((name) => (
+              <button
+                key={name}
+                ref={(node) => {
+                  tabs.current[name] = node;
+                }}
+                type="button"
+                role="tab"
+                id={`${ids}-tab-${name}`}
+                aria-selected={view === name}
+                aria-controls={`${ids}-panel-${name}`}
+                tabIndex={view === name ? 0 : -1}
+                onClick={() => setView(name)}
+                onKeyDown={(event: KeyboardEvent) => {
+                  if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return;
+                  event.preventDefault();
+                  const next =
+                    event.key === 'Home'
+                      ? 'form'
+                      : event.key === 'End'
+                        ? 'json'
+                        : name === 'form'
+                          ? 'json'
+                          : 'form';
+                  setView(next);
+                  tabs.current[next]?.focus();
+                }}
+              >
+                {t(name === 'form' ? 'pf.tab.form' : 'pf.tab.json')}
+              </button>
+            ))}
+          </div>
+          <div
+            role="tabpanel"
+            id={`${ids}-panel-form`}
+            aria-labelledby={`${ids}-tab-form`}
+            hidden={view !== 'form'}
+          >
+            {draft ? (
+              <PolicyForm
+                draft={draft}
+                readOnly={!mayWrite}
+                onChange={(next) => {
+                  setText(pretty(next));
+                  setMessage(null);
+                }}
+              />
+            ) : (
+              <p className="notice warning">{t('pf.jsonBroken')}</p>
+            )}
+          </div>
+          <div
+            role="tabpanel"
+            id={`${ids}-panel-json`}
+            aria-labelledby={`${ids}-tab-json`}
+            hidden={view !== 'json'}
+          >
+            <textarea
+              id={`${ids}-text`}
+              aria-label={t('policy.editor')}
+              value={text}
+              readOnly={!mayWrite}
+              spellCheck={false}
+              aria-invalid={invalid}
+              aria-describedby={`${ids}-help ${ids}-check`}
+              onChange={(e) => {
+                setText(e.target.value);
+                setMessage(null);
+              }}
+            />
+          </div>
           <div id={`${ids}-check`} aria-live="polite" data-testid="policy-check">
             {check.kind === 'json' && (
               <p className="notice error">{t('policy.invalidJson', { message: check.message })}</p>

@@ -30,7 +30,15 @@ export function SignIn({ api, onSignedIn }: { api: ConsoleApi; onSignedIn: (sess
   const firstField = useRef<HTMLInputElement>(null);
   const passwordField = useRef<HTMLInputElement>(null);
 
+  // The form appears once the server has said whether this is a demo, with the focus where the
+  // agent types next: the password when the demo fills the rest, otherwise the organisation.
+  // Focusing the organisation first and the password a moment later split whatever the agent
+  // typed in between across both fields.
+  const [ready, setReady] = useState(false);
+  const focused = useRef(false);
   useEffect(() => {
+    // A server that does not answer soon does not keep the form away: it shows without the demo.
+    const fallback = setTimeout(() => setReady(true), 3000);
     api
       .bootstrap()
       .then((b) => {
@@ -38,12 +46,18 @@ export function SignIn({ api, onSignedIn }: { api: ConsoleApi; onSignedIn: (sess
         if (b.demo) {
           setTenant((current) => current || b.demo!.tenant);
           setEmail((current) => current || b.demo!.email);
-          passwordField.current?.focus();
         }
       })
-      .catch(() => {});
-    firstField.current?.focus();
+      .catch(() => {})
+      .finally(() => setReady(true));
+    return () => clearTimeout(fallback);
   }, [api]);
+  // Once: a demo answer arriving after the form showed fills the fields but leaves the focus.
+  useEffect(() => {
+    if (!ready || focused.current) return;
+    focused.current = true;
+    (bootstrap?.demo ? passwordField : firstField).current?.focus();
+  }, [ready, bootstrap]);
 
   // Offer single sign-on when the organisation has it (asked once the typing pauses).
   useEffect(() => {
@@ -104,7 +118,8 @@ export function SignIn({ api, onSignedIn }: { api: ConsoleApi; onSignedIn: (sess
             <p className="muted">{t('signIn.or')}</p>
           </>
         )}
-        <form onSubmit={submit}>
+        {!ready && <p className="muted">{t('app.loading')}</p>}
+        <form onSubmit={submit} hidden={!ready}>
           <label className="field">
             <span>{t('signIn.tenant')}</span>
             <input

@@ -374,9 +374,9 @@ function Pending({
       </div>
       {progress.unreachable && (
         <div className="notice warning fallback" role="alert" data-testid="verify-unreachable">
-          <p>
-            <strong>{t('verify.unreachable')}</strong> {t('verify.unreachableHelp', { tenant: tenantName })}
-          </p>
+          {/* A heading of the panel's own level, so the fallback offer's heading below it follows in order. */}
+          <h3 className="notice-title">{t('verify.unreachable')}</h3>
+          <p>{t('verify.unreachableHelp', { tenant: tenantName })}</p>
           <FallbackSlot situation="unreachable">
             <p className="muted">{t('verify.fallbacksInConsole')}</p>
           </FallbackSlot>

@@ -52,11 +52,21 @@ export interface Schemas {
     actor: {
       type: string;
       id: string | null;
+      /** The operator's, API key's or client's current name; null when it no longer exists. */
+      name?: string | null;
     };
     action: string;
     target: {
       type: string;
       id: string;
+      /** The current name of what was acted on (customer, operator, device, ...), if it has one. */
+      name?: string | null;
+    } | null;
+    /** The customer the entry concerns (its target, or the customer of the verification or device), with current names. Not part of the hashed entry. */
+    customer?: {
+      id: string;
+      name: string | null;
+      externalId: string | null;
     } | null;
     data: Record<string, never>;
     prevHash: string;

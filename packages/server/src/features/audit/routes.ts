@@ -1,21 +1,74 @@
 // The audit routes: list entries, export the chain, verify it.
 import { Readable } from 'node:stream';
-import { AppError } from '@helpdesk-auth/core';
+import { AppError, idPattern } from '@helpdesk-auth/core';
 import type { AuditEntry } from '@helpdesk-auth/core/audit-chain';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
 import { Cursor, errorResponses, Limit, operatorOrApiKey, Timestamp, toIso } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { listAudit, readAuditChain, verifyTenantAuditChain } from '../../platform/audit-log.ts';
+import { type AuditNames, resolveAuditNames } from './names.ts';
+
+// The filters of the list and the export: the export hands over exactly what the list shows.
+const AuditQueryFilters = {
+  action: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'e.g. customer.updated' })),
+  actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  customerId: Type.Optional(
+    Type.String({
+      pattern: idPattern('customer'),
+      description:
+        'Entries about this customer: the customer, its verifications, one-time codes and devices.',
+    }),
+  ),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+};
 
 const AuditEventSchema = Type.Object(
   {
     id: Type.String(),
     seq: Type.Integer(),
     occurredAt: Timestamp,
-    actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]) }),
+    actor: Type.Object({
+      type: Type.String(),
+      id: Type.Union([Type.String(), Type.Null()]),
+      name: Type.Optional(
+        Type.Union([Type.String(), Type.Null()], {
+          description: "The operator's, API key's or client's current name; null when it no longer exists.",
+        }),
+      ),
+    }),
     action: Type.String(),
-    target: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+    target: Type.Union([
+      Type.Object({
+        type: Type.String(),
+        id: Type.String(),
+        name: Type.Optional(
+          Type.Union([Type.String(), Type.Null()], {
+            description:
+              'The current name of what was acted on (customer, operator, device, ...), if it has one.',
+          }),
+        ),
+      }),
+      Type.Null(),
+    ]),
+    customer: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({
+            id: Type.String(),
+            name: Type.Union([Type.String(), Type.Null()]),
+            externalId: Type.Union([Type.String(), Type.Null()]),
+          }),
+          Type.Null(),
+        ],
+        {
+          description:
+            'The customer the entry concerns (its target, or the customer of the verification or device), with current names. Not part of the hashed entry.',
+        },
+      ),
+    ),
     data: Type.Object({}, { additionalProperties: true }),
     prevHash: Type.String(),
     hash: Type.String(),
@@ -23,14 +76,18 @@ const AuditEventSchema = Type.Object(
   { $id: 'AuditEvent', title: 'AuditEvent' },
 );
 
-function auditView(entry: AuditEntry) {
+function auditView(entry: AuditEntry, names?: AuditNames) {
   return {
     id: entry.id,
     seq: entry.seq,
     occurredAt: toIso(entry.occurredAt),
-    actor: { type: entry.actorType, id: entry.actorId },
+    actor: { type: entry.actorType, id: entry.actorId, name: names?.actorName ?? null },
     action: entry.action,
-    target: entry.targetType && entry.targetId ? { type: entry.targetType, id: entry.targetId } : null,
+    target:
+      entry.targetType && entry.targetId
+        ? { type: entry.targetType, id: entry.targetId, name: names?.targetName ?? null }
+        : null,
+    customer: names?.customer ?? null,
     data: JSON.parse(entry.data) as Record<string, unknown>,
     prevHash: entry.prevHash,
     hash: entry.hash,
@@ -58,13 +115,7 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
         security: operatorOrApiKey,
         querystring: Type.Object(
           {
-            action: Type.Optional(
-              Type.String({ minLength: 1, maxLength: 64, description: 'e.g. customer.updated' }),
-            ),
-            actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
-            to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+            ...AuditQueryFilters,
             limit: Type.Optional(Limit),
             cursor: Type.Optional(Cursor),
           },
@@ -94,6 +145,7 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
         action: q.action,
         actorId: q.actorId,
         targetId: q.targetId,
+        customerId: q.customerId,
         from: parseTime(q.from, 'from'),
         to: parseTime(q.to, 'to'),
         beforeSeq,
@@ -101,8 +153,9 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
       });
       const page = entries.slice(0, limit);
       const last = page[page.length - 1];
+      const names = await resolveAuditNames(db, tenantId, page);
       return {
-        items: page.map(auditView),
+        items: page.map((entry, i) => auditView(entry, names[i])),
         nextCursor:
           entries.length > limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
       };
@@ -115,10 +168,12 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
       config: { auth: 'audit:read' },
       schema: {
         tags: ['audit'],
-        summary: 'The whole audit chain as JSON Lines, oldest first, exactly as stored (re-verifiable).',
+        summary: 'The audit chain as JSON Lines, oldest first, exactly as stored (re-verifiable).',
+        description:
+          'Without filters, the whole chain, which re-verifies as a chain. With the same filters as the list, only the entries they match: each still carries its own hash and the hash before it, so each can be checked against the whole chain.',
         operationId: 'exportAuditEvents',
         security: operatorOrApiKey,
-        querystring: Type.Object({}, { additionalProperties: false }),
+        querystring: Type.Object(AuditQueryFilters, { additionalProperties: false }),
         response: {
           200: {
             description: 'One stored entry per line; `data` is the JSON text the hash covers.',
@@ -130,8 +185,19 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
     },
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request);
+      const q = request.query;
+      // Checked before the answer starts, so a bad date is a 400, not a broken download.
+      const filter = {
+        action: q.action,
+        actorId: q.actorId,
+        targetId: q.targetId,
+        customerId: q.customerId,
+        from: parseTime(q.from, 'from'),
+        to: parseTime(q.to, 'to'),
+      };
       async function* lines() {
-        for await (const entry of readAuditChain(db, tenantId)) yield `${JSON.stringify(entry)}\n`;
+        for await (const entry of readAuditChain(db, tenantId, 1000, filter))
+          yield `${JSON.stringify(entry)}\n`;
       }
       reply
         .header('content-type', 'application/x-ndjson; charset=utf-8')
