@@ -189,6 +189,8 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
     verify_caller: { requiredAssurance: 'moderate', highRisk: false },
     reset_credentials: { requiredAssurance: 'substantial', highRisk: true },
     change_phone_number: { requiredAssurance: 'high', highRisk: true },
+    // Handing out a QR code or activation code in the console (docs/policy.md, "Enrolling a device").
+    enroll_device: { requiredAssurance: 'substantial', highRisk: true },
   },
   sms: {
     codeTtlSeconds: 300,
@@ -210,7 +212,7 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
   securityQuestions: { ask: 3, required: 2, maxFailures: 3, allowForHighRisk: false },
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
-  notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: false },
+  notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: true },
 } satisfies VerificationPolicy) as Readonly<VerificationPolicy>;
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import { prepared, type Slots } from '../../storage/prepared.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
 import { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from '../methods/index.ts';
 import { pushAddressRules } from '../push/index.ts';
+import { type HandOutBasis, handOutBasis } from './enrollment-guard.ts';
 
 /**
  * How a device hears about a request when its app is closed: a browser's Web Push subscription, an
@@ -283,8 +284,17 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
     return toDevice(row);
   }
 
-  return {
-    async createActivation(tenantId: string, customerId: string, actor: Actor): Promise<Activation> {
+  const service = {
+    /**
+     * `basis`: why an operator may be handed the code (enrollment-guard.ts), recorded in the
+     * audit entry; none for a link sent to the address on file, an integration or the CLI.
+     */
+    async createActivation(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      basis?: HandOutBasis,
+    ): Promise<Activation> {
       const now = clock();
       const code = newActivationCode();
       const id = newId('activation', now);
@@ -334,13 +344,28 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
           actor,
           action: 'device.activation_created',
           target: { type: 'customer', id: customerId },
-          data: { activationId: id, expiresAt },
+          data: { activationId: id, expiresAt, ...(basis ? { basis } : {}) },
           now,
         });
       });
       // The code travels in the fragment, which browsers never send to a server or a proxy log.
       const link = `${new URL(config.publicUrl).origin}/app/activate#code=${code}`;
       return { id, customerId, code, link, qrPayload: link, expiresAt };
+    },
+
+    /**
+     * An activation handed to an operator to show (QR code) or give (code): only on a basis the
+     * enrollment rule accepts (enrollment-guard.ts), which the audit entry records.
+     */
+    async handOutActivation(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      inBranchNote: string | undefined,
+    ): Promise<Activation & { basis: HandOutBasis }> {
+      await assertCustomer(db, tenantId, customerId);
+      const basis = await handOutBasis(db, { tenantId, customerId, now: clock(), inBranchNote });
+      return { ...(await service.createActivation(tenantId, customerId, actor, basis)), basis };
     },
 
     /**
@@ -550,6 +575,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         .execute();
     },
   };
+  return service;
 }
 
 export type DeviceService = ReturnType<typeof createDeviceService>;

@@ -249,7 +249,8 @@ export function registerWidgetRoutes(
           id: customer.id,
           displayName: customer.displayName,
           externalId: customer.externalId,
-          fraudReportedAt: toIsoOrNull(customer.fraudReportedAt),
+          // An open report only: a resolved one no longer changes what the agent should do.
+          fraudReportedAt: customer.fraudResolvedAt === null ? toIsoOrNull(customer.fraudReportedAt) : null,
           phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),
         },
         devices: devices
