@@ -90,7 +90,7 @@ for (const kind of databaseKinds) {
         .where('target_id', '=', customerId)
         .orderBy('seq')
         .execute();
-      return rows.map((r) => ({ ...(JSON.parse(r.data) as Record<string, unknown>), actor: r.actor_id }));
+      return rows.map((r) => ({ ...(JSON.parse(r.data) as { basis?: unknown }), actor: r.actor_id }));
     }
 
     it('refuses an agent without a recent verification, and creates nothing', async () => {
