@@ -1,3 +1,4 @@
+import { customerDe } from './customer.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 
@@ -312,4 +313,6 @@ export const de: Catalogue = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.de.ts).
   ...fallbacksDe,
+  // The customer page's fraud procedure and actions, enrollment, refusals (customer.de.ts).
+  ...customerDe,
 };

@@ -2,6 +2,7 @@
  * English messages: every text of the console and the widget. `{name}` marks a parameter.
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
+import { customerEn } from './customer.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 
 export const en = {
@@ -308,6 +309,8 @@ export const en = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.en.ts).
   ...fallbacksEn,
+  // The customer page's fraud procedure and actions, enrollment, refusals (customer.en.ts).
+  ...customerEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

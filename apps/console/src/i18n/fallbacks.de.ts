@@ -16,6 +16,7 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'fb.action.account_enquiry': 'Kontoauskunft',
   'fb.action.reset_credentials': 'Zugangsdaten zurücksetzen',
   'fb.action.change_phone_number': 'Telefonnummer ändern',
+  'fb.action.enroll_device': 'Gerät einrichten',
 
   'fb.methods.title': 'Verfahren für diesen Anrufer',
   'fb.methods.needs': 'Dieser Vorgang braucht das Vertrauensniveau „{assurance}“.',

@@ -17,6 +17,7 @@ export const fallbacksEn = {
   'fb.action.account_enquiry': 'Account enquiry',
   'fb.action.reset_credentials': 'Reset credentials',
   'fb.action.change_phone_number': 'Change phone number',
+  'fb.action.enroll_device': 'Enroll a device',
 
   'fb.methods.title': 'Methods for this caller',
   'fb.methods.needs': 'This action needs {assurance} assurance.',

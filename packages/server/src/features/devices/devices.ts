@@ -280,6 +280,10 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         type: 'device-revoked',
         data: { deviceId: id },
       });
+      events.publish(topics.customerDevices(tenantId, row.customer_id), {
+        type: 'device-revoked',
+        data: { deviceId: id },
+      });
     }
     return toDevice(row);
   }
@@ -488,10 +492,13 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       // Tell the customer's other devices: an enrollment they did not make is a warning sign. The
       // live channel reaches an open app; the push notice (and SMS or e-mail, if the policy asks)
       // reaches a closed one. It goes out after the answer and never fails the enrollment.
-      events.publish(topics.customer(row.tenant_id, row.customer_id), {
+      const enrolled = {
         type: 'device-enrolled',
         data: { deviceId: row.id, label: row.label, platform: row.platform },
-      });
+      };
+      events.publish(topics.customer(row.tenant_id, row.customer_id), enrolled);
+      // The console's customer page shows the new device the moment it enrolls.
+      events.publish(topics.customerDevices(row.tenant_id, row.customer_id), enrolled);
       void hooks.enrolled?.(row.tenant_id, row.customer_id, row.id, now).catch(() => {
         // Each notice's outcome is in the audit log; a failure here must not surface as a 500.
       });

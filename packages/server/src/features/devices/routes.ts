@@ -355,6 +355,29 @@ export function registerDeviceRoutes(
   );
 
   app.get(
+    '/v1/customers/:id/device-events',
+    {
+      config: { auth: 'devices:read' },
+      schema: {
+        tags: ['devices'],
+        summary:
+          "Live changes to the customer's devices (server-sent events): `device-enrolled` and `device-revoked`.",
+        description:
+          'What the console listens to while it shows an activation: the new device appears as it enrolls. Each event carries the device id (and, when enrolled, its label and platform); read the device for the rest.',
+        operationId: 'customerDeviceEvents',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        response: { 200: eventStream, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = requirePrincipal(request);
+      await services.customers.get(tenantId, request.params.id);
+      streams.open(request, reply, { topics: [topics.customerDevices(tenantId, request.params.id)] });
+    },
+  );
+
+  app.get(
     '/v1/devices/:id',
     {
       config: { auth: 'devices:read' },
