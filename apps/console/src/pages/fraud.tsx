@@ -11,7 +11,7 @@ export function FraudProcedure({ reportedAt, children }: { reportedAt: string; c
   const { t, formatDateTime } = useI18n();
   const heading = useId();
   return (
-    <section className="fraud-procedure" aria-labelledby={heading} data-testid="fraud-procedure">
+    <section className="fraud-procedure" aria-labelledby={heading} data-testid="risk-fraud">
       <h2 id={heading}>
         <span aria-hidden="true">⚠ </span>
         {t('cust.fraud.title')}

@@ -222,9 +222,13 @@ export function registerWidgetRoutes(
                 description: 'An open fraud report; null once resolved.',
               }),
               phoneChangedAt: Type.Union([Timestamp, Type.Null()]),
-              pushLock: Type.Union([Type.String({ enum: ['PUSH_LOCKED_FRAUD', 'PUSH_LOCKED_DENIALS'] }), Type.Null()], {
-                description: 'Why push is locked for the customer; null when it is not. The panel offers no push then.',
-              }),
+              pushLock: Type.Union(
+                [Type.String({ enum: ['PUSH_LOCKED_FRAUD', 'PUSH_LOCKED_DENIALS'] }), Type.Null()],
+                {
+                  description:
+                    'Why push is locked for the customer; null when it is not. The panel offers no push then.',
+                },
+              ),
             }),
             devices: Type.Array(
               Type.Object({
