@@ -10,7 +10,7 @@ export const customerDe: Record<CustomerMessageKey, string> = {
   'cust.fraud.step2':
     'Den Anruf an eine Supervisorin oder einen Supervisor übergeben. Die anrufende Nummer und das Anliegen notieren.',
   'cust.fraud.step3':
-    'Die Supervision klärt den Fall mit der Kundin oder dem Kunden über die hinterlegte Telefonnummer oder E-Mail-Adresse und schließt die Meldung dann hier ab.',
+    'Die Supervision klärt den Fall mit der Kundin oder dem Kunden über die hinterlegte Telefonnummer oder E-Mail-Adresse und schließt die Meldung dann in der Konsole ab.',
   'cust.fraud.showMethods': 'Verifizierungsmethoden trotzdem anzeigen',
   'cust.fraud.methodsHint': 'Nur mit Zustimmung der Supervision: Die Meldung ist noch offen.',
   'cust.fraud.resolved': 'Die Betrugsmeldung vom {time} wurde am {resolved} abgeschlossen.',

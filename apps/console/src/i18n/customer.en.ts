@@ -12,7 +12,7 @@ export const customerEn = {
   'cust.fraud.step2':
     'Hand the call to a supervisor. Note the number the call came from and what the caller asked for.',
   'cust.fraud.step3':
-    'The supervisor checks with the customer on the phone number or e-mail address on file, then resolves the report here.',
+    'The supervisor checks with the customer on the phone number or e-mail address on file, then resolves the report in the console.',
   'cust.fraud.showMethods': 'Show verification methods anyway',
   'cust.fraud.methodsHint': 'Only with a supervisor’s approval: the report is still open.',
   'cust.fraud.resolved': 'The fraud report of {time} was resolved on {resolved}.',

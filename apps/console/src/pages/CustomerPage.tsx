@@ -29,6 +29,8 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [testing, setTesting] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // Bumped after a supervisor action, so the methods list reads what the policy allows now.
+  const [generation, setGeneration] = useState(0);
   // After a fraud report the methods are one deliberate step away, not recommended and focused.
   const [showMethods, setShowMethods] = useState(false);
   const errorText = useErrorText();
@@ -123,6 +125,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
             : t('cust.done.revoked', { device: action.device.label }),
     );
     await load();
+    setGeneration((g) => g + 1);
   };
 
   const dialogText = (action: Pending) => {
@@ -263,6 +266,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
           )}
           {can('verifications:write') && (!fraudOpen || showMethods) && (
             <CallerVerification
+              key={generation}
               backend={api.verify}
               session={session}
               customerId={customer.id}

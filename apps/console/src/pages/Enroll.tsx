@@ -143,11 +143,6 @@ export function Enroll({
       <h2 id={`${ids}-title`}>{t('enroll.title')}</h2>
       <p>{t('enr.intro')}</p>
       <ErrorNotice error={error} />
-      {enrolled ? (
-        <p className="notice ok" role="status" data-testid="device-enrolled">
-          ✓ {t('enr.enrolled', { label: enrolled.label, platform: enrolled.platform })}
-        </p>
-      ) : null}
       {phone || email ? (
         <div className="send-buttons">
           {phone && (
@@ -187,6 +182,12 @@ export function Enroll({
           </p>
           {!enrolled && <p className="muted">{t('enr.waiting')}</p>}
         </div>
+      ) : null}
+
+      {enrolled ? (
+        <p className="notice ok" role="status" data-testid="device-enrolled">
+          ✓ {t('enr.enrolled', { label: enrolled.label, platform: enrolled.platform })}
+        </p>
       ) : null}
 
       <section className="qr-section" aria-labelledby={`${ids}-qr`}>

@@ -51,6 +51,7 @@ export function ConfirmDialog({
   const errorText = useErrorText();
   const ids = useId();
   const dialog = useRef<HTMLDialogElement>(null);
+  const first = useRef<HTMLTextAreaElement & HTMLButtonElement>(null);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -58,6 +59,8 @@ export function ConfirmDialog({
   useEffect(() => {
     const node = dialog.current;
     if (node && !node.open) node.showModal();
+    // The note when there is one to write, else Cancel: the safe choice has the focus.
+    first.current?.focus();
     return () => node?.close();
   }, []);
 
@@ -100,8 +103,7 @@ export function ConfirmDialog({
               minLength={3}
               maxLength={1000}
               rows={3}
-              // biome-ignore lint/a11y/noAutofocus: the dialog asks for this first
-              autoFocus
+              ref={first}
             />
           </div>
         )}
@@ -118,13 +120,7 @@ export function ConfirmDialog({
           >
             {confirmLabel}
           </button>
-          <button
-            type="button"
-            className="button"
-            onClick={onClose}
-            // Without a note to write, the safe choice has the focus.
-            {...(noteLabel ? {} : { autoFocus: true })}
-          >
+          <button type="button" className="button" onClick={onClose} {...(noteLabel ? {} : { ref: first })}>
             {t('cust.confirm.cancel')}
           </button>
         </div>
