@@ -579,7 +579,7 @@ export function pushAvailability(
       available: false,
       reason: {
         code: 'PUSH_LOCKED_FRAUD',
-        message: 'The customer reported fraud from their device; an admin must clear the push lock.',
+        message: 'The customer reported fraud from their device; a supervisor or admin must clear the push lock.',
         until: null,
       },
     };
@@ -591,7 +591,7 @@ export function pushAvailability(
       available: false,
       reason: {
         code: 'PUSH_LOCKED_DENIALS',
-        message: `The customer denied ${denials} push requests recently; an admin must clear the push lock.`,
+        message: `The customer denied ${denials} push requests recently; a supervisor or admin must clear the push lock.`,
         until: null,
       },
     };
@@ -766,7 +766,7 @@ export function evaluateMethods(
           reasons.push(
             reason(
               'QUESTIONS_LOCKED',
-              'Too many failed security-question checks; an admin must unlock them.',
+              'Too many failed security-question checks; a supervisor or admin must unlock them.',
             ),
           );
         }

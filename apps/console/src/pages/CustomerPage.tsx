@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge, useErrorText } from '../components/common.tsx';
@@ -33,6 +33,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [generation, setGeneration] = useState(0);
   // After a fraud report the methods are one deliberate step away, not recommended and focused.
   const [showMethods, setShowMethods] = useState(false);
+  // Decided once, when the page opens: a fraud report made during this call leaves the panel and
+  // its alarm ("what to say") where they are, with the procedure above them.
+  const [gated, setGated] = useState(false);
+  const gateDecided = useRef(false);
   const errorText = useErrorText();
   const can = (permission: string) =>
     session.permissions.includes(permission as Session['permissions'][number]);
@@ -45,6 +49,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
         api.verifications({ customerId: id, limit: 5 }),
       ]);
       setCustomer(c);
+      if (!gateDecided.current) {
+        gateDecided.current = true;
+        setGated(c.fraudReportedAt !== null && c.fraudResolvedAt === null);
+      }
       setDevices(d.items);
       setRecent(v.items);
       // A risk flag, not the page: the page still shows when the locks cannot be read.
@@ -256,7 +264,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
 
       <div className="customer-grid">
         <div className="primary-column">
-          {can('verifications:write') && fraudOpen && !showMethods && (
+          {can('verifications:write') && fraudOpen && gated && !showMethods && (
             <div className="step-away">
               <button type="button" className="button" onClick={() => setShowMethods(true)}>
                 {t('cust.fraud.showMethods')}
@@ -264,7 +272,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               <p className="muted">{t('cust.fraud.methodsHint')}</p>
             </div>
           )}
-          {can('verifications:write') && (!fraudOpen || showMethods) && (
+          {can('verifications:write') && (!fraudOpen || !gated || showMethods) && (
             <CallerVerification
               key={generation}
               backend={api.verify}

@@ -207,7 +207,7 @@ export function registerDeviceRoutes(
       config: { auth: 'devices:write' },
       // The body is optional (integrations send none): an absent one is validated as {}.
       preValidation: async (request) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
       },
       schema: {
         tags: ['devices'],
