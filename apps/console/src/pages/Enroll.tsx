@@ -55,6 +55,7 @@ export function Enroll({
   const [note, setNote] = useState('');
   const [checked, setChecked] = useState(false);
   const [enrolled, setEnrolled] = useState<EnrolledDevice | null>(null);
+  const noteField = useRef<HTMLTextAreaElement>(null);
   const onEnrolledRef = useRef(onEnrolled);
   onEnrolledRef.current = onEnrolled;
 
@@ -63,6 +64,11 @@ export function Enroll({
     if (node && !node.open) node.showModal();
     return () => node?.close();
   }, []);
+
+  // The button that asked is gone: the keyboard continues where the answer is needed.
+  useEffect(() => {
+    if (needsCheck) noteField.current?.focus();
+  }, [needsCheck]);
 
   // The new device, live: the same event stream the console reads verifications from.
   useEffect(() => {
@@ -239,6 +245,7 @@ export function Enroll({
                   minLength={3}
                   maxLength={500}
                   rows={2}
+                  ref={noteField}
                 />
               </div>
               <label className="check">
