@@ -28,7 +28,8 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [testPushes, setTestPushes] = useState<Record<string, { ok: boolean; text: string }>>({});
   const [testing, setTesting] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  // What the last supervisor action did, as a message key, so it follows a change of language.
+  const [done, setDone] = useState<Pending | null>(null);
   // Bumped after a supervisor action, so the methods list reads what the policy allows now.
   const [generation, setGeneration] = useState(0);
   // After a fraud report the methods are one deliberate step away, not recommended and focused.
@@ -123,15 +124,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
       void load();
       throw err;
     }
-    setDone(
-      action.kind === 'resolve'
-        ? t('cust.done.resolved')
-        : action.kind === 'clearPush'
-          ? t('cust.done.pushCleared')
-          : action.kind === 'unlockQuestions'
-            ? t('cust.done.questionsUnlocked')
-            : t('cust.done.revoked', { device: action.device.label }),
-    );
+    setDone(action);
     await load();
     setGeneration((g) => g + 1);
   };
@@ -204,7 +197,13 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
       )}
       {done && (
         <p className="notice ok" role="status" data-testid="action-done">
-          {done}
+          {done.kind === 'resolve'
+            ? t('cust.done.resolved')
+            : done.kind === 'clearPush'
+              ? t('cust.done.pushCleared')
+              : done.kind === 'unlockQuestions'
+                ? t('cust.done.questionsUnlocked')
+                : t('cust.done.revoked', { device: done.device.label })}
         </p>
       )}
       {(customer.phoneChangedAt ||
