@@ -3,7 +3,8 @@
  * and PostgreSQL: an operator only after a verification of that customer in the last 15 minutes
  * at the assurance of the policy's enroll_device action, or with an in-branch identity check and
  * its note, both recorded in the audit entry; otherwise IDENTITY_CHECK_REQUIRED and no activation.
- * An integration's API key answers for its own checks.
+ * An integration's API key answers for its own checks. The console hears of the new device on
+ * the customer's device events, and of no other customer's.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +31,7 @@ for (const kind of databaseKinds) {
     let apiKey: string;
 
     before(async () => {
-      h = await startTestHarness(kind);
+      h = await startTestHarness(kind, {}, { listen: true });
       const tenant = await h.tenantWithOperators('enrol-guard');
       tenantId = tenant.id;
       agent = tenant.clients.agent;
@@ -211,6 +212,68 @@ for (const kind of databaseKinds) {
 
       const cross = await handOut(otherAgent, customerId, { inBranchCheck: { note: 'Passport seen' } });
       assert.equal(cross.statusCode, 404, cross.body);
+    });
+
+    it("streams the customer's new device to the console as it enrolls, and no other customer's", async () => {
+      const watched = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Lena Live' },
+        cliActor,
+      );
+      const other = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Olaf Other' },
+        cliActor,
+      );
+      const controller = new AbortController();
+      const { cookies } = agent.auth();
+      const response = await fetch(`${h.baseUrl}/v1/customers/${watched.id}/device-events`, {
+        headers: {
+          cookie: Object.entries(cookies)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('; '),
+        },
+        signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      try {
+        const enrol = async (customerId: string, label: string) => {
+          const activation = await h.runtime.services.devices.createActivation(
+            tenantId,
+            customerId,
+            cliActor,
+          );
+          return enrollTestDevice(h.app, {
+            publicUrl: h.config.publicUrl,
+            activationCode: activation.code,
+            now: h.clock.now,
+            label,
+          });
+        };
+        await enrol(other.id, 'Not this one');
+        const device = await enrol(watched.id, 'Lena phone');
+        let text = '';
+        while (!text.includes('device-enrolled')) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+        const data = JSON.parse(
+          /data: (.*)/.exec(text.slice(text.indexOf('event: device-enrolled')))![1]!,
+        ) as {
+          deviceId: string;
+          label: string;
+        };
+        assert.deepEqual(
+          { deviceId: data.deviceId, label: data.label },
+          { deviceId: device.id, label: 'Lena phone' },
+        );
+        assert.ok(!text.includes('Not this one'), "another customer's device is not news here");
+      } finally {
+        controller.abort();
+        await reader.cancel().catch(() => {});
+      }
     });
   });
 }
