@@ -72,7 +72,7 @@ export const errorStatus = {
    * `details.reason` names why (an UnavailableReason: SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...).
    */
   METHOD_UNAVAILABLE: 409,
-  /** The message channel cannot reach this customer; `details.reason`: NO_PHONE_NUMBER, NO_EMAIL_ADDRESS or PROVIDER_NOT_CONFIGURED. */
+  /** The message channel cannot reach this customer; `details.reason`: NO_PHONE_NUMBER, NO_EMAIL_ADDRESS, PROVIDER_NOT_CONFIGURED or SIM_SWAP_WINDOW. */
   CHANNEL_UNAVAILABLE: 409,
   /** The customer already has an active authenticator app; remove it first. */
   TOTP_ALREADY_ENROLLED: 409,

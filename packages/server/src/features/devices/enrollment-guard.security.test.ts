@@ -275,5 +275,38 @@ for (const kind of databaseKinds) {
         await reader.cancel().catch(() => {});
       }
     });
+
+    it('sends no activation link by SMS to a number changed in the SIM-swap window', async () => {
+      const customer = await h.runtime.services.customers.create(
+        tenantId,
+        { displayName: 'Sven Swapped', phone: '+447911123470', email: 'sven@example.com' },
+        cliActor,
+      );
+      await h.runtime.services.customers.update(tenantId, customer.id, { phone: '+447911123471' }, cliActor);
+      const send = (channel: string) =>
+        h.app.inject({
+          method: 'POST',
+          url: `/v1/customers/${customer.id}/activations/send`,
+          ...agent.auth(),
+          payload: { channel },
+        });
+      const refused = await send('sms');
+      assert.equal(refused.statusCode, 409, refused.body);
+      assert.deepEqual((refused.json() as { error: { code: string; details: unknown } }).error, {
+        code: 'CHANNEL_UNAVAILABLE',
+        message: refused.json().error.message,
+        details: { reason: 'SIM_SWAP_WINDOW' },
+      });
+      assert.equal((await send('email')).statusCode, 201, 'the mailbox on file still works');
+      h.clock.advance(7 * 24 * 3_600_000 + 1);
+      // A week on (the agent's session has ended meanwhile; the integration's key sends it).
+      const later = await h.app.inject({
+        method: 'POST',
+        url: `/v1/customers/${customer.id}/activations/send`,
+        headers: { authorization: `Bearer ${apiKey}` },
+        payload: { channel: 'sms' },
+      });
+      assert.equal(later.statusCode, 201, `after the window the number is trusted again: ${later.body}`);
+    });
   });
 }
