@@ -579,7 +579,8 @@ export function pushAvailability(
       available: false,
       reason: {
         code: 'PUSH_LOCKED_FRAUD',
-        message: 'The customer reported fraud from their device; a supervisor or admin must clear the push lock.',
+        message:
+          'The customer reported fraud from their device; a supervisor or admin must clear the push lock.',
         until: null,
       },
     };
