@@ -202,25 +202,34 @@ describe('agent console: verify a caller', { skip }, () => {
     await screenshot(page, '10-action-confirmed');
   });
 
-  it('no device: the panel offers enrollment with a QR code and link', async () => {
+  it('no device: the panel offers enrollment; a QR code after an in-branch identity check', async () => {
     await createCustomer(suite.world, { displayName: 'Nora Nodevice', externalId: 'CUST-2006' });
     await openCustomer('Nora Nodevice');
     await page.getByText('This customer has no enrolled device').waitFor();
     await page.getByRole('button', { name: 'Enroll a device' }).first().click();
-    await page.getByRole('button', { name: 'Create activation' }).click();
-    await page.getByTestId('activation').waitFor();
-    const link = (await page.getByTestId('activation-link').textContent()) ?? '';
-    assert.match(link, /\/app\/activate#code=/);
-    assert.equal(await page.getByRole('img', { name: /QR code/ }).count(), 1);
+    const dialog = page.getByRole('dialog', { name: 'Enroll a device' });
+    // No phone number or e-mail address on file: a QR code, only with an identity check in person.
+    await dialog.getByRole('button', { name: 'Show QR code' }).click();
+    await dialog.getByLabel('Which document did you check?').fill('Identity card');
+    await dialog.getByRole('checkbox').check();
+    await dialog.getByRole('button', { name: 'Show QR code' }).click();
+    await dialog.getByTestId('activation').waitFor();
+    assert.equal(await dialog.getByRole('img', { name: /QR code/ }).count(), 1);
+    await dialog.getByText(/Show the code to type in/).click();
+    const code = (await dialog.getByTestId('activation-code').textContent()) ?? '';
     await screenshot(page, '11-enroll-qr');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    // The link enrols a phone; the customer page then offers verification.
+    // The code, typed on the customer's phone, enrols it; the dialog and the page show it at once.
     const { createDeviceClient, createMemoryKeyStore } = await import(
       '../../../packages/device-sdk/src/index.ts'
     );
     const client = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: suite.world.h.baseUrl });
-    await client.enroll(link, { label: 'iPhone', platform: 'ios' });
-    await page.getByRole('button', { name: 'Close' }).click();
+    await client.enroll(`${suite.world.h.baseUrl}/app/activate#code=${code.trim()}`, {
+      label: 'iPhone',
+      platform: 'ios',
+    });
+    await dialog.getByTestId('device-enrolled').waitFor();
+    await page.keyboard.press('Escape');
     await page.getByText('iPhone').waitFor();
     await page.getByRole('button', { name: 'Verify caller' }).waitFor();
   });

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createTransport, isApiError, type VerifyBackend } from './api/client.ts';
 import type { StartVerification, Verification, VerificationDetail } from './api/types.ts';
 import { I18nProvider, type Language, languages, useI18n } from './i18n/i18n.tsx';
+import { FraudProcedure } from './pages/fraud.tsx';
 import { VerifyPanel } from './verify/VerifyPanel.tsx';
 import './styles.css';
 
@@ -20,8 +21,11 @@ interface WidgetSession {
     id: string;
     displayName: string;
     externalId: string | null;
+    /** An open fraud report; null once resolved. */
     fraudReportedAt: string | null;
     phoneChangedAt: string | null;
+    /** Why push is locked; the panel offers no push then. */
+    pushLock: 'PUSH_LOCKED_FRAUD' | 'PUSH_LOCKED_DENIALS' | null;
   };
   devices: { label: string; platform: string; push: string | null; lastSeenAt: string }[];
 }
@@ -188,23 +192,26 @@ function Widget() {
         <span className="name">{customer.displayName}</span>
         {customer.externalId && <span className="muted"> · {customer.externalId}</span>}
       </div>
-      {customer.fraudReportedAt && (
-        <p className="notice danger" data-testid="risk-fraud">
-          <strong>⚠ {t('customer.risk.fraud', { time: formatDateTime(customer.fraudReportedAt) })}</strong>
-        </p>
-      )}
+      {customer.fraudReportedAt && <FraudProcedure reportedAt={customer.fraudReportedAt} />}
       {customer.phoneChangedAt && (
         <p className="notice warning">
           {t('customer.risk.phoneChanged', { time: formatDateTime(customer.phoneChangedAt) })}
         </p>
       )}
-      <VerifyPanel
-        backend={backend.verify}
-        customerId={customer.id}
-        tenantName={session.tenant.name}
-        hasDevice={session.devices.length > 0}
-        onFinished={onFinished}
-      />
+      {customer.pushLock ? (
+        // No "Verify caller" that can only fail: the refusal in words, and what to do instead.
+        <p className="notice warning" role="status" data-testid="widget-push-locked">
+          {t(`err.reason.${customer.pushLock}`)}
+        </p>
+      ) : (
+        <VerifyPanel
+          backend={backend.verify}
+          customerId={customer.id}
+          tenantName={session.tenant.name}
+          hasDevice={session.devices.length > 0}
+          onFinished={onFinished}
+        />
+      )}
     </main>
   );
 }

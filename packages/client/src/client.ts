@@ -157,9 +157,16 @@ export function createHelpdeskAuthClient(options: HelpdeskAuthClientOptions) {
   };
 
   const activations = {
-    /** A one-time activation for the customer's device: `code`, `link`, `qrPayload`, `expiresAt`. */
-    create: (customerId: string, o?: RequestOptions) =>
-      request('createActivation', { pathParams: id(customerId) }, o),
+    /**
+     * A one-time activation for the customer's device: `code`, `link`, `qrPayload`, `expiresAt`.
+     * With an API key no body is needed; an operator session states an in-branch identity check
+     * (`{ inBranchCheck: { note } }`) unless the customer was verified in the last 15 minutes.
+     */
+    create: (customerId: string, o?: RequestOptions, body: Op<'createActivation'>['body'] = {}) =>
+      request('createActivation', { pathParams: id(customerId), body }, o),
+    /** Sends a new activation link to the phone number (`sms`) or e-mail address on file. */
+    send: (customerId: string, channel: 'sms' | 'email', o?: RequestOptions) =>
+      request('sendActivation', { pathParams: id(customerId), body: { channel } }, o),
   };
 
   const devices = {

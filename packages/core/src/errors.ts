@@ -41,6 +41,12 @@ export const errorStatus = {
   /** The tenant requires biometric approval: a WebAuthn assertion with the user-verified flag. */
   USER_VERIFICATION_REQUIRED: 403,
   CSRF_FAILED: 403,
+  /**
+   * An operator asked for a QR code or activation code, but the customer has no verification recent
+   * and strong enough for the policy's `enroll_device` action and no in-branch identity check was
+   * stated; send the link to the phone number or e-mail address on file instead.
+   */
+  IDENTITY_CHECK_REQUIRED: 403,
   /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
   SSO_ACCESS_DENIED: 403,
   NOT_FOUND: 404,
@@ -66,12 +72,14 @@ export const errorStatus = {
    * `details.reason` names why (an UnavailableReason: SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...).
    */
   METHOD_UNAVAILABLE: 409,
-  /** The message channel cannot reach this customer; `details.reason`: NO_PHONE_NUMBER, NO_EMAIL_ADDRESS or PROVIDER_NOT_CONFIGURED. */
+  /** The message channel cannot reach this customer; `details.reason`: NO_PHONE_NUMBER, NO_EMAIL_ADDRESS, PROVIDER_NOT_CONFIGURED or SIM_SWAP_WINDOW. */
   CHANNEL_UNAVAILABLE: 409,
   /** The customer already has an active authenticator app; remove it first. */
   TOTP_ALREADY_ENROLLED: 409,
   /** The device already holds its offline-code secret; it is issued once and never shown again. */
   OFFLINE_SECRET_ISSUED: 409,
+  /** There is no open fraud report to resolve (none was made, or someone resolved it first). */
+  FRAUD_REPORT_NOT_OPEN: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
   /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */
@@ -115,6 +123,8 @@ export interface ErrorDetails {
   attemptsLeft?: number;
   /** METHOD_UNAVAILABLE: why, as an UnavailableReason code the console translates. */
   reason?: string;
+  /** IDENTITY_CHECK_REQUIRED: the assurance the policy's `enroll_device` action needs. */
+  requiredAssurance?: string;
 }
 
 /**

@@ -26,7 +26,8 @@ export const permissions = [
   // change it. Agents see what it means for a caller through the customer's methods endpoint.
   'policy:read',
   'policy:write',
-  // Clearing a customer's push lock or security-question lockout (admins only, DESIGN section 5).
+  // Clearing a customer's push lock or security-question lockout, and resolving a fraud report
+  // (supervisors and admins; agents on a call are who a fraudster works on).
   'locks:write',
   // The server's request-signing keys, shared by every tenant: listing them, and rotating them
   // (admins only; a rotation keeps every enrolled device working, docs/device-protocol.md).
@@ -71,6 +72,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'operators:read',
     'tenant:read',
     'policy:read',
+    'locks:write',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.

@@ -189,6 +189,8 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
     verify_caller: { requiredAssurance: 'moderate', highRisk: false },
     reset_credentials: { requiredAssurance: 'substantial', highRisk: true },
     change_phone_number: { requiredAssurance: 'high', highRisk: true },
+    // Handing out a QR code or activation code in the console (docs/policy.md, "Enrolling a device").
+    enroll_device: { requiredAssurance: 'substantial', highRisk: true },
   },
   sms: {
     codeTtlSeconds: 300,
@@ -210,7 +212,7 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
   securityQuestions: { ask: 3, required: 2, maxFailures: 3, allowForHighRisk: false },
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
-  notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: false },
+  notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: true },
 } satisfies VerificationPolicy) as Readonly<VerificationPolicy>;
 
 // ---------------------------------------------------------------------------------------------
@@ -577,7 +579,8 @@ export function pushAvailability(
       available: false,
       reason: {
         code: 'PUSH_LOCKED_FRAUD',
-        message: 'The customer reported fraud from their device; an admin must clear the push lock.',
+        message:
+          'The customer reported fraud from their device; a supervisor or admin must clear the push lock.',
         until: null,
       },
     };
@@ -589,7 +592,7 @@ export function pushAvailability(
       available: false,
       reason: {
         code: 'PUSH_LOCKED_DENIALS',
-        message: `The customer denied ${denials} push requests recently; an admin must clear the push lock.`,
+        message: `The customer denied ${denials} push requests recently; a supervisor or admin must clear the push lock.`,
         until: null,
       },
     };
@@ -764,7 +767,7 @@ export function evaluateMethods(
           reasons.push(
             reason(
               'QUESTIONS_LOCKED',
-              'Too many failed security-question checks; an admin must unlock them.',
+              'Too many failed security-question checks; a supervisor or admin must unlock them.',
             ),
           );
         }

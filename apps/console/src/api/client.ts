@@ -33,17 +33,21 @@ export class ApiError extends Error {
   readonly code: ErrorCode | 'NETWORK';
   readonly status: number;
   readonly retryAfterSeconds: number | null;
+  /** The error's `details` (a reason code, tries left, the assurance needed), empty when none. */
+  readonly details: Readonly<Record<string, unknown>>;
   constructor(
     code: ErrorCode | 'NETWORK',
     status: number,
     message: string,
     retryAfterSeconds: number | null,
+    details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.details = details;
   }
 }
 
@@ -86,15 +90,19 @@ export function createTransport(
       const retry = response.headers.get('retry-after');
       let code: ErrorCode = 'INTERNAL';
       let message = `HTTP ${response.status}`;
+      let details: Record<string, unknown> = {};
       try {
-        const parsed = (await response.json()) as { error?: { code?: ErrorCode; message?: string } };
+        const parsed = (await response.json()) as {
+          error?: { code?: ErrorCode; message?: string; details?: Record<string, unknown> };
+        };
         if (parsed.error?.code) code = parsed.error.code;
         if (parsed.error?.message) message = parsed.error.message;
+        if (parsed.error?.details && typeof parsed.error.details === 'object') details = parsed.error.details;
       } catch {
         // Not our error shape (a proxy's page): keep INTERNAL.
       }
       if (code === 'UNAUTHENTICATED') onUnauthenticated();
-      throw new ApiError(code, response.status, message, retry ? Number(retry) : null);
+      throw new ApiError(code, response.status, message, retry ? Number(retry) : null, details);
     }
     return response;
   }
@@ -185,7 +193,26 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
     devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
     customerLocks: (cid: string) => json<CustomerLocks>('GET', `/v1/customers/${id(cid)}/locks`),
-    createActivation: (cid: string) => json<Activation>('POST', `/v1/customers/${id(cid)}/activations`),
+    /** A QR code and code for an operator: after a recent verification, or with an in-branch check. */
+    createActivation: (cid: string, inBranchNote?: string) =>
+      json<Activation>(
+        'POST',
+        `/v1/customers/${id(cid)}/activations`,
+        inBranchNote === undefined ? {} : { inBranchCheck: { note: inBranchNote } },
+      ),
+    /** The customer's devices as they enroll and are revoked (server-sent events). */
+    deviceEvents: (cid: string, onEvent: (event: VerificationEvent) => void, signal: AbortSignal) =>
+      transport.stream(`/v1/customers/${id(cid)}/device-events`, onEvent, signal),
+    revokeDevice: (did: string) => json<Device>('DELETE', `/v1/devices/${id(did)}`),
+    clearPushLock: (cid: string) => json<void>('DELETE', `/v1/customers/${id(cid)}/push-lock`),
+    unlockSecurityQuestions: (cid: string) =>
+      json<void>('DELETE', `/v1/customers/${id(cid)}/security-questions/lock`),
+    resolveFraudReport: (cid: string, note: string) =>
+      json<{ reportedAt: string; resolvedAt: string }>(
+        'POST',
+        `/v1/customers/${id(cid)}/fraud-report/resolve`,
+        { note },
+      ),
     sendActivation: (cid: string, channel: 'sms' | 'email') =>
       json<SentActivation>('POST', `/v1/customers/${id(cid)}/activations/send`, { channel }),
     verifications: (filter: VerificationFilter) =>

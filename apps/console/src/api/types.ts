@@ -33,6 +33,8 @@ export interface Customer {
   email: string | null;
   locale: string | null;
   fraudReportedAt: string | null;
+  /** When that report was resolved; the report is open while this is null. */
+  fraudResolvedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -85,6 +87,8 @@ export interface Activation {
   link: string;
   qrPayload: string;
   expiresAt: string;
+  /** Why it was handed out: a recent verification, an in-branch check, or an integration. */
+  basis: 'verification' | 'in_branch' | 'integration';
 }
 
 /** GET /v1/customers/{id}/locks: what the policy has locked for the customer (docs/policy.md). */

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { isApiError } from '../api/client.ts';
 import type { Language } from '../i18n/i18n.tsx';
 import { languages, useI18n } from '../i18n/i18n.tsx';
+import { refusalText } from './refusals.ts';
 
 /** A readable message for an API error; screens with their own wording check `code` first. */
 export function useErrorText() {
@@ -16,7 +17,7 @@ export function useErrorText() {
       case 'VALIDATION_FAILED':
         return t(`app.error.${error.code}`);
       default:
-        return t('app.error.generic', { code: error.code });
+        return refusalText(t, error.code, error.details) ?? t('app.error.generic', { code: error.code });
     }
   };
 }

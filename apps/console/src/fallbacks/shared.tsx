@@ -18,6 +18,7 @@ const knownActions = [
   'account_enquiry',
   'reset_credentials',
   'change_phone_number',
+  'enroll_device',
 ] as const;
 export const defaultActions: readonly string[] = knownActions;
 

@@ -1,4 +1,5 @@
 import { auditDe } from './audit.de.ts';
+import { customerDe } from './customer.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 
@@ -315,4 +316,6 @@ export const de: Catalogue = {
   ...fallbacksDe,
   // Audit log sentences, policy form, history's customer filter (audit.de.ts).
   ...auditDe,
+  // The customer page's fraud procedure and actions, enrollment, refusals (customer.de.ts).
+  ...customerDe,
 };

@@ -3,6 +3,7 @@
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
 import { auditEn } from './audit.en.ts';
+import { customerEn } from './customer.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 
 export const en = {
@@ -311,6 +312,8 @@ export const en = {
   ...fallbacksEn,
   // Audit log sentences, policy form, history's customer filter (audit.en.ts).
   ...auditEn,
+  // The customer page's fraud procedure and actions, enrollment, refusals (customer.en.ts).
+  ...customerEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -16,6 +16,7 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'fb.action.account_enquiry': 'Kontoauskunft',
   'fb.action.reset_credentials': 'Zugangsdaten zurücksetzen',
   'fb.action.change_phone_number': 'Telefonnummer ändern',
+  'fb.action.enroll_device': 'Gerät einrichten',
 
   'fb.methods.title': 'Verfahren für diesen Anrufer',
   'fb.methods.needs': 'Dieser Vorgang braucht das Vertrauensniveau „{assurance}“.',
@@ -38,10 +39,11 @@ export const fallbacksDe: Record<FallbackMessageKey, string> = {
   'fb.reason.SIM_SWAP_WINDOW':
     'Die Telefonnummer wurde kürzlich geändert: Ein Code könnte bei jemandem ankommen, der die Nummer übernommen hat (SIM-Tausch).',
   'fb.reason.PUSH_LOCKED_DENIALS':
-    'Nach wiederholten Ablehnungen gesperrt. Ein Admin muss die Sperre aufheben.',
-  'fb.reason.PUSH_LOCKED_FRAUD': 'Nach einer Betrugsmeldung gesperrt. Ein Admin muss die Sperre aufheben.',
+    'Nach wiederholten Ablehnungen gesperrt. Supervision oder Admin müssen die Sperre aufheben.',
+  'fb.reason.PUSH_LOCKED_FRAUD':
+    'Nach einer Betrugsmeldung gesperrt. Supervision oder Admin müssen die Sperre aufheben.',
   'fb.reason.QUESTIONS_LOCKED':
-    'Nach zu vielen fehlgeschlagenen Prüfungen gesperrt. Ein Admin muss sie entsperren.',
+    'Nach zu vielen fehlgeschlagenen Prüfungen gesperrt. Supervision oder Admin müssen sie entsperren.',
   'fb.reason.appCodeNotEnrolled': 'Kein registriertes Gerät, das Offline-Codes zeigt.',
   'fb.reason.APP_CODE_FAILURES': 'Zu viele falsche App-Codes für diesen Kunden in der letzten Stunde.',
   'fb.reason.FAILURE_LIMIT': 'Zu viele Fehlversuche für diesen Kunden in der letzten Stunde.',

@@ -17,6 +17,7 @@ export const fallbacksEn = {
   'fb.action.account_enquiry': 'Account enquiry',
   'fb.action.reset_credentials': 'Reset credentials',
   'fb.action.change_phone_number': 'Change phone number',
+  'fb.action.enroll_device': 'Enroll a device',
 
   'fb.methods.title': 'Methods for this caller',
   'fb.methods.needs': 'This action needs {assurance} assurance.',
@@ -38,9 +39,11 @@ export const fallbacksEn = {
   'fb.reason.NO_SECURITY_QUESTIONS': 'Not enough security questions on file.',
   'fb.reason.SIM_SWAP_WINDOW':
     'The phone number changed recently: a code could reach someone who took over the number (SIM swap).',
-  'fb.reason.PUSH_LOCKED_DENIALS': 'Locked after repeated denials. An admin must clear the lock.',
-  'fb.reason.PUSH_LOCKED_FRAUD': 'Locked after a fraud report. An admin must clear the lock.',
-  'fb.reason.QUESTIONS_LOCKED': 'Locked after too many failed checks. An admin must unlock them.',
+  'fb.reason.PUSH_LOCKED_DENIALS':
+    'Locked after repeated denials. A supervisor or admin must clear the lock.',
+  'fb.reason.PUSH_LOCKED_FRAUD': 'Locked after a fraud report. A supervisor or admin must clear the lock.',
+  'fb.reason.QUESTIONS_LOCKED':
+    'Locked after too many failed checks. A supervisor or admin must unlock them.',
   'fb.reason.appCodeNotEnrolled': 'No enrolled device that shows offline codes.',
   'fb.reason.APP_CODE_FAILURES': 'Too many wrong app codes for this customer in the last hour.',
   'fb.reason.FAILURE_LIMIT': 'Too many failed attempts for this customer in the last hour.',

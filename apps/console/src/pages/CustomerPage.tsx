@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge, useErrorText } from '../components/common.tsx';
@@ -7,6 +7,14 @@ import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
 import { Enroll } from './Enroll.tsx';
+import { ConfirmDialog, FraudProcedure } from './fraud.tsx';
+
+/** A supervisor action waiting for its confirmation. */
+type Pending =
+  | { kind: 'resolve' }
+  | { kind: 'clearPush' }
+  | { kind: 'unlockQuestions' }
+  | { kind: 'revoke'; device: Device };
 
 export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: Session; id: string }) {
   const { t, formatDateTime } = useI18n();
@@ -19,6 +27,17 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   // What the last test push to each device got back, shown under it.
   const [testPushes, setTestPushes] = useState<Record<string, { ok: boolean; text: string }>>({});
   const [testing, setTesting] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  // What the last supervisor action did, as a message key, so it follows a change of language.
+  const [done, setDone] = useState<Pending | null>(null);
+  // Bumped after a supervisor action, so the methods list reads what the policy allows now.
+  const [generation, setGeneration] = useState(0);
+  // After a fraud report the methods are one deliberate step away, not recommended and focused.
+  const [showMethods, setShowMethods] = useState(false);
+  // Decided once, when the page opens: a fraud report made during this call leaves the panel and
+  // its alarm ("what to say") where they are, with the procedure above them.
+  const [gated, setGated] = useState(false);
+  const gateDecided = useRef(false);
   const errorText = useErrorText();
   const can = (permission: string) =>
     session.permissions.includes(permission as Session['permissions'][number]);
@@ -31,6 +50,10 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
         api.verifications({ customerId: id, limit: 5 }),
       ]);
       setCustomer(c);
+      if (!gateDecided.current) {
+        gateDecided.current = true;
+        setGated(c.fraudReportedAt !== null && c.fraudResolvedAt === null);
+      }
       setDevices(d.items);
       setRecent(v.items);
       // A risk flag, not the page: the page still shows when the locks cannot be read.
@@ -85,6 +108,56 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   if (!customer) return <p className="muted">{t('app.loading')}</p>;
 
   const activeDevices = devices.filter((d) => d.status === 'active');
+  const fraudOpen = customer.fraudReportedAt !== null && customer.fraudResolvedAt === null;
+  const fraudResolved = customer.fraudReportedAt !== null && customer.fraudResolvedAt !== null;
+
+  /** Runs a confirmed supervisor action, then shows the page as it is now. */
+  const confirmAction = async (action: Pending, note: string) => {
+    setDone(null);
+    try {
+      if (action.kind === 'resolve') await api.resolveFraudReport(customer.id, note);
+      else if (action.kind === 'clearPush') await api.clearPushLock(customer.id);
+      else if (action.kind === 'unlockQuestions') await api.unlockSecurityQuestions(customer.id);
+      else await api.revokeDevice(action.device.id);
+    } catch (err) {
+      // Someone else resolved it first: the dialog says so, and the page catches up.
+      void load();
+      throw err;
+    }
+    setDone(action);
+    await load();
+    setGeneration((g) => g + 1);
+  };
+
+  const dialogText = (action: Pending) => {
+    switch (action.kind) {
+      case 'resolve':
+        return {
+          title: t('cust.confirm.resolve.title'),
+          body: t('cust.confirm.resolve.body'),
+          confirmLabel: t('cust.confirm.resolve.confirm'),
+          noteLabel: t('cust.confirm.resolve.note'),
+        };
+      case 'clearPush':
+        return {
+          title: t('cust.confirm.clearPush.title'),
+          body: t('cust.confirm.clearPush.body'),
+          confirmLabel: t('cust.confirm.clearPush.confirm'),
+        };
+      case 'unlockQuestions':
+        return {
+          title: t('cust.confirm.unlockQuestions.title'),
+          body: t('cust.confirm.unlockQuestions.body'),
+          confirmLabel: t('cust.confirm.unlockQuestions.confirm'),
+        };
+      case 'revoke':
+        return {
+          title: t('cust.confirm.revoke.title', { device: action.device.label }),
+          body: t('cust.confirm.revoke.body'),
+          confirmLabel: t('cust.confirm.revoke.confirm'),
+        };
+    }
+  };
   return (
     <div className="customer-page">
       <div className="customer-head">
@@ -111,16 +184,39 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
         </dl>
       </div>
 
-      {(customer.fraudReportedAt ||
-        customer.phoneChangedAt ||
+      {fraudOpen && (
+        <FraudProcedure reportedAt={customer.fraudReportedAt!}>
+          {can('locks:write') && (
+            <div className="actions">
+              <button type="button" className="button danger" onClick={() => setPending({ kind: 'resolve' })}>
+                {t('cust.action.resolve')}
+              </button>
+            </div>
+          )}
+        </FraudProcedure>
+      )}
+      {done && (
+        <p className="notice ok" role="status" data-testid="action-done">
+          {done.kind === 'resolve'
+            ? t('cust.done.resolved')
+            : done.kind === 'clearPush'
+              ? t('cust.done.pushCleared')
+              : done.kind === 'unlockQuestions'
+                ? t('cust.done.questionsUnlocked')
+                : t('cust.done.revoked', { device: done.device.label })}
+        </p>
+      )}
+      {(customer.phoneChangedAt ||
         locks?.push.locked ||
-        locks?.securityQuestions.locked) && (
+        locks?.securityQuestions.locked ||
+        fraudResolved) && (
         <section className="risk" aria-label={t('customer.risk')}>
-          {customer.fraudReportedAt && (
-            <p className="notice danger" data-testid="risk-fraud">
-              <strong>
-                ⚠ {t('customer.risk.fraud', { time: formatDateTime(customer.fraudReportedAt) })}
-              </strong>
+          {fraudResolved && (
+            <p className="notice info" data-testid="fraud-resolved">
+              {t('cust.fraud.resolved', {
+                time: formatDateTime(customer.fraudReportedAt!),
+                resolved: formatDateTime(customer.fraudResolvedAt!),
+              })}
             </p>
           )}
           {customer.phoneChangedAt && (
@@ -129,33 +225,62 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
             </p>
           )}
           {locks?.push.locked && (
-            <p className="notice warning" data-testid="risk-push-locked">
-              {t(
-                locks.push.reason === 'PUSH_LOCKED_FRAUD'
-                  ? 'customer.risk.pushLockedFraud'
-                  : 'customer.risk.pushLockedDenials',
+            <div className="notice warning" data-testid="risk-push-locked">
+              <p>
+                {t(
+                  locks.push.reason === 'PUSH_LOCKED_FRAUD'
+                    ? 'cust.pushLockedFraud'
+                    : 'cust.pushLockedDenials',
+                )}
+              </p>
+              {can('locks:write') && (
+                <button
+                  type="button"
+                  className="button small"
+                  onClick={() => setPending({ kind: 'clearPush' })}
+                >
+                  {t('cust.action.clearPush')}
+                </button>
               )}
-            </p>
+            </div>
           )}
           {locks?.securityQuestions.locked && (
-            <p className="notice warning" data-testid="risk-questions-locked">
-              {t('customer.risk.questionsLocked')}
-            </p>
+            <div className="notice warning" data-testid="risk-questions-locked">
+              <p>{t('cust.questionsLocked')}</p>
+              {can('locks:write') && (
+                <button
+                  type="button"
+                  className="button small"
+                  onClick={() => setPending({ kind: 'unlockQuestions' })}
+                >
+                  {t('cust.action.unlockQuestions')}
+                </button>
+              )}
+            </div>
           )}
         </section>
       )}
 
       <div className="customer-grid">
         <div className="primary-column">
-          {can('verifications:write') && (
+          {can('verifications:write') && fraudOpen && gated && !showMethods && (
+            <div className="step-away">
+              <button type="button" className="button" onClick={() => setShowMethods(true)}>
+                {t('cust.fraud.showMethods')}
+              </button>
+              <p className="muted">{t('cust.fraud.methodsHint')}</p>
+            </div>
+          )}
+          {can('verifications:write') && (!fraudOpen || !gated || showMethods) && (
             <CallerVerification
+              key={generation}
               backend={api.verify}
               session={session}
               customerId={customer.id}
               hasDevice={activeDevices.length > 0}
-              autoFocus
+              autoFocus={!fraudOpen}
               onFinished={refreshRecent}
-              {...(can('devices:write') ? { onEnroll: () => setEnrolling(true) } : {})}
+              {...(can('devices:write') && !fraudOpen ? { onEnroll: () => setEnrolling(true) } : {})}
             />
           )}
           {enrolling && (
@@ -165,10 +290,18 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               tenantName={session.tenant.name}
               phone={customer.phone}
               email={customer.email}
+              onEnrolled={() => void load()}
               onClose={() => {
                 setEnrolling(false);
                 void load();
               }}
+            />
+          )}
+          {pending && (
+            <ConfirmDialog
+              {...dialogText(pending)}
+              onConfirm={(note) => confirmAction(pending, note)}
+              onClose={() => setPending(null)}
             />
           )}
         </div>
@@ -206,6 +339,16 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
                         {t('customer.device.testPush')}
                       </button>
                     )}
+                    {can('devices:write') && device.status === 'active' && (
+                      <button
+                        type="button"
+                        className="button small danger"
+                        aria-label={t('cust.action.revokeLabel', { device: device.label })}
+                        onClick={() => setPending({ kind: 'revoke', device })}
+                      >
+                        {t('cust.action.revoke')}
+                      </button>
+                    )}
                     {testPushes[device.id] && (
                       <p
                         className={testPushes[device.id]!.ok ? 'notice info' : 'notice error'}
@@ -219,7 +362,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
                 ))}
               </ul>
             )}
-            {can('devices:write') && !enrolling && (
+            {can('devices:write') && !enrolling && !fraudOpen && (
               <button type="button" className="button" onClick={() => setEnrolling(true)}>
                 {t('customer.enroll')}
               </button>

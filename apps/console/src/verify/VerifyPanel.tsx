@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { isApiError, type VerifyBackend } from '../api/client.ts';
 import type { ErrorCode, Purpose, Verification, VerificationDetail } from '../api/types.ts';
+import { refusalText } from '../components/refusals.ts';
 // Fallback hook: the console offers the next allowed method here (fallbacks/FallbackSlot.tsx).
 import { FallbackSlot } from '../fallbacks/FallbackSlot.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
@@ -11,7 +12,12 @@ type PanelState =
   | { kind: 'starting' }
   | { kind: 'pending'; verification: Verification; progress: Progress; skewMs: number; cancelling: boolean }
   | { kind: 'final'; verification: VerificationDetail }
-  | { kind: 'error'; code: ErrorCode | 'NETWORK'; retryAfterSeconds: number | null };
+  | {
+      kind: 'error';
+      code: ErrorCode | 'NETWORK';
+      retryAfterSeconds: number | null;
+      details?: Readonly<Record<string, unknown>>;
+    };
 
 export interface VerifyPanelProps {
   backend: VerifyBackend;
@@ -148,7 +154,12 @@ export function VerifyPanel({
       void follow(verification);
     } catch (error) {
       if (!isApiError(error)) throw error;
-      setState({ kind: 'error', code: error.code, retryAfterSeconds: error.retryAfterSeconds });
+      setState({
+        kind: 'error',
+        code: error.code,
+        retryAfterSeconds: error.retryAfterSeconds,
+        details: error.details,
+      });
     }
   }, [backend, customerId, reason, purpose, actionSummary, follow, t]);
 
@@ -267,7 +278,7 @@ export function VerifyPanel({
             }}
             tabIndex={-1}
           >
-            {errorText(t, state.code, state.retryAfterSeconds)}
+            {errorText(t, state.code, state.retryAfterSeconds, state.details)}
           </h3>
           <div className="actions">
             {state.code === 'CUSTOMER_HAS_NO_DEVICE' && onEnroll && (
@@ -289,6 +300,7 @@ function errorText(
   t: ReturnType<typeof useI18n>['t'],
   code: ErrorCode | 'NETWORK',
   retryAfterSeconds: number | null,
+  details?: Readonly<Record<string, unknown>>,
 ): string {
   switch (code) {
     case 'CUSTOMER_HAS_NO_DEVICE':
@@ -304,7 +316,8 @@ function errorText(
     case 'FORBIDDEN':
       return t(`app.error.${code}`);
     default:
-      return t('app.error.generic', { code });
+      // A refusal in words (a fraud lock, too many failures), not "Something went wrong (CODE)".
+      return refusalText(t, code, details) ?? t('app.error.generic', { code });
   }
 }
 

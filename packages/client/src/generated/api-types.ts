@@ -80,8 +80,10 @@ export interface Schemas {
     phoneChangedAt: string | null;
     email: string | null;
     locale: string | null;
-    /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+    /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently while it is open. */
     fraudReportedAt: string | null;
+    /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
+    fraudResolvedAt: string | null;
     createdAt: string;
     updatedAt: string;
   };
@@ -126,6 +128,7 @@ export interface Schemas {
         | 'FORBIDDEN'
         | 'USER_VERIFICATION_REQUIRED'
         | 'CSRF_FAILED'
+        | 'IDENTITY_CHECK_REQUIRED'
         | 'SSO_ACCESS_DENIED'
         | 'NOT_FOUND'
         | 'ROUTE_NOT_FOUND'
@@ -144,6 +147,7 @@ export interface Schemas {
         | 'CHANNEL_UNAVAILABLE'
         | 'TOTP_ALREADY_ENROLLED'
         | 'OFFLINE_SECRET_ISSUED'
+        | 'FRAUD_REPORT_NOT_OPEN'
         | 'POLICY_VERSION_CONFLICT'
         | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
@@ -168,6 +172,8 @@ export interface Schemas {
         attemptsLeft?: number;
         /** METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md). */
         reason?: string;
+        /** IDENTITY_CHECK_REQUIRED: the assurance the policy's enroll_device action needs. */
+        requiredAssurance?: string;
       };
     };
   };
@@ -247,7 +253,7 @@ export interface Schemas {
       afterVerification: boolean;
       /** Tell the customer after they reported fraud. */
       afterFraudReport: boolean;
-      /** Tell the customer by SMS or e-mail when a device is enrolled (their other devices always get a push notice). Default false when left out. */
+      /** Tell the customer by SMS and e-mail (each on file) when a device is enrolled (their other devices always get a push notice). Default true when left out. */
       afterDeviceEnrollment?: boolean;
     };
     /** Failed attempts per customer per hour across all methods. */
@@ -487,17 +493,25 @@ export interface Operations {
       id: string;
     };
     query: undefined;
-    body: undefined;
+    body: {
+      /** The operator checked the customer's identity in person, in a branch. */
+      inBranchCheck?: {
+        /** How the identity was checked in person (the document seen, for example); goes into the audit entry. */
+        note: string;
+      };
+    };
     response: {
       id: string;
       customerId: string;
-      /** 16 characters in four groups; shown once. */
+      /** 16 characters in four groups; shown once. For typing in, never to read out. */
       code: string;
       /** Opens the authenticator with the code (in the fragment). */
       link: string;
       /** What to encode in the QR code: the link. */
       qrPayload: string;
       expiresAt: string;
+      /** Why the code was handed out: a recent verification, an in-branch identity check, or an API key (an integration answers for its own checks). */
+      basis: 'verification' | 'in_branch' | 'integration';
     };
   };
   /** Create a customer. */
@@ -522,8 +536,10 @@ export interface Operations {
       phoneChangedAt: string | null;
       email: string | null;
       locale: string | null;
-      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently while it is open. */
       fraudReportedAt: string | null;
+      /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
+      fraudResolvedAt: string | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -607,8 +623,10 @@ export interface Operations {
       phoneChangedAt: string | null;
       email: string | null;
       locale: string | null;
-      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently while it is open. */
       fraudReportedAt: string | null;
+      /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
+      fraudResolvedAt: string | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -1064,8 +1082,10 @@ export interface Operations {
       phoneChangedAt: string | null;
       email: string | null;
       locale: string | null;
-      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently. */
+      /** When the customer last reported fraud from a device ("I am not on a call"). Show it prominently while it is open. */
       fraudReportedAt: string | null;
+      /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
+      fraudResolvedAt: string | null;
       createdAt: string;
       updatedAt: string;
     };

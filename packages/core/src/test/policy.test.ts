@@ -301,16 +301,18 @@ describe('which methods the console may offer', () => {
 });
 
 describe('notifications.afterDeviceEnrollment', () => {
-  it('is a boolean, false by default, and filled in for a policy written before it existed', () => {
+  it('is a boolean, true by default, and filled in for a policy written before it existed', () => {
     const current = structuredClone(defaultVerificationPolicy) as VerificationPolicy;
-    assert.equal(current.notifications.afterDeviceEnrollment, false);
+    assert.equal(current.notifications.afterDeviceEnrollment, true);
     const older = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     delete older.notifications.afterDeviceEnrollment;
     assert.match(
       validateVerificationPolicy(older).join(' '),
       /notifications\.afterDeviceEnrollment is required/,
     );
-    assert.deepEqual(validateVerificationPolicy(withNewPolicyDefaults(older)), []);
+    const filled = withNewPolicyDefaults(older) as VerificationPolicy;
+    assert.deepEqual(validateVerificationPolicy(filled), []);
+    assert.equal(filled.notifications.afterDeviceEnrollment, true, 'an upgrade tells customers, never less');
     const wrong = structuredClone(current) as unknown as { notifications: Record<string, unknown> };
     wrong.notifications.afterDeviceEnrollment = 'yes';
     assert.ok(validateVerificationPolicy(wrong).some((p) => p.includes('afterDeviceEnrollment')));

@@ -22,6 +22,12 @@ export const ErrorBody = Type.Object(
                     'METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md).',
                 }),
               ),
+              requiredAssurance: Type.Optional(
+                Type.String({
+                  description:
+                    "IDENTITY_CHECK_REQUIRED: the assurance the policy's enroll_device action needs.",
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -4,7 +4,9 @@
  * - `verification:<id>`: everyone watching one verification (the agent's panel, integrators);
  * - `starter:<tenant id>:<actor id>`: everything about the verifications one operator or API key started;
  * - `customer:<tenant id>:<customer id>`: the customer's devices (new requests, new devices);
- * - `device:<device id>`: one device (its own revocation).
+ * - `device:<device id>`: one device (its own revocation);
+ * - `customer-devices:<tenant id>:<customer id>`: a customer's devices enrolled and revoked, for
+ *   the console's customer page.
  *
  * Publishing is fire-and-forget and never blocks the change that caused it: events are a
  * convenience for screens, the database stays the truth, and every stream can be re-read
@@ -71,4 +73,6 @@ export const topics = {
   starter: (tenantId: string, actorId: string) => `starter:${tenantId}:${actorId}`,
   customer: (tenantId: string, customerId: string) => `customer:${tenantId}:${customerId}`,
   device: (deviceId: string) => `device:${deviceId}`,
+  /** The customer's devices as operators see them: enrolled and revoked, nothing about requests. */
+  customerDevices: (tenantId: string, customerId: string) => `customer-devices:${tenantId}:${customerId}`,
 };

@@ -64,6 +64,8 @@ export interface CustomersTable {
   locale: string | null;
   /** Set when the customer reported fraud from a device ("I am not on a call"); cleared by an admin. */
   fraud_reported_at: Generated<number | null>;
+  /** When a supervisor or admin resolved the fraud report; it is open while older than the report (0021). */
+  fraud_resolved_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }

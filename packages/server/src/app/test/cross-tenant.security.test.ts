@@ -59,6 +59,8 @@ function changingBody(op: Operation): Record<string, string> | undefined {
   const field = Object.entries(op.body.properties ?? {}).find(([, s]) =>
     [s.type, ...(s.anyOf ?? []).map((b) => b.type)].includes('string'),
   )?.[0];
+  // A body of optional settings only (an activation's in-branch check): the request alone changes things.
+  if (!field && (op.body.required ?? []).length === 0) return undefined;
   if (!field) throw new Error(`${op.id}: no text field to change`);
   return { [field]: 'Changed by another tenant' };
 }
@@ -1282,7 +1284,24 @@ for (const kind of databaseKinds) {
           body: { displayName: 'Renamed' },
         }),
         deleteCustomer: async () => ({ url: `/v1/customers/${await freshCustomer()}` }),
-        createActivation: async () => ({ url: `/v1/customers/${await freshCustomer()}/activations` }),
+        createActivation: async () => ({
+          url: `/v1/customers/${await freshCustomer()}/activations`,
+          body: { inBranchCheck: { note: 'Passport seen at the counter' } },
+        }),
+        resolveFraudReport: async () => {
+          const id = await fallbackCustomer();
+          // What the push flow records when the customer reports fraud from their phone.
+          await h.runtime.database.db
+            .updateTable('customers')
+            .set({ fraud_reported_at: h.clock.now() - 1000 })
+            .where('id', '=', id)
+            .execute();
+          return {
+            url: `/v1/customers/${id}/fraud-report/resolve`,
+            body: { note: 'Called the customer back on the number on file.' },
+            watch: [`/v1/customers/${id}`],
+          };
+        },
         sendActivation: async () => {
           const customer = await call(h.app, a.admin, 'POST', '/v1/customers', {
             displayName: 'CSRF activation target',

@@ -20,6 +20,8 @@ export interface Customer {
   locale: string | null;
   /** When the customer last reported fraud from a device ("I am not on a call"); shown prominently. */
   fraudReportedAt: number | null;
+  /** When that report was resolved; the report is open while this is null or older than it. */
+  fraudResolvedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -53,6 +55,12 @@ export function toCustomer(row: CustomerRow): Customer {
     email: row.email,
     locale: row.locale,
     fraudReportedAt: row.fraud_reported_at,
+    fraudResolvedAt:
+      row.fraud_resolved_at !== null &&
+      row.fraud_reported_at !== null &&
+      row.fraud_resolved_at >= row.fraud_reported_at
+        ? row.fraud_resolved_at
+        : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -174,6 +182,7 @@ export function createCustomerService({ db, clock }: ServiceContext) {
           email: values.email ?? null,
           locale: values.locale ?? null,
           fraud_reported_at: null,
+          fraud_resolved_at: null,
           created_at: now,
           updated_at: now,
         };

@@ -27,7 +27,11 @@ const CustomerSchema = Type.Object(
     locale: Type.Union([Type.String(), Type.Null()]),
     fraudReportedAt: Type.Union([Timestamp, Type.Null()], {
       description:
-        'When the customer last reported fraud from a device ("I am not on a call"). Show it prominently.',
+        'When the customer last reported fraud from a device ("I am not on a call"). Show it prominently while it is open.',
+    }),
+    fraudResolvedAt: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none.',
     }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -40,6 +44,7 @@ function customerView(customer: Customer) {
     ...customer,
     phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),
     fraudReportedAt: toIsoOrNull(customer.fraudReportedAt),
+    fraudResolvedAt: toIsoOrNull(customer.fraudResolvedAt),
     createdAt: toIso(customer.createdAt),
     updatedAt: toIso(customer.updatedAt),
   };

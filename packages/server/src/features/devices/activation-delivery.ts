@@ -1,11 +1,11 @@
 // Sends a customer's activation link by SMS or e-mail, and masks the address the agent sees.
-import { AppError, activationMessage, maskEmail, maskPhone } from '@helpdesk-auth/core';
+import { AppError, activationMessage, maskEmail, maskPhone, simSwapBlockedUntil } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
 import { ProviderError } from '../../providers/messages/message-provider.ts';
 import { inTransaction } from '../../storage/atomic.ts';
-import { findCustomer } from '../policy/index.ts';
+import { findCustomer, loadPolicy } from '../policy/index.ts';
 import type { Activation, DeviceService } from './devices.ts';
 
 export type ActivationChannel = 'sms' | 'email';
@@ -43,6 +43,17 @@ export function createActivationDelivery(
         throw channel === 'sms'
           ? unavailable('NO_PHONE_NUMBER', 'The customer has no phone number on file.')
           : unavailable('NO_EMAIL_ADDRESS', 'The customer has no e-mail address on file.');
+      }
+      // A number changed recently may be a swapped SIM or a number changed in the customer's name:
+      // the link that enrols a device must not go there (the policy's sms.simSwapDays).
+      if (channel === 'sms') {
+        const { policy } = await loadPolicy(db, tenantId);
+        if (simSwapBlockedUntil(customer.phone_changed_at, policy, clock()) !== null) {
+          throw unavailable(
+            'SIM_SWAP_WINDOW',
+            `The phone number changed in the last ${policy.sms.simSwapDays} days; send the link by e-mail or enrol the device in a branch.`,
+          );
+        }
       }
       const provider = deps.providers[channel];
       if (!provider) {

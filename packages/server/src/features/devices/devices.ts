@@ -30,6 +30,7 @@ import { prepared, type Slots } from '../../storage/prepared.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
 import { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from '../methods/index.ts';
 import { pushAddressRules } from '../push/index.ts';
+import { type HandOutBasis, handOutBasis } from './enrollment-guard.ts';
 
 /**
  * How a device hears about a request when its app is closed: a browser's Web Push subscription, an
@@ -279,12 +280,25 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         type: 'device-revoked',
         data: { deviceId: id },
       });
+      events.publish(topics.customerDevices(tenantId, row.customer_id), {
+        type: 'device-revoked',
+        data: { deviceId: id },
+      });
     }
     return toDevice(row);
   }
 
-  return {
-    async createActivation(tenantId: string, customerId: string, actor: Actor): Promise<Activation> {
+  const service = {
+    /**
+     * `basis`: why an operator may be handed the code (enrollment-guard.ts), recorded in the
+     * audit entry; none for a link sent to the address on file, an integration or the CLI.
+     */
+    async createActivation(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      basis?: HandOutBasis,
+    ): Promise<Activation> {
       const now = clock();
       const code = newActivationCode();
       const id = newId('activation', now);
@@ -334,13 +348,28 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
           actor,
           action: 'device.activation_created',
           target: { type: 'customer', id: customerId },
-          data: { activationId: id, expiresAt },
+          data: { activationId: id, expiresAt, ...(basis ? { basis } : {}) },
           now,
         });
       });
       // The code travels in the fragment, which browsers never send to a server or a proxy log.
       const link = `${new URL(config.publicUrl).origin}/app/activate#code=${code}`;
       return { id, customerId, code, link, qrPayload: link, expiresAt };
+    },
+
+    /**
+     * An activation handed to an operator to show (QR code) or give (code): only on a basis the
+     * enrollment rule accepts (enrollment-guard.ts), which the audit entry records.
+     */
+    async handOutActivation(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      inBranchNote: string | undefined,
+    ): Promise<Activation & { basis: HandOutBasis }> {
+      await assertCustomer(db, tenantId, customerId);
+      const basis = await handOutBasis(db, { tenantId, customerId, now: clock(), inBranchNote });
+      return { ...(await service.createActivation(tenantId, customerId, actor, basis)), basis };
     },
 
     /**
@@ -463,10 +492,13 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       // Tell the customer's other devices: an enrollment they did not make is a warning sign. The
       // live channel reaches an open app; the push notice (and SMS or e-mail, if the policy asks)
       // reaches a closed one. It goes out after the answer and never fails the enrollment.
-      events.publish(topics.customer(row.tenant_id, row.customer_id), {
+      const enrolled = {
         type: 'device-enrolled',
         data: { deviceId: row.id, label: row.label, platform: row.platform },
-      });
+      };
+      events.publish(topics.customer(row.tenant_id, row.customer_id), enrolled);
+      // The console's customer page shows the new device the moment it enrolls.
+      events.publish(topics.customerDevices(row.tenant_id, row.customer_id), enrolled);
       void hooks.enrolled?.(row.tenant_id, row.customer_id, row.id, now).catch(() => {
         // Each notice's outcome is in the audit log; a failure here must not surface as a 500.
       });
@@ -550,6 +582,7 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         .execute();
     },
   };
+  return service;
 }
 
 export type DeviceService = ReturnType<typeof createDeviceService>;

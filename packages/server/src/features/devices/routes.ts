@@ -205,35 +205,91 @@ export function registerDeviceRoutes(
     '/v1/customers/:id/activations',
     {
       config: { auth: 'devices:write' },
+      // The body is optional (integrations send none): an absent one is validated as {}.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
       schema: {
         tags: ['devices'],
         summary: "Create a one-time activation (code, link, QR payload) to enrol a customer's device.",
-        description: 'Valid for 10 minutes, single use. The code is shown only in this answer.',
+        description:
+          'Valid for 10 minutes, single use. The code is shown only in this answer. An operator (not an API key) ' +
+          "gets it only when the customer passed a verification in the last 15 minutes at the assurance the policy's " +
+          '`enroll_device` action requires, or when the operator states an identity check in person in a branch ' +
+          '(`inBranchCheck`, audited with its note); otherwise 403 IDENTITY_CHECK_REQUIRED, and the link should go ' +
+          'to the phone number or e-mail address on file (POST /v1/customers/{id}/activations/send). Docs: docs/policy.md, "Enrolling a device".',
         operationId: 'createActivation',
         security: operatorOrApiKey,
         params: idParam('customer', 'Customer id.'),
+        body: Type.Optional(
+          Type.Object(
+            {
+              inBranchCheck: Type.Optional(
+                Type.Object(
+                  {
+                    note: Type.String({
+                      minLength: 3,
+                      maxLength: 500,
+                      pattern: '\\S',
+                      description:
+                        'How the identity was checked in person (the document seen, for example); goes into the audit entry.',
+                    }),
+                  },
+                  {
+                    additionalProperties: false,
+                    description: "The operator checked the customer's identity in person, in a branch.",
+                  },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         response: {
           201: Type.Object({
             id: Type.String(),
             customerId: Type.String(),
-            code: Type.String({ description: '16 characters in four groups; shown once.' }),
+            code: Type.String({
+              description: '16 characters in four groups; shown once. For typing in, never to read out.',
+            }),
             link: Type.String({ description: 'Opens the authenticator with the code (in the fragment).' }),
             qrPayload: Type.String({ description: 'What to encode in the QR code: the link.' }),
             expiresAt: Timestamp,
+            basis: Type.String({
+              enum: ['verification', 'in_branch', 'integration'],
+              description:
+                'Why the code was handed out: a recent verification, an in-branch identity check, or an API key (an integration answers for its own checks).',
+            }),
           }),
-          ...errorResponses(401, 403, 404),
+          ...errorResponses(401, 403, 404, 413, 415),
         },
       },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const activation = await services.devices.createActivation(
-        principal.tenantId,
-        request.params.id,
-        principal.actor,
-      );
+      // An operator is checked against the enrollment rule; an integration answers for its own checks.
+      const activation =
+        principal.actor.type === 'operator'
+          ? await services.devices.handOutActivation(
+              principal.tenantId,
+              request.params.id,
+              principal.actor,
+              request.body?.inBranchCheck?.note.trim(),
+            )
+          : {
+              ...(await services.devices.createActivation(
+                principal.tenantId,
+                request.params.id,
+                principal.actor,
+              )),
+              basis: null,
+            };
       reply.status(201);
-      return { ...activation, expiresAt: toIso(activation.expiresAt) };
+      return {
+        ...activation,
+        expiresAt: toIso(activation.expiresAt),
+        basis: activation.basis?.kind ?? 'integration',
+      };
     },
   );
 
@@ -295,6 +351,29 @@ export function registerDeviceRoutes(
       const { tenantId } = requirePrincipal(request);
       const devices = await services.devices.list(tenantId, request.params.id);
       return { items: devices.map(deviceView) };
+    },
+  );
+
+  app.get(
+    '/v1/customers/:id/device-events',
+    {
+      config: { auth: 'devices:read' },
+      schema: {
+        tags: ['devices'],
+        summary:
+          "Live changes to the customer's devices (server-sent events): `device-enrolled` and `device-revoked`.",
+        description:
+          'What the console listens to while it shows an activation: the new device appears as it enrolls. Each event carries the device id (and, when enrolled, its label and platform); read the device for the rest.',
+        operationId: 'customerDeviceEvents',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        response: { 200: eventStream, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = requirePrincipal(request);
+      await services.customers.get(tenantId, request.params.id);
+      streams.open(request, reply, { topics: [topics.customerDevices(tenantId, request.params.id)] });
     },
   );
 

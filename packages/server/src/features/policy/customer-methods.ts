@@ -149,32 +149,6 @@ export function createCustomerMethodService(
     return evaluation;
   }
 
-  async function upsertLocks(
-    tx: Db,
-    tenantId: string,
-    customerId: string,
-    set: {
-      push_cleared_at?: number;
-      questions_failures?: number;
-      questions_in_flight?: number;
-      questions_locked_at?: number | null;
-    },
-    now: number,
-  ) {
-    await tx
-      .insertInto('customer_method_locks')
-      .values({
-        tenant_id: tenantId,
-        customer_id: customerId,
-        push_cleared_at: set.push_cleared_at ?? null,
-        questions_failures: set.questions_failures ?? 0,
-        questions_locked_at: set.questions_locked_at ?? null,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.columns(['tenant_id', 'customer_id']).doUpdateSet({ ...set, updated_at: now }))
-      .execute();
-  }
-
   return {
     evaluate,
 
@@ -235,34 +209,84 @@ export function createCustomerMethodService(
     },
 
     /** An admin clears the push lock: denials and fraud reports before now no longer count. */
-    async clearPushLock(tenantId: string, customerId: string, actor: Actor): Promise<void> {
+    /**
+     * A supervisor or admin clears the push lock: denials and fraud reports before now no longer
+     * count. Only what there is to clear is cleared, with one compare-and-set on the last clear,
+     * so two clicks or two supervisors at once clear it once and write one audit entry; a
+     * customer with nothing to clear is left as they are. True when this call cleared it.
+     */
+    async clearPushLock(tenantId: string, customerId: string, actor: Actor): Promise<boolean> {
       const now = clock();
-      await findCustomer(db, tenantId, customerId);
-      await inTransaction(db, async (tx) => {
-        await upsertLocks(tx, tenantId, customerId, { push_cleared_at: now }, now);
+      const customer = await findCustomer(db, tenantId, customerId);
+      const { policy } = await loadPolicy(db, tenantId);
+      const facts = await loadPushLockFacts(db, customer, policy, now);
+      // The newest thing a clear forgets: the fraud report or the latest denial.
+      const newest = Math.max(facts.fraudReportedAt ?? 0, ...facts.denialTimes);
+      if (newest === 0 || (facts.clearedAt !== null && facts.clearedAt >= newest)) return false;
+      return inTransaction(db, async (tx) => {
+        const cleared = await tx
+          .insertInto('customer_method_locks')
+          .values({
+            tenant_id: tenantId,
+            customer_id: customerId,
+            push_cleared_at: now,
+            questions_failures: 0,
+            questions_locked_at: null,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['tenant_id', 'customer_id'])
+              .doUpdateSet({ push_cleared_at: now, updated_at: now })
+              .where((eb) =>
+                eb.or([
+                  eb('customer_method_locks.push_cleared_at', 'is', null),
+                  eb('customer_method_locks.push_cleared_at', '<', newest),
+                ]),
+              ),
+          )
+          .returning('customer_id')
+          .execute();
+        if (cleared.length === 0) return false;
         await appendAudit(tx, {
           tenantId,
           actor,
           action: 'customer.push_lock_cleared',
           target: { type: 'customer', id: customerId },
+          data: {
+            fraudReport: facts.fraudReportedAt !== null && facts.fraudReportedAt > (facts.clearedAt ?? 0),
+            denials: facts.denialTimes.filter((t) => t > (facts.clearedAt ?? 0)).length,
+          },
           now,
         });
+        return true;
       });
     },
 
-    /** An admin unlocks security questions after a lockout. */
-    async unlockSecurityQuestions(tenantId: string, customerId: string, actor: Actor): Promise<void> {
+    /**
+     * A supervisor or admin unlocks security questions after a lockout, and the failure count
+     * starts again. A conditional update, so parallel unlocks apply once; true when this one did.
+     */
+    async unlockSecurityQuestions(tenantId: string, customerId: string, actor: Actor): Promise<boolean> {
       const now = clock();
       await findCustomer(db, tenantId, customerId);
-      await inTransaction(db, async (tx) => {
-        await upsertLocks(
-          tx,
-          tenantId,
-          customerId,
+      return inTransaction(db, async (tx) => {
+        const unlocked = await tx
+          .updateTable('customer_method_locks')
           // Also forgets tries a stopped process reserved and never settled (storage/atomic/lockouts.ts).
-          { questions_failures: 0, questions_in_flight: 0, questions_locked_at: null },
-          now,
-        );
+          .set({ questions_failures: 0, questions_in_flight: 0, questions_locked_at: null, updated_at: now })
+          .where('tenant_id', '=', tenantId)
+          .where('customer_id', '=', customerId)
+          .where((eb) =>
+            eb.or([
+              eb('questions_locked_at', 'is not', null),
+              eb('questions_failures', '>', 0),
+              eb('questions_in_flight', '>', 0),
+            ]),
+          )
+          .returning('questions_locked_at')
+          .execute();
+        if (unlocked.length === 0) return false;
         await appendAudit(tx, {
           tenantId,
           actor,
@@ -270,6 +294,53 @@ export function createCustomerMethodService(
           target: { type: 'customer', id: customerId },
           now,
         });
+        return true;
+      });
+    },
+
+    /**
+     * A supervisor or admin resolves the customer's open fraud report, with a note saying what
+     * was found and done. The push lock the report set stays until it is cleared on its own
+     * (clearPushLock): resolving says the case is handled, clearing says push may be used again.
+     * One conditional update on the open report, so parallel resolutions apply once; the loser
+     * gets FRAUD_REPORT_NOT_OPEN, like a customer without an open report.
+     */
+    async resolveFraudReport(
+      tenantId: string,
+      customerId: string,
+      note: string,
+      actor: Actor,
+    ): Promise<{ reportedAt: number; resolvedAt: number }> {
+      const now = clock();
+      return inTransaction(db, async (tx) => {
+        const resolved = await tx
+          .updateTable('customers')
+          .set({ fraud_resolved_at: now })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', customerId)
+          .where('fraud_reported_at', 'is not', null)
+          .where((eb) =>
+            eb.or([
+              eb('fraud_resolved_at', 'is', null),
+              eb('fraud_resolved_at', '<', eb.ref('fraud_reported_at')),
+            ]),
+          )
+          .returning('fraud_reported_at')
+          .executeTakeFirst();
+        if (!resolved) {
+          await findCustomer(tx, tenantId, customerId);
+          throw new AppError('FRAUD_REPORT_NOT_OPEN', 'The customer has no open fraud report.');
+        }
+        const reportedAt = Number(resolved.fraud_reported_at);
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'customer.fraud_report_resolved',
+          target: { type: 'customer', id: customerId },
+          data: { reportedAt, note },
+          now,
+        });
+        return { reportedAt, resolvedAt: now };
       });
     },
   };

@@ -65,7 +65,11 @@ describe('customer notifications by push', () => {
     assert.equal(decided.status, 200);
   }
 
-  async function notified(customerId: string): Promise<Record<string, unknown> | undefined> {
+  async function notified(
+    customerId: string,
+    event = 'fraud_reported',
+    count = 1,
+  ): Promise<Record<string, unknown>[] | undefined> {
     for (let i = 0; i < 100; i++) {
       const rows = await h.runtime.database.db
         .selectFrom('audit_events')
@@ -74,7 +78,10 @@ describe('customer notifications by push', () => {
         .where('action', '=', 'customer.notified')
         .where('target_id', '=', customerId)
         .execute();
-      if (rows[0]) return JSON.parse(rows[0].data) as Record<string, unknown>;
+      const found = rows
+        .map((r) => JSON.parse(r.data) as Record<string, unknown>)
+        .filter((d) => d.event === event);
+      if (found.length >= count) return found;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return undefined;
@@ -85,7 +92,7 @@ describe('customer notifications by push', () => {
     const before = push.received.length;
     const reportedAt = Date.now();
     await reportFraud(customerId, device);
-    const audit = await notified(customerId);
+    const [audit] = (await notified(customerId)) ?? [];
     assert.deepEqual(audit, {
       event: 'fraud_reported',
       outcome: 'sent',
@@ -106,7 +113,35 @@ describe('customer notifications by push', () => {
   it('falls back to SMS when the device has no push channel', async () => {
     const { customerId, device } = await customerWithDevice(false);
     await reportFraud(customerId, device);
-    const audit = await notified(customerId);
+    const [audit] = (await notified(customerId)) ?? [];
     assert.equal(audit?.channel, 'sms');
+  });
+
+  it('tells the other device by push, and the phone number and e-mail address on file, of a new device', async () => {
+    const customer = await h.runtime.services.customers.create(
+      tenantId,
+      { displayName: 'Elif Enrolled', phone: '+447911123412', email: 'elif@example.com' },
+      cliActor,
+    );
+    const first = await h.runtime.services.devices.createActivation(tenantId, customer.id, cliActor);
+    await enrollTestDevice(h.app, {
+      publicUrl: h.config.publicUrl,
+      activationCode: first.code,
+      now: () => Date.now(),
+      push: { kind: 'webpush', subscription: push.createSubscription() },
+    });
+    await notified(customer.id, 'device_enrolled', 2); // the first device: SMS and e-mail
+    const before = push.received.length;
+    const second = await h.runtime.services.devices.createActivation(tenantId, customer.id, cliActor);
+    await enrollTestDevice(h.app, {
+      publicUrl: h.config.publicUrl,
+      activationCode: second.code,
+      now: () => Date.now(),
+    });
+    const audits = (await notified(customer.id, 'device_enrolled', 5)) ?? [];
+    assert.deepEqual(audits.map((a) => a.channel).sort(), ['email', 'email', 'push', 'sms', 'sms']);
+    const notice = push.received.slice(before).find((m) => (m.payload as { type: string }).type === 'notice');
+    assert.ok(notice, 'the first device heard of the second');
+    assert.equal((notice.payload as { event: string }).event, 'device_enrolled');
   });
 });

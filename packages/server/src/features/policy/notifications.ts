@@ -73,19 +73,22 @@ export function createCustomerNotifier(
     );
   }
 
-  /** SMS, or e-mail without a phone number, in the customer's language; audited either way. */
+  /**
+   * SMS, or e-mail without a phone number (or the one channel asked for), in the customer's
+   * language; audited either way.
+   */
   async function byMessage(
     tenantId: string,
     customer: Awaited<ReturnType<typeof findCustomer>>,
     event: CustomerNotificationEvent,
     at: number,
+    only?: OtpChannel,
   ): Promise<NotificationOutcome> {
-    const channel: OtpChannel | undefined =
-      customer.phone && deps.providers.sms
-        ? 'sms'
-        : customer.email && deps.providers.email
-          ? 'email'
-          : undefined;
+    const usable = (c: OtpChannel) =>
+      (only === undefined || only === c) &&
+      Boolean(c === 'sms' ? customer.phone : customer.email) &&
+      deps.providers[c] !== undefined;
+    const channel: OtpChannel | undefined = usable('sms') ? 'sms' : usable('email') ? 'email' : undefined;
     let outcome: NotificationOutcome = 'no_channel';
     let provider: string | null = null;
     if (channel) {
@@ -149,7 +152,10 @@ export function createCustomerNotifier(
 
     /**
      * A device was enrolled: a push notice to every other device of the customer with a push
-     * channel, and SMS or e-mail too when the policy's `afterDeviceEnrollment` asks for it.
+     * channel, and a message to the phone number and to the e-mail address on file (each that a
+     * provider can reach) when the policy's `afterDeviceEnrollment` asks for it, as it does by
+     * default. Both, not one: a new device is the step a fraudster needs, and of the two
+     * channels they may control one (a swapped SIM, a taken-over mailbox) but rarely both.
      */
     async deviceEnrolled(
       tenantId: string,
@@ -163,7 +169,12 @@ export function createCustomerNotifier(
       const policy = await policyInForce(db, tenantId);
       if (!policy.notifications.afterDeviceEnrollment) return { push, message: 'disabled' };
       const customer = await findCustomer(db, tenantId, customerId);
-      return { push, message: await byMessage(tenantId, customer, event, at) };
+      const channels = (['sms', 'email'] as const).filter(
+        (c) => (c === 'sms' ? customer.phone : customer.email) && deps.providers[c] !== undefined,
+      );
+      if (channels.length === 0) return { push, message: await byMessage(tenantId, customer, event, at) };
+      const outcomes = await Promise.all(channels.map((c) => byMessage(tenantId, customer, event, at, c)));
+      return { push, message: outcomes.includes('sent') ? 'sent' : outcomes[0]! };
     },
   };
 }

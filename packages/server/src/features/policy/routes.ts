@@ -130,7 +130,7 @@ export const VerificationPolicySchema = Type.Object(
         afterDeviceEnrollment: Type.Optional(
           Type.Boolean({
             description:
-              'Tell the customer by SMS or e-mail when a device is enrolled (their other devices always get a push notice). Default false when left out.',
+              'Tell the customer by SMS and e-mail (each on file) when a device is enrolled (their other devices always get a push notice). Default true when left out.',
           }),
         ),
       },
@@ -406,7 +406,9 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
       schema: {
         tags: ['policy'],
         summary:
-          "Clear the customer's push lock (admins): denials and fraud reports before now no longer count.",
+          "Clear the customer's push lock (supervisors and admins): denials and fraud reports before now no longer count.",
+        description:
+          'Audited once (customer.push_lock_cleared). Nothing to clear (no denial or fraud report since the last clear) changes nothing and writes no audit entry, so a repeated or parallel request is harmless; the answer is 204 either way. A fraud report stays open until it is resolved (POST /v1/customers/{id}/fraud-report/resolve).',
         operationId: 'clearPushLock',
         security: operatorOrApiKey,
         params: idParam('customer', 'Customer id.'),
@@ -427,7 +429,9 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
       schema: {
         tags: ['policy'],
         summary:
-          "Unlock the customer's security questions after a lockout (admins); the failure count starts again.",
+          "Unlock the customer's security questions after a lockout (supervisors and admins); the failure count starts again.",
+        description:
+          'Audited once (customer.security_questions_unlocked); with nothing to unlock (no lockout, no failures) nothing changes and nothing is audited. 204 either way.',
         operationId: 'unlockSecurityQuestions',
         security: operatorOrApiKey,
         params: idParam('customer', 'Customer id.'),
@@ -438,6 +442,47 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
       const principal = requirePrincipal(request);
       await methods.unlockSecurityQuestions(principal.tenantId, request.params.id, principal.actor);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/customers/:id/fraud-report/resolve',
+    {
+      config: { auth: 'locks:write' },
+      schema: {
+        tags: ['policy'],
+        summary: "Resolve the customer's open fraud report (supervisors and admins), with a note.",
+        description:
+          "Marks the report resolved (the customer's `fraudResolvedAt`); the note, what was found and done, goes into the audit entry (customer.fraud_report_resolved). The push lock the report set stays until it is cleared (DELETE /v1/customers/{id}/push-lock). 409 FRAUD_REPORT_NOT_OPEN without an open report, also for the second of two parallel requests. A new fraud report opens again.",
+        operationId: 'resolveFraudReport',
+        security: operatorOrApiKey,
+        params: idParam('customer', 'Customer id.'),
+        body: Type.Object(
+          {
+            note: Type.String({
+              minLength: 3,
+              maxLength: 1000,
+              pattern: '\\S',
+              description: 'What was found and done, for the audit log.',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ reportedAt: Timestamp, resolvedAt: Timestamp }),
+          ...errorResponses(401, 403, 404, 409, 413, 415),
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      const resolved = await methods.resolveFraudReport(
+        principal.tenantId,
+        request.params.id,
+        request.body.note.trim(),
+        principal.actor,
+      );
+      return { reportedAt: toIso(resolved.reportedAt), resolvedAt: toIso(resolved.resolvedAt) };
     },
   );
 }

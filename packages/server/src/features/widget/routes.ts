@@ -218,8 +218,17 @@ export function registerWidgetRoutes(
               id: Type.String(),
               displayName: Type.String(),
               externalId: Type.Union([Type.String(), Type.Null()]),
-              fraudReportedAt: Type.Union([Timestamp, Type.Null()]),
+              fraudReportedAt: Type.Union([Timestamp, Type.Null()], {
+                description: 'An open fraud report; null once resolved.',
+              }),
               phoneChangedAt: Type.Union([Timestamp, Type.Null()]),
+              pushLock: Type.Union(
+                [Type.String({ enum: ['PUSH_LOCKED_FRAUD', 'PUSH_LOCKED_DENIALS'] }), Type.Null()],
+                {
+                  description:
+                    'Why push is locked for the customer; null when it is not. The panel offers no push then.',
+                },
+              ),
             }),
             devices: Type.Array(
               Type.Object({
@@ -236,10 +245,11 @@ export function registerWidgetRoutes(
     },
     async (request) => {
       const claims = await widgetCaller(request);
-      const [tenant, customer, devices] = await Promise.all([
+      const [tenant, customer, devices, locks] = await Promise.all([
         services.tenants.get(claims.tenantId),
         services.customers.get(claims.tenantId, claims.customerId),
         services.devices.list(claims.tenantId, claims.customerId),
+        services.fallbacks.methods.locks(claims.tenantId, claims.customerId),
       ]);
       return {
         tenant: { name: tenant.name },
@@ -249,8 +259,10 @@ export function registerWidgetRoutes(
           id: customer.id,
           displayName: customer.displayName,
           externalId: customer.externalId,
-          fraudReportedAt: toIsoOrNull(customer.fraudReportedAt),
+          // An open report only: a resolved one no longer changes what the agent should do.
+          fraudReportedAt: customer.fraudResolvedAt === null ? toIsoOrNull(customer.fraudReportedAt) : null,
           phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),
+          pushLock: locks.push.locked ? locks.push.reason : null,
         },
         devices: devices
           .filter((d) => d.status === 'active')

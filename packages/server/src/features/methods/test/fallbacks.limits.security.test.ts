@@ -364,7 +364,7 @@ for (const kind of databaseKinds) {
       assert.equal(locked.status, 409);
       assert.equal(locked.body.error.details.reason, 'QUESTIONS_LOCKED');
       assert.equal(
-        (await call('supervisor', 'DELETE', `/v1/customers/${customer.id}/security-questions/lock`)).status,
+        (await call('agent', 'DELETE', `/v1/customers/${customer.id}/security-questions/lock`)).status,
         403,
       );
       const locks = await call('supervisor', 'GET', `/v1/customers/${customer.id}/locks`);
@@ -432,10 +432,7 @@ for (const kind of databaseKinds) {
         methods.body.methods[0].reasons.map((r: { code: string }) => r.code),
         ['NO_DEVICE', 'PUSH_LOCKED_FRAUD'],
       );
-      assert.equal(
-        (await call('supervisor', 'DELETE', `/v1/customers/${customer.id}/push-lock`)).status,
-        403,
-      );
+      assert.equal((await call('agent', 'DELETE', `/v1/customers/${customer.id}/push-lock`)).status, 403);
       h.clock.advance(1000);
       assert.equal((await call('admin', 'DELETE', `/v1/customers/${customer.id}/push-lock`)).status, 204);
       assert.equal((await pushState()).available, true);
