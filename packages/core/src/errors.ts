@@ -115,6 +115,8 @@ export interface ErrorDetails {
   attemptsLeft?: number;
   /** METHOD_UNAVAILABLE: why, as an UnavailableReason code the console translates. */
   reason?: string;
+  /** WRONG_CODE, CODE_REPLAYED, ANSWERS_REJECTED of a fallback check: the failed verification it was recorded as. */
+  verificationId?: string;
 }
 
 /**

@@ -158,6 +158,8 @@ export interface Schemas {
         attemptsLeft?: number;
         /** METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md). */
         reason?: string;
+        /** WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as. */
+        verificationId?: string;
       };
     };
   };
@@ -249,6 +251,8 @@ export interface Schemas {
     result: 'passed';
     assurance: 'low' | 'moderate' | 'substantial' | 'high';
     verifiedAt: string;
+    /** The verification this check is recorded as: in history, GET /v1/verifications/{id} and webhooks. */
+    verificationId: string;
   };
   FcmCredentials: {
     /** The Firebase project the messages are sent for. */
@@ -330,7 +334,10 @@ export interface Schemas {
   Verification: {
     id: string;
     customerId: string;
-    method: 'push';
+    /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+    method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+    /** The policy action a fallback method's check was for; null for push. */
+    action: string | null;
     purpose: 'authenticate' | 'confirm_action';
     reason: string;
     actionSummary: string | null;
@@ -442,7 +449,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;
@@ -646,7 +656,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;
@@ -673,7 +686,7 @@ export interface Operations {
         /** started, sent, delivered, unreachable, opened, wrong_code, or the final status. */
         type: string;
         deviceId: string | null;
-        /** live or webpush. */
+        /** live, webpush, fcm or apns; sms or email for a one-time code sent. */
         channel: string | null;
         detail: string | null;
         at: string;
@@ -784,7 +797,7 @@ export interface Operations {
       nextCursor: string | null;
     };
   };
-  /** Verifications, newest first, filtered by customer, status and time. */
+  /** Verifications of every method, newest first, filtered by customer, method, status and time. */
   listVerifications: {
     method: 'GET';
     path: '/v1/verifications';
@@ -792,6 +805,7 @@ export interface Operations {
     pathParams: undefined;
     query: {
       customerId?: string;
+      method?: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
       status?: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
       createdAfter?: string;
       createdBefore?: string;
@@ -1004,7 +1018,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;

@@ -22,6 +22,12 @@ export const ErrorBody = Type.Object(
                     'METHOD_UNAVAILABLE: why, as a reason code (SIM_SWAP_WINDOW, PUSH_LOCKED_FRAUD, ...; docs/policy.md).',
                 }),
               ),
+              verificationId: Type.Optional(
+                Type.String({
+                  description:
+                    'WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as.',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),
