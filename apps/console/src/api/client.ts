@@ -124,6 +124,7 @@ export interface VerifyBackend {
 
 export interface VerificationFilter {
   customerId?: string;
+  method?: Verification['method'];
   status?: VerificationStatus;
   createdAfter?: string;
   createdBefore?: string;

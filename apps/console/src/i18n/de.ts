@@ -1,5 +1,6 @@
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
+import { historyDe } from './history.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -312,4 +313,6 @@ export const de: Catalogue = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.de.ts).
   ...fallbacksDe,
+  // Every method in history and recent verifications (history.de.ts).
+  ...historyDe,
 };

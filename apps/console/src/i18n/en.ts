@@ -3,6 +3,7 @@
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
 import { fallbacksEn } from './fallbacks.en.ts';
+import { historyEn } from './history.en.ts';
 
 export const en = {
   'app.title': 'Helpdesk Auth',
@@ -308,6 +309,8 @@ export const en = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.en.ts).
   ...fallbacksEn,
+  // Every method in history and recent verifications (history.en.ts).
+  ...historyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

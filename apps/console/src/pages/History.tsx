@@ -1,7 +1,14 @@
 import { idPattern } from '@helpdesk-auth/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
-import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
+import type {
+  AuditEvent,
+  Customer,
+  Session,
+  Verification,
+  VerificationDetail,
+  VerificationStatus,
+} from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
 import {
   FilterField,
@@ -11,10 +18,22 @@ import {
   toIsoOrUndefined,
   usePagedList,
 } from '../components/paged-list.tsx';
+import { verificationSubject } from '../components/RecentVerifications.tsx';
+import { actionLabel, methodKey } from '../fallbacks/shared.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
 
 const customerIdPattern = new RegExp(idPattern('customer'));
+
+/** Every method, in the policy's usual order: push and each fallback. */
+const methods: Verification['method'][] = [
+  'push',
+  'app_code',
+  'totp',
+  'sms_otp',
+  'email_otp',
+  'security_questions',
+];
 
 const statuses: VerificationStatus[] = [
   'pending',
@@ -49,6 +68,7 @@ function useCustomerNames(api: ConsoleApi, ids: string[]) {
 export function History({ api }: { api: ConsoleApi }) {
   const { t, formatDateTime } = useI18n();
   const [status, setStatus] = useState('');
+  const [method, setMethod] = useState('');
   const [customerId, setCustomerId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -64,6 +84,7 @@ export function History({ api }: { api: ConsoleApi }) {
     (cursor: string | undefined) => {
       const filter: VerificationFilter = {
         ...(status ? { status: status as VerificationStatus } : {}),
+        ...(method ? { method: method as Verification['method'] } : {}),
         ...(customerId.trim() ? { customerId: customerId.trim() } : {}),
         createdAfter: toIsoOrUndefined(from),
         createdBefore: toIsoOrUndefined(to),
@@ -72,7 +93,7 @@ export function History({ api }: { api: ConsoleApi }) {
       };
       return api.verifications(filter);
     },
-    [api, status, customerId, from, to],
+    [api, status, method, customerId, from, to],
   );
   const list = usePagedList(fetchPage);
   const names = useCustomerNames(
@@ -102,6 +123,17 @@ export function History({ api }: { api: ConsoleApi }) {
             ))}
           </select>
         </label>
+        <label className="field">
+          <span>{t('history.filter.method')}</span>
+          <select value={method} onChange={(e) => setMethod(e.target.value)} name="method">
+            <option value="">{t('history.filter.any')}</option>
+            {methods.map((m) => (
+              <option key={m} value={m}>
+                {t(methodKey(m))}
+              </option>
+            ))}
+          </select>
+        </label>
         <FilterField
           name="customerId"
           label={t('history.filter.customer')}
@@ -117,6 +149,7 @@ export function History({ api }: { api: ConsoleApi }) {
             <tr>
               <th scope="col">{t('history.col.time')}</th>
               <th scope="col">{t('history.col.customer')}</th>
+              <th scope="col">{t('history.col.method')}</th>
               <th scope="col">{t('history.col.reason')}</th>
               <th scope="col">{t('history.col.status')}</th>
               <th scope="col">{t('history.col.agent')}</th>
@@ -124,7 +157,7 @@ export function History({ api }: { api: ConsoleApi }) {
           </thead>
           <tbody>
             {list.items.map((v) => (
-              <tr key={v.id}>
+              <tr key={v.id} data-method={v.method}>
                 <td>
                   <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>
                 </td>
@@ -133,7 +166,8 @@ export function History({ api }: { api: ConsoleApi }) {
                     {names[v.customerId] ?? v.customerId}
                   </a>
                 </td>
-                <td>{v.actionSummary ? `${v.reason}: ${v.actionSummary}` : v.reason}</td>
+                <td>{t(methodKey(v.method))}</td>
+                <td>{verificationSubject(t, v)}</td>
                 <td>
                   <StatusBadge status={v.status} />
                 </td>
@@ -176,10 +210,23 @@ export function VerificationView({ api, session, id }: { api: ConsoleApi; sessio
         <dd>
           <a href={href({ name: 'customer', id: v.customerId })}>{v.customerId}</a>
         </dd>
-        <dt>{t('history.field.purpose')}</dt>
-        <dd>{t(`verify.purpose.${v.purpose}`)}</dd>
-        <dt>{t('history.field.reason')}</dt>
-        <dd>{v.reason}</dd>
+        <dt>{t('history.field.method')}</dt>
+        <dd data-testid="verification-method">{t(methodKey(v.method))}</dd>
+        {v.method === 'push' ? (
+          <>
+            <dt>{t('history.field.purpose')}</dt>
+            <dd>{t(`verify.purpose.${v.purpose}`)}</dd>
+            <dt>{t('history.field.reason')}</dt>
+            <dd>{v.reason}</dd>
+          </>
+        ) : (
+          v.action && (
+            <>
+              <dt>{t('history.field.policyAction')}</dt>
+              <dd>{actionLabel(t, v.action)}</dd>
+            </>
+          )
+        )}
         {v.actionSummary && (
           <>
             <dt>{t('history.field.action')}</dt>

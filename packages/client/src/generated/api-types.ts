@@ -1006,8 +1006,8 @@ export interface Operations {
     body: {
       customerId: string;
       purpose?: 'authenticate' | 'confirm_action';
-      /** Shown to the customer. */
-      reason: string;
+      /** Shown to the customer. Left out: the tenant's default reason in the customer's language (messageTemplates, docs/configuration.md). */
+      reason?: string;
       /** For confirm_action: the action the customer confirms, shown and signed. */
       actionSummary?: string | null;
       /** Your helpdesk's call or ticket id; never shown to the customer. */
