@@ -236,7 +236,8 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       actor: change.actor,
       action: `verification.${change.status}`,
       target: { type: 'verification', id: row.id },
-      data: { customerId: row.customer_id, ...change.data },
+      // The method on every outcome, push's as a fallback method's (webhooks carry it).
+      data: { customerId: row.customer_id, method: row.method, ...change.data },
       now,
     });
   }
