@@ -185,10 +185,8 @@ function readUser(body: Record<string, unknown>): ReadUser {
   const phone = sentPhone && usable ? { ...sentPhone, value: usable } : undefined;
   // The customer's language for messages: `preferredLanguage` (an Accept-Language value, its first
   // tag) when sent, as Entra ID maps it; else `locale`, as Okta sends it. The resource shows `locale`.
-  const preferred = optionalText(body.preferredLanguage, 'preferredLanguage', 200)
-    ?.split(',')[0]!
-    .split(';')[0]!
-    .trim();
+  const languages = optionalText(body.preferredLanguage, 'preferredLanguage', 200);
+  const preferred = languages?.split(',')[0]?.split(';')[0]?.trim();
   const locale = (preferred || undefined) ?? optionalText(body.locale, 'locale', 35);
   const active = readBoolean(body.active, 'active') ?? true;
   return {
