@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  codeSubject,
+  customerMessage,
+  customerMessageKinds,
+  customerMessageTemplate,
+  messageTemplateProblems,
+} from '../customer-messages.ts';
+import { notificationLanguages } from '../policy-notifications.ts';
+
+const values = { tenant: 'Acme Bank', code: '482913', minutes: '5', link: 'https://a.example/verify-code#t' };
+
+describe('customer messages', () => {
+  it('writes each built-in text in the customer language, every placeholder filled', () => {
+    for (const language of notificationLanguages) {
+      for (const kind of customerMessageKinds) {
+        const text = customerMessage(kind, { locale: language, values });
+        assert.doesNotMatch(text, /\{[a-z]+\}/, `${language} ${kind}`);
+        if (kind !== 'pushReason') assert.match(text, /482913/);
+        if (kind === 'codeLink') assert.match(text, /https:\/\/a\.example\/verify-code#t/);
+      }
+    }
+    assert.match(
+      customerMessage('code', { locale: 'de-CH', values }),
+      /^Acme Bank: Ihr Bestätigungscode lautet 482913\./,
+    );
+    assert.equal(customerMessage('pushReason', { locale: 'de' }), 'Identitätsprüfung für Ihren Anruf');
+    assert.match(customerMessage('code', { locale: 'ja-JP', values }), /your verification code is 482913/);
+    assert.equal(codeSubject('Acme Bank', 'nl'), 'Acme Bank: uw verificatiecode');
+  });
+
+  it("prefers the tenant's template for the language, then its default, then the built-in text", () => {
+    const templates = { de: { code: 'DE {code}' }, default: { code: 'ANY {code}', pushReason: 'Hello' } };
+    assert.equal(customerMessageTemplate('code', 'de-AT', templates), 'DE {code}');
+    assert.equal(customerMessageTemplate('code', 'fr', templates), 'ANY {code}');
+    assert.equal(customerMessageTemplate('pushReason', 'de', templates), 'Hello');
+    assert.match(customerMessageTemplate('codeLink', 'de', templates), /öffnen Sie \{link\}/);
+    assert.equal(customerMessageTemplate('code', null, templates), 'ANY {code}');
+  });
+
+  it('fills placeholders once: a value that looks like one stays as it is', () => {
+    const text = customerMessage('code', {
+      locale: 'en',
+      templates: { en: { code: '{tenant}: {code}' } },
+      values: { tenant: 'Evil {code}', code: '111111' },
+    });
+    assert.equal(text, 'Evil {code}: 111111');
+  });
+
+  it('refuses templates an admin must fix, with a sentence each', () => {
+    assert.deepEqual(messageTemplateProblems({ de: { code: 'Ihr Code {code}' }, default: {} }), []);
+    const problems = messageTemplateProblems({
+      de: { code: 'no placeholder', codeLink: '{code} only', pushReason: 'Hi {name}' },
+      'de-DE': { code: '{code}' },
+      en: { sms: '{code}', code: '{code}\nline' },
+      fr: 'text',
+    });
+    assert.deepEqual(problems, [
+      'messageTemplates.de.code must contain {code}.',
+      'messageTemplates.de.codeLink must contain {link}.',
+      'messageTemplates.de.pushReason takes no placeholders; {name} would be shown as it is.',
+      'de-DE is not a language: use a code such as de or en, or default.',
+      'messageTemplates.en.sms is not a message; use code, codeLink, pushReason.',
+      'messageTemplates.en.code must not contain control characters or line breaks.',
+      'messageTemplates.fr must be an object of texts.',
+    ]);
+    assert.deepEqual(messageTemplateProblems({ en: { code: `{code}${'x'.repeat(480)}` } }), [
+      'messageTemplates.en.code is longer than 480 characters.',
+    ]);
+    assert.deepEqual(messageTemplateProblems([]), ['messageTemplates must be an object of languages.']);
+  });
+});
