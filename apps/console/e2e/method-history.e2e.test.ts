@@ -3,7 +3,8 @@
  * by SMS code on the customer page; the customer's recent verifications
  * show it as an SMS code at once, history lists it with its method and filters by method, its
  * page names the method, and a webhook receiver on 127.0.0.1 gets it as a signed
- * `verification.approved` event with the method and assurance. Screenshots in English and German
+ * `verification.approved` event with the method and assurance. A German customer's phone shows
+ * the default reason in German when an English-speaking agent starts a push. Screenshots in English and German
  * at 390, 760, 1280 and 1440 px go to .test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import {
   browserSuite,
   chromiumSkip,
   createCustomer,
+  enrollPhone,
   screenshot,
   seriousAccessibilityViolations,
 } from './support.ts';
@@ -128,5 +130,29 @@ describe('agent console: every method in history', { skip }, () => {
       events.map((r) => [r.event.type, r.event.data.method, r.event.data.assurance, r.validSignatures]),
       [['verification.approved', 'sms_otp', 'moderate', 1]],
     );
+  });
+
+  it("a German customer's phone shows the default reason in German, whatever the agent's language", async () => {
+    const customer = await suite.world.h.runtime.services.customers.create(
+      suite.world.tenant.id,
+      { displayName: 'Greta Gerät', externalId: 'CUST-7002', locale: 'de-DE' },
+      cliActor,
+    );
+    const phone = await enrollPhone(suite.world, customer.id);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${customer.id}`);
+    const reason = page.getByLabel('Reason shown to the customer');
+    await reason.waitFor();
+    // The agent's field is in the agent's language; the hint says what the customer sees.
+    assert.equal(await reason.inputValue(), 'Identity check for your call');
+    assert.match(
+      (await page.locator(`#${await reason.getAttribute('aria-describedby')}`).textContent()) ?? '',
+      /in the customer's language unless you change it/,
+    );
+    await screenshot(page, '63-verify-reason-hint');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.getByRole('button', { name: 'Verify caller' }).click();
+    const request = await phone.waitForRequest();
+    assert.equal(request.reason, 'Identitätsprüfung für Ihren Anruf');
+    phone.stop();
   });
 });

@@ -209,10 +209,11 @@ export function VerifyPanel({
                 aria-describedby={`${ids}-reason-hint`}
                 required
               />
-              <span id={`${ids}-reason-hint`} className="muted small">
-                {t('verify.reasonInCustomerLanguage')}
-              </span>
             </label>
+            {/* Outside the label, so the field's name stays short; read as its description. */}
+            <p id={`${ids}-reason-hint`} className="muted small field-hint">
+              {t('verify.reasonInCustomerLanguage')}
+            </p>
             {purpose === 'confirm_action' && (
               <label className="field">
                 <span>{t('verify.actionSummary')}</span>
