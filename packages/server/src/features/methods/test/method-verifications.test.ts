@@ -154,6 +154,7 @@ for (const kind of databaseKinds) {
         status: 'approved',
         customerId: customer.id,
         method: 'sms_otp',
+        action: 'verify_caller',
         assurance: 'moderate',
       });
       assert.doesNotMatch(approved[0]!.body, /\b\d{6}\b/, 'no code in the payload');
