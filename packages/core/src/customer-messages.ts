@@ -5,13 +5,14 @@ import { type NotificationLanguage, notificationLanguage } from './policy-notifi
  * one-time code by SMS or e-mail (with or without the link of delivery `customer_link`) and the
  * reason a push request shows on the phone when the agent gave none. A tenant may replace each
  * with its own wording per language (tenant settings, `messageTemplates`); placeholders in braces
- * are filled in: `{tenant}`, `{code}`, `{minutes}`, `{link}`.
+ * are filled in: `{tenant}`, `{code}`, `{minutes}`, `{link}`, `{requester}`. `signInReason` is the
+ * reason of a sign-in request (CIBA, Keycloak) that came without a binding message.
  *
  * Which text a customer gets: the tenant's template for the customer's language (`de` for
  * `de-CH`), else the tenant's `default` template, else the built-in text in the customer's
  * language, else the built-in English.
  */
-export const customerMessageKinds = ['code', 'codeLink', 'pushReason'] as const;
+export const customerMessageKinds = ['code', 'codeLink', 'pushReason', 'signInReason'] as const;
 export type CustomerMessageKind = (typeof customerMessageKinds)[number];
 
 /** A tenant's own texts: per language (`de`, `en`, ...) or `default`, per kind. */
@@ -23,30 +24,35 @@ const builtIn: Record<NotificationLanguage, Record<CustomerMessageKind, string>>
     codeLink:
       '{tenant}: to confirm it is you on the phone with us, open {link} and enter {code}. Valid {minutes} minutes. If you are not on a call with us, ignore this message.',
     pushReason: 'Identity check for your call',
+    signInReason: 'Sign-in requested by {requester}',
   },
   de: {
     code: '{tenant}: Ihr Bestätigungscode lautet {code}. Lesen Sie ihn der Mitarbeiterin oder dem Mitarbeiter am Telefon vor. Gültig {minutes} Minuten. Geben Sie ihn nie jemandem, der Sie anruft.',
     codeLink:
       '{tenant}: Um zu bestätigen, dass Sie mit uns telefonieren, öffnen Sie {link} und geben Sie {code} ein. Gültig {minutes} Minuten. Wenn Sie gerade nicht mit uns telefonieren, ignorieren Sie diese Nachricht.',
     pushReason: 'Identitätsprüfung für Ihren Anruf',
+    signInReason: 'Anmeldung angefordert von {requester}',
   },
   fr: {
     code: "{tenant} : votre code de vérification est {code}. Lisez-le à la personne qui vous parle au téléphone. Valable {minutes} minutes. Ne le donnez jamais à quelqu'un qui vous appelle.",
     codeLink:
       "{tenant} : pour confirmer que c'est bien vous au téléphone, ouvrez {link} et saisissez {code}. Valable {minutes} minutes. Si vous n'êtes pas en ligne avec nous, ignorez ce message.",
     pushReason: "Vérification d'identité pour votre appel",
+    signInReason: 'Connexion demandée par {requester}',
   },
   es: {
     code: '{tenant}: su código de verificación es {code}. Léaselo a la persona que le atiende por teléfono. Válido {minutes} minutos. Nunca se lo dé a nadie que le llame.',
     codeLink:
       '{tenant}: para confirmar que es usted quien habla con nosotros, abra {link} e introduzca {code}. Válido {minutes} minutos. Si no está hablando con nosotros, ignore este mensaje.',
     pushReason: 'Verificación de identidad para su llamada',
+    signInReason: 'Inicio de sesión solicitado por {requester}',
   },
   nl: {
     code: '{tenant}: uw verificatiecode is {code}. Lees hem voor aan de medewerker aan de telefoon. Geldig {minutes} minuten. Geef hem nooit aan iemand die u belt.',
     codeLink:
       '{tenant}: om te bevestigen dat u het bent aan de telefoon, opent u {link} en voert u {code} in. Geldig {minutes} minuten. Belt u niet met ons, negeer dan dit bericht.',
     pushReason: 'Identiteitscontrole voor uw gesprek',
+    signInReason: 'Aanmelding aangevraagd door {requester}',
   },
 };
 
@@ -63,10 +69,16 @@ const placeholders: Record<CustomerMessageKind, { required: string[]; allowed: s
   code: { required: ['code'], allowed: ['tenant', 'code', 'minutes'] },
   codeLink: { required: ['code', 'link'], allowed: ['tenant', 'code', 'minutes', 'link'] },
   pushReason: { required: [], allowed: [] },
+  signInReason: { required: [], allowed: ['requester'] },
 };
 
 /** Longest template: an SMS of a few parts. The push reason is held to what a request allows. */
-const maxLength: Record<CustomerMessageKind, number> = { code: 480, codeLink: 480, pushReason: 200 };
+const maxLength: Record<CustomerMessageKind, number> = {
+  code: 480,
+  codeLink: 480,
+  pushReason: 200,
+  signInReason: 160,
+};
 
 /** A language key: `default`, or a language subtag (`de`, `en`; lower case). */
 const languageKey = /^(default|[a-z]{2,3})$/;
@@ -142,11 +154,11 @@ export function customerMessage(
   input: {
     locale: string | null | undefined;
     templates?: MessageTemplates | undefined;
-    values?: Partial<Record<'tenant' | 'code' | 'minutes' | 'link', string>>;
+    values?: Partial<Record<'tenant' | 'code' | 'minutes' | 'link' | 'requester', string>>;
   },
 ): string {
   const template = customerMessageTemplate(kind, input.locale, input.templates);
-  return template.replace(/\{(tenant|code|minutes|link)\}/g, (whole, name: string) => {
+  return template.replace(/\{(tenant|code|minutes|link|requester)\}/g, (whole, name: string) => {
     const value = input.values?.[name as 'tenant'];
     return value ?? whole;
   });

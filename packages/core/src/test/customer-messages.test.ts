@@ -9,7 +9,13 @@ import {
 } from '../customer-messages.ts';
 import { notificationLanguages } from '../policy-notifications.ts';
 
-const values = { tenant: 'Acme Bank', code: '482913', minutes: '5', link: 'https://a.example/verify-code#t' };
+const values = {
+  tenant: 'Acme Bank',
+  code: '482913',
+  minutes: '5',
+  link: 'https://a.example/verify-code#t',
+  requester: 'Acme Online Banking',
+};
 
 describe('customer messages', () => {
   it('writes each built-in text in the customer language, every placeholder filled', () => {
@@ -17,7 +23,8 @@ describe('customer messages', () => {
       for (const kind of customerMessageKinds) {
         const text = customerMessage(kind, { locale: language, values });
         assert.doesNotMatch(text, /\{[a-z]+\}/, `${language} ${kind}`);
-        if (kind !== 'pushReason') assert.match(text, /482913/);
+        if (kind === 'code' || kind === 'codeLink') assert.match(text, /482913/);
+        if (kind === 'signInReason') assert.match(text, /Acme Online Banking/);
         if (kind === 'codeLink') assert.match(text, /https:\/\/a\.example\/verify-code#t/);
       }
     }
@@ -28,6 +35,10 @@ describe('customer messages', () => {
     assert.equal(customerMessage('pushReason', { locale: 'de' }), 'Identitätsprüfung für Ihren Anruf');
     assert.match(customerMessage('code', { locale: 'ja-JP', values }), /your verification code is 482913/);
     assert.equal(codeSubject('Acme Bank', 'nl'), 'Acme Bank: uw verificatiecode');
+    assert.equal(
+      customerMessage('signInReason', { locale: 'de', values }),
+      'Anmeldung angefordert von Acme Online Banking',
+    );
   });
 
   it("prefers the tenant's template for the language, then its default, then the built-in text", () => {
@@ -61,7 +72,7 @@ describe('customer messages', () => {
       'messageTemplates.de.codeLink must contain {link}.',
       'messageTemplates.de.pushReason takes no placeholders; {name} would be shown as it is.',
       'de-DE is not a language: use a code such as de or en, or default.',
-      'messageTemplates.en.sms is not a message; use code, codeLink, pushReason.',
+      'messageTemplates.en.sms is not a message; use code, codeLink, pushReason, signInReason.',
       'messageTemplates.en.code must not contain control characters or line breaks.',
       'messageTemplates.fr must be an object of texts.',
     ]);

@@ -65,6 +65,11 @@ export interface StartVerificationInput {
   purpose: VerificationPurpose;
   /** Shown on the phone; when not given, the tenant's default in the customer's language. */
   reason?: string | null | undefined;
+  /**
+   * A sign-in request's requester (a CIBA client, a Keycloak realm): without a reason, the default
+   * is the sign-in reason naming it, in the customer's language.
+   */
+  requestedBy?: string | undefined;
   actionSummary?: string | null | undefined;
   callReference?: string | null | undefined;
   /** The agent's name shown on the device: the operator's own, or what an integration gives. */

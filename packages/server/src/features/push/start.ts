@@ -47,14 +47,23 @@ export function createStart(
   } = record;
   const { signRequest, immediateOutcomes, sendPushes, scheduleExpiry } = steps;
 
-  async function defaultReason(tenantId: string, customerId: string, settings: TenantSettings) {
+  async function defaultReason(
+    tenantId: string,
+    customerId: string,
+    settings: TenantSettings,
+    requestedBy: string | undefined,
+  ) {
     const customer = await db
       .selectFrom('customers')
       .select('locale')
       .where('tenant_id', '=', tenantId)
       .where('id', '=', customerId)
       .executeTakeFirst();
-    return customerMessage('pushReason', { locale: customer?.locale, templates: settings.messageTemplates });
+    return customerMessage(requestedBy === undefined ? 'pushReason' : 'signInReason', {
+      locale: customer?.locale,
+      templates: settings.messageTemplates,
+      values: { requester: requestedBy ?? '' },
+    }).slice(0, 200);
   }
   return {
     async start(tenantId: string, input: StartVerificationInput, actor: Actor): Promise<Verification> {
@@ -101,7 +110,8 @@ export function createStart(
       }
 
       // No reason given: the tenant's default, in the language of the customer who reads it.
-      const reason = input.reason || (await defaultReason(tenantId, input.customerId, settings));
+      const reason =
+        input.reason || (await defaultReason(tenantId, input.customerId, settings, input.requestedBy));
       const code = generateVerificationCode(policy.codeLength);
       const id = newId('verification', now);
       const base = {

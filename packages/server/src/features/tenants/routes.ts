@@ -52,12 +52,20 @@ const MessageTemplatesSchema = Type.Record(
           description: 'The reason a push request shows when the agent gives none.',
         }),
       ),
+      signInReason: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 160,
+          description:
+            'The reason a sign-in request (CIBA, Keycloak) shows without a binding message; may contain {requester}.',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
   {
     description:
-      "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}. A change replaces them as a whole; {} removes them.",
+      "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}, {requester}. A change replaces them as a whole; {} removes them.",
   },
 );
 

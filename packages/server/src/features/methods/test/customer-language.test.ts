@@ -134,6 +134,19 @@ for (const kind of databaseKinds) {
         reason: 'Kartensperre',
       });
       assert.equal(typed.body.reason, 'Kartensperre');
+
+      // A sign-in request (CIBA, Keycloak) without a binding message names its requester, in German.
+      const signIn = await h.runtime.services.verifications.start(
+        tenantId,
+        {
+          customerId: customer.id,
+          purpose: 'authenticate',
+          agentName: 'Acme Online',
+          requestedBy: 'Acme Online',
+        },
+        system,
+      );
+      assert.equal(signIn.reason, 'Anmeldung angefordert von Acme Online');
     });
 
     it("uses the tenant's template for the customer's language, its default for others, and refuses one without the code", async () => {
