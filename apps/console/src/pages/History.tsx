@@ -241,10 +241,15 @@ export function VerificationView({ api, session, id }: { api: ConsoleApi; sessio
         <dd>{v.finishedAt ? formatDateTime(v.finishedAt) : '–'}</dd>
         <dt>{t('history.field.assurance')}</dt>
         <dd>{v.assurance ? t(`verify.assurance.${v.assurance}`) : '–'}</dd>
-        <dt>{t('history.field.attempts')}</dt>
-        <dd>
-          {v.failedAttempts} / {v.maxAttempts}
-        </dd>
+        {/* Answers are no codes: a security-question check shows its result only. */}
+        {v.method !== 'security_questions' && (
+          <>
+            <dt>{t('history.field.attempts')}</dt>
+            <dd>
+              {v.failedAttempts} / {v.maxAttempts}
+            </dd>
+          </>
+        )}
       </dl>
       <section className="card" aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">{t('history.timeline')}</h2>
