@@ -12,13 +12,26 @@ import { type NotificationLanguage, notificationLanguage } from './policy-notifi
  * `de-CH`), else the tenant's `default` template, else the built-in text in the customer's
  * language, else the built-in English.
  */
-export const customerMessageKinds = ['code', 'codeLink', 'pushReason', 'signInReason'] as const;
+export const customerMessageKinds = [
+  'code',
+  'codeLink',
+  'pushReason',
+  'signInReason',
+  'activationLink',
+  'noticeVerified',
+  'noticeFraudReported',
+  'noticeDeviceEnrolled',
+] as const;
 export type CustomerMessageKind = (typeof customerMessageKinds)[number];
+
+/** The kinds whose built-in texts are here; activation links and notices have theirs beside them. */
+type BuiltInKind = 'code' | 'codeLink' | 'pushReason' | 'signInReason';
+type Placeholder = 'tenant' | 'code' | 'minutes' | 'link' | 'requester' | 'time';
 
 /** A tenant's own texts: per language (`de`, `en`, ...) or `default`, per kind. */
 export type MessageTemplates = Record<string, Partial<Record<CustomerMessageKind, string>>>;
 
-const builtIn: Record<NotificationLanguage, Record<CustomerMessageKind, string>> = {
+const builtIn: Record<NotificationLanguage, Record<BuiltInKind, string>> = {
   en: {
     code: '{tenant}: your verification code is {code}. Read it to the agent on the phone. Valid {minutes} minutes. Never give it to anyone who calls you.',
     codeLink:
@@ -70,6 +83,10 @@ const placeholders: Record<CustomerMessageKind, { required: string[]; allowed: s
   codeLink: { required: ['code', 'link'], allowed: ['tenant', 'code', 'minutes', 'link'] },
   pushReason: { required: [], allowed: [] },
   signInReason: { required: [], allowed: ['requester'] },
+  activationLink: { required: ['link'], allowed: ['tenant', 'link'] },
+  noticeVerified: { required: [], allowed: ['tenant', 'time'] },
+  noticeFraudReported: { required: [], allowed: ['tenant', 'time'] },
+  noticeDeviceEnrolled: { required: [], allowed: ['tenant', 'time'] },
 };
 
 /** Longest template: an SMS of a few parts. The push reason is held to what a request allows. */
@@ -78,6 +95,10 @@ const maxLength: Record<CustomerMessageKind, number> = {
   codeLink: 480,
   pushReason: 200,
   signInReason: 160,
+  activationLink: 480,
+  noticeVerified: 480,
+  noticeFraudReported: 480,
+  noticeDeviceEnrolled: 480,
 };
 
 /** A language key: `default`, or a language subtag (`de`, `en`; lower case). */
@@ -137,31 +158,59 @@ export function messageTemplateProblems(value: unknown): string[] {
   return out;
 }
 
-/** The template a customer of `locale` gets: the tenant's (language, then default), then built-in. */
-export function customerMessageTemplate(
+/** The tenant's own template for a customer of `locale`: their language's, else its default. */
+function tenantTemplate(
   kind: CustomerMessageKind,
   locale: string | null | undefined,
   templates: MessageTemplates | undefined,
-): string {
+): string | undefined {
   const language = (locale ?? '').split('-')[0]!.toLowerCase();
-  const own = templates?.[language]?.[kind] ?? templates?.default?.[kind];
-  return own ?? builtIn[notificationLanguage(locale)][kind];
+  return templates?.[language]?.[kind] ?? templates?.default?.[kind];
+}
+
+/** The template a customer of `locale` gets: the tenant's (language, then default), then built-in. */
+export function customerMessageTemplate(
+  kind: BuiltInKind,
+  locale: string | null | undefined,
+  templates: MessageTemplates | undefined,
+): string {
+  return tenantTemplate(kind, locale, templates) ?? builtIn[notificationLanguage(locale)][kind];
+}
+
+/** Placeholders filled in one pass, so a value is never read as a template. */
+function fill(template: string, values: Partial<Record<Placeholder, string>> | undefined): string {
+  return template.replace(/\{(tenant|code|minutes|link|requester|time)\}/g, (whole, name: string) => {
+    return values?.[name as Placeholder] ?? whole;
+  });
+}
+
+/**
+ * The tenant's own text of an activation link or a notice for this customer, filled in; undefined
+ * when it has none, and the caller uses the built-in text (activation-message.ts,
+ * policy-notifications.ts).
+ */
+export function tenantMessage(
+  kind: 'activationLink' | 'noticeVerified' | 'noticeFraudReported' | 'noticeDeviceEnrolled',
+  input: {
+    locale: string | null | undefined;
+    templates?: MessageTemplates | undefined;
+    values?: Partial<Record<Placeholder, string>>;
+  },
+): string | undefined {
+  const template = tenantTemplate(kind, input.locale, input.templates);
+  return template === undefined ? undefined : fill(template, input.values);
 }
 
 /** A customer message, its placeholders filled in (one pass: a value is never read as a template). */
 export function customerMessage(
-  kind: CustomerMessageKind,
+  kind: BuiltInKind,
   input: {
     locale: string | null | undefined;
     templates?: MessageTemplates | undefined;
-    values?: Partial<Record<'tenant' | 'code' | 'minutes' | 'link' | 'requester', string>>;
+    values?: Partial<Record<Placeholder, string>>;
   },
 ): string {
-  const template = customerMessageTemplate(kind, input.locale, input.templates);
-  return template.replace(/\{(tenant|code|minutes|link|requester)\}/g, (whole, name: string) => {
-    const value = input.values?.[name as 'tenant'];
-    return value ?? whole;
-  });
+  return fill(customerMessageTemplate(kind, input.locale, input.templates), input.values);
 }
 
 /** The e-mail subject of a one-time code, in the customer's language. */

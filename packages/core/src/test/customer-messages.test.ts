@@ -6,6 +6,7 @@ import {
   customerMessageKinds,
   customerMessageTemplate,
   messageTemplateProblems,
+  tenantMessage,
 } from '../customer-messages.ts';
 import { notificationLanguages } from '../policy-notifications.ts';
 
@@ -20,7 +21,7 @@ const values = {
 describe('customer messages', () => {
   it('writes each built-in text in the customer language, every placeholder filled', () => {
     for (const language of notificationLanguages) {
-      for (const kind of customerMessageKinds) {
+      for (const kind of ['code', 'codeLink', 'pushReason', 'signInReason'] as const) {
         const text = customerMessage(kind, { locale: language, values });
         assert.doesNotMatch(text, /\{[a-z]+\}/, `${language} ${kind}`);
         if (kind === 'code' || kind === 'codeLink') assert.match(text, /482913/);
@@ -50,6 +51,26 @@ describe('customer messages', () => {
     assert.equal(customerMessageTemplate('code', null, templates), 'ANY {code}');
   });
 
+  it("uses the tenant's activation and notice texts where it has them, else nothing", () => {
+    const templates = { de: { activationLink: '{tenant}: {link}', noticeVerified: 'Geprüft um {time}' } };
+    assert.equal(
+      tenantMessage('activationLink', {
+        locale: 'de',
+        templates,
+        values: { tenant: 'Acme', link: 'https://x' },
+      }),
+      'Acme: https://x',
+    );
+    assert.equal(
+      tenantMessage('noticeVerified', { locale: 'de-DE', templates, values: { time: '1 UTC' } }),
+      'Geprüft um 1 UTC',
+    );
+    assert.equal(tenantMessage('noticeVerified', { locale: 'en', templates }), undefined);
+    assert.deepEqual(messageTemplateProblems({ de: { activationLink: 'no link' } }), [
+      'messageTemplates.de.activationLink must contain {link}.',
+    ]);
+  });
+
   it('fills placeholders once: a value that looks like one stays as it is', () => {
     const text = customerMessage('code', {
       locale: 'en',
@@ -72,7 +93,7 @@ describe('customer messages', () => {
       'messageTemplates.de.codeLink must contain {link}.',
       'messageTemplates.de.pushReason takes no placeholders; {name} would be shown as it is.',
       'de-DE is not a language: use a code such as de or en, or default.',
-      'messageTemplates.en.sms is not a message; use code, codeLink, pushReason, signInReason.',
+      `messageTemplates.en.sms is not a message; use ${customerMessageKinds.join(', ')}.`,
       'messageTemplates.en.code must not contain control characters or line breaks.',
       'messageTemplates.fr must be an object of texts.',
     ]);

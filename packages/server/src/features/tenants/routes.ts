@@ -52,6 +52,34 @@ const MessageTemplatesSchema = Type.Record(
           description: 'The reason a push request shows when the agent gives none.',
         }),
       ),
+      activationLink: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The activation link sent by SMS or e-mail; must contain {link}.',
+        }),
+      ),
+      noticeVerified: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a verification; {time}.',
+        }),
+      ),
+      noticeFraudReported: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a fraud report; {time}.',
+        }),
+      ),
+      noticeDeviceEnrolled: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a new device was set up; {time}.',
+        }),
+      ),
       signInReason: Type.Optional(
         Type.String({
           minLength: 1,
@@ -65,7 +93,7 @@ const MessageTemplatesSchema = Type.Record(
   ),
   {
     description:
-      "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}, {requester}. A change replaces them as a whole; {} removes them.",
+      "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}, {requester}, {time}. A change replaces them as a whole; {} removes them.",
   },
 );
 

@@ -167,7 +167,11 @@ for (const kind of databaseKinds) {
 
       const saved = await call('admin', 'PATCH', '/v1/tenant', {
         messageTemplates: {
-          de: { code: '{tenant}-Code: {code} (gültig {minutes} Min.)', pushReason: 'Ihr Anruf bei Acme' },
+          de: {
+            code: '{tenant}-Code: {code} (gültig {minutes} Min.)',
+            pushReason: 'Ihr Anruf bei Acme',
+            activationLink: '{tenant}: Telefon einrichten unter {link}',
+          },
           default: { code: '{tenant} code {code}, {minutes} min.' },
         },
       });
@@ -180,6 +184,12 @@ for (const kind of databaseKinds) {
       const sms = await sendCode(german.id, 'sms');
       assert.match(sms.body, /^Tenant acme-Code: \d{6} \(gültig 5 Min\.\)$/);
       assert.equal(codeIn(sms.body).length, 6);
+      const link = await call('admin', 'POST', `/v1/customers/${german.id}/activations/send`, {
+        channel: 'sms',
+      });
+      assert.equal(link.status, 201, JSON.stringify(link.body));
+      const outbox = await call('agent', 'GET', '/v1/dev/outbox?limit=1');
+      assert.match(outbox.body.messages[0].body, /^Tenant acme: Telefon einrichten unter https?:\/\/\S+$/);
       const french = await newCustomer('François Défaut', 'fr');
       assert.match((await sendCode(french.id, 'sms')).body, /^Tenant acme code \d{6}, 5 min\.$/);
 
