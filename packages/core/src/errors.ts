@@ -125,6 +125,8 @@ export interface ErrorDetails {
   reason?: string;
   /** IDENTITY_CHECK_REQUIRED: the assurance the policy's `enroll_device` action needs. */
   requiredAssurance?: string;
+  /** WRONG_CODE, CODE_REPLAYED, ANSWERS_REJECTED of a fallback check: the failed verification it was recorded as. */
+  verificationId?: string;
 }
 
 /**

@@ -71,14 +71,58 @@ export function customerNotificationText(
   input: { tenantName: string; at: number; locale: string | null | undefined },
 ): string {
   const language = notificationLanguage(input.locale);
+  return templates[language][event]({
+    tenantName: input.tenantName,
+    time: notificationTime(input.at, input.locale),
+  });
+}
+
+/** A notice's time in the customer's locale, in UTC and saying so: `24 Nov 2026, 14:02 UTC`. */
+export function notificationTime(at: number, locale: string | null | undefined): string {
+  const language = notificationLanguage(locale);
   const options = { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' } as const;
   let format: Intl.DateTimeFormat;
   try {
     // The full locale where it is valid: en-GB writes 14:02, en-US 2:02 PM.
-    format = new Intl.DateTimeFormat(input.locale ?? language, options);
+    format = new Intl.DateTimeFormat(locale ?? language, options);
   } catch {
     format = new Intl.DateTimeFormat(language, options);
   }
-  const time = format.format(new Date(input.at));
-  return templates[language][event]({ tenantName: input.tenantName, time: `${time} UTC` });
+  return `${format.format(new Date(at))} UTC`;
+}
+
+const subjects: Record<NotificationLanguage, Record<CustomerNotificationEvent, string>> = {
+  en: {
+    verified: 'you were verified by our helpdesk',
+    fraud_reported: 'your fraud report',
+    device_enrolled: 'a new device was set up',
+  },
+  de: {
+    verified: 'Sie wurden von unserem Kundendienst verifiziert',
+    fraud_reported: 'Ihre Betrugsmeldung',
+    device_enrolled: 'ein neues Gerät wurde eingerichtet',
+  },
+  fr: {
+    verified: 'vous avez été vérifié par notre service client',
+    fraud_reported: 'votre signalement de fraude',
+    device_enrolled: 'un nouvel appareil a été configuré',
+  },
+  es: {
+    verified: 'nuestro servicio de atención le ha verificado',
+    fraud_reported: 'su aviso de fraude',
+    device_enrolled: 'se configuró un nuevo dispositivo',
+  },
+  nl: {
+    verified: 'u bent geverifieerd door onze klantenservice',
+    fraud_reported: 'uw fraudemelding',
+    device_enrolled: 'er is een nieuw apparaat ingesteld',
+  },
+};
+
+/** A notice's e-mail subject in the customer's language: `Acme Bank: your fraud report`. */
+export function customerNotificationSubject(
+  event: CustomerNotificationEvent,
+  input: { tenantName: string; locale: string | null | undefined },
+): string {
+  return `${input.tenantName}: ${subjects[notificationLanguage(input.locale)][event]}`;
 }

@@ -9,7 +9,9 @@
  * attacks: the approval has to carry a secret transferred from the primary channel. On a
  * helpdesk call the primary channel is the call, so only the person on the line hears the code.
  */
+
 import canonicalize from 'canonicalize';
+import type { MessageTemplates } from './customer-messages.ts';
 import { noncePattern } from './protocol.ts';
 import { secureRandomByte } from './random.ts';
 
@@ -172,6 +174,8 @@ export const defaultPushSettings: Readonly<PushSettings> = Object.freeze({
  */
 export interface TenantSettings {
   verification?: Partial<PushSettings>;
+  /** The tenant's own texts for customers, per language (customer-messages.ts). */
+  messageTemplates?: MessageTemplates;
 }
 
 const numericKeys = Object.keys(verificationPolicyLimits) as NumericPushSetting[];

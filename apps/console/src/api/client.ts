@@ -132,6 +132,7 @@ export interface VerifyBackend {
 
 export interface VerificationFilter {
   customerId?: string;
+  method?: Verification['method'];
   status?: VerificationStatus;
   createdAfter?: string;
   createdBefore?: string;

@@ -2,6 +2,7 @@
 // Node-only modules, so the two files are named directly).
 import type { ErrorCode } from '../../../../packages/core/src/errors.ts';
 import type { Permission, Role } from '../../../../packages/core/src/permissions.ts';
+import type { VerificationMethod } from '../../../../packages/core/src/policy.ts';
 
 /** The API's shapes, as docs/api.md and /openapi.json describe them. */
 export type { ErrorCode, Permission, Role };
@@ -121,7 +122,10 @@ export type Purpose = 'authenticate' | 'confirm_action';
 export interface Verification {
   id: string;
   customerId: string;
-  method: 'push';
+  /** Push, or the fallback method whose check this records. */
+  method: VerificationMethod;
+  /** The policy action a fallback method's check was for; null for push. */
+  action: string | null;
   purpose: Purpose;
   reason: string;
   actionSummary: string | null;
@@ -154,7 +158,8 @@ export interface VerificationDetail extends Verification {
 
 export interface StartVerification {
   customerId: string;
-  reason: string;
+  /** Left out: the tenant's default reason, in the customer's language. */
+  reason?: string;
   purpose?: Purpose;
   actionSummary?: string;
 }

@@ -29,6 +29,7 @@ export function CallerVerification({
   hasDevice,
   onEnroll,
   onFinished,
+  onRecorded,
   autoFocus,
 }: {
   backend: VerifyBackend;
@@ -37,6 +38,8 @@ export function CallerVerification({
   hasDevice: boolean;
   onEnroll?: () => void;
   onFinished?: (verification: VerificationDetail) => void;
+  /** A fallback method's check passed or failed: it is a verification now (history, recent list). */
+  onRecorded?: () => void;
   autoFocus?: boolean;
 }) {
   const { t } = useI18n();
@@ -145,8 +148,14 @@ export function CallerVerification({
     api,
     customerId,
     action,
-    onPassed: () => void refresh(),
-    onFailed: failed,
+    onPassed: () => {
+      void refresh();
+      onRecorded?.();
+    },
+    onFailed: () => {
+      failed();
+      onRecorded?.();
+    },
     onDone: () => {
       setActive(initialMethod(methods));
       setTried(new Set());

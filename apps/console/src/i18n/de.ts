@@ -2,6 +2,7 @@ import { auditDe } from './audit.de.ts';
 import { customerDe } from './customer.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
+import { historyDe } from './history.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -318,4 +319,6 @@ export const de: Catalogue = {
   ...auditDe,
   // The customer page's fraud procedure and actions, enrollment, refusals (customer.de.ts).
   ...customerDe,
+  // Every method in history and recent verifications (history.de.ts).
+  ...historyDe,
 };

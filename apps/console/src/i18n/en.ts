@@ -5,6 +5,7 @@
 import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
+import { historyEn } from './history.en.ts';
 
 export const en = {
   'app.title': 'Helpdesk Auth',
@@ -314,6 +315,8 @@ export const en = {
   ...auditEn,
   // The customer page's fraud procedure and actions, enrollment, refusals (customer.en.ts).
   ...customerEn,
+  // Every method in history and recent verifications (history.en.ts).
+  ...historyEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

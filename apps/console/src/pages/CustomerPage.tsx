@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
-import { ErrorNotice, PageHeading, StatusBadge, useErrorText } from '../components/common.tsx';
+import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
+import { RecentVerifications } from '../components/RecentVerifications.tsx';
 // Push and the fallback methods the policy allows, with the methods list (fallbacks/).
 import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
-import { href } from '../router.ts';
 import { Enroll } from './Enroll.tsx';
 import { ConfirmDialog, FraudProcedure } from './fraud.tsx';
 
@@ -280,6 +280,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               hasDevice={activeDevices.length > 0}
               autoFocus={!fraudOpen}
               onFinished={refreshRecent}
+              onRecorded={refreshRecent}
               {...(can('devices:write') && !fraudOpen ? { onEnroll: () => setEnrolling(true) } : {})}
             />
           )}
@@ -368,21 +369,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               </button>
             )}
           </section>
-          <section className="card" aria-labelledby="recent-heading">
-            <h2 id="recent-heading">{t('customer.recent')}</h2>
-            {recent.length === 0 ? (
-              <p className="muted">{t('customer.recent.none')}</p>
-            ) : (
-              <ul className="recent">
-                {recent.map((v) => (
-                  <li key={v.id}>
-                    <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>{' '}
-                    <StatusBadge status={v.status} /> <span className="muted">{v.reason}</span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
+          <RecentVerifications items={recent} />
         </div>
       </div>
     </div>

@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi, VerificationFilter } from '../api/client.ts';
-import type { AuditEvent, Customer, Session, VerificationDetail, VerificationStatus } from '../api/types.ts';
+import type {
+  AuditEvent,
+  Customer,
+  Session,
+  Verification,
+  VerificationDetail,
+  VerificationStatus,
+} from '../api/types.ts';
 import { ErrorNotice, PageHeading, StatusBadge } from '../components/common.tsx';
 import { customerProblem, resolveCustomer } from '../components/customer-filter.ts';
 import {
@@ -11,8 +18,20 @@ import {
   toIsoOrUndefined,
   usePagedList,
 } from '../components/paged-list.tsx';
+import { verificationSubject } from '../components/RecentVerifications.tsx';
+import { actionLabel, methodKey } from '../fallbacks/shared.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { href } from '../router.ts';
+
+/** Every method, in the policy's usual order: push and each fallback. */
+const methods: Verification['method'][] = [
+  'push',
+  'app_code',
+  'totp',
+  'sms_otp',
+  'email_otp',
+  'security_questions',
+];
 
 const statuses: VerificationStatus[] = [
   'pending',
@@ -49,6 +68,7 @@ export function History({ api }: { api: ConsoleApi }) {
   const [status, setStatus] = useState('');
   // The customer as the agent knows them: a name or the customer number (an internal id works too).
   const [customerText, setCustomerText] = useState('');
+  const [method, setMethod] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [problems, setProblems] = useState<FilterProblems>({});
@@ -65,6 +85,7 @@ export function History({ api }: { api: ConsoleApi }) {
       }
       const filter: VerificationFilter = {
         ...(status ? { status: status as VerificationStatus } : {}),
+        ...(method ? { method: method as Verification['method'] } : {}),
         ...(customer.id ? { customerId: customer.id } : {}),
         createdAfter: toIsoOrUndefined(from),
         createdBefore: toIsoOrUndefined(to),
@@ -73,7 +94,7 @@ export function History({ api }: { api: ConsoleApi }) {
       };
       return api.verifications(filter);
     },
-    [api, t, status, customerText, from, to],
+    [api, t, status, method, customerText, from, to],
   );
   const list = usePagedList(fetchPage);
   const names = useCustomerNames(
@@ -103,6 +124,17 @@ export function History({ api }: { api: ConsoleApi }) {
             ))}
           </select>
         </label>
+        <label className="field">
+          <span>{t('history.filter.method')}</span>
+          <select value={method} onChange={(e) => setMethod(e.target.value)} name="method">
+            <option value="">{t('history.filter.any')}</option>
+            {methods.map((m) => (
+              <option key={m} value={m}>
+                {t(methodKey(m))}
+              </option>
+            ))}
+          </select>
+        </label>
         <FilterField
           name="customer"
           label={t('hf.customer')}
@@ -119,6 +151,7 @@ export function History({ api }: { api: ConsoleApi }) {
             <tr>
               <th scope="col">{t('history.col.time')}</th>
               <th scope="col">{t('history.col.customer')}</th>
+              <th scope="col">{t('history.col.method')}</th>
               <th scope="col">{t('history.col.reason')}</th>
               <th scope="col">{t('history.col.status')}</th>
               <th scope="col">{t('history.col.agent')}</th>
@@ -126,7 +159,7 @@ export function History({ api }: { api: ConsoleApi }) {
           </thead>
           <tbody>
             {list.items.map((v) => (
-              <tr key={v.id}>
+              <tr key={v.id} data-method={v.method}>
                 <td>
                   <a href={href({ name: 'verification', id: v.id })}>{formatDateTime(v.createdAt)}</a>
                 </td>
@@ -135,7 +168,8 @@ export function History({ api }: { api: ConsoleApi }) {
                     {names[v.customerId] ?? v.customerId}
                   </a>
                 </td>
-                <td>{v.actionSummary ? `${v.reason}: ${v.actionSummary}` : v.reason}</td>
+                <td>{t(methodKey(v.method))}</td>
+                <td>{verificationSubject(t, v)}</td>
                 <td>
                   <StatusBadge status={v.status} />
                 </td>
@@ -178,10 +212,23 @@ export function VerificationView({ api, session, id }: { api: ConsoleApi; sessio
         <dd>
           <a href={href({ name: 'customer', id: v.customerId })}>{v.customerId}</a>
         </dd>
-        <dt>{t('history.field.purpose')}</dt>
-        <dd>{t(`verify.purpose.${v.purpose}`)}</dd>
-        <dt>{t('history.field.reason')}</dt>
-        <dd>{v.reason}</dd>
+        <dt>{t('history.field.method')}</dt>
+        <dd data-testid="verification-method">{t(methodKey(v.method))}</dd>
+        {v.method === 'push' ? (
+          <>
+            <dt>{t('history.field.purpose')}</dt>
+            <dd>{t(`verify.purpose.${v.purpose}`)}</dd>
+            <dt>{t('history.field.reason')}</dt>
+            <dd>{v.reason}</dd>
+          </>
+        ) : (
+          v.action && (
+            <>
+              <dt>{t('history.field.policyAction')}</dt>
+              <dd>{actionLabel(t, v.action)}</dd>
+            </>
+          )
+        )}
         {v.actionSummary && (
           <>
             <dt>{t('history.field.action')}</dt>
@@ -196,10 +243,15 @@ export function VerificationView({ api, session, id }: { api: ConsoleApi; sessio
         <dd>{v.finishedAt ? formatDateTime(v.finishedAt) : '–'}</dd>
         <dt>{t('history.field.assurance')}</dt>
         <dd>{v.assurance ? t(`verify.assurance.${v.assurance}`) : '–'}</dd>
-        <dt>{t('history.field.attempts')}</dt>
-        <dd>
-          {v.failedAttempts} / {v.maxAttempts}
-        </dd>
+        {/* Answers are no codes: a security-question check shows its result only. */}
+        {v.method !== 'security_questions' && (
+          <>
+            <dt>{t('history.field.attempts')}</dt>
+            <dd>
+              {v.failedAttempts} / {v.maxAttempts}
+            </dd>
+          </>
+        )}
       </dl>
       <section className="card" aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">{t('history.timeline')}</h2>

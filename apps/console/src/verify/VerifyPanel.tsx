@@ -69,7 +69,8 @@ export function VerifyPanel({
   const { t } = useI18n();
   const [state, setState] = useState<PanelState>({ kind: 'idle' });
   const [purpose, setPurpose] = useState<Purpose>('authenticate');
-  // Until the agent edits it, the reason follows the interface language.
+  // Until the agent edits it, the field shows the default in the interface language, and the
+  // server sends the customer's phone the tenant's default in the customer's language.
   const [editedReason, setReason] = useState<string | null>(null);
   const reason = editedReason ?? t('verify.defaultReason');
   const [actionSummary, setActionSummary] = useState('');
@@ -144,7 +145,7 @@ export function VerifyPanel({
       const sentAt = Date.now();
       const verification = await backend.start({
         customerId,
-        reason: reason.trim() || t('verify.defaultReason'),
+        ...(editedReason?.trim() ? { reason: editedReason.trim() } : {}),
         purpose,
         ...(purpose === 'confirm_action' ? { actionSummary: actionSummary.trim() } : {}),
       });
@@ -161,7 +162,7 @@ export function VerifyPanel({
         details: error.details,
       });
     }
-  }, [backend, customerId, reason, purpose, actionSummary, follow, t]);
+  }, [backend, customerId, editedReason, purpose, actionSummary, follow]);
 
   const cancel = useCallback(async () => {
     if (state.kind !== 'pending') return;
@@ -212,8 +213,18 @@ export function VerifyPanel({
             </fieldset>
             <label className="field">
               <span>{t('verify.reason')}</span>
-              <input value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} required />
+              <input
+                value={reason}
+                maxLength={200}
+                onChange={(e) => setReason(e.target.value)}
+                aria-describedby={`${ids}-reason-hint`}
+                required
+              />
             </label>
+            {/* Outside the label, so the field's name stays short; read as its description. */}
+            <p id={`${ids}-reason-hint`} className="muted small field-hint">
+              {t('verify.reasonInCustomerLanguage')}
+            </p>
             {purpose === 'confirm_action' && (
               <label className="field">
                 <span>{t('verify.actionSummary')}</span>

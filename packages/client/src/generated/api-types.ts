@@ -174,6 +174,8 @@ export interface Schemas {
         reason?: string;
         /** IDENTITY_CHECK_REQUIRED: the assurance the policy's enroll_device action needs. */
         requiredAssurance?: string;
+        /** WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as. */
+        verificationId?: string;
       };
     };
   };
@@ -265,6 +267,8 @@ export interface Schemas {
     result: 'passed';
     assurance: 'low' | 'moderate' | 'substantial' | 'high';
     verifiedAt: string;
+    /** The verification this check is recorded as: in history, GET /v1/verifications/{id} and webhooks. */
+    verificationId: string;
   };
   FcmCredentials: {
     /** The Firebase project the messages are sent for. */
@@ -346,7 +350,10 @@ export interface Schemas {
   Verification: {
     id: string;
     customerId: string;
-    method: 'push';
+    /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+    method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+    /** The policy action a fallback method's check was for; null for push. */
+    action: string | null;
     purpose: 'authenticate' | 'confirm_action';
     reason: string;
     actionSummary: string | null;
@@ -458,7 +465,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;
@@ -674,7 +684,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;
@@ -701,7 +714,7 @@ export interface Operations {
         /** started, sent, delivered, unreachable, opened, wrong_code, or the final status. */
         type: string;
         deviceId: string | null;
-        /** live or webpush. */
+        /** live, webpush, fcm or apns; sms or email for a one-time code sent. */
         channel: string | null;
         detail: string | null;
         at: string;
@@ -812,7 +825,7 @@ export interface Operations {
       nextCursor: string | null;
     };
   };
-  /** Verifications, newest first, filtered by customer, status and time. */
+  /** Verifications of every method, newest first, filtered by customer, method, status and time. */
   listVerifications: {
     method: 'GET';
     path: '/v1/verifications';
@@ -820,6 +833,7 @@ export interface Operations {
     pathParams: undefined;
     query: {
       customerId?: string;
+      method?: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
       status?: 'pending' | 'approved' | 'denied' | 'fraud_reported' | 'expired' | 'cancelled' | 'failed';
       createdAfter?: string;
       createdBefore?: string;
@@ -1020,8 +1034,8 @@ export interface Operations {
     body: {
       customerId: string;
       purpose?: 'authenticate' | 'confirm_action';
-      /** Shown to the customer. */
-      reason: string;
+      /** Shown to the customer. Left out: the tenant's default reason in the customer's language (messageTemplates, docs/configuration.md). */
+      reason?: string;
       /** For confirm_action: the action the customer confirms, shown and signed. */
       actionSummary?: string | null;
       /** Your helpdesk's call or ticket id; never shown to the customer. */
@@ -1032,7 +1046,10 @@ export interface Operations {
     response: {
       id: string;
       customerId: string;
-      method: 'push';
+      /** push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions. */
+      method: 'push' | 'app_code' | 'totp' | 'sms_otp' | 'email_otp' | 'security_questions';
+      /** The policy action a fallback method's check was for; null for push. */
+      action: string | null;
       purpose: 'authenticate' | 'confirm_action';
       reason: string;
       actionSummary: string | null;

@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customerNotificationText, notificationLanguage } from '../policy-notifications.ts';
+import {
+  customerNotificationSubject,
+  customerNotificationText,
+  notificationLanguage,
+} from '../policy-notifications.ts';
 
 const at = Date.UTC(2026, 10, 24, 14, 2);
 
 describe('customer notifications', () => {
+  it('writes the e-mail subject in the customer language', () => {
+    assert.equal(
+      customerNotificationSubject('fraud_reported', { tenantName: 'Acme Bank', locale: 'de-AT' }),
+      'Acme Bank: Ihre Betrugsmeldung',
+    );
+    assert.equal(
+      customerNotificationSubject('verified', { tenantName: 'Acme Bank', locale: null }),
+      'Acme Bank: you were verified by our helpdesk',
+    );
+  });
+
   it('picks the language of the locale, English otherwise', () => {
     assert.equal(notificationLanguage('de-CH'), 'de');
     assert.equal(notificationLanguage('FR'), 'fr');

@@ -28,6 +28,12 @@ export const ErrorBody = Type.Object(
                     "IDENTITY_CHECK_REQUIRED: the assurance the policy's enroll_device action needs.",
                 }),
               ),
+              verificationId: Type.Optional(
+                Type.String({
+                  description:
+                    'WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as.',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

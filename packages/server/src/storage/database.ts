@@ -22,6 +22,7 @@ import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
 import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
+import * as methodVerifications from './migrations/0022-method-verifications.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '0016-external-id-hint': externalIdHint,
   '0017-id-token-alg': idTokenAlg,
   '0021-fraud-resolved': fraudResolved,
+  '0022-method-verifications': methodVerifications,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

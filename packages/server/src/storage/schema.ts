@@ -186,6 +186,8 @@ export interface VerificationsTable {
   assurance: string | null;
   /** 1 when the policy at start required a user-verified WebAuthn approval. */
   require_user_verification: number;
+  /** The policy action a fallback method's check was for (migration 0022); null for push. */
+  action: string | null;
 }
 
 export interface VerificationEventsTable {

@@ -35,6 +35,7 @@ const verificationColumns: Record<keyof VerificationRow, true> = {
   decision_evidence: true,
   assurance: true,
   require_user_verification: true,
+  action: true,
 };
 
 const eventColumns: Record<keyof VerificationEventRow, true> = {

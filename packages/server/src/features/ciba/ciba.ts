@@ -423,7 +423,9 @@ export function createCibaService(
           {
             customerId,
             purpose: 'authenticate',
-            reason: params.binding_message ?? `Sign-in requested by ${client.name}`,
+            // Without a binding message: "Sign-in requested by <client>", in the customer's language.
+            reason: params.binding_message ?? null,
+            requestedBy: client.name,
             agentName: client.name,
             // Links the verification to this request in the API and the audit log.
             callReference: id,

@@ -1,5 +1,13 @@
 // Sends a customer's activation link by SMS or e-mail, and masks the address the agent sees.
-import { AppError, activationMessage, maskEmail, maskPhone, simSwapBlockedUntil } from '@helpdesk-auth/core';
+import {
+  AppError,
+  activationMessage,
+  maskEmail,
+  maskPhone,
+  simSwapBlockedUntil,
+  type TenantSettings,
+  tenantMessage,
+} from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
@@ -64,7 +72,7 @@ export function createActivationDelivery(
       }
       const tenant = await db
         .selectFrom('tenants')
-        .select('name')
+        .select(['name', 'settings'])
         .where('id', '=', tenantId)
         .executeTakeFirstOrThrow();
       const activation = await deps.devices.createActivation(tenantId, customerId, actor);
@@ -73,12 +81,18 @@ export function createActivationDelivery(
         link: activation.link,
         locale: customer.locale,
       });
+      // The tenant's own words for the customer's language, where it has them (customer-messages.ts).
+      const ownText = tenantMessage('activationLink', {
+        locale: customer.locale,
+        templates: (JSON.parse(tenant.settings) as TenantSettings).messageTemplates,
+        values: { tenant: tenant.name, link: activation.link },
+      });
       const sentTo = maskAddress(channel, to);
       try {
         await provider.send({
           to,
           ...(channel === 'email' ? { subject: message.subject } : {}),
-          text: message.text,
+          text: ownText ?? message.text,
           reference: activation.id,
           tenantId,
         });

@@ -8,6 +8,7 @@ import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { CustomerMethodService, CustomerNotifier } from '../policy/index.ts';
 import { reserveAttempt } from '../policy/index.ts';
+import { recordMethodOutcome } from './outcomes.ts';
 import type { FallbackResult } from './totp.ts';
 import { matchTotpStep, newTotpSeed, seedFromBase32, seedToBase32, totpParameters } from './totp-codes.ts';
 
@@ -150,20 +151,40 @@ export function createAppCodeService(
         if (step !== null && matched === null)
           matched = { deviceId: row.deviceId, step, lastStep: row.lastStep };
       }
-      const audit = (action: string, data: Record<string, unknown>) =>
-        inTransaction(db, (tx) =>
-          appendAudit(tx, {
+      const assurance = policy.methods.find((m) => m.method === 'app_code')!.assurance;
+      // Each check is a verification of its own: passed, or failed (a wrong or replayed code).
+      const audit = (action: string, data: Record<string, unknown>, passed: boolean, deviceId?: string) =>
+        inTransaction(db, async (tx) => {
+          await appendAudit(tx, {
             tenantId,
             actor,
             action,
             target: { type: 'customer', id: customerId },
             data,
             now,
-          }),
-        );
+          });
+          return recordMethodOutcome(tx, {
+            tenantId,
+            customerId,
+            method: 'app_code',
+            action: input.action,
+            status: passed ? 'approved' : 'failed',
+            assurance,
+            actor,
+            startedAt: now,
+            expiresAt: now,
+            now,
+            failedAttempts: passed ? 0 : 1,
+            maxAttempts: 1,
+            codeLength: 6,
+            deviceId: passed ? (deviceId ?? null) : null,
+          });
+        });
       if (matched === null) {
-        await audit('app_code.wrong_code', { action: input.action });
-        throw new AppError('WRONG_CODE', 'Wrong code; ask the caller to read the code their app shows now.');
+        const verificationId = await audit('app_code.wrong_code', { action: input.action }, false);
+        throw new AppError('WRONG_CODE', 'Wrong code; ask the caller to read the code their app shows now.', {
+          details: { verificationId },
+        });
       }
       const { deviceId, step, lastStep } = matched;
       if (
@@ -174,15 +195,32 @@ export function createAppCodeService(
           set: { last_step: step },
         }))
       ) {
-        await audit('app_code.replay_refused', { action: input.action, device: deviceId });
-        throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.');
+        const verificationId = await audit(
+          'app_code.replay_refused',
+          { action: input.action, device: deviceId },
+          false,
+        );
+        throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.', {
+          details: { verificationId },
+        });
       }
       await reservation.succeeded();
-      const assurance = policy.methods.find((m) => m.method === 'app_code')!.assurance;
-      await audit('app_code.verified', { action: input.action, assurance, device: deviceId });
+      const verificationId = await audit(
+        'app_code.verified',
+        { action: input.action, assurance, device: deviceId },
+        true,
+        deviceId,
+      );
       // Best effort: a notification that cannot be sent never undoes the verification.
       await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
-      return { method: 'app_code', action: input.action, result: 'passed', assurance, verifiedAt: now };
+      return {
+        method: 'app_code',
+        action: input.action,
+        result: 'passed',
+        assurance,
+        verifiedAt: now,
+        verificationId,
+      };
     },
   };
 }

@@ -45,6 +45,10 @@ const OtpChallengeSchema = Type.Object(
     attemptsLeft: Type.Integer({ minimum: 0 }),
     maxAttempts: Type.Integer(),
     resendsLeft: Type.Integer({ minimum: 0 }),
+    verificationId: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The verification the code ended as (approved, failed, expired or cancelled): in history, GET /v1/verifications/{id} and webhooks. Null while pending.',
+    }),
     resendAvailableAt: Type.Union([Timestamp, Type.Null()]),
     assurance: Type.String({ description: 'What a success proves (the policy rating of the method).' }),
     expiresAt: Timestamp,

@@ -1,6 +1,8 @@
 // One-time codes by SMS or e-mail: sending, resending limits, checking, one live code per channel.
 import {
   AppError,
+  codeSubject,
+  customerMessage,
   generateVerificationCode,
   maskEmail,
   maskPhone,
@@ -8,6 +10,7 @@ import {
   notFound,
   type OtpDeliveryMode,
   otpCodeLength,
+  type TenantSettings,
   type VerificationMethod,
 } from '@helpdesk-auth/core';
 import type { Selectable } from 'kysely';
@@ -26,6 +29,7 @@ import type { Db } from '../../storage/database.ts';
 import type { OtpChallengesTable } from '../../storage/schema.ts';
 import type { CustomerMethodService, CustomerNotifier } from '../policy/index.ts';
 import { findCustomer, reserveAttempt } from '../policy/index.ts';
+import { type OutcomeStatus, recordMethodOutcome, verificationIdOfChallenge } from './outcomes.ts';
 
 export type OtpChannel = 'sms' | 'email';
 type ChallengeRow = Selectable<OtpChallengesTable>;
@@ -52,6 +56,8 @@ export interface OtpChallenge {
   attemptsLeft: number;
   maxAttempts: number;
   resendsLeft: number;
+  /** The verification this code ended as (history, `GET /v1/verifications/{id}`); null while pending. */
+  verificationId: string | null;
   /** When a resend is allowed again (null: no resends left or not pending). */
   resendAvailableAt: number | null;
   /** The assurance a success gives (the policy's rating of the method when the challenge started). */
@@ -64,7 +70,7 @@ export interface OtpChallenge {
 
 const codePattern = new RegExp(`^[0-9]{${otpCodeLength}}$`);
 
-const methodOf: Record<OtpChannel, VerificationMethod> = { sms: 'sms_otp', email: 'email_otp' };
+const methodOf: Record<OtpChannel, 'sms_otp' | 'email_otp'> = { sms: 'sms_otp', email: 'email_otp' };
 
 /** Starts per customer and channel per hour: a new challenge must not become a way around the resend limit. */
 export const otpStartsPerHour = 5;
@@ -79,19 +85,6 @@ const onePendingPerChannel = {
 /** The code's hash is bound to the challenge, so equal codes of two challenges hash differently. */
 function codeHash(key: Buffer, challengeId: string, code: string): string {
   return keyedHash(key, `otp:${challengeId}:${code}`);
-}
-
-function messageText(input: {
-  tenantName: string;
-  code: string;
-  delivery: OtpDeliveryMode;
-  link: string | null;
-  ttlMinutes: number;
-}): string {
-  if (input.delivery === 'customer_link' && input.link) {
-    return `${input.tenantName}: to confirm it is you on the phone with us, open ${input.link} and enter ${input.code}. Valid ${input.ttlMinutes} minutes. If you are not on a call with us, ignore this message.`;
-  }
-  return `${input.tenantName}: your verification code is ${input.code}. Read it to the agent on the phone. Valid ${input.ttlMinutes} minutes. Never give it to anyone who calls you.`;
 }
 
 /**
@@ -143,6 +136,7 @@ export function createOneTimeCodeService(
       attemptsLeft: Math.max(0, row.max_attempts - row.attempts),
       maxAttempts: row.max_attempts,
       resendsLeft,
+      verificationId: row.status === 'pending' ? null : verificationIdOfChallenge(row.id),
       resendAvailableAt: pending && resendsLeft > 0 ? row.last_sent_at + row.resend_cooldown_ms : null,
       assurance: row.assurance,
       expiresAt: row.expires_at,
@@ -175,9 +169,10 @@ export function createOneTimeCodeService(
     const provider = deps.providers[row.channel]!;
     const tenant = await db
       .selectFrom('tenants')
-      .select('name')
+      .select(['name', 'settings'])
       .where('id', '=', row.tenant_id)
       .executeTakeFirstOrThrow();
+    const customer = await findCustomer(db, row.tenant_id, row.customer_id);
     const now = clock();
     const deliveryId = newId('messageDelivery', now);
     await db
@@ -196,18 +191,22 @@ export function createOneTimeCodeService(
       })
       .execute();
     const link = linkToken ? `${config.publicUrl.replace(/\/$/, '')}/verify-code#${linkToken}` : null;
-    const text = messageText({
-      tenantName: tenant.name,
-      code,
-      delivery: row.delivery as OtpDeliveryMode,
-      link,
-      ttlMinutes: Math.round(row.ttl_ms / 60_000),
+    // In the customer's language, in the tenant's words where it has its own (docs/fallbacks.md).
+    const text = customerMessage(row.delivery === 'customer_link' && link ? 'codeLink' : 'code', {
+      locale: customer.locale,
+      templates: (JSON.parse(tenant.settings) as TenantSettings).messageTemplates,
+      values: {
+        tenant: tenant.name,
+        code,
+        minutes: String(Math.round(row.ttl_ms / 60_000)),
+        ...(link ? { link } : {}),
+      },
     });
     try {
       const result = await provider.send({
         to,
         text,
-        subject: `${tenant.name}: your verification code`,
+        subject: codeSubject(tenant.name, customer.locale),
         reference: deliveryId,
         tenantId: row.tenant_id,
       });
@@ -255,7 +254,36 @@ export function createOneTimeCodeService(
         data: { challenge: row.id, channel: row.channel, action: row.action, ...extra },
         now,
       });
+      await recordOutcome(tx, row, status === 'verified' ? 'approved' : status, row.attempts, actor, now);
       return true;
+    });
+  }
+
+  /** The challenge's end as a verification, in the transaction that ended it (outcomes.ts). */
+  function recordOutcome(
+    tx: Db,
+    row: ChallengeRow,
+    status: OutcomeStatus,
+    failedAttempts: number,
+    actor: Actor,
+    now: number,
+  ): Promise<string> {
+    return recordMethodOutcome(tx, {
+      id: verificationIdOfChallenge(row.id),
+      tenantId: row.tenant_id,
+      customerId: row.customer_id,
+      method: methodOf[row.channel],
+      action: row.action,
+      status,
+      assurance: row.assurance,
+      actor,
+      startedAt: row.created_at,
+      expiresAt: row.expires_at,
+      now,
+      failedAttempts,
+      maxAttempts: row.max_attempts,
+      codeLength: otpCodeLength,
+      sentThrough: row.channel,
     });
   }
 
@@ -322,6 +350,7 @@ export function createOneTimeCodeService(
         },
         now,
       });
+      if (failed) await recordOutcome(tx, row, 'failed', attempts, actor, now);
       return true;
     });
     if (!spent) {

@@ -18,6 +18,7 @@ import {
   loadPolicy,
   reserveAttempt,
 } from '../policy/index.ts';
+import { type MethodOutcome, recordMethodOutcome } from './outcomes.ts';
 import type { FallbackResult } from './totp.ts';
 
 export interface SecurityQuestion {
@@ -214,9 +215,25 @@ export function createSecurityQuestionService(
       }
       const correct = results.filter(Boolean).length;
       const assurance = policy.methods.find((m) => m.method === 'security_questions')!.assurance;
+      // Each check is a verification of its own (outcomes.ts), in the transaction that settles it.
+      const outcome = (status: 'approved' | 'failed', failedAttempts: number): MethodOutcome => ({
+        tenantId,
+        customerId,
+        method: 'security_questions',
+        action: input.action,
+        status,
+        assurance,
+        actor,
+        startedAt: now,
+        expiresAt: now,
+        now,
+        failedAttempts,
+        maxAttempts: 1,
+        codeLength: 0,
+      });
       if (correct >= required) {
         await reservation.succeeded();
-        await inTransaction(db, async (tx) => {
+        const verificationId = await inTransaction(db, async (tx) => {
           await settleQuestionPass(tx, where);
           await appendAudit(tx, {
             tenantId,
@@ -226,6 +243,7 @@ export function createSecurityQuestionService(
             data: { action: input.action, assurance },
             now,
           });
+          return recordMethodOutcome(tx, outcome('approved', 0));
         });
         // Best effort: a notification that cannot be sent never undoes the verification.
         await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
@@ -235,9 +253,10 @@ export function createSecurityQuestionService(
           result: 'passed',
           assurance,
           verifiedAt: now,
+          verificationId,
         };
       }
-      const outcome = await inTransaction(db, async (tx) => {
+      const failure = await inTransaction(db, async (tx) => {
         const state = await settleQuestionFailure(tx, { ...where, cap: maxFailures });
         await appendAudit(tx, {
           tenantId,
@@ -247,15 +266,15 @@ export function createSecurityQuestionService(
           data: { action: input.action, failures: state.failures },
           now,
         });
-        return state;
+        return { ...state, verificationId: await recordMethodOutcome(tx, outcome('failed', 1)) };
       });
-      const attemptsLeft = Math.max(0, maxFailures - outcome.failures);
+      const attemptsLeft = Math.max(0, maxFailures - failure.failures);
       throw new AppError(
         'ANSWERS_REJECTED',
-        outcome.locked
+        failure.locked
           ? 'Not enough correct answers. Security questions are now locked for this customer; an admin must unlock them.'
           : 'Not enough correct answers.',
-        { details: { attemptsLeft } },
+        { details: { attemptsLeft, verificationId: failure.verificationId } },
       );
     },
   };

@@ -31,6 +31,10 @@ export const FallbackResultSchema = Type.Object(
     result: Type.String({ enum: ['passed'] }),
     assurance: Type.String({ enum: ['low', 'moderate', 'substantial', 'high'] }),
     verifiedAt: Timestamp,
+    verificationId: Type.String({
+      description:
+        'The verification this check is recorded as: in history, GET /v1/verifications/{id} and webhooks.',
+    }),
   },
   { $id: 'FallbackResult', title: 'FallbackResult' },
 );

@@ -6,6 +6,7 @@ import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { CustomerNotifier } from '../policy/index.ts';
 import { type CustomerMethodService, findCustomer, loadPolicy, reserveAttempt } from '../policy/index.ts';
+import { recordMethodOutcome } from './outcomes.ts';
 import {
   matchTotpStep,
   newTotpSeed,
@@ -32,6 +33,8 @@ export interface FallbackResult {
   result: 'passed';
   assurance: string;
   verifiedAt: number;
+  /** The verification this check is recorded as (outcomes.ts). */
+  verificationId: string;
 }
 
 function assertCodeFormat(code: string): void {
@@ -234,34 +237,59 @@ export function createTotpService(
       });
       const seed = seedFromBase32(decryptSecret(encryptionKey, row.seed_sealed, sealContext(row.id)));
       const step = matchTotpStep(seed, input.code, now, policy.totp.driftSteps);
-      const audit = (action: string, data: Record<string, unknown>) =>
-        inTransaction(db, (tx) =>
-          appendAudit(tx, {
+      const assurance = policy.methods.find((m) => m.method === 'totp')!.assurance;
+      // Each check is a verification of its own: passed, or failed (a wrong or replayed code).
+      const audit = (action: string, data: Record<string, unknown>, passed: boolean) =>
+        inTransaction(db, async (tx) => {
+          await appendAudit(tx, {
             tenantId,
             actor,
             action,
             target: { type: 'customer', id: customerId },
             data,
             now,
-          }),
-        );
+          });
+          return recordMethodOutcome(tx, {
+            tenantId,
+            customerId,
+            method: 'totp',
+            action: input.action,
+            status: passed ? 'approved' : 'failed',
+            assurance,
+            actor,
+            startedAt: now,
+            expiresAt: now,
+            now,
+            failedAttempts: passed ? 0 : 1,
+            maxAttempts: 1,
+            codeLength: 6,
+          });
+        });
       if (step === null) {
-        await audit('totp.wrong_code', { action: input.action });
-        throw new AppError('WRONG_CODE', 'Wrong code.');
+        const verificationId = await audit('totp.wrong_code', { action: input.action }, false);
+        throw new AppError('WRONG_CODE', 'Wrong code.', { details: { verificationId } });
       }
       if (
         (row.last_step !== null && step <= row.last_step) ||
         !(await claimStep(row.id, step, row.last_step))
       ) {
-        await audit('totp.replay_refused', { action: input.action });
-        throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.');
+        const verificationId = await audit('totp.replay_refused', { action: input.action }, false);
+        throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.', {
+          details: { verificationId },
+        });
       }
       await reservation.succeeded();
-      const assurance = policy.methods.find((m) => m.method === 'totp')!.assurance;
-      await audit('totp.verified', { action: input.action, assurance });
+      const verificationId = await audit('totp.verified', { action: input.action, assurance }, true);
       // Best effort: a notification that cannot be sent never undoes the verification.
       await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
-      return { method: 'totp', action: input.action, result: 'passed', assurance, verifiedAt: now };
+      return {
+        method: 'totp',
+        action: input.action,
+        result: 'passed',
+        assurance,
+        verifiedAt: now,
+        verificationId,
+      };
     },
   };
 }

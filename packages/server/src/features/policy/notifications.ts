@@ -1,5 +1,13 @@
 // Customer notices: the SMS, e-mail or push a customer gets after a verification or a fraud report.
-import { type CustomerNotificationEvent, customerNotificationText, newId } from '@helpdesk-auth/core';
+import {
+  type CustomerNotificationEvent,
+  customerNotificationSubject,
+  customerNotificationText,
+  newId,
+  notificationTime,
+  type TenantSettings,
+  tenantMessage,
+} from '@helpdesk-auth/core';
 import { appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { type MessageProvider, ProviderError } from '../../providers/messages/message-provider.ts';
@@ -10,11 +18,12 @@ import type { OtpChannel } from '../methods/index.ts';
 import { findCustomer } from './customer-methods.ts';
 import { policyInForce } from './policies.ts';
 
-const subjects: Record<CustomerNotificationEvent, string> = {
-  verified: 'you were verified by our helpdesk',
-  fraud_reported: 'your fraud report',
-  device_enrolled: 'a new device was set up',
-};
+/** The tenant's own text of each notice, where it has one (docs/configuration.md, "Customer messages"). */
+const noticeKinds = {
+  verified: 'noticeVerified',
+  fraud_reported: 'noticeFraudReported',
+  device_enrolled: 'noticeDeviceEnrolled',
+} as const;
 
 export type NotificationOutcome = 'sent' | 'disabled' | 'no_channel' | 'failed';
 
@@ -94,16 +103,22 @@ export function createCustomerNotifier(
     if (channel) {
       const tenant = await db
         .selectFrom('tenants')
-        .select('name')
+        .select(['name', 'settings'])
         .where('id', '=', tenantId)
         .executeTakeFirstOrThrow();
       const sender = deps.providers[channel]!;
+      const text =
+        tenantMessage(noticeKinds[event], {
+          locale: customer.locale,
+          templates: (JSON.parse(tenant.settings) as TenantSettings).messageTemplates,
+          values: { tenant: tenant.name, time: notificationTime(at, customer.locale) },
+        }) ?? customerNotificationText(event, { tenantName: tenant.name, at, locale: customer.locale });
       provider = sender.name;
       try {
         await sender.send({
           to: (channel === 'sms' ? customer.phone : customer.email)!,
-          subject: `${tenant.name}: ${subjects[event]}`,
-          text: customerNotificationText(event, { tenantName: tenant.name, at, locale: customer.locale }),
+          subject: customerNotificationSubject(event, { tenantName: tenant.name, locale: customer.locale }),
+          text,
           reference: newId('messageDelivery', clock()),
           tenantId,
         });

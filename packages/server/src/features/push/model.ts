@@ -4,6 +4,7 @@ import {
   type AssuranceLevel,
   type FinalVerificationStatus,
   jwsTypes,
+  type VerificationMethod,
   type VerificationPurpose,
   type VerificationStatus,
 } from '@helpdesk-auth/core';
@@ -36,7 +37,10 @@ export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'opened' | 'unrea
 export interface Verification {
   id: string;
   customerId: string;
-  method: 'push';
+  /** Push, or the fallback method whose check this records (features/methods/outcomes.ts). */
+  method: VerificationMethod;
+  /** The policy action a fallback method's check was for; null for push. */
+  action: string | null;
   purpose: VerificationPurpose;
   reason: string;
   actionSummary: string | null;
@@ -59,7 +63,13 @@ export interface Verification {
 export interface StartVerificationInput {
   customerId: string;
   purpose: VerificationPurpose;
-  reason: string;
+  /** Shown on the phone; when not given, the tenant's default in the customer's language. */
+  reason?: string | null | undefined;
+  /**
+   * A sign-in request's requester (a CIBA client, a Keycloak realm): without a reason, the default
+   * is the sign-in reason naming it, in the customer's language.
+   */
+  requestedBy?: string | undefined;
   actionSummary?: string | null | undefined;
   callReference?: string | null | undefined;
   /** The agent's name shown on the device: the operator's own, or what an integration gives. */
@@ -68,6 +78,7 @@ export interface StartVerificationInput {
 
 export interface VerificationFilter {
   customerId?: string | undefined;
+  method?: VerificationMethod | undefined;
   status?: VerificationStatus | undefined;
   createdAfter?: number | undefined;
   createdBefore?: number | undefined;

@@ -6,6 +6,7 @@ import {
   type FinalVerificationStatus,
   newId,
   notFound,
+  type VerificationMethod,
   type VerificationPurpose,
   type VerificationStatus,
 } from '@helpdesk-auth/core';
@@ -74,7 +75,8 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
     return {
       id: row.id,
       customerId: row.customer_id,
-      method: 'push',
+      method: row.method as VerificationMethod,
+      action: row.action,
       purpose: row.purpose as VerificationPurpose,
       reason: row.reason,
       actionSummary: row.action_summary,
@@ -234,7 +236,8 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       actor: change.actor,
       action: `verification.${change.status}`,
       target: { type: 'verification', id: row.id },
-      data: { customerId: row.customer_id, ...change.data },
+      // The method on every outcome, push's as a fallback method's (webhooks carry it).
+      data: { customerId: row.customer_id, method: row.method, ...change.data },
       now,
     });
   }

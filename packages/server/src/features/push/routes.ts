@@ -5,6 +5,7 @@ import {
   finalStatuses,
   idPattern,
   maxActionSummaryLength,
+  verificationMethods,
   verificationPurposes,
   verificationStatuses,
 } from '@helpdesk-auth/core';
@@ -34,7 +35,9 @@ const TimelineEntry = Type.Object({
     description: 'started, sent, delivered, unreachable, opened, wrong_code, or the final status.',
   }),
   deviceId: Type.Union([Type.String(), Type.Null()]),
-  channel: Type.Union([Type.String(), Type.Null()], { description: 'live or webpush.' }),
+  channel: Type.Union([Type.String(), Type.Null()], {
+    description: 'live, webpush, fcm or apns; sms or email for a one-time code sent.',
+  }),
   detail: Type.Union([Type.String(), Type.Null()]),
   at: Timestamp,
 });
@@ -42,7 +45,14 @@ const TimelineEntry = Type.Object({
 const verificationProperties = {
   id: Type.String(),
   customerId: Type.String(),
-  method: Type.String({ enum: ['push'] }),
+  method: Type.String({
+    enum: [...verificationMethods],
+    description:
+      'push, or the fallback method whose check this records: sms_otp, email_otp, totp (authenticator app), app_code (offline app code), security_questions.',
+  }),
+  action: Type.Union([Type.String(), Type.Null()], {
+    description: "The policy action a fallback method's check was for; null for push.",
+  }),
   purpose: Type.String({ enum: [...verificationPurposes] }),
   reason: Type.String(),
   actionSummary: Type.Union([Type.String(), Type.Null()]),
@@ -86,6 +96,7 @@ function verificationView(v: Verification) {
     id: v.id,
     customerId: v.customerId,
     method: v.method,
+    action: v.action,
     purpose: v.purpose,
     reason: v.reason,
     actionSummary: v.actionSummary,
@@ -139,7 +150,14 @@ export function registerVerificationRoutes(
           {
             customerId: Type.String({ pattern: idPattern('customer') }),
             purpose: Type.Optional(Type.String({ enum: [...verificationPurposes], default: 'authenticate' })),
-            reason: Type.String({ minLength: 1, maxLength: 200, description: 'Shown to the customer.' }),
+            reason: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description:
+                  "Shown to the customer. Left out: the tenant's default reason in the customer's language (messageTemplates, docs/configuration.md).",
+              }),
+            ),
             actionSummary: Type.Optional(
               Type.Union(
                 [Type.String({ minLength: 1, maxLength: maxActionSummaryLength * 2 }), Type.Null()],
@@ -175,7 +193,7 @@ export function registerVerificationRoutes(
         {
           customerId: body.customerId,
           purpose: (body.purpose ?? 'authenticate') as Verification['purpose'],
-          reason: body.reason.trim(),
+          reason: body.reason?.trim(),
           actionSummary: body.actionSummary,
           callReference: body.callReference,
           // Operators are shown as themselves; an API key may name the agent of its own tool.
@@ -197,12 +215,14 @@ export function registerVerificationRoutes(
       config: { auth: 'verifications:read' },
       schema: {
         tags: ['verifications'],
-        summary: 'Verifications, newest first, filtered by customer, status and time.',
+        summary:
+          'Verifications of every method, newest first, filtered by customer, method, status and time.',
         operationId: 'listVerifications',
         security: operatorOrApiKey,
         querystring: Type.Object(
           {
             customerId: Type.Optional(Type.String({ pattern: idPattern('customer') })),
+            method: Type.Optional(Type.String({ enum: [...verificationMethods] })),
             status: Type.Optional(Type.String({ enum: [...verificationStatuses] })),
             createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
             createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
@@ -225,6 +245,7 @@ export function registerVerificationRoutes(
       const q = request.query;
       const page = await services.verifications.list(tenantId, {
         customerId: q.customerId,
+        method: q.method as Verification['method'] | undefined,
         status: q.status as Verification['status'] | undefined,
         createdAfter: q.createdAfter ? Date.parse(q.createdAfter) : undefined,
         createdBefore: q.createdBefore ? Date.parse(q.createdBefore) : undefined,

@@ -2,6 +2,7 @@
 // one pending request per customer, then the pushes and the expiry timer.
 import {
   AppError,
+  customerMessage,
   generateVerificationCode,
   newId,
   notFound,
@@ -45,6 +46,25 @@ export function createStart(
     afterFinal,
   } = record;
   const { signRequest, immediateOutcomes, sendPushes, scheduleExpiry } = steps;
+
+  async function defaultReason(
+    tenantId: string,
+    customerId: string,
+    settings: TenantSettings,
+    requestedBy: string | undefined,
+  ) {
+    const customer = await db
+      .selectFrom('customers')
+      .select('locale')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', customerId)
+      .executeTakeFirst();
+    return customerMessage(requestedBy === undefined ? 'pushReason' : 'signInReason', {
+      locale: customer?.locale,
+      templates: settings.messageTemplates,
+      values: { requester: requestedBy ?? '' },
+    }).slice(0, 200);
+  }
   return {
     async start(tenantId: string, input: StartVerificationInput, actor: Actor): Promise<Verification> {
       const actionSummary = input.actionSummary ?? null;
@@ -53,7 +73,8 @@ export function createStart(
       const now = clock();
       const tenant = await tenantForStart.first(db, { id: tenantId });
       if (!tenant) throw notFound('Tenant');
-      const policy = resolvePushSettings(JSON.parse(tenant.settings) as TenantSettings);
+      const settings = JSON.parse(tenant.settings) as TenantSettings;
+      const policy = resolvePushSettings(settings);
       // One read gives both the check (an active device exists) and the delivery targets.
       const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
       if (targets.length === 0) {
@@ -88,13 +109,16 @@ export function createStart(
         );
       }
 
+      // No reason given: the tenant's default, in the language of the customer who reads it.
+      const reason =
+        input.reason || (await defaultReason(tenantId, input.customerId, settings, input.requestedBy));
       const code = generateVerificationCode(policy.codeLength);
       const id = newId('verification', now);
       const base = {
         id,
         customer_id: input.customerId,
         purpose: input.purpose,
-        reason: input.reason,
+        reason,
         action_summary: actionSummary,
         agent_name: input.agentName,
         code_length: policy.codeLength,
@@ -119,6 +143,7 @@ export function createStart(
         decision_evidence: null,
         assurance: null,
         require_user_verification: policy.requireUserVerification ? 1 : 0,
+        action: null,
       };
 
       const immediate = await immediateOutcomes(targets);
@@ -147,7 +172,7 @@ export function createStart(
             customerId: input.customerId,
             method: 'push',
             purpose: input.purpose,
-            reason: input.reason,
+            reason,
             actionSummary,
             callReference: row.call_reference,
           },

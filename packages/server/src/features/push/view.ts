@@ -73,6 +73,7 @@ export function createView(record: PushRecord) {
     ): Promise<{ items: Verification[]; nextBefore: string | null }> {
       let query = db.selectFrom('verifications').selectAll().where('tenant_id', '=', tenantId);
       if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+      if (filter.method) query = query.where('method', '=', filter.method);
       if (filter.status) query = query.where('status', '=', filter.status);
       if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);
       if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore);
@@ -136,7 +137,8 @@ export function createView(record: PushRecord) {
         customerId: device.customerId,
         id,
       });
-      if (!row) throw notFound('Verification');
+      // A fallback method's verification has no request for a device (features/methods/outcomes.ts).
+      if (!row || row.request_jws === '') throw notFound('Verification');
       const now = clock();
       const status = row.status === 'pending' && row.expires_at <= now ? 'expired' : row.status;
       if (status === 'pending') await markOpened(row, device.id, now);

@@ -30,12 +30,80 @@ const policyFields = {
   }),
 };
 
+const MessageTemplatesSchema = Type.Record(
+  Type.String({ pattern: '^(default|[a-z]{2,3})$' }),
+  Type.Object(
+    {
+      code: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 480, description: 'The one-time code; must contain {code}.' }),
+      ),
+      codeLink: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description:
+            'The one-time code with the link of delivery customer_link; must contain {code} and {link}.',
+        }),
+      ),
+      pushReason: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description: 'The reason a push request shows when the agent gives none.',
+        }),
+      ),
+      activationLink: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The activation link sent by SMS or e-mail; must contain {link}.',
+        }),
+      ),
+      noticeVerified: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a verification; {time}.',
+        }),
+      ),
+      noticeFraudReported: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a fraud report; {time}.',
+        }),
+      ),
+      noticeDeviceEnrolled: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 480,
+          description: 'The notice after a new device was set up; {time}.',
+        }),
+      ),
+      signInReason: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 160,
+          description:
+            'The reason a sign-in request (CIBA, Keycloak) shows without a binding message; may contain {requester}.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    description:
+      "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}, {requester}, {time}. A change replaces them as a whole; {} removes them.",
+  },
+);
+
 const TenantSchema = Type.Object(
   {
     id: Type.String(),
     slug: Type.String(),
     name: Type.String(),
     verification: Type.Object(policyFields),
+    messageTemplates: MessageTemplatesSchema,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -80,6 +148,8 @@ export function registerTenantRoutes(app: TypedApp, { services }: AppDependencie
                   'Push verification settings to change. Refused when the chance of guessing the code within the attempts exceeds 5%.',
               }),
             ),
+            // Replaces the templates as a whole; {} removes them.
+            messageTemplates: Type.Optional(MessageTemplatesSchema),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

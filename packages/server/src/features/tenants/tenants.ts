@@ -1,6 +1,8 @@
 // Tenants: one organisation each, its slug and its settings.
 import {
   AppError,
+  type MessageTemplates,
+  messageTemplateProblems,
   newId,
   notFound,
   type PushSettings,
@@ -19,6 +21,8 @@ export interface Tenant {
   name: string;
   /** Push verification settings: code length, expiry, attempts, push cap (defaults filled in). */
   verification: PushSettings;
+  /** The tenant's own texts for customers, per language (core customer-messages.ts). */
+  messageTemplates: MessageTemplates;
   createdAt: number;
   updatedAt: number;
 }
@@ -31,6 +35,7 @@ export function toTenant(row: TenantRow): Tenant {
     slug: row.slug,
     name: row.name,
     verification: resolvePushSettings(JSON.parse(row.settings) as TenantSettings),
+    messageTemplates: (JSON.parse(row.settings) as TenantSettings).messageTemplates ?? {},
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -100,7 +105,11 @@ export function createTenantService({ db, clock }: ServiceContext) {
 
     async update(
       tenantId: string,
-      patch: { name?: string | undefined; verification?: Partial<PushSettings> | undefined },
+      patch: {
+        name?: string | undefined;
+        verification?: Partial<PushSettings> | undefined;
+        messageTemplates?: MessageTemplates | undefined;
+      },
       actor: Actor,
     ): Promise<Tenant> {
       const now = clock();
@@ -124,6 +133,11 @@ export function createTenantService({ db, clock }: ServiceContext) {
           );
           settings.verification = verification;
         }
+        if (patch.messageTemplates) {
+          const problems = messageTemplateProblems(patch.messageTemplates);
+          if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
+          settings.messageTemplates = patch.messageTemplates;
+        }
         const nextSettings = JSON.stringify(settings);
         await tx
           .updateTable('tenants')
@@ -141,6 +155,8 @@ export function createTenantService({ db, clock }: ServiceContext) {
             ...(patch.verification
               ? { policy: Object.entries(patch.verification).map(([key, value]) => `${key}=${value}`) }
               : {}),
+            // Which languages have texts; the texts themselves (with "code" in their names) stay out.
+            ...(patch.messageTemplates ? { templateLanguages: Object.keys(patch.messageTemplates) } : {}),
           },
           now,
         });

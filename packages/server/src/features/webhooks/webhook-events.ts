@@ -66,6 +66,8 @@ export function eventsForAuditEntry(row: AuditEventRow): WebhookEvent[] {
       ...pick(data, [
         'customerId',
         'method',
+        // The policy action a fallback method's check was for (features/methods/outcomes.ts).
+        'action',
         'purpose',
         'callReference',
         'deviceId',

@@ -153,6 +153,7 @@ for (const kind of databaseKinds) {
         verificationId: v.id,
         status: 'approved',
         customerId,
+        method: 'push',
         deviceId: device.id,
         assurance: 'substantial',
       });

@@ -289,7 +289,8 @@ export function registerWidgetRoutes(
             // The customer comes from the token; a body naming one is accepted only when it matches.
             customerId: Type.Optional(Type.String({ pattern: idPattern('customer') })),
             purpose: Type.Optional(Type.String({ enum: [...verificationPurposes], default: 'authenticate' })),
-            reason: Type.String({ minLength: 1, maxLength: 200 }),
+            // Left out: the tenant's default reason in the customer's language.
+            reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             actionSummary: Type.Optional(
               Type.Union([Type.String({ minLength: 1, maxLength: maxActionSummaryLength * 2 }), Type.Null()]),
             ),
@@ -310,7 +311,7 @@ export function registerWidgetRoutes(
         {
           customerId: claims.customerId,
           purpose: (body.purpose ?? 'authenticate') as Verification['purpose'],
-          reason: body.reason.trim(),
+          reason: body.reason?.trim(),
           actionSummary: body.actionSummary,
           agentName: claims.agentName,
         },

@@ -392,7 +392,9 @@ export function createKeycloakChannelService(
         {
           customerId,
           purpose: 'authenticate',
-          reason: request.binding_message ?? `Sign-in requested by ${channel.requester_name}`,
+          // Without a binding message: "Sign-in requested by <realm>", in the customer's language.
+          reason: request.binding_message ?? null,
+          requestedBy: channel.requester_name,
           agentName: channel.requester_name,
           callReference: id,
         },

@@ -118,7 +118,11 @@ export function userSchema(baseUrl: string) {
           subAttributes: multiValuedParts('phone number, E.164'),
         },
       ),
-      attribute('locale', 'Language tag, for example en-US.'),
+      attribute('locale', 'Language tag, for example en-US: the language of messages to the customer.'),
+      attribute(
+        'preferredLanguage',
+        'Accepted on writes for the same purpose (its first language tag sets locale); read back as locale.',
+      ),
       attribute('active', 'Whether the customer is active.', { type: 'boolean' }),
     ],
     meta: { resourceType: 'Schema', location: `${baseUrl}/scim/v2/Schemas/${userSchemaUrn}` },

@@ -183,7 +183,11 @@ function readUser(body: Record<string, unknown>): ReadUser {
   const sentPhone = pickValue(body.phoneNumbers, 'phoneNumbers', 'mobile');
   const usable = sentPhone ? usablePhone(sentPhone.value) : undefined;
   const phone = sentPhone && usable ? { ...sentPhone, value: usable } : undefined;
-  const locale = optionalText(body.locale, 'locale', 35);
+  // The customer's language for messages: `preferredLanguage` (an Accept-Language value, its first
+  // tag) when sent, as Entra ID maps it; else `locale`, as Okta sends it. The resource shows `locale`.
+  const languages = optionalText(body.preferredLanguage, 'preferredLanguage', 200);
+  const preferred = languages?.split(',')[0]?.split(';')[0]?.trim();
+  const locale = (preferred || undefined) ?? optionalText(body.locale, 'locale', 35);
   const active = readBoolean(body.active, 'active') ?? true;
   return {
     customer: {
@@ -280,6 +284,7 @@ const canonicalNames = [
   'type',
   'primary',
   'locale',
+  'preferredLanguage',
   'active',
   'meta',
   'Operations',

@@ -242,6 +242,14 @@ for (const kind of databaseKinds) {
       assert.equal(replaced.json().displayName, 'Another User');
       assert.equal(replaced.json().emails, undefined);
       assert.equal(replaced.json().locale, undefined);
+
+      // Entra ID maps the language as preferredLanguage: it sets the locale messages follow.
+      const german = await scim('PATCH', `/Users/${user.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'preferredLanguage', value: 'de-DE, en;q=0.5' }],
+      });
+      assert.equal(german.statusCode, 200, german.body);
+      assert.equal(german.json().locale, 'de-DE');
       assert.deepEqual(replaced.json().phoneNumbers, [
         { value: '+14155552671', type: 'mobile', primary: true },
       ]);
@@ -568,6 +576,7 @@ for (const kind of databaseKinds) {
         'emails',
         'phoneNumbers',
         'locale',
+        'preferredLanguage',
         'active',
       ]);
       const one = await h.app.inject({ method: 'GET', url: `/scim/v2/Schemas/${userUrn}` });

@@ -265,14 +265,16 @@ for (const kind of databaseKinds) {
         action: 'reset_credentials',
       });
       assert.equal(verified.status, 200, JSON.stringify(verified.body));
+      assert.match(verified.body.verificationId, /^ver_/);
       assert.deepEqual(
-        { ...verified.body, verifiedAt: undefined },
+        { ...verified.body, verifiedAt: undefined, verificationId: undefined },
         {
           method: 'totp',
           action: 'reset_credentials',
           result: 'passed',
           assurance: 'substantial',
           verifiedAt: undefined,
+          verificationId: undefined,
         },
       );
 
