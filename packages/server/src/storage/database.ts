@@ -23,7 +23,7 @@ import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
-import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
+import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -33,6 +33,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Where the data lives, without credentials, for logs and the CLI. */
   location: string;
+  /** Connections open, idle, and queries waiting for one (PostgreSQL's pool; SQLite's one connection). */
+  connections(): ConnectionUse;
   close(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       db,
       kind: 'postgres',
       location: redactDatabaseUrl(options.databaseUrl),
+      connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: () => db.destroy(),
     };
   }
@@ -119,7 +122,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const sqlite = createNodeSqliteDialect(file);
   const db = new Kysely<Schema>({ dialect: withConstraintViolations(sqlite.dialect) });
   durability.set(db, sqlite.durable);
-  return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
+  return { db, kind: 'sqlite', location: file, connections: sqlite.connections, close: () => db.destroy() };
 }
 
 /**

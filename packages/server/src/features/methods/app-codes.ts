@@ -3,6 +3,7 @@
 import { AppError } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
@@ -163,6 +164,7 @@ export function createAppCodeService(
         );
       if (matched === null) {
         await audit('app_code.wrong_code', { action: input.action });
+        recordVerification('app_code', 'failed');
         throw new AppError('WRONG_CODE', 'Wrong code; ask the caller to read the code their app shows now.');
       }
       const { deviceId, step, lastStep } = matched;
@@ -175,11 +177,13 @@ export function createAppCodeService(
         }))
       ) {
         await audit('app_code.replay_refused', { action: input.action, device: deviceId });
+        recordVerification('app_code', 'replay_refused');
         throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.');
       }
       await reservation.succeeded();
       const assurance = policy.methods.find((m) => m.method === 'app_code')!.assurance;
       await audit('app_code.verified', { action: input.action, assurance, device: deviceId });
+      recordVerification('app_code', 'passed');
       // Best effort: a notification that cannot be sent never undoes the verification.
       await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
       return { method: 'app_code', action: input.action, result: 'passed', assurance, verifiedAt: now };

@@ -13,6 +13,7 @@ import {
 import type { Selectable } from 'kysely';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
 import { constantTimeEqual, keyedHash, randomToken, sha256Hex } from '../../platform/secrets.ts';
 import { type MessageProvider, ProviderError } from '../../providers/messages/message-provider.ts';
@@ -240,7 +241,7 @@ export function createOneTimeCodeService(
     extra: Record<string, unknown>,
   ): Promise<boolean> {
     const now = clock();
-    return inTransaction(db, async (tx) => {
+    const finished = await inTransaction(db, async (tx) => {
       const moved = await compareAndSet(tx, 'otp_challenges', {
         where: { id: row.id, tenant_id: row.tenant_id },
         expect: { status: 'pending' },
@@ -257,6 +258,8 @@ export function createOneTimeCodeService(
       });
       return true;
     });
+    if (finished) recordVerification(`otp_${row.channel}`, status);
+    return finished;
   }
 
   function assertPending(row: ChallengeRow, now: number): void {
@@ -324,6 +327,7 @@ export function createOneTimeCodeService(
       });
       return true;
     });
+    if (spent && failed) recordVerification(`otp_${row.channel}`, 'failed');
     if (!spent) {
       // Another try changed the challenge first: read it again and check once more from there.
       await reservation.succeeded();

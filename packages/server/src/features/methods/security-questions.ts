@@ -2,6 +2,7 @@
 import { AppError, newId, normaliseAnswer, securityQuestionLimits } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../platform/passwords.ts';
 import {
   inTransaction,
@@ -227,6 +228,7 @@ export function createSecurityQuestionService(
             now,
           });
         });
+        recordVerification('security_questions', 'passed');
         // Best effort: a notification that cannot be sent never undoes the verification.
         await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
         return {
@@ -249,6 +251,7 @@ export function createSecurityQuestionService(
         });
         return state;
       });
+      recordVerification('security_questions', outcome.locked ? 'locked' : 'failed');
       const attemptsLeft = Math.max(0, maxFailures - outcome.failures);
       throw new AppError(
         'ANSWERS_REJECTED',
