@@ -5,7 +5,12 @@
  * BENCH_IDLE_SECONDS more (5), and reads the process's resident set (VmRSS) and its peak (VmHWM)
  * from /proc. No request is sent. Each run is a new process and data folder; the median of
  * BENCH_RUNS (3) is reported. A report, not a test; Linux only.
+ *
+ * BENCH_IMAGE_FOLDER=<folder laid out by scripts/image/build.ts> measures the server as the
+ * container image runs it instead: from that folder, in production mode, with the compile cache
+ * the build warmed (NODE_COMPILE_CACHE).
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +27,7 @@ import {
 
 const runs = intSetting('BENCH_RUNS', 3);
 const idleSeconds = intSetting('BENCH_IDLE_SECONDS', 5);
+const imageFolder = process.env.BENCH_IMAGE_FOLDER ? path.resolve(process.env.BENCH_IMAGE_FOLDER) : undefined;
 
 function statusKiB(pid: number, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -32,10 +38,22 @@ function statusKiB(pid: number, field: string): number {
 async function once(): Promise<{ rss: number; peak: number }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ha-bench-memory-'));
   const port = await freePort();
-  const child = startChild(
-    ['packages/server/src/cli/main.ts', 'serve'],
-    serverEnvironment({ ...serverSettings(dataDir, port), SEED_DEMO_DATA: 'true' }),
-  );
+  const child = imageFolder
+    ? startChild(
+        [path.join(imageFolder, 'packages/server/bin/helpdesk-auth.js'), 'serve'],
+        serverEnvironment({
+          ...serverSettings(dataDir, port),
+          HELPDESK_AUTH_MODE: 'production',
+          NODE_ENV: 'production',
+          PUBLIC_URL: 'https://helpdesk-auth.example',
+          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          NODE_COMPILE_CACHE: path.join(imageFolder, '.node-compile-cache'),
+        }),
+      )
+    : startChild(
+        ['packages/server/src/cli/main.ts', 'serve'],
+        serverEnvironment({ ...serverSettings(dataDir, port), SEED_DEMO_DATA: 'true' }),
+      );
   try {
     await waitForLine(child, /is running at/, 60_000);
     await sleep(idleSeconds * 1000);
