@@ -1,6 +1,6 @@
 /**
  * `npm run bench:memory`: how much memory a fresh server holds before its first request. Starts
- * the server as `npm start` does (`node packages/server/src/cli/main.ts serve`, SQLite, the demo
+ * the server as `npm start` does (`node packages/server/bin/helpdesk-auth.js serve`, SQLite, the demo
  * tenant seeded) on an empty data folder, waits until it prints that it is running and then
  * BENCH_IDLE_SECONDS more (5), and reads the process's resident set (VmRSS) and its peak (VmHWM)
  * from /proc. No request is sent. Each run is a new process and data folder; the median of
@@ -51,7 +51,7 @@ async function once(): Promise<{ rss: number; peak: number }> {
         }),
       )
     : startChild(
-        ['packages/server/src/cli/main.ts', 'serve'],
+        ['packages/server/bin/helpdesk-auth.js', 'serve'],
         serverEnvironment({ ...serverSettings(dataDir, port), SEED_DEMO_DATA: 'true' }),
       );
   try {
