@@ -7,8 +7,10 @@
  * types where it helps, and line by line as Prometheus's text format.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { loadConfig } from '../config/config.ts';
 import { metricsTokenMatches, registerCollector } from '../platform/metrics.ts';
 import { openEventStream } from '../test-support/event-stream-client.ts';
 import {
@@ -19,8 +21,17 @@ import {
 } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import { startTestPushService, type TestPushService } from '../test-support/stand-ins/push-service.ts';
+import { startMetricsListener } from './metrics.ts';
 
 const token = 'metrics-token-for-tests-0123456789';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 interface Sample {
   name: string;
@@ -183,6 +194,8 @@ for (const kind of databaseKinds) {
         })
         .execute();
 
+      assert.equal((await fetch(`${h.baseUrl}/v1/no-such-route/${customer.id}`)).status, 404);
+
       const text = await scrape();
       const after = parse(text);
       const moved = (name: string, labels: Record<string, string>) =>
@@ -206,6 +219,13 @@ for (const kind of databaseKinds) {
           method: 'POST',
         }) >= 1,
         'routes are labelled by their template',
+      );
+      assert.ok(
+        value(after, 'helpdesk_auth_http_request_duration_seconds_count', {
+          route: 'unmatched',
+          status_class: '4xx',
+        }) >= 1,
+        'an unknown path is counted without its URL',
       );
       assert.ok(value(after, 'helpdesk_auth_event_streams_open') >= 1, 'the agent stream is counted');
       assert.equal(value(after, 'helpdesk_auth_webhook_backlog'), 1);
@@ -261,6 +281,29 @@ for (const kind of databaseKinds) {
     });
   });
 }
+
+describe('the metrics listener (METRICS_PORT)', () => {
+  it('serves only GET /metrics, on loopback by default, behind the token when one is set', async (t) => {
+    const port = await freePort();
+    const listener = await startMetricsListener(loadConfig({}, { metricsPort: port, metricsToken: token }));
+    t.after(() => listener.close());
+    assert.equal(listener.address, `http://127.0.0.1:${port}`);
+    const url = `${listener.address}/metrics`;
+    assert.equal((await fetch(url)).status, 401);
+    assert.equal(
+      (await fetch(url, { headers: { authorization: 'Bearer not-the-token-at-all' } })).status,
+      401,
+    );
+    const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /^# TYPE helpdesk_auth_verifications_total counter$/m);
+    assert.equal((await fetch(`${listener.address}/healthz`)).status, 404);
+    assert.equal(
+      (await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+      404,
+    );
+  });
+});
 
 describe('metrics without a token', () => {
   it('has no /metrics on the main port', async (t) => {
