@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -97,7 +97,12 @@ describe('container image contents (scripts/image/build.ts)', () => {
     ]) {
       assert.equal(existsSync(path.join(modules, name)), false, `${name} is not in the image`);
     }
-    assert.ok(existsSync(path.join(out, '.node-compile-cache')), 'the compile cache is warmed');
+    const cache = walk(path.join(out, '.node-compile-cache'));
+    assert.ok(cache.length > 100, 'the compile cache is warmed');
+    for (const file of cache) {
+      const mode = statSync(path.join(out, '.node-compile-cache', file)).mode;
+      assert.equal(mode & 0o004, 0o004, `${file} is readable by the server's user`);
+    }
   });
 
   it('runs as the image runs it: health, readiness, the console, metrics on loopback, a graceful stop', async (t) => {

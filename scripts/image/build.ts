@@ -18,7 +18,16 @@
  *    nor compiles those modules again at start (docs/benchmarks.md, "Idle memory").
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +48,6 @@ function isTestOnly(relative: string): boolean {
   const name = path.basename(relative);
   return (
     /\.test\.ts$/.test(name) ||
-    /\.worker\.ts$/.test(name) ||
     name === 'test-support' ||
     name === 'test' ||
     name === 'e2e' ||
@@ -106,20 +114,36 @@ export function buildImageFolder(target: string, options: { skipAppBuilds?: bool
     { ...process.env, NODE_ENV: 'production' },
   );
 
-  // Loading the CLI's entry loads the whole server; the cache is written when the process exits.
-  run(
-    process.execPath,
-    ['--input-type=module', '-e', "await import('./packages/server/src/cli/main.ts')"],
-    out,
-    {
-      ...process.env,
-      NODE_COMPILE_CACHE: path.join(out, '.node-compile-cache'),
-    },
-  );
+  // Loading the CLI's entry loads the whole server, and the signature worker's thread its own
+  // modules; the cache is written when the process exits.
+  const warm = [
+    "await import('./packages/server/src/cli/main.ts');",
+    "const { Worker } = await import('node:worker_threads');",
+    "const worker = new Worker('./packages/server/src/platform/signing/signatures-thread.ts');",
+    "await new Promise((resolve, reject) => { worker.once('online', resolve); worker.once('error', reject); });",
+    'await new Promise((resolve) => setTimeout(resolve, 500));',
+    'await worker.terminate();',
+  ].join(' ');
+  run(process.execPath, ['--input-type=module', '-e', warm], out, {
+    ...process.env,
+    NODE_COMPILE_CACHE: path.join(out, '.node-compile-cache'),
+  });
+  // Node writes its cache files for its own user only; the image's server runs as another user
+  // (and may not write there), so they are made readable to all.
+  makeReadable(path.join(out, '.node-compile-cache'));
   writeFileSync(
     path.join(out, 'IMAGE-CONTENTS.txt'),
     `${['Built by scripts/image/build.ts.', ...listTop(out)].join('\n')}\n`,
   );
+}
+
+function makeReadable(folder: string): void {
+  chmodSync(folder, 0o755);
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) makeReadable(full);
+    else chmodSync(full, 0o644);
+  }
 }
 
 function listTop(folder: string): string[] {
