@@ -6,18 +6,22 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# Built as the user the server runs as (node, uid 1000): Node's compile cache is kept per user id,
+# so the cache warmed here is the one the server finds.
+RUN mkdir -p /src /app && chown node:node /src /app
+USER node
 WORKDIR /src
 # The manifests first, so the dependency layer is reused while only sources change.
-COPY package.json package-lock.json ./
-COPY packages/core/package.json packages/core/
-COPY packages/device-sdk/package.json packages/device-sdk/
-COPY packages/client/package.json packages/client/
-COPY packages/server/package.json packages/server/
-COPY packages/widget/package.json packages/widget/
-COPY apps/console/package.json apps/console/
-COPY apps/authenticator/package.json apps/authenticator/
+COPY --chown=node:node package.json package-lock.json ./
+COPY --chown=node:node packages/core/package.json packages/core/
+COPY --chown=node:node packages/device-sdk/package.json packages/device-sdk/
+COPY --chown=node:node packages/client/package.json packages/client/
+COPY --chown=node:node packages/server/package.json packages/server/
+COPY --chown=node:node packages/widget/package.json packages/widget/
+COPY --chown=node:node apps/console/package.json apps/console/
+COPY --chown=node:node apps/authenticator/package.json apps/authenticator/
 RUN npm ci --no-audit --no-fund
-COPY . .
+COPY --chown=node:node . .
 # Builds the console and the authenticator, copies the server's sources without tests, installs
 # only production dependencies into /app and warms Node's compile cache there.
 RUN node scripts/image/build.ts /app
@@ -29,8 +33,8 @@ ENV NODE_ENV=production \
     PORT=8080 \
     DATA_DIR=/data \
     NODE_COMPILE_CACHE=/app/.node-compile-cache
-# Owned by root and read-only to the server; only the data folder (SQLite, when no DATABASE_URL
-# is set) is the server's to write.
+# Owned by root (COPY --from without --chown) and read-only to the server; only the data folder
+# (SQLite, when no DATABASE_URL is set) is the server's to write.
 COPY --from=build /app /app
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node

@@ -97,6 +97,10 @@ describe('container image contents (scripts/image/build.ts)', () => {
     ]) {
       assert.equal(existsSync(path.join(modules, name)), false, `${name} is not in the image`);
     }
+    // Node keeps the cache per user id: the image's build runs as the user its server runs as.
+    const [cacheFolder, ...others] = readdirSync(path.join(out, '.node-compile-cache'));
+    assert.equal(others.length, 0);
+    assert.match(cacheFolder!, new RegExp(`^v${process.versions.node}-.*-${process.getuid!()}$`));
     const cache = walk(path.join(out, '.node-compile-cache'));
     assert.ok(cache.length > 100, 'the compile cache is warmed');
     for (const file of cache) {
@@ -177,6 +181,8 @@ describe('Dockerfile and compose.yaml', () => {
     assert.equal(stages.length, 2, 'a build stage and a runtime stage');
     assert.match(dockerfile, /^ARG NODE_IMAGE=node:24-/m);
     assert.match(dockerfile, /^RUN node scripts\/image\/build\.ts \/app$/m);
+    const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    assert.match(build, /^USER node$/m, 'the build warms the compile cache as the user the server runs as');
     assert.match(dockerfile, /^COPY --from=build \/app \/app$/m);
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/healthz/m);
