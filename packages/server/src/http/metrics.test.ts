@@ -228,6 +228,22 @@ for (const kind of databaseKinds) {
         'an unknown path is counted without its URL',
       );
       assert.ok(value(after, 'helpdesk_auth_event_streams_open') >= 1, 'the agent stream is counted');
+      await agentStream.close();
+      // A final verification's stream sends its state and ends: no latency sample for a stream.
+      const finished = await fetch(`${h.baseUrl}/v1/verifications/${verification.id}/events`, {
+        headers: asAgent(),
+      });
+      assert.equal(finished.status, 200);
+      assert.match(await finished.text(), /"status":"approved"/);
+      const streamEnded = parse(await scrape());
+      assert.equal(
+        streamEnded.some(
+          (s) =>
+            s.labels.route?.startsWith('/v1/verifications/:id/events') || s.labels.route === '/v1/events',
+        ),
+        false,
+        'a stream is not timed as a request',
+      );
       assert.equal(value(after, 'helpdesk_auth_webhook_backlog'), 1);
       const age = value(after, 'helpdesk_auth_webhook_oldest_pending_age_seconds');
       assert.ok(age >= 30 && age < 3600, `the oldest pending delivery's age: ${age}`);
@@ -261,7 +277,6 @@ for (const kind of databaseKinds) {
           else assert.match(label, /^[A-Za-z0-9_.+ -]{0,40}$/, `${sample.name} ${name}="${label}"`);
         }
       }
-      await agentStream.close();
     });
 
     it('reports a collector registered later (the audit sequencer) and drops it when removed', async () => {

@@ -20,9 +20,12 @@ export function installMetrics(
   deps: { config: Config; database: Database; streams: EventStreams; clock: () => number },
 ): void {
   const { config, database, streams, clock } = deps;
-  // A synchronous hook: no promise per request.
+  // A synchronous hook: no promise per request. An event stream's answer lasts as long as the
+  // stream, which says nothing about latency: streams are counted by the gauge below instead.
   app.addHook('onResponse', (request, reply, done) => {
-    recordHttpRequest(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime);
+    if (!streams.answeredWithStream(request)) {
+      recordHttpRequest(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime);
+    }
     done();
   });
 
