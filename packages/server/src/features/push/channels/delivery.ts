@@ -118,7 +118,7 @@ export function createPushDelivery(
     return webPush;
   }
 
-  return {
+  const delivery = {
     /** Builds the providers now, so a bad configuration (the VAPID subject) stops start-up. */
     async ready(): Promise<void> {
       await webPushProvider();
@@ -131,8 +131,46 @@ export function createPushDelivery(
     },
 
     async send(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult> {
+      // High urgency: a caller is waiting on the line (RFC 8030 section 5.3). The topic lets a
+      // newer request replace an undelivered older one for the same device.
+      // A test push is as urgent as a request: an administrator is waiting to see it arrive.
+      const options: PushOptions =
+        message.type === 'notice'
+          ? // A notice can wait for the device, for a day.
+            { ttlSeconds: 86_400, urgency: 'normal', topic: 'notice' }
+          : { ttlSeconds: config.pushTtlSeconds, urgency: 'high', topic: message.type };
+      if (channel.kind !== 'webpush') {
+        const loaded = await credentials.load(tenantId, channel.kind);
+        if (!loaded) {
+          const vendor = channel.kind === 'fcm' ? 'FCM' : 'APNs';
+          return { outcome: 'failed', status: null, reason: `no ${vendor} credentials for this tenant` };
+        }
+        // An IP literal skips the guarded DNS lookup, so the token URI's is checked here.
+        if (loaded.kind === 'fcm') {
+          const host = bareHost(new URL(loaded.serviceAccount.tokenUri).hostname);
+          if (isIP(host) !== 0 && !addressAllowed(host, rules)) return unreachable;
+        }
+        const result = await sendThroughVendor(tenantId, loaded, channel, message, options);
+        return result.outcome === 'failed' && result.status === null ? unreachable : result;
+      }
+      const provider = await webPushProvider();
+      const host = URL.canParse(channel.subscription.endpoint)
+        ? bareHost(new URL(channel.subscription.endpoint).hostname)
+        : '';
+      if (isIP(host) !== 0 && !addressAllowed(host, rules)) return unreachable;
+      const result = await provider.send(channel.subscription, message, options);
+      // Without an HTTP answer, why the connection failed (refused, reset, timed out, an address
+      // the rule refuses) says something about the network behind the endpoint; operators see
+      // the outcome on the verification's timeline, so they get the same words for all of them.
+      return result.outcome === 'failed' && result.status === null ? unreachable : result;
+    },
+  };
+  return {
+    ...delivery,
+    /** Sends one push, and counts its result by provider for the metrics (platform/metrics.ts). */
+    async send(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult> {
       try {
-        const result = await sendPush(tenantId, channel, message);
+        const result = await delivery.send(tenantId, channel, message);
         recordPushDelivery(channel.kind, result.outcome);
         return result;
       } catch (error) {
@@ -141,41 +179,6 @@ export function createPushDelivery(
       }
     },
   };
-
-  async function sendPush(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult> {
-    // High urgency: a caller is waiting on the line (RFC 8030 section 5.3). The topic lets a
-    // newer request replace an undelivered older one for the same device.
-    // A test push is as urgent as a request: an administrator is waiting to see it arrive.
-    const options: PushOptions =
-      message.type === 'notice'
-        ? // A notice can wait for the device, for a day.
-          { ttlSeconds: 86_400, urgency: 'normal', topic: 'notice' }
-        : { ttlSeconds: config.pushTtlSeconds, urgency: 'high', topic: message.type };
-    if (channel.kind !== 'webpush') {
-      const loaded = await credentials.load(tenantId, channel.kind);
-      if (!loaded) {
-        const vendor = channel.kind === 'fcm' ? 'FCM' : 'APNs';
-        return { outcome: 'failed', status: null, reason: `no ${vendor} credentials for this tenant` };
-      }
-      // An IP literal skips the guarded DNS lookup, so the token URI's is checked here.
-      if (loaded.kind === 'fcm') {
-        const host = bareHost(new URL(loaded.serviceAccount.tokenUri).hostname);
-        if (isIP(host) !== 0 && !addressAllowed(host, rules)) return unreachable;
-      }
-      const result = await sendThroughVendor(tenantId, loaded, channel, message, options);
-      return result.outcome === 'failed' && result.status === null ? unreachable : result;
-    }
-    const provider = await webPushProvider();
-    const host = URL.canParse(channel.subscription.endpoint)
-      ? bareHost(new URL(channel.subscription.endpoint).hostname)
-      : '';
-    if (isIP(host) !== 0 && !addressAllowed(host, rules)) return unreachable;
-    const result = await provider.send(channel.subscription, message, options);
-    // Without an HTTP answer, why the connection failed (refused, reset, timed out, an address
-    // the rule refuses) says something about the network behind the endpoint; operators see
-    // the outcome on the verification's timeline, so they get the same words for all of them.
-    return result.outcome === 'failed' && result.status === null ? unreachable : result;
-  }
 }
 
 export type PushDelivery = ReturnType<typeof createPushDelivery>;
