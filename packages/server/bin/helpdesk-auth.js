@@ -9,5 +9,14 @@ if (major < 24 || (major === 24 && minor < 7)) {
   );
   process.exit(2);
 }
+// Node's compile cache keeps each module's type-stripped and compiled code between starts (in
+// NODE_COMPILE_CACHE, which the container image sets to the cache its build warmed, or else in a
+// folder under the system's temporary folder). A start that finds it neither strips types nor
+// compiles again: faster, and about 30 MiB less resident memory (docs/benchmarks.md, "Idle memory").
+// Set in the environment too, so the signature worker thread uses it as well.
+const { enableCompileCache } = await import('node:module');
+const { tmpdir } = await import('node:os');
+process.env.NODE_COMPILE_CACHE ||= `${tmpdir()}/node-compile-cache`;
+enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
 const { main } = await import('../src/cli/main.ts');
 await main(process.argv);

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
 import { resolveEncryptionKey } from '../config/encryption-key.ts';
 import { systemClock, systemTimers } from '../platform/context.ts';
 import { createEventHub } from '../platform/live-events.ts';
-import { createRedisEventHub } from '../platform/redis-event-hub.ts';
+import type { createRedisEventHub } from '../platform/redis-event-hub.ts';
 import type { Timers } from '../platform/timers.ts';
 import {
   type Database,
@@ -53,6 +53,9 @@ export async function openRuntime(
   let redisHub: Awaited<ReturnType<typeof createRedisEventHub>> | undefined;
   if (config.redisUrl) {
     try {
+      // Loaded only when configured: the Redis client is about 7 MiB resident that a single
+      // process never uses (docs/benchmarks.md, "Idle memory").
+      const { createRedisEventHub } = await import('../platform/redis-event-hub.ts');
       redisHub = await createRedisEventHub(config.redisUrl, (error) =>
         warn(`Redis (live events): ${error.message}`),
       );

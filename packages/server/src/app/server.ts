@@ -1,6 +1,7 @@
 // The HTTP server's life: migrate, seed the demo tenant, listen, shut down gracefully.
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
+import { startMetricsListener } from '../http/metrics.ts';
 import { loggerOptions } from '../platform/logging.ts';
 import { startSignatureWorker } from '../platform/signing/signatures.ts';
 import { buildApp } from './build-app.ts';
@@ -69,6 +70,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   // Webhooks: new audit entries become deliveries, due deliveries are sent (features/webhooks/webhooks.ts).
   runtime.services.webhooks.start((error) => logger.warn({ err: error }, 'webhook round failed'));
 
+  let metrics: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     closing ??= (async () => {
@@ -82,8 +84,12 @@ export async function startServer(config: Config, print: (line: string) => void 
       clearInterval(sweep);
       clearInterval(integrations);
       clearInterval(tidy);
+      // Fastify stops accepting, ends the event streams (http/event-stream.ts) and waits for the
+      // requests in flight; then the runtime drains its jobs (webhook rounds, timers) and closes
+      // the database. The metrics stay readable until the server has stopped.
       await app.close();
       await runtime.close();
+      await metrics?.close();
       logger.info('shut down cleanly');
     })();
     return closing;
@@ -92,6 +98,10 @@ export async function startServer(config: Config, print: (line: string) => void 
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ host: config.host, port: config.port });
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsListener(config);
+    logger.info({ address: metrics.address }, 'metrics listening');
+  }
   print(`  Helpdesk Auth is running at ${config.publicUrl} (listening on ${address})`);
   print(`  Agent console: ${config.publicUrl}/console/`);
   print(`  Customer app:  ${config.publicUrl}/app/`);

@@ -96,6 +96,26 @@ describe('loadConfig', () => {
     }
   });
 
+  it('serves metrics nowhere by default, and checks the metrics token and port', () => {
+    assert.equal(defaults.metricsToken, undefined);
+    assert.equal(defaults.metricsPort, undefined);
+    assert.equal(defaults.metricsHost, '127.0.0.1');
+    const config = loadConfig({ METRICS_TOKEN: 'a'.repeat(32), METRICS_PORT: '9464' });
+    assert.equal(config.metricsToken, 'a'.repeat(32));
+    assert.equal(config.metricsPort, 9464);
+    assert.deepEqual(problemsOf({ METRICS_TOKEN: 'short' }), [
+      'METRICS_TOKEN must be at least 16 characters (openssl rand -hex 32).',
+    ]);
+    assert.deepEqual(problemsOf({ METRICS_PORT: 'metrics' }), [
+      'METRICS_PORT must be a positive whole number.',
+    ]);
+    for (const port of ['70000', '8080']) {
+      assert.deepEqual(problemsOf({ METRICS_PORT: port }), [
+        'METRICS_PORT must be a port number other than PORT.',
+      ]);
+    }
+  });
+
   it('refuses to start in production with development-only defaults', () => {
     const problems = problemsOf({ HELPDESK_AUTH_MODE: 'production', SEED_DEMO_DATA: 'true' });
     assert.ok(problems.some((p) => p.includes('ENCRYPTION_KEY is required')));

@@ -72,6 +72,18 @@ export interface Config {
   signInWindowMinutes: number;
   /** How long a graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /**
+   * Serves Prometheus metrics at `/metrics` on the main port to requests that carry
+   * `Authorization: Bearer <token>`. Unset: the main port has no `/metrics`.
+   */
+  metricsToken: string | undefined;
+  /**
+   * Serves Prometheus metrics at `/metrics` on a port of its own, on `metricsHost`. Unset: no
+   * such listener. With `metricsToken` set too, that listener asks for the token as well.
+   */
+  metricsPort: number | undefined;
+  /** Interface of the metrics listener; loopback unless a scraper elsewhere must reach it. */
+  metricsHost: string;
   /** How far a device proof's issue time may be from the server's clock (RFC 9449 section 11.1). */
   deviceProofMaxAgeSeconds: number;
   /**
@@ -194,6 +206,9 @@ export const defaults: Config = {
   signInAttemptsPerAddress: 100,
   signInWindowMinutes: 15,
   shutdownTimeoutMs: 10_000,
+  metricsToken: undefined,
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
   deviceProofMaxAgeSeconds: 60,
   // A day: far longer than any request lives, and enough for every JWKS cache to refresh.
   serverKeyOverlapSeconds: 24 * 60 * 60,
@@ -264,6 +279,9 @@ export const environmentVariables: Record<keyof Config, string> = {
   signInAttemptsPerAddress: 'SIGN_IN_ATTEMPTS_PER_ADDRESS',
   signInWindowMinutes: 'SIGN_IN_WINDOW_MINUTES',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
+  metricsToken: 'METRICS_TOKEN',
+  metricsPort: 'METRICS_PORT',
+  metricsHost: 'METRICS_HOST',
   deviceProofMaxAgeSeconds: 'DEVICE_PROOF_MAX_AGE_SECONDS',
   serverKeyOverlapSeconds: 'SERVER_KEY_OVERLAP_SECONDS',
   enrollFailuresPerAddress: 'ENROLL_FAILURES_PER_ADDRESS',
@@ -329,7 +347,7 @@ function parseValue(key: keyof Config, raw: string, problems: string[]): unknown
       problems.push(`${name} must be one of ${logLevels.join(', ')}.`);
     return raw;
   }
-  if (typeof sample === 'number') {
+  if (typeof sample === 'number' || key === 'metricsPort') {
     const value = Number(raw);
     if (!Number.isSafeInteger(value) || value <= 0) problems.push(`${name} must be a positive whole number.`);
     return value;
@@ -376,6 +394,19 @@ export function loadConfig(
   }
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push(`${environmentVariables.databaseUrl} must be a postgres:// URL.`);
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    problems.push(
+      `${environmentVariables.metricsToken} must be at least 16 characters (openssl rand -hex 32).`,
+    );
+  }
+  if (
+    config.metricsPort !== undefined &&
+    (config.metricsPort > 65_535 || config.metricsPort === config.port)
+  ) {
+    problems.push(
+      `${environmentVariables.metricsPort} must be a port number other than ${environmentVariables.port}.`,
+    );
   }
   if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
     problems.push(`${environmentVariables.redisUrl} must be a redis:// or rediss:// URL.`);

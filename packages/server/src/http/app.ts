@@ -15,6 +15,7 @@ import { installAuthentication } from './authenticate.ts';
 import { installErrorHandling, sendError } from './error-handler.ts';
 import { type EventStreams, installEventStreams } from './event-stream.ts';
 import { inputProblem, jsonNestsDeeperThan, jsonTooDeep, maxJsonDepth } from './input-safety.ts';
+import { installMetrics } from './metrics.ts';
 import { installResponseCheck } from './response-check.ts';
 import { ErrorBody } from './schemas.ts';
 import type { App, AppDependencies, TypedApp } from './types.ts';
@@ -179,6 +180,7 @@ export async function buildHttpApp(deps: AppDependencies, registerRoutes: Regist
     deviceAuth: services.deviceAuth,
   });
   const streams = installEventStreams(app, services.context.events);
+  installMetrics(app, { config, database: deps.database, streams, clock: services.context.clock });
 
   const typed = app as unknown as TypedApp;
   registerRoutes(typed, deps, streams);

@@ -25,6 +25,8 @@ export interface EventStreams {
   ): void;
   /** Open streams: shutdown ends them, so that closing the server does not wait on them. */
   readonly size: number;
+  /** Whether the request was answered with a stream (its "response time" is the stream's life). */
+  answeredWithStream(request: FastifyRequest): boolean;
 }
 
 function format(event: LiveEvent): string {
@@ -34,6 +36,7 @@ function format(event: LiveEvent): string {
 
 export function installEventStreams(app: FastifyInstance, hub: EventHub): EventStreams {
   const open = new Set<() => void>();
+  const streamed = new WeakSet<FastifyRequest>();
   app.addHook('preClose', async () => {
     for (const close of [...open]) close();
   });
@@ -42,7 +45,11 @@ export function installEventStreams(app: FastifyInstance, hub: EventHub): EventS
     get size() {
       return open.size;
     },
-    open(_request, reply, options) {
+    answeredWithStream(request) {
+      return streamed.has(request);
+    },
+    open(request, reply, options) {
+      streamed.add(request);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

@@ -25,7 +25,7 @@ import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
 import * as methodVerifications from './migrations/0022-method-verifications.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
-import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
+import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -35,6 +35,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Where the data lives, without credentials, for logs and the CLI. */
   location: string;
+  /** Connections open, idle, and queries waiting for one (PostgreSQL's pool; SQLite's one connection). */
+  connections(): ConnectionUse;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       db,
       kind: 'postgres',
       location: redactDatabaseUrl(options.databaseUrl),
+      connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: () => db.destroy(),
     };
   }
@@ -123,7 +126,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const sqlite = createNodeSqliteDialect(file);
   const db = new Kysely<Schema>({ dialect: withConstraintViolations(sqlite.dialect) });
   durability.set(db, sqlite.durable);
-  return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
+  return { db, kind: 'sqlite', location: file, connections: sqlite.connections, close: () => db.destroy() };
 }
 
 /**

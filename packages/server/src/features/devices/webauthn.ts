@@ -1,14 +1,12 @@
 // WebAuthn credentials of devices: registration, and the assertion that approves with a biometric.
 import { AppError, newId } from '@helpdesk-auth/core';
-import {
-  type AuthenticationResponseJSON,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
 import { appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { keyedHash } from '../../platform/secrets.ts';
@@ -16,6 +14,16 @@ import { consumeOneTimeToken, inTransaction } from '../../storage/atomic.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
 import type { AuthenticatedDevice } from './device-auth.ts';
 import { type Device, toDevice } from './devices.ts';
+
+/**
+ * The WebAuthn library, loaded on the first WebAuthn request rather than at start: most servers
+ * never see one, and it is among the larger modules a server would otherwise hold (about 6 MiB
+ * resident, docs/benchmarks.md "Idle memory").
+ */
+const webauthnLibrary = () =>
+  Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]).then(
+    ([server, helpers]) => ({ ...server, ...helpers }),
+  );
 
 /** How long a registration challenge may wait for the customer's biometric prompt. */
 export const registrationChallengeLifetimeMs = 5 * 60 * 1000;
@@ -60,6 +68,7 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
         .select('name')
         .where('id', '=', device.tenantId)
         .executeTakeFirstOrThrow();
+      const { generateRegistrationOptions } = await webauthnLibrary();
       const options = await generateRegistrationOptions({
         rpName: tenant.name,
         rpID: rpId,
@@ -101,6 +110,7 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
 
     async register(device: AuthenticatedDevice, response: RegistrationResponseJSON): Promise<Device> {
       const row = await activeDevice(device);
+      const { decodeClientDataJSON, isoBase64URL, verifyRegistrationResponse } = await webauthnLibrary();
       let challenge: string;
       try {
         challenge = decodeClientDataJSON(response.response.clientDataJSON).challenge;
@@ -186,6 +196,7 @@ export function createWebAuthnService({ db, config, clock, encryptionKey }: Serv
       if (!device?.webauthn_public_key || device.tenant_id !== tenantId) {
         throw invalid('The assertion names no registered credential.');
       }
+      const { isoBase64URL, verifyAuthenticationResponse } = await webauthnLibrary();
       let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
         result = await verifyAuthenticationResponse({

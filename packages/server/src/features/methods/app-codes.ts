@@ -3,6 +3,7 @@
 import { AppError } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
@@ -182,6 +183,7 @@ export function createAppCodeService(
         });
       if (matched === null) {
         const verificationId = await audit('app_code.wrong_code', { action: input.action }, false);
+        recordVerification('app_code', 'failed');
         throw new AppError('WRONG_CODE', 'Wrong code; ask the caller to read the code their app shows now.', {
           details: { verificationId },
         });
@@ -200,6 +202,7 @@ export function createAppCodeService(
           { action: input.action, device: deviceId },
           false,
         );
+        recordVerification('app_code', 'replay_refused');
         throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.', {
           details: { verificationId },
         });
@@ -211,6 +214,7 @@ export function createAppCodeService(
         true,
         deviceId,
       );
+      recordVerification('app_code', 'passed');
       // Best effort: a notification that cannot be sent never undoes the verification.
       await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
       return {

@@ -16,6 +16,7 @@ import {
 import type { Selectable } from 'kysely';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
 import { constantTimeEqual, keyedHash, randomToken, sha256Hex } from '../../platform/secrets.ts';
 import { type MessageProvider, ProviderError } from '../../providers/messages/message-provider.ts';
@@ -239,7 +240,7 @@ export function createOneTimeCodeService(
     extra: Record<string, unknown>,
   ): Promise<boolean> {
     const now = clock();
-    return inTransaction(db, async (tx) => {
+    const finished = await inTransaction(db, async (tx) => {
       const moved = await compareAndSet(tx, 'otp_challenges', {
         where: { id: row.id, tenant_id: row.tenant_id },
         expect: { status: 'pending' },
@@ -257,6 +258,8 @@ export function createOneTimeCodeService(
       await recordOutcome(tx, row, status === 'verified' ? 'approved' : status, row.attempts, actor, now);
       return true;
     });
+    if (finished) recordVerification(`otp_${row.channel}`, status);
+    return finished;
   }
 
   /** The challenge's end as a verification, in the transaction that ended it (outcomes.ts). */
@@ -353,6 +356,7 @@ export function createOneTimeCodeService(
       if (failed) await recordOutcome(tx, row, 'failed', attempts, actor, now);
       return true;
     });
+    if (spent && failed) recordVerification(`otp_${row.channel}`, 'failed');
     if (!spent) {
       // Another try changed the challenge first: read it again and check once more from there.
       await reservation.succeeded();

@@ -2,6 +2,7 @@
 import { AppError, newId, normaliseAnswer, securityQuestionLimits } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '../../platform/passwords.ts';
 import {
   inTransaction,
@@ -245,6 +246,7 @@ export function createSecurityQuestionService(
           });
           return recordMethodOutcome(tx, outcome('approved', 0));
         });
+        recordVerification('security_questions', 'passed');
         // Best effort: a notification that cannot be sent never undoes the verification.
         await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
         return {
@@ -268,6 +270,7 @@ export function createSecurityQuestionService(
         });
         return { ...state, verificationId: await recordMethodOutcome(tx, outcome('failed', 1)) };
       });
+      recordVerification('security_questions', failure.locked ? 'locked' : 'failed');
       const attemptsLeft = Math.max(0, maxFailures - failure.failures);
       throw new AppError(
         'ANSWERS_REJECTED',

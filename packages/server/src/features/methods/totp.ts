@@ -2,6 +2,7 @@
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { CustomerNotifier } from '../policy/index.ts';
@@ -267,6 +268,7 @@ export function createTotpService(
         });
       if (step === null) {
         const verificationId = await audit('totp.wrong_code', { action: input.action }, false);
+        recordVerification('totp', 'failed');
         throw new AppError('WRONG_CODE', 'Wrong code.', { details: { verificationId } });
       }
       if (
@@ -274,12 +276,14 @@ export function createTotpService(
         !(await claimStep(row.id, step, row.last_step))
       ) {
         const verificationId = await audit('totp.replay_refused', { action: input.action }, false);
+        recordVerification('totp', 'replay_refused');
         throw new AppError('CODE_REPLAYED', 'This code was already used; ask the caller for the next one.', {
           details: { verificationId },
         });
       }
       await reservation.succeeded();
       const verificationId = await audit('totp.verified', { action: input.action, assurance }, true);
+      recordVerification('totp', 'passed');
       // Best effort: a notification that cannot be sent never undoes the verification.
       await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
       return {

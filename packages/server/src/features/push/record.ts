@@ -13,6 +13,7 @@ import {
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { topics } from '../../platform/live-events.ts';
+import { recordVerification } from '../../platform/metrics.ts';
 import { decryptSecret } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
 import type { Db } from '../../storage/database.ts';
@@ -260,6 +261,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       expiryTimers.delete(row.id);
     }
     const final = { ...row, status };
+    recordVerification('push', status);
     announce(final, { type: status, at: now, deviceId: deviceId ?? null });
     tellDevices(final);
   }

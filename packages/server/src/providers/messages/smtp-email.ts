@@ -1,5 +1,5 @@
 // E-mail by SMTP.
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import {
   type MessageProvider,
   ProviderConfigError,
@@ -48,7 +48,9 @@ export function createSmtpEmailProvider(config: SmtpEmailConfig): MessageProvide
 
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   const timeoutMs = config.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
+  // nodemailer is loaded with the first message, not at start: a server without SMTP never needs it.
+  let transport: ReturnType<typeof nodemailer.createTransport> | undefined;
+  const options = {
     url: config.url,
     requireTLS: url.protocol === 'smtp:' && (config.requireTls ?? !local),
     connectionTimeout: timeoutMs,
@@ -57,7 +59,11 @@ export function createSmtpEmailProvider(config: SmtpEmailConfig): MessageProvide
     // Never log message content: it carries the code.
     logger: false,
     debug: false,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  } as Parameters<typeof nodemailer.createTransport>[0];
+  const openTransport = async () => {
+    transport ??= (await import('nodemailer')).default.createTransport(options);
+    return transport;
+  };
 
   return {
     name: 'smtp',
@@ -67,7 +73,7 @@ export function createSmtpEmailProvider(config: SmtpEmailConfig): MessageProvide
         throw new ProviderError('smtp', 'rejected', 'The recipient is not an e-mail address.');
       }
       try {
-        const info = await transport.sendMail({
+        const info = await (await openTransport()).sendMail({
           from: config.from,
           to: message.to,
           subject: message.subject ?? 'Your verification code',

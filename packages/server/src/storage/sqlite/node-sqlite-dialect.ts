@@ -331,6 +331,11 @@ class NodeSqliteDriver implements Driver {
     };
   }
 
+  /** The one connection's use, for the metrics: in use or idle, and how many wait for it. */
+  connections(): ConnectionUse {
+    return { total: this.#connection ? 1 : 0, idle: this.#busy ? 0 : 1, waiting: this.#waiting.length };
+  }
+
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     else this.#busy = true;
@@ -379,17 +384,33 @@ function savepointName(name: string): string {
   return `"${name}"`;
 }
 
-export function createNodeSqliteDialect(file: string): { dialect: Dialect } & GroupCommit {
+/** Connections of a database: open, idle, and queries waiting for one. */
+export interface ConnectionUse {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export function createNodeSqliteDialect(
+  file: string,
+): { dialect: Dialect; connections(): ConnectionUse } & GroupCommit {
   let database: ReturnType<typeof openSqlite> | undefined;
+  let driver: NodeSqliteDriver | undefined;
   const dialect: Dialect = {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () =>
-      new NodeSqliteDriver(() => {
+    createDriver: () => {
+      driver = new NodeSqliteDriver(() => {
         database = openSqlite(file);
         return database;
-      }),
+      });
+      return driver;
+    },
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db) => new SqliteIntrospector(db),
   };
-  return { dialect, durable: () => database?.durable() ?? Promise.resolve() };
+  return {
+    dialect,
+    durable: () => database?.durable() ?? Promise.resolve(),
+    connections: () => driver?.connections() ?? { total: 0, idle: 0, waiting: 0 },
+  };
 }

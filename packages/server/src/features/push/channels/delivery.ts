@@ -4,6 +4,7 @@ import { Agent } from 'node:https';
 import { isIP } from 'node:net';
 import { webPushSubject } from '../../../config/config.ts';
 import type { ServiceContext } from '../../../platform/context.ts';
+import { recordPushDelivery } from '../../../platform/metrics.ts';
 import type { ServerKeyService } from '../../../platform/signing/server-keys.ts';
 import {
   type AddressRules,
@@ -117,7 +118,7 @@ export function createPushDelivery(
     return webPush;
   }
 
-  return {
+  const delivery = {
     /** Builds the providers now, so a bad configuration (the VAPID subject) stops start-up. */
     async ready(): Promise<void> {
       await webPushProvider();
@@ -162,6 +163,20 @@ export function createPushDelivery(
       // the rule refuses) says something about the network behind the endpoint; operators see
       // the outcome on the verification's timeline, so they get the same words for all of them.
       return result.outcome === 'failed' && result.status === null ? unreachable : result;
+    },
+  };
+  return {
+    ...delivery,
+    /** Sends one push, and counts its result by provider for the metrics (platform/metrics.ts). */
+    async send(tenantId: string, channel: PushChannel, message: PushMessage): Promise<PushResult> {
+      try {
+        const result = await delivery.send(tenantId, channel, message);
+        recordPushDelivery(channel.kind, result.outcome);
+        return result;
+      } catch (error) {
+        recordPushDelivery(channel.kind, 'error');
+        throw error;
+      }
     },
   };
 }
