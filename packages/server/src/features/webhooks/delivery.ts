@@ -208,7 +208,7 @@ export function createDelivery(record: WebhookRecord) {
       if (endpoints.length === 0) return { endpoints, rows: [] };
       const ids = endpoints.map((e) => e.id);
       // First what the free slots take at once; then, for endpoints with more due, what waits
-      // for a slot here (at most two attempts' time), with a lease that covers the wait.
+      // for a slot here (at most three attempts' time), with a lease that covers the wait.
       const first = await leaseNext(
         tx,
         new Map(ids.map((id) => [id, wanted.get(id)?.free ?? 0])),
@@ -224,7 +224,7 @@ export function createDelivery(record: WebhookRecord) {
           .filter(([, count]) => count > 0),
       );
       const second =
-        more.size > 0 ? await leaseNext(tx, more, now, leaseMs + 2 * config.webhookTimeoutMs) : [];
+        more.size > 0 ? await leaseNext(tx, more, now, leaseMs + 3 * config.webhookTimeoutMs) : [];
       const rows = [...first, ...second];
       rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return { endpoints, rows };
@@ -352,7 +352,7 @@ export function createDelivery(record: WebhookRecord) {
       }
       startTurn++;
     }
-    if (entry.queued.length < entry.share) onSettled?.();
+    if (entry.queued.length < 2 * entry.share) onSettled?.();
   }
   let startTurn = 0;
   let known = new Set<string>();
@@ -366,8 +366,8 @@ export function createDelivery(record: WebhookRecord) {
   /**
    * Claims what the free slots allow and starts sending it; returns how many deliveries it
    * claimed. Slots: `WEBHOOK_CONCURRENCY` in the process, and per endpoint its fair share of them,
-   * at most `WEBHOOK_ENDPOINT_CONCURRENCY`. Each endpoint is claimed up to twice its share, so a
-   * settled attempt is followed at once by the next without a round trip to the database.
+   * at most `WEBHOOK_ENDPOINT_CONCURRENCY`. Each endpoint is claimed up to three times its share, so
+   * a settled attempt is followed at once by the next without waiting for the database.
    * Endpoints are served in turn, starting one further each time, so a slow or failing endpoint
    * holds its own share and no more.
    */
@@ -393,7 +393,7 @@ export function createDelivery(record: WebhookRecord) {
       const endpointId = due[(turn + i) % due.length]!;
       const held = work.get(endpointId);
       const holding = held ? held.inFlight + held.queued.length : 0;
-      const count = Math.min(2 * share - holding, claimable);
+      const count = Math.min(3 * share - holding, claimable);
       if (count <= 0) continue;
       const free = Math.min(count, Math.max(0, share - holding));
       wanted.set(endpointId, { free, ahead: count - free });
