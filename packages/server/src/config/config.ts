@@ -228,8 +228,8 @@ export const defaults: Config = {
   // With a 10 s first delay doubling up to a 6-hour cap, 15 attempts span about 40 hours.
   webhookMaxAttempts: 15,
   webhookPollIntervalMs: 1_000,
-  webhookConcurrency: 128,
-  webhookEndpointConcurrency: 32,
+  webhookConcurrency: 256,
+  webhookEndpointConcurrency: 64,
   // CIBA Core 7.3 suggests 5 seconds when the OP gives no other value.
   cibaPollIntervalSeconds: 5,
   cibaTokenSeconds: 300,
