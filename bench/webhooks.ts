@@ -2,8 +2,9 @@
  * `npm run bench:webhooks`: how fast one server process delivers webhooks to a receiver that
  * answers after 50 ms. A backlog of pending deliveries (a burst) is drained by one process's
  * webhook service, on SQLite and on PostgreSQL, and the report gives deliveries per second, the
- * ratio to the earlier fixed 50 deliveries per one-second round, and whether anything arrived
- * twice or out of order. A report, not a test.
+ * ratio to the earlier fixed 50 deliveries per one-second round, the attempt time as the sender
+ * measured it, the attempts in flight on average (rate x mean attempt time: how full the slots
+ * were kept), and whether anything arrived twice or out of order. A report, not a test.
  *
  * Settings (environment): BENCH_DELIVERIES (3000 per scenario), BENCH_RECEIVER_MS (50),
  * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create a
@@ -133,6 +134,8 @@ interface Result {
   /** The median and 99th percentile of an attempt as the sender timed it, the receiver's 50 ms included. */
   attemptMs: number;
   attemptP99Ms: number;
+  /** Attempts in flight on average: how full the pump kept its slots. */
+  meanInFlight: number;
 }
 
 async function run(
@@ -243,6 +246,8 @@ async function run(
       outOfOrder: summary.outOfOrder,
       attemptMs: durations[Math.floor(durations.length / 2)] ?? 0,
       attemptP99Ms: durations[Math.floor(durations.length * 0.99)] ?? 0,
+      // Little's law: attempts in flight on average = rate x mean attempt time.
+      meanInFlight: (deliveries / seconds) * (durations.reduce((a, b) => a + b, 0) / durations.length / 1000),
     };
   } finally {
     await runtime.close();
@@ -290,6 +295,7 @@ console.log(
       (r.perSecond / earlierPerSecond).toFixed(1),
       r.seconds.toFixed(2),
       `${r.attemptMs}/${r.attemptP99Ms}`,
+      r.meanInFlight.toFixed(1),
       String(r.duplicates),
       String(r.outOfOrder),
     ]),

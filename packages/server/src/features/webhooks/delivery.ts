@@ -386,6 +386,9 @@ export function createDelivery(record: WebhookRecord) {
     if (due.length === 0) return 0;
     const active = new Set([...due, ...work.keys()]).size;
     const share = Math.min(config.webhookEndpointConcurrency, Math.max(1, Math.ceil(concurrency / active)));
+    // Shares shrink as more endpoints wait: one holding more slots starts no more until it is
+    // back within its share.
+    for (const entry of work.values()) entry.share = share;
     turn = (turn + 1) % due.length;
     const wanted = new Map<string, { free: number; ahead: number }>();
     let claimable = budget;
