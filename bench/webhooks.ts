@@ -285,6 +285,7 @@ console.log(
       `x ${earlierPerSecond}/s`,
       'seconds',
       'attempt ms p50/p99',
+      'in flight',
       'twice',
       'out of order',
     ],
