@@ -305,7 +305,8 @@ export function createDelivery(record: WebhookRecord) {
   const running = new Set<Promise<void>>();
   let sending = 0;
   let turn = 0;
-  const onAttemptError = (error: unknown) => record.options.onError?.(error);
+  let report: ((error: unknown) => void) | undefined = record.options.onError;
+  const onAttemptError = (error: unknown) => report?.(error);
   let onSettled: (() => void) | undefined;
 
   /** Starts the endpoint's queued deliveries, in order, while it and the process have free slots. */
@@ -476,7 +477,8 @@ export function createDelivery(record: WebhookRecord) {
     },
 
     /** Starts the background pump: free slots are filled as attempts settle. */
-    startPump(): void {
+    startPump(onError?: (error: unknown) => void): void {
+      if (onError) report = onError;
       pumpOn = true;
       onSettled = () => pump(false);
     },

@@ -206,6 +206,22 @@ for (const kind of databaseKinds) {
       assert.deepEqual(deliveryIds(started, failing.url), [...failing.ids, ...failing.ids]);
     });
 
+    it('the background loop of a server process drains a burst by itself, and stops cleanly', async () => {
+      const endpoint = await endpointWithBacklog('http://127.0.0.1:9/background', 30);
+      const { sender, started } = recordingSender(() => new Promise((resolve) => setImmediate(resolve)));
+      const errors: unknown[] = [];
+      const webhooks = createWebhookService(withSettings(h, { webhookPollIntervalMs: 20 }), { sender });
+      webhooks.start((error) => errors.push(error));
+      try {
+        await until(() => started.length >= 30, 'the loop sent the burst');
+      } finally {
+        await webhooks.stop();
+      }
+      assert.deepEqual(deliveryIds(started, endpoint.url), endpoint.ids);
+      assert.deepEqual(new Set(await statuses(endpoint.id)), new Set(['succeeded']));
+      assert.deepEqual(errors, []);
+    });
+
     it('two processes (on SQLite: two pumps) drain a burst together: each delivery once, each endpoint in order', async () => {
       const endpoints = [];
       for (let e = 0; e < 3; e++)

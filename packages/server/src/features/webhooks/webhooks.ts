@@ -63,7 +63,7 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
     start(onError?: (error: unknown) => void): void {
       if (loop) return;
       const report = (error: unknown) => (onError ?? options.onError)?.(error);
-      service.startPump();
+      service.startPump(report);
       loop = setInterval(() => {
         if (running) return;
         running = service
