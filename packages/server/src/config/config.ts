@@ -140,6 +140,14 @@ export interface Config {
   webhookMaxAttempts: number;
   /** How often each server process looks for new events and due deliveries. */
   webhookPollIntervalMs: number;
+  /** Webhook attempts one server process keeps in flight at once, over all endpoints. */
+  webhookConcurrency: number;
+  /**
+   * Webhook attempts in flight to one endpoint at once. 1 sends each delivery only after the
+   * previous one was answered, so a receiver gets them in order; more are sent in order too but
+   * may overtake each other on the way.
+   */
+  webhookEndpointConcurrency: number;
   /** Seconds a CIBA client must wait between two token requests for one auth_req_id (CIBA Core 7.3). */
   cibaPollIntervalSeconds: number;
   /** Lifetime of the access and ID tokens issued for a CIBA request. */
@@ -235,6 +243,8 @@ export const defaults: Config = {
   // With a 10 s first delay doubling up to a 6-hour cap, 15 attempts span about 40 hours.
   webhookMaxAttempts: 15,
   webhookPollIntervalMs: 1_000,
+  webhookConcurrency: 256,
+  webhookEndpointConcurrency: 64,
   // CIBA Core 7.3 suggests 5 seconds when the OP gives no other value.
   cibaPollIntervalSeconds: 5,
   cibaTokenSeconds: 300,
@@ -300,6 +310,8 @@ export const environmentVariables: Record<keyof Config, string> = {
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',
   webhookMaxAttempts: 'WEBHOOK_MAX_ATTEMPTS',
   webhookPollIntervalMs: 'WEBHOOK_POLL_INTERVAL_MS',
+  webhookConcurrency: 'WEBHOOK_CONCURRENCY',
+  webhookEndpointConcurrency: 'WEBHOOK_ENDPOINT_CONCURRENCY',
   cibaPollIntervalSeconds: 'CIBA_POLL_INTERVAL_SECONDS',
   cibaTokenSeconds: 'CIBA_TOKEN_SECONDS',
   integrationsAllowHttp: 'INTEGRATIONS_ALLOW_HTTP',

@@ -10,7 +10,9 @@
  *
  * Publishing is fire-and-forget and never blocks the change that caused it: events are a
  * convenience for screens, the database stays the truth, and every stream can be re-read
- * from the API. This hub serves one server process; with several processes, REDIS_URL selects
+ * from the API. With Redis, nothing a request does waits for Redis beyond a short bound, and an
+ * event published while Redis is down reaches this process's streams only (it is not kept for
+ * later: a late "started" or "approved" would mislead more than it helps). This hub serves one server process; with several processes, REDIS_URL selects
  * the Redis hub (redis-event-hub.ts) behind the same interface.
  */
 export interface LiveEvent {
@@ -27,8 +29,16 @@ export interface EventHub {
   subscribe(topic: string, listener: LiveListener): () => void;
   /** Listeners on a topic in this process. */
   listenerCount(topic: string): number;
-  /** Whether any server process has a listener on the topic: is the device's live channel open? */
+  /**
+   * Whether any server process has a listener on the topic: is the device's live channel open?
+   * Answers quickly whatever the state of Redis (with Redis down or slow: this process's own).
+   */
   isListening(topic: string): Promise<boolean>;
+  /**
+   * How live events travel: `local` within this process (no Redis configured), `up` through
+   * Redis, `down` when Redis does not answer (events then reach this process's streams only).
+   */
+  state(): 'local' | 'up' | 'down';
 }
 
 export function createEventHub(): EventHub {
@@ -64,6 +74,9 @@ export function createEventHub(): EventHub {
     },
     async isListening(topic) {
       return (topics.get(topic)?.size ?? 0) > 0;
+    },
+    state() {
+      return 'local';
     },
   };
 }

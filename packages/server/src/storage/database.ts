@@ -21,6 +21,7 @@ import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
+import * as webhookQueueIndexes from './migrations/0020-webhook-queue-indexes.ts';
 import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
 import * as methodVerifications from './migrations/0022-method-verifications.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '0015-offline-codes': offlineCodes,
   '0016-external-id-hint': externalIdHint,
   '0017-id-token-alg': idTokenAlg,
+  '0020-webhook-queue-indexes': webhookQueueIndexes,
   '0021-fraud-resolved': fraudResolved,
   '0022-method-verifications': methodVerifications,
 };

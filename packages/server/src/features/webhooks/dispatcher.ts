@@ -10,14 +10,19 @@ export function createDispatcher(record: WebhookRecord) {
    * first: a second process working on the same endpoint at the same time finds the cursor moved
    * (PostgreSQL makes it wait for the first one's commit) and does nothing.
    */
-  async function dispatchEndpoint(endpointId: string, fromSeq: number, batch: number): Promise<number> {
+  async function dispatchEndpoint(
+    endpointId: string,
+    fromSeq: number,
+    batch: number,
+  ): Promise<{ created: number; read: number; afterSeq: number }> {
+    const nothing = { created: 0, read: 0, afterSeq: fromSeq };
     return inTransaction(db, async (tx) => {
       const endpoint = await tx
         .selectFrom('webhook_endpoints')
         .selectAll()
         .where('id', '=', endpointId)
         .executeTakeFirst();
-      if (!endpoint || endpoint.after_seq !== fromSeq || endpoint.status !== 'enabled') return 0;
+      if (!endpoint || endpoint.after_seq !== fromSeq || endpoint.status !== 'enabled') return nothing;
       const entries = await tx
         .selectFrom('audit_events')
         .selectAll()
@@ -26,34 +31,40 @@ export function createDispatcher(record: WebhookRecord) {
         .orderBy('seq', 'asc')
         .limit(batch)
         .execute();
-      if (entries.length === 0) return 0;
+      if (entries.length === 0) return nothing;
       const lastSeq = entries[entries.length - 1]!.seq;
       const moved = await compareAndSet(tx, 'webhook_endpoints', {
         where: { id: endpointId },
         expect: { after_seq: fromSeq },
         set: { after_seq: lastSeq },
       });
-      if (!moved) return 0;
+      if (!moved) return nothing;
       const wanted = new Set(JSON.parse(endpoint.events) as string[]);
       const now = clock();
       const rows = entries
         .flatMap((entry) => eventsForAuditEntry(entry))
         .filter((event) => wanted.has(event.type))
         .map((event) => newDeliveryRow(endpoint, event, now));
-      for (const row of rows) {
+      // A few hundred rows per statement: one round trip, well under either database's limit of
+      // bound parameters.
+      for (let i = 0; i < rows.length; i += 200) {
         await tx
           .insertInto('webhook_deliveries')
-          .values(row)
+          .values(rows.slice(i, i + 200))
           .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
           .execute();
       }
-      return rows.length;
+      return { created: rows.length, read: entries.length, afterSeq: lastSeq };
     });
   }
 
   return {
-    /** Turns new audit entries into deliveries for every enabled endpoint. Returns how many. */
-    async dispatch(batch = 500): Promise<number> {
+    /**
+     * Turns new audit entries into deliveries for every enabled endpoint, `batch` entries per
+     * transaction, until each endpoint has caught up (or `maxBatches` were read for it, so one
+     * busy tenant does not keep the others waiting). Returns how many deliveries it created.
+     */
+    async dispatch(batch = 500, maxBatches = 20): Promise<number> {
       const due = await db
         .selectFrom('webhook_endpoints as e')
         .innerJoin('audit_heads as h', 'h.tenant_id', 'e.tenant_id')
@@ -62,7 +73,15 @@ export function createDispatcher(record: WebhookRecord) {
         .whereRef('h.seq', '>', 'e.after_seq')
         .execute();
       let created = 0;
-      for (const endpoint of due) created += await dispatchEndpoint(endpoint.id, endpoint.after_seq, batch);
+      for (const endpoint of due) {
+        let fromSeq = endpoint.after_seq;
+        for (let round = 0; round < maxBatches; round++) {
+          const step = await dispatchEndpoint(endpoint.id, fromSeq, batch);
+          created += step.created;
+          if (step.read < batch) break;
+          fromSeq = step.afterSeq;
+        }
+      }
       return created;
     },
 

@@ -7,7 +7,10 @@
  * the cursor with a compare-and-set and inserts the delivery rows in the same transaction, so an
  * event becomes a delivery exactly once, whichever process gets there, and none is lost across a
  * restart. Deliveries are then claimed with a compare-and-set lease, sent, and their attempt
- * recorded; failures are retried with exponential backoff and jitter.
+ * recorded; failures are retried with exponential backoff and jitter. A process keeps up to
+ * `WEBHOOK_CONCURRENCY` attempts in flight, each endpoint its fair share of them (at most
+ * `WEBHOOK_ENDPOINT_CONCURRENCY`), sends each endpoint's deliveries in the order of their events,
+ * and refills a slot as soon as an attempt settles.
  */
 import type { ServiceContext } from '../../platform/context.ts';
 import { createDelivery } from './delivery.ts';
@@ -52,33 +55,40 @@ export function createWebhookService(context: ServiceContext, options: WebhookSe
       return { dispatched, attempted };
     },
 
-    /** Runs `runOnce` every `webhookPollIntervalMs` in the background (server processes only). */
+    /**
+     * Runs in the background (server processes only): every `webhookPollIntervalMs` new audit
+     * entries become deliveries and the pump looks for due ones; between rounds the pump refills
+     * a slot as soon as an attempt settles, so throughput follows the receivers, not the interval.
+     */
     start(onError?: (error: unknown) => void): void {
       if (loop) return;
+      const report = (error: unknown) => (onError ?? options.onError)?.(error);
+      service.startPump(report);
       loop = setInterval(() => {
         if (running) return;
         running = service
-          .runOnce()
-          .then(() => undefined)
-          .catch((error: unknown) => (onError ?? options.onError)?.(error))
+          .dispatch()
+          .catch(report)
+          .then(() => service.pump())
           .finally(() => {
             running = undefined;
           });
       }, config.webhookPollIntervalMs);
       loop.unref();
       purge = setInterval(() => {
-        service.purgeFinished().catch((error: unknown) => (onError ?? options.onError)?.(error));
+        service.purgeFinished().catch(report);
       }, 3600_000);
       purge.unref();
     },
 
-    /** Stops the loop and waits for the round in progress, so the database can close under nothing. */
+    /** Stops the loop and waits for the round and the attempts in progress, so the database can close under nothing. */
     async stop(): Promise<void> {
       if (loop) clearInterval(loop);
       if (purge) clearInterval(purge);
       loop = undefined;
       purge = undefined;
       await running;
+      await service.stopPump();
     },
 
     /** For tests: the lease owner of this service (one per process). */
