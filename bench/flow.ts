@@ -36,6 +36,8 @@ export interface FlowOptions {
   seconds: number;
   /** The server process, for its CPU time. */
   serverPid: number | undefined;
+  /** PostgreSQL: the database's name, whose backends' CPU is measured. */
+  databaseName?: string | undefined;
   /** Called when the measured window opens. */
   onMeasureStart?: (() => void) | undefined;
   /** Called when it closes. */
@@ -85,7 +87,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
       () => {
         if (t === windowStart) options.onMeasureStart?.();
         else options.onMeasureEnd?.();
-        snapshots.push(snapshot(options.serverPid));
+        snapshots.push(snapshot(options.serverPid, options.databaseName));
       },
       Math.max(0, t - performance.now()),
     ),

@@ -8,9 +8,9 @@
  * BENCH_CUSTOMERS (enough that no customer exceeds its push cap of 20 a minute),
  * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
  * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
- * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (SQLite only, the time of each
- * SQL statement in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is
- * how many statements the report lists).
+ * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (the time of each SQL statement
+ * in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is how many
+ * statements the report lists). Statements and transactions per flow are counted in every run.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,7 +30,7 @@ import {
   waitForReady,
 } from './processes.ts';
 import { prepareData } from './setup.ts';
-import type { SqlTime } from './sql-times.ts';
+import type { SqlCounts, SqlTime } from './sql-times.ts';
 import { formatMs, table } from './stats.ts';
 
 type DatabaseKind = 'sqlite' | 'postgres';
@@ -54,7 +54,7 @@ const customers = intSetting(
     Math.ceil((assumedMaxFlowsPerSecond * (warmupSeconds + seconds)) / pushCap / concurrency) * concurrency,
   ),
 );
-const databases = (process.env.BENCH_DATABASES ?? (profile || sqlTimes ? 'sqlite' : 'sqlite,postgres'))
+const databases = (process.env.BENCH_DATABASES ?? (profile ? 'sqlite' : 'sqlite,postgres'))
   .split(',')
   .map((s) => s.trim())
   .filter((s): s is DatabaseKind => s === 'sqlite' || s === 'postgres');
@@ -74,7 +74,7 @@ interface DatabaseResult {
   enrollSeconds?: number;
   serverExitCode?: number | null;
   profiles?: string[];
-  sqlTimes?: SqlTime[];
+  sql?: SqlCounts;
 }
 
 async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | string> {
@@ -107,15 +107,19 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
     result.setupSeconds = (performance.now() - t) / 1000;
 
     const before = profile ? new Set(await readdir(profileDir).catch(() => [])) : new Set<string>();
-    const timeSql = sqlTimes && kind === 'sqlite';
     const sqlTimesFile = path.join(dataDir, 'sql-times.json');
     const nodeOptions = [
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ...(timeSql ? ['--import', path.join(import.meta.dirname, 'sql-times.ts')] : []),
+      '--import',
+      path.join(import.meta.dirname, 'sql-times.ts'),
     ];
     server = startChild(
       [...nodeOptions, 'packages/server/src/cli/main.ts', 'serve'],
-      serverEnvironment({ ...settings, ...(timeSql ? { BENCH_SQL_TIMES_FILE: sqlTimesFile } : {}) }),
+      serverEnvironment({
+        ...settings,
+        BENCH_SQL_TIMES_FILE: sqlTimesFile,
+        ...(sqlTimes ? { BENCH_SQL_TIMING: '1' } : {}),
+      }),
     );
     await waitForReady(server, `${publicUrl}/readyz`);
 
@@ -135,14 +139,16 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
       warmupSeconds,
       seconds,
       serverPid: server.process.pid,
+      databaseName: postgres ? new URL(postgres.url).pathname.slice(1) : undefined,
       // Count only the measured window's statements.
-      onMeasureStart: timeSql ? () => server?.process.kill('SIGUSR2') : undefined,
+      onMeasureStart: () => server?.process.kill('SIGUSR2'),
+      onMeasureEnd: () => server?.process.kill('SIGUSR2'),
     });
     await pool.close();
     pool = undefined;
     result.serverExitCode = await server.stop();
     server = undefined;
-    if (timeSql) result.sqlTimes = JSON.parse(await readFile(sqlTimesFile, 'utf8')) as SqlTime[];
+    result.sql = JSON.parse(await readFile(sqlTimesFile, 'utf8')) as SqlCounts;
     if (profile) {
       result.profiles = (await readdir(profileDir))
         .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
@@ -164,6 +170,12 @@ function cpuLine(run: FlowRun): string {
     cpu.serverSeconds === undefined || run.completed === 0
       ? '?'
       : ((cpu.serverSeconds * 1000) / run.completed).toFixed(2);
+  const database =
+    cpu.databaseSeconds === undefined || run.completed === 0
+      ? []
+      : [
+          `PostgreSQL CPU      ${((cpu.databaseSeconds * 1000) / run.completed).toFixed(2)} ms per flow (this database's backends, ${(cpu.databaseSeconds / run.measuredSeconds).toFixed(2)} cores); server + PostgreSQL ${(((cpu.databaseSeconds + (cpu.serverSeconds ?? 0)) * 1000) / run.completed).toFixed(2)} ms per flow`,
+        ];
   const lines = [
     `cpu (cores)         server ${cores(cpu.server)}, client ${cores(cpu.client)}, whole machine ${cores(cpu.machine)} of ${os.cpus().length}; server ${perFlow} ms CPU per flow`,
   ];
@@ -174,6 +186,7 @@ function cpuLine(run: FlowRun): string {
       `server threads      main ${ms('main')}, signature worker ${ms('signatures')}, other ${ms('other')} ms CPU per flow`,
     );
   }
+  lines.push(...database);
   return lines.join('\n');
 }
 
@@ -206,12 +219,24 @@ function databaseReport(result: DatabaseResult, ideal: number): string[] {
     `setup ${result.setupSeconds!.toFixed(1)} s (services), enrollment ${result.enrollSeconds!.toFixed(1)} s (HTTP); busiest customer started ${run.maxStartsPerCustomer} flows (cap ${pushCap} per 60 s)`,
   ];
   if (result.serverExitCode !== 0) lines.push(`!! the server exited with code ${result.serverExitCode}`);
-  if (result.sqlTimes) lines.push('', ...sqlTimesReport(result.sqlTimes, run.completed));
+  if (result.sql) lines.push(sqlCountLine(result.kind, result.sql, run.completed));
+  if (result.sql?.timed) lines.push('', ...sqlTimesReport(result.sql.statements, run.completed));
   for (const file of result.profiles ?? []) {
     lines.push(`cpu profile: ${file}`);
     lines.push(`  hot loop only: node bench/profile-summary.ts ${file} --last=${warmupSeconds + seconds}`);
   }
   return lines;
+}
+
+/** Statements, transactions (and commits or pool checkouts) per flow in the measured window. */
+function sqlCountLine(kind: DatabaseKind, sql: SqlCounts, flows: number): string {
+  const perFlow = (n: number) => (n / Math.max(1, flows)).toFixed(1);
+  const statements = sql.statements.reduce((sum, t) => sum + t.count, 0);
+  const extra =
+    kind === 'postgres'
+      ? `${perFlow(sql.checkouts)} pool checkouts`
+      : `${perFlow(sql.commits)} commits (group commit)`;
+  return `SQL per flow        ${perFlow(statements)} statements (transaction control included), ${perFlow(sql.transactions)} transactions, ${extra}`;
 }
 
 /** Statements per flow and where the database's time goes, heaviest first. */
@@ -232,13 +257,55 @@ function sqlTimesReport(times: SqlTime[], flows: number): string[] {
       ]),
   ];
   return [
-    `SQL in the measured window: ${perFlow(statements).toFixed(1)} statements and ${(perFlow(totalMs) * 1000).toFixed(0)} µs per flow (node:sqlite calls, including transaction control)`,
+    `SQL in the measured window: ${perFlow(statements).toFixed(1)} statements and ${(perFlow(totalMs) * 1000).toFixed(0)} µs per flow (SQLite: node:sqlite calls; PostgreSQL: round trips through pg, overlapping; transaction control included)`,
     table(rows),
   ];
 }
 
-function targetLines(results: DatabaseResult[], ideal: number): string[] {
+/**
+ * PostgreSQL against SQLite in this run: the rates' ratio, the CPU of server plus PostgreSQL per
+ * flow against the server's on SQLite, and the statements and transactions per flow, each next
+ * to its target.
+ */
+function comparisonLines(results: DatabaseResult[]): string[] {
+  const sqlite = results.find((r) => r.kind === 'sqlite' && r.run);
+  const postgres = results.find((r) => r.kind === 'postgres' && r.run);
   const lines: string[] = [];
+  const verdict = (met: boolean) => (met ? 'target met   ' : 'target missed');
+  if (postgres?.sql) {
+    const flows = Math.max(1, postgres.run!.completed);
+    const statements = postgres.sql.statements.reduce((sum, t) => sum + t.count, 0) / flows;
+    const transactions = postgres.sql.transactions / flows;
+    lines.push(
+      `${verdict(statements <= 8)}  ≤ 8 statements per flow on PostgreSQL: ${statements.toFixed(1)}`,
+      `${verdict(transactions <= 4)}  ≤ 4 transactions per flow on PostgreSQL: ${transactions.toFixed(1)}`,
+    );
+  }
+  if (!sqlite || !postgres) return lines;
+  const a = sqlite.run!;
+  const b = postgres.run!;
+  const ratio = b.completed / b.measuredSeconds / (a.completed / a.measuredSeconds);
+  lines.unshift(`${verdict(ratio >= 0.5)}  PostgreSQL flows/s ≥ 0.5 of SQLite's: ${ratio.toFixed(2)}`);
+  if (
+    a.cpu.serverSeconds !== undefined &&
+    b.cpu.serverSeconds !== undefined &&
+    b.cpu.databaseSeconds !== undefined &&
+    a.completed > 0 &&
+    b.completed > 0
+  ) {
+    const sqliteMs = (a.cpu.serverSeconds * 1000) / a.completed;
+    const postgresMs = ((b.cpu.serverSeconds + b.cpu.databaseSeconds) * 1000) / b.completed;
+    lines.splice(
+      1,
+      0,
+      `${verdict(postgresMs <= 3 * sqliteMs)}  server + PostgreSQL CPU per flow ≤ 3 × server's on SQLite: ${(postgresMs / sqliteMs).toFixed(2)} × (${postgresMs.toFixed(2)} ms against ${sqliteMs.toFixed(2)} ms)`,
+    );
+  }
+  return lines;
+}
+
+function targetLines(results: DatabaseResult[], ideal: number): string[] {
+  const lines: string[] = [...comparisonLines(results)];
   for (const result of results) {
     if (!result.run) continue;
     const rate = result.run.completed / result.run.measuredSeconds;
