@@ -39,7 +39,14 @@ export interface RowCacheOptions {
 const forgetAll = '*';
 
 /** The caches of the server, by the name their news travels under on the hub. */
-export const rowCacheNames = { apiKey: 'api-key', device: 'device' } as const;
+export const rowCacheNames = {
+  apiKey: 'api-key',
+  device: 'device',
+  /** A tenant's name and settings, read by every push start. */
+  tenant: 'tenant',
+  /** The stored document of a tenant's policy in force, read after every approval. */
+  policy: 'policy',
+} as const;
 
 const byHub = new WeakMap<EventHub, Map<string, RowCache<unknown>>>();
 

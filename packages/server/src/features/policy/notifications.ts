@@ -8,7 +8,7 @@ import { inTransaction } from '../../storage/atomic.ts';
 import type { DeliveryTarget, PushChannel } from '../devices/index.ts';
 import type { OtpChannel } from '../methods/index.ts';
 import { findCustomer } from './customer-methods.ts';
-import { policyInForce } from './policies.ts';
+import { policyCache, policyInForce } from './policies.ts';
 
 const subjects: Record<CustomerNotificationEvent, string> = {
   verified: 'you were verified by our helpdesk',
@@ -35,9 +35,11 @@ export interface NoticePush {
 }
 
 export function createCustomerNotifier(
-  { db, clock }: ServiceContext,
+  context: ServiceContext,
   deps: { providers: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush | undefined },
 ) {
+  const { db, clock } = context;
+  const policies = policyCache(context);
   /** Push first: the customer's own app, free, and in their language. True when a push service took it. */
   async function byPush(
     tenantId: string,
@@ -131,7 +133,7 @@ export function createCustomerNotifier(
       event: CustomerNotificationEvent,
       at: number = clock(),
     ): Promise<NotificationOutcome> {
-      const policy = await policyInForce(db, tenantId);
+      const policy = await policyInForce(db, tenantId, policies);
       const wanted =
         event === 'verified'
           ? policy.notifications.afterVerification
@@ -160,7 +162,7 @@ export function createCustomerNotifier(
       const event = 'device_enrolled';
       const push = await byPush(tenantId, customerId, event, at, deviceId);
       if (push) await auditPushNotice(tenantId, customerId, event);
-      const policy = await policyInForce(db, tenantId);
+      const policy = await policyInForce(db, tenantId, policies);
       if (!policy.notifications.afterDeviceEnrollment) return { push, message: 'disabled' };
       const customer = await findCustomer(db, tenantId, customerId);
       return { push, message: await byMessage(tenantId, customer, event, at) };

@@ -11,6 +11,7 @@ import {
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { encryptSecret, keyedHash } from '../../platform/secrets.ts';
 import { hitRateLimit, inTransactionRetryingUnique } from '../../storage/atomic.ts';
 import type { VerificationRow } from '../../storage/schema.ts';
@@ -45,13 +46,18 @@ export function createStart(
     afterFinal,
   } = record;
   const { signRequest, immediateOutcomes, sendPushes, scheduleExpiry } = steps;
+  // The tenant's name and settings, from memory when read recently; a tenant update forgets them
+  // (features/tenants/tenants.ts, platform/row-cache.ts).
+  const tenants = rowCache<{ name: string; settings: string }>(record.events, rowCacheNames.tenant, {
+    ttlMs: record.config.rowCacheMaxAgeMs,
+  });
   return {
     async start(tenantId: string, input: StartVerificationInput, actor: Actor): Promise<Verification> {
       const actionSummary = input.actionSummary ?? null;
       const summaryProblems = validateActionSummary(input.purpose, actionSummary);
       if (summaryProblems.length > 0) throw new AppError('VALIDATION_FAILED', summaryProblems.join(' '));
       const now = clock();
-      const tenant = await tenantForStart.first(db, { id: tenantId });
+      const tenant = await tenants.get(tenantId, () => tenantForStart.first(db, { id: tenantId }));
       if (!tenant) throw notFound('Tenant');
       const policy = resolvePushSettings(JSON.parse(tenant.settings) as TenantSettings);
       // One read gives both the check (an active device exists) and the delivery targets.
