@@ -5,6 +5,8 @@
  * - `starter:<tenant id>:<actor id>`: everything about the verifications one operator or API key started;
  * - `customer:<tenant id>:<customer id>`: the customer's devices (new requests, new devices);
  * - `device:<device id>`: one device (its own revocation).
+ * - `cache:<name>`: no stream listens; processes tell each other that a cached row changed
+ *   (row-cache.ts).
  *
  * Publishing is fire-and-forget and never blocks the change that caused it: events are a
  * convenience for screens, the database stays the truth, and every stream can be re-read
