@@ -73,7 +73,7 @@ function machineSeconds(): { busy: number; total: number } | undefined {
  * is shared with other work, and its background processes (WAL writer, checkpointer) serve every
  * database, so they are left out.
  */
-function databaseBackendSeconds(name: string): Map<number, number> {
+export function databaseBackendSeconds(name: string): Map<number, number> {
   const seconds = new Map<number, number>();
   let pids: string[];
   try {
@@ -105,13 +105,33 @@ export interface CpuSnapshot {
   machine: { busy: number; total: number } | undefined;
 }
 
-export function snapshot(serverPid: number | undefined, databaseName?: string): CpuSnapshot {
+/** The sum over several processes; undefined when any is unreadable. */
+function summed<T>(
+  pids: number[],
+  read: (pid: number) => T | undefined,
+  add: (a: T, b: T) => T,
+): T | undefined {
+  let total: T | undefined;
+  for (const pid of pids) {
+    const value = read(pid);
+    if (value === undefined) return undefined;
+    total = total === undefined ? value : add(total, value);
+  }
+  return total;
+}
+
+export function snapshot(serverPid: number | number[] | undefined, databaseName?: string): CpuSnapshot {
   const usage = process.cpuUsage();
+  const pids = serverPid === undefined ? [] : Array.isArray(serverPid) ? serverPid : [serverPid];
   return {
     at: performance.now(),
     database: databaseName === undefined ? undefined : databaseBackendSeconds(databaseName),
-    server: serverPid === undefined ? undefined : processSeconds(serverPid),
-    serverThreads: serverPid === undefined ? undefined : threadSeconds(serverPid),
+    server: summed(pids, processSeconds, (a, b) => a + b),
+    serverThreads: summed(pids, threadSeconds, (a, b) => ({
+      main: a.main + b.main,
+      signatures: a.signatures + b.signatures,
+      other: a.other + b.other,
+    })),
     client: (usage.user + usage.system) / 1e6,
     machine: machineSeconds(),
   };

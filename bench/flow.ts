@@ -28,14 +28,19 @@ export interface FlowRun {
 
 export interface FlowOptions {
   pool: Pool;
+  /**
+   * With several server processes, one pool per process: each step of a flow goes to the next
+   * process in turn, so every flow crosses processes (start on one, device fetch on the next…).
+   */
+  pools?: Pool[] | undefined;
   publicUrl: string;
   apiKey: string;
   devices: readonly BenchDevice[];
   concurrency: number;
   warmupSeconds: number;
   seconds: number;
-  /** The server process, for its CPU time. */
-  serverPid: number | undefined;
+  /** The server process, for its CPU time (or several). */
+  serverPid: number | number[] | undefined;
   /** PostgreSQL: the database's name, whose backends' CPU is measured. */
   databaseName?: string | undefined;
   /** Called when the measured window opens. */
@@ -63,7 +68,9 @@ async function failure(step: Step, statusCode: number, text: string): Promise<St
 }
 
 export async function runFlows(options: FlowOptions): Promise<FlowRun> {
-  const { pool, publicUrl, devices, concurrency } = options;
+  const { publicUrl, devices, concurrency } = options;
+  const pools = options.pools && options.pools.length > 0 ? options.pools : [options.pool];
+  let turn = 0;
   const auth = `Bearer ${options.apiKey}`;
   const latency = {
     start: new Samples(),
@@ -100,6 +107,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     request: Parameters<Pool['request']>[0],
   ): Promise<{ json: Record<string, unknown>; ms: number }> {
     const t0 = performance.now();
+    const pool = pools[turn++ % pools.length]!;
     const { statusCode, body } = await pool.request(request);
     const text = await body.text();
     const ms = performance.now() - t0;
