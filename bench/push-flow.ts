@@ -6,8 +6,9 @@
  *
  * Settings (environment): BENCH_CONCURRENCY (48), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
  * BENCH_CUSTOMERS (enough that no customer exceeds its push cap of 20 a minute),
- * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
- * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
+ * BENCH_DATABASES (sqlite,postgres,postgres-2; postgres-2 is two server processes on one
+ * PostgreSQL database with Redis, each step of a flow going to the next process),
+ * BENCH_POSTGRES_URL (the admin database used to create and drop a fresh one), BENCH_REDIS_URL, BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
  * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (the time of each SQL statement
  * in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is how many
  * statements the report lists). Statements and transactions per flow are counted in every run.

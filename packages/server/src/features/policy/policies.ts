@@ -114,15 +114,17 @@ const latestPolicy = prepared((db, slot: Slots<{ tenantId: string }>) =>
 export async function policyInForce(
   db: Db,
   tenantId: string,
-  cache?: RowCache<{ document: string | null }>,
+  cache?: PolicyCache,
 ): Promise<Readonly<VerificationPolicy>> {
   const read = async () => ({ document: (await latestPolicy.first(db, { tenantId }))?.document ?? null });
   const { document } = (cache ? await cache.get(tenantId, read) : await read()) ?? { document: null };
   return policyFromDocument(document);
 }
 
+export type PolicyCache = RowCache<{ document: string | null }>;
+
 /** The process's cache of the stored policy documents in force, by tenant. */
-export function policyCache(context: Pick<ServiceContext, 'events' | 'config'>) {
+export function policyCache(context: Pick<ServiceContext, 'events' | 'config'>): PolicyCache {
   return rowCache<{ document: string | null }>(context.events, rowCacheNames.policy, {
     ttlMs: context.config.rowCacheMaxAgeMs,
   });

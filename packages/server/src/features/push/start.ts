@@ -16,7 +16,7 @@ import { encryptSecret, keyedHash } from '../../platform/secrets.ts';
 import { hitRateLimit, inTransactionRetryingUnique } from '../../storage/atomic.ts';
 import type { VerificationRow } from '../../storage/schema.ts';
 import { insertVerification, pendingOfCustomer, tenantForStart } from '../../storage/verification-queries.ts';
-import { assertPushAllowed } from '../policy/index.ts';
+import { assertPushAllowed, policyCache } from '../policy/index.ts';
 import type { createDeliver } from './deliver.ts';
 import type { createExpiry } from './expire.ts';
 import {
@@ -51,6 +51,8 @@ export function createStart(
   const tenants = rowCache<{ name: string; settings: string }>(record.events, rowCacheNames.tenant, {
     ttlMs: record.config.rowCacheMaxAgeMs,
   });
+  // The policy in force, from memory when read recently; a save forgets it.
+  const policies = policyCache(record.context);
   return {
     async start(tenantId: string, input: StartVerificationInput, actor: Actor): Promise<Verification> {
       const actionSummary = input.actionSummary ?? null;
@@ -78,7 +80,7 @@ export function createStart(
       // The tenant's risk rules (docs/policy.md): push locked after a fraud report or repeated
       // denials, and the hourly failure limit across methods. Checked before the push cap, so a
       // refused start does not use up one of the customer's push requests.
-      await assertPushAllowed(db, { tenantId, customerId: input.customerId, now });
+      await assertPushAllowed(db, { tenantId, customerId: input.customerId, now }, policies);
       // Against push bombing (DESIGN section 5): a cap per customer, whoever asks.
       const hit = await hitRateLimit(db, `push:${tenantId}:${input.customerId}`, {
         limit: policy.pushRequestsPerWindow,
