@@ -24,6 +24,8 @@ export interface FlowRun {
   cpu: CpuUse;
   /** Every flow of the run, warm-up and the last ones to finish included: how each ended. */
   whole: { approved: number; failed: number };
+  /** Of the flows run one at a time after the run, how many ended approved. */
+  sequentialApproved: number;
 }
 
 export interface FlowOptions {
@@ -47,6 +49,14 @@ export interface FlowOptions {
   onMeasureStart?: (() => void) | undefined;
   /** Called when it closes. */
   onMeasureEnd?: (() => void) | undefined;
+  /**
+   * After the run: this many more flows, one at a time, between `onCountStart` and `onCountEnd`,
+   * so the server's statements per flow can be counted exactly (under load, flows in flight at the
+   * edges of the window blur the count).
+   */
+  sequentialFlows?: number | undefined;
+  onCountStart?: (() => void) | undefined;
+  onCountEnd?: (() => void) | undefined;
 }
 
 class StepError extends Error {
@@ -182,6 +192,23 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   );
   await Promise.all(users);
   for (const timer of cpuTimers) clearTimeout(timer);
+  const sequential = options.sequentialFlows ?? 0;
+  let sequentialApproved = 0;
+  if (sequential > 0) {
+    // Let the last answers' after-work (pushes, notices) settle before counting.
+    await sleep(200);
+    options.onCountStart?.();
+    for (let i = 0; i < sequential; i++) {
+      try {
+        await flow(devices[(i * 7) % devices.length]!);
+        sequentialApproved++;
+      } catch {
+        // Counted as not approved.
+      }
+    }
+    await sleep(200);
+    options.onCountEnd?.();
+  }
   if (snapshots.length < 2) throw new Error('the CPU snapshots did not run');
   return {
     completed,
@@ -191,5 +218,6 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     maxStartsPerCustomer: Math.max(0, ...starts.values()),
     cpu: cpuBetween(snapshots[0]!, snapshots[1]!),
     whole,
+    sequentialApproved,
   };
 }

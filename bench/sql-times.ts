@@ -2,9 +2,10 @@
  * Preloaded into the benchmark's server (`node --import`) on every run: counts every SQL
  * statement the server sends, by SQL text, and the transactions they run in, on SQLite
  * (node:sqlite) and on PostgreSQL (`pg`), and writes the totals to BENCH_SQL_TIMES_FILE as JSON
- * when the process exits. With BENCH_SQL_TIMING=1 it also times each statement. The first
- * SIGUSR2 starts the count afresh, the second stops it (the benchmark sends them when its
- * measured window opens and closes).
+ * when the process exits. With BENCH_SQL_TIMING=1 it also times each statement. An odd SIGUSR2
+ * starts the count afresh, the next stops it and writes what it counted to
+ * `BENCH_SQL_TIMES_FILE.<n>` (n = 1 for the first count, 2 for the second…): the benchmark counts
+ * its measured window, then a few flows run one at a time.
  *
  * What is timed: on SQLite, node:sqlite's own call, so the database's work and the binding of
  * values, not Kysely's; on PostgreSQL, from handing the query to `pg` until its answer, so the
@@ -46,7 +47,7 @@ if (file) {
   let transactions = 0;
   let commits = 0;
   let checkouts = 0;
-  /** Off after the second SIGUSR2: the measured window is over. */
+  /** Off between an even SIGUSR2 and the next odd one. */
   let counting = true;
   let signals = 0;
   const entryOf = (sql: string) => {
@@ -138,16 +139,7 @@ if (file) {
     },
   });
 
-  process.on('SIGUSR2', () => {
-    signals++;
-    counting = signals === 1;
-    if (!counting) return;
-    times = new Map();
-    transactions = 0;
-    commits = 0;
-    checkouts = 0;
-  });
-  process.on('exit', () => {
+  const write = (name: string) => {
     const counts: SqlCounts = {
       statements: [...times].map(([sql, { count, ns }]) => ({
         sql: sql.replace(/\s+/g, ' ').trim(),
@@ -159,6 +151,20 @@ if (file) {
       checkouts,
       timed: timing,
     };
-    writeFileSync(file, JSON.stringify(counts));
+    writeFileSync(name, JSON.stringify(counts));
+  };
+  // Odd signals start a count afresh; even ones stop it and write it to `<file>.<n>`, n = 1, 2, …
+  process.on('SIGUSR2', () => {
+    signals++;
+    counting = signals % 2 === 1;
+    if (!counting) {
+      write(`${file}.${signals / 2}`);
+      return;
+    }
+    times = new Map();
+    transactions = 0;
+    commits = 0;
+    checkouts = 0;
   });
+  process.on('exit', () => write(file));
 }
