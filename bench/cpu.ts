@@ -67,8 +67,37 @@ function machineSeconds(): { busy: number; total: number } | undefined {
   }
 }
 
+/**
+ * CPU seconds by pid of the PostgreSQL backends serving database `name`, found by their process
+ * title (`postgres: … <user> <database> <client> …`). Only this database's backends: the server
+ * is shared with other work, and its background processes (WAL writer, checkpointer) serve every
+ * database, so they are left out.
+ */
+export function databaseBackendSeconds(name: string): Map<number, number> {
+  const seconds = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return seconds;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (!title.startsWith('postgres:') || !title.includes(` ${name} `)) continue;
+      seconds.set(Number(pid), statSeconds(`/proc/${pid}/stat`));
+    } catch {
+      // The process ended between listing and reading, or is not ours to read.
+    }
+  }
+  return seconds;
+}
+
 export interface CpuSnapshot {
   at: number;
+  /** PostgreSQL backends of the benchmark's database, CPU seconds by pid. */
+  database: Map<number, number> | undefined;
   server: number | undefined;
   /** Seconds by thread of the server; a thread that ended before the snapshot is not counted. */
   serverThreads: Record<ServerThread, number> | undefined;
@@ -76,12 +105,33 @@ export interface CpuSnapshot {
   machine: { busy: number; total: number } | undefined;
 }
 
-export function snapshot(serverPid: number | undefined): CpuSnapshot {
+/** The sum over several processes; undefined when any is unreadable. */
+function summed<T>(
+  pids: number[],
+  read: (pid: number) => T | undefined,
+  add: (a: T, b: T) => T,
+): T | undefined {
+  let total: T | undefined;
+  for (const pid of pids) {
+    const value = read(pid);
+    if (value === undefined) return undefined;
+    total = total === undefined ? value : add(total, value);
+  }
+  return total;
+}
+
+export function snapshot(serverPid: number | number[] | undefined, databaseName?: string): CpuSnapshot {
   const usage = process.cpuUsage();
+  const pids = serverPid === undefined ? [] : Array.isArray(serverPid) ? serverPid : [serverPid];
   return {
     at: performance.now(),
-    server: serverPid === undefined ? undefined : processSeconds(serverPid),
-    serverThreads: serverPid === undefined ? undefined : threadSeconds(serverPid),
+    database: databaseName === undefined ? undefined : databaseBackendSeconds(databaseName),
+    server: summed(pids, processSeconds, (a, b) => a + b),
+    serverThreads: summed(pids, threadSeconds, (a, b) => ({
+      main: a.main + b.main,
+      signatures: a.signatures + b.signatures,
+      other: a.other + b.other,
+    })),
     client: (usage.user + usage.system) / 1e6,
     machine: machineSeconds(),
   };
@@ -95,6 +145,11 @@ export interface CpuUse {
   machine: number | undefined;
   /** Server CPU seconds over the window. */
   serverSeconds: number | undefined;
+  /**
+   * CPU seconds of the database's backends over the window (PostgreSQL only): a backend that
+   * started inside the window counts from zero, one that ended inside it is missed.
+   */
+  databaseSeconds: number | undefined;
   /** The same by thread. */
   serverThreadSeconds: Record<ServerThread, number> | undefined;
 }
@@ -110,7 +165,13 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot): CpuUse {
           serverThreads.map((thread) => [thread, b.serverThreads![thread] - a.serverThreads![thread]]),
         ) as Record<ServerThread, number>)
       : undefined;
+  let databaseSeconds: number | undefined;
+  if (a.database && b.database) {
+    databaseSeconds = 0;
+    for (const [pid, seconds] of b.database) databaseSeconds += seconds - (a.database.get(pid) ?? 0);
+  }
   return {
+    databaseSeconds,
     server: serverSeconds === undefined ? undefined : serverSeconds / wall,
     serverThreadSeconds: threads,
     client: (b.client - a.client) / wall,

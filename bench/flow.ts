@@ -24,22 +24,39 @@ export interface FlowRun {
   cpu: CpuUse;
   /** Every flow of the run, warm-up and the last ones to finish included: how each ended. */
   whole: { approved: number; failed: number };
+  /** Of the flows run one at a time after the run, how many ended approved. */
+  sequentialApproved: number;
 }
 
 export interface FlowOptions {
   pool: Pool;
+  /**
+   * With several server processes, one pool per process: each step of a flow goes to the next
+   * process in turn, so every flow crosses processes (start on one, device fetch on the next…).
+   */
+  pools?: Pool[] | undefined;
   publicUrl: string;
   apiKey: string;
   devices: readonly BenchDevice[];
   concurrency: number;
   warmupSeconds: number;
   seconds: number;
-  /** The server process, for its CPU time. */
-  serverPid: number | undefined;
+  /** The server process, for its CPU time (or several). */
+  serverPid: number | number[] | undefined;
+  /** PostgreSQL: the database's name, whose backends' CPU is measured. */
+  databaseName?: string | undefined;
   /** Called when the measured window opens. */
   onMeasureStart?: (() => void) | undefined;
   /** Called when it closes. */
   onMeasureEnd?: (() => void) | undefined;
+  /**
+   * After the run: this many more flows, one at a time, between `onCountStart` and `onCountEnd`,
+   * so the server's statements per flow can be counted exactly (under load, flows in flight at the
+   * edges of the window blur the count).
+   */
+  sequentialFlows?: number | undefined;
+  onCountStart?: (() => void) | undefined;
+  onCountEnd?: (() => void) | undefined;
 }
 
 class StepError extends Error {
@@ -61,7 +78,9 @@ async function failure(step: Step, statusCode: number, text: string): Promise<St
 }
 
 export async function runFlows(options: FlowOptions): Promise<FlowRun> {
-  const { pool, publicUrl, devices, concurrency } = options;
+  const { publicUrl, devices, concurrency } = options;
+  const pools = options.pools && options.pools.length > 0 ? options.pools : [options.pool];
+  let turn = 0;
   const auth = `Bearer ${options.apiKey}`;
   const latency = {
     start: new Samples(),
@@ -85,7 +104,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
       () => {
         if (t === windowStart) options.onMeasureStart?.();
         else options.onMeasureEnd?.();
-        snapshots.push(snapshot(options.serverPid));
+        snapshots.push(snapshot(options.serverPid, options.databaseName));
       },
       Math.max(0, t - performance.now()),
     ),
@@ -98,6 +117,7 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     request: Parameters<Pool['request']>[0],
   ): Promise<{ json: Record<string, unknown>; ms: number }> {
     const t0 = performance.now();
+    const pool = pools[turn++ % pools.length]!;
     const { statusCode, body } = await pool.request(request);
     const text = await body.text();
     const ms = performance.now() - t0;
@@ -172,6 +192,23 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
   );
   await Promise.all(users);
   for (const timer of cpuTimers) clearTimeout(timer);
+  const sequential = options.sequentialFlows ?? 0;
+  let sequentialApproved = 0;
+  if (sequential > 0) {
+    // Let the last answers' after-work (pushes, notices) settle before counting.
+    await sleep(200);
+    options.onCountStart?.();
+    for (let i = 0; i < sequential; i++) {
+      try {
+        await flow(devices[(i * 7) % devices.length]!);
+        sequentialApproved++;
+      } catch {
+        // Counted as not approved.
+      }
+    }
+    await sleep(200);
+    options.onCountEnd?.();
+  }
   if (snapshots.length < 2) throw new Error('the CPU snapshots did not run');
   return {
     completed,
@@ -181,5 +218,6 @@ export async function runFlows(options: FlowOptions): Promise<FlowRun> {
     maxStartsPerCustomer: Math.max(0, ...starts.values()),
     cpu: cpuBetween(snapshots[0]!, snapshots[1]!),
     whole,
+    sequentialApproved,
   };
 }

@@ -6,15 +6,17 @@
  *
  * Settings (environment): BENCH_CONCURRENCY (48), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
  * BENCH_CUSTOMERS (enough that no customer exceeds its push cap of 20 a minute),
- * BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (the admin database used to create
- * and drop a fresh one), BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
- * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (SQLite only, the time of each
- * SQL statement in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is
- * how many statements the report lists).
+ * BENCH_DATABASES (sqlite,postgres,postgres-2; postgres-2 is two server processes on one
+ * PostgreSQL database with Redis, each step of a flow going to the next process),
+ * BENCH_POSTGRES_URL (the admin database used to create and drop a fresh one), BENCH_REDIS_URL, BENCH_PROFILE=1 (SQLite only, server under --cpu-prof into
+ * BENCH_PROFILE_DIR, default /tmp/bench-prof), BENCH_SQL_TIMES=1 (the time of each SQL statement
+ * in the measured window, from bench/sql-times.ts; BENCH_SQL_TOP, default 15, is how many
+ * statements the report lists). Statements and transactions per flow are counted in every run.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from 'redis';
 import { Pool } from 'undici';
 import { createScratchDatabase } from '../packages/server/src/test-support/postgres.ts';
 import type { ServerThread } from './cpu.ts';
@@ -30,10 +32,16 @@ import {
   waitForReady,
 } from './processes.ts';
 import { prepareData } from './setup.ts';
-import type { SqlTime } from './sql-times.ts';
+import type { SqlCounts, SqlTime } from './sql-times.ts';
 import { formatMs, table } from './stats.ts';
 
-type DatabaseKind = 'sqlite' | 'postgres';
+/** `postgres-2`: two server processes on one PostgreSQL database, with Redis for live events. */
+type DatabaseKind = 'sqlite' | 'postgres' | 'postgres-2';
+const titles: Record<DatabaseKind, string> = {
+  sqlite: 'SQLite',
+  postgres: 'PostgreSQL',
+  'postgres-2': 'PostgreSQL, two processes with Redis',
+};
 
 const profile = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true';
 const profileDir = process.env.BENCH_PROFILE_DIR ?? '/tmp/bench-prof';
@@ -54,10 +62,13 @@ const customers = intSetting(
     Math.ceil((assumedMaxFlowsPerSecond * (warmupSeconds + seconds)) / pushCap / concurrency) * concurrency,
   ),
 );
-const databases = (process.env.BENCH_DATABASES ?? (profile || sqlTimes ? 'sqlite' : 'sqlite,postgres'))
+const databases = (process.env.BENCH_DATABASES ?? (profile ? 'sqlite' : 'sqlite,postgres,postgres-2'))
   .split(',')
   .map((s) => s.trim())
-  .filter((s): s is DatabaseKind => s === 'sqlite' || s === 'postgres');
+  .filter((s): s is DatabaseKind => s === 'sqlite' || s === 'postgres' || s === 'postgres-2');
+/** Flows run one at a time after the measured window, to count statements per flow exactly. */
+const sequentialFlows = intSetting('BENCH_COUNT_FLOWS', 20);
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const postgresAdminUrl =
   process.env.BENCH_POSTGRES_URL ??
   process.env.TEST_POSTGRES_URL ??
@@ -74,7 +85,10 @@ interface DatabaseResult {
   enrollSeconds?: number;
   serverExitCode?: number | null;
   profiles?: string[];
-  sqlTimes?: SqlTime[];
+  /** Counted over the measured window (its times, with BENCH_SQL_TIMES=1). */
+  sql?: SqlCounts;
+  /** Counted over the flows run one at a time after it: exact statements per flow. */
+  sqlExact?: SqlCounts;
 }
 
 async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | string> {
@@ -85,20 +99,46 @@ async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<
   }
 }
 
+/** Undefined when Redis answers at `url`; otherwise why not. */
+async function redisProblem(url: string): Promise<string | undefined> {
+  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return `Redis at ${url} is not usable (${(error as Error).message})`;
+  } finally {
+    await client.quit().catch(() => {});
+  }
+}
+
 async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
   let postgres: { url: string; drop(): Promise<void> } | undefined;
-  if (kind === 'postgres') {
+  const processes = kind === 'postgres-2' ? 2 : 1;
+  if (kind === 'postgres-2') {
+    const problem = await redisProblem(redisUrl);
+    if (problem) return { kind, skipped: problem };
+  }
+  if (kind !== 'sqlite') {
     const created = await createPostgresDatabase();
     if (typeof created === 'string') return { kind, skipped: created };
     postgres = created;
   }
+  // Every process shares the data folder (its encryption key, in development mode) and the
+  // public URL, a load balancer's in production: here the first process's address.
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hda-bench-'));
-  const port = await freePort();
-  const base = serverSettings(dataDir, port);
+  const ports = await Promise.all(Array.from({ length: processes }, () => freePort()));
+  const base = serverSettings(dataDir, ports[0]!);
   const publicUrl = base.PUBLIC_URL;
-  const settings: Record<string, string> = { ...base, ...(postgres ? { DATABASE_URL: postgres.url } : {}) };
-  let server: ReturnType<typeof startChild> | undefined;
-  let pool: Pool | undefined;
+  const settings: Record<string, string> = {
+    ...base,
+    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+    ...(processes > 1 ? { REDIS_URL: redisUrl } : {}),
+  };
+  const servers: ReturnType<typeof startChild>[] = [];
+  const pools: Pool[] = [];
   const result: DatabaseResult = { kind };
   try {
     progress(`${kind}: creating a tenant, an API key, ${customers} customers and activations`);
@@ -107,42 +147,66 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
     result.setupSeconds = (performance.now() - t) / 1000;
 
     const before = profile ? new Set(await readdir(profileDir).catch(() => [])) : new Set<string>();
-    const timeSql = sqlTimes && kind === 'sqlite';
-    const sqlTimesFile = path.join(dataDir, 'sql-times.json');
+    const sqlTimesFiles = ports.map((_, i) => path.join(dataDir, `sql-times-${i}.json`));
     const nodeOptions = [
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ...(timeSql ? ['--import', path.join(import.meta.dirname, 'sql-times.ts')] : []),
+      '--import',
+      path.join(import.meta.dirname, 'sql-times.ts'),
     ];
-    server = startChild(
-      [...nodeOptions, 'packages/server/src/cli/main.ts', 'serve'],
-      serverEnvironment({ ...settings, ...(timeSql ? { BENCH_SQL_TIMES_FILE: sqlTimesFile } : {}) }),
-    );
-    await waitForReady(server, `${publicUrl}/readyz`);
+    for (const [i, port] of ports.entries()) {
+      const server = startChild(
+        [...nodeOptions, 'packages/server/src/cli/main.ts', 'serve'],
+        serverEnvironment({
+          ...settings,
+          PORT: String(port),
+          BENCH_SQL_TIMES_FILE: sqlTimesFiles[i]!,
+          ...(sqlTimes ? { BENCH_SQL_TIMING: '1' } : {}),
+        }),
+      );
+      servers.push(server);
+      await waitForReady(server, `http://127.0.0.1:${port}/readyz`);
+      pools.push(new Pool(`http://127.0.0.1:${port}`, { connections: concurrency, pipelining: 1 }));
+    }
 
-    pool = new Pool(publicUrl, { connections: concurrency, pipelining: 1 });
     progress(`${kind}: enrolling ${customers} devices over HTTP`);
     t = performance.now();
-    const devices = await enrollAll(pool, publicUrl, data.customers, concurrency);
+    const devices = await enrollAll(pools[0]!, publicUrl, data.customers, concurrency);
     result.enrollSeconds = (performance.now() - t) / 1000;
 
-    progress(`${kind}: ${warmupSeconds} s warm-up, then ${seconds} s measured, ${concurrency} virtual users`);
+    progress(
+      `${kind}: ${warmupSeconds} s warm-up, then ${seconds} s measured, ${concurrency} virtual users, ${processes} server process${processes > 1 ? 'es' : ''}`,
+    );
+    // Count only the measured window's statements.
+    const signal = () => {
+      for (const server of servers) server.process.kill('SIGUSR2');
+    };
     result.run = await runFlows({
-      pool,
+      pool: pools[0]!,
+      pools,
       publicUrl,
       apiKey: data.apiKey,
       devices,
       concurrency,
       warmupSeconds,
       seconds,
-      serverPid: server.process.pid,
-      // Count only the measured window's statements.
-      onMeasureStart: timeSql ? () => server?.process.kill('SIGUSR2') : undefined,
+      serverPid: servers.map((server) => server.process.pid!),
+      databaseName: postgres ? new URL(postgres.url).pathname.slice(1) : undefined,
+      onMeasureStart: signal,
+      onMeasureEnd: signal,
+      sequentialFlows,
+      onCountStart: signal,
+      onCountEnd: signal,
     });
-    await pool.close();
-    pool = undefined;
-    result.serverExitCode = await server.stop();
-    server = undefined;
-    if (timeSql) result.sqlTimes = JSON.parse(await readFile(sqlTimesFile, 'utf8')) as SqlTime[];
+    for (const pool of pools.splice(0)) await pool.close();
+    const codes = [];
+    for (const server of servers.splice(0)) codes.push(await server.stop());
+    result.serverExitCode = codes.find((code) => code !== 0) ?? 0;
+    const read = (n: number) =>
+      Promise.all(
+        sqlTimesFiles.map(async (file) => JSON.parse(await readFile(`${file}.${n}`, 'utf8')) as SqlCounts),
+      );
+    result.sql = mergeCounts(await read(1));
+    result.sqlExact = mergeCounts(await read(2));
     if (profile) {
       result.profiles = (await readdir(profileDir))
         .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
@@ -150,11 +214,31 @@ async function benchDatabase(kind: DatabaseKind): Promise<DatabaseResult> {
     }
     return result;
   } finally {
-    await pool?.destroy().catch(() => {});
-    await server?.stop();
+    for (const pool of pools) await pool.destroy().catch(() => {});
+    for (const server of servers) await server.stop();
     await rm(dataDir, { recursive: true, force: true });
     await postgres?.drop().catch((error: Error) => progress(`could not drop the database: ${error.message}`));
   }
+}
+
+/** The counts of several server processes as one. */
+function mergeCounts(all: SqlCounts[]): SqlCounts {
+  const bySql = new Map<string, SqlTime>();
+  for (const counts of all) {
+    for (const t of counts.statements) {
+      const entry = bySql.get(t.sql) ?? { sql: t.sql, count: 0, totalMs: 0 };
+      entry.count += t.count;
+      entry.totalMs += t.totalMs;
+      bySql.set(t.sql, entry);
+    }
+  }
+  return {
+    statements: [...bySql.values()],
+    transactions: all.reduce((sum, c) => sum + c.transactions, 0),
+    commits: all.reduce((sum, c) => sum + c.commits, 0),
+    checkouts: all.reduce((sum, c) => sum + c.checkouts, 0),
+    timed: all.some((c) => c.timed),
+  };
 }
 
 function cpuLine(run: FlowRun): string {
@@ -164,6 +248,12 @@ function cpuLine(run: FlowRun): string {
     cpu.serverSeconds === undefined || run.completed === 0
       ? '?'
       : ((cpu.serverSeconds * 1000) / run.completed).toFixed(2);
+  const database =
+    cpu.databaseSeconds === undefined || run.completed === 0
+      ? []
+      : [
+          `PostgreSQL CPU      ${((cpu.databaseSeconds * 1000) / run.completed).toFixed(2)} ms per flow (this database's backends, ${(cpu.databaseSeconds / run.measuredSeconds).toFixed(2)} cores); server + PostgreSQL ${(((cpu.databaseSeconds + (cpu.serverSeconds ?? 0)) * 1000) / run.completed).toFixed(2)} ms per flow`,
+        ];
   const lines = [
     `cpu (cores)         server ${cores(cpu.server)}, client ${cores(cpu.client)}, whole machine ${cores(cpu.machine)} of ${os.cpus().length}; server ${perFlow} ms CPU per flow`,
   ];
@@ -174,11 +264,12 @@ function cpuLine(run: FlowRun): string {
       `server threads      main ${ms('main')}, signature worker ${ms('signatures')}, other ${ms('other')} ms CPU per flow`,
     );
   }
+  lines.push(...database);
   return lines.join('\n');
 }
 
 function databaseReport(result: DatabaseResult, ideal: number): string[] {
-  const title = result.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const title = titles[result.kind];
   if (result.skipped) return [`== ${title}: skipped PostgreSQL: ${result.skipped}`];
   if (result.failed) return [`== ${title}: FAILED: ${result.failed}`];
   const run = result.run!;
@@ -206,12 +297,24 @@ function databaseReport(result: DatabaseResult, ideal: number): string[] {
     `setup ${result.setupSeconds!.toFixed(1)} s (services), enrollment ${result.enrollSeconds!.toFixed(1)} s (HTTP); busiest customer started ${run.maxStartsPerCustomer} flows (cap ${pushCap} per 60 s)`,
   ];
   if (result.serverExitCode !== 0) lines.push(`!! the server exited with code ${result.serverExitCode}`);
-  if (result.sqlTimes) lines.push('', ...sqlTimesReport(result.sqlTimes, run.completed));
+  if (result.sqlExact) lines.push(sqlCountLine(result.kind, result.sqlExact, run.sequentialApproved));
+  if (result.sql?.timed) lines.push('', ...sqlTimesReport(result.sql.statements, run.completed));
   for (const file of result.profiles ?? []) {
     lines.push(`cpu profile: ${file}`);
     lines.push(`  hot loop only: node bench/profile-summary.ts ${file} --last=${warmupSeconds + seconds}`);
   }
   return lines;
+}
+
+/** Statements, transactions (and commits or pool checkouts) per flow in the measured window. */
+function sqlCountLine(kind: DatabaseKind, sql: SqlCounts, flows: number): string {
+  const perFlow = (n: number) => (n / Math.max(1, flows)).toFixed(1);
+  const statements = sql.statements.reduce((sum, t) => sum + t.count, 0);
+  const extra =
+    kind !== 'sqlite'
+      ? `${perFlow(sql.checkouts)} pool checkouts`
+      : `${perFlow(sql.commits)} commits (group commit)`;
+  return `SQL per flow        ${perFlow(statements)} statements (transaction control included), ${perFlow(sql.transactions)} transactions, ${extra} (${flows} flows one at a time after the run)`;
 }
 
 /** Statements per flow and where the database's time goes, heaviest first. */
@@ -232,17 +335,66 @@ function sqlTimesReport(times: SqlTime[], flows: number): string[] {
       ]),
   ];
   return [
-    `SQL in the measured window: ${perFlow(statements).toFixed(1)} statements and ${(perFlow(totalMs) * 1000).toFixed(0)} µs per flow (node:sqlite calls, including transaction control)`,
+    `SQL in the measured window: ${perFlow(statements).toFixed(1)} statements and ${(perFlow(totalMs) * 1000).toFixed(0)} µs per flow (SQLite: node:sqlite calls; PostgreSQL: round trips through pg, overlapping; transaction control included)`,
     table(rows),
   ];
 }
 
-function targetLines(results: DatabaseResult[], ideal: number): string[] {
+/**
+ * PostgreSQL against SQLite in this run: the rates' ratio, the CPU of server plus PostgreSQL per
+ * flow against the server's on SQLite, and the statements and transactions per flow, each next
+ * to its target.
+ */
+function comparisonLines(results: DatabaseResult[]): string[] {
+  const sqlite = results.find((r) => r.kind === 'sqlite' && r.run);
+  const postgres = results.find((r) => r.kind === 'postgres' && r.run);
   const lines: string[] = [];
+  const verdict = (met: boolean) => (met ? 'target met   ' : 'target missed');
+  if (postgres?.sqlExact) {
+    const flows = Math.max(1, postgres.run!.sequentialApproved);
+    const statements = postgres.sqlExact.statements.reduce((sum, t) => sum + t.count, 0) / flows;
+    const transactions = postgres.sqlExact.transactions / flows;
+    lines.push(
+      `${verdict(statements <= 8)}  ≤ 8 statements per flow on PostgreSQL: ${statements.toFixed(1)}`,
+      `${verdict(transactions <= 4)}  ≤ 4 transactions per flow on PostgreSQL: ${transactions.toFixed(1)}`,
+    );
+  }
+  const twoProcesses = results.find((r) => r.kind === 'postgres-2' && r.run);
+  if (postgres && twoProcesses) {
+    const ratio = twoProcesses.run!.completed / postgres.run!.completed;
+    lines.push(
+      `${verdict(ratio >= 1)}  two PostgreSQL processes (with Redis) at least as fast as one: ${ratio.toFixed(2)} × one`,
+    );
+  }
+  if (!sqlite || !postgres) return lines;
+  const a = sqlite.run!;
+  const b = postgres.run!;
+  const ratio = b.completed / b.measuredSeconds / (a.completed / a.measuredSeconds);
+  lines.unshift(`${verdict(ratio >= 0.5)}  PostgreSQL flows/s ≥ 0.5 of SQLite's: ${ratio.toFixed(2)}`);
+  if (
+    a.cpu.serverSeconds !== undefined &&
+    b.cpu.serverSeconds !== undefined &&
+    b.cpu.databaseSeconds !== undefined &&
+    a.completed > 0 &&
+    b.completed > 0
+  ) {
+    const sqliteMs = (a.cpu.serverSeconds * 1000) / a.completed;
+    const postgresMs = ((b.cpu.serverSeconds + b.cpu.databaseSeconds) * 1000) / b.completed;
+    lines.splice(
+      1,
+      0,
+      `${verdict(postgresMs <= 3 * sqliteMs)}  server + PostgreSQL CPU per flow ≤ 3 × server's on SQLite: ${(postgresMs / sqliteMs).toFixed(2)} × (${postgresMs.toFixed(2)} ms against ${sqliteMs.toFixed(2)} ms)`,
+    );
+  }
+  return lines;
+}
+
+function targetLines(results: DatabaseResult[], ideal: number): string[] {
+  const lines: string[] = [...comparisonLines(results)];
   for (const result of results) {
     if (!result.run) continue;
     const rate = result.run.completed / result.run.measuredSeconds;
-    const title = result.kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    const title = titles[result.kind];
     if (result.kind === 'sqlite') {
       lines.push(
         `${rate >= 1000 ? 'target met   ' : 'target missed'}  ≥ 1000 flows/s on SQLite: ${rate.toFixed(0)} flows/s`,
@@ -302,7 +454,7 @@ async function main(): Promise<void> {
     `command      ${command}`,
     `machine      ${cpus.length} × ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`,
     `node         ${process.version} (client and server)`,
-    `settings     ${concurrency} virtual users, ${warmupSeconds} s warm-up + ${seconds} s measured, ${customers} customers with one device each, one server process, client on the same machine`,
+    `settings     ${concurrency} virtual users, ${warmupSeconds} s warm-up + ${seconds} s measured, ${customers} customers with one device each, one server process (two for PostgreSQL with Redis), client on the same machine`,
     `databases    ${databases.join(', ')}${profile ? `   (PROFILING: server under --cpu-prof into ${profileDir}; rates are depressed)` : ''}${sqlTimes ? '   (TIMING SQL: rates are depressed)' : ''}`,
   ];
   process.stdout.write(`${header.join('\n')}\n\n`);

@@ -87,6 +87,12 @@ export interface Config {
   /** How far a device proof's issue time may be from the server's clock (RFC 9449 section 11.1). */
   deviceProofMaxAgeSeconds: number;
   /**
+   * How long a process may use an API key or device key it read before reading it again
+   * (platform/row-cache.ts). Revocations take effect at once in the process that made them and,
+   * with Redis, in the others as soon as Redis delivers the news; this is the bound when it does not.
+   */
+  rowCacheMaxAgeMs: number;
+  /**
    * After a signing-key rotation, how long the replaced key stays published and trusted, so
    * requests it signed still verify; then it retires.
    */
@@ -218,6 +224,7 @@ export const defaults: Config = {
   metricsPort: undefined,
   metricsHost: '127.0.0.1',
   deviceProofMaxAgeSeconds: 60,
+  rowCacheMaxAgeMs: 5_000,
   // A day: far longer than any request lives, and enough for every JWKS cache to refresh.
   serverKeyOverlapSeconds: 24 * 60 * 60,
   // Activation codes have 80 bits, so this only has to stop a flood, not a guess; it is high
@@ -293,6 +300,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   metricsPort: 'METRICS_PORT',
   metricsHost: 'METRICS_HOST',
   deviceProofMaxAgeSeconds: 'DEVICE_PROOF_MAX_AGE_SECONDS',
+  rowCacheMaxAgeMs: 'ROW_CACHE_MAX_AGE_MS',
   serverKeyOverlapSeconds: 'SERVER_KEY_OVERLAP_SECONDS',
   enrollFailuresPerAddress: 'ENROLL_FAILURES_PER_ADDRESS',
   enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',

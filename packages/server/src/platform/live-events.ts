@@ -6,7 +6,9 @@
  * - `customer:<tenant id>:<customer id>`: the customer's devices (new requests, new devices);
  * - `device:<device id>`: one device (its own revocation);
  * - `customer-devices:<tenant id>:<customer id>`: a customer's devices enrolled and revoked, for
- *   the console's customer page.
+ *   the console's customer page;
+ * - `cache:<name>`: no stream listens; processes tell each other that a cached row changed
+ *   (row-cache.ts).
  *
  * Publishing is fire-and-forget and never blocks the change that caused it: events are a
  * convenience for screens, the database stays the truth, and every stream can be re-read

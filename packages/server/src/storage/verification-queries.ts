@@ -102,12 +102,27 @@ export const requestForDevice = prepared(
       .where('id', '=', slot('id')),
 );
 
-export const timelineRows = prepared((db, slot: Slots<{ verificationId: string }>) =>
+/**
+ * The agent's read: a verification of the tenant and its timeline in one round trip. One row per
+ * stored event (the verification's columns repeated), or one row with null event columns when
+ * there is none; events in order.
+ */
+export const verificationWithTimeline = prepared((db, slot: Slots<{ tenantId: string; id: string }>) =>
   db
-    .selectFrom('verification_events')
-    .selectAll()
-    .where('verification_id', '=', slot('verificationId'))
-    .orderBy('id', 'asc'),
+    .selectFrom('verifications as v')
+    .leftJoin('verification_events as e', 'e.verification_id', 'v.id')
+    .selectAll('v')
+    .select([
+      'e.id as event_id',
+      'e.type as event_type',
+      'e.device_id as event_device_id',
+      'e.channel as event_channel',
+      'e.detail as event_detail',
+      'e.occurred_at as event_at',
+    ])
+    .where('v.tenant_id', '=', slot('tenantId'))
+    .where('v.id', '=', slot('id'))
+    .orderBy('e.id', 'asc'),
 );
 
 /**

@@ -5,6 +5,7 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { normaliseEmail, parseEmailAddress } from '../../platform/email-address.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { type ConflictRule, changeOnce, conflictsAs } from '../../storage/constraint-violations.ts';
 import type { Db } from '../../storage/database.ts';
@@ -149,7 +150,10 @@ async function assertExternalIdFree(tx: Db, tenantId: string, externalId: string
   if (await query.executeTakeFirst()) throw externalIdTaken(externalId);
 }
 
-export function createCustomerService({ db, clock }: ServiceContext) {
+export function createCustomerService({ db, clock, config, events }: ServiceContext) {
+  // Removing a customer removes its devices: their cached keys (features/devices/device-auth.ts)
+  // are forgotten, all of them, since a removal is rare and the ids are not at hand.
+  const deviceKeys = rowCache(events, rowCacheNames.device, { ttlMs: config.rowCacheMaxAgeMs });
   async function getRow(tx: Db, tenantId: string, id: string): Promise<CustomerRow> {
     const row = await tx
       .selectFrom('customers')
@@ -254,33 +258,12 @@ export function createCustomerService({ db, clock }: ServiceContext) {
 
     async remove(tenantId: string, id: string, actor: Actor): Promise<void> {
       const now = clock();
-      await inTransaction(db, async (tx) => {
-        await getRow(tx, tenantId, id);
-        // Devices go with the customer; verifications stay, as the history of what was asked and answered.
-        await tx
-          .deleteFrom('device_offline_secrets')
-          .where('tenant_id', '=', tenantId)
-          .where('customer_id', '=', id)
-          .execute();
-        await tx
-          .deleteFrom('devices')
-          .where('tenant_id', '=', tenantId)
-          .where('customer_id', '=', id)
-          .execute();
-        // Of concurrent deletes, only the one whose statement removed the row audits it; the
-        // others answer as for a customer already gone.
-        await changeOnce(
-          tx.deleteFrom('customers').where('tenant_id', '=', tenantId).where('id', '=', id),
-          () => notFound('Customer'),
-        );
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'customer.deleted',
-          target: { type: 'customer', id },
-          now,
-        });
-      });
+      deviceKeys.forget();
+      try {
+        await removeInTransaction(tenantId, id, actor, now);
+      } finally {
+        deviceKeys.forget();
+      }
     },
 
     /** One page of customers in creation order, narrowed by the given filters (all must match). */
@@ -322,6 +305,36 @@ export function createCustomerService({ db, clock }: ServiceContext) {
       };
     },
   };
+
+  async function removeInTransaction(tenantId: string, id: string, actor: Actor, now: number): Promise<void> {
+    await inTransaction(db, async (tx) => {
+      await getRow(tx, tenantId, id);
+      // Devices go with the customer; verifications stay, as the history of what was asked and answered.
+      await tx
+        .deleteFrom('device_offline_secrets')
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', id)
+        .execute();
+      await tx
+        .deleteFrom('devices')
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', id)
+        .execute();
+      // Of concurrent deletes, only the one whose statement removed the row audits it; the
+      // others answer as for a customer already gone.
+      await changeOnce(
+        tx.deleteFrom('customers').where('tenant_id', '=', tenantId).where('id', '=', id),
+        () => notFound('Customer'),
+      );
+      await appendAudit(tx, {
+        tenantId,
+        actor,
+        action: 'customer.deleted',
+        target: { type: 'customer', id },
+        now,
+      });
+    });
+  }
 }
 
 export type CustomerService = ReturnType<typeof createCustomerService>;

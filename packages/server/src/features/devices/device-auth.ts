@@ -2,6 +2,8 @@
 import { AppError, idPattern, jwsTypes, noncePattern } from '@helpdesk-auth/core';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import type { ServiceContext } from '../../platform/context.ts';
+import type { EventHub } from '../../platform/live-events.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { refuseIfRejected, verifyJwt } from '../../platform/signing/signatures.ts';
 import { claimOnce } from '../../storage/atomic.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
@@ -20,6 +22,14 @@ const deviceByKid = prepared((db, slot: Slots<{ id: string }>) =>
     .select(['id', 'tenant_id', 'customer_id', 'status', 'public_jwk', 'last_seen_at'])
     .where('id', '=', slot('id')),
 );
+
+/**
+ * The device keys of this process (platform/row-cache.ts), by device id: read on every device
+ * request and decision. Whatever changes a device's status or key forgets it here, after commit.
+ */
+export function deviceKeyCache(events: EventHub, maxAgeMs: number) {
+  return rowCache<DeviceKeyRow>(events, rowCacheNames.device, { ttlMs: maxAgeMs });
+}
 
 /** A device whose proof of possession verified. */
 export interface AuthenticatedDevice {
@@ -60,7 +70,8 @@ export function assertDevicePublicJwk(jwk: unknown): asserts jwk is JWK {
  * accepted once (section 11.1, replay), remembered in the database so the rule holds across
  * server processes.
  */
-export function createDeviceAuth({ db, config, clock }: ServiceContext) {
+export function createDeviceAuth({ db, config, clock, events }: ServiceContext) {
+  const cached = deviceKeyCache(events, config.rowCacheMaxAgeMs);
   const maxAgeMs = config.deviceProofMaxAgeSeconds * 1000;
   const origin = new URL(config.publicUrl).origin;
 
@@ -103,7 +114,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     if (typeof kid !== 'string' || !devicePattern.test(kid)) {
       throw invalidProof('The proof header must name the device in kid.');
     }
-    const row = await deviceByKid.first(db, { id: kid });
+    const row = await cached.get(kid, () => deviceByKid.first(db, { id: kid }));
     if (!row) throw invalidProof('Unknown device.');
     return row;
   }
@@ -120,6 +131,7 @@ export function createDeviceAuth({ db, config, clock }: ServiceContext) {
     const now = clock();
     if (now - row.last_seen_at < lastSeenResolutionMs) return;
     await db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    cached.update(row.id, (device) => ({ ...device, last_seen_at: now }));
   }
 
   return {

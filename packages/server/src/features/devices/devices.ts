@@ -30,6 +30,7 @@ import { prepared, type Slots } from '../../storage/prepared.ts';
 import type { DeviceRow } from '../../storage/schema.ts';
 import { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from '../methods/index.ts';
 import { pushAddressRules } from '../push/index.ts';
+import { deviceKeyCache } from './device-auth.ts';
 import { type HandOutBasis, handOutBasis } from './enrollment-guard.ts';
 
 /**
@@ -145,6 +146,7 @@ export interface DeviceHooks {
 export function createDeviceService(context: ServiceContext, hooks: DeviceHooks = {}) {
   const { db, config, clock, encryptionKey, events, resolveHost } = context;
   const pushRules = pushAddressRules(config);
+  const deviceKeys = deviceKeyCache(events, config.rowCacheMaxAgeMs);
 
   async function getRow(tx: Db, tenantId: string, id: string): Promise<DeviceRow> {
     const row = await tx
@@ -249,6 +251,18 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
 
   async function revoke(tenantId: string, id: string, actor: DeviceActor) {
     const now = clock();
+    // Forgotten before and after the commit (platform/row-cache.ts): from the answer on, no
+    // request of this process accepts the device's proofs, and other processes learn it through
+    // the hub.
+    deviceKeys.forget(id);
+    try {
+      return await revokeInTransaction(tenantId, id, actor, now);
+    } finally {
+      deviceKeys.forget(id);
+    }
+  }
+
+  async function revokeInTransaction(tenantId: string, id: string, actor: DeviceActor, now: number) {
     const { row, moved } = await inTransaction(db, async (tx) => {
       const current = await getRow(tx, tenantId, id);
       const moved = await compareAndSetStatus(

@@ -2,6 +2,7 @@
 import { AppError, idPattern, isPermission, newId, notFound, type Permission } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../platform/secrets.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { rowsChanged } from '../../storage/constraint-violations.ts';
@@ -62,7 +63,17 @@ const keyForAuthentication = prepared((db, slot: Slots<{ id: string }>) =>
     .where('id', '=', slot('id')),
 );
 
-export function createApiKeyService({ db, clock }: ServiceContext) {
+type KeyForAuthentication = Pick<
+  ApiKeyRow,
+  'id' | 'tenant_id' | 'name' | 'scopes' | 'secret_hash' | 'revoked_at' | 'last_used_at'
+>;
+
+export function createApiKeyService({ db, clock, config, events }: ServiceContext) {
+  // The key behind every request with an API key, by key id (platform/row-cache.ts): a revocation
+  // forgets it here at once, and in other processes through the hub.
+  const cached = rowCache<KeyForAuthentication>(events, rowCacheNames.apiKey, {
+    ttlMs: config.rowCacheMaxAgeMs,
+  });
   return {
     async create(
       tenantId: string,
@@ -132,50 +143,21 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
     /** Revokes a key; it stops working on the next request. Revoking twice is harmless. */
     async revoke(tenantId: string, id: string, actor: Actor): Promise<ApiKey> {
       const now = clock();
-      return inTransaction(db, async (tx) => {
-        const row = await tx
-          .selectFrom('api_keys')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (!row) throw notFound('API key');
-        if (row.revoked_at !== null) return toApiKey(row);
-        // Compare-and-set: of concurrent revocations only the one that set the time audits it; the
-        // others answer as for a key already revoked, with the time that took effect.
-        const result = await tx
-          .updateTable('api_keys')
-          .set({ revoked_at: now })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        if (rowsChanged(result) === 0) {
-          const revoked = await tx
-            .selectFrom('api_keys')
-            .selectAll()
-            .where('tenant_id', '=', tenantId)
-            .where('id', '=', id)
-            .executeTakeFirst();
-          if (!revoked) throw notFound('API key');
-          return toApiKey(revoked);
-        }
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'api_key.revoked',
-          target: { type: 'api_key', id },
-          now,
-        });
-        return toApiKey({ ...row, revoked_at: now });
-      });
+      // Forgotten before (so no read of this process keeps the old row from here on) and after
+      // the commit (for one that read it in between).
+      cached.forget(id);
+      try {
+        return await revokeInTransaction(tenantId, id, actor, now);
+      } finally {
+        cached.forget(id);
+      }
     },
 
     /** Resolves a presented key, or undefined when it is malformed, unknown, wrong or revoked. */
     async authenticate(presented: string): Promise<ApiKeyPrincipal | undefined> {
       const parsed = parseKey(presented);
       if (!parsed) return undefined;
-      const row = await keyForAuthentication.first(db, { id: parsed.id });
+      const row = await cached.get(parsed.id, () => keyForAuthentication.first(db, { id: parsed.id }));
       if (!row || row.revoked_at !== null || !constantTimeEqual(row.secret_hash, sha256Hex(parsed.secret))) {
         return undefined;
       }
@@ -183,6 +165,7 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
       // Keep "last used" fresh to the minute without a write on every request.
       if (row.last_used_at === null || now - row.last_used_at > 60_000) {
         await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+        cached.update(row.id, (key) => ({ ...key, last_used_at: now }));
       }
       return {
         keyId: row.id,
@@ -192,6 +175,51 @@ export function createApiKeyService({ db, clock }: ServiceContext) {
       };
     },
   };
+
+  async function revokeInTransaction(
+    tenantId: string,
+    id: string,
+    actor: Actor,
+    now: number,
+  ): Promise<ApiKey> {
+    return inTransaction(db, async (tx) => {
+      const row = await tx
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw notFound('API key');
+      if (row.revoked_at !== null) return toApiKey(row);
+      // Compare-and-set: of concurrent revocations only the one that set the time audits it; the
+      // others answer as for a key already revoked, with the time that took effect.
+      const result = await tx
+        .updateTable('api_keys')
+        .set({ revoked_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (rowsChanged(result) === 0) {
+        const revoked = await tx
+          .selectFrom('api_keys')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!revoked) throw notFound('API key');
+        return toApiKey(revoked);
+      }
+      await appendAudit(tx, {
+        tenantId,
+        actor,
+        action: 'api_key.revoked',
+        target: { type: 'api_key', id },
+        now,
+      });
+      return toApiKey({ ...row, revoked_at: now });
+    });
+  }
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;

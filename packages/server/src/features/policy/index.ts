@@ -3,5 +3,5 @@
 export { type CustomerMethodService, createCustomerMethodService, findCustomer } from './customer-methods.ts';
 export { type AttemptReservation, recordFailedAttempt, reserveAttempt } from './failures.ts';
 export { type CustomerNotifier, createCustomerNotifier, type NoticePush } from './notifications.ts';
-export { createPolicyService, loadPolicy } from './policies.ts';
+export { createPolicyService, loadPolicy, policyCache } from './policies.ts';
 export { assertPushAllowed } from './push-guard.ts';

@@ -16,7 +16,7 @@ import { inTransaction } from '../../storage/atomic.ts';
 import type { DeliveryTarget, PushChannel } from '../devices/index.ts';
 import type { OtpChannel } from '../methods/index.ts';
 import { findCustomer } from './customer-methods.ts';
-import { policyInForce } from './policies.ts';
+import { policyCache, policyInForce } from './policies.ts';
 
 /** The tenant's own text of each notice, where it has one (docs/configuration.md, "Customer messages"). */
 const noticeKinds = {
@@ -44,9 +44,11 @@ export interface NoticePush {
 }
 
 export function createCustomerNotifier(
-  { db, clock }: ServiceContext,
+  context: ServiceContext,
   deps: { providers: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush | undefined },
 ) {
+  const { db, clock } = context;
+  const policies = policyCache(context);
   /** Push first: the customer's own app, free, and in their language. True when a push service took it. */
   async function byPush(
     tenantId: string,
@@ -149,7 +151,7 @@ export function createCustomerNotifier(
       event: CustomerNotificationEvent,
       at: number = clock(),
     ): Promise<NotificationOutcome> {
-      const policy = await policyInForce(db, tenantId);
+      const policy = await policyInForce(db, tenantId, policies);
       const wanted =
         event === 'verified'
           ? policy.notifications.afterVerification
@@ -181,7 +183,7 @@ export function createCustomerNotifier(
       const event = 'device_enrolled';
       const push = await byPush(tenantId, customerId, event, at, deviceId);
       if (push) await auditPushNotice(tenantId, customerId, event);
-      const policy = await policyInForce(db, tenantId);
+      const policy = await policyInForce(db, tenantId, policies);
       if (!policy.notifications.afterDeviceEnrollment) return { push, message: 'disabled' };
       const customer = await findCustomer(db, tenantId, customerId);
       const channels = (['sms', 'email'] as const).filter(

@@ -8,6 +8,7 @@ import {
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { type RowCache, rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { conflictsAs } from '../../storage/constraint-violations.ts';
 import type { Db } from '../../storage/database.ts';
@@ -107,10 +108,26 @@ const latestPolicy = prepared((db, slot: Slots<{ tenantId: string }>) =>
 /**
  * The policy in force, to read and never change: the default is one frozen object rather than a
  * fresh copy, which the push flow, asking on every start and approval, would otherwise pay for.
+ * With `cache` (the process's policy cache, `policyCache`), the stored document comes from memory
+ * when it was read recently; a save forgets it (platform/row-cache.ts).
  */
-export async function policyInForce(db: Db, tenantId: string): Promise<Readonly<VerificationPolicy>> {
-  const row = await latestPolicy.first(db, { tenantId });
-  return policyFromDocument(row?.document ?? null);
+export async function policyInForce(
+  db: Db,
+  tenantId: string,
+  cache?: PolicyCache,
+): Promise<Readonly<VerificationPolicy>> {
+  const read = async () => ({ document: (await latestPolicy.first(db, { tenantId }))?.document ?? null });
+  const { document } = (cache ? await cache.get(tenantId, read) : await read()) ?? { document: null };
+  return policyFromDocument(document);
+}
+
+export type PolicyCache = RowCache<{ document: string | null }>;
+
+/** The process's cache of the stored policy documents in force, by tenant. */
+export function policyCache(context: Pick<ServiceContext, 'events' | 'config'>): PolicyCache {
+  return rowCache<{ document: string | null }>(context.events, rowCacheNames.policy, {
+    ttlMs: context.config.rowCacheMaxAgeMs,
+  });
 }
 
 /**
@@ -142,7 +159,9 @@ export function policyFromDocument(document: string | null): Readonly<Verificati
  * Per-tenant fallback policies, versioned: every save adds a version, the highest is in force,
  * and the audit log records who saved which version and which settings changed.
  */
-export function createPolicyService({ db, clock }: ServiceContext) {
+export function createPolicyService(context: ServiceContext) {
+  const { db, clock } = context;
+  const cached = policyCache(context);
   return {
     current: (tenantId: string) => loadPolicy(db, tenantId),
 
@@ -206,6 +225,8 @@ export function createPolicyService({ db, clock }: ServiceContext) {
       const now = clock();
       const versionConflict = (message: string) =>
         new AppError('POLICY_VERSION_CONFLICT', `${message}; reload it and edit again.`);
+      // Forgotten before and after the commit (platform/row-cache.ts).
+      cached.forget(tenantId);
       return inTransaction(db, async (tx) => {
         const current = await loadPolicy(tx, tenantId);
         if (current.version !== input.expectedVersion) {
@@ -234,17 +255,19 @@ export function createPolicyService({ db, clock }: ServiceContext) {
           now,
         });
         return { version, policy, updatedAt: now, updatedBy: { type: actor.type, id: actor.id } };
-      }).catch(
-        conflictsAs([
-          {
-            kind: 'unique',
-            table: 'fallback_policies',
-            columns: ['tenant_id', 'version'],
-            error: () =>
-              versionConflict(`Someone else saved version ${input.expectedVersion + 1} at the same time`),
-          },
-        ]),
-      );
+      })
+        .finally(() => cached.forget(tenantId))
+        .catch(
+          conflictsAs([
+            {
+              kind: 'unique',
+              table: 'fallback_policies',
+              columns: ['tenant_id', 'version'],
+              error: () =>
+                versionConflict(`Someone else saved version ${input.expectedVersion + 1} at the same time`),
+            },
+          ]),
+        );
     },
   };
 }

@@ -2,9 +2,9 @@
 import { AppError, notFound, type PushAvailability, pushAvailability } from '@helpdesk-auth/core';
 import type { Db } from '../../storage/database.ts';
 import { prepared, type Slots } from '../../storage/prepared.ts';
-import { denialsSince } from '../../storage/verification-queries.ts';
+import { statusLiteral } from '../../storage/status-literals.ts';
 import { tooManyFailures } from './failures.ts';
-import { policyFromDocument } from './policies.ts';
+import { type PolicyCache, policyInForce } from './policies.ts';
 
 const hourMs = 3_600_000;
 
@@ -23,66 +23,76 @@ interface Where {
   now: number;
 }
 
-const factsQuery = prepared((db, slot: Slots<{ tenantId: string; customerId: string; since: number }>) =>
-  db
-    .selectFrom('customers as c')
-    .where('c.tenant_id', '=', slot('tenantId'))
-    .where('c.id', '=', slot('customerId'))
-    .select((eb) => [
-      'c.fraud_reported_at',
-      eb
-        .selectFrom('fallback_policies as p')
-        .select('p.document')
-        .where('p.tenant_id', '=', slot('tenantId'))
-        .orderBy('p.version', 'desc')
-        .limit(1)
-        .as('policy_document'),
-      eb
-        .selectFrom('customer_method_locks as l')
-        .select('l.push_cleared_at')
-        .where('l.tenant_id', '=', slot('tenantId'))
-        .where('l.customer_id', '=', slot('customerId'))
-        .as('push_cleared_at'),
-      eb
-        .selectFrom('attempt_failures as f')
-        .select((f) => f.fn.countAll<number>().as('n'))
-        .where('f.tenant_id', '=', slot('tenantId'))
-        .where('f.customer_id', '=', slot('customerId'))
-        .where('f.occurred_at', '>', slot('since'))
-        .as('failures'),
-      eb
-        .selectFrom('attempt_failures as f')
-        .select((f) => f.fn.min<number>('f.occurred_at').as('oldest'))
-        .where('f.tenant_id', '=', slot('tenantId'))
-        .where('f.customer_id', '=', slot('customerId'))
-        .where('f.occurred_at', '>', slot('since'))
-        .as('oldest_failure'),
-    ]),
+/**
+ * The customer's facts for the push rules in one statement: the fraud flag, the admin's last
+ * clear, the failures of the last hour, and one row per denial since `since` (or a single row with
+ * a null `denied_at` when there is none), the customer's columns repeated on each.
+ */
+const factsQuery = prepared(
+  (db, slot: Slots<{ tenantId: string; customerId: string; since: number; deniedSince: number }>) =>
+    db
+      .selectFrom('customers as c')
+      .leftJoin('verifications as v', (join) =>
+        join
+          .onRef('v.tenant_id', '=', 'c.tenant_id')
+          .onRef('v.customer_id', '=', 'c.id')
+          .on('v.status', '=', statusLiteral.denied)
+          .on('v.finished_at', '>', slot('deniedSince')),
+      )
+      .where('c.tenant_id', '=', slot('tenantId'))
+      .where('c.id', '=', slot('customerId'))
+      .select((eb) => [
+        'c.fraud_reported_at',
+        'v.finished_at as denied_at',
+        eb
+          .selectFrom('customer_method_locks as l')
+          .select('l.push_cleared_at')
+          .where('l.tenant_id', '=', slot('tenantId'))
+          .where('l.customer_id', '=', slot('customerId'))
+          .as('push_cleared_at'),
+        eb
+          .selectFrom('attempt_failures as f')
+          .select((f) => f.fn.countAll<number>().as('n'))
+          .where('f.tenant_id', '=', slot('tenantId'))
+          .where('f.customer_id', '=', slot('customerId'))
+          .where('f.occurred_at', '>', slot('since'))
+          .as('failures'),
+        eb
+          .selectFrom('attempt_failures as f')
+          .select((f) => f.fn.min<number>('f.occurred_at').as('oldest'))
+          .where('f.tenant_id', '=', slot('tenantId'))
+          .where('f.customer_id', '=', slot('customerId'))
+          .where('f.occurred_at', '>', slot('since'))
+          .as('oldest_failure'),
+      ]),
 );
 
 /**
  * What the policy's push rules need, read once: the policy, whether push is locked, and the
- * customer's failures in the last hour. It runs on every push start, so the policy, the fraud
- * flag, the admin's last clear and the recent failures come in one statement; recent denials,
- * whose window the policy sets, in a second.
+ * customer's failures in the last hour. It runs on every push start. The policy comes first (from
+ * the process's policy cache when given one, features/policy/policies.ts), since it sets the
+ * window of denials; the fraud flag, the admin's last clear, the recent failures and the denials
+ * then come in one statement.
  */
-async function pushGuardFacts(db: Db, where: Where) {
+async function pushGuardFacts(db: Db, where: Where, policies?: PolicyCache) {
   const { tenantId, customerId, now } = where;
-  const row = await factsQuery.first(db, { tenantId, customerId, since: now - hourMs });
-  if (!row) throw notFound('Customer');
-  const policy = policyFromDocument(row.policy_document ?? null);
-  const clearedAt =
-    row.push_cleared_at === null || row.push_cleared_at === undefined ? null : Number(row.push_cleared_at);
-  const since = Math.max(now - policy.push.denialWindowHours * hourMs, clearedAt ?? Number.NEGATIVE_INFINITY);
-  const denials = await denialsSince.all(db, {
+  const policy = await policyInForce(db, tenantId, policies);
+  const rows = await factsQuery.all(db, {
     tenantId,
     customerId,
-    since: Number.isFinite(since) ? since : 0,
+    since: now - hourMs,
+    deniedSince: now - policy.push.denialWindowHours * hourMs,
   });
+  const row = rows[0];
+  if (!row) throw notFound('Customer');
+  const clearedAt =
+    row.push_cleared_at === null || row.push_cleared_at === undefined ? null : Number(row.push_cleared_at);
+  // pushAvailability applies the admin's clear and the upper bound (now) itself.
+  const denialTimes = rows.flatMap((r) => (r.denied_at === null ? [] : [Number(r.denied_at)]));
   const availability = pushAvailability(
     {
       fraudReportedAt: row.fraud_reported_at === null ? null : Number(row.fraud_reported_at),
-      denialTimes: denials.map((d) => Number(d.finished_at)),
+      denialTimes,
       clearedAt,
     },
     policy,
@@ -102,12 +112,12 @@ export async function pushAvailabilityFor(db: Db, where: Where): Promise<PushAva
 }
 
 /**
- * Call before starting a push verification. Refuses with METHOD_UNAVAILABLE (details.reason
+ * Call before starting a push verification (with the process's policy cache, `policyCache`). Refuses with METHOD_UNAVAILABLE (details.reason
  * PUSH_LOCKED_DENIALS or PUSH_LOCKED_FRAUD) while push is locked for the customer, and with
  * TOO_MANY_FAILURES (Retry-After) at the hourly failure limit across methods.
  */
-export async function assertPushAllowed(db: Db, where: Where): Promise<void> {
-  const { policy, availability, recent } = await pushGuardFacts(db, where);
+export async function assertPushAllowed(db: Db, where: Where, policies?: PolicyCache): Promise<void> {
+  const { policy, availability, recent } = await pushGuardFacts(db, where, policies);
   if (!availability.available) {
     throw new AppError('METHOD_UNAVAILABLE', availability.reason.message, {
       details: { reason: availability.reason.code },

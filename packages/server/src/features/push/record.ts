@@ -17,13 +17,13 @@ import { recordVerification } from '../../platform/metrics.ts';
 import { decryptSecret } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
 import type { Db } from '../../storage/database.ts';
-import type { VerificationEventRow, VerificationRow } from '../../storage/schema.ts';
+import type { VerificationRow } from '../../storage/schema.ts';
 import {
   countWrongCodeIfUnchanged,
   finaliseIfUnchanged,
   insertVerificationEvent,
-  timelineRows,
   verificationOfTenant,
+  verificationWithTimeline,
 } from '../../storage/verification-queries.ts';
 import type { DeviceAuth, DeviceService, WebAuthnService } from '../devices/index.ts';
 import type { PushDelivery } from './channels/delivery.ts';
@@ -106,27 +106,38 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
     return row;
   }
 
-  /** The timeline: the start (from the row itself), then every stored event in order. */
-  async function timelineOf(tx: Db, row: VerificationRow): Promise<VerificationEvent[]> {
-    const id = row.id;
-    const rows = await timelineRows.all(tx, { verificationId: id });
-    const started: VerificationEvent = {
-      type: 'started',
-      deviceId: null,
-      channel: null,
-      detail: null,
-      at: row.created_at,
-    };
-    return [
-      started,
-      ...rows.map((event: VerificationEventRow) => ({
-        type: event.type as VerificationEventType,
-        deviceId: event.device_id,
-        channel: event.channel,
-        detail: event.detail,
-        at: event.occurred_at,
-      })),
+  /** The verification and its timeline (the start, from the row itself, then every stored event in order), in one round trip. */
+  async function getWithTimeline(
+    tx: Db,
+    tenantId: string,
+    id: string,
+  ): Promise<{ row: VerificationRow; timeline: VerificationEvent[] }> {
+    const rows = await verificationWithTimeline.all(tx, { tenantId, id });
+    const first = rows[0];
+    if (!first) throw notFound('Verification');
+    const {
+      event_id: _id,
+      event_type: _type,
+      event_device_id: _device,
+      event_channel: _channel,
+      event_detail: _detail,
+      event_at: _at,
+      ...row
+    } = first;
+    const timeline: VerificationEvent[] = [
+      { type: 'started', deviceId: null, channel: null, detail: null, at: row.created_at },
     ];
+    for (const event of rows) {
+      if (event.event_id === null) continue;
+      timeline.push({
+        type: event.event_type as VerificationEventType,
+        deviceId: event.event_device_id,
+        channel: event.event_channel,
+        detail: event.event_detail,
+        at: event.event_at as number,
+      });
+    }
+    return { row, timeline };
   }
 
   /** Tells everyone watching: the verification's own stream, and its starter's. */
@@ -279,7 +290,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
     expiryTimers,
     toVerification,
     getRow,
-    timelineOf,
+    getWithTimeline,
     announce,
     tellDevices,
     recordEvents,

@@ -12,11 +12,12 @@ import {
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { encryptSecret, keyedHash } from '../../platform/secrets.ts';
 import { hitRateLimit, inTransactionRetryingUnique } from '../../storage/atomic.ts';
 import type { VerificationRow } from '../../storage/schema.ts';
 import { insertVerification, pendingOfCustomer, tenantForStart } from '../../storage/verification-queries.ts';
-import { assertPushAllowed } from '../policy/index.ts';
+import { assertPushAllowed, policyCache } from '../policy/index.ts';
 import type { createDeliver } from './deliver.ts';
 import type { createExpiry } from './expire.ts';
 import {
@@ -46,6 +47,13 @@ export function createStart(
     afterFinal,
   } = record;
   const { signRequest, immediateOutcomes, sendPushes, scheduleExpiry } = steps;
+  // The tenant's name and settings, from memory when read recently; a tenant update forgets them
+  // (features/tenants/tenants.ts, platform/row-cache.ts).
+  const tenants = rowCache<{ name: string; settings: string }>(record.events, rowCacheNames.tenant, {
+    ttlMs: record.config.rowCacheMaxAgeMs,
+  });
+  // The policy in force, from memory when read recently; a save forgets it.
+  const policies = policyCache(record.context);
 
   async function defaultReason(
     tenantId: string,
@@ -71,7 +79,7 @@ export function createStart(
       const summaryProblems = validateActionSummary(input.purpose, actionSummary);
       if (summaryProblems.length > 0) throw new AppError('VALIDATION_FAILED', summaryProblems.join(' '));
       const now = clock();
-      const tenant = await tenantForStart.first(db, { id: tenantId });
+      const tenant = await tenants.get(tenantId, () => tenantForStart.first(db, { id: tenantId }));
       if (!tenant) throw notFound('Tenant');
       const settings = JSON.parse(tenant.settings) as TenantSettings;
       const policy = resolvePushSettings(settings);
@@ -93,7 +101,7 @@ export function createStart(
       // The tenant's risk rules (docs/policy.md): push locked after a fraud report or repeated
       // denials, and the hourly failure limit across methods. Checked before the push cap, so a
       // refused start does not use up one of the customer's push requests.
-      await assertPushAllowed(db, { tenantId, customerId: input.customerId, now });
+      await assertPushAllowed(db, { tenantId, customerId: input.customerId, now }, policies);
       // Against push bombing (DESIGN section 5): a cap per customer, whoever asks.
       const hit = await hitRateLimit(db, `push:${tenantId}:${input.customerId}`, {
         limit: policy.pushRequestsPerWindow,

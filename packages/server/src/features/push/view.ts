@@ -10,7 +10,7 @@ import type { Verification, VerificationEvent, VerificationEventType, Verificati
 import type { PushRecord } from './record.ts';
 
 export function createView(record: PushRecord) {
-  const { db, clock, events, toVerification, getRow, timelineOf, announce } = record;
+  const { db, clock, events, toVerification, getWithTimeline, announce } = record;
   /** Records the first time each device opens a request; later fetches add nothing. */
   async function markOpened(
     row: Pick<VerificationRow, 'id' | 'tenant_id' | 'started_by_id' | 'status'>,
@@ -32,8 +32,7 @@ export function createView(record: PushRecord) {
 
   return {
     async get(tenantId: string, id: string): Promise<Verification & { timeline: VerificationEvent[] }> {
-      const row = await getRow(db, tenantId, id);
-      const timeline = await timelineOf(db, row);
+      const { row, timeline } = await getWithTimeline(db, tenantId, id);
       return { ...toVerification(row, timeline), timeline };
     },
 

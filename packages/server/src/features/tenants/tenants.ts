@@ -11,6 +11,7 @@ import {
 } from '@helpdesk-auth/core';
 import { type Actor, appendAudit, createAuditHead } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
+import { rowCache, rowCacheNames } from '../../platform/row-cache.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { conflictsAs } from '../../storage/constraint-violations.ts';
 import type { TenantRow } from '../../storage/schema.ts';
@@ -41,7 +42,9 @@ export function toTenant(row: TenantRow): Tenant {
   };
 }
 
-export function createTenantService({ db, clock }: ServiceContext) {
+export function createTenantService({ db, clock, events, config }: ServiceContext) {
+  // Starts read the tenant's name and settings from memory (features/push/start.ts).
+  const cached = rowCache(events, rowCacheNames.tenant, { ttlMs: config.rowCacheMaxAgeMs });
   return {
     async create(input: { slug: string; name: string }, actor: Actor): Promise<Tenant> {
       if (!new RegExp(tenantSlugPattern).test(input.slug)) {
@@ -113,57 +116,76 @@ export function createTenantService({ db, clock }: ServiceContext) {
       actor: Actor,
     ): Promise<Tenant> {
       const now = clock();
-      return inTransaction(db, async (tx) => {
-        const current = await tx
-          .selectFrom('tenants')
-          .selectAll()
-          .where('id', '=', tenantId)
-          .executeTakeFirst();
-        if (!current) throw notFound('Tenant');
-        const name = patch.name?.trim() ?? current.name;
-        if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
-        const settings = JSON.parse(current.settings) as TenantSettings;
-        if (patch.verification) {
-          // Stored as the tenant's own choices; defaults fill the rest when read.
-          const verification = { ...settings.verification, ...patch.verification };
-          // Resolved as every read resolves it, so what is saved can always be read back.
-          resolvePushSettings(
-            { verification },
-            (problems) => new AppError('VALIDATION_FAILED', problems.join(' ')),
-          );
-          settings.verification = verification;
-        }
-        if (patch.messageTemplates) {
-          const problems = messageTemplateProblems(patch.messageTemplates);
-          if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
-          settings.messageTemplates = patch.messageTemplates;
-        }
-        const nextSettings = JSON.stringify(settings);
-        await tx
-          .updateTable('tenants')
-          .set({ name, settings: nextSettings, updated_at: now })
-          .where('id', '=', tenantId)
-          .execute();
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'tenant.updated',
-          target: { type: 'tenant', id: tenantId },
-          data: {
-            fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
-            // As text: setting names like codeLength would trip the audit log's secret-key guard.
-            ...(patch.verification
-              ? { policy: Object.entries(patch.verification).map(([key, value]) => `${key}=${value}`) }
-              : {}),
-            // Which languages have texts; the texts themselves (with "code" in their names) stay out.
-            ...(patch.messageTemplates ? { templateLanguages: Object.keys(patch.messageTemplates) } : {}),
-          },
-          now,
-        });
-        return toTenant({ ...current, name, settings: nextSettings, updated_at: now });
-      });
+      // Forgotten before and after the commit (platform/row-cache.ts).
+      cached.forget(tenantId);
+      try {
+        return await updateInTransaction(tenantId, patch, actor, now);
+      } finally {
+        cached.forget(tenantId);
+      }
     },
   };
+
+  async function updateInTransaction(
+    tenantId: string,
+    patch: {
+      name?: string | undefined;
+      verification?: Partial<PushSettings> | undefined;
+      messageTemplates?: MessageTemplates | undefined;
+    },
+    actor: Actor,
+    now: number,
+  ): Promise<Tenant> {
+    return inTransaction(db, async (tx) => {
+      const current = await tx
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', tenantId)
+        .executeTakeFirst();
+      if (!current) throw notFound('Tenant');
+      const name = patch.name?.trim() ?? current.name;
+      if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
+      const settings = JSON.parse(current.settings) as TenantSettings;
+      if (patch.verification) {
+        // Stored as the tenant's own choices; defaults fill the rest when read.
+        const verification = { ...settings.verification, ...patch.verification };
+        // Resolved as every read resolves it, so what is saved can always be read back.
+        resolvePushSettings(
+          { verification },
+          (problems) => new AppError('VALIDATION_FAILED', problems.join(' ')),
+        );
+        settings.verification = verification;
+      }
+      if (patch.messageTemplates) {
+        const problems = messageTemplateProblems(patch.messageTemplates);
+        if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.join(' '));
+        settings.messageTemplates = patch.messageTemplates;
+      }
+      const nextSettings = JSON.stringify(settings);
+      await tx
+        .updateTable('tenants')
+        .set({ name, settings: nextSettings, updated_at: now })
+        .where('id', '=', tenantId)
+        .execute();
+      await appendAudit(tx, {
+        tenantId,
+        actor,
+        action: 'tenant.updated',
+        target: { type: 'tenant', id: tenantId },
+        data: {
+          fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined),
+          // As text: setting names like codeLength would trip the audit log's secret-key guard.
+          ...(patch.verification
+            ? { policy: Object.entries(patch.verification).map(([key, value]) => `${key}=${value}`) }
+            : {}),
+          // Which languages have texts; the texts themselves (with "code" in their names) stay out.
+          ...(patch.messageTemplates ? { templateLanguages: Object.keys(patch.messageTemplates) } : {}),
+        },
+        now,
+      });
+      return toTenant({ ...current, name, settings: nextSettings, updated_at: now });
+    });
+  }
 }
 
 export type TenantService = ReturnType<typeof createTenantService>;
