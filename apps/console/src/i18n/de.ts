@@ -1,3 +1,4 @@
+import { adminDe } from './admin.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 
@@ -227,7 +228,6 @@ export const de: Catalogue = {
   'operators.disabled': 'Deaktiviert',
   'operators.disable': 'Deaktivieren',
   'operators.enable': 'Aktivieren',
-  'operators.created': 'Konto angelegt. Startpasswort, nur jetzt sichtbar: {password}',
   'operators.error.EMAIL_TAKEN': 'Es gibt bereits ein Konto mit dieser E-Mail.',
   'operators.error.LAST_ADMIN': 'Der letzte aktive Admin kann nicht herabgestuft oder deaktiviert werden.',
   'operators.error.CONFLICT': 'Jemand anderes hat dieses Konto geändert. Neu laden und erneut versuchen.',
@@ -312,4 +312,6 @@ export const de: Catalogue = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.de.ts).
   ...fallbacksDe,
+  // Admin confirmations, secrets shown once, own password (admin.de.ts).
+  ...adminDe,
 };

@@ -2,6 +2,7 @@
  * English messages: every text of the console and the widget. `{name}` marks a parameter.
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
+import { adminEn } from './admin.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 
 export const en = {
@@ -224,7 +225,6 @@ export const en = {
   'operators.disabled': 'Disabled',
   'operators.disable': 'Disable',
   'operators.enable': 'Enable',
-  'operators.created': 'Operator created. Initial password, shown only now: {password}',
   'operators.error.EMAIL_TAKEN': 'An operator with this e-mail already exists.',
   'operators.error.LAST_ADMIN': 'The last active admin cannot be demoted or disabled.',
   'operators.error.CONFLICT': 'Someone else changed this operator. Reload and try again.',
@@ -308,6 +308,8 @@ export const en = {
 
   // Fallback methods, policy editor, webhooks (fallbacks.en.ts).
   ...fallbacksEn,
+  // Admin confirmations, secrets shown once, own password (admin.en.ts).
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

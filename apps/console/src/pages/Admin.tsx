@@ -10,6 +10,8 @@ import type {
   VerificationSettings,
 } from '../api/types.ts';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
+import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.tsx';
+import { SecretOnce } from '../components/secret-once.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
 
@@ -40,6 +42,7 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
   const [operators, setOperators] = useState<Operator[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('agent');
@@ -68,9 +71,7 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
     event.preventDefault();
     void run(async () => {
       const result = await api.inviteOperator({ email: email.trim(), displayName: displayName.trim(), role });
-      setCreated(
-        result.initialPassword ? t('operators.created', { password: result.initialPassword }) : null,
-      );
+      setCreated(result.initialPassword ?? null);
       setEmail('');
       setDisplayName('');
     });
@@ -85,10 +86,15 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
         </p>
       )}
       {created && (
-        <p className="notice info" role="status" data-testid="operator-created">
-          {created}
-        </p>
+        <SecretOnce
+          text={t('operators.createdOnce')}
+          secret={created}
+          what={t('secret.password')}
+          testId="operator-created"
+          onClose={() => setCreated(null)}
+        />
       )}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -134,11 +140,16 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
                       className="button small"
                       aria-label={`${op.status === 'active' ? t('operators.disable') : t('operators.enable')}: ${op.displayName}`}
                       onClick={() =>
-                        void run(() =>
-                          api.updateOperator(op.id, {
-                            status: op.status === 'active' ? 'disabled' : 'active',
-                          }),
-                        )
+                        op.status === 'active'
+                          ? // Disabling signs the operator out at once: asked first.
+                            setConfirm({
+                              title: t('confirm.disableOperator.title', { name: op.displayName }),
+                              body: t('confirm.disableOperator.body', { name: op.displayName }),
+                              confirmLabel: t('confirm.disableOperator.confirm'),
+                              onConfirm: () =>
+                                void run(() => api.updateOperator(op.id, { status: 'disabled' })),
+                            })
+                          : void run(() => api.updateOperator(op.id, { status: 'active' }))
                       }
                     >
                       {op.status === 'active' ? t('operators.disable') : t('operators.enable')}
@@ -195,6 +206,7 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Permission[]>([]);
   const [secret, setSecret] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const mayWrite = session.permissions.includes('api-keys:write');
 
   const load = useCallback(() => {
@@ -238,16 +250,15 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
         </p>
       )}
       {secret && (
-        <div className="notice warning" role="status">
-          <p>{t('apiKeys.showOnce')}</p>
-          <p className="mono secret" data-testid="api-key-secret">
-            {secret}
-          </p>
-          <button type="button" className="button small" onClick={() => setSecret(null)}>
-            {t('app.close')}
-          </button>
-        </div>
+        <SecretOnce
+          text={t('apiKeys.showOnce')}
+          secret={secret}
+          what={t('secret.apiKey')}
+          testId="api-key-secret"
+          onClose={() => setSecret(null)}
+        />
       )}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -274,7 +285,14 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
                       type="button"
                       className="button small danger"
                       aria-label={`${t('apiKeys.revoke')}: ${key.name}`}
-                      onClick={() => void revoke(key.id)}
+                      onClick={() =>
+                        setConfirm({
+                          title: t('confirm.revokeKey.title', { name: key.name }),
+                          body: t('confirm.revokeKey.body'),
+                          confirmLabel: t('confirm.revokeKey.confirm'),
+                          onConfirm: () => void revoke(key.id),
+                        })
+                      }
                     >
                       {t('apiKeys.revoke')}
                     </button>

@@ -1,0 +1,145 @@
+/**
+ * Admin basics in a real browser: confirmations before revoking an API key or disabling an
+ * operator (Escape cancels), copy buttons for secrets shown once with a confirmation screen
+ * readers hear, and the own password (changed by choice, and forced after a generated one).
+ * Screenshots in English and German at 390 and 1280 px go to .test-artifacts/console/.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations } from './support.ts';
+
+const skip = chromiumSkip();
+
+async function allowClipboard(page: Page, baseUrl: string): Promise<void> {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+}
+
+const clipboardText = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
+
+describe('admin basics: confirmations and secrets shown once', { skip }, () => {
+  const suite = browserSuite();
+
+  it('revoking an API key asks first; Escape and Cancel keep the key; the secret copies with an announced confirmation', async () => {
+    const page = await suite.page({ signInAs: 'admin' });
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Salesforce');
+    await page.getByRole('checkbox', { name: 'customers:read' }).check();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.getByTestId('api-key-secret').textContent()) ?? '';
+    assert.match(secret, /^hda_key_/);
+
+    await page.getByRole('button', { name: 'Copy API key' }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' });
+    await status.waitFor();
+    assert.equal(await clipboardText(page), secret, 'the clipboard holds exactly the key');
+    await screenshot(page, '60-api-key-copied');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    const keyWorks = async () =>
+      (
+        await fetch(`${suite.world.h.baseUrl}/v1/customers?limit=1`, {
+          headers: { authorization: `Bearer ${secret}` },
+        })
+      ).status;
+    assert.equal(await keyWorks(), 200);
+
+    const revoke = page.getByRole('button', { name: 'Revoke: Salesforce' });
+    await revoke.click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke the API key “Salesforce”?' });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /stops working at once/);
+    // The focus starts on Cancel, so a habitual Enter does not revoke.
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    await screenshot(page, '61-revoke-confirm');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Revoke: Salesforce',
+      'the focus is back on the button that opened the dialog',
+    );
+    assert.equal(await keyWorks(), 200, 'Escape revoked nothing');
+
+    await revoke.click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await keyWorks(), 200, 'Cancel revoked nothing');
+
+    await revoke.click();
+    await dialog.getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByRole('cell', { name: 'Revoked' }).waitFor();
+    assert.equal(await keyWorks(), 401);
+    await page.context().close();
+  });
+
+  it('disabling an operator asks first (Escape cancels); enabling does not; the generated password copies', async () => {
+    const page = await suite.page({ signInAs: 'admin' });
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Dora Disabled');
+    await page.getByLabel('E-mail', { exact: true }).fill('dora@acme.example');
+    await page.getByRole('button', { name: 'Invite operator' }).click();
+    const password = (await page.getByTestId('operator-created').textContent()) ?? '';
+    assert.match(password, /^[A-Za-z0-9]{6}(-[A-Za-z0-9]{6}){3}$/);
+    await page.getByRole('button', { name: 'Copy initial password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).waitFor();
+    assert.equal(await clipboardText(page), password);
+
+    const status = async () =>
+      (await suite.world.h.runtime.services.operators.list(suite.world.tenant.id)).find(
+        (o) => o.email === 'dora@acme.example',
+      )?.status;
+    await page.getByRole('button', { name: 'Disable: Dora Disabled' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Disable Dora Disabled?' });
+    await dialog.waitFor();
+    await screenshot(page, '62-disable-confirm');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await status(), 'active');
+
+    await page.getByRole('button', { name: 'Disable: Dora Disabled' }).click();
+    await dialog.getByRole('button', { name: 'Disable operator' }).click();
+    await page.getByRole('button', { name: 'Enable: Dora Disabled' }).waitFor();
+    assert.equal(await status(), 'disabled');
+    // Enabling gives access back and takes nothing away: no question.
+    await page.getByRole('button', { name: 'Enable: Dora Disabled' }).click();
+    await page.getByRole('button', { name: 'Disable: Dora Disabled' }).waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0);
+    assert.equal(await status(), 'active');
+    await page.context().close();
+  });
+
+  it('German at 390 and 1280 px: the dialog and the copied confirmation', async () => {
+    const page = await suite.page({ locale: 'de-DE' });
+    await page.goto(`${suite.world.h.baseUrl}/console/`);
+    await page.getByLabel('Organisation').fill(suite.world.tenant.slug);
+    await page.getByLabel('E-Mail').fill(suite.world.adminEmail);
+    await page.getByLabel('Passwort').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { name: 'Anrufer finden' }).waitFor();
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'API-Schlüssel' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Zendesk DE');
+    await page.getByRole('checkbox', { name: 'customers:read' }).check();
+    await page.getByRole('button', { name: 'API-Schlüssel erstellen' }).click();
+    await page.getByRole('button', { name: 'API-Schlüssel kopieren' }).click();
+    await page.getByRole('status').filter({ hasText: 'In die Zwischenablage kopiert.' }).waitFor();
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      await screenshot(page, `63-api-key-copied-de-${width}`);
+    }
+    await page.getByRole('button', { name: 'Widerrufen: Zendesk DE' }).click();
+    await page.getByRole('dialog', { name: 'API-Schlüssel „Zendesk DE“ widerrufen?' }).waitFor();
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      await screenshot(page, `64-revoke-confirm-de-${width}`);
+    }
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.context().close();
+  });
+});
