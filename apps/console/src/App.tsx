@@ -5,6 +5,7 @@ import { LanguageSwitch } from './components/common.tsx';
 import { type MessageKey, useI18n } from './i18n/i18n.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { ChangePassword } from './pages/ChangePassword.tsx';
 import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
 import { Policy } from './pages/Policy.tsx';
@@ -65,6 +66,8 @@ export function App() {
     setSession(null);
   };
 
+  // A generated password: only its change is offered (the server allows nothing else).
+  const forced = session.operator.passwordChangeRequired;
   const current = section(route);
   return (
     <div className="shell">
@@ -78,7 +81,7 @@ export function App() {
         <nav aria-label={t('app.mainNav')}>
           <ul>
             {navItems
-              .filter((item) => can(item.needs))
+              .filter((item) => !forced && can(item.needs))
               .map((item) => (
                 <li key={item.label}>
                   <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
@@ -89,12 +92,12 @@ export function App() {
           </ul>
         </nav>
         <div className="top-right">
-          <span className="who">
+          <a className="who" href={href({ name: 'account' })} title={t('nav.account')}>
             {t('app.signedInAs', {
               name: session.operator.displayName,
               role: t(`role.${session.operator.role}`),
             })}
-          </span>
+          </a>
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}
@@ -102,7 +105,12 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen route={route} session={session} api={api} />
+        <Screen
+          route={forced ? { name: 'account' } : route}
+          session={session}
+          api={api}
+          onSignedOut={() => setSession(null)}
+        />
       </main>
     </div>
   );
@@ -112,10 +120,12 @@ function Screen({
   route,
   session,
   api,
+  onSignedOut,
 }: {
   route: Route;
   session: Session;
   api: ReturnType<typeof createConsoleApi>;
+  onSignedOut: () => void;
 }) {
   const { t } = useI18n();
   switch (route.name) {
@@ -137,6 +147,15 @@ function Screen({
       return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
+    case 'account':
+      return (
+        <ChangePassword
+          api={api}
+          session={session}
+          forced={session.operator.passwordChangeRequired}
+          onSignedOut={onSignedOut}
+        />
+      );
     default:
       return <p>{t('app.notFound')}</p>;
   }

@@ -41,6 +41,8 @@ export const errorStatus = {
   /** The tenant requires biometric approval: a WebAuthn assertion with the user-verified flag. */
   USER_VERIFICATION_REQUIRED: 403,
   CSRF_FAILED: 403,
+  /** The operator still has a generated password: the session may only change it (or sign out). */
+  PASSWORD_CHANGE_REQUIRED: 403,
   /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
   SSO_ACCESS_DENIED: 403,
   NOT_FOUND: 404,

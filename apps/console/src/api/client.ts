@@ -174,6 +174,11 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     signIn: async (tenant: string, email: string, password: string) =>
       remember(await json<Session>('POST', '/v1/auth/sign-in', { tenant, email, password })),
     session: async () => remember(await json<Session>('GET', '/v1/auth/session')),
+    /** Ends every session of the operator, this one included (docs/api.md). */
+    changePassword: async (currentPassword: string, newPassword: string) => {
+      await json<void>('POST', '/v1/auth/password', { currentPassword, newPassword });
+      csrfToken = '';
+    },
     signOut: async () => {
       await json<void>('POST', '/v1/auth/sign-out');
       csrfToken = '';

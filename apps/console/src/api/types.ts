@@ -22,6 +22,8 @@ export interface Operator {
   status: 'active' | 'disabled';
   createdAt: string;
   lastSignInAt: string | null;
+  /** The password was generated for the operator; the console asks for their own first. */
+  passwordChangeRequired: boolean;
 }
 
 export interface Customer {

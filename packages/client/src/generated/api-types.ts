@@ -116,6 +116,7 @@ export interface Schemas {
         | 'FORBIDDEN'
         | 'USER_VERIFICATION_REQUIRED'
         | 'CSRF_FAILED'
+        | 'PASSWORD_CHANGE_REQUIRED'
         | 'SSO_ACCESS_DENIED'
         | 'NOT_FOUND'
         | 'ROUTE_NOT_FOUND'
@@ -313,6 +314,8 @@ export interface Schemas {
     status: 'active' | 'disabled';
     createdAt: string;
     lastSignInAt: string | null;
+    /** The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED). */
+    passwordChangeRequired: boolean;
   };
   ServerKeyStatus: {
     kid: string;

@@ -201,7 +201,7 @@ export function buildProgram(): Command {
           cliActor,
         );
         out(`Created ${created.role} ${created.email} in tenant ${t.slug} (${created.id}).`);
-        out(`Password (shown only now): ${generatedPassword}`);
+        out(`Password (shown only now; to be changed at the first sign-in): ${generatedPassword}`);
       });
     });
   operator
@@ -217,8 +217,12 @@ export function buildProgram(): Command {
         );
         if (!match) throw new CliError(`No operator ${options.email} in tenant ${t.slug}.`);
         const password = generatePassword();
-        await runtime.services.operators.setPassword(t.id, match.id, password, cliActor);
-        out(`New password for ${match.email} (shown only now): ${password}`);
+        await runtime.services.operators.setPassword(t.id, match.id, password, cliActor, {
+          requireChange: true,
+        });
+        out(
+          `New password for ${match.email} (shown only now; to be changed at the next sign-in): ${password}`,
+        );
       });
     });
 

@@ -47,6 +47,17 @@ declare module 'fastify' {
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * What a session may do while its operator still has a password someone else generated: read
+ * the session (so the console knows to ask), change the password, sign out. Nothing else, so a
+ * password seen by the admin who handed it over never gives access to customers.
+ */
+const allowedBeforePasswordChange = new Set([
+  'GET /v1/auth/session',
+  'POST /v1/auth/password',
+  'POST /v1/auth/sign-out',
+]);
 export const csrfHeader = 'x-csrf-token';
 
 export function requirePrincipal(request: FastifyRequest): Principal {
@@ -113,6 +124,15 @@ export function installAuthentication(
         if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken)) {
           throw new AppError('CSRF_FAILED', `Send the CSRF token from sign-in in the ${csrfHeader} header.`);
         }
+      }
+      if (
+        session.operator.passwordChangeRequired &&
+        !allowedBeforePasswordChange.has(`${request.method} ${request.routeOptions.url}`)
+      ) {
+        throw new AppError(
+          'PASSWORD_CHANGE_REQUIRED',
+          'Choose your own password first (POST /v1/auth/password); until then nothing else is allowed.',
+        );
       }
       request.principal = {
         tenantId: session.operator.tenantId,

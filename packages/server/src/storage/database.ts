@@ -21,6 +21,7 @@ import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
+import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0015-offline-codes': offlineCodes,
   '0016-external-id-hint': externalIdHint,
   '0017-id-token-alg': idTokenAlg,
+  '0023-operator-password-change': operatorPasswordChange,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -26,6 +26,8 @@ export interface OperatorsTable {
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
+  /** 1 while the operator still has a password generated for them (migration 0023). */
+  password_change_required: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -24,6 +24,10 @@ export const OperatorSchema = Type.Object(
     status: Type.String({ enum: ['active', 'disabled'] }),
     createdAt: Timestamp,
     lastSignInAt: Type.Union([Timestamp, Type.Null()]),
+    passwordChangeRequired: Type.Boolean({
+      description:
+        'The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED).',
+    }),
   },
   { $id: 'Operator', title: 'Operator' },
 );
@@ -37,6 +41,7 @@ export function operatorView(operator: Operator) {
     status: operator.status,
     createdAt: toIso(operator.createdAt),
     lastSignInAt: toIsoOrNull(operator.lastSignInAt),
+    passwordChangeRequired: operator.passwordChangeRequired,
   };
 }
 
