@@ -10,6 +10,7 @@ import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
 import { Policy } from './pages/Policy.tsx';
 import { Search } from './pages/Search.tsx';
+import { SecondFactorGate } from './pages/SecondFactor.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
 import { href, type Route, useRoute } from './router.ts';
@@ -67,7 +68,9 @@ export function App() {
   };
 
   // A generated password: only its change is offered (the server allows nothing else).
-  const forced = session.operator.passwordChangeRequired;
+  // After the password, the second factor (or its set-up) comes first; the server allows nothing else.
+  const waiting = session.pendingStep !== null;
+  const forced = waiting || session.operator.passwordChangeRequired;
   const current = section(route);
   return (
     <div className="shell">
@@ -105,12 +108,16 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen
-          route={forced ? { name: 'account' } : route}
-          session={session}
-          api={api}
-          onSignedOut={() => setSession(null)}
-        />
+        {waiting ? (
+          <SecondFactorGate api={api} session={session} onSession={setSession} />
+        ) : (
+          <Screen
+            route={forced ? { name: 'account' } : route}
+            session={session}
+            api={api}
+            onSignedOut={() => setSession(null)}
+          />
+        )}
       </main>
     </div>
   );

@@ -43,6 +43,8 @@ export const errorStatus = {
   CSRF_FAILED: 403,
   /** The operator still has a generated password: the session may only change it (or sign out). */
   PASSWORD_CHANGE_REQUIRED: 403,
+  /** The session has shown only the password: the operator's second factor comes first. */
+  SECOND_FACTOR_REQUIRED: 403,
   /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
   SSO_ACCESS_DENIED: 403,
   NOT_FOUND: 404,

@@ -15,12 +15,14 @@ import type {
   Permission,
   PushCredentials,
   Role,
+  SecondFactorStatus,
   SentActivation,
   Session,
   SignInOptions,
   StartVerification,
   Tenant,
   TestPushResult,
+  TotpSetup,
   Verification,
   VerificationDetail,
   VerificationEvent,
@@ -197,8 +199,17 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
       json<Page<AuditEvent>>('GET', withQuery('/v1/audit-events', { ...filter })),
     auditChain: () => json<ChainStatus>('GET', '/v1/audit-events/verification'),
     tenant: () => json<Tenant>('GET', '/v1/tenant'),
-    updateTenant: (patch: { name?: string; verification?: Partial<VerificationSettings> }) =>
-      json<Tenant>('PATCH', '/v1/tenant', patch),
+    secondFactor: () => json<SecondFactorStatus>('GET', '/v1/auth/second-factor'),
+    startTotp: () => json<TotpSetup>('POST', '/v1/auth/second-factor/totp'),
+    confirmTotp: (code: string) => json<void>('POST', '/v1/auth/second-factor/totp/confirm', { code }),
+    verifySecondFactor: (code: string) => json<void>('POST', '/v1/auth/second-factor/verify', { code }),
+    resetSecondFactor: (operatorId: string) =>
+      json<void>('DELETE', `/v1/operators/${id(operatorId)}/second-factor`),
+    updateTenant: (patch: {
+      name?: string;
+      verification?: Partial<VerificationSettings>;
+      operatorSecondFactor?: 'optional' | 'required';
+    }) => json<Tenant>('PATCH', '/v1/tenant', patch),
     operators: () => json<{ items: Operator[] }>('GET', '/v1/operators'),
     inviteOperator: (input: { email: string; displayName: string; role: Role }) =>
       json<{ operator: Operator; initialPassword?: string }>('POST', '/v1/operators', input),

@@ -12,6 +12,8 @@ export interface Session {
   permissions: Permission[];
   csrfToken: string;
   expiresAt: string;
+  /** What the session must do before anything else: the second factor, or setting one up. */
+  pendingStep: 'second_factor' | 'second_factor_enrolment' | null;
 }
 
 export interface Operator {
@@ -189,8 +191,19 @@ export interface Tenant {
   slug: string;
   name: string;
   verification: VerificationSettings;
+  operatorSecondFactor: 'optional' | 'required';
   createdAt: string;
   updatedAt: string;
+}
+
+export interface SecondFactorStatus {
+  required: boolean;
+  totp: boolean;
+}
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUri: string;
 }
 
 export interface ApiKey {

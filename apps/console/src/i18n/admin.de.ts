@@ -43,4 +43,42 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'password.error.VALIDATION_FAILED': 'Der Server hat das neue Passwort abgelehnt: {message}',
   'password.changed':
     'Ihr Passwort wurde geändert und alle Sitzungen beendet. Melden Sie sich mit dem neuen Passwort an.',
+
+  'mfa.verifyTitle': 'Code aus Ihrer Authenticator-App eingeben',
+  'mfa.verifyIntro':
+    'Ihr Passwort stimmt. Öffnen Sie die Authenticator-App auf Ihrem Telefon und geben Sie die sechs Ziffern ein, die sie für {tenant} zeigt.',
+  'mfa.code': 'Sechsstelliger Code',
+  'mfa.verify': 'Weiter',
+  'mfa.lost':
+    'Telefon verloren? Bitten Sie eine Administration Ihrer Organisation, Ihren zweiten Faktor zurückzusetzen, und melden Sie sich dann erneut an.',
+  'mfa.enrolTitle': 'Authenticator-App einrichten',
+  'mfa.enrolRequired':
+    'Ihre Organisation verlangt einen zweiten Faktor. Richten Sie eine Authenticator-App ein (zum Beispiel Google Authenticator, Microsoft Authenticator oder 1Password), bevor Sie weiterarbeiten.',
+  'mfa.enrolIntro':
+    'Eine Authenticator-App zeigt alle 30 Sekunden einen neuen sechsstelligen Code. Nach Ihrem Passwort fragt die Konsole danach.',
+  'mfa.start': 'Authenticator-App einrichten',
+  'mfa.scan':
+    'Scannen Sie diesen QR-Code mit der App oder tippen Sie den Schlüssel ein. Geben Sie dann den Code ein, den die App zeigt.',
+  'mfa.qrAlt': 'QR-Code, um dieses Konto in einer Authenticator-App hinzuzufügen',
+  'mfa.key': 'Schlüssel zum Eintippen',
+  'mfa.secretName': 'Schlüssel',
+  'mfa.confirm': 'Bestätigen',
+  'mfa.enrolled':
+    'Die Authenticator-App ist eingerichtet. Ab jetzt fragt die Konsole nach Ihrem Passwort nach ihrem Code.',
+  'mfa.status': 'Zweiter Faktor',
+  'mfa.statusOn': 'Eine Authenticator-App ist eingerichtet.',
+  'mfa.statusOff': 'Kein zweiter Faktor eingerichtet.',
+  'mfa.error.WRONG_CODE': 'Dieser Code stimmt nicht. Geben Sie den Code ein, den Ihre App jetzt zeigt.',
+  'mfa.error.CODE_REPLAYED': 'Dieser Code wurde schon benutzt. Warten Sie auf den nächsten.',
+  'mfa.error.RATE_LIMITED': 'Zu viele falsche Codes. Warten Sie eine Weile, bevor Sie es erneut versuchen.',
+  'mfa.error.format': 'Ein Code hat sechs Ziffern.',
+  'mfa.reset': 'Zweiten Faktor zurücksetzen',
+  'confirm.resetFactor.title': 'Zweiten Faktor von {name} zurücksetzen?',
+  'confirm.resetFactor.body':
+    'Die Authenticator-App funktioniert hier nicht mehr, und das Konto wird überall abgemeldet. Tun Sie das nur, nachdem Sie geprüft haben, wer fragt (verlorenes Telefon). Bei der nächsten Anmeldung wird eine neue App eingerichtet.',
+  'confirm.resetFactor.confirm': 'Zweiten Faktor zurücksetzen',
+  'operators.factorReset': 'Der zweite Faktor von {name} wurde zurückgesetzt.',
+  'settings.secondFactor': 'Zweiter Faktor für Mitarbeitende, die sich mit Passwort anmelden',
+  'settings.secondFactor.optional': 'Freiwillig: jede Person entscheidet',
+  'settings.secondFactor.required': 'Verpflichtend: eine Authenticator-App nach dem Passwort',
 };

@@ -42,6 +42,43 @@ export const adminEn = {
   'password.error.VALIDATION_FAILED': 'The server refused the new password: {message}',
   'password.changed':
     'Your password has been changed and every session ended. Sign in with the new password.',
+
+  'mfa.verifyTitle': 'Enter the code from your authenticator app',
+  'mfa.verifyIntro':
+    'Your password was right. Open the authenticator app on your phone and type the six digits it shows for {tenant}.',
+  'mfa.code': 'Six-digit code',
+  'mfa.verify': 'Continue',
+  'mfa.lost':
+    'Lost your phone? Ask an admin of your organisation to reset your second factor, then sign in again.',
+  'mfa.enrolTitle': 'Set up an authenticator app',
+  'mfa.enrolRequired':
+    'Your organisation requires a second factor. Set up an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password) before you continue.',
+  'mfa.enrolIntro':
+    'An authenticator app shows a new six-digit code every 30 seconds. After your password, the console asks for it.',
+  'mfa.start': 'Set up authenticator app',
+  'mfa.scan': 'Scan this QR code with the app, or type the key into it. Then type the code the app shows.',
+  'mfa.qrAlt': 'QR code to add this account to an authenticator app',
+  'mfa.key': 'Key for typing in',
+  'mfa.secretName': 'key',
+  'mfa.confirm': 'Confirm',
+  'mfa.enrolled':
+    'The authenticator app is set up. From now on the console asks for its code after your password.',
+  'mfa.status': 'Second factor',
+  'mfa.statusOn': 'An authenticator app is set up.',
+  'mfa.statusOff': 'No second factor is set up.',
+  'mfa.error.WRONG_CODE': 'That code is not right. Type the code your app shows now.',
+  'mfa.error.CODE_REPLAYED': 'That code was used already. Wait for the next one.',
+  'mfa.error.RATE_LIMITED': 'Too many wrong codes. Wait a while before trying again.',
+  'mfa.error.format': 'A code is six digits.',
+  'mfa.reset': 'Reset second factor',
+  'confirm.resetFactor.title': 'Reset the second factor of {name}?',
+  'confirm.resetFactor.body':
+    'Their authenticator app stops working here and they are signed out everywhere. Do this only after checking who is asking (a lost phone). They set up a new app at their next sign-in.',
+  'confirm.resetFactor.confirm': 'Reset second factor',
+  'operators.factorReset': 'The second factor of {name} was reset.',
+  'settings.secondFactor': 'Second factor for operators who sign in with a password',
+  'settings.secondFactor.optional': 'Optional: each operator decides',
+  'settings.secondFactor.required': 'Required: an authenticator app after the password',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;

@@ -43,6 +43,7 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('agent');
@@ -93,6 +94,11 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
           testId="operator-created"
           onClose={() => setCreated(null)}
         />
+      )}
+      {notice && (
+        <p className="notice ok" role="status">
+          {notice}
+        </p>
       )}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
       <div className="table-wrap">
@@ -153,6 +159,26 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
                       }
                     >
                       {op.status === 'active' ? t('operators.disable') : t('operators.enable')}
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="button small"
+                      aria-label={`${t('mfa.reset')}: ${op.displayName}`}
+                      onClick={() =>
+                        setConfirm({
+                          title: t('confirm.resetFactor.title', { name: op.displayName }),
+                          body: t('confirm.resetFactor.body'),
+                          confirmLabel: t('confirm.resetFactor.confirm'),
+                          onConfirm: () =>
+                            void run(async () => {
+                              setNotice(null);
+                              await api.resetSecondFactor(op.id);
+                              setNotice(t('operators.factorReset', { name: op.displayName }));
+                            }),
+                        })
+                      }
+                    >
+                      {t('mfa.reset')}
                     </button>
                   </td>
                 )}
@@ -354,12 +380,14 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
   const [tenant, setTenant] = useState<Tenant | null>(null);
   const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
+  const [secondFactor, setSecondFactor] = useState<Tenant['operatorSecondFactor']>('optional');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
 
   const apply = (next: Tenant) => {
     setTenant(next);
     setName(next.name);
+    setSecondFactor(next.operatorSecondFactor);
     setValues(Object.fromEntries(settingFields.map((f) => [f.key, String(next.verification[f.key])])));
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: apply only sets state
@@ -372,7 +400,7 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
     setMessage(null);
     try {
       const verification = Object.fromEntries(settingFields.map((f) => [f.key, Number(values[f.key])]));
-      apply(await api.updateTenant({ name: name.trim(), verification }));
+      apply(await api.updateTenant({ name: name.trim(), verification, operatorSecondFactor: secondFactor }));
       setMessage({ kind: 'ok', text: t('app.saved') });
     } catch (err) {
       setMessage({
@@ -406,6 +434,16 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
             />
           </label>
         ))}
+        <label className="field">
+          <span>{t('settings.secondFactor')}</span>
+          <select
+            value={secondFactor}
+            onChange={(e) => setSecondFactor(e.target.value as Tenant['operatorSecondFactor'])}
+          >
+            <option value="optional">{t('settings.secondFactor.optional')}</option>
+            <option value="required">{t('settings.secondFactor.required')}</option>
+          </select>
+        </label>
         {message && (
           <p
             className={message.kind === 'ok' ? 'notice info' : 'notice error'}

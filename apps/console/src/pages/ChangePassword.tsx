@@ -10,6 +10,7 @@ import { type ConsoleApi, isApiError } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { PageHeading, useErrorText } from '../components/common.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
+import { SecondFactorSection } from './SecondFactor.tsx';
 
 /** As the server's rule (platform/passwords.ts). */
 const minimumLength = 15;
@@ -193,6 +194,7 @@ export function ChangePassword({
           {t('password.submit')}
         </button>
       </form>
+      {!forced && <SecondFactorSection api={api} />}
     </div>
   );
 }

@@ -117,6 +117,7 @@ export interface Schemas {
         | 'USER_VERIFICATION_REQUIRED'
         | 'CSRF_FAILED'
         | 'PASSWORD_CHANGE_REQUIRED'
+        | 'SECOND_FACTOR_REQUIRED'
         | 'SSO_ACCESS_DENIED'
         | 'NOT_FOUND'
         | 'ROUTE_NOT_FOUND'

@@ -201,7 +201,7 @@ export function buildProgram(): Command {
           cliActor,
         );
         out(`Created ${created.role} ${created.email} in tenant ${t.slug} (${created.id}).`);
-        out(`Password (shown only now; to be changed at the first sign-in): ${generatedPassword}`);
+        out(`Password (shown only now): ${generatedPassword}`);
       });
     });
   operator

@@ -22,6 +22,7 @@ import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
 import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
+import * as operatorSecondFactor from './migrations/0024-operator-second-factor.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '0016-external-id-hint': externalIdHint,
   '0017-id-token-alg': idTokenAlg,
   '0023-operator-password-change': operatorPasswordChange,
+  '0024-operator-second-factor': operatorSecondFactor,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -38,6 +38,20 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** What the session still has to do before it may work (migration 0024); null when nothing. */
+  pending_step: Generated<'second_factor' | 'second_factor_enrolment' | null>;
+}
+
+/** An operator's second factor (migration 0024). */
+export interface OperatorFactorsTable {
+  id: string;
+  tenant_id: string;
+  operator_id: string;
+  kind: 'totp';
+  secret_sealed: string;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
 }
 
 export interface ApiKeysTable {
@@ -465,6 +479,7 @@ export interface AttemptFailuresTable {
 export interface Schema {
   tenants: TenantsTable;
   operators: OperatorsTable;
+  operator_factors: OperatorFactorsTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

@@ -55,7 +55,7 @@ const RoleSchema = Type.Union(
  * a role, needs every permission of that role. Otherwise an API key with operators:write could
  * create an admin with a password it chose and sign in as that admin.
  */
-function assertMayAssign(principal: Principal, role: Role): void {
+export function assertMayAssign(principal: Principal, role: Role): void {
   const missing = permissionsForRole(role).filter((p) => !principal.permissions.has(p));
   if (missing.length > 0) {
     throw new AppError(

@@ -30,12 +30,18 @@ const policyFields = {
   }),
 };
 
+const SecondFactorRule = Type.Union([Type.Literal('optional'), Type.Literal('required')], {
+  description:
+    'Whether operators who sign in with a password must use a second factor (an authenticator app). `required`: one without it sets it up at the next sign-in before anything else.',
+});
+
 const TenantSchema = Type.Object(
   {
     id: Type.String(),
     slug: Type.String(),
     name: Type.String(),
     verification: Type.Object(policyFields),
+    operatorSecondFactor: SecondFactorRule,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -72,6 +78,7 @@ export function registerTenantRoutes(app: TypedApp, { services }: AppDependencie
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            operatorSecondFactor: Type.Optional(SecondFactorRule),
             verification: Type.Optional(
               Type.Partial(Type.Object(policyFields), {
                 additionalProperties: false,

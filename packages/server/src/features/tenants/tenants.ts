@@ -19,9 +19,16 @@ export interface Tenant {
   name: string;
   /** Push verification settings: code length, expiry, attempts, push cap (defaults filled in). */
   verification: PushSettings;
+  /** Whether operators who sign in with a password must show a second factor. */
+  operatorSecondFactor: OperatorSecondFactorRule;
   createdAt: number;
   updatedAt: number;
 }
+
+export type OperatorSecondFactorRule = 'optional' | 'required';
+
+/** The stored settings: the push settings (core) and the operators' second-factor rule. */
+type StoredSettings = TenantSettings & { operatorSecondFactor?: OperatorSecondFactorRule };
 
 export const tenantSlugPattern = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 
@@ -31,6 +38,7 @@ export function toTenant(row: TenantRow): Tenant {
     slug: row.slug,
     name: row.name,
     verification: resolvePushSettings(JSON.parse(row.settings) as TenantSettings),
+    operatorSecondFactor: (JSON.parse(row.settings) as StoredSettings).operatorSecondFactor ?? 'optional',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -100,7 +108,11 @@ export function createTenantService({ db, clock }: ServiceContext) {
 
     async update(
       tenantId: string,
-      patch: { name?: string | undefined; verification?: Partial<PushSettings> | undefined },
+      patch: {
+        name?: string | undefined;
+        verification?: Partial<PushSettings> | undefined;
+        operatorSecondFactor?: OperatorSecondFactorRule | undefined;
+      },
       actor: Actor,
     ): Promise<Tenant> {
       const now = clock();
@@ -113,7 +125,8 @@ export function createTenantService({ db, clock }: ServiceContext) {
         if (!current) throw notFound('Tenant');
         const name = patch.name?.trim() ?? current.name;
         if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
-        const settings = JSON.parse(current.settings) as TenantSettings;
+        const settings = JSON.parse(current.settings) as StoredSettings;
+        if (patch.operatorSecondFactor) settings.operatorSecondFactor = patch.operatorSecondFactor;
         if (patch.verification) {
           // Stored as the tenant's own choices; defaults fill the rest when read.
           const verification = { ...settings.verification, ...patch.verification };
@@ -141,6 +154,7 @@ export function createTenantService({ db, clock }: ServiceContext) {
             ...(patch.verification
               ? { policy: Object.entries(patch.verification).map(([key, value]) => `${key}=${value}`) }
               : {}),
+            ...(patch.operatorSecondFactor ? { operatorSecondFactor: patch.operatorSecondFactor } : {}),
           },
           now,
         });
