@@ -86,6 +86,8 @@ export const errorStatus = {
   WRONG_CODE: 422,
   /** The WebAuthn registration does not verify: unknown, used or expired challenge, wrong origin or RP, no user verification. */
   WEBAUTHN_REGISTRATION_FAILED: 422,
+  /** An operator's passkey answer failed: challenge unknown or used, another credential, origin, signature, counter. */
+  WEBAUTHN_ASSERTION_FAILED: 422,
   /** A policy that contradicts itself (an action no enabled method can satisfy, ...); the message lists every problem. */
   POLICY_INVALID: 422,
   /**

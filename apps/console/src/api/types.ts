@@ -199,6 +199,7 @@ export interface Tenant {
 export interface SecondFactorStatus {
   required: boolean;
   totp: boolean;
+  passkeys: number;
 }
 
 export interface TotpSetup {

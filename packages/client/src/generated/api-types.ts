@@ -142,6 +142,7 @@ export interface Schemas {
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'WRONG_CODE'
         | 'WEBAUTHN_REGISTRATION_FAILED'
+        | 'WEBAUTHN_ASSERTION_FAILED'
         | 'POLICY_INVALID'
         | 'SSO_PROVIDER_INVALID'
         | 'CODE_REPLAYED'

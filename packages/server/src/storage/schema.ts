@@ -47,8 +47,14 @@ export interface OperatorFactorsTable {
   id: string;
   tenant_id: string;
   operator_id: string;
-  kind: 'totp';
-  secret_sealed: string;
+  kind: 'totp' | 'passkey';
+  /** TOTP: the sealed seed. */
+  secret_sealed: string | null;
+  /** Passkey: base64url credential id, COSE public key (base64url), signature counter, a label. */
+  credential_id: string | null;
+  public_key: string | null;
+  counter: Generated<number>;
+  label: string | null;
   confirmed_at: number | null;
   last_used_step: number | null;
   created_at: number;

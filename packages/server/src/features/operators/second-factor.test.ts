@@ -1,6 +1,6 @@
-// Operators' second factor (an authenticator app) on both databases: what a session that has
-// shown only the password may do, enrolment, the code after the password, the tenant's rule,
-// wrong-code caps and replays (parallel too), and an admin's audited reset.
+// Operators' second factor (passkeys and an authenticator app) on both databases: what a session
+// that has shown only the password may do, enrolment, the factor after the password, the tenant's
+// rule, wrong-code caps and replays (parallel too), and an admin's audited reset.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cliActor } from '../../platform/audit-log.ts';
@@ -12,6 +12,7 @@ import {
   testPassword,
 } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
+import { createSoftAuthenticator } from '../../test-support/soft-authenticator.ts';
 import { seedFromBase32, totpCodeForStep, totpStep } from '../methods/index.ts';
 
 function secondFactorSuite(kind: DatabaseKind) {
@@ -90,7 +91,7 @@ function secondFactorSuite(kind: DatabaseKind) {
         'SECOND_FACTOR_REQUIRED',
         'SECOND_FACTOR_REQUIRED',
         'SECOND_FACTOR_REQUIRED',
-        'TOTP_ALREADY_ENROLLED',
+        'SECOND_FACTOR_REQUIRED',
         'SECOND_FACTOR_REQUIRED',
       ],
     );
@@ -187,7 +188,11 @@ function secondFactorSuite(kind: DatabaseKind) {
         ...(payload === undefined ? {} : { payload }),
       });
     assert.equal((await call('GET', '/v1/customers')).json().error.code, 'SECOND_FACTOR_REQUIRED');
-    assert.deepEqual((await call('GET', '/v1/auth/second-factor')).json(), { required: true, totp: false });
+    assert.deepEqual((await call('GET', '/v1/auth/second-factor')).json(), {
+      required: true,
+      totp: false,
+      passkeys: 0,
+    });
     // Verifying without an app is no way round it.
     assert.equal((await call('POST', '/v1/auth/second-factor/verify', { code: '123456' })).statusCode, 409);
     const started = (await call('POST', '/v1/auth/second-factor/totp')).json() as { secret: string };
@@ -242,6 +247,100 @@ function secondFactorSuite(kind: DatabaseKind) {
     assert.equal(audit[1]!.actor_id, admin.operatorId);
   });
 
+  it('a passkey: created, then asked for after the password; an assertion counts once; a foreign origin or key is refused', async () => {
+    const op = await h.createOperator(tenant, 'supervisor', 'key@acme.example');
+    const { origin, hostname: rpId } = new URL(h.config.publicUrl);
+    const authenticator = createSoftAuthenticator({ origin, rpId, userVerification: true });
+    const working = await signIn(op.email);
+    const options = (await working.call('POST', '/v1/auth/second-factor/passkey/registration-options')).json()
+      .options as { challenge: string; rp: { id: string } };
+    assert.equal(options.rp.id, rpId);
+    const registered = await working.call('POST', '/v1/auth/second-factor/passkey', {
+      response: authenticator.register(options),
+      label: 'YubiKey',
+    });
+    assert.equal(registered.statusCode, 204, registered.body);
+    assert.deepEqual((await working.call('GET', '/v1/auth/second-factor')).json(), {
+      required: false,
+      totp: false,
+      passkeys: 1,
+    });
+
+    const session = await signIn(op.email);
+    assert.equal(session.pendingStep, 'second_factor');
+    // A password-only session cannot add a passkey (or an app) of its own to get in.
+    const intruder = createSoftAuthenticator({ origin, rpId, userVerification: true });
+    const sneak = await session.call('POST', '/v1/auth/second-factor/passkey/registration-options');
+    assert.equal(sneak.json().error.code, 'SECOND_FACTOR_REQUIRED');
+    assert.equal(
+      (await session.call('POST', '/v1/auth/second-factor/totp')).json().error.code,
+      'SECOND_FACTOR_REQUIRED',
+    );
+
+    const challenge = async () =>
+      (await session.call('POST', '/v1/auth/second-factor/passkey/assertion-options')).json().options as {
+        challenge: string;
+        allowCredentials: { id: string }[];
+      };
+    const first = await challenge();
+    assert.deepEqual(
+      first.allowCredentials.map((c) => c.id),
+      [authenticator.credentialId],
+    );
+    // Another authenticator's answer, and one made for another origin, are refused.
+    const foreign = await session.call('POST', '/v1/auth/second-factor/passkey/verify', {
+      response: intruder.assert(first.challenge),
+    });
+    assert.equal(foreign.json().error.code, 'WEBAUTHN_ASSERTION_FAILED');
+    const second = await challenge();
+    const phished = await session.call('POST', '/v1/auth/second-factor/passkey/verify', {
+      response: authenticator.assert(second.challenge, { origin: 'https://acme-bank.example.net' }),
+    });
+    assert.equal(phished.json().error.code, 'WEBAUTHN_ASSERTION_FAILED');
+    assert.equal((await session.call('GET', '/v1/customers')).json().error.code, 'SECOND_FACTOR_REQUIRED');
+
+    const third = await challenge();
+    const assertion = authenticator.assert(third.challenge);
+    const ok = await session.call('POST', '/v1/auth/second-factor/passkey/verify', { response: assertion });
+    assert.equal(ok.statusCode, 204, ok.body);
+    assert.equal((await session.call('GET', '/v1/customers')).statusCode, 200);
+    // The same assertion, captured and sent from another password session: its challenge is spent.
+    const other = await signIn(op.email);
+    const replayed = await other.call('POST', '/v1/auth/second-factor/passkey/verify', {
+      response: assertion,
+    });
+    assert.equal(replayed.json().error.code, 'WEBAUTHN_ASSERTION_FAILED');
+    assert.equal((await other.call('GET', '/v1/customers')).json().error.code, 'SECOND_FACTOR_REQUIRED');
+  });
+
+  it('a passkey answer is refused for a challenge issued to another operator', async () => {
+    const { origin, hostname: rpId } = new URL(h.config.publicUrl);
+    const alice = await h.createOperator(tenant, 'agent', 'alice-key@acme.example');
+    const bob = await h.createOperator(tenant, 'agent', 'bob-key@acme.example');
+    const aliceKey = createSoftAuthenticator({ origin, rpId, userVerification: true });
+    const aliceSession = await signIn(alice.email);
+    const reg = (
+      await aliceSession.call('POST', '/v1/auth/second-factor/passkey/registration-options')
+    ).json().options as { challenge: string };
+    assert.equal(
+      (
+        await aliceSession.call('POST', '/v1/auth/second-factor/passkey', {
+          response: aliceKey.register(reg),
+        })
+      ).statusCode,
+      204,
+    );
+    // Bob asks for a registration challenge; Alice's session may not answer it.
+    const bobSession = await signIn(bob.email);
+    const bobOptions = (
+      await bobSession.call('POST', '/v1/auth/second-factor/passkey/registration-options')
+    ).json().options as { challenge: string };
+    const stolen = await aliceSession.call('POST', '/v1/auth/second-factor/passkey', {
+      response: createSoftAuthenticator({ origin, rpId, userVerification: true }).register(bobOptions),
+    });
+    assert.equal(stolen.json().error.code, 'WEBAUTHN_REGISTRATION_FAILED');
+  });
+
   it('no secret reaches the audit log or the database in clear', async () => {
     const op = await h.createOperator(tenant, 'agent', 'sealed@acme.example');
     const { secret } = await enrol(op.email);
@@ -250,7 +349,7 @@ function secondFactorSuite(kind: DatabaseKind) {
       .select('secret_sealed')
       .where('operator_id', '=', op.id)
       .executeTakeFirstOrThrow();
-    assert.equal(stored.secret_sealed.includes(secret), false);
+    assert.equal(stored.secret_sealed?.includes(secret), false);
     const audit = await h.runtime.database.db.selectFrom('audit_events').select('data').execute();
     assert.equal(
       audit.some((a) => String(a.data ?? '').includes(secret)),

@@ -1,11 +1,29 @@
-// Operators' second factor: an authenticator app (TOTP), enrolled by the operator, asked for after
-// the password, required by the tenant's setting, and reset by an admin when a phone is lost.
+// Operators' second factor: passkeys (WebAuthn) and an authenticator app (TOTP), enrolled by the
+// operator, asked for after the password, required by the tenant's setting, and reset by an admin
+// when a phone or key is lost.
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
-import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
-import { hitRateLimit, inTransaction, releaseRateLimit, resetRateLimit } from '../../storage/atomic.ts';
+import { decryptSecret, encryptSecret, keyedHash } from '../../platform/secrets.ts';
+import {
+  consumeOneTimeToken,
+  hitRateLimit,
+  inTransaction,
+  releaseRateLimit,
+  resetRateLimit,
+} from '../../storage/atomic.ts';
 import { rowsChanged } from '../../storage/constraint-violations.ts';
 import type { Db } from '../../storage/database.ts';
 import {
@@ -30,11 +48,27 @@ const driftSteps = 1;
 
 const sealContext = (factorId: string) => `operator-factor:${factorId}`;
 
+/** How long a passkey prompt may wait for the operator's touch or PIN. */
+const passkeyChallengeLifetimeMs = 5 * 60 * 1000;
+const registrationPurpose = 'operator_passkey_registration';
+const assertionPurpose = 'operator_passkey_assertion';
+
 /** The tenant's rule, from its stored settings (features/tenants/tenants.ts writes it). */
 async function tenantRequiresSecondFactor(db: Db, tenantId: string): Promise<boolean> {
   const row = await db.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirst();
   const settings = row ? (JSON.parse(row.settings) as { operatorSecondFactor?: string }) : {};
   return settings.operatorSecondFactor === 'required';
+}
+
+async function confirmedFactors(db: Db, tenantId: string, operatorId: string) {
+  return db
+    .selectFrom('operator_factors')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('operator_id', '=', operatorId)
+    .where('confirmed_at', 'is not', null)
+    .orderBy('created_at')
+    .execute();
 }
 
 async function confirmedTotp(db: Db, tenantId: string, operatorId: string) {
@@ -58,12 +92,57 @@ export async function stepAfterPassword(
   tenantId: string,
   operatorId: string,
 ): Promise<PendingStep | null> {
-  if (await confirmedTotp(db, tenantId, operatorId)) return 'second_factor';
+  if ((await confirmedFactors(db, tenantId, operatorId)).length > 0) return 'second_factor';
   return (await tenantRequiresSecondFactor(db, tenantId)) ? 'second_factor_enrolment' : null;
 }
 
 export function createSecondFactorService({ db, clock, config, encryptionKey }: ServiceContext) {
   const windowMs = config.signInWindowMinutes * 60_000;
+  const origin = new URL(config.publicUrl).origin;
+  const rpId = new URL(config.publicUrl).hostname;
+
+  /** A WebAuthn challenge, kept only as a keyed hash, single use, for this operator only. */
+  async function keepChallenge(tenantId: string, operatorId: string, purpose: string, challenge: string) {
+    const now = clock();
+    await db
+      .insertInto('one_time_tokens')
+      .values({
+        id: newId('webauthnChallenge', now),
+        tenant_id: tenantId,
+        purpose,
+        secret_hash: keyedHash(encryptionKey, challenge),
+        subject_id: operatorId,
+        max_attempts: 1,
+        expires_at: now + passkeyChallengeLifetimeMs,
+        consumed_at: null,
+        created_at: now,
+      })
+      .execute();
+  }
+
+  /** Spends the response's challenge before anything else is checked: one answer per challenge. */
+  async function spendChallenge(
+    tenantId: string,
+    operatorId: string,
+    purpose: string,
+    clientDataJSON: string,
+    failed: (message: string) => AppError,
+  ): Promise<string> {
+    let challenge: string;
+    try {
+      challenge = decodeClientDataJSON(clientDataJSON).challenge;
+    } catch {
+      throw failed('The passkey response has no readable client data.');
+    }
+    const token = await consumeOneTimeToken(db, {
+      purpose,
+      secretHash: keyedHash(encryptionKey, challenge),
+      now: clock(),
+    });
+    if (!token || token.subject_id !== operatorId || token.tenant_id !== tenantId)
+      throw failed('The passkey challenge is unknown, used, expired or for someone else.');
+    return challenge;
+  }
 
   const confirmedFactor = confirmedTotp;
 
@@ -77,7 +156,7 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
     tenantId: string,
     operatorId: string,
     code: string,
-    factor: { id: string; secret_sealed: string; last_used_step: number | null },
+    factor: { id: string; secret_sealed: string | null; last_used_step: number | null },
     audit: { actor: Actor },
   ): Promise<void> {
     const now = clock();
@@ -89,6 +168,8 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
     });
     if (!hit.allowed)
       throw tooManyAttempts('Too many wrong codes. Wait a while before trying again.', hit, now);
+    if (factor.secret_sealed === null)
+      throw new AppError('CONFLICT', 'This factor is not an authenticator app.');
     const seed = seedFromBase32(decryptSecret(encryptionKey, factor.secret_sealed, sealContext(factor.id)));
     const step = codePattern.test(code) ? matchTotpStep(seed, code, now, driftSteps) : null;
     if (step === null) {
@@ -148,10 +229,207 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
 
   return {
     async status(tenantId: string, operatorId: string) {
+      const factors = await confirmedFactors(db, tenantId, operatorId);
       return {
         required: await tenantRequiresSecondFactor(db, tenantId),
-        totp: (await confirmedFactor(db, tenantId, operatorId)) !== undefined,
+        totp: factors.some((f) => f.kind === 'totp'),
+        passkeys: factors.filter((f) => f.kind === 'passkey').length,
       };
+    },
+
+    /** Options for creating a passkey (WebAuthn registration), its challenge kept single use. */
+    async passkeyRegistrationOptions(
+      tenantId: string,
+      operator: { id: string; email: string; displayName: string },
+      tenantName: string,
+    ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const existing = (await confirmedFactors(db, tenantId, operator.id)).filter(
+        (f) => f.kind === 'passkey',
+      );
+      const options = await generateRegistrationOptions({
+        rpName: tenantName,
+        rpID: rpId,
+        userName: operator.email,
+        userDisplayName: operator.displayName,
+        userID: new TextEncoder().encode(operator.id),
+        attestationType: 'none',
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+        excludeCredentials: existing.map((f) => ({ id: f.credential_id! })),
+        supportedAlgorithmIDs: [-7, -8, -257],
+        timeout: passkeyChallengeLifetimeMs,
+      });
+      await keepChallenge(tenantId, operator.id, registrationPurpose, options.challenge);
+      return options;
+    },
+
+    /** Keeps a new passkey; a session waiting for enrolment may then work. */
+    async registerPasskey(
+      tenantId: string,
+      operatorId: string,
+      sessionId: string,
+      response: RegistrationResponseJSON,
+      label: string,
+      actor: Actor,
+    ): Promise<void> {
+      const failed = (message: string) => new AppError('WEBAUTHN_REGISTRATION_FAILED', message);
+      const challenge = await spendChallenge(
+        tenantId,
+        operatorId,
+        registrationPurpose,
+        response.response.clientDataJSON,
+        failed,
+      );
+      let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+      try {
+        verified = await verifyRegistrationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: origin,
+          expectedRPID: rpId,
+          requireUserVerification: true,
+        });
+      } catch (error) {
+        throw failed(`The passkey does not verify: ${(error as Error).message}`);
+      }
+      if (!verified.verified || !verified.registrationInfo) throw failed('The passkey does not verify.');
+      const { credential } = verified.registrationInfo;
+      const now = clock();
+      await inTransaction(db, async (tx) => {
+        await tx
+          .insertInto('operator_factors')
+          .values({
+            id: newId('operatorFactor', now),
+            tenant_id: tenantId,
+            operator_id: operatorId,
+            kind: 'passkey',
+            secret_sealed: null,
+            credential_id: credential.id,
+            public_key: isoBase64URL.fromBuffer(credential.publicKey),
+            counter: credential.counter,
+            label,
+            confirmed_at: now,
+            last_used_step: null,
+            created_at: now,
+          })
+          .execute();
+        await appendAudit(tx, {
+          tenantId,
+          actor,
+          action: 'operator.second_factor_enrolled',
+          target: { type: 'operator', id: operatorId },
+          data: { kind: 'passkey' },
+          now,
+        });
+        await completeStep(tx, tenantId, sessionId, 'second_factor_enrolment', {
+          actor,
+          operatorId,
+          action: 'operator.second_factor_verified',
+          now,
+        });
+      });
+    },
+
+    /** Options for signing in with one of the operator's passkeys. */
+    async passkeyAssertionOptions(
+      tenantId: string,
+      operatorId: string,
+    ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const passkeys = (await confirmedFactors(db, tenantId, operatorId)).filter((f) => f.kind === 'passkey');
+      if (passkeys.length === 0) throw new AppError('CONFLICT', 'No passkey is set up for this operator.');
+      const options = await generateAuthenticationOptions({
+        rpID: rpId,
+        allowCredentials: passkeys.map((f) => ({ id: f.credential_id! })),
+        userVerification: 'required',
+        timeout: passkeyChallengeLifetimeMs,
+      });
+      await keepChallenge(tenantId, operatorId, assertionPurpose, options.challenge);
+      return options;
+    },
+
+    /**
+     * The passkey after the password. Failures count against the same cap as wrong codes; the
+     * challenge is single use, so a captured assertion cannot be sent again; a signature counter
+     * that does not move forward (a cloned authenticator) is refused.
+     */
+    async verifyPasskey(
+      tenantId: string,
+      operatorId: string,
+      sessionId: string,
+      response: AuthenticationResponseJSON,
+      actor: Actor,
+    ): Promise<void> {
+      const now = clock();
+      const limitKey = `second-factor:${operatorId}`;
+      const hit = await hitRateLimit(db, limitKey, { limit: config.signInLockAfterFailures, windowMs, now });
+      if (!hit.allowed)
+        throw tooManyAttempts('Too many failed attempts. Wait a while before trying again.', hit, now);
+      const failed = (message: string) => new AppError('WEBAUTHN_ASSERTION_FAILED', message);
+      const fail = async (message: string): Promise<never> => {
+        await inTransaction(db, (tx) =>
+          appendAudit(tx, {
+            tenantId,
+            actor,
+            action: 'operator.second_factor_failed',
+            target: { type: 'operator', id: operatorId },
+            data: { kind: 'passkey' },
+            now,
+          }),
+        );
+        throw failed(message);
+      };
+      const challenge = await spendChallenge(
+        tenantId,
+        operatorId,
+        assertionPurpose,
+        response.response.clientDataJSON,
+        failed,
+      ).catch((error: AppError) => fail(error.message));
+      const factor = await db
+        .selectFrom('operator_factors')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('operator_id', '=', operatorId)
+        .where('kind', '=', 'passkey')
+        .where('credential_id', '=', response.id)
+        .where('confirmed_at', 'is not', null)
+        .executeTakeFirst();
+      if (!factor) return fail('That passkey is not one of yours here.');
+      let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+      try {
+        result = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: origin,
+          expectedRPID: rpId,
+          requireUserVerification: true,
+          credential: {
+            id: factor.credential_id!,
+            publicKey: isoBase64URL.toBuffer(factor.public_key!),
+            counter: factor.counter,
+          },
+        });
+      } catch (error) {
+        return fail(`The passkey does not verify: ${(error as Error).message}`);
+      }
+      if (!result.verified) return fail('The passkey does not verify.');
+      const { newCounter } = result.authenticationInfo;
+      if (newCounter > factor.counter) {
+        await db
+          .updateTable('operator_factors')
+          .set({ counter: newCounter })
+          .where('id', '=', factor.id)
+          .where('counter', '<', newCounter)
+          .execute();
+      }
+      await resetRateLimit(db, limitKey);
+      await inTransaction(db, (tx) =>
+        completeStep(tx, tenantId, sessionId, 'second_factor', {
+          actor,
+          operatorId,
+          action: 'operator.second_factor_verified',
+          now,
+        }),
+      );
     },
 
     /**
