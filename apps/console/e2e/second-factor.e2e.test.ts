@@ -1,20 +1,34 @@
 /**
  * Operators' second factor in a real browser: the admin requires it in Settings, an operator sets
  * up an authenticator app at the next sign-in (QR code, copyable key, a first code), the code is
- * asked for after the password from then on, and an admin resets it after a lost phone.
+ * asked for after the password from then on, and an admin resets it after a lost phone; a passkey
+ * created and used with Chromium's virtual authenticator (CDP WebAuthn domain).
  * Screenshots in English and German at 390 and 1280 px go to .test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import {
   seedFromBase32,
   totpCodeForStep,
   totpStep,
 } from '../../../packages/server/src/features/methods/index.ts';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
-import { testPassword } from '../../../packages/server/src/test-support/harness.ts';
-import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations } from './support.ts';
+import {
+  startTestHarness,
+  type TestHarness,
+  testPassword,
+} from '../../../packages/server/src/test-support/harness.ts';
+import { ensureConsoleBuilt } from '../scripts/ensure-built.ts';
+import {
+  browserSuite,
+  chromiumSkip,
+  executablePath,
+  screenshot,
+  seriousAccessibilityViolations,
+} from './support.ts';
 
 const skip = chromiumSkip();
 
@@ -55,7 +69,7 @@ describe('operator second factor', { skip }, () => {
 
     const page = await suite.page();
     await signInWithPassword(page, 'mia@acme.example');
-    await page.getByRole('heading', { level: 1, name: 'Set up an authenticator app' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Set up a second factor' }).waitFor();
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 0);
     await page.getByRole('button', { name: 'Set up authenticator app' }).click();
     await page.getByRole('img', { name: 'QR code to add this account to an authenticator app' }).waitFor();
@@ -136,7 +150,104 @@ describe('operator second factor', { skip }, () => {
 
     const page = await suite.page();
     await signInWithPassword(page, 'mia@acme.example');
-    await page.getByRole('heading', { level: 1, name: 'Set up an authenticator app' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Set up a second factor' }).waitFor();
     await page.context().close();
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('operator passkey with a virtual authenticator', { skip }, () => {
+  // WebAuthn needs a host name as its RP id (an IP address is refused): the server is addressed as
+  // http://localhost:<port>, a secure context, which Chromium maps to the harness on 127.0.0.1.
+  let h: TestHarness;
+  let browser: Browser;
+  let origin = '';
+  let tenantSlug = '';
+
+  before(async () => {
+    ensureConsoleBuilt();
+    const port = await freePort();
+    origin = `http://localhost:${port}`;
+    h = await startTestHarness('sqlite', { publicUrl: origin }, { realClock: true });
+    await h.app.listen({ port, host: '127.0.0.1' });
+    const tenant = await h.createTenant('acme');
+    tenantSlug = tenant.slug;
+    await h.runtime.services.operators.create(
+      tenant.id,
+      { email: 'pia@acme.example', displayName: 'Pia Passkey', role: 'agent', password: testPassword },
+      cliActor,
+    );
+    browser = await chromium.launch({
+      executablePath,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--host-resolver-rules=MAP localhost 127.0.0.1'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('creates a passkey on the account page, then signs in with it after the password', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      locale: 'en-GB',
+      bypassCSP: true,
+    });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const signIn = async () => {
+      await page.goto(`${origin}/console/`);
+      await page.getByLabel('Organisation').fill(tenantSlug);
+      await page.getByLabel('E-mail').fill('pia@acme.example');
+      await page.getByLabel('Password').fill(testPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
+    await signIn();
+    await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
+    await page.getByRole('link', { name: /Pia Passkey/ }).click();
+    await page.getByRole('button', { name: 'Create a passkey' }).click();
+    await page.getByRole('status').filter({ hasText: 'The passkey is set up.' }).waitFor();
+    await page.getByText('Passkeys set up: 1.').waitFor();
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.equal(credentials.length, 1, 'the authenticator holds the new passkey');
+    await screenshot(page, '75-passkey-added');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn();
+    await page.getByRole('heading', { level: 1, name: 'Confirm with your passkey' }).waitFor();
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.textContent),
+      'Use passkey',
+      'the passkey button has the focus: Enter confirms',
+    );
+    await screenshot(page, '76-passkey-sign-in');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    // The password alone leads nowhere meanwhile.
+    assert.equal(await page.evaluate(async () => (await fetch('/v1/customers')).status), 403);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Find the caller' }).waitFor();
+    const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    assert.ok((after[0]?.signCount ?? 0) >= 1, 'the authenticator signed');
+
+    await context.close();
   });
 });

@@ -1,3 +1,9 @@
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
 import { readEventStream } from './sse.ts';
 import type {
   Activation,
@@ -203,6 +209,20 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     startTotp: () => json<TotpSetup>('POST', '/v1/auth/second-factor/totp'),
     confirmTotp: (code: string) => json<void>('POST', '/v1/auth/second-factor/totp/confirm', { code }),
     verifySecondFactor: (code: string) => json<void>('POST', '/v1/auth/second-factor/verify', { code }),
+    passkeyRegistrationOptions: () =>
+      json<{ options: PublicKeyCredentialCreationOptionsJSON }>(
+        'POST',
+        '/v1/auth/second-factor/passkey/registration-options',
+      ),
+    registerPasskey: (response: RegistrationResponseJSON, label: string) =>
+      json<void>('POST', '/v1/auth/second-factor/passkey', { response, label }),
+    passkeyAssertionOptions: () =>
+      json<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+        'POST',
+        '/v1/auth/second-factor/passkey/assertion-options',
+      ),
+    verifyPasskey: (response: AuthenticationResponseJSON) =>
+      json<void>('POST', '/v1/auth/second-factor/passkey/verify', { response }),
     resetSecondFactor: (operatorId: string) =>
       json<void>('DELETE', `/v1/operators/${id(operatorId)}/second-factor`),
     updateTenant: (patch: {

@@ -51,9 +51,9 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'mfa.verify': 'Weiter',
   'mfa.lost':
     'Telefon verloren? Bitten Sie eine Administration Ihrer Organisation, Ihren zweiten Faktor zurückzusetzen, und melden Sie sich dann erneut an.',
-  'mfa.enrolTitle': 'Authenticator-App einrichten',
+  'mfa.enrolTitle': 'Zweiten Faktor einrichten',
   'mfa.enrolRequired':
-    'Ihre Organisation verlangt einen zweiten Faktor. Richten Sie eine Authenticator-App ein (zum Beispiel Google Authenticator, Microsoft Authenticator oder 1Password), bevor Sie weiterarbeiten.',
+    'Ihre Organisation verlangt einen zweiten Faktor. Richten Sie einen Passkey oder eine Authenticator-App ein (zum Beispiel Google Authenticator, Microsoft Authenticator oder 1Password), bevor Sie weiterarbeiten.',
   'mfa.enrolIntro':
     'Eine Authenticator-App zeigt alle 30 Sekunden einen neuen sechsstelligen Code. Nach Ihrem Passwort fragt die Konsole danach.',
   'mfa.start': 'Authenticator-App einrichten',
@@ -81,4 +81,22 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'settings.secondFactor': 'Zweiter Faktor für Mitarbeitende, die sich mit Passwort anmelden',
   'settings.secondFactor.optional': 'Freiwillig: jede Person entscheidet',
   'settings.secondFactor.required': 'Verpflichtend: eine Authenticator-App nach dem Passwort',
+  'mfa.passkeyTitle': 'Mit Ihrem Passkey bestätigen',
+  'mfa.passkeyIntro':
+    'Ihr Passwort stimmt. Bestätigen Sie mit Ihrem Passkey: Ihrem Sicherheitsschlüssel oder Fingerabdruck, Gesicht oder PIN auf diesem Gerät.',
+  'mfa.usePasskey': 'Passkey verwenden',
+  'mfa.orCode': 'Oder geben Sie den Code Ihrer Authenticator-App ein:',
+  'mfa.createPasskey': 'Passkey erstellen',
+  'mfa.passkeyExplain':
+    'Ein Passkey ist die sicherste Wahl: ein Sicherheitsschlüssel oder Fingerabdruck, Gesicht oder PIN dieses Geräts. Er funktioniert nur auf dieser Seite, eine gefälschte Seite kann ihn nicht nutzen.',
+  'mfa.orApp': 'Oder verwenden Sie stattdessen eine Authenticator-App:',
+  'mfa.passkeyAdded': 'Der Passkey ist eingerichtet. Ab jetzt fragt die Konsole nach Ihrem Passwort danach.',
+  'mfa.passkeysOn': 'Eingerichtete Passkeys: {count}.',
+  'mfa.addPasskey': 'Passkey hinzufügen',
+  'mfa.error.passkey':
+    'Der Passkey wurde nicht angenommen. Versuchen Sie es erneut oder wählen Sie einen anderen Weg.',
+  'mfa.error.passkeyCancelled':
+    'Die Passkey-Abfrage wurde geschlossen oder ist abgelaufen. Versuchen Sie es erneut.',
+  'mfa.error.passkeyUnsupported':
+    'Dieser Browser kann hier keine Passkeys verwenden. Verwenden Sie stattdessen eine Authenticator-App.',
 };

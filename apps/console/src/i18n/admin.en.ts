@@ -50,7 +50,7 @@ export const adminEn = {
   'mfa.verify': 'Continue',
   'mfa.lost':
     'Lost your phone? Ask an admin of your organisation to reset your second factor, then sign in again.',
-  'mfa.enrolTitle': 'Set up an authenticator app',
+  'mfa.enrolTitle': 'Set up a second factor',
   'mfa.enrolRequired':
     'Your organisation requires a second factor. Set up an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password) before you continue.',
   'mfa.enrolIntro':
@@ -79,6 +79,21 @@ export const adminEn = {
   'settings.secondFactor': 'Second factor for operators who sign in with a password',
   'settings.secondFactor.optional': 'Optional: each operator decides',
   'settings.secondFactor.required': 'Required: an authenticator app after the password',
+  'mfa.passkeyTitle': 'Confirm with your passkey',
+  'mfa.passkeyIntro':
+    'Your password was right. Confirm with your passkey: your security key, or your fingerprint, face or PIN on this device.',
+  'mfa.usePasskey': 'Use passkey',
+  'mfa.orCode': 'Or type the code of your authenticator app:',
+  'mfa.createPasskey': 'Create a passkey',
+  'mfa.passkeyExplain':
+    'A passkey is the safest choice: a security key, or this device’s fingerprint, face or PIN. It only works on this site, so a fake page cannot use it.',
+  'mfa.orApp': 'Or use an authenticator app instead:',
+  'mfa.passkeyAdded': 'The passkey is set up. From now on the console asks for it after your password.',
+  'mfa.passkeysOn': 'Passkeys set up: {count}.',
+  'mfa.addPasskey': 'Add a passkey',
+  'mfa.error.passkey': 'The passkey was not accepted. Try again, or use another way.',
+  'mfa.error.passkeyCancelled': 'The passkey prompt was closed or timed out. Try again.',
+  'mfa.error.passkeyUnsupported': 'This browser cannot use passkeys here. Use an authenticator app instead.',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;
