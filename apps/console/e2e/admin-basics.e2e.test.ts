@@ -262,4 +262,41 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     await page.context().close();
   });
+
+  it('SCIM token: created for the identity provider, shown once with a copy button, works only for SCIM, revoked after a confirmation', async () => {
+    const page = await suite.page({ signInAs: 'admin' });
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name of the identity provider').fill('Entra ID');
+    await page.getByRole('button', { name: 'Create SCIM token' }).click();
+    const token = (await page.getByTestId('scim-token').textContent()) ?? '';
+    assert.match(token, /^hda_key_/);
+    await page.getByRole('button', { name: 'Copy SCIM token' }).click();
+    await page.getByRole('status').filter({ hasText: 'Copied to the clipboard.' }).first().waitFor();
+    assert.equal(await clipboardText(page), token);
+    await page.getByRole('button', { name: 'Copy SCIM base URL' }).click();
+    assert.equal(await clipboardText(page), `${suite.world.h.baseUrl}/scim/v2`);
+    await page.getByRole('cell', { name: 'scim', exact: true }).waitFor();
+    await screenshot(page, '69-scim-token');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    const call = (path: string) =>
+      fetch(`${suite.world.h.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await call('/scim/v2/Users')).status, 200);
+    assert.equal((await call('/v1/customers')).status, 403, 'the token provisions and does nothing else');
+
+    await page.getByRole('button', { name: 'Revoke: Entra ID' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke the API key “Entra ID”?' })
+      .getByRole('button', { name: 'Revoke key' })
+      .click();
+    await page.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('button')].some(
+          (b) => b.getAttribute('aria-label') === 'Revoke: Entra ID',
+        ),
+    );
+    assert.equal((await call('/scim/v2/Users')).status, 401);
+    await page.context().close();
+  });
 });

@@ -99,4 +99,14 @@ export const adminDe: Record<AdminMessageKey, string> = {
     'Die Passkey-Abfrage wurde geschlossen oder ist abgelaufen. Versuchen Sie es erneut.',
   'mfa.error.passkeyUnsupported':
     'Dieser Browser kann hier keine Passkeys verwenden. Verwenden Sie stattdessen eine Authenticator-App.',
+  'scim.title': 'SCIM-Tokens für Ihren Identitätsanbieter',
+  'scim.intro':
+    'Ihr Identitätsanbieter (Entra ID, Okta) legt Kundinnen und Kunden per SCIM an, ändert und entfernt sie, mit einem Token, das sonst nichts darf. Widerrufen Sie es in der Tabelle oben.',
+  'scim.baseUrl': 'SCIM-Basis-URL (Mandanten-URL):',
+  'scim.baseUrlName': 'SCIM-Basis-URL',
+  'scim.name': 'Name des Identitätsanbieters',
+  'scim.create': 'SCIM-Token erstellen',
+  'scim.showOnce':
+    'Tragen Sie dieses Token jetzt als geheimes Token in Ihrem Identitätsanbieter ein. Es wird nur einmal angezeigt:',
+  'scim.tokenName': 'SCIM-Token',
 };

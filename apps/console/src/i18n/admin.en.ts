@@ -94,6 +94,16 @@ export const adminEn = {
   'mfa.error.passkey': 'The passkey was not accepted. Try again, or use another way.',
   'mfa.error.passkeyCancelled': 'The passkey prompt was closed or timed out. Try again.',
   'mfa.error.passkeyUnsupported': 'This browser cannot use passkeys here. Use an authenticator app instead.',
+  'scim.title': 'SCIM tokens for your identity provider',
+  'scim.intro':
+    'Your identity provider (Entra ID, Okta) creates, changes and removes customers through SCIM with a token that can do nothing else. Revoke it in the table above.',
+  'scim.baseUrl': 'SCIM base URL (tenant URL):',
+  'scim.baseUrlName': 'SCIM base URL',
+  'scim.name': 'Name of the identity provider',
+  'scim.create': 'Create SCIM token',
+  'scim.showOnce':
+    'Enter this token as the secret token in your identity provider now. It is shown only once:',
+  'scim.tokenName': 'SCIM token',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;

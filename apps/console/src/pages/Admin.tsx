@@ -14,6 +14,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog
 import { SecretOnce } from '../components/secret-once.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
+import { ScimTokens } from './ScimTokens.tsx';
 
 type AdminPage = 'operators' | 'apiKeys' | 'settings';
 
@@ -362,6 +363,7 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
           </button>
         </form>
       )}
+      {mayWrite && <ScimTokens api={api} onCreated={load} />}
     </div>
   );
 }
