@@ -299,4 +299,52 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     assert.equal((await call('/scim/v2/Users')).status, 401);
     await page.context().close();
   });
+
+  it('OpenID clients: registered with a secret shown once, refused with the server’s sentence, new secret and revocation after a confirmation', async () => {
+    const page = await suite.page({ signInAs: 'admin' });
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const section = page.getByRole('region', { name: 'OpenID clients (CIBA)' });
+    await section.getByLabel('Name shown to the customer').fill('Online Banking');
+    await section.getByLabel('Result delivery').selectOption('ping');
+    await section.getByLabel('Notification endpoint (https)').fill('http://bank.example/ciba');
+    await section.getByRole('button', { name: 'Register OpenID client' }).click();
+    await section.getByRole('alert').filter({ hasText: 'The client was not registered: ' }).waitFor();
+    await screenshot(page, '69b-oidc-client-refused');
+    await section.getByLabel('Result delivery').selectOption('poll');
+    await section.getByRole('button', { name: 'Register OpenID client' }).click();
+    const first = (await page.getByTestId('oidc-secret').textContent()) ?? '';
+    assert.ok(first.length >= 32, 'a long random secret');
+    await section.getByRole('button', { name: 'Copy client secret' }).click();
+    assert.equal(await clipboardText(page), first);
+    const [client] = (await suite.world.h.runtime.services.oidcClients.list(suite.world.tenant.id)).filter(
+      (c) => c.name === 'Online Banking',
+    );
+    assert.ok(client);
+    await section.getByRole('cell', { name: client.id }).waitFor();
+    await screenshot(page, '69c-oidc-client');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await section.getByRole('button', { name: 'New secret: Online Banking' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Issue a new secret for “Online Banking”?' });
+    await page.keyboard.press('Escape');
+    await rotate.waitFor({ state: 'hidden' });
+    await section.getByRole('button', { name: 'New secret: Online Banking' }).click();
+    await rotate.getByRole('button', { name: 'New secret' }).click();
+    await page.waitForFunction((previous) => {
+      const text = document.querySelector('[data-testid="oidc-secret"]')?.textContent ?? '';
+      return text !== '' && text !== previous;
+    }, first);
+    await section.getByRole('button', { name: 'Revoke: Online Banking' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke the OpenID client “Online Banking”?' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await section.getByRole('cell', { name: 'Revoked' }).waitFor();
+    assert.equal(
+      (await suite.world.h.runtime.services.oidcClients.get(suite.world.tenant.id, client.id)).status,
+      'revoked',
+    );
+    await page.context().close();
+  });
 });

@@ -16,6 +16,7 @@ import type {
   CustomerLocks,
   Device,
   ErrorCode,
+  OidcClient,
   Operator,
   Page,
   Permission,
@@ -239,6 +240,17 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     createApiKey: (name: string, scopes: Permission[]) =>
       json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),
     revokeApiKey: (kid: string) => json<ApiKey>('DELETE', `/v1/api-keys/${id(kid)}`),
+    oidcClients: () => json<{ items: OidcClient[] }>('GET', '/v1/oidc-clients'),
+    createOidcClient: (input: {
+      name: string;
+      tokenEndpointAuthMethod: OidcClient['tokenEndpointAuthMethod'];
+      deliveryMode: OidcClient['deliveryMode'];
+      jwks?: OidcClient['jwks'];
+      notificationEndpoint?: string;
+    }) => json<{ client: OidcClient; clientSecret: string | null }>('POST', '/v1/oidc-clients', input),
+    rotateOidcClientSecret: (cid: string) =>
+      json<{ clientSecret: string }>('POST', `/v1/oidc-clients/${id(cid)}/secret`),
+    revokeOidcClient: (cid: string) => json<OidcClient>('DELETE', `/v1/oidc-clients/${id(cid)}`),
     pushCredentials: () => json<PushCredentials>('GET', '/v1/tenant/push-credentials'),
     setFcmCredentials: (serviceAccountJson: string) =>
       json<NonNullable<PushCredentials['fcm']>>('PUT', '/v1/tenant/push-credentials/fcm', {

@@ -246,3 +246,16 @@ export interface ConsoleBootstrap {
   /** Set only while the demo tenant exists outside production: pre-fills the sign-in form. */
   demo: { tenant: string; email: string } | null;
 }
+
+/** An OpenID client for CIBA (docs/integrations/ciba.md). */
+export interface OidcClient {
+  id: string;
+  name: string;
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt';
+  jwks: { keys: Record<string, unknown>[] } | null;
+  deliveryMode: 'poll' | 'ping';
+  notificationEndpoint: string | null;
+  status: 'active' | 'suspended' | 'revoked';
+  createdAt: string;
+  updatedAt: string;
+}

@@ -109,4 +109,37 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'scim.showOnce':
     'Tragen Sie dieses Token jetzt als geheimes Token in Ihrem Identitätsanbieter ein. Es wird nur einmal angezeigt:',
   'scim.tokenName': 'SCIM-Token',
+  'oidc.title': 'OpenID-Clients (CIBA)',
+  'oidc.intro':
+    'Anwendungen, die über OpenID Connect CIBA das Telefon der Kundin oder des Kunden um Freigabe einer Anmeldung oder Zahlung bitten, etwa Ihr Online-Banking oder Keycloak.',
+  'oidc.name': 'Name, den die Kundschaft sieht',
+  'oidc.clientId': 'Client-ID',
+  'oidc.method': 'Client-Authentifizierung',
+  'oidc.method.client_secret_basic': 'Client-Geheimnis (client_secret_basic)',
+  'oidc.method.private_key_jwt': 'Signierte Assertion mit Ihren Schlüsseln (private_key_jwt)',
+  'oidc.jwks': 'Öffentliche Schlüssel (JSON Web Key Set)',
+  'oidc.mode': 'Ergebniszustellung',
+  'oidc.mode.poll': 'Poll: der Client fragt nach dem Ergebnis',
+  'oidc.mode.ping': 'Ping: wir rufen den Client, sobald das Ergebnis vorliegt',
+  'oidc.endpoint': 'Benachrichtigungs-Endpunkt (https)',
+  'oidc.status': 'Status',
+  'oidc.status.active': 'Aktiv',
+  'oidc.status.suspended': 'Ausgesetzt',
+  'oidc.status.revoked': 'Widerrufen',
+  'oidc.create': 'OpenID-Client registrieren',
+  'oidc.rotate': 'Neues Geheimnis',
+  'oidc.revoke': 'Widerrufen',
+  'oidc.secretName': 'Client-Geheimnis',
+  'oidc.secretOnce':
+    'Client-Geheimnis von {id}, nur jetzt sichtbar. Tragen Sie es in der Konfiguration des Clients ein:',
+  'oidc.error.VALIDATION_FAILED': 'Der Client wurde nicht registriert: {message}',
+  'oidc.error.CONFLICT': 'Der Client wurde inzwischen widerrufen. Laden Sie die Seite neu.',
+  'oidc.error.jwksJson':
+    'Die öffentlichen Schlüssel sind kein gültiges JSON. Fügen Sie das Key Set als JSON ein: {"keys": [...]}.',
+  'confirm.rotateClient.title': 'Neues Geheimnis für „{name}“ ausstellen?',
+  'confirm.rotateClient.body':
+    'Das bisherige Geheimnis funktioniert sofort nicht mehr. Der Client braucht das neue, um weiterzuarbeiten.',
+  'confirm.revokeClient.title': 'OpenID-Client „{name}“ widerrufen?',
+  'confirm.revokeClient.body':
+    'Der Client kann keine Anfragen mehr starten oder einlösen; offene Anfragen schlagen fehl. Das lässt sich nicht rückgängig machen.',
 };

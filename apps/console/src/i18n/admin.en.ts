@@ -104,6 +104,37 @@ export const adminEn = {
   'scim.showOnce':
     'Enter this token as the secret token in your identity provider now. It is shown only once:',
   'scim.tokenName': 'SCIM token',
+  'oidc.title': 'OpenID clients (CIBA)',
+  'oidc.intro':
+    'Applications that ask a customer’s phone to approve a sign-in or a payment through OpenID Connect CIBA, such as your online banking or Keycloak.',
+  'oidc.name': 'Name shown to the customer',
+  'oidc.clientId': 'Client ID',
+  'oidc.method': 'Client authentication',
+  'oidc.method.client_secret_basic': 'Client secret (client_secret_basic)',
+  'oidc.method.private_key_jwt': 'Signed assertion with your keys (private_key_jwt)',
+  'oidc.jwks': 'Public keys (JSON Web Key Set)',
+  'oidc.mode': 'Result delivery',
+  'oidc.mode.poll': 'Poll: the client asks for the result',
+  'oidc.mode.ping': 'Ping: we call the client when the result is ready',
+  'oidc.endpoint': 'Notification endpoint (https)',
+  'oidc.status': 'Status',
+  'oidc.status.active': 'Active',
+  'oidc.status.suspended': 'Suspended',
+  'oidc.status.revoked': 'Revoked',
+  'oidc.create': 'Register OpenID client',
+  'oidc.rotate': 'New secret',
+  'oidc.revoke': 'Revoke',
+  'oidc.secretName': 'client secret',
+  'oidc.secretOnce': 'Client secret of {id}, shown only now. Enter it in the client’s configuration:',
+  'oidc.error.VALIDATION_FAILED': 'The client was not registered: {message}',
+  'oidc.error.CONFLICT': 'The client was revoked meanwhile. Reload the page.',
+  'oidc.error.jwksJson': 'The public keys are not valid JSON. Paste the key set as JSON: {"keys": [...]}.',
+  'confirm.rotateClient.title': 'Issue a new secret for “{name}”?',
+  'confirm.rotateClient.body':
+    'The current secret stops working at once. The client needs the new one to continue.',
+  'confirm.revokeClient.title': 'Revoke the OpenID client “{name}”?',
+  'confirm.revokeClient.body':
+    'The client can no longer start or redeem requests; its pending requests fail. This cannot be undone.',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;
