@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
+import { startTestOidcProvider } from '../../../packages/server/src/test-support/stand-ins/test-oidc-provider.ts';
 import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations } from './support.ts';
 
 const skip = chromiumSkip();
@@ -346,5 +347,47 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
       'revoked',
     );
     await page.context().close();
+  });
+
+  it('single sign-on: configured in Settings with the server’s refusals shown, the redirect URI copied, then offered at sign-in', async () => {
+    const redirectUri = `${suite.world.h.baseUrl}/v1/auth/oidc/${suite.world.tenant.slug}/callback`;
+    const idp = await startTestOidcProvider({ redirectUris: [redirectUri] });
+    try {
+      const page = await suite.page({ signInAs: 'admin' });
+      await allowClipboard(page, suite.world.h.baseUrl);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      const section = page.getByRole('region', { name: 'Single sign-on for operators' });
+      await section.getByLabel('Issuer URL (https)').fill('http://127.0.0.1:9/');
+      await section.getByLabel('Client ID').fill(idp.clientId);
+      await section.getByLabel('Client secret').fill(idp.clientSecret);
+      await section.getByLabel(/Group to role/).fill('hd-agents agent');
+      await section.getByRole('button', { name: 'Save single sign-on' }).click();
+      await section.getByRole('alert').filter({ hasText: 'Each line of the group mapping is' }).waitFor();
+      await section.getByLabel(/Group to role/).fill('hd-agents = agent');
+      await section.getByRole('button', { name: 'Save single sign-on' }).click();
+      await section.getByRole('alert').filter({ hasText: 'Not saved: ' }).waitFor();
+      await screenshot(page, '69d-sso-refused');
+      await section.getByLabel('Issuer URL (https)').fill(idp.issuer);
+      await section.getByRole('button', { name: 'Save single sign-on' }).click();
+      await section.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await section.getByText(redirectUri).waitFor();
+      await section.getByRole('button', { name: 'Copy redirect URI' }).click();
+      assert.equal(await clipboardText(page), redirectUri);
+      assert.match(
+        await section.getByLabel(/New client secret/).inputValue(),
+        /^$/,
+        'the secret is never shown back',
+      );
+      await screenshot(page, '69e-sso-saved');
+      assert.deepEqual(await seriousAccessibilityViolations(page), []);
+      const options = await page.evaluate(
+        async (slug) => (await fetch(`/v1/auth/sign-in-options?tenant=${slug}`)).json(),
+        suite.world.tenant.slug,
+      );
+      assert.ok((options as { sso: unknown }).sso, 'the sign-in page offers single sign-on now');
+      await page.context().close();
+    } finally {
+      await idp.close();
+    }
   });
 });

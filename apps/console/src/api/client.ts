@@ -26,6 +26,7 @@ import type {
   SentActivation,
   Session,
   SignInOptions,
+  SsoConfig,
   StartVerification,
   Tenant,
   TestPushResult,
@@ -240,6 +241,12 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     createApiKey: (name: string, scopes: Permission[]) =>
       json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),
     revokeApiKey: (kid: string) => json<ApiKey>('DELETE', `/v1/api-keys/${id(kid)}`),
+    ssoConfig: () => json<SsoConfig>('GET', '/v1/tenant/sso'),
+    updateSsoConfig: (
+      patch: Partial<Omit<SsoConfig, 'clientSecretSet' | 'redirectUri' | 'createdAt' | 'updatedAt'>> & {
+        clientSecret?: string;
+      },
+    ) => json<SsoConfig>('PATCH', '/v1/tenant/sso', patch),
     oidcClients: () => json<{ items: OidcClient[] }>('GET', '/v1/oidc-clients'),
     createOidcClient: (input: {
       name: string;

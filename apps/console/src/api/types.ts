@@ -259,3 +259,20 @@ export interface OidcClient {
   createdAt: string;
   updatedAt: string;
 }
+
+/** The tenant's operator single sign-on (docs/integrations/operator-sso.md); never the secret. */
+export interface SsoConfig {
+  enabled: boolean;
+  issuer: string;
+  clientId: string;
+  clientSecretSet: boolean;
+  scopes: string[];
+  roleClaim: string;
+  roleMappings: { value: string; role: Role }[];
+  allowedDomains: string[];
+  jitProvisioning: boolean;
+  defaultRole: Role | null;
+  redirectUri: string;
+  createdAt: string;
+  updatedAt: string;
+}

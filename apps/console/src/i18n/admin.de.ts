@@ -142,4 +142,25 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'confirm.revokeClient.title': 'OpenID-Client „{name}“ widerrufen?',
   'confirm.revokeClient.body':
     'Der Client kann keine Anfragen mehr starten oder einlösen; offene Anfragen schlagen fehl. Das lässt sich nicht rückgängig machen.',
+  'sso.title': 'Single Sign-on für Mitarbeitende',
+  'sso.intro':
+    'Mitarbeitende melden sich über OpenID Connect bei Ihrem Identitätsanbieter an (Entra ID, Okta, Keycloak, Google). Tragen Sie die Weiterleitungs-URI unten beim Anbieter ein.',
+  'sso.redirectUri': 'Weiterleitungs-URI:',
+  'sso.redirectUriName': 'Weiterleitungs-URI',
+  'sso.enabled': 'Single Sign-on auf der Anmeldeseite anbieten',
+  'sso.issuer': 'Aussteller-URL (https)',
+  'sso.clientId': 'Client-ID',
+  'sso.clientSecret': 'Client-Geheimnis',
+  'sso.clientSecretKeep': 'Neues Client-Geheimnis (leer lassen, um das gespeicherte zu behalten)',
+  'sso.scopes': 'Scopes (durch Leerzeichen getrennt)',
+  'sso.roleClaim': 'Claim mit Gruppen oder Rollen',
+  'sso.mappings': 'Gruppe zu Rolle, eine pro Zeile: Wert = agent, supervisor, admin oder auditor',
+  'sso.domains': 'Erlaubte E-Mail-Domains (durch Leerzeichen getrennt; leer erlaubt alle)',
+  'sso.jit': 'Konto bei der ersten Anmeldung anlegen',
+  'sso.defaultRole': 'Rolle, wenn keine Gruppe passt',
+  'sso.defaultRole.none': 'Keine: Anmeldung ablehnen',
+  'sso.save': 'Single Sign-on speichern',
+  'sso.error.mappings':
+    'Jede Zeile der Gruppenzuordnung lautet „Wert = Rolle“, mit der Rolle agent, supervisor, admin oder auditor.',
+  'sso.error.refused': 'Nicht gespeichert: {message}',
 };

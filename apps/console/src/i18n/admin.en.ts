@@ -135,6 +135,27 @@ export const adminEn = {
   'confirm.revokeClient.title': 'Revoke the OpenID client “{name}”?',
   'confirm.revokeClient.body':
     'The client can no longer start or redeem requests; its pending requests fail. This cannot be undone.',
+  'sso.title': 'Single sign-on for operators',
+  'sso.intro':
+    'Operators sign in with your identity provider (Entra ID, Okta, Keycloak, Google) through OpenID Connect. Register the redirect URI below at the provider.',
+  'sso.redirectUri': 'Redirect URI:',
+  'sso.redirectUriName': 'redirect URI',
+  'sso.enabled': 'Offer single sign-on on the sign-in page',
+  'sso.issuer': 'Issuer URL (https)',
+  'sso.clientId': 'Client ID',
+  'sso.clientSecret': 'Client secret',
+  'sso.clientSecretKeep': 'New client secret (leave empty to keep the stored one)',
+  'sso.scopes': 'Scopes (separated by spaces)',
+  'sso.roleClaim': 'Claim with groups or roles',
+  'sso.mappings': 'Group to role, one per line: value = agent, supervisor, admin or auditor',
+  'sso.domains': 'Allowed e-mail domains (separated by spaces; empty allows any)',
+  'sso.jit': 'Create an operator account at the first sign-in',
+  'sso.defaultRole': 'Role when no group matches',
+  'sso.defaultRole.none': 'None: refuse the sign-in',
+  'sso.save': 'Save single sign-on',
+  'sso.error.mappings':
+    'Each line of the group mapping is “value = role”, with the role agent, supervisor, admin or auditor.',
+  'sso.error.refused': 'Not saved: {message}',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;

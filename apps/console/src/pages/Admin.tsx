@@ -16,6 +16,7 @@ import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import { OidcClients } from './OidcClients.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
 import { ScimTokens } from './ScimTokens.tsx';
+import { SsoSettings } from './SsoSettings.tsx';
 
 type AdminPage = 'operators' | 'apiKeys' | 'settings';
 
@@ -463,6 +464,7 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
         </button>
       </form>
       <PushCredentials api={api} mayWrite={session.permissions.includes('tenant:write')} />
+      {session.permissions.includes('tenant:write') && <SsoSettings api={api} />}
     </div>
   );
 }
