@@ -390,4 +390,34 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
       await idp.close();
     }
   });
+
+  it('Keycloak channel: configured with its channel URL to copy, removed after a confirmation', async () => {
+    const page = await suite.page({ signInAs: 'admin' });
+    await allowClipboard(page, suite.world.h.baseUrl);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const section = page.getByRole('region', { name: 'Keycloak authentication channel' });
+    await section.getByLabel('Keycloak base URL').fill('https://login.acme.example');
+    await section.getByLabel('Realm').fill('customers');
+    await section.getByLabel('Name shown on the customer’s phone').fill('Acme Online Banking');
+    await section.getByRole('button', { name: 'Save Keycloak channel' }).click();
+    await section.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await section.getByRole('button', { name: 'Copy channel URL' }).click();
+    const channelUrl = await clipboardText(page);
+    assert.ok(channelUrl.startsWith(suite.world.h.baseUrl), channelUrl);
+    await section.getByText(channelUrl).waitFor();
+    await screenshot(page, '69f-keycloak-channel');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    await section.getByRole('button', { name: 'Remove channel' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove the Keycloak channel?' });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    const stillThere = await page.evaluate(async () => (await fetch('/v1/keycloak-channel')).status);
+    assert.equal(stillThere, 200, 'Escape removed nothing');
+    await section.getByRole('button', { name: 'Remove channel' }).click();
+    await dialog.getByRole('button', { name: 'Remove channel' }).click();
+    await section.getByRole('status').filter({ hasText: 'The Keycloak channel was removed.' }).waitFor();
+    assert.equal(await page.evaluate(async () => (await fetch('/v1/keycloak-channel')).status), 404);
+    await page.context().close();
+  });
 });

@@ -16,6 +16,7 @@ import type {
   CustomerLocks,
   Device,
   ErrorCode,
+  KeycloakChannel,
   OidcClient,
   Operator,
   Page,
@@ -247,6 +248,15 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
         clientSecret?: string;
       },
     ) => json<SsoConfig>('PATCH', '/v1/tenant/sso', patch),
+    keycloakChannel: () => json<KeycloakChannel>('GET', '/v1/keycloak-channel'),
+    configureKeycloakChannel: (input: {
+      baseUrl: string;
+      realm: string;
+      issuer: string | null;
+      allowedClients: string[];
+      requesterName: string;
+    }) => json<KeycloakChannel>('PUT', '/v1/keycloak-channel', input),
+    removeKeycloakChannel: () => json<void>('DELETE', '/v1/keycloak-channel'),
     oidcClients: () => json<{ items: OidcClient[] }>('GET', '/v1/oidc-clients'),
     createOidcClient: (input: {
       name: string;

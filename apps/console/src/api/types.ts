@@ -276,3 +276,15 @@ export interface SsoConfig {
   createdAt: string;
   updatedAt: string;
 }
+
+/** Keycloak's CIBA authentication channel (docs/integrations/keycloak.md). */
+export interface KeycloakChannel {
+  baseUrl: string;
+  realm: string;
+  issuer: string;
+  allowedClients: string[];
+  requesterName: string;
+  channelUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}

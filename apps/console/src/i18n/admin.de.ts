@@ -163,4 +163,21 @@ export const adminDe: Record<AdminMessageKey, string> = {
   'sso.error.mappings':
     'Jede Zeile der Gruppenzuordnung lautet „Wert = Rolle“, mit der Rolle agent, supervisor, admin oder auditor.',
   'sso.error.refused': 'Nicht gespeichert: {message}',
+  'keycloak.title': 'Keycloak-Authentifizierungskanal',
+  'keycloak.intro':
+    'Keycloak bittet über seinen CIBA-Authentifizierungskanal das Telefon der Kundschaft um Freigabe einer Anmeldung. Tragen Sie die Kanal-URL unten als http-authentication-channel-uri des Realms ein.',
+  'keycloak.channelUrl': 'Kanal-URL:',
+  'keycloak.channelUrlName': 'Kanal-URL',
+  'keycloak.baseUrl': 'Keycloak-Basis-URL',
+  'keycloak.realm': 'Realm',
+  'keycloak.issuer': 'Aussteller in Keycloaks Tokens (leer: Basis-URL und Realm)',
+  'keycloak.clients':
+    'Keycloak-Clients, die fragen dürfen (durch Leerzeichen getrennt; leer: jeder Client des Realms)',
+  'keycloak.requester': 'Name auf dem Telefon der Kundschaft',
+  'keycloak.save': 'Keycloak-Kanal speichern',
+  'keycloak.remove': 'Kanal entfernen',
+  'keycloak.removed': 'Der Keycloak-Kanal wurde entfernt. Anfragen von Keycloak werden ab jetzt abgelehnt.',
+  'confirm.removeKeycloak.title': 'Keycloak-Kanal entfernen?',
+  'confirm.removeKeycloak.body':
+    'Keycloak kann die Telefone der Kundschaft nicht mehr fragen; Anmeldungen, die darauf beruhen, enden sofort.',
 };

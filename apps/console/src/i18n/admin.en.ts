@@ -156,6 +156,22 @@ export const adminEn = {
   'sso.error.mappings':
     'Each line of the group mapping is “value = role”, with the role agent, supervisor, admin or auditor.',
   'sso.error.refused': 'Not saved: {message}',
+  'keycloak.title': 'Keycloak authentication channel',
+  'keycloak.intro':
+    'Keycloak asks the customer’s phone to approve a sign-in through its CIBA authentication channel. Set the channel URL below as the realm’s http-authentication-channel-uri.',
+  'keycloak.channelUrl': 'Channel URL:',
+  'keycloak.channelUrlName': 'channel URL',
+  'keycloak.baseUrl': 'Keycloak base URL',
+  'keycloak.realm': 'Realm',
+  'keycloak.issuer': 'Issuer in Keycloak’s tokens (empty: base URL and realm)',
+  'keycloak.clients': 'Keycloak clients that may ask (separated by spaces; empty: any client of the realm)',
+  'keycloak.requester': 'Name shown on the customer’s phone',
+  'keycloak.save': 'Save Keycloak channel',
+  'keycloak.remove': 'Remove channel',
+  'keycloak.removed': 'The Keycloak channel was removed. Keycloak’s requests are refused from now on.',
+  'confirm.removeKeycloak.title': 'Remove the Keycloak channel?',
+  'confirm.removeKeycloak.body':
+    'Keycloak can no longer ask customers’ phones; sign-ins that rely on it stop at once.',
 } as const;
 
 export type AdminMessageKey = keyof typeof adminEn;

@@ -13,6 +13,7 @@ import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx
 import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.tsx';
 import { SecretOnce } from '../components/secret-once.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
+import { KeycloakChannel } from './KeycloakChannel.tsx';
 import { OidcClients } from './OidcClients.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
 import { ScimTokens } from './ScimTokens.tsx';
@@ -368,6 +369,9 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
       {mayWrite && <ScimTokens api={api} onCreated={load} />}
       {session.permissions.includes('oidc-clients:read') && (
         <OidcClients api={api} mayWrite={session.permissions.includes('oidc-clients:write')} />
+      )}
+      {session.permissions.includes('oidc-clients:read') && (
+        <KeycloakChannel api={api} mayWrite={session.permissions.includes('oidc-clients:write')} />
       )}
     </div>
   );
