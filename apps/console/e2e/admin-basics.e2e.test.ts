@@ -397,7 +397,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     const section = page.getByRole('region', { name: 'Keycloak authentication channel' });
     await section.getByLabel('Keycloak base URL').fill('https://login.acme.example');
-    await section.getByLabel('Realm').fill('customers');
+    await section.getByLabel('Realm', { exact: true }).fill('customers');
     await section.getByLabel('Name shown on the customer’s phone').fill('Acme Online Banking');
     await section.getByRole('button', { name: 'Save Keycloak channel' }).click();
     await section.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
