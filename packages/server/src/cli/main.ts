@@ -220,9 +220,7 @@ export function buildProgram(): Command {
         await runtime.services.operators.setPassword(t.id, match.id, password, cliActor, {
           requireChange: true,
         });
-        out(
-          `New password for ${match.email} (shown only now; to be changed at the next sign-in): ${password}`,
-        );
+        out(`New password for ${match.email} (shown only now): ${password}`);
       });
     });
 
