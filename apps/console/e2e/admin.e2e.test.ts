@@ -128,10 +128,11 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByLabel('Name', { exact: true }).fill('Nina New');
     await page.getByLabel('E-mail', { exact: true }).fill('nina@acme.example');
     await page.getByRole('button', { name: 'Invite operator' }).click();
-    await page.getByTestId('operator-created').filter({ hasText: 'Initial password' }).waitFor();
+    await page.getByTestId('operator-created').waitFor();
     await page.getByRole('cell', { name: 'Nina New', exact: true }).waitFor();
     await page.getByLabel('Role: Nina New').selectOption('supervisor');
     await page.getByRole('button', { name: 'Disable: Nina New' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disable operator' }).click();
     await page.getByRole('button', { name: 'Enable: Nina New' }).waitFor();
     const nina = (await suite.world.h.runtime.services.operators.list(suite.world.tenant.id)).find(
       (o) => o.email === 'nina@acme.example',
@@ -155,6 +156,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByRole('button', { name: 'Close' }).click();
     assert.equal(await page.getByText(secret).count(), 0, 'the key is shown only once');
     await page.getByRole('button', { name: 'Revoke: Zendesk' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
     await page.getByRole('cell', { name: 'Revoked' }).waitFor();
     const revoked = await fetch(`${suite.world.h.baseUrl}/v1/verifications?limit=1`, {
       headers: { authorization: `Bearer ${secret}` },

@@ -5,10 +5,12 @@ import { LanguageSwitch } from './components/common.tsx';
 import { type MessageKey, useI18n } from './i18n/i18n.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { ChangePassword } from './pages/ChangePassword.tsx';
 import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
 import { Policy } from './pages/Policy.tsx';
 import { Search } from './pages/Search.tsx';
+import { SecondFactorGate } from './pages/SecondFactor.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
 import { href, type Route, useRoute } from './router.ts';
@@ -65,6 +67,10 @@ export function App() {
     setSession(null);
   };
 
+  // A generated password: only its change is offered (the server allows nothing else).
+  // After the password, the second factor (or its set-up) comes first; the server allows nothing else.
+  const waiting = session.pendingStep !== null;
+  const forced = waiting || session.operator.passwordChangeRequired;
   const current = section(route);
   return (
     <div className="shell">
@@ -79,7 +85,7 @@ export function App() {
         <nav aria-label={t('app.mainNav')}>
           <ul>
             {navItems
-              .filter((item) => can(item.needs))
+              .filter((item) => !forced && can(item.needs))
               .map((item) => (
                 <li key={item.label}>
                   <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
@@ -90,11 +96,11 @@ export function App() {
           </ul>
         </nav>
         <div className="top-right">
-          {/* Name over role, so the pair takes little of the header's one row. */}
-          <span className="who">
+          {/* Name over role, so the pair takes little of the header's one row; it opens your account. */}
+          <a className="who" href={href({ name: 'account' })} title={t('nav.account')}>
             <span className="who-name">{session.operator.displayName}</span>{' '}
             <span className="who-role">({t(`role.${session.operator.role}`)})</span>
-          </span>
+          </a>
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}
@@ -102,7 +108,16 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Screen route={route} session={session} api={api} />
+        {waiting ? (
+          <SecondFactorGate api={api} session={session} onSession={setSession} />
+        ) : (
+          <Screen
+            route={forced ? { name: 'account' } : route}
+            session={session}
+            api={api}
+            onSignedOut={() => setSession(null)}
+          />
+        )}
       </main>
     </div>
   );
@@ -112,10 +127,12 @@ function Screen({
   route,
   session,
   api,
+  onSignedOut,
 }: {
   route: Route;
   session: Session;
   api: ReturnType<typeof createConsoleApi>;
+  onSignedOut: () => void;
 }) {
   const { t } = useI18n();
   switch (route.name) {
@@ -137,6 +154,15 @@ function Screen({
       return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
+    case 'account':
+      return (
+        <ChangePassword
+          api={api}
+          session={session}
+          forced={session.operator.passwordChangeRequired}
+          onSignedOut={onSignedOut}
+        />
+      );
     default:
       return <p>{t('app.notFound')}</p>;
   }

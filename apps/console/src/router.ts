@@ -12,6 +12,7 @@ export type Route =
   | { name: 'audit' }
   | { name: 'policy' }
   | { name: 'webhooks' }
+  | { name: 'account' }
   | { name: 'notFound' };
 
 export function parseRoute(hash: string): Route {
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'audit') return { name: 'audit' };
   if (first === 'policy') return { name: 'policy' };
   if (first === 'webhooks') return { name: 'webhooks' };
+  if (first === 'account') return { name: 'account' };
   return { name: 'notFound' };
 }
 
@@ -55,6 +57,8 @@ export function href(route: Route): string {
       return '#/policy';
     case 'webhooks':
       return '#/webhooks';
+    case 'account':
+      return '#/account';
     default:
       return '#/';
   }

@@ -47,6 +47,10 @@ export const errorStatus = {
    * stated; send the link to the phone number or e-mail address on file instead.
    */
   IDENTITY_CHECK_REQUIRED: 403,
+  /** The operator still has a generated password: the session may only change it (or sign out). */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** The session has shown only the password: the operator's second factor comes first. */
+  SECOND_FACTOR_REQUIRED: 403,
   /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
   SSO_ACCESS_DENIED: 403,
   NOT_FOUND: 404,
@@ -90,6 +94,8 @@ export const errorStatus = {
   WRONG_CODE: 422,
   /** The WebAuthn registration does not verify: unknown, used or expired challenge, wrong origin or RP, no user verification. */
   WEBAUTHN_REGISTRATION_FAILED: 422,
+  /** An operator's passkey answer failed: challenge unknown or used, another credential, origin, signature, counter. */
+  WEBAUTHN_ASSERTION_FAILED: 422,
   /** A policy that contradicts itself (an action no enabled method can satisfy, ...); the message lists every problem. */
   POLICY_INVALID: 422,
   /**

@@ -33,6 +33,7 @@ export const idPrefixes = {
   totpEnrollment: 'tot',
   securityQuestion: 'sqn',
   attemptFailure: 'fai',
+  operatorFactor: 'opf',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -1,3 +1,9 @@
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
 import { readEventStream } from './sse.ts';
 import type {
   Activation,
@@ -10,17 +16,22 @@ import type {
   CustomerLocks,
   Device,
   ErrorCode,
+  KeycloakChannel,
+  OidcClient,
   Operator,
   Page,
   Permission,
   PushCredentials,
   Role,
+  SecondFactorStatus,
   SentActivation,
   Session,
   SignInOptions,
+  SsoConfig,
   StartVerification,
   Tenant,
   TestPushResult,
+  TotpSetup,
   Verification,
   VerificationDetail,
   VerificationEvent,
@@ -185,6 +196,11 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     signIn: async (tenant: string, email: string, password: string) =>
       remember(await json<Session>('POST', '/v1/auth/sign-in', { tenant, email, password })),
     session: async () => remember(await json<Session>('GET', '/v1/auth/session')),
+    /** Ends every session of the operator, this one included (docs/api.md). */
+    changePassword: async (currentPassword: string, newPassword: string) => {
+      await json<void>('POST', '/v1/auth/password', { currentPassword, newPassword });
+      csrfToken = '';
+    },
     signOut: async () => {
       await json<void>('POST', '/v1/auth/sign-out');
       csrfToken = '';
@@ -222,8 +238,31 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
       json<Page<AuditEvent>>('GET', withQuery('/v1/audit-events', { ...filter })),
     auditChain: () => json<ChainStatus>('GET', '/v1/audit-events/verification'),
     tenant: () => json<Tenant>('GET', '/v1/tenant'),
-    updateTenant: (patch: { name?: string; verification?: Partial<VerificationSettings> }) =>
-      json<Tenant>('PATCH', '/v1/tenant', patch),
+    secondFactor: () => json<SecondFactorStatus>('GET', '/v1/auth/second-factor'),
+    startTotp: () => json<TotpSetup>('POST', '/v1/auth/second-factor/totp'),
+    confirmTotp: (code: string) => json<void>('POST', '/v1/auth/second-factor/totp/confirm', { code }),
+    verifySecondFactor: (code: string) => json<void>('POST', '/v1/auth/second-factor/verify', { code }),
+    passkeyRegistrationOptions: () =>
+      json<{ options: PublicKeyCredentialCreationOptionsJSON }>(
+        'POST',
+        '/v1/auth/second-factor/passkey/registration-options',
+      ),
+    registerPasskey: (response: RegistrationResponseJSON, label: string) =>
+      json<void>('POST', '/v1/auth/second-factor/passkey', { response, label }),
+    passkeyAssertionOptions: () =>
+      json<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+        'POST',
+        '/v1/auth/second-factor/passkey/assertion-options',
+      ),
+    verifyPasskey: (response: AuthenticationResponseJSON) =>
+      json<void>('POST', '/v1/auth/second-factor/passkey/verify', { response }),
+    resetSecondFactor: (operatorId: string) =>
+      json<void>('DELETE', `/v1/operators/${id(operatorId)}/second-factor`),
+    updateTenant: (patch: {
+      name?: string;
+      verification?: Partial<VerificationSettings>;
+      operatorSecondFactor?: 'optional' | 'required';
+    }) => json<Tenant>('PATCH', '/v1/tenant', patch),
     operators: () => json<{ items: Operator[] }>('GET', '/v1/operators'),
     inviteOperator: (input: { email: string; displayName: string; role: Role }) =>
       json<{ operator: Operator; initialPassword?: string }>('POST', '/v1/operators', input),
@@ -233,6 +272,32 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     createApiKey: (name: string, scopes: Permission[]) =>
       json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),
     revokeApiKey: (kid: string) => json<ApiKey>('DELETE', `/v1/api-keys/${id(kid)}`),
+    ssoConfig: () => json<SsoConfig>('GET', '/v1/tenant/sso'),
+    updateSsoConfig: (
+      patch: Partial<Omit<SsoConfig, 'clientSecretSet' | 'redirectUri' | 'createdAt' | 'updatedAt'>> & {
+        clientSecret?: string;
+      },
+    ) => json<SsoConfig>('PATCH', '/v1/tenant/sso', patch),
+    keycloakChannel: () => json<KeycloakChannel>('GET', '/v1/keycloak-channel'),
+    configureKeycloakChannel: (input: {
+      baseUrl: string;
+      realm: string;
+      issuer: string | null;
+      allowedClients: string[];
+      requesterName: string;
+    }) => json<KeycloakChannel>('PUT', '/v1/keycloak-channel', input),
+    removeKeycloakChannel: () => json<void>('DELETE', '/v1/keycloak-channel'),
+    oidcClients: () => json<{ items: OidcClient[] }>('GET', '/v1/oidc-clients'),
+    createOidcClient: (input: {
+      name: string;
+      tokenEndpointAuthMethod: OidcClient['tokenEndpointAuthMethod'];
+      deliveryMode: OidcClient['deliveryMode'];
+      jwks?: OidcClient['jwks'];
+      notificationEndpoint?: string;
+    }) => json<{ client: OidcClient; clientSecret: string | null }>('POST', '/v1/oidc-clients', input),
+    rotateOidcClientSecret: (cid: string) =>
+      json<{ clientSecret: string }>('POST', `/v1/oidc-clients/${id(cid)}/secret`),
+    revokeOidcClient: (cid: string) => json<OidcClient>('DELETE', `/v1/oidc-clients/${id(cid)}`),
     pushCredentials: () => json<PushCredentials>('GET', '/v1/tenant/push-credentials'),
     setFcmCredentials: (serviceAccountJson: string) =>
       json<NonNullable<PushCredentials['fcm']>>('PUT', '/v1/tenant/push-credentials/fcm', {

@@ -13,6 +13,8 @@ export interface Session {
   permissions: Permission[];
   csrfToken: string;
   expiresAt: string;
+  /** What the session must do before anything else: the second factor, or setting one up. */
+  pendingStep: 'second_factor' | 'second_factor_enrolment' | null;
 }
 
 export interface Operator {
@@ -23,6 +25,8 @@ export interface Operator {
   status: 'active' | 'disabled';
   createdAt: string;
   lastSignInAt: string | null;
+  /** The password was generated for the operator; the console asks for their own first. */
+  passwordChangeRequired: boolean;
 }
 
 export interface Customer {
@@ -196,8 +200,20 @@ export interface Tenant {
   slug: string;
   name: string;
   verification: VerificationSettings;
+  operatorSecondFactor: 'optional' | 'required';
   createdAt: string;
   updatedAt: string;
+}
+
+export interface SecondFactorStatus {
+  required: boolean;
+  totp: boolean;
+  passkeys: number;
+}
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUri: string;
 }
 
 export interface ApiKey {
@@ -241,4 +257,46 @@ export interface SignInOptions {
 export interface ConsoleBootstrap {
   /** Set only while the demo tenant exists outside production: pre-fills the sign-in form. */
   demo: { tenant: string; email: string } | null;
+}
+
+/** An OpenID client for CIBA (docs/integrations/ciba.md). */
+export interface OidcClient {
+  id: string;
+  name: string;
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt';
+  jwks: { keys: Record<string, unknown>[] } | null;
+  deliveryMode: 'poll' | 'ping';
+  notificationEndpoint: string | null;
+  status: 'active' | 'suspended' | 'revoked';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The tenant's operator single sign-on (docs/integrations/operator-sso.md); never the secret. */
+export interface SsoConfig {
+  enabled: boolean;
+  issuer: string;
+  clientId: string;
+  clientSecretSet: boolean;
+  scopes: string[];
+  roleClaim: string;
+  roleMappings: { value: string; role: Role }[];
+  allowedDomains: string[];
+  jitProvisioning: boolean;
+  defaultRole: Role | null;
+  redirectUri: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Keycloak's CIBA authentication channel (docs/integrations/keycloak.md). */
+export interface KeycloakChannel {
+  baseUrl: string;
+  realm: string;
+  issuer: string;
+  allowedClients: string[];
+  requesterName: string;
+  channelUrl: string;
+  createdAt: string;
+  updatedAt: string;
 }

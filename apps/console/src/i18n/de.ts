@@ -1,3 +1,4 @@
+import { adminDe } from './admin.de.ts';
 import { auditDe } from './audit.de.ts';
 import { customerDe } from './customer.de.ts';
 import type { Catalogue } from './en.ts';
@@ -230,7 +231,6 @@ export const de: Catalogue = {
   'operators.disabled': 'Deaktiviert',
   'operators.disable': 'Deaktivieren',
   'operators.enable': 'Aktivieren',
-  'operators.created': 'Konto angelegt. Startpasswort, nur jetzt sichtbar: {password}',
   'operators.error.EMAIL_TAKEN': 'Es gibt bereits ein Konto mit dieser E-Mail.',
   'operators.error.LAST_ADMIN': 'Der letzte aktive Admin kann nicht herabgestuft oder deaktiviert werden.',
   'operators.error.CONFLICT': 'Jemand anderes hat dieses Konto geändert. Neu laden und erneut versuchen.',
@@ -321,4 +321,6 @@ export const de: Catalogue = {
   ...customerDe,
   // Every method in history and recent verifications (history.de.ts).
   ...historyDe,
+  // Admin confirmations, secrets shown once, own password (admin.de.ts).
+  ...adminDe,
 };

@@ -2,6 +2,8 @@
  * English messages: every text of the console and the widget. `{name}` marks a parameter.
  * Other catalogues have exactly these keys (checked by the type of `de.ts`).
  */
+
+import { adminEn } from './admin.en.ts';
 import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
@@ -227,7 +229,6 @@ export const en = {
   'operators.disabled': 'Disabled',
   'operators.disable': 'Disable',
   'operators.enable': 'Enable',
-  'operators.created': 'Operator created. Initial password, shown only now: {password}',
   'operators.error.EMAIL_TAKEN': 'An operator with this e-mail already exists.',
   'operators.error.LAST_ADMIN': 'The last active admin cannot be demoted or disabled.',
   'operators.error.CONFLICT': 'Someone else changed this operator. Reload and try again.',
@@ -317,6 +318,8 @@ export const en = {
   ...customerEn,
   // Every method in history and recent verifications (history.en.ts).
   ...historyEn,
+  // Admin confirmations, secrets shown once, own password (admin.en.ts).
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -10,8 +10,14 @@ import type {
   VerificationSettings,
 } from '../api/types.ts';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
+import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.tsx';
+import { SecretOnce } from '../components/secret-once.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
+import { KeycloakChannel } from './KeycloakChannel.tsx';
+import { OidcClients } from './OidcClients.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
+import { ScimTokens } from './ScimTokens.tsx';
+import { SsoSettings } from './SsoSettings.tsx';
 
 type AdminPage = 'operators' | 'apiKeys' | 'settings';
 
@@ -40,6 +46,8 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
   const [operators, setOperators] = useState<Operator[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('agent');
@@ -68,9 +76,7 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
     event.preventDefault();
     void run(async () => {
       const result = await api.inviteOperator({ email: email.trim(), displayName: displayName.trim(), role });
-      setCreated(
-        result.initialPassword ? t('operators.created', { password: result.initialPassword }) : null,
-      );
+      setCreated(result.initialPassword ?? null);
       setEmail('');
       setDisplayName('');
     });
@@ -85,10 +91,20 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
         </p>
       )}
       {created && (
-        <p className="notice info" role="status" data-testid="operator-created">
-          {created}
+        <SecretOnce
+          text={t('operators.createdOnce')}
+          secret={created}
+          what={t('secret.password')}
+          testId="operator-created"
+          onClose={() => setCreated(null)}
+        />
+      )}
+      {notice && (
+        <p className="notice ok" role="status">
+          {notice}
         </p>
       )}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -134,14 +150,39 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
                       className="button small"
                       aria-label={`${op.status === 'active' ? t('operators.disable') : t('operators.enable')}: ${op.displayName}`}
                       onClick={() =>
-                        void run(() =>
-                          api.updateOperator(op.id, {
-                            status: op.status === 'active' ? 'disabled' : 'active',
-                          }),
-                        )
+                        op.status === 'active'
+                          ? // Disabling signs the operator out at once: asked first.
+                            setConfirm({
+                              title: t('confirm.disableOperator.title', { name: op.displayName }),
+                              body: t('confirm.disableOperator.body', { name: op.displayName }),
+                              confirmLabel: t('confirm.disableOperator.confirm'),
+                              onConfirm: () =>
+                                void run(() => api.updateOperator(op.id, { status: 'disabled' })),
+                            })
+                          : void run(() => api.updateOperator(op.id, { status: 'active' }))
                       }
                     >
                       {op.status === 'active' ? t('operators.disable') : t('operators.enable')}
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="button small"
+                      aria-label={`${t('mfa.reset')}: ${op.displayName}`}
+                      onClick={() =>
+                        setConfirm({
+                          title: t('confirm.resetFactor.title', { name: op.displayName }),
+                          body: t('confirm.resetFactor.body'),
+                          confirmLabel: t('confirm.resetFactor.confirm'),
+                          onConfirm: () =>
+                            void run(async () => {
+                              setNotice(null);
+                              await api.resetSecondFactor(op.id);
+                              setNotice(t('operators.factorReset', { name: op.displayName }));
+                            }),
+                        })
+                      }
+                    >
+                      {t('mfa.reset')}
                     </button>
                   </td>
                 )}
@@ -195,6 +236,7 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Permission[]>([]);
   const [secret, setSecret] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const mayWrite = session.permissions.includes('api-keys:write');
 
   const load = useCallback(() => {
@@ -238,16 +280,15 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
         </p>
       )}
       {secret && (
-        <div className="notice warning" role="status">
-          <p>{t('apiKeys.showOnce')}</p>
-          <p className="mono secret" data-testid="api-key-secret">
-            {secret}
-          </p>
-          <button type="button" className="button small" onClick={() => setSecret(null)}>
-            {t('app.close')}
-          </button>
-        </div>
+        <SecretOnce
+          text={t('apiKeys.showOnce')}
+          secret={secret}
+          what={t('secret.apiKey')}
+          testId="api-key-secret"
+          onClose={() => setSecret(null)}
+        />
       )}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
       <div className="table-wrap">
         <table>
           <thead>
@@ -274,7 +315,14 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
                       type="button"
                       className="button small danger"
                       aria-label={`${t('apiKeys.revoke')}: ${key.name}`}
-                      onClick={() => void revoke(key.id)}
+                      onClick={() =>
+                        setConfirm({
+                          title: t('confirm.revokeKey.title', { name: key.name }),
+                          body: t('confirm.revokeKey.body'),
+                          confirmLabel: t('confirm.revokeKey.confirm'),
+                          onConfirm: () => void revoke(key.id),
+                        })
+                      }
                     >
                       {t('apiKeys.revoke')}
                     </button>
@@ -318,6 +366,13 @@ function ApiKeys({ api, session }: { api: ConsoleApi; session: Session }) {
           </button>
         </form>
       )}
+      {mayWrite && <ScimTokens api={api} onCreated={load} />}
+      {session.permissions.includes('oidc-clients:read') && (
+        <OidcClients api={api} mayWrite={session.permissions.includes('oidc-clients:write')} />
+      )}
+      {session.permissions.includes('oidc-clients:read') && (
+        <KeycloakChannel api={api} mayWrite={session.permissions.includes('oidc-clients:write')} />
+      )}
     </div>
   );
 }
@@ -336,12 +391,14 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
   const [tenant, setTenant] = useState<Tenant | null>(null);
   const [name, setName] = useState('');
   const [values, setValues] = useState<Record<string, string>>({});
+  const [secondFactor, setSecondFactor] = useState<Tenant['operatorSecondFactor']>('optional');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
 
   const apply = (next: Tenant) => {
     setTenant(next);
     setName(next.name);
+    setSecondFactor(next.operatorSecondFactor);
     setValues(Object.fromEntries(settingFields.map((f) => [f.key, String(next.verification[f.key])])));
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: apply only sets state
@@ -354,7 +411,7 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
     setMessage(null);
     try {
       const verification = Object.fromEntries(settingFields.map((f) => [f.key, Number(values[f.key])]));
-      apply(await api.updateTenant({ name: name.trim(), verification }));
+      apply(await api.updateTenant({ name: name.trim(), verification, operatorSecondFactor: secondFactor }));
       setMessage({ kind: 'ok', text: t('app.saved') });
     } catch (err) {
       setMessage({
@@ -388,6 +445,16 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
             />
           </label>
         ))}
+        <label className="field">
+          <span>{t('settings.secondFactor')}</span>
+          <select
+            value={secondFactor}
+            onChange={(e) => setSecondFactor(e.target.value as Tenant['operatorSecondFactor'])}
+          >
+            <option value="optional">{t('settings.secondFactor.optional')}</option>
+            <option value="required">{t('settings.secondFactor.required')}</option>
+          </select>
+        </label>
         {message && (
           <p
             className={message.kind === 'ok' ? 'notice info' : 'notice error'}
@@ -401,6 +468,7 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
         </button>
       </form>
       <PushCredentials api={api} mayWrite={session.permissions.includes('tenant:write')} />
+      {session.permissions.includes('tenant:write') && <SsoSettings api={api} />}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useCallback, useEffect, useId, useMemo, useState } from
 import { isApiError } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { PageHeading, useErrorText } from '../components/common.tsx';
+import { SecretOnce } from '../components/secret-once.tsx';
 import {
   createFallbackApi,
   type FallbackApi,
@@ -17,22 +18,6 @@ function useWebhookError() {
   const generic = useErrorText();
   return (error: unknown): string =>
     isApiError(error, 'WEBHOOK_URL_REFUSED') ? t('webhooks.error.WEBHOOK_URL_REFUSED') : generic(error);
-}
-
-/** A secret shown once (on creation or rotation), until the admin closes it. */
-function SecretOnce({ text, secret, onClose }: { text: string; secret: string; onClose: () => void }) {
-  const { t } = useI18n();
-  return (
-    <div className="notice warning" role="status">
-      <p>{text}</p>
-      <p className="mono secret" data-testid="webhook-secret">
-        {secret}
-      </p>
-      <button type="button" className="button small" onClick={onClose}>
-        {t('app.close')}
-      </button>
-    </div>
-  );
 }
 
 function EventChoice({
@@ -124,7 +109,15 @@ export function Webhooks({ session }: { session: Session }) {
           {error}
         </p>
       )}
-      {secret && <SecretOnce text={secret.text} secret={secret.secret} onClose={() => setSecret(null)} />}
+      {secret && (
+        <SecretOnce
+          text={secret.text}
+          secret={secret.secret}
+          what={t('secret.webhookSecret')}
+          testId="webhook-secret"
+          onClose={() => setSecret(null)}
+        />
+      )}
       <div className="table-wrap">
         <table data-testid="webhooks-table">
           <thead>

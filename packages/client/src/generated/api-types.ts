@@ -129,6 +129,8 @@ export interface Schemas {
         | 'USER_VERIFICATION_REQUIRED'
         | 'CSRF_FAILED'
         | 'IDENTITY_CHECK_REQUIRED'
+        | 'PASSWORD_CHANGE_REQUIRED'
+        | 'SECOND_FACTOR_REQUIRED'
         | 'SSO_ACCESS_DENIED'
         | 'NOT_FOUND'
         | 'ROUTE_NOT_FOUND'
@@ -154,6 +156,7 @@ export interface Schemas {
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'WRONG_CODE'
         | 'WEBAUTHN_REGISTRATION_FAILED'
+        | 'WEBAUTHN_ASSERTION_FAILED'
         | 'POLICY_INVALID'
         | 'SSO_PROVIDER_INVALID'
         | 'CODE_REPLAYED'
@@ -333,6 +336,8 @@ export interface Schemas {
     status: 'active' | 'disabled';
     createdAt: string;
     lastSignInAt: string | null;
+    /** The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED). */
+    passwordChangeRequired: boolean;
   };
   ServerKeyStatus: {
     kid: string;

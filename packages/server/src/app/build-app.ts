@@ -18,6 +18,7 @@ import { registerTotpRoutes } from '../features/methods/totp-routes.ts';
 import { registerApiKeyRoutes } from '../features/operators/api-key-routes.ts';
 import { registerAuthRoutes } from '../features/operators/auth-routes.ts';
 import { registerOperatorRoutes } from '../features/operators/routes.ts';
+import { registerSecondFactorRoutes } from '../features/operators/second-factor-routes.ts';
 import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
 import { registerPushCredentialRoutes } from '../features/push/channels/push-credentials-routes.ts';
@@ -41,6 +42,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerTenantRoutes(typed, deps);
   registerPushCredentialRoutes(typed, deps);
   registerOperatorRoutes(typed, deps);
+  registerSecondFactorRoutes(typed, deps);
   registerApiKeyRoutes(typed, deps);
   registerCustomerRoutes(typed, deps);
   registerAuditRoutes(typed, deps);

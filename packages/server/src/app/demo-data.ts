@@ -52,7 +52,8 @@ export async function seedDemoData(
   const tenant = await services.tenants.create({ slug: demoTenantSlug, name: 'Acme Bank' }, systemActor);
   const { generatedPassword } = await services.operators.create(
     tenant.id,
-    { email: demoAdminEmail, displayName: 'Demo Admin', role: 'admin' },
+    // A demo starts at once: its printed password is not asked to be replaced.
+    { email: demoAdminEmail, displayName: 'Demo Admin', role: 'admin', requirePasswordChange: false },
     systemActor,
   );
   for (const customer of demoCustomers) await services.customers.create(tenant.id, customer, cliActor);

@@ -12,6 +12,7 @@ import { createWebAuthnService } from '../features/devices/webauthn.ts';
 import { createFallbackServices } from '../features/methods/index.ts';
 import { createApiKeyService } from '../features/operators/api-keys.ts';
 import { createOperatorService } from '../features/operators/operators.ts';
+import { createSecondFactorService } from '../features/operators/second-factor.ts';
 import { createSessionService } from '../features/operators/sessions.ts';
 import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
 import { createPushDelivery } from '../features/push/channels/delivery.ts';
@@ -57,6 +58,7 @@ export function createServices(context: ServiceContext) {
     tenants: createTenantService(context),
     operators: createOperatorService(context),
     sessions: createSessionService(context),
+    secondFactor: createSecondFactorService(context),
     apiKeys: createApiKeyService(context),
     customers: createCustomerService(context),
     housekeeping: createHousekeeping(context),

@@ -492,6 +492,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
         assert.equal(session.operator.displayName, 'Ann Admin');
         assert.equal(session.operator.role, 'admin');
         assert.equal(session.tenantSlug, 'acme');
+        assert.equal(session.operator.passwordChangeRequired, true, 'a generated password is to be replaced');
         await assert.rejects(
           services.sessions.signIn({
             tenant: 'acme',
@@ -549,6 +550,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
           address: '127.0.0.1',
         });
         assert.equal(session.operator.email, 'ann@example.com');
+        assert.equal(session.operator.passwordChangeRequired, true, 'a reset password is to be replaced');
       });
 
       const unknown = await cli('operator', 'reset-password', '--email', 'nobody@example.com');

@@ -217,7 +217,9 @@ export function buildProgram(): Command {
         );
         if (!match) throw new CliError(`No operator ${options.email} in tenant ${t.slug}.`);
         const password = generatePassword();
-        await runtime.services.operators.setPassword(t.id, match.id, password, cliActor);
+        await runtime.services.operators.setPassword(t.id, match.id, password, cliActor, {
+          requireChange: true,
+        });
         out(`New password for ${match.email} (shown only now): ${password}`);
       });
     });

@@ -47,6 +47,23 @@ declare module 'fastify' {
 }
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * What a session may do while its operator still has a password someone else generated: read
+ * the session (so the console knows to ask), change the password, sign out. Nothing else, so a
+ * password seen by the admin who handed it over never gives access to customers.
+ */
+const allowedBeforeSecondFactor = new Set([
+  'GET /v1/auth/session',
+  'GET /v1/auth/second-factor',
+  'POST /v1/auth/sign-out',
+]);
+
+const allowedBeforePasswordChange = new Set([
+  'GET /v1/auth/session',
+  'POST /v1/auth/password',
+  'POST /v1/auth/sign-out',
+]);
 export const csrfHeader = 'x-csrf-token';
 
 export function requirePrincipal(request: FastifyRequest): Principal {
@@ -113,6 +130,29 @@ export function installAuthentication(
         if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken)) {
           throw new AppError('CSRF_FAILED', `Send the CSRF token from sign-in in the ${csrfHeader} header.`);
         }
+      }
+      // After the password, the second factor: until it is shown (or, where the tenant requires
+      // one, set up), the session may only do that, read itself or sign out. Changing the
+      // password is not among them, so a password alone never takes over the account.
+      const route = `${request.method} ${request.routeOptions.url}`;
+      if (
+        session.pendingStep !== null &&
+        !allowedBeforeSecondFactor.has(route) &&
+        !route.startsWith('POST /v1/auth/second-factor/') &&
+        route !== 'POST /v1/auth/second-factor'
+      ) {
+        throw new AppError(
+          'SECOND_FACTOR_REQUIRED',
+          session.pendingStep === 'second_factor'
+            ? 'Enter the code of your authenticator app first (POST /v1/auth/second-factor/verify).'
+            : 'Your organisation requires a second factor: set up an authenticator app first.',
+        );
+      }
+      if (session.operator.passwordChangeRequired && !allowedBeforePasswordChange.has(route)) {
+        throw new AppError(
+          'PASSWORD_CHANGE_REQUIRED',
+          'Choose your own password first (POST /v1/auth/password); until then nothing else is allowed.',
+        );
       }
       request.principal = {
         tenantId: session.operator.tenantId,

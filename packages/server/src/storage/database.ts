@@ -24,6 +24,8 @@ import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
 import * as webhookQueueIndexes from './migrations/0020-webhook-queue-indexes.ts';
 import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
 import * as methodVerifications from './migrations/0022-method-verifications.ts';
+import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
+import * as operatorSecondFactor from './migrations/0024-operator-second-factor.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -63,6 +65,8 @@ const migrations: Record<string, Migration> = {
   '0020-webhook-queue-indexes': webhookQueueIndexes,
   '0021-fraud-resolved': fraudResolved,
   '0022-method-verifications': methodVerifications,
+  '0023-operator-password-change': operatorPasswordChange,
+  '0024-operator-second-factor': operatorSecondFactor,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

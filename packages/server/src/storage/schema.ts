@@ -26,6 +26,8 @@ export interface OperatorsTable {
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
+  /** 1 while the operator still has a password generated for them (migration 0023). */
+  password_change_required: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -36,6 +38,26 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** What the session still has to do before it may work (migration 0024); null when nothing. */
+  pending_step: Generated<'second_factor' | 'second_factor_enrolment' | null>;
+}
+
+/** An operator's second factor (migration 0024). */
+export interface OperatorFactorsTable {
+  id: string;
+  tenant_id: string;
+  operator_id: string;
+  kind: 'totp' | 'passkey';
+  /** TOTP: the sealed seed. */
+  secret_sealed: string | null;
+  /** Passkey: base64url credential id, COSE public key (base64url), signature counter, a label. */
+  credential_id: string | null;
+  public_key: string | null;
+  counter: Generated<number>;
+  label: string | null;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
 }
 
 export interface ApiKeysTable {
@@ -467,6 +489,7 @@ export interface AttemptFailuresTable {
 export interface Schema {
   tenants: TenantsTable;
   operators: OperatorsTable;
+  operator_factors: OperatorFactorsTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

@@ -43,3 +43,13 @@ export type FallbackServices = ReturnType<typeof createFallbackServices>;
 
 export { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from './app-codes.ts';
 export type { OtpChannel } from './one-time-codes.ts';
+// The RFC 6238 arithmetic, which operators' own authenticator-app factor uses too.
+export {
+  matchTotpStep,
+  newTotpSeed,
+  seedFromBase32,
+  seedToBase32,
+  totpCodeForStep,
+  totpEnrollmentUri,
+  totpStep,
+} from './totp-codes.ts';

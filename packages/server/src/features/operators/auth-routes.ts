@@ -18,6 +18,13 @@ const SessionSchema = Type.Object(
       description: 'Send as the x-csrf-token header on every state-changing request.',
     }),
     expiresAt: Timestamp,
+    pendingStep: Type.Union(
+      [Type.Literal('second_factor'), Type.Literal('second_factor_enrolment'), Type.Null()],
+      {
+        description:
+          'What the session must do before anything else: show the second factor (`POST /v1/auth/second-factor/verify`), or set one up where the tenant requires it; null when nothing.',
+      },
+    ),
   },
   { $id: 'Session', title: 'Session' },
 );
@@ -29,6 +36,7 @@ function sessionView(session: SignedInOperator, csrfToken: string) {
     permissions: [...session.permissions],
     csrfToken,
     expiresAt: toIso(session.expiresAt),
+    pendingStep: session.pendingStep,
   };
 }
 

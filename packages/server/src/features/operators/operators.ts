@@ -31,6 +31,8 @@ export interface Operator {
   status: 'active' | 'disabled';
   createdAt: number;
   lastSignInAt: number | null;
+  /** The password was generated for the operator; they must choose their own before working. */
+  passwordChangeRequired: boolean;
 }
 
 export function toOperator(row: OperatorRow): Operator {
@@ -43,6 +45,7 @@ export function toOperator(row: OperatorRow): Operator {
     status: row.status,
     createdAt: row.created_at,
     lastSignInAt: row.last_sign_in_at,
+    passwordChangeRequired: row.password_change_required === 1,
   };
 }
 
@@ -99,6 +102,11 @@ export interface CreateOperatorInput {
   role: Role;
   /** When absent, a strong password is generated and returned once. */
   password?: string | undefined;
+  /**
+   * Whether the operator must choose their own password at the first sign-in; by default, when
+   * the password was generated (someone else has seen it).
+   */
+  requirePasswordChange?: boolean | undefined;
 }
 
 export function createOperatorService({ db, clock, config }: ServiceContext) {
@@ -113,16 +121,31 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
     return row;
   }
 
-  async function setPassword(tenantId: string, id: string, password: string, actor: Actor): Promise<void> {
+  /**
+   * Sets an operator's password and ends their sessions. `requireChange`: the password was made
+   * for them by someone else (a reset), so they must replace it at their next sign-in.
+   */
+  async function setPassword(
+    tenantId: string,
+    id: string,
+    password: string,
+    actor: Actor,
+    options: { requireChange?: boolean } = {},
+  ): Promise<void> {
     const current = await getRow(db, tenantId, id);
     const problem = passwordProblem(password, { email: current.email });
     if (problem) throw new AppError('VALIDATION_FAILED', problem);
     const passwordHash = await hashPassword(password);
     const now = clock();
+    const requireChange = options.requireChange === true;
     await inTransaction(db, async (tx) => {
       await tx
         .updateTable('operators')
-        .set({ password_hash: passwordHash, updated_at: now })
+        .set({
+          password_hash: passwordHash,
+          password_change_required: requireChange ? 1 : 0,
+          updated_at: now,
+        })
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .execute();
@@ -137,6 +160,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         actor,
         action: 'operator.password_changed',
         target: { type: 'operator', id },
+        ...(requireChange ? { data: { mustChangeAtSignIn: true } } : {}),
         now,
       });
     });
@@ -156,6 +180,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
       const problem = passwordProblem(password, { email });
       if (problem) throw new AppError('VALIDATION_FAILED', problem);
       const passwordHash = await hashPassword(password);
+      const requireChange = input.requirePasswordChange ?? generated !== undefined;
       const now = clock();
       const emailTaken = () =>
         new AppError('EMAIL_TAKEN', 'An operator with that e-mail address already exists.');
@@ -179,6 +204,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           created_at: now,
           updated_at: now,
           last_sign_in_at: null,
+          password_change_required: requireChange ? 1 : 0,
         };
         await tx.insertInto('operators').values(row).execute();
         await appendAudit(tx, {
@@ -186,7 +212,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           actor,
           action: 'operator.created',
           target: { type: 'operator', id: row.id },
-          data: { role: row.role },
+          data: { role: row.role, ...(requireChange ? { mustChangeAtSignIn: true } : {}) },
           now,
         });
         return toOperator(row);
@@ -317,6 +343,10 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         throw new AppError('INVALID_CREDENTIALS', 'The current password is not right.');
       }
       await resetRateLimit(db, limitKey);
+      // Keeping a generated password under the name of a change would leave it known to whoever
+      // generated it.
+      if (input.newPassword === input.currentPassword)
+        throw new AppError('VALIDATION_FAILED', 'The new password must differ from the current one.');
       await setPassword(tenantId, id, input.newPassword, actor);
     },
 

@@ -24,6 +24,10 @@ export const OperatorSchema = Type.Object(
     status: Type.String({ enum: ['active', 'disabled'] }),
     createdAt: Timestamp,
     lastSignInAt: Type.Union([Timestamp, Type.Null()]),
+    passwordChangeRequired: Type.Boolean({
+      description:
+        'The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED).',
+    }),
   },
   { $id: 'Operator', title: 'Operator' },
 );
@@ -37,6 +41,7 @@ export function operatorView(operator: Operator) {
     status: operator.status,
     createdAt: toIso(operator.createdAt),
     lastSignInAt: toIsoOrNull(operator.lastSignInAt),
+    passwordChangeRequired: operator.passwordChangeRequired,
   };
 }
 
@@ -50,7 +55,7 @@ const RoleSchema = Type.Union(
  * a role, needs every permission of that role. Otherwise an API key with operators:write could
  * create an admin with a password it chose and sign in as that admin.
  */
-function assertMayAssign(principal: Principal, role: Role): void {
+export function assertMayAssign(principal: Principal, role: Role): void {
   const missing = permissionsForRole(role).filter((p) => !principal.permissions.has(p));
   if (missing.length > 0) {
     throw new AppError(

@@ -11,6 +11,7 @@ import { hitRateLimit, inTransaction, releaseRateLimit, resetRateLimit } from '.
 import { rowsChanged } from '../../storage/constraint-violations.ts';
 import type { OperatorRow } from '../../storage/schema.ts';
 import { type Operator, toOperator } from './operators.ts';
+import { type PendingStep, stepAfterPassword } from './second-factor.ts';
 
 /**
  * Operator sign-in and sessions. The session cookie carries `<session id>.<secret>`; only a
@@ -24,6 +25,8 @@ export interface SignedInOperator {
   tenantName: string;
   permissions: readonly Permission[];
   expiresAt: number;
+  /** Set while the session must still show (or enrol) the second factor; it may do nothing else. */
+  pendingStep: PendingStep | null;
 }
 
 export function csrfTokenFor(sessionSecret: string): string {
@@ -69,7 +72,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
    */
   async function startSession(
     found: OperatorRow & { tenant_slug: string; tenant_name: string },
-    context: { address: string; method?: 'oidc' },
+    context: { address: string; method?: 'oidc'; pendingStep?: PendingStep | null },
     now: number,
   ): Promise<{ session: SignedInOperator; cookieValue: string; csrfToken: string }> {
     const secret = randomToken(32);
@@ -86,6 +89,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
           created_at: now,
           last_seen_at: now,
           expires_at: expiresAt,
+          pending_step: context.pendingStep ?? null,
         })
         .execute();
       await tx.updateTable('operators').set({ last_sign_in_at: now }).where('id', '=', found.id).execute();
@@ -107,6 +111,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
         tenantName: found.tenant_name,
         permissions: permissionsForRole(operator.role),
         expiresAt,
+        pendingStep: context.pendingStep ?? null,
       },
       cookieValue: `${sessionId}.${secret}`,
       csrfToken: csrfTokenFor(secret),
@@ -221,7 +226,8 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
       // the failures of others, which would hand a distributed guesser a fresh allowance.
       if (!known) await releaseRateLimit(db, accountKey);
       await rememberAddress(knownKey, now);
-      return startSession(found, { address: input.address }, now);
+      const pendingStep = await stepAfterPassword(db, found.tenant_id, found.id);
+      return startSession(found, { address: input.address, pendingStep }, now);
     },
 
     /** Resolves a session cookie to its operator, or undefined when it is not a live session. */
@@ -238,6 +244,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
           'sessions.secret_hash',
           'sessions.last_seen_at',
           'sessions.expires_at',
+          'sessions.pending_step',
           'tenants.slug as tenant_slug',
           'tenants.name as tenant_name',
         ])
@@ -260,6 +267,7 @@ export function createSessionService({ db, config, clock }: ServiceContext) {
         tenantName: row.tenant_name,
         permissions: permissionsForRole(operator.role as Role),
         expiresAt: row.expires_at,
+        pendingStep: row.pending_step,
         csrfToken: csrfTokenFor(parsed.secret),
       };
     },

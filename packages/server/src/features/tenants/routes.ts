@@ -96,6 +96,10 @@ const MessageTemplatesSchema = Type.Record(
       "The tenant's own texts for customers, per language (de, en, ...) or default: a customer gets the template of their language, else default, else the built-in text in their language, else English. Placeholders: {tenant}, {code}, {minutes}, {link}, {requester}, {time}. A change replaces them as a whole; {} removes them.",
   },
 );
+const SecondFactorRule = Type.Union([Type.Literal('optional'), Type.Literal('required')], {
+  description:
+    'Whether operators who sign in with a password must use a second factor (a passkey or an authenticator app). `required`: one without it sets it up at the next sign-in before anything else.',
+});
 
 const TenantSchema = Type.Object(
   {
@@ -104,6 +108,7 @@ const TenantSchema = Type.Object(
     name: Type.String(),
     verification: Type.Object(policyFields),
     messageTemplates: MessageTemplatesSchema,
+    operatorSecondFactor: SecondFactorRule,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -140,6 +145,7 @@ export function registerTenantRoutes(app: TypedApp, { services }: AppDependencie
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            operatorSecondFactor: Type.Optional(SecondFactorRule),
             verification: Type.Optional(
               Type.Partial(Type.Object(policyFields), {
                 additionalProperties: false,

@@ -24,9 +24,16 @@ export interface Tenant {
   verification: PushSettings;
   /** The tenant's own texts for customers, per language (core customer-messages.ts). */
   messageTemplates: MessageTemplates;
+  /** Whether operators who sign in with a password must show a second factor. */
+  operatorSecondFactor: OperatorSecondFactorRule;
   createdAt: number;
   updatedAt: number;
 }
+
+export type OperatorSecondFactorRule = 'optional' | 'required';
+
+/** The stored settings: the push settings (core) and the operators' second-factor rule. */
+type StoredSettings = TenantSettings & { operatorSecondFactor?: OperatorSecondFactorRule };
 
 export const tenantSlugPattern = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 
@@ -37,6 +44,7 @@ export function toTenant(row: TenantRow): Tenant {
     name: row.name,
     verification: resolvePushSettings(JSON.parse(row.settings) as TenantSettings),
     messageTemplates: (JSON.parse(row.settings) as TenantSettings).messageTemplates ?? {},
+    operatorSecondFactor: (JSON.parse(row.settings) as StoredSettings).operatorSecondFactor ?? 'optional',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -112,6 +120,7 @@ export function createTenantService({ db, clock, events, config }: ServiceContex
         name?: string | undefined;
         verification?: Partial<PushSettings> | undefined;
         messageTemplates?: MessageTemplates | undefined;
+        operatorSecondFactor?: OperatorSecondFactorRule | undefined;
       },
       actor: Actor,
     ): Promise<Tenant> {
@@ -132,6 +141,7 @@ export function createTenantService({ db, clock, events, config }: ServiceContex
       name?: string | undefined;
       verification?: Partial<PushSettings> | undefined;
       messageTemplates?: MessageTemplates | undefined;
+      operatorSecondFactor?: OperatorSecondFactorRule | undefined;
     },
     actor: Actor,
     now: number,
@@ -145,7 +155,8 @@ export function createTenantService({ db, clock, events, config }: ServiceContex
       if (!current) throw notFound('Tenant');
       const name = patch.name?.trim() ?? current.name;
       if (name.length === 0) throw new AppError('VALIDATION_FAILED', 'A tenant name cannot be empty.');
-      const settings = JSON.parse(current.settings) as TenantSettings;
+      const settings = JSON.parse(current.settings) as StoredSettings;
+      if (patch.operatorSecondFactor) settings.operatorSecondFactor = patch.operatorSecondFactor;
       if (patch.verification) {
         // Stored as the tenant's own choices; defaults fill the rest when read.
         const verification = { ...settings.verification, ...patch.verification };
@@ -180,6 +191,7 @@ export function createTenantService({ db, clock, events, config }: ServiceContex
             : {}),
           // Which languages have texts; the texts themselves (with "code" in their names) stay out.
           ...(patch.messageTemplates ? { templateLanguages: Object.keys(patch.messageTemplates) } : {}),
+          ...(patch.operatorSecondFactor ? { operatorSecondFactor: patch.operatorSecondFactor } : {}),
         },
         now,
       });

@@ -330,6 +330,7 @@ export function createOperatorSsoService(context: ServiceContext) {
             created_at: now,
             updated_at: now,
             last_sign_in_at: null,
+            password_change_required: 0,
           };
           await tx.insertInto('operators').values(current).execute();
           created = true;
