@@ -1,6 +1,7 @@
 // The HTTP server's life: migrate, seed the demo tenant, listen, shut down gracefully.
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
+import { sealAuditBacklog } from '../platform/audit-log.ts';
 import { loggerOptions } from '../platform/logging.ts';
 import { startSignatureWorker } from '../platform/signing/signatures.ts';
 import { buildApp } from './build-app.ts';
@@ -55,6 +56,16 @@ export async function startServer(config: Config, print: (line: string) => void 
     );
   }, 5_000);
   integrations.unref();
+  // The audit sequencer's sweep: entries committed but never sealed (a process stopped between
+  // a change's commit and the sealing that follows it) get their place in the chain, at start
+  // and within a second (platform/audit-log.ts).
+  await sealAuditBacklog(runtime.database.db);
+  const sequencer = setInterval(() => {
+    sealAuditBacklog(runtime.database.db).catch((error) =>
+      logger.warn({ err: error }, 'audit sealing failed'),
+    );
+  }, 1_000);
+  sequencer.unref();
   const tidy = setInterval(() => {
     runtime.services.housekeeping
       .purgeExpired()
@@ -82,6 +93,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       clearInterval(sweep);
       clearInterval(integrations);
       clearInterval(tidy);
+      clearInterval(sequencer);
       await app.close();
       await runtime.close();
       logger.info('shut down cleanly');

@@ -21,6 +21,7 @@ import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
+import * as auditSealing from './migrations/0018-audit-sealing.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0015-offline-codes': offlineCodes,
   '0016-external-id-hint': externalIdHint,
   '0017-id-token-alg': idTokenAlg,
+  '0018-audit-sealing': auditSealing,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
