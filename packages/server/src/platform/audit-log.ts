@@ -268,6 +268,9 @@ function lockHead(tx: Db, tenantId: string, lock: 'wait' | 'skip') {
  * earlier transaction come first; within a batch, by id (creation time, then creation order).
  */
 async function sealBatch(tx: Db, tenantId: string, head: { seq: number; hash: string }): Promise<number> {
+  // A statement of its own, after the one that locked the head: under read committed it then
+  // sees what the sealer before this one committed. Read in the locking statement, it would
+  // come from a snapshot taken before waiting for the lock.
   const rows = await pendingOfTenant.all(tx, { tenantId });
   if (rows.length === 0) return 0;
   let seq = head.seq;
@@ -294,33 +297,54 @@ async function sealBatch(tx: Db, tenantId: string, head: { seq: number; hash: st
       hash: e.hash,
     })),
   );
-  const ids = JSON.stringify(entries.map((e) => e.id));
-  const postgres = isPostgres(tx);
-  const inserted = await (postgres
-    ? sql`insert into audit_events (id, tenant_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, data, prev_hash, hash)
-        select id, tenant_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, data, prev_hash, hash
-        from json_to_recordset(${sealed}::json) as r(id text, tenant_id text, seq bigint, occurred_at bigint,
-          actor_type text, actor_id text, action text, target_type text, target_id text, data text, prev_hash text, hash text)`
-    : sql`insert into audit_events (id, tenant_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, data, prev_hash, hash)
-        select json_extract(value, '$.id'), json_extract(value, '$.tenant_id'), json_extract(value, '$.seq'),
-          json_extract(value, '$.occurred_at'), json_extract(value, '$.actor_type'), json_extract(value, '$.actor_id'),
-          json_extract(value, '$.action'), json_extract(value, '$.target_type'), json_extract(value, '$.target_id'),
-          json_extract(value, '$.data'), json_extract(value, '$.prev_hash'), json_extract(value, '$.hash')
-        from json_each(${sealed})`
-  ).execute(tx);
-  const deleted = await (postgres
-    ? sql`delete from audit_pending where tenant_id = ${tenantId} and id in (select json_array_elements_text(${ids}::json))`
-    : sql`delete from audit_pending where tenant_id = ${tenantId} and id in (select value from json_each(${ids}))`
-  ).execute(tx);
-  // Only a sealer holding the head deletes pending entries, so both counts are the batch's;
-  // anything else is a bug, and throwing rolls the batch back with nothing lost.
-  if (
-    Number(inserted.numAffectedRows) !== entries.length ||
-    Number(deleted.numAffectedRows) !== entries.length
-  )
-    throw new Error(`Audit sealing of tenant ${tenantId} found its batch changed under it.`);
-  await setHead.changes(tx, { tenantId, seq, hash: prevHash });
+  if (isPostgres(tx)) {
+    // One round trip: PostgreSQL runs every data-modifying part of a WITH to completion.
+    const { rows: counts } = await sql<{ inserted: number; deleted: number; head: number }>`
+      with batch as (
+        select * from json_to_recordset(${sealed}::json) as r(id text, tenant_id text, seq bigint,
+          occurred_at bigint, actor_type text, actor_id text, action text, target_type text, target_id text,
+          data text, prev_hash text, hash text)
+      ), inserted as (
+        insert into audit_events (id, tenant_id, seq, occurred_at, actor_type, actor_id, action, target_type,
+          target_id, data, prev_hash, hash)
+        select id, tenant_id, seq, occurred_at, actor_type, actor_id, action, target_type, target_id, data,
+          prev_hash, hash from batch
+        returning 1
+      ), deleted as (
+        delete from audit_pending where tenant_id = ${tenantId} and id in (select id from batch) returning 1
+      ), head as (
+        update audit_heads set seq = ${seq}, hash = ${prevHash} where tenant_id = ${tenantId} returning 1
+      )
+      select (select count(*) from inserted) as inserted, (select count(*) from deleted) as deleted,
+        (select count(*) from head) as head`.execute(tx);
+    const done = counts[0];
+    if (Number(done?.head) !== 1) throw new Error(`Tenant ${tenantId} has no audit head.`);
+    checkBatch(tenantId, entries.length, Number(done?.inserted), Number(done?.deleted));
+  } else {
+    const ids = JSON.stringify(entries.map((e) => e.id));
+    const inserted =
+      await sql`insert into audit_events (id, tenant_id, seq, occurred_at, actor_type, actor_id,
+        action, target_type, target_id, data, prev_hash, hash)
+      select json_extract(value, '$.id'), json_extract(value, '$.tenant_id'), json_extract(value, '$.seq'),
+        json_extract(value, '$.occurred_at'), json_extract(value, '$.actor_type'), json_extract(value, '$.actor_id'),
+        json_extract(value, '$.action'), json_extract(value, '$.target_type'), json_extract(value, '$.target_id'),
+        json_extract(value, '$.data'), json_extract(value, '$.prev_hash'), json_extract(value, '$.hash')
+      from json_each(${sealed})`.execute(tx);
+    const deleted =
+      await sql`delete from audit_pending where tenant_id = ${tenantId} and id in (select value from json_each(${ids}))`.execute(
+        tx,
+      );
+    checkBatch(tenantId, entries.length, Number(inserted.numAffectedRows), Number(deleted.numAffectedRows));
+    await setHead.changes(tx, { tenantId, seq, hash: prevHash });
+  }
   return entries.length;
+}
+
+// Only a sealer holding the head deletes pending entries, so both counts are the batch's;
+// anything else is a bug, and throwing rolls the batch back with nothing lost.
+function checkBatch(tenantId: string, size: number, inserted: number, deleted: number): void {
+  if (inserted !== size || deleted !== size)
+    throw new Error(`Audit sealing of tenant ${tenantId} found its batch changed under it.`);
 }
 
 /**
