@@ -162,7 +162,8 @@ export async function consumeOneTimeToken(
 /**
  * Serialises transactions that check a tenant-wide rule before writing (such as "at least one
  * admin stays"): the no-op update takes the tenant's audit-head row lock in PostgreSQL until
- * commit. SQLite runs one write transaction at a time already.
+ * commit (the tenant's audit sealing waits for it meanwhile, platform/audit-log.ts; such rules are
+ * rare changes). SQLite runs one write transaction at a time already.
  */
 export async function lockTenant(tx: Db, tenantId: string): Promise<void> {
   await tx
