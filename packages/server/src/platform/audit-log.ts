@@ -425,7 +425,9 @@ function sealPromptly(db: Db, tenantId: string): Promise<void> {
     .catch(() => undefined)
     .then(() => {
       t.queued = undefined;
-      return start();
+      // A caller that came between the end of the last sealing and this moment started one
+      // already, after every commit this turn's callers waited for: share it.
+      return t.running ?? start();
     });
   return t.queued;
 }
