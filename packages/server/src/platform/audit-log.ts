@@ -170,7 +170,7 @@ const setHead = prepared((db, slot: Slots<{ tenantId: string; seq: number; hash:
     .where('tenant_id', '=', slot('tenantId')),
 );
 
-function entryContent(record: AuditRecord): Omit<AuditPendingRow, 'id'> & { id: string } {
+function entryContent(record: AuditRecord): AuditPendingRow {
   const data = record.data ?? {};
   assertNoSecrets(data, '');
   return {
