@@ -2,6 +2,7 @@
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { startMetricsListener } from '../http/metrics.ts';
+import { sealAuditBacklog } from '../platform/audit-log.ts';
 import { loggerOptions } from '../platform/logging.ts';
 import { startSignatureWorker } from '../platform/signing/signatures.ts';
 import { buildApp } from './build-app.ts';
@@ -56,6 +57,16 @@ export async function startServer(config: Config, print: (line: string) => void 
     );
   }, 5_000);
   integrations.unref();
+  // The audit sequencer's sweep: entries committed but never sealed (a process stopped between
+  // a change's commit and the sealing that follows it) get their place in the chain, at start
+  // and within a second (platform/audit-log.ts).
+  await sealAuditBacklog(runtime.database.db);
+  const sequencer = setInterval(() => {
+    sealAuditBacklog(runtime.database.db).catch((error) =>
+      logger.warn({ err: error }, 'audit sealing failed'),
+    );
+  }, 1_000);
+  sequencer.unref();
   const tidy = setInterval(() => {
     runtime.services.housekeeping
       .purgeExpired()
@@ -84,6 +95,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       clearInterval(sweep);
       clearInterval(integrations);
       clearInterval(tidy);
+      clearInterval(sequencer);
       // Fastify stops accepting, ends the event streams (http/event-stream.ts) and waits for the
       // requests in flight; then the runtime drains its jobs (webhook rounds, timers) and closes
       // the database. The metrics stay readable until the server has stopped.

@@ -743,10 +743,13 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
       assert.ok(count > 5);
       const r = await cli('audit', 'verify', '-t', 'acme');
       assertSuccess(r);
-      assert.equal(r.stdout, `acme: OK, ${count} entries verified.\n`);
+      assert.equal(r.stdout, `acme: OK, ${count} entries verified (sealed up to #${count}).\n`);
       const all = await cli('audit', 'verify', '--all');
       assertSuccess(all);
-      assert.equal(all.stdout, `acme: OK, ${count} entries verified.\nglobex: OK, 1 entries verified.\n`);
+      assert.equal(
+        all.stdout,
+        `acme: OK, ${count} entries verified (sealed up to #${count}).\nglobex: OK, 1 entries verified (sealed up to #1).\n`,
+      );
     });
 
     it('audit export writes JSON Lines that re-verify with the core chain verifier', async () => {
@@ -831,7 +834,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
       const all = await cli('audit', 'verify', '--all');
       assert.equal(all.code, 1, describeResult(all));
       assert.match(all.stdout, /^acme: BROKEN at entry #3 /m);
-      assert.match(all.stdout, /^globex: OK, 1 entries verified\.$/m);
+      assert.match(all.stdout, /^globex: OK, 1 entries verified \(sealed up to #1\)\.$/m);
 
       // The export carries the tampered entry as stored, so an offline check finds the same break.
       const exported = parseJsonl((await cli('audit', 'export', '-t', 'acme')).stdout);
@@ -923,7 +926,7 @@ describe('helpdesk-auth CLI', { concurrency: true }, () => {
     it('audit verify and export agree on an untouched chain', async () => {
       const verify = await cli('audit', 'verify');
       assertSuccess(verify);
-      assert.equal(verify.stdout, 'acme: OK, 3 entries verified.\n');
+      assert.equal(verify.stdout, 'acme: OK, 3 entries verified (sealed up to #3).\n');
       const exported = await cli('audit', 'export');
       assertSuccess(exported);
       const entries = parseJsonl(exported.stdout);

@@ -295,7 +295,11 @@ export function buildProgram(): Command {
         for (const t of targets) {
           const result = await verifyTenantAuditChain(runtime.database.db, t.id);
           if (result.ok) {
-            out(`${t.slug}: OK, ${result.checked} entries verified.`);
+            const waiting =
+              result.unsealed > 0 ? `, ${result.unsealed} committed since and not yet sealed` : '';
+            out(
+              `${t.slug}: OK, ${result.checked} entries verified (sealed up to #${result.headSeq}${waiting}).`,
+            );
           } else {
             broken++;
             const b = result.firstBroken;

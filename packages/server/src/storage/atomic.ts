@@ -2,6 +2,7 @@
 // databases.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { runAfterCommit } from './after-commit.ts';
 import { type Db, durable } from './database.ts';
 import { prepared, type Slots } from './prepared.ts';
 import type { OneTimeTokenRow } from './schema.ts';
@@ -15,12 +16,18 @@ import type { OneTimeTokenRow } from './schema.ts';
 /**
  * Runs `work` in a transaction, or inside the caller's transaction when there already is one.
  * Returns only once the transaction is durable (SQLite commits in groups), so whatever the
- * caller does next (answer, publish a live event) never reports an uncommitted change.
+ * caller does next (answer, publish a live event) never reports an uncommitted change. Work
+ * the transaction asked to follow its commit (`afterCommit`) has run by then too.
  */
 export async function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
-  const result = await db.transaction().execute(work);
+  let opened: Db | undefined;
+  const result = await db.transaction().execute((tx) => {
+    opened = tx;
+    return work(tx);
+  });
   await durable(db);
+  await runAfterCommit(db, opened);
   return result;
 }
 
@@ -155,7 +162,8 @@ export async function consumeOneTimeToken(
 /**
  * Serialises transactions that check a tenant-wide rule before writing (such as "at least one
  * admin stays"): the no-op update takes the tenant's audit-head row lock in PostgreSQL until
- * commit. SQLite runs one write transaction at a time already.
+ * commit (the tenant's audit sealing waits for it meanwhile, platform/audit-log.ts; such rules are
+ * rare changes). SQLite runs one write transaction at a time already.
  */
 export async function lockTenant(tx: Db, tenantId: string): Promise<void> {
   await tx

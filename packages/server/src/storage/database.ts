@@ -21,6 +21,7 @@ import * as serverKeySets from './migrations/0014-server-key-sets.ts';
 import * as offlineCodes from './migrations/0015-offline-codes.ts';
 import * as externalIdHint from './migrations/0016-external-id-hint.ts';
 import * as idTokenAlg from './migrations/0017-id-token-alg.ts';
+import * as auditSealing from './migrations/0018-audit-sealing.ts';
 import * as webhookQueueIndexes from './migrations/0020-webhook-queue-indexes.ts';
 import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
 import * as methodVerifications from './migrations/0022-method-verifications.ts';
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   '0022-method-verifications': methodVerifications,
   '0023-operator-password-change': operatorPasswordChange,
   '0024-operator-second-factor': operatorSecondFactor,
+  '0018-audit-sealing': auditSealing,
 };
 
 const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

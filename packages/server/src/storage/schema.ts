@@ -107,6 +107,19 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** An audit entry committed with its change and waiting for its place in the chain. */
+export interface AuditPendingTable {
+  id: string;
+  tenant_id: string;
+  occurred_at: number;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  data: string;
+}
+
 export interface AuditHeadsTable {
   tenant_id: string;
   seq: number;
@@ -495,6 +508,7 @@ export interface Schema {
   customers: CustomersTable;
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
+  audit_pending: AuditPendingTable;
   rate_limits: RateLimitsTable;
   claims: ClaimsTable;
   one_time_tokens: OneTimeTokensTable;
@@ -533,6 +547,7 @@ export type CustomerRow = Selectable<CustomersTable>;
 export type NewCustomerRow = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type AuditPendingRow = Selectable<AuditPendingTable>;
 export type OneTimeTokenRow = Selectable<OneTimeTokensTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type VerificationRow = Selectable<VerificationsTable>;

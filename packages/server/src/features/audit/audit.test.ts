@@ -164,6 +164,33 @@ function auditSuite(kind: DatabaseKind) {
     assert.equal((await get('/v1/audit-events/export?customerId=cus_%25')).statusCode, 400);
   });
 
+  it('keeps one verified chain, every change in it once, when many requests change data at once', async () => {
+    const before = (await get('/v1/audit-events/verification')).json();
+    const created = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const response = await h.app.inject({
+          method: 'POST',
+          url: '/v1/customers',
+          ...tenant.clients.admin!.auth(),
+          payload: { displayName: `Parallel ${i}` },
+        });
+        assert.equal(response.statusCode, 201);
+        return response.json().id as string;
+      }),
+    );
+    const verification = (await get('/v1/audit-events/verification')).json();
+    assert.deepEqual(verification, {
+      ok: true,
+      checked: before.checked + 30,
+      headSeq: before.headSeq + 30,
+      unsealed: 0,
+    });
+    const entries = (await get('/v1/audit-events?action=customer.created&limit=200')).json().items as Array<{
+      target: { id: string };
+    }>;
+    for (const id of created) assert.equal(entries.filter((e) => e.target.id === id).length, 1);
+  });
+
   it('reports a tampered entry and a truncated chain', async () => {
     assert.equal((await get('/v1/audit-events/verification')).json().ok, true);
     const db = h.runtime.database.db;

@@ -196,7 +196,7 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
         to: parseTime(q.to, 'to'),
       };
       async function* lines() {
-        for await (const entry of readAuditChain(db, tenantId, 1000, filter))
+        for await (const entry of readAuditChain(db, tenantId, { filter }))
           yield `${JSON.stringify(entry)}\n`;
       }
       reply
@@ -213,14 +213,22 @@ export function registerAuditRoutes(app: TypedApp, { services }: AppDependencies
       config: { auth: 'audit:read' },
       schema: {
         tags: ['audit'],
-        summary: 'Verify the hash chain of your tenant and report the first broken entry, if any.',
+        summary:
+          'Seal the entries committed so far, verify the hash chain of your tenant and report the first broken entry, if any.',
         operationId: 'verifyAuditChain',
         security: operatorOrApiKey,
         response: {
           200: Type.Object({
             ok: Type.Boolean(),
             checked: Type.Integer({ description: 'Entries verified before the first break (or all).' }),
-            headSeq: Type.Integer({ description: 'Sequence number of the newest entry.' }),
+            headSeq: Type.Integer({
+              description:
+                'Sequence number of the newest sealed entry: the chain is sealed and verified up to here.',
+            }),
+            unsealed: Type.Integer({
+              description:
+                'Entries committed but not yet sealed into the chain when it was checked (those that committed during the check).',
+            }),
             firstBroken: Type.Optional(
               Type.Object({
                 seq: Type.Integer(),

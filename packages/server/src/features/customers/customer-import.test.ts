@@ -275,7 +275,12 @@ describe('importCustomers (SQLite)', () => {
       'customer.created',
       'customer.created',
     ]);
-    assert.deepEqual(await verifyTenantAuditChain(db(), tenant.id), { ok: true, checked: 4, headSeq: 4 });
+    assert.deepEqual(await verifyTenantAuditChain(db(), tenant.id), {
+      ok: true,
+      checked: 4,
+      headSeq: 4,
+      unsealed: 0,
+    });
   });
 
   it('reports bad rows with their line and code, imports the rest, and writes nothing for bad rows', async () => {
@@ -392,7 +397,12 @@ describe('importCustomers (SQLite)', () => {
         .where('tenant_id', '=', tenant.id)
         .executeTakeFirstOrThrow();
       assert.equal(headAfter.seq, headBefore.seq + 1);
-      assert.deepEqual(await verifyTenantAuditChain(db(), tenant.id), { ok: true, checked: 2, headSeq: 2 });
+      assert.deepEqual(await verifyTenantAuditChain(db(), tenant.id), {
+        ok: true,
+        checked: 2,
+        headSeq: 2,
+        unsealed: 0,
+      });
       assert.deepEqual(progress, [[1, 3]]);
     } finally {
       await sql.raw('drop trigger fail_audit_for_boom').execute(db());

@@ -1,6 +1,6 @@
 // The admin's side of webhooks: endpoints, their secrets, test events, deliveries and redelivery.
 import { AppError, newId, notFound } from '@helpdesk-auth/core';
-import { type Actor, appendAudit } from '../../platform/audit-log.ts';
+import { type Actor, appendAudit, appendAuditSealed } from '../../platform/audit-log.ts';
 import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import { changeOnce, rowsChanged } from '../../storage/constraint-violations.ts';
@@ -44,7 +44,8 @@ export function createEndpoints(record: WebhookRecord) {
       const id = newId('webhookEndpoint', now);
       const secret = newSecret();
       const row = await inTransaction(db, async (tx) => {
-        const entry = await appendAudit(tx, {
+        // Sealed here: the endpoint's cursor starts right after its own entry's sequence number.
+        const entry = await appendAuditSealed(tx, {
           tenantId,
           actor,
           action: 'webhook.created',
@@ -105,7 +106,7 @@ export function createEndpoints(record: WebhookRecord) {
         if (input.description !== undefined) changes.description = input.description;
         if (events) changes.events = JSON.stringify(events);
         if (input.enabled !== undefined) changes.status = input.enabled ? 'enabled' : 'disabled';
-        const entry = await appendAudit(tx, {
+        const record = {
           tenantId,
           actor,
           action: 'webhook.updated',
@@ -114,9 +115,12 @@ export function createEndpoints(record: WebhookRecord) {
             fields: Object.keys(input).filter((k) => input[k as keyof WebhookEndpointInput] !== undefined),
           },
           now,
-        });
-        // A disabled endpoint gets nothing; enabled again, it starts from now, not from a backlog.
-        if (input.enabled === true && row.status === 'disabled') changes.after_seq = entry.seq;
+        };
+        // A disabled endpoint gets nothing; enabled again, it starts from now, not from a backlog:
+        // right after its own entry, which is therefore sealed here.
+        if (input.enabled === true && row.status === 'disabled')
+          changes.after_seq = (await appendAuditSealed(tx, record)).seq;
+        else await appendAudit(tx, record);
         await tx
           .updateTable('webhook_endpoints')
           .set(changes)

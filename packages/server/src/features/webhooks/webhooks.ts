@@ -2,8 +2,8 @@
  * Webhooks: endpoints an admin registers, and the deliveries of events to them.
  *
  * The audit log is the transactional outbox. Every state change writes its audit entry in its
- * own transaction, and a tenant's entries commit in sequence order (appending locks the tenant's
- * head row). The dispatcher reads each endpoint's entries after its cursor (`after_seq`), moves
+ * own transaction, and a tenant's entries reach audit_events in sequence order (the sealer that
+ * numbers them holds the tenant's head row; platform/audit-log.ts). The dispatcher reads each endpoint's entries after its cursor (`after_seq`), moves
  * the cursor with a compare-and-set and inserts the delivery rows in the same transaction, so an
  * event becomes a delivery exactly once, whichever process gets there, and none is lost across a
  * restart. Deliveries are then claimed with a compare-and-set lease, sent, and their attempt

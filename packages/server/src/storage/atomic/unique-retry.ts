@@ -1,5 +1,6 @@
 // Transactions run again when a unique index refuses a concurrent insert.
 import { AppError } from '@helpdesk-auth/core';
+import { runAfterCommit } from '../after-commit.ts';
 import { readConstraintViolation } from '../constraint-violations.ts';
 import { type Db, durable } from '../database.ts';
 
@@ -40,8 +41,13 @@ export async function inTransactionRetryingUnique<T>(
   const attempts = unique.attempts ?? 16;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await db.transaction().execute(work);
+      let opened: Db | undefined;
+      const result = await db.transaction().execute((tx) => {
+        opened = tx;
+        return work(tx);
+      });
       await durable(db);
+      await runAfterCommit(db, opened);
       return result;
     } catch (error) {
       if (!violatesUniqueIndex(error, unique)) throw error;
