@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
 import { loadConfig } from '../config/config.ts';
+import { sealAudit } from '../platform/audit-log.ts';
 import { metricsTokenMatches, registerCollector } from '../platform/metrics.ts';
 import { openEventStream } from '../test-support/event-stream-client.ts';
 import {
@@ -138,7 +139,8 @@ for (const kind of databaseKinds) {
         await fetch(`${h.baseUrl}/v1/customers/${customer.id}/activations`, {
           method: 'POST',
           headers: asAgent(true),
-          body: '{}',
+          // The customer stands at the counter: an operator's QR code needs an identity check.
+          body: JSON.stringify({ inBranchCheck: { note: 'Passport seen at the counter' } }),
         })
       ).json()) as { link: string };
       const pushConfig = (await (await fetch(`${h.baseUrl}/v1/device/push-config`)).json()) as {
@@ -279,18 +281,42 @@ for (const kind of databaseKinds) {
       }
     });
 
-    it('reports a collector registered later (the audit sequencer) and drops it when removed', async () => {
+    it("reports the audit chain's sealing lag: entries committed and not yet sealed, and their age", async () => {
+      const db = h.runtime.database.db;
+      assert.equal(value(parse(await scrape()), 'helpdesk_auth_audit_unsealed_entries'), 0);
+      // An entry as a change commits it on PostgreSQL, before the sealer gives it its place.
+      await db
+        .insertInto('audit_pending')
+        .values({
+          id: 'aud_01J0000000000000000METRICS',
+          tenant_id: tenantId,
+          occurred_at: h.clock.now() - 5_000,
+          actor_type: 'system',
+          actor_id: null,
+          action: 'customer.updated',
+          target_type: null,
+          target_id: null,
+          data: '{}',
+        })
+        .execute();
+      const waiting = parse(await scrape());
+      assert.equal(value(waiting, 'helpdesk_auth_audit_unsealed_entries'), 1);
+      assert.ok(value(waiting, 'helpdesk_auth_audit_oldest_unsealed_age_seconds') >= 5);
+      await sealAudit(db, tenantId);
+      const sealed = parse(await scrape());
+      assert.equal(value(sealed, 'helpdesk_auth_audit_unsealed_entries'), 0);
+      assert.equal(value(sealed, 'helpdesk_auth_audit_oldest_unsealed_age_seconds'), 0);
+    });
+
+    it('reports a collector registered later and drops it when removed', async () => {
       const remove = registerCollector(
-        {
-          name: 'audit_unsealed_entries',
-          help: 'Audit entries committed but not yet sealed into the chain.',
-        },
+        { name: 'test_late_collector', help: 'A collector registered after the server started.' },
         (set) => set(3),
       );
-      assert.equal(value(parse(await scrape()), 'helpdesk_auth_audit_unsealed_entries'), 3);
+      assert.equal(value(parse(await scrape()), 'helpdesk_auth_test_late_collector'), 3);
       remove();
       assert.equal(
-        parse(await scrape()).some((s) => s.name === 'helpdesk_auth_audit_unsealed_entries'),
+        parse(await scrape()).some((s) => s.name === 'helpdesk_auth_test_late_collector'),
         false,
       );
     });

@@ -61,6 +61,20 @@ export function installMetrics(
       },
       async (set) => set((await webhookBacklog(database, clock)).oldestAgeSeconds),
     ),
+    registerCollector(
+      {
+        name: 'audit_unsealed_entries',
+        help: 'Audit entries committed but not yet sealed into their tenant\'s chain, all tenants (docs/architecture.md, "Audit chain").',
+      },
+      async (set) => set((await auditBacklog(database, clock)).unsealed),
+    ),
+    registerCollector(
+      {
+        name: 'audit_oldest_unsealed_age_seconds',
+        help: 'Age of the oldest audit entry waiting to be sealed: the sealing lag; 0 when none waits.',
+      },
+      async (set) => set((await auditBacklog(database, clock)).oldestAgeSeconds),
+    ),
   ];
   app.addHook('onClose', async () => {
     for (const remove of removers) remove();
@@ -101,6 +115,30 @@ function webhookBacklog(database: Database, clock: () => number) {
     backlogs.set(database, done);
     // Kept for this scrape only.
     done.finally(() => backlogs.delete(database)).catch(() => {});
+  }
+  return pending;
+}
+
+// The audit chain's sealing lag, both gauges from one query per scrape as above.
+const auditBacklogs = new WeakMap<Database, Promise<{ unsealed: number; oldestAgeSeconds: number }>>();
+
+function auditBacklog(database: Database, clock: () => number) {
+  let pending = auditBacklogs.get(database);
+  if (pending === undefined) {
+    pending = (async () => {
+      const row = await database.db
+        .selectFrom('audit_pending')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('occurred_at').as('oldest')])
+        .executeTakeFirst();
+      const oldest = row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest);
+      return {
+        unsealed: Number(row?.count ?? 0),
+        oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (clock() - oldest) / 1000),
+      };
+    })();
+    const done = pending;
+    auditBacklogs.set(database, done);
+    done.finally(() => auditBacklogs.delete(database)).catch(() => {});
   }
   return pending;
 }
