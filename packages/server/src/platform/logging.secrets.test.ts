@@ -102,7 +102,7 @@ for (const kind of databaseKinds) {
       const activationResponse = await http(`/v1/customers/${customer.id}/activations`, {
         method: 'POST',
         headers: { ...asAdmin, ...json },
-        body: '{}',
+        body: JSON.stringify({ inBranchCheck: { note: 'Passport seen at the counter' } }),
       });
       assert.equal(activationResponse.status, 201, await activationResponse.clone().text());
       const activation = (await activationResponse.json()) as { link: string; code: string };

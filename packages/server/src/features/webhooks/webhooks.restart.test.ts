@@ -84,7 +84,10 @@ describe('webhooks across a killed server process', () => {
     });
     receiver.secrets = [created.secret as string];
     const customer = await post('/v1/customers', { displayName: 'Killian Restart' });
-    const activation = await post(`/v1/customers/${customer.id}/activations`);
+    // An operator's QR code needs an identity check: the customer is at the counter.
+    const activation = await post(`/v1/customers/${customer.id}/activations`, {
+      inBranchCheck: { note: 'Passport seen at the counter' },
+    });
     const phone = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: base });
     const device = await phone.enroll(activation.link as string, { label: 'phone', platform: 'cli' });
     const verification = await post('/v1/verifications', {

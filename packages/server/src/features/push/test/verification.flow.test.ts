@@ -67,11 +67,12 @@ for (const kind of databaseKinds) {
         { type: 'system', id: null },
       );
 
-      // The agent creates an activation; the customer opens the link on the device.
+      // The agent creates an activation for a customer at the counter (an operator's QR code needs
+      // an identity check); the customer opens the link on the device.
       const activationResponse = await fetch(`${h.baseUrl}/v1/customers/${customer.id}/activations`, {
         method: 'POST',
         headers: asAgent(true),
-        body: '{}',
+        body: JSON.stringify({ inBranchCheck: { note: 'Passport seen at the counter' } }),
       });
       assert.equal(activationResponse.status, 201);
       const activation = (await activationResponse.json()) as { link: string; code: string };
