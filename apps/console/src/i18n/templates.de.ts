@@ -6,7 +6,7 @@ export const templatesDe: Record<TemplatesMessageKey, string> = {
   'templates.intro':
     'Ihre eigenen Worte für das, was Kundinnen und Kunden erhalten, je Sprache. Ein leeres Feld behält den eingebauten Text, der grau angezeigt wird. Wer keine eigene Sprache hat, erhält „Jede andere Sprache“, dann den eingebauten Text.',
   'templates.none': 'Noch keine eigenen Texte: Kundinnen und Kunden erhalten die eingebauten Texte.',
-  'templates.language': 'Sprache',
+  'templates.language': 'Sprache der Texte',
   'templates.add': 'Sprache hinzufügen',
   'templates.addButton': 'Hinzufügen',
   'templates.remove': '{language} entfernen',

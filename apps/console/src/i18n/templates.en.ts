@@ -8,7 +8,7 @@ export const templatesEn = {
   'templates.intro':
     'Your own words for what customers receive, per language. An empty field keeps the built-in text, shown greyed out. Customers without a language of their own get "Any other language", then the built-in text.',
   'templates.none': 'No own texts yet: customers get the built-in texts.',
-  'templates.language': 'Language',
+  'templates.language': 'Language of the texts',
   'templates.add': 'Add a language',
   'templates.addButton': 'Add',
   'templates.remove': 'Remove {language}',
