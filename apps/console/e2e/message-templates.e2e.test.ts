@@ -6,10 +6,11 @@
  * German, 1280 and 390 px wide, checked with axe-core; screenshots go to .test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
-import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations } from './support.ts';
+import { browserSuite, chromiumSkip, screenshotDir, seriousAccessibilityViolations } from './support.ts';
 
 const skip = chromiumSkip();
 
@@ -31,8 +32,10 @@ async function shootBoth(page: Page, name: string): Promise<void> {
     if (language === 'de') await setLanguage(page, 'de');
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-      await page.getByTestId('message-templates').scrollIntoViewIfNeeded();
-      await screenshot(page, `${name}-${language}-${width}`);
+      // The section alone: the rest of the Settings page has screenshots of its own.
+      await page
+        .getByTestId('message-templates')
+        .screenshot({ path: path.join(screenshotDir, `${name}-${language}-${width}.png`) });
       assert.deepEqual(await seriousAccessibilityViolations(page), [], `${name} ${language} ${width}`);
     }
   }
@@ -91,6 +94,10 @@ describe('agent console: customer messages on the Settings page', { skip }, () =
     await code.fill(germanCode);
     await section.getByRole('button', { name: 'Save customer messages' }).click();
     await section.getByRole('status').filter({ hasText: 'Customer messages saved.' }).waitFor();
+    // The announcement follows the console's language.
+    await setLanguage(page, 'de');
+    await section.getByRole('status').filter({ hasText: 'Nachrichten an Kunden gespeichert.' }).waitFor();
+    await setLanguage(page, 'en');
     await shootBoth(page, '71-message-templates-saved');
 
     await page.reload();

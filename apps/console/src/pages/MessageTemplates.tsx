@@ -63,7 +63,10 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
   const [draft, setDraft] = useState<Templates | null>(null);
   const [selected, setSelected] = useState<string>('');
   const [adding, setAdding] = useState<string>('');
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  // Kept as what to say, not the words, so it follows a change of the console's language.
+  const [message, setMessage] = useState<
+    { kind: 'ok'; removed?: string } | { kind: 'error'; refused?: string; error: unknown } | null
+  >(null);
 
   const apply = (templates: Templates) => {
     setDraft(templates);
@@ -73,16 +76,22 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
   useEffect(() => {
     api.tenant().then(
       (tenant) => apply(tenant.messageTemplates ?? {}),
-      (err) => setMessage({ kind: 'error', text: generic(err) }),
+      (error) => setMessage({ kind: 'error', error }),
     );
   }, [api]);
-
-  if (!draft) return message ? <p className="notice error">{message.text}</p> : null;
 
   const languageName = (language: string) =>
     (languages as readonly string[]).includes(language)
       ? t(`templates.lang.${language as Language}`)
       : language;
+  const messageText = (m: NonNullable<typeof message>) => {
+    if (m.kind === 'ok')
+      return m.removed ? t('templates.removed', { language: languageName(m.removed) }) : t('templates.saved');
+    return m.refused === undefined ? generic(m.error) : t('templates.refused', { message: m.refused });
+  };
+
+  if (!draft) return message ? <p className="notice error">{messageText(message)}</p> : null;
+
   const present = Object.keys(draft);
   const addable = languages.filter((l) => !present.includes(l));
   const addChoice = addable.includes(adding as Language) ? adding : (addable[0] ?? '');
@@ -101,7 +110,7 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
     const { [selected]: _removed, ...rest } = draft;
     setDraft(rest);
     setSelected(Object.keys(rest)[0] ?? '');
-    setMessage({ kind: 'ok', text: t('templates.removed', { language: languageName(selected) }) });
+    setMessage({ kind: 'ok', removed: selected });
   };
 
   const save = async (event: FormEvent) => {
@@ -110,13 +119,12 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
     try {
       const tenant = await api.updateTenant({ messageTemplates: cleaned(draft) });
       apply(tenant.messageTemplates);
-      setMessage({ kind: 'ok', text: t('templates.saved') });
+      setMessage({ kind: 'ok' });
     } catch (err) {
       setMessage({
         kind: 'error',
-        text: isApiError(err, 'VALIDATION_FAILED')
-          ? t('templates.refused', { message: err.message })
-          : generic(err),
+        error: err,
+        ...(isApiError(err, 'VALIDATION_FAILED') ? { refused: err.message } : {}),
       });
     }
   };
@@ -136,8 +144,8 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
     <section className="card settings" aria-labelledby="templates-heading" data-testid="message-templates">
       <h2 id="templates-heading">{t('templates.title')}</h2>
       <p>{t('templates.intro')}</p>
-      <div className="filters">
-        {present.length > 0 && (
+      {present.length > 0 && (
+        <div className="filters">
           <label className="field">
             <span>{t('templates.language')}</span>
             <select value={selected} onChange={(e) => setSelected(e.target.value)}>
@@ -148,8 +156,10 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
               ))}
             </select>
           </label>
-        )}
-        {addable.length > 0 && (
+        </div>
+      )}
+      {addable.length > 0 && (
+        <div className="filters">
           <label className="field">
             <span>{t('templates.add')}</span>
             <select value={addChoice} onChange={(e) => setAdding(e.target.value)}>
@@ -160,13 +170,11 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
               ))}
             </select>
           </label>
-        )}
-        {addable.length > 0 && (
           <button type="button" className="button" onClick={add}>
             {t('templates.addButton')}
           </button>
-        )}
-      </div>
+        </div>
+      )}
       <form onSubmit={save}>
         {present.length === 0 && <p className="muted">{t('templates.none')}</p>}
         {selected && draft[selected] && (
@@ -177,7 +185,7 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
                 <label className="field">
                   <span>{t(`templates.kind.${kind}`)}</span>
                   <textarea
-                    rows={kind === 'pushReason' || kind === 'signInReason' ? 1 : 3}
+                    rows={kind === 'pushReason' || kind === 'signInReason' ? 2 : 5}
                     value={draft[selected]?.[kind] ?? ''}
                     placeholder={builtInText(kind, selected)}
                     onChange={(e) => setText(kind, e.target.value)}
@@ -199,7 +207,7 @@ export function MessageTemplates({ api }: { api: ConsoleApi }) {
             className={message.kind === 'ok' ? 'notice info' : 'notice error'}
             role={message.kind === 'ok' ? 'status' : 'alert'}
           >
-            {message.text}
+            {messageText(message)}
           </p>
         )}
         <button type="submit" className="button primary">
