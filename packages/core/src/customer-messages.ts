@@ -77,8 +77,11 @@ const codeSubjects: Record<NotificationLanguage, string> = {
   nl: 'uw verificatiecode',
 };
 
-/** The placeholders each kind must carry and may carry. */
-const placeholders: Record<CustomerMessageKind, { required: string[]; allowed: string[] }> = {
+/** The placeholders each kind must carry and may carry (also listed by the console's editor). */
+export const customerMessagePlaceholders: Record<
+  CustomerMessageKind,
+  { required: string[]; allowed: string[] }
+> = {
   code: { required: ['code'], allowed: ['tenant', 'code', 'minutes'] },
   codeLink: { required: ['code', 'link'], allowed: ['tenant', 'code', 'minutes', 'link'] },
   pushReason: { required: [], allowed: [] },
@@ -130,7 +133,7 @@ export function messageTemplateProblems(value: unknown): string[] {
         out.push(`${where} is not a message; use ${customerMessageKinds.join(', ')}.`);
         continue;
       }
-      const rule = placeholders[kind as CustomerMessageKind];
+      const rule = customerMessagePlaceholders[kind as CustomerMessageKind];
       if (typeof text !== 'string' || text.trim().length === 0) {
         out.push(`${where} must be text.`);
         continue;

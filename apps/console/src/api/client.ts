@@ -262,6 +262,7 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
       name?: string;
       verification?: Partial<VerificationSettings>;
       operatorSecondFactor?: 'optional' | 'required';
+      messageTemplates?: Tenant['messageTemplates'];
     }) => json<Tenant>('PATCH', '/v1/tenant', patch),
     operators: () => json<{ items: Operator[] }>('GET', '/v1/operators'),
     inviteOperator: (input: { email: string; displayName: string; role: Role }) =>

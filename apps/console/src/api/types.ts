@@ -201,6 +201,8 @@ export interface Tenant {
   name: string;
   verification: VerificationSettings;
   operatorSecondFactor: 'optional' | 'required';
+  /** The tenant's own texts for customers: per language (`de`, ...) or `default`, per message. */
+  messageTemplates: Record<string, Record<string, string>>;
   createdAt: string;
   updatedAt: string;
 }

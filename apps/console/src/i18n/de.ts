@@ -4,6 +4,7 @@ import { customerDe } from './customer.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 import { historyDe } from './history.de.ts';
+import { templatesDe } from './templates.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -323,4 +324,6 @@ export const de: Catalogue = {
   ...historyDe,
   // Admin confirmations, secrets shown once, own password (admin.de.ts).
   ...adminDe,
+  // The tenant's own texts for customers, on the Settings page (templates.de.ts).
+  ...templatesDe,
 };

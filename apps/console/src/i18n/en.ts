@@ -8,6 +8,7 @@ import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 import { historyEn } from './history.en.ts';
+import { templatesEn } from './templates.en.ts';
 
 export const en = {
   'app.title': 'Helpdesk Auth',
@@ -320,6 +321,8 @@ export const en = {
   ...historyEn,
   // Admin confirmations, secrets shown once, own password (admin.en.ts).
   ...adminEn,
+  // The tenant's own texts for customers, on the Settings page (templates.en.ts).
+  ...templatesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

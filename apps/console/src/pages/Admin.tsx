@@ -14,6 +14,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog
 import { SecretOnce } from '../components/secret-once.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import { KeycloakChannel } from './KeycloakChannel.tsx';
+import { MessageTemplates } from './MessageTemplates.tsx';
 import { OidcClients } from './OidcClients.tsx';
 import { PushCredentials } from './PushCredentials.tsx';
 import { ScimTokens } from './ScimTokens.tsx';
@@ -468,6 +469,7 @@ function Settings({ api, session }: { api: ConsoleApi; session: Session }) {
         </button>
       </form>
       <PushCredentials api={api} mayWrite={session.permissions.includes('tenant:write')} />
+      {session.permissions.includes('tenant:write') && <MessageTemplates api={api} />}
       {session.permissions.includes('tenant:write') && <SsoSettings api={api} />}
     </div>
   );
