@@ -35,6 +35,7 @@ import {
 } from '../../test-support/harness.ts';
 import { type DocumentedOperation, loadDocumentedOperations } from '../../test-support/openapi-operations.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
+import { createSoftAuthenticator, type SoftAuthenticator } from '../../test-support/soft-authenticator.ts';
 import { type IssuerDiscovery, startIssuerDiscovery } from '../../test-support/stand-ins/issuer-discovery.ts';
 import { enrollTestDevice, type TestDevice } from '../../test-support/test-device.ts';
 
@@ -597,6 +598,45 @@ function assertNoLeak(body: string, leaks: string[], context: string): void {
   assert.deepEqual(found, [], `${context} shows another tenant's data`);
 }
 
+/** The six digits an authenticator app with this secret shows at the harness clock's time. */
+const operatorCode = (h: TestHarness, secret: string) =>
+  totpCodeForStep(seedFromBase32(secret), totpStep(h.clock.now()));
+
+/**
+ * Sets up an authenticator app from the operator's working session, as the console does; answers
+ * its secret. The code used to confirm it is spent for this time step.
+ */
+async function enrolOperatorTotp(h: TestHarness, client: OperatorClient): Promise<string> {
+  const caller = operatorCaller('enrolling operator', client);
+  const started = await call(h.app, caller, 'POST', '/v1/auth/second-factor/totp');
+  assert.equal(started.statusCode, 201, started.body);
+  const { secret } = started.json() as { secret: string };
+  const confirmed = await call(h.app, caller, 'POST', '/v1/auth/second-factor/totp/confirm', {
+    code: operatorCode(h, secret),
+  });
+  assert.equal(confirmed.statusCode, 204, confirmed.body);
+  return secret;
+}
+
+/** A software authenticator for the server's own origin, whose credentials the server accepts. */
+function operatorAuthenticator(h: TestHarness): SoftAuthenticator {
+  const { origin, hostname: rpId } = new URL(h.config.publicUrl);
+  return createSoftAuthenticator({ origin, rpId, userVerification: true });
+}
+
+/** Registers a new passkey from the operator's working session; answers its authenticator. */
+async function enrolOperatorPasskey(h: TestHarness, client: OperatorClient): Promise<SoftAuthenticator> {
+  const caller = operatorCaller('enrolling operator', client);
+  const authenticator = operatorAuthenticator(h);
+  const options = await call(h.app, caller, 'POST', '/v1/auth/second-factor/passkey/registration-options');
+  assert.equal(options.statusCode, 200, options.body);
+  const registered = await call(h.app, caller, 'POST', '/v1/auth/second-factor/passkey', {
+    response: authenticator.register((options.json() as { options: { challenge: string } }).options),
+  });
+  assert.equal(registered.statusCode, 204, registered.body);
+  return authenticator;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const operations: Operation[] = (await loadDocumentedOperations()).map((op) => ({
@@ -710,6 +750,13 @@ for (const kind of databaseKinds) {
     describe('lists, searches and audit reads', () => {
       const covered = new Set<string>();
 
+      // A's admin has an authenticator app, B's admin two passkeys: their second-factor views differ.
+      before(async () => {
+        await enrolOperatorTotp(h, a.tenant.clients.admin);
+        await enrolOperatorPasskey(h, b.tenant.clients.admin);
+        await enrolOperatorPasskey(h, b.tenant.clients.admin);
+      });
+
       /** What A must see of itself, so an empty answer cannot pass as isolation. */
       const ownDataChecks: Record<
         string,
@@ -721,6 +768,12 @@ for (const kind of databaseKinds) {
           assert.equal(body.tenant.slug, a.tenant.slug);
         },
         getTenant: async (response) => assert.equal((response.json() as { id: string }).id, a.tenant.id),
+        getSecondFactor: async (response) => {
+          assert.deepEqual(response.json(), { required: false, totp: true, passkeys: 0 });
+          // B's admin, asking the same, sees its own passkeys: what A must not have been shown.
+          const ofB = await call(h.app, b.admin, 'GET', '/v1/auth/second-factor');
+          assert.deepEqual(ofB.json(), { required: false, totp: false, passkeys: 2 });
+        },
         listOperators: async (response) => {
           const ids = (response.json() as { items: Array<{ id: string }> }).items.map((o) => o.id);
           assert.ok(ids.includes(a.operatorId) && ids.includes(a.tenant.clients.admin.operatorId));
@@ -1089,8 +1142,47 @@ for (const kind of databaseKinds) {
       interface Write {
         url: string;
         body?: unknown;
-        /** More URLs whose answers must not change, beyond the snapshot's. */
+        /** More URLs whose answers must not change, beyond the snapshot's (read by A's admin). */
         watch?: string[];
+        /**
+         * The session that sends the requests, when the write needs one of its own making (one
+         * that has begun setting up a factor, or has shown only its password); a fresh admin's
+         * otherwise. The bad tokens are tried on its cookie, the right one is its own.
+         */
+        client?: OperatorClient;
+        /**
+         * State that only one particular session can read (an operator's own view of its factors
+         * or of its session): it must stay the same through the refusals and change with the right
+         * token.
+         */
+        state?: () => Promise<string>;
+      }
+
+      /** What the client's session reads at the URL: status and body. */
+      const readAs = (client: OperatorClient, url: string) => async () => {
+        const response = await call(h.app, operatorCaller('watcher', client), 'GET', url);
+        return `${response.statusCode} ${response.body}`;
+      };
+
+      /**
+       * A new admin of A who set up a factor in a session of their own (`working`), then signed
+       * in again with only the password (`pending`: that session waits for the factor).
+       */
+      async function adminWithFactor(factor: 'totp' | 'passkey') {
+        const email = `csrf-${++counter}@tenant-a.example`;
+        const { id } = await h.createOperator(a.tenant, 'admin', email);
+        const working = await h.signIn(a.tenant, email);
+        const secret = factor === 'totp' ? await enrolOperatorTotp(h, working) : undefined;
+        const authenticator = factor === 'passkey' ? await enrolOperatorPasskey(h, working) : undefined;
+        const pending = await h.signIn(a.tenant, email);
+        const session = await call(
+          h.app,
+          operatorCaller('password only', pending),
+          'GET',
+          '/v1/auth/session',
+        );
+        assert.equal((session.json() as { pendingStep: string | null }).pendingStep, 'second_factor');
+        return { id, working, pending, secret, authenticator };
       }
 
       /** A customer of A with a phone, and what the fallback methods need of it. */
@@ -1396,6 +1488,85 @@ for (const kind of databaseKinds) {
         }),
         deleteOperatorSso: async () => ({ url: '/v1/tenant/sso', watch: ['/v1/tenant/sso'] }),
         rotateServerKeys: async () => ({ url: '/v1/server-keys/rotate', watch: ['/v1/server-keys'] }),
+        startSecondFactorTotp: async () => ({ url: '/v1/auth/second-factor/totp' }),
+        confirmSecondFactorTotp: async () => {
+          const client = await freshAdmin();
+          const started = await call(
+            h.app,
+            operatorCaller('enrolling', client),
+            'POST',
+            '/v1/auth/second-factor/totp',
+          );
+          assert.equal(started.statusCode, 201, started.body);
+          const { secret } = started.json() as { secret: string };
+          return {
+            client,
+            url: '/v1/auth/second-factor/totp/confirm',
+            body: { code: operatorCode(h, secret) },
+            state: readAs(client, '/v1/auth/second-factor'),
+          };
+        },
+        passkeyRegistrationOptions: async () => ({
+          url: '/v1/auth/second-factor/passkey/registration-options',
+        }),
+        registerPasskey: async () => {
+          const client = await freshAdmin();
+          const options = await call(
+            h.app,
+            operatorCaller('enrolling', client),
+            'POST',
+            '/v1/auth/second-factor/passkey/registration-options',
+          );
+          assert.equal(options.statusCode, 200, options.body);
+          const { challenge } = (options.json() as { options: { challenge: string } }).options;
+          return {
+            client,
+            url: '/v1/auth/second-factor/passkey',
+            body: { response: operatorAuthenticator(h).register({ challenge }), label: 'CSRF key' },
+            state: readAs(client, '/v1/auth/second-factor'),
+          };
+        },
+        // The factor after the password: sent by a session that has shown only the password.
+        passkeyAssertionOptions: async () => {
+          const { pending } = await adminWithFactor('passkey');
+          return { client: pending, url: '/v1/auth/second-factor/passkey/assertion-options' };
+        },
+        verifyPasskey: async () => {
+          const { pending, authenticator } = await adminWithFactor('passkey');
+          const options = await call(
+            h.app,
+            operatorCaller('password only', pending),
+            'POST',
+            '/v1/auth/second-factor/passkey/assertion-options',
+          );
+          assert.equal(options.statusCode, 200, options.body);
+          const { challenge } = (options.json() as { options: { challenge: string } }).options;
+          return {
+            client: pending,
+            url: '/v1/auth/second-factor/passkey/verify',
+            body: { response: authenticator!.assert(challenge) },
+            state: readAs(pending, '/v1/auth/session'),
+          };
+        },
+        verifySecondFactor: async () => {
+          const { pending, secret } = await adminWithFactor('totp');
+          // The enrolment's code is spent: the next time step's.
+          h.clock.advance(30_000);
+          return {
+            client: pending,
+            url: '/v1/auth/second-factor/verify',
+            body: { code: operatorCode(h, secret!) },
+            state: readAs(pending, '/v1/auth/session'),
+          };
+        },
+        // Its own view of its factors, from its working session, which the reset also ends.
+        resetOperatorSecondFactor: async () => {
+          const { id, working } = await adminWithFactor('totp');
+          return {
+            url: `/v1/operators/${id}/second-factor`,
+            state: readAs(working, '/v1/auth/second-factor'),
+          };
+        },
         cancelVerification: async () => {
           const { customerId } = await customerWithDevice(h, a, 'CSRF verification target');
           const id = await startRequest(h, a.tenant.id, customerId);
@@ -1417,11 +1588,13 @@ for (const kind of databaseKinds) {
 
       for (const op of cookieWrites) {
         it(`${op.method} ${op.path} without the right x-csrf-token -> 403 CSRF_FAILED, nothing changes`, async () => {
-          const write = writes[op.id];
-          assert.ok(write, `no CSRF request for ${op.id}: add one to writes`);
-          const client = await freshAdmin();
+          const makeWrite = writes[op.id];
+          assert.ok(makeWrite, `no CSRF request for ${op.id}: add one to writes`);
+          const write = await makeWrite();
+          const client = write.client ?? (await freshAdmin());
           const withToken = operatorCaller('right token', client);
-          const { url, body, watch } = await write();
+          const { url, body, watch, state } = write;
+          const initialState = await state?.();
           const cookies = { hda_session: client.cookie };
           const badTokens: Array<[string, Record<string, string>]> = [
             ['no header', {}],
@@ -1440,10 +1613,13 @@ for (const kind of databaseKinds) {
             );
           }
           assertUnchanged(initial, await snapshot(h, a, watch), `${op.id} without the right token`);
+          if (state) assert.equal(await state(), initialState, `${op.id} without the right token`);
           assertOk(await call(h.app, withToken, 'GET', '/v1/auth/session'), 'the session survives');
 
           // The same request with the right token goes through, so the refusals were the token's doing.
           assertOk(await call(h.app, withToken, op.method, url, body), `${op.id} with the right token`);
+          // And the watched state shows it, so its staying put above meant something.
+          if (state) assert.notEqual(await state(), initialState, `${op.id} with the right token`);
           covered.add(op.id);
         });
       }
