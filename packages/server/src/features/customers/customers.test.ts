@@ -53,6 +53,56 @@ function customersSuite(kind: DatabaseKind) {
     assert.equal(audit[0]!.data.includes('+49'), false, 'no personal data values in the audit entry');
   });
 
+  it('imports CSV over HTTP with per-row results; agents may not, a malformed file writes nothing', async () => {
+    const importCsv = (csv: string, client = admin, updateExisting?: boolean) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/customers/import',
+        ...client.auth(),
+        payload: { csv, ...(updateExisting === undefined ? {} : { updateExisting }) },
+      });
+    const refused = await importCsv('display_name\nAgent Import\n', agent);
+    assert.equal(refused.statusCode, 403);
+    assert.equal((await search('q=Agent%20Import', admin)).items.length, 0);
+
+    const malformed = await importCsv('display_name,colour\nNo Write,red\n');
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().error.code, 'VALIDATION_FAILED');
+    assert.match(malformed.json().error.message, /colour/);
+    assert.equal((await search('q=No%20Write', admin)).items.length, 0);
+
+    const csv =
+      'display_name,external_id,phone\nImp One,imp-1,+41446681800\nImp Two,imp-2,0151 2\nImp Dup,imp-1,\n';
+    const first = await importCsv(csv);
+    assert.equal(first.statusCode, 200, first.body);
+    const summary = first.json();
+    assert.deepEqual(
+      { total: summary.total, created: summary.created, updated: summary.updated, failed: summary.failed },
+      { total: 3, created: 1, updated: 0, failed: 2 },
+    );
+    assert.deepEqual(
+      summary.errors.map((e: { line: number; code: string }) => [e.line, e.code]),
+      [
+        [3, 'INVALID_PHONE_NUMBER'],
+        [4, 'EXTERNAL_ID_TAKEN'],
+      ],
+    );
+    // With updateExisting the known external id changes that customer instead of failing.
+    const again = await importCsv('display_name,external_id\nImp One Renamed,imp-1\n', admin, true);
+    assert.equal(again.json().updated, 1);
+    const [found] = (await search('externalId=imp-1', admin)).items;
+    assert.equal(found?.displayName, 'Imp One Renamed');
+    const audit = await h.runtime.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('target_id', '=', String(found?.id))
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['customer.created', 'customer.updated'],
+    );
+  });
+
   it('refuses phone numbers that are not valid international numbers', async () => {
     for (const phone of ['0151 2345 6789', '+1 555', '+999 1234567', 'call me']) {
       const response = await create({ displayName: 'Bad Phone', phone });
