@@ -7,9 +7,11 @@ import type {
   ChainStatus,
   ConsoleBootstrap,
   Customer,
+  CustomerInput,
   CustomerLocks,
   Device,
   ErrorCode,
+  ImportSummary,
   Operator,
   Page,
   Permission,
@@ -21,6 +23,7 @@ import type {
   StartVerification,
   Tenant,
   TestPushResult,
+  TotpEnrollment,
   Verification,
   VerificationDetail,
   VerificationEvent,
@@ -192,6 +195,28 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     searchCustomers: (q: string, limit = 8) =>
       json<Page<Customer>>('GET', withQuery('/v1/customers', { q, limit })),
     customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
+    createCustomer: (input: CustomerInput) => json<Customer>('POST', '/v1/customers', input),
+    updateCustomer: (cid: string, patch: { [K in keyof CustomerInput]?: CustomerInput[K] | null }) =>
+      json<Customer>('PATCH', `/v1/customers/${id(cid)}`, patch),
+    /** One part of a CSV import (header and up to a few hundred rows): per-row results. */
+    importCustomers: (csv: string, updateExisting: boolean) =>
+      json<ImportSummary>('POST', '/v1/customers/import', { csv, updateExisting }),
+    totpStatus: (cid: string) =>
+      json<{ enrolled: boolean; activatedAt: string | null }>('GET', `/v1/customers/${id(cid)}/totp`),
+    startTotp: (cid: string) => json<TotpEnrollment>('POST', `/v1/customers/${id(cid)}/totp`),
+    confirmTotp: (cid: string, enrollmentId: string, code: string) =>
+      json<{ enrolled: boolean; activatedAt: string }>('POST', `/v1/customers/${id(cid)}/totp/confirm`, {
+        enrollmentId,
+        code,
+      }),
+    removeTotp: (cid: string) => json<void>('DELETE', `/v1/customers/${id(cid)}/totp`),
+    securityQuestions: (cid: string) =>
+      json<{ questions: { id: string; position: number; question: string }[] }>(
+        'GET',
+        `/v1/customers/${id(cid)}/security-questions`,
+      ),
+    setSecurityQuestions: (cid: string, questions: { question: string; answer: string }[]) =>
+      json<unknown>('PUT', `/v1/customers/${id(cid)}/security-questions`, { questions }),
     devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
     customerLocks: (cid: string) => json<CustomerLocks>('GET', `/v1/customers/${id(cid)}/locks`),
     /** A QR code and code for an operator: after a recent verification, or with an in-branch check. */

@@ -1,5 +1,6 @@
 import { auditDe } from './audit.de.ts';
 import { customerDe } from './customer.de.ts';
+import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 import { historyDe } from './history.de.ts';
@@ -321,4 +322,6 @@ export const de: Catalogue = {
   ...customerDe,
   // Every method in history and recent verifications (history.de.ts).
   ...historyDe,
+  // Customer create, edit, CSV import, authenticator-app and question set-up (customers.de.ts).
+  ...customersDe,
 };

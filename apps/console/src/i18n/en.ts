@@ -4,6 +4,7 @@
  */
 import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
+import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 import { historyEn } from './history.en.ts';
 
@@ -317,6 +318,8 @@ export const en = {
   ...customerEn,
   // Every method in history and recent verifications (history.en.ts).
   ...historyEn,
+  // Customer create, edit, CSV import, authenticator-app and question set-up (customers.en.ts).
+  ...customersEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,0 +1,376 @@
+// The CSV customer import: read the file, show what will be imported, send it in parts of 200
+// rows with a progress bar, then a summary with the refused rows and why.
+import { type ChangeEvent, useEffect, useId, useRef, useState } from 'react';
+import type { ConsoleApi } from '../api/client.ts';
+import { type MessageKey, type Params, useI18n } from '../i18n/i18n.tsx';
+import { useErrorText } from './common.tsx';
+import '../pages/customer.css';
+
+/** Rows per request: small enough for steady progress, large enough for few round trips. */
+export const importPartSize = 200;
+
+const knownColumns: Record<string, string> = {
+  displayname: 'display_name',
+  name: 'display_name',
+  externalid: 'external_id',
+  customerid: 'external_id',
+  phone: 'phone',
+  phonenumber: 'phone',
+  email: 'email',
+  emailaddress: 'email',
+  locale: 'locale',
+  language: 'locale',
+};
+
+interface CsvRecord {
+  /** Line in the file where the record starts (the header is line 1). */
+  line: number;
+  cells: string[];
+}
+
+type FileProblem = { key: MessageKey; params?: Params };
+
+/**
+ * RFC 4180 CSV, enough to preview and split the file; the server parses each part again and is
+ * the judge of what is valid. Empty lines are skipped, as the server does.
+ */
+export function parseCsv(text: string): CsvRecord[] | FileProblem {
+  const records: CsvRecord[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  let touched = false;
+  const source = text.replace(/^\uFEFF/, '');
+  const endRecord = () => {
+    cells.push(cell);
+    if (touched || cells.length > 1 || cell.trim() !== '') records.push({ line: start, cells });
+    cells = [];
+    cell = '';
+    touched = false;
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (quoted) {
+      if (c === '"' && source[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        cell += c;
+      }
+    } else if (c === '"') {
+      quoted = true;
+      touched = true;
+    } else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+      touched = true;
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && source[i + 1] === '\n') i++;
+      endRecord();
+      line++;
+      start = line;
+    } else cell += c;
+  }
+  if (quoted) return { key: 'imp.problem.quote' };
+  if (cell !== '' || cells.length) endRecord();
+  return records.map((r) => ({ ...r, cells: r.cells.map((x) => x.trim()) }));
+}
+
+function quote(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+interface Parsed {
+  header: string[];
+  rows: CsvRecord[];
+}
+
+function check(text: string): Parsed | FileProblem {
+  const records = parseCsv(text);
+  if (!Array.isArray(records)) return records;
+  const [head, ...rows] = records;
+  if (!head) return { key: 'imp.problem.empty' };
+  const columns = head.cells.map((name) => knownColumns[name.toLowerCase().replace(/[\s_-]/g, '')]);
+  const unknown = head.cells.find((_, i) => !columns[i]);
+  if (unknown !== undefined) return { key: 'imp.problem.column', params: { name: unknown } };
+  if (!columns.includes('display_name')) return { key: 'imp.problem.noName' };
+  const uneven = rows.find((r) => r.cells.length !== head.cells.length);
+  if (uneven)
+    return {
+      key: 'imp.problem.cells',
+      params: { line: uneven.line, found: uneven.cells.length, expected: head.cells.length },
+    };
+  return { header: head.cells, rows };
+}
+
+interface Refusal {
+  line: number;
+  code: string;
+  message: string;
+}
+
+interface Progress {
+  done: number;
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  refusals: Refusal[];
+  state: 'running' | 'finished' | 'stopped' | 'error';
+  error?: unknown;
+}
+
+/**
+ * A modal dialog for admins. The file is read in the browser and previewed (row count, the first
+ * rows); the import sends it in parts of `importPartSize` rows, each as its own request, so the
+ * progress bar moves and the page stays responsive. Stop ends after the part in flight; an error
+ * stops the import and says how far it got. Line numbers in the summary are the file's own.
+ */
+export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () => void }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const ids = useId();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [parsed, setParsed] = useState<Parsed | null>(null);
+  const [problem, setProblem] = useState<FileProblem | null>(null);
+  const [updateExisting, setUpdateExisting] = useState(false);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const stopRequested = useRef(false);
+
+  useEffect(() => {
+    const node = dialog.current;
+    if (node && !node.open) node.showModal();
+    fileInput.current?.focus();
+    return () => node?.close();
+  }, []);
+
+  const running = progress?.state === 'running';
+
+  const choose = async (event: ChangeEvent<HTMLInputElement>) => {
+    setParsed(null);
+    setProblem(null);
+    setProgress(null);
+    const file = event.target.files?.[0];
+    if (!file) return;
+    const result = check(await file.text());
+    if ('key' in result) setProblem(result);
+    else setParsed(result);
+  };
+
+  const run = async () => {
+    if (!parsed) return;
+    stopRequested.current = false;
+    const total = parsed.rows.length;
+    let state: Progress = {
+      done: 0,
+      total,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      refusals: [],
+      state: 'running',
+    };
+    setProgress(state);
+    const header = parsed.header.map(quote).join(',');
+    for (let offset = 0; offset < total; offset += importPartSize) {
+      if (stopRequested.current) {
+        setProgress({ ...state, state: 'stopped' });
+        return;
+      }
+      const part = parsed.rows.slice(offset, offset + importPartSize);
+      // Line numbers in the part's answer map back to the file: each row starts on the part's
+      // line after the one before, plus the line breaks inside its quoted cells.
+      const partLines = new Map<number, number>();
+      let partLine = 2;
+      const body = part
+        .map((row) => {
+          partLines.set(partLine, row.line);
+          partLine += 1 + row.cells.reduce((n, c) => n + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+          return row.cells.map(quote).join(',');
+        })
+        .join('\n');
+      try {
+        const summary = await api.importCustomers(`${header}\n${body}\n`, updateExisting);
+        state = {
+          ...state,
+          done: state.done + part.length,
+          created: state.created + summary.created,
+          updated: state.updated + summary.updated,
+          failed: state.failed + summary.failed,
+          refusals: [
+            ...state.refusals,
+            ...summary.errors.map((e) => ({ ...e, line: partLines.get(e.line) ?? e.line })),
+          ],
+        };
+        setProgress(state);
+      } catch (error) {
+        setProgress({ ...state, state: 'error', error });
+        return;
+      }
+    }
+    setProgress({ ...state, state: 'finished' });
+  };
+
+  const percent = progress?.total ? Math.round((progress.done / progress.total) * 100) : 0;
+  const counts: Params = progress
+    ? {
+        done: progress.done,
+        total: progress.total,
+        created: progress.created,
+        updated: progress.updated,
+        failed: progress.failed,
+      }
+    : { done: 0, total: 0, created: 0, updated: 0, failed: 0 };
+  const refusalText = (r: Refusal) => {
+    const key = `cf.error.${r.code}` as MessageKey;
+    return r.code === 'INVALID_PHONE_NUMBER' || r.code === 'EXTERNAL_ID_TAKEN' ? t(key) : r.message;
+  };
+
+  return (
+    <dialog
+      ref={dialog}
+      className="enroll-dialog import-dialog"
+      aria-labelledby={`${ids}-title`}
+      onCancel={(event) => {
+        event.preventDefault();
+        if (!running) onClose();
+      }}
+      data-testid="customer-import"
+    >
+      <h2 id={`${ids}-title`}>{t('imp.title')}</h2>
+      <p>{t('imp.intro')}</p>
+      <div className="field">
+        <label htmlFor={`${ids}-file`}>{t('imp.file')}</label>
+        <input
+          id={`${ids}-file`}
+          ref={fileInput}
+          type="file"
+          accept=".csv,text/csv"
+          disabled={running}
+          onChange={(e) => void choose(e)}
+        />
+      </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={updateExisting}
+          disabled={running}
+          onChange={(e) => setUpdateExisting(e.target.checked)}
+        />{' '}
+        {t('imp.updateExisting')}
+      </label>
+      {problem && (
+        <p className="notice error" role="alert" data-testid="import-file-problem">
+          {t('imp.fileProblem', { problem: t(problem.key, problem.params) })}
+        </p>
+      )}
+      {parsed && (
+        <section aria-labelledby={`${ids}-preview`}>
+          <p role="status" data-testid="import-rows">
+            {t('imp.rows', { count: parsed.rows.length })}
+          </p>
+          <h3 id={`${ids}-preview`}>{t('imp.preview')}</h3>
+          <div className="table-scroll">
+            <table className="import-preview">
+              <thead>
+                <tr>
+                  <th scope="col">{t('imp.line')}</th>
+                  {parsed.header.map((name) => (
+                    <th key={name} scope="col">
+                      {name}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {parsed.rows.slice(0, 5).map((row) => (
+                  <tr key={row.line}>
+                    <td>{row.line}</td>
+                    {row.cells.map((cell, i) => (
+                      <td key={parsed.header[i]}>{cell}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {progress && (
+        <div className="import-progress">
+          <label htmlFor={`${ids}-progress`}>{t('imp.progress')}</label>
+          <progress
+            id={`${ids}-progress`}
+            max={100}
+            value={percent}
+            aria-valuenow={percent}
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuetext={t('imp.progressText', counts)}
+            data-testid="import-progress"
+          />
+          <p aria-live="polite" data-testid="import-progress-text">
+            {t('imp.progressText', counts)} ({percent} %)
+          </p>
+        </div>
+      )}
+      {progress && progress.state !== 'running' && (
+        <div data-testid="import-summary">
+          <p
+            className={progress.state === 'finished' ? 'notice ok' : 'notice warning'}
+            role={progress.state === 'error' ? 'alert' : 'status'}
+          >
+            {progress.state === 'finished'
+              ? t('imp.summary', counts)
+              : progress.state === 'stopped'
+                ? t('imp.stopped', counts)
+                : `${t('imp.stoppedError', { ...counts, error: errorText(progress.error) })} ${t('imp.stopped', counts)}`}
+          </p>
+          {progress.refusals.length > 0 && (
+            <>
+              <h3>{t('imp.refused')}</h3>
+              <div className="table-scroll">
+                <table className="import-refusals">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('imp.line')}</th>
+                      <th scope="col">{t('imp.reason')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {progress.refusals.map((r) => (
+                      <tr key={r.line}>
+                        <td>{r.line}</td>
+                        <td>{refusalText(r)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          )}
+        </div>
+      )}
+      <div className="actions">
+        {parsed && !progress && (
+          <button type="button" className="button primary" onClick={() => void run()}>
+            {t('imp.start', { count: parsed.rows.length })}
+          </button>
+        )}
+        {running && (
+          <button type="button" className="button" onClick={() => (stopRequested.current = true)}>
+            {t('imp.stop')}
+          </button>
+        )}
+        <button type="button" className="button" disabled={running} onClick={onClose}>
+          {t('imp.close')}
+        </button>
+      </div>
+    </dialog>
+  );
+}
