@@ -270,12 +270,13 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
         </p>
       )}
       {parsed && (
-        <section aria-labelledby={`${ids}-preview`}>
+        <div>
           <p role="status" data-testid="import-rows">
             {t('imp.rows', { count: parsed.rows.length })}
           </p>
           <h3 id={`${ids}-preview`}>{t('imp.preview')}</h3>
-          <div className="table-scroll">
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it */}
+          <section className="table-scroll" tabIndex={0} aria-labelledby={`${ids}-preview`}>
             <table className="import-preview">
               <thead>
                 <tr>
@@ -298,8 +299,8 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
                 ))}
               </tbody>
             </table>
-          </div>
-        </section>
+          </section>
+        </div>
       )}
       {progress && (
         <div className="import-progress">
@@ -333,8 +334,9 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
           </p>
           {progress.refusals.length > 0 && (
             <>
-              <h3>{t('imp.refused')}</h3>
-              <div className="table-scroll">
+              <h3 id={`${ids}-refused`}>{t('imp.refused')}</h3>
+              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it */}
+              <section className="table-scroll" tabIndex={0} aria-labelledby={`${ids}-refused`}>
                 <table className="import-refusals">
                   <thead>
                     <tr>
@@ -351,7 +353,7 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </section>
             </>
           )}
         </div>
