@@ -84,8 +84,9 @@ export function CustomerSecurity({
       await api.confirmTotp(customerId, enrollment.enrollmentId, code.trim());
       setEnrollment(null);
       setQr(null);
-      setDone(t('sec.totp.done'));
+      // The status first, then the sentence: what is announced is what the card shows.
       await load();
+      setDone(t('sec.totp.done'));
     } catch (err) {
       setCodeProblem(
         isApiError(err, 'WRONG_CODE') || isApiError(err, 'VALIDATION_FAILED')
@@ -120,8 +121,8 @@ export function CustomerSecurity({
       await api.setSecurityQuestions(customerId, cleaned);
       setEditing(false);
       setQuestions([{ question: '', answer: '' }]);
-      setDone(t('sec.q.saved'));
       await load();
+      setDone(t('sec.q.saved'));
     } catch (err) {
       setQuestionProblem(errorText(err));
     } finally {
@@ -228,8 +229,8 @@ export function CustomerSecurity({
           confirmLabel={t('sec.totp.confirmRemove.confirm')}
           onConfirm={async () => {
             await api.removeTotp(customerId);
-            setDone(t('sec.totp.removed'));
             await load();
+            setDone(t('sec.totp.removed'));
           }}
           onClose={() => setConfirmRemove(false)}
         />
