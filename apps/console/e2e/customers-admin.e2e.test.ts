@@ -142,6 +142,52 @@ describe('agent console: customer maintenance', { skip }, () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('stops on an error with what was done so far, and sends nothing after it', async () => {
+    await page.goto(`${suite.world.h.baseUrl}/console/#/`);
+    await page.getByRole('button', { name: 'Import from CSV…' }).click();
+    const dialog = page.getByTestId('customer-import');
+    const lines = ['display_name,external_id'];
+    for (let i = 1; i <= 500; i++) lines.push(`Halt Person ${i},HALT-${i}`);
+    await dialog.getByLabel('CSV file').setInputFiles({
+      name: 'halt.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(lines.join('\n')),
+    });
+    // The first part goes through; the second meets a server error; a third must not be sent.
+    let parts = 0;
+    await page.route('**/v1/customers/import', async (route) => {
+      parts++;
+      if (parts === 1) await route.continue();
+      else
+        await route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Try again.' } }),
+        });
+    });
+    await dialog.getByRole('button', { name: 'Import 500 rows' }).click();
+    const summary = dialog.getByTestId('import-summary');
+    await summary.waitFor();
+    await page.unroute('**/v1/customers/import');
+    assert.match(
+      (await summary.textContent()) ?? '',
+      /Import stopped after 200 of 500 rows because of an error.*200 created, 0 updated, 0 refused/,
+    );
+    assert.equal(parts, 2);
+    assert.equal(await dialog.getByRole('progressbar').getAttribute('aria-valuenow'), '40');
+    const last = await suite.world.h.runtime.services.customers.findByExternalId(
+      suite.world.tenant.id,
+      'HALT-200',
+    );
+    assert.equal(last?.displayName, 'Halt Person 200');
+    const notSent = await suite.world.h.runtime.services.customers.findByExternalId(
+      suite.world.tenant.id,
+      'HALT-201',
+    );
+    assert.equal(notSent, undefined);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('sets up an authenticator app with a code from it, and security questions without showing answers', async () => {
     const customer = await suite.world.h.runtime.services.customers.findByExternalId(
       suite.world.tenant.id,
