@@ -795,6 +795,8 @@ export interface Operations {
     body: {
       csv: string;
       updateExisting?: boolean;
+      /** Check every row as the import would and write nothing. */
+      dryRun?: boolean;
     };
     response: {
       total: number;

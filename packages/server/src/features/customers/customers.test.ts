@@ -73,6 +73,23 @@ function customersSuite(kind: DatabaseKind) {
 
     const csv =
       'display_name,external_id,phone\nImp One,imp-1,+41446681800\nImp Two,imp-2,0151 2\nImp Dup,imp-1,\n';
+    // A dry run reports what the import would do, row by row, and writes nothing.
+    const dry = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv, dryRun: true },
+    });
+    assert.equal(dry.statusCode, 200, dry.body);
+    assert.deepEqual([dry.json().created, dry.json().failed], [1, 2]);
+    assert.deepEqual(
+      dry.json().errors.map((e: { line: number; code: string }) => [e.line, e.code]),
+      [
+        [3, 'INVALID_PHONE_NUMBER'],
+        [4, 'EXTERNAL_ID_TAKEN'],
+      ],
+    );
+    assert.equal((await search('externalId=imp-1', admin)).items.length, 0, 'a dry run writes nothing');
     const first = await importCsv(csv);
     assert.equal(first.statusCode, 200, first.body);
     const summary = first.json();
@@ -87,6 +104,14 @@ function customersSuite(kind: DatabaseKind) {
         [4, 'EXTERNAL_ID_TAKEN'],
       ],
     );
+    // Once imported, a dry run with updateExisting counts an update for the known id.
+    const dryAgain = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv: 'display_name,external_id\nImp One,imp-1\n', dryRun: true, updateExisting: true },
+    });
+    assert.deepEqual([dryAgain.json().created, dryAgain.json().updated], [0, 1]);
     // With updateExisting the known external id changes that customer instead of failing.
     const again = await importCsv('display_name,external_id\nImp One Renamed,imp-1\n', admin, true);
     assert.equal(again.json().updated, 1);

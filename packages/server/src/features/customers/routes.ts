@@ -170,6 +170,9 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
           {
             csv: Type.String({ minLength: 1, maxLength: 1_000_000 }),
             updateExisting: Type.Optional(Type.Boolean()),
+            dryRun: Type.Optional(
+              Type.Boolean({ description: 'Check every row as the import would and write nothing.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -193,6 +196,7 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
         return await importCustomers(services, principal.tenantId, request.body.csv, {
           actor: principal.actor,
           updateExisting: request.body.updateExisting === true,
+          dryRun: request.body.dryRun === true,
         });
       } catch (error) {
         if (error instanceof ImportFileError) throw new AppError('VALIDATION_FAILED', error.message);
