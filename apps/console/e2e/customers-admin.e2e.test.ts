@@ -100,6 +100,19 @@ describe('agent console: customer maintenance', { skip }, () => {
     });
     assert.equal(await dialog.getByTestId('import-rows').textContent(), '300 rows to import.');
     assert.equal(await dialog.locator('table.import-preview tbody tr').count(), 5);
+    // The server's check (a dry run) names the problems before anything is written.
+    const check = dialog.getByTestId('import-check');
+    await check.getByText(/The server would refuse/).waitFor();
+    assert.match(
+      (await check.textContent()) ?? '',
+      /The server would refuse 3 rows; 297 customers would be created, 0 updated\./,
+    );
+    assert.deepEqual(await check.locator('tbody tr td:first-child').allTextContents(), ['8', '121', '251']);
+    assert.equal(
+      await suite.world.h.runtime.services.customers.findByExternalId(suite.world.tenant.id, 'IMP-0001'),
+      undefined,
+      'the check wrote nothing',
+    );
     await noSeriousViolations(page, 'import preview');
     await shots(page, '82-customer-import-preview');
 
@@ -153,6 +166,10 @@ describe('agent console: customer maintenance', { skip }, () => {
       mimeType: 'text/csv',
       buffer: Buffer.from(lines.join('\n')),
     });
+    await dialog
+      .getByTestId('import-check')
+      .getByText(/The server finds no problems: 500 customers to create/)
+      .waitFor();
     // The first part goes through; the second meets a server error; a third must not be sent.
     let parts = 0;
     await page.route('**/v1/customers/import', async (route) => {

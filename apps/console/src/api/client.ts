@@ -199,8 +199,8 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     updateCustomer: (cid: string, patch: { [K in keyof CustomerInput]?: CustomerInput[K] | null }) =>
       json<Customer>('PATCH', `/v1/customers/${id(cid)}`, patch),
     /** One part of a CSV import (header and up to a few hundred rows): per-row results. */
-    importCustomers: (csv: string, updateExisting: boolean) =>
-      json<ImportSummary>('POST', '/v1/customers/import', { csv, updateExisting }),
+    importCustomers: (csv: string, updateExisting: boolean, dryRun = false) =>
+      json<ImportSummary>('POST', '/v1/customers/import', { csv, updateExisting, dryRun }),
     totpStatus: (cid: string) =>
       json<{ enrolled: boolean; activatedAt: string | null }>('GET', `/v1/customers/${id(cid)}/totp`),
     startTotp: (cid: string) => json<TotpEnrollment>('POST', `/v1/customers/${id(cid)}/totp`),

@@ -89,6 +89,38 @@ interface Parsed {
   rows: CsvRecord[];
 }
 
+/** Rows per request, and a size well under the server's default body limit (64 KiB). */
+const partBytes = 48_000;
+
+interface Part {
+  csv: string;
+  rows: number;
+  /** The part's line numbers (its header is line 1) mapped to the file's. */
+  lines: Map<number, number>;
+}
+
+/** The file as parts of at most `importPartSize` rows and `partBytes` characters, each with the header. */
+function splitParts(parsed: Parsed): Part[] {
+  const header = parsed.header.map(quote).join(',');
+  const parts: Part[] = [];
+  let current: Part | null = null;
+  let partLine = 2;
+  for (const row of parsed.rows) {
+    const text = row.cells.map(quote).join(',');
+    if (!current || current.rows >= importPartSize || current.csv.length + text.length + 1 > partBytes) {
+      current = { csv: `${header}\n`, rows: 0, lines: new Map() };
+      parts.push(current);
+      partLine = 2;
+    }
+    current.csv += `${text}\n`;
+    current.rows++;
+    current.lines.set(partLine, row.line);
+    // The next row starts after this one's line breaks, those inside its quoted cells included.
+    partLine += 1 + row.cells.reduce((n, c) => n + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+  }
+  return parts;
+}
+
 function check(text: string): Parsed | FileProblem {
   const records = parseCsv(text);
   if (!Array.isArray(records)) return records;
@@ -125,6 +157,51 @@ interface Progress {
 }
 
 /**
+ * Sends the parts in order, each answer added to the running counts; stops after the part in
+ * flight when asked, and on the first error. Returns how it ended.
+ */
+async function sendParts(
+  api: ConsoleApi,
+  parts: Part[],
+  updateExisting: boolean,
+  dryRun: boolean,
+  report: (state: Progress) => void,
+  stop: () => boolean,
+): Promise<Progress> {
+  let state: Progress = {
+    done: 0,
+    total: parts.reduce((n, part) => n + part.rows, 0),
+    created: 0,
+    updated: 0,
+    failed: 0,
+    refusals: [],
+    state: 'running',
+  };
+  report(state);
+  for (const part of parts) {
+    if (stop()) return { ...state, state: 'stopped' };
+    try {
+      const summary = await api.importCustomers(part.csv, updateExisting, dryRun);
+      state = {
+        ...state,
+        done: state.done + part.rows,
+        created: state.created + summary.created,
+        updated: state.updated + summary.updated,
+        failed: state.failed + summary.failed,
+        refusals: [
+          ...state.refusals,
+          ...summary.errors.map((e) => ({ ...e, line: part.lines.get(e.line) ?? e.line })),
+        ],
+      };
+      report(state);
+    } catch (error) {
+      return { ...state, state: 'error', error };
+    }
+  }
+  return { ...state, state: 'finished' };
+}
+
+/**
  * A modal dialog for admins. The file is read in the browser and previewed (row count, the first
  * rows); the import sends it in parts of `importPartSize` rows, each as its own request, so the
  * progress bar moves and the page stays responsive. Stop ends after the part in flight; an error
@@ -140,6 +217,7 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
   const [problem, setProblem] = useState<FileProblem | null>(null);
   const [updateExisting, setUpdateExisting] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
+  const [checked, setChecked] = useState<Progress | null>(null);
   const stopRequested = useRef(false);
 
   useEffect(() => {
@@ -155,6 +233,7 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
     setParsed(null);
     setProblem(null);
     setProgress(null);
+    setChecked(null);
     const file = event.target.files?.[0];
     if (!file) return;
     const result = check(await file.text());
@@ -162,58 +241,39 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
     else setParsed(result);
   };
 
+  // The server checks the file as the import would (a dry run), so its problems show before
+  // anything is written. Checked again when the update choice changes what a known id means.
+  useEffect(() => {
+    if (!parsed) return;
+    let cancelled = false;
+    setChecked(null);
+    void sendParts(
+      api,
+      splitParts(parsed),
+      updateExisting,
+      true,
+      () => {},
+      () => cancelled,
+    ).then((result) => {
+      if (!cancelled) setChecked(result);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, parsed, updateExisting]);
+
   const run = async () => {
     if (!parsed) return;
     stopRequested.current = false;
-    const total = parsed.rows.length;
-    let state: Progress = {
-      done: 0,
-      total,
-      created: 0,
-      updated: 0,
-      failed: 0,
-      refusals: [],
-      state: 'running',
-    };
-    setProgress(state);
-    const header = parsed.header.map(quote).join(',');
-    for (let offset = 0; offset < total; offset += importPartSize) {
-      if (stopRequested.current) {
-        setProgress({ ...state, state: 'stopped' });
-        return;
-      }
-      const part = parsed.rows.slice(offset, offset + importPartSize);
-      // Line numbers in the part's answer map back to the file: each row starts on the part's
-      // line after the one before, plus the line breaks inside its quoted cells.
-      const partLines = new Map<number, number>();
-      let partLine = 2;
-      const body = part
-        .map((row) => {
-          partLines.set(partLine, row.line);
-          partLine += 1 + row.cells.reduce((n, c) => n + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
-          return row.cells.map(quote).join(',');
-        })
-        .join('\n');
-      try {
-        const summary = await api.importCustomers(`${header}\n${body}\n`, updateExisting);
-        state = {
-          ...state,
-          done: state.done + part.length,
-          created: state.created + summary.created,
-          updated: state.updated + summary.updated,
-          failed: state.failed + summary.failed,
-          refusals: [
-            ...state.refusals,
-            ...summary.errors.map((e) => ({ ...e, line: partLines.get(e.line) ?? e.line })),
-          ],
-        };
-        setProgress(state);
-      } catch (error) {
-        setProgress({ ...state, state: 'error', error });
-        return;
-      }
-    }
-    setProgress({ ...state, state: 'finished' });
+    const result = await sendParts(
+      api,
+      splitParts(parsed),
+      updateExisting,
+      false,
+      setProgress,
+      () => stopRequested.current,
+    );
+    setProgress(result);
   };
 
   const percent = progress?.total ? Math.round((progress.done / progress.total) * 100) : 0;
@@ -230,6 +290,31 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
     const key = `cf.error.${r.code}` as MessageKey;
     return r.code === 'INVALID_PHONE_NUMBER' || r.code === 'EXTERNAL_ID_TAKEN' ? t(key) : r.message;
   };
+
+  const refusalTable = (refusals: Refusal[], headingId: string, heading: string) => (
+    <>
+      <h3 id={headingId}>{heading}</h3>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it */}
+      <section className="table-scroll" tabIndex={0} aria-labelledby={headingId}>
+        <table className="import-refusals">
+          <thead>
+            <tr>
+              <th scope="col">{t('imp.line')}</th>
+              <th scope="col">{t('imp.reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {refusals.map((r) => (
+              <tr key={r.line}>
+                <td>{r.line}</td>
+                <td>{refusalText(r)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
 
   return (
     <dialog
@@ -300,6 +385,32 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
               </tbody>
             </table>
           </section>
+          {!progress && (
+            <div data-testid="import-check">
+              {checked === null ? (
+                <p role="status">{t('imp.checking')}</p>
+              ) : checked.state === 'error' ? (
+                <p className="notice warning" role="status">
+                  {t('imp.checkError', { error: errorText(checked.error) })}
+                </p>
+              ) : checked.failed === 0 ? (
+                <p className="notice ok" role="status">
+                  {t('imp.checkOk', { created: checked.created, updated: checked.updated })}
+                </p>
+              ) : (
+                <>
+                  <p className="notice warning" role="status">
+                    {t('imp.checkProblems', {
+                      failed: checked.failed,
+                      created: checked.created,
+                      updated: checked.updated,
+                    })}
+                  </p>
+                  {refusalTable(checked.refusals, `${ids}-problems`, t('imp.problems'))}
+                </>
+              )}
+            </div>
+          )}
         </div>
       )}
       {progress && (
@@ -332,30 +443,8 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
                 ? t('imp.stopped', counts)
                 : `${t('imp.stoppedError', { ...counts, error: errorText(progress.error) })} ${t('imp.stopped', counts)}`}
           </p>
-          {progress.refusals.length > 0 && (
-            <>
-              <h3 id={`${ids}-refused`}>{t('imp.refused')}</h3>
-              {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard to scroll it */}
-              <section className="table-scroll" tabIndex={0} aria-labelledby={`${ids}-refused`}>
-                <table className="import-refusals">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('imp.line')}</th>
-                      <th scope="col">{t('imp.reason')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {progress.refusals.map((r) => (
-                      <tr key={r.line}>
-                        <td>{r.line}</td>
-                        <td>{refusalText(r)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </section>
-            </>
-          )}
+          {progress.refusals.length > 0 &&
+            refusalTable(progress.refusals, `${ids}-refused`, t('imp.refused'))}
         </div>
       )}
       <div className="actions">

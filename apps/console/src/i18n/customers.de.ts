@@ -48,6 +48,14 @@ export const customersDe: Record<keyof typeof customersEn, string> = {
     'Die Spalte „{name}“ ist unbekannt. Bekannte Spalten: display_name, external_id, phone, email, locale.',
   'imp.problem.noName': 'Sie braucht eine Spalte display_name.',
   'imp.problem.cells': 'Zeile {line} hat {found} Zellen, die Kopfzeile {expected}.',
+  'imp.checking': 'Die Zeilen werden mit dem Server geprüft…',
+  'imp.checkOk':
+    'Der Server findet keine Probleme: {created} Kunden werden angelegt, {updated} aktualisiert.',
+  'imp.checkProblems':
+    'Der Server würde {failed} Zeilen ablehnen; {created} Kunden würden angelegt, {updated} aktualisiert. Die abgelehnten Zeilen lassen sich zuerst in der Datei korrigieren oder beim Import so auslassen.',
+  'imp.checkError':
+    'Die Zeilen konnten nicht geprüft werden ({error}). Der Import prüft jede Zeile beim Speichern.',
+  'imp.problems': 'Gefundene Probleme',
   'imp.start': '{count} Zeilen importieren',
   'imp.stop': 'Anhalten',
   'imp.progress': 'Fortschritt des Imports',

@@ -50,6 +50,12 @@ export const customersEn = {
     'the column “{name}” is unknown. Known columns: display_name, external_id, phone, email, locale.',
   'imp.problem.noName': 'it needs a display_name column.',
   'imp.problem.cells': 'line {line} has {found} cells, the header {expected}.',
+  'imp.checking': 'Checking the rows with the server…',
+  'imp.checkOk': 'The server finds no problems: {created} customers to create, {updated} to update.',
+  'imp.checkProblems':
+    'The server would refuse {failed} rows; {created} customers would be created, {updated} updated. The refused rows can be corrected in the file first, or left out by importing as it is.',
+  'imp.checkError': 'The rows could not be checked ({error}). The import checks each row as it goes.',
+  'imp.problems': 'Problems found',
   'imp.start': 'Import {count} rows',
   'imp.stop': 'Stop',
   'imp.progress': 'Import progress',
