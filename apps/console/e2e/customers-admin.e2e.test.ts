@@ -91,7 +91,8 @@ describe('agent console: customer maintenance', { skip }, () => {
       const phone = i === 7 || i === 250 ? '12345' : `+4144668${String(1000 + i).padStart(4, '0')}`;
       // Row 120 repeats the external id of row 3: refused as taken.
       const externalId = i === 120 ? 'IMP-0003' : `IMP-${String(i).padStart(4, '0')}`;
-      lines.push(`"Import, Person ${i}",${externalId},${phone},person${i}@example.com`);
+      const email = i === 9 ? 'not-an-address' : `person${i}@example.com`;
+      lines.push(`"Import, Person ${i}",${externalId},${phone},${email}`);
     }
     await dialog.getByLabel('CSV file').setInputFiles({
       name: 'customers.csv',
@@ -105,9 +106,14 @@ describe('agent console: customer maintenance', { skip }, () => {
     await check.getByText(/The server would refuse/).waitFor();
     assert.match(
       (await check.textContent()) ?? '',
-      /The server would refuse 3 rows; 297 customers would be created, 0 updated\./,
+      /The server would refuse 4 rows; 296 customers would be created, 0 updated\./,
     );
-    assert.deepEqual(await check.locator('tbody tr td:first-child').allTextContents(), ['8', '121', '251']);
+    assert.deepEqual(await check.locator('tbody tr td:first-child').allTextContents(), [
+      '8',
+      '10',
+      '121',
+      '251',
+    ]);
     assert.equal(
       await suite.world.h.runtime.services.customers.findByExternalId(suite.world.tenant.id, 'IMP-0001'),
       undefined,
@@ -138,13 +144,14 @@ describe('agent console: customer maintenance', { skip }, () => {
       'polite',
       'progress is announced politely',
     );
-    assert.match((await summary.textContent()) ?? '', /Import finished: 297 created, 0 updated, 3 refused\./);
+    assert.match((await summary.textContent()) ?? '', /Import finished: 296 created, 0 updated, 4 refused\./);
     const refusals = await dialog.locator('table.import-refusals tbody tr').allTextContents();
-    assert.equal(refusals.length, 3);
+    assert.equal(refusals.length, 4);
     // File lines: the header is line 1, so row i is line i + 1.
     assert.match(refusals[0]!, /^8.*not a valid phone number/);
-    assert.match(refusals[1]!, /^121.*already has this external id/);
-    assert.match(refusals[2]!, /^251.*not a valid phone number/);
+    assert.match(refusals[1]!, /^10.*not a valid e-mail address/);
+    assert.match(refusals[2]!, /^121.*already has this external id/);
+    assert.match(refusals[3]!, /^251.*not a valid phone number/);
     await noSeriousViolations(page, 'import summary');
     await shots(page, '83-customer-import-summary');
     const imported = await suite.world.h.runtime.services.customers.findByExternalId(

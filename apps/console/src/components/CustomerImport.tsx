@@ -286,9 +286,15 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
         failed: progress.failed,
       }
     : { done: 0, total: 0, created: 0, updated: 0, failed: 0 };
+  // The server's reason in the interface language where it is one we know; else its own sentence.
   const refusalText = (r: Refusal) => {
-    const key = `cf.error.${r.code}` as MessageKey;
-    return r.code === 'INVALID_PHONE_NUMBER' || r.code === 'EXTERNAL_ID_TAKEN' ? t(key) : r.message;
+    if (r.code === 'INVALID_PHONE_NUMBER' || r.code === 'EXTERNAL_ID_TAKEN') return t(`cf.error.${r.code}`);
+    if (r.code === 'VALIDATION_FAILED') {
+      if (/e-mail address/.test(r.message)) return t('cf.error.email');
+      if (/language tag/.test(r.message)) return t('cf.error.locale');
+      if (/display.?name/i.test(r.message)) return t('cf.error.required');
+    }
+    return r.message;
   };
 
   const refusalTable = (refusals: Refusal[], headingId: string, heading: string) => (
