@@ -128,6 +128,56 @@ function customersSuite(kind: DatabaseKind) {
     );
   });
 
+  it('imports only into its own tenant, and parallel imports of one external id create it once', async () => {
+    const other = await h.tenantWithOperators('import-other');
+    const otherAdmin = other.clients.admin;
+    const theirs = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      ...otherAdmin.auth(),
+      payload: { displayName: 'Their Customer', externalId: 'shared-1' },
+    });
+    assert.equal(theirs.statusCode, 201);
+    // The same external id in this tenant is a new customer; the other tenant's is untouched.
+    const mine = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv: 'display_name,external_id\nMy Customer,shared-1\n', updateExisting: true },
+    });
+    assert.deepEqual([mine.json().created, mine.json().updated], [1, 0]);
+    const stillTheirs = await h.app.inject({
+      method: 'GET',
+      url: `/v1/customers/${theirs.json().id}`,
+      ...otherAdmin.auth(),
+    });
+    assert.equal(stillTheirs.json().displayName, 'Their Customer');
+
+    const race = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        h.app.inject({
+          method: 'POST',
+          url: '/v1/customers/import',
+          ...admin.auth(),
+          payload: { csv: 'display_name,external_id\nRace Customer,race-1\n' },
+        }),
+      ),
+    );
+    const results = race.map(
+      (r) => r.json() as { created: number; failed: number; errors: { code: string }[] },
+    );
+    assert.equal(
+      results.reduce((n, r) => n + r.created, 0),
+      1,
+      'created exactly once',
+    );
+    assert.deepEqual(
+      results.flatMap((r) => r.errors.map((e) => e.code)),
+      ['EXTERNAL_ID_TAKEN', 'EXTERNAL_ID_TAKEN', 'EXTERNAL_ID_TAKEN'],
+    );
+    assert.equal((await search('externalId=race-1', admin)).items.length, 1);
+  });
+
   it('refuses phone numbers that are not valid international numbers', async () => {
     for (const phone of ['0151 2345 6789', '+1 555', '+999 1234567', 'call me']) {
       const response = await create({ displayName: 'Bad Phone', phone });
