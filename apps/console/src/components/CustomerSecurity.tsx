@@ -22,10 +22,13 @@ export function CustomerSecurity({
   api,
   customerId,
   tenantName,
+  onChanged,
 }: {
   api: ConsoleApi;
   customerId: string;
   tenantName: string;
+  /** The methods the customer has changed: the verification panel reads what it offers again. */
+  onChanged: () => void;
 }) {
   const { t, formatDateTime } = useI18n();
   const errorText = useErrorText();
@@ -87,6 +90,7 @@ export function CustomerSecurity({
       // The status first, then the sentence: what is announced is what the card shows.
       await load();
       setDone(t('sec.totp.done'));
+      onChanged();
     } catch (err) {
       setCodeProblem(
         isApiError(err, 'WRONG_CODE') || isApiError(err, 'VALIDATION_FAILED')
@@ -123,6 +127,7 @@ export function CustomerSecurity({
       setQuestions([{ question: '', answer: '' }]);
       await load();
       setDone(t('sec.q.saved'));
+      onChanged();
     } catch (err) {
       setQuestionProblem(errorText(err));
     } finally {
@@ -231,6 +236,7 @@ export function CustomerSecurity({
             await api.removeTotp(customerId);
             await load();
             setDone(t('sec.totp.removed'));
+            onChanged();
           }}
           onClose={() => setConfirmRemove(false)}
         />

@@ -390,7 +390,12 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
           </section>
           <RecentVerifications items={recent} />
           {can('customers:write') && (
-            <CustomerSecurity api={api} customerId={customer.id} tenantName={session.tenant.name} />
+            <CustomerSecurity
+              api={api}
+              customerId={customer.id}
+              tenantName={session.tenant.name}
+              onChanged={() => setGeneration((g) => g + 1)}
+            />
           )}
         </div>
       </div>
