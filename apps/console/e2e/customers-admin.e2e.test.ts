@@ -137,6 +137,11 @@ describe('agent console: customer maintenance', { skip }, () => {
     await summary.waitFor();
     const bar = dialog.getByRole('progressbar', { name: 'Import progress' });
     assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.textContent),
+      'Close',
+      'the keyboard goes on at Close',
+    );
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     assert.deepEqual(seen, ['0', '67', '100'], 'two parts of at most 200 rows');
     assert.equal(

@@ -219,6 +219,8 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
   const [progress, setProgress] = useState<Progress | null>(null);
   const [checked, setChecked] = useState<Progress | null>(null);
   const stopRequested = useRef(false);
+  const stopButton = useRef<HTMLButtonElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     const node = dialog.current;
@@ -228,6 +230,13 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
   }, []);
 
   const running = progress?.state === 'running';
+  const ended = progress !== null && !running;
+
+  // The import button goes away when pressed: the keyboard goes on at Stop, then at Close.
+  useEffect(() => {
+    if (running) stopButton.current?.focus();
+    else if (ended) closeButton.current?.focus();
+  }, [running, ended]);
 
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     setParsed(null);
@@ -460,11 +469,16 @@ export function CustomerImport({ api, onClose }: { api: ConsoleApi; onClose: () 
           </button>
         )}
         {running && (
-          <button type="button" className="button" onClick={() => (stopRequested.current = true)}>
+          <button
+            type="button"
+            className="button"
+            ref={stopButton}
+            onClick={() => (stopRequested.current = true)}
+          >
             {t('imp.stop')}
           </button>
         )}
-        <button type="button" className="button" disabled={running} onClick={onClose}>
+        <button type="button" className="button" ref={closeButton} disabled={running} onClick={onClose}>
           {t('imp.close')}
         </button>
       </div>
