@@ -69,7 +69,10 @@ describe('agent console: customer maintenance', { skip }, () => {
       'no warning while the number is unchanged',
     );
     await edit.getByLabel('Phone number (optional)').fill('+41 44 668 18 01');
-    await edit.getByTestId('phone-warning').waitFor();
+    await edit
+      .getByTestId('phone-warning')
+      .getByText(/refused for 7 days/)
+      .waitFor();
     await noSeriousViolations(page, 'edit with phone warning');
     await shots(page, '81-customer-edit');
     await edit.getByRole('button', { name: 'Save changes' }).click();

@@ -198,6 +198,8 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     createCustomer: (input: CustomerInput) => json<Customer>('POST', '/v1/customers', input),
     updateCustomer: (cid: string, patch: { [K in keyof CustomerInput]?: CustomerInput[K] | null }) =>
       json<Customer>('PATCH', `/v1/customers/${id(cid)}`, patch),
+    /** The policy in force (for `policy:read`), where the console reads a setting it explains. */
+    policyInForce: () => json<{ version: number; policy: Record<string, unknown> }>('GET', '/v1/policy'),
     /** One part of a CSV import (header and up to a few hundred rows): per-row results. */
     importCustomers: (csv: string, updateExisting: boolean, dryRun = false) =>
       json<ImportSummary>('POST', '/v1/customers/import', { csv, updateExisting, dryRun }),

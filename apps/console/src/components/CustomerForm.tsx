@@ -61,6 +61,24 @@ export function CustomerForm({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const fields = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
+  // The SIM-swap window of the policy, to say how long SMS is held back after a phone change;
+  // null when this role cannot read the policy (the warning then speaks of the policy's days).
+  const [simSwapDays, setSimSwapDays] = useState<number | null>(null);
+
+  useEffect(() => {
+    if (!customer) return;
+    let current = true;
+    api
+      .policyInForce()
+      .then(({ policy }) => {
+        const days = (policy.sms as { simSwapDays?: unknown } | undefined)?.simSwapDays;
+        if (current && typeof days === 'number') setSimSwapDays(days);
+      })
+      .catch(() => {});
+    return () => {
+      current = false;
+    };
+  }, [api, customer]);
 
   useEffect(() => {
     const node = dialog.current;
@@ -169,7 +187,11 @@ export function CustomerForm({
         {field('phone', 'cf.phone', 'tel', 'cf.phone.hint', 'tel')}
         {phoneChanging && (
           <p className="notice warning" role="status" data-testid="phone-warning">
-            {t('cf.phoneWarning')}
+            {simSwapDays === null
+              ? t('cf.phoneWarning')
+              : simSwapDays === 0
+                ? t('cf.phoneWarningOff')
+                : t('cf.phoneWarningDays', { days: simSwapDays })}
           </p>
         )}
         {field('email', 'cf.email', 'email', undefined, 'email')}

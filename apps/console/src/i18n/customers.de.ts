@@ -16,6 +16,10 @@ export const customersDe: Record<keyof typeof customersEn, string> = {
   'cf.locale.hint': 'Ein Sprachkürzel wie en oder de-CH: Nachrichten an den Kunden verwenden es.',
   'cf.phoneWarning':
     'Eine Änderung der Telefonnummer startet die SIM-Swap-Frist: SMS-Codes an die neue Nummer werden so viele Tage abgelehnt, wie die Richtlinie festlegt, und die Kundenseite zeigt die Änderung.',
+  'cf.phoneWarningDays':
+    'Eine Änderung der Telefonnummer startet die SIM-Swap-Frist: SMS-Codes an diesen Kunden werden {days} Tage lang abgelehnt (sms.simSwapDays der Richtlinie), und die Kundenseite zeigt die Änderung.',
+  'cf.phoneWarningOff':
+    'Eine Änderung der Telefonnummer zeigt die Kundenseite an. Die Richtlinie hält SMS-Codes nach einer Änderung nicht zurück (sms.simSwapDays ist 0).',
   'cf.create': 'Kunden anlegen',
   'cf.save': 'Änderungen speichern',
   'cf.cancel': 'Abbrechen',

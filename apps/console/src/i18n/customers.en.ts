@@ -18,6 +18,10 @@ export const customersEn = {
   'cf.locale.hint': 'A language tag such as en or de-CH: messages to the customer use it.',
   'cf.phoneWarning':
     'Changing the phone number starts the SIM-swap window: SMS codes to the new number are refused for the number of days the policy sets, and the customer page shows the change.',
+  'cf.phoneWarningDays':
+    "Changing the phone number starts the SIM-swap window: SMS codes to this customer are refused for {days} days (the policy's sms.simSwapDays), and the customer page shows the change.",
+  'cf.phoneWarningOff':
+    'Changing the phone number shows on the customer page. The policy does not hold SMS codes back after a change (sms.simSwapDays is 0).',
   'cf.create': 'Create customer',
   'cf.save': 'Save changes',
   'cf.cancel': 'Cancel',
