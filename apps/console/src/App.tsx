@@ -137,7 +137,7 @@ function Screen({
   const { t } = useI18n();
   switch (route.name) {
     case 'search':
-      return <Search api={api} />;
+      return <Search api={api} session={session} />;
     case 'customer':
       return <CustomerPage key={route.id} api={api} session={session} id={route.id} />;
     case 'history':

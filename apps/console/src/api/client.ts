@@ -13,9 +13,11 @@ import type {
   ChainStatus,
   ConsoleBootstrap,
   Customer,
+  CustomerInput,
   CustomerLocks,
   Device,
   ErrorCode,
+  ImportSummary,
   KeycloakChannel,
   OidcClient,
   Operator,
@@ -31,6 +33,7 @@ import type {
   StartVerification,
   Tenant,
   TestPushResult,
+  TotpEnrollment,
   TotpSetup,
   Verification,
   VerificationDetail,
@@ -208,6 +211,30 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     searchCustomers: (q: string, limit = 8) =>
       json<Page<Customer>>('GET', withQuery('/v1/customers', { q, limit })),
     customer: (cid: string) => json<Customer>('GET', `/v1/customers/${id(cid)}`),
+    createCustomer: (input: CustomerInput) => json<Customer>('POST', '/v1/customers', input),
+    updateCustomer: (cid: string, patch: { [K in keyof CustomerInput]?: CustomerInput[K] | null }) =>
+      json<Customer>('PATCH', `/v1/customers/${id(cid)}`, patch),
+    /** The policy in force (for `policy:read`), where the console reads a setting it explains. */
+    policyInForce: () => json<{ version: number; policy: Record<string, unknown> }>('GET', '/v1/policy'),
+    /** One part of a CSV import (header and up to a few hundred rows): per-row results. */
+    importCustomers: (csv: string, updateExisting: boolean, dryRun = false) =>
+      json<ImportSummary>('POST', '/v1/customers/import', { csv, updateExisting, dryRun }),
+    totpStatus: (cid: string) =>
+      json<{ enrolled: boolean; activatedAt: string | null }>('GET', `/v1/customers/${id(cid)}/totp`),
+    startCustomerTotp: (cid: string) => json<TotpEnrollment>('POST', `/v1/customers/${id(cid)}/totp`),
+    confirmCustomerTotp: (cid: string, enrollmentId: string, code: string) =>
+      json<{ enrolled: boolean; activatedAt: string }>('POST', `/v1/customers/${id(cid)}/totp/confirm`, {
+        enrollmentId,
+        code,
+      }),
+    removeCustomerTotp: (cid: string) => json<void>('DELETE', `/v1/customers/${id(cid)}/totp`),
+    securityQuestions: (cid: string) =>
+      json<{ questions: { id: string; position: number; question: string }[] }>(
+        'GET',
+        `/v1/customers/${id(cid)}/security-questions`,
+      ),
+    setSecurityQuestions: (cid: string, questions: { question: string; answer: string }[]) =>
+      json<unknown>('PUT', `/v1/customers/${id(cid)}/security-questions`, { questions }),
     devices: (cid: string) => json<{ items: Device[] }>('GET', `/v1/customers/${id(cid)}/devices`),
     customerLocks: (cid: string) => json<CustomerLocks>('GET', `/v1/customers/${id(cid)}/locks`),
     /** A QR code and code for an operator: after a recent verification, or with an in-branch check. */

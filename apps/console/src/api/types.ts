@@ -44,6 +44,34 @@ export interface Customer {
   updatedAt: string;
 }
 
+/** What an operator gives for a new customer; the server normalises phone, e-mail and locale. */
+export interface CustomerInput {
+  displayName: string;
+  externalId?: string;
+  phone?: string;
+  email?: string;
+  locale?: string;
+}
+
+/** The answer to one part of a CSV import; `line` counts from the part's header (line 1). */
+export interface ImportSummary {
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  errors: { line: number; code: string; message: string }[];
+}
+
+/** An authenticator-app set-up: the secret is shown this once. */
+export interface TotpEnrollment {
+  enrollmentId: string;
+  secret: string;
+  otpauthUri: string;
+  algorithm: string;
+  digits: number;
+  period: number;
+}
+
 export interface Device {
   id: string;
   customerId: string;

@@ -1,6 +1,7 @@
 import { adminDe } from './admin.de.ts';
 import { auditDe } from './audit.de.ts';
 import { customerDe } from './customer.de.ts';
+import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 import { historyDe } from './history.de.ts';
@@ -326,4 +327,6 @@ export const de: Catalogue = {
   ...adminDe,
   // The tenant's own texts for customers, on the Settings page (templates.de.ts).
   ...templatesDe,
+  // Customer create, edit, CSV import, authenticator-app and question set-up (customers.de.ts).
+  ...customersDe,
 };

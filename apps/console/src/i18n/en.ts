@@ -6,6 +6,7 @@
 import { adminEn } from './admin.en.ts';
 import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
+import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 import { historyEn } from './history.en.ts';
 import { templatesEn } from './templates.en.ts';
@@ -323,6 +324,8 @@ export const en = {
   ...adminEn,
   // The tenant's own texts for customers, on the Settings page (templates.en.ts).
   ...templatesEn,
+  // Customer create, edit, CSV import, authenticator-app and question set-up (customers.en.ts).
+  ...customersEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

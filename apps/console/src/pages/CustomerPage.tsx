@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
+import { CustomerForm } from '../components/CustomerForm.tsx';
+import { CustomerSecurity } from '../components/CustomerSecurity.tsx';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
 import { RecentVerifications } from '../components/RecentVerifications.tsx';
 // Push and the fallback methods the policy allows, with the methods list (fallbacks/).
@@ -24,6 +26,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const [locks, setLocks] = useState<CustomerLocks | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [enrolling, setEnrolling] = useState(false);
+  const [editing, setEditing] = useState(false);
   // What the last test push to each device got back, shown under it.
   const [testPushes, setTestPushes] = useState<Record<string, { ok: boolean; text: string }>>({});
   const [testing, setTesting] = useState<string | null>(null);
@@ -162,6 +165,22 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
     <div className="customer-page">
       <div className="customer-head">
         <PageHeading focus={false}>{customer.displayName}</PageHeading>
+        {can('customers:write') && (
+          <button type="button" className="button small" onClick={() => setEditing(true)}>
+            {t('cf.edit')}
+          </button>
+        )}
+        {editing && (
+          <CustomerForm
+            api={api}
+            customer={customer}
+            onSaved={(saved) => {
+              setCustomer(saved);
+              setEditing(false);
+            }}
+            onClose={() => setEditing(false)}
+          />
+        )}
         <dl className="facts">
           {customer.externalId && (
             <>
@@ -370,6 +389,14 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
             )}
           </section>
           <RecentVerifications items={recent} />
+          {can('customers:write') && (
+            <CustomerSecurity
+              api={api}
+              customerId={customer.id}
+              tenantName={session.tenant.name}
+              onChanged={() => setGeneration((g) => g + 1)}
+            />
+          )}
         </div>
       </div>
     </div>

@@ -1,15 +1,18 @@
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
-import type { Customer } from '../api/types.ts';
+import type { Customer, Session } from '../api/types.ts';
+import { CustomerForm } from '../components/CustomerForm.tsx';
+import { CustomerImport } from '../components/CustomerImport.tsx';
 import { ErrorNotice } from '../components/common.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { navigate } from '../router.ts';
 
 /**
  * One search box, results as you type, keyboard first: focused on load, ↑/↓ move through the
- * results (an ARIA combobox with a listbox), Enter opens the customer.
+ * results (an ARIA combobox with a listbox), Enter opens the customer. Whoever may change
+ * customers also gets "New customer" and the CSV import here.
  */
-export function Search({ api }: { api: ConsoleApi }) {
+export function Search({ api, session }: { api: ConsoleApi; session: Session }) {
   const { t } = useI18n();
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<Customer[]>([]);
@@ -20,6 +23,8 @@ export function Search({ api }: { api: ConsoleApi }) {
   const input = useRef<HTMLInputElement>(null);
   const ids = useId();
   const listId = `${ids}-list`;
+  const [dialog, setDialog] = useState<'new' | 'import' | null>(null);
+  const canWrite = session.permissions.includes('customers:write');
 
   useEffect(() => {
     input.current?.focus();
@@ -78,7 +83,27 @@ export function Search({ api }: { api: ConsoleApi }) {
   const expanded = results.length > 0;
   return (
     <div className="search-page">
-      <h1>{t('search.title')}</h1>
+      <div className="search-head">
+        <h1>{t('search.title')}</h1>
+        {canWrite && (
+          <div className="actions">
+            <button type="button" className="button" onClick={() => setDialog('new')}>
+              {t('cf.new')}
+            </button>
+            <button type="button" className="button" onClick={() => setDialog('import')}>
+              {t('imp.open')}
+            </button>
+          </div>
+        )}
+      </div>
+      {dialog === 'new' && (
+        <CustomerForm
+          api={api}
+          onSaved={(customer) => navigate({ name: 'customer', id: customer.id })}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog === 'import' && <CustomerImport api={api} onClose={() => setDialog(null)} />}
       <div className="search-box">
         <label htmlFor={`${ids}-input`}>{t('search.label')}</label>
         <input

@@ -790,6 +790,31 @@ export interface Operations {
       payload: Schemas['WebhookEvent'];
     };
   };
+  /** Import customers from CSV (the columns of the CLI import); per-row results. */
+  importCustomers: {
+    method: 'POST';
+    path: '/v1/customers/import';
+    status: 200;
+    pathParams: undefined;
+    query: undefined;
+    body: {
+      csv: string;
+      updateExisting?: boolean;
+      /** Check every row as the import would and write nothing. */
+      dryRun?: boolean;
+    };
+    response: {
+      total: number;
+      created: number;
+      updated: number;
+      failed: number;
+      errors: Array<{
+        line: number;
+        code: string;
+        message: string;
+      }>;
+    };
+  };
   /** The customer's devices, revoked ones included. */
   listCustomerDevices: {
     method: 'GET';
@@ -1212,6 +1237,7 @@ export const operations = {
   getVerification: { method: 'GET', path: '/v1/verifications/{id}' },
   getWebhook: { method: 'GET', path: '/v1/webhooks/{id}' },
   getWebhookDelivery: { method: 'GET', path: '/v1/webhooks/{id}/deliveries/{deliveryId}' },
+  importCustomers: { method: 'POST', path: '/v1/customers/import' },
   listCustomerDevices: { method: 'GET', path: '/v1/customers/{id}/devices' },
   listCustomers: { method: 'GET', path: '/v1/customers' },
   listVerifications: { method: 'GET', path: '/v1/verifications' },

@@ -98,7 +98,7 @@ let uniqueCounter = 0;
 
 /**
  * Bodies whose well-formed sample cannot be derived from the schema, because the service reads
- * what the schema only bounds (a key file, a PEM key): a valid one, by operation id.
+ * what the schema only bounds (a key file, a PEM key, a CSV text): a valid one, by operation id.
  */
 const pem = (type: 'rsa' | 'ec') =>
   (type === 'rsa'
@@ -106,6 +106,8 @@ const pem = (type: 'rsa' | 'ec') =>
     : generateKeyPairSync('ec', { namedCurve: 'P-256' })
   ).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 const sampleBodies: Record<string, () => Record<string, unknown>> = {
+  // The text is parsed as CSV with a header the service checks: one valid row.
+  importCustomers: () => ({ csv: `display_name\nMatrix import ${++uniqueCounter}\n` }),
   setFcmCredentials: () => ({
     serviceAccountJson: JSON.stringify({
       type: 'service_account',

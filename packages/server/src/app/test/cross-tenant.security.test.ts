@@ -1376,6 +1376,10 @@ for (const kind of databaseKinds) {
           return { url: `/v1/api-keys/${(created.json() as { apiKey: { id: string } }).apiKey.id}` };
         },
         createCustomer: async () => ({ url: '/v1/customers', body: { displayName: 'Planted customer' } }),
+        importCustomers: async () => ({
+          url: '/v1/customers/import',
+          body: { csv: 'display_name\nPlanted by import\n' },
+        }),
         updateCustomer: async () => ({
           url: `/v1/customers/${await freshCustomer()}`,
           body: { displayName: 'Renamed' },

@@ -2,7 +2,7 @@
 import { AppError, isAppError } from '@helpdesk-auth/core';
 import { parse } from 'csv-parse/sync';
 import type { Actor } from '../../platform/audit-log.ts';
-import type { CustomerInput, CustomerService } from './customers.ts';
+import { type CustomerInput, type CustomerService, normaliseInput } from './customers.ts';
 
 /**
  * Bulk import of customers from CSV. The whole file is parsed and its header checked before
@@ -94,11 +94,19 @@ export async function importCustomers(
   deps: { customers: CustomerService },
   tenantId: string,
   text: string,
-  options: { actor: Actor; updateExisting?: boolean; onProgress?: (done: number, total: number) => void },
+  options: {
+    actor: Actor;
+    updateExisting?: boolean;
+    /** Check every row as the import would, and write nothing: the counts say what would happen. */
+    dryRun?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<ImportSummary> {
   const rows = parseCustomerCsv(text);
   const summary: ImportSummary = { total: rows.length, created: 0, updated: 0, failed: 0, errors: [] };
   let done = 0;
+  // A dry run writes nothing, so an external id given twice in the file is caught here.
+  const seen = new Set<string>();
   for (const row of rows) {
     try {
       const input: CustomerInput = {
@@ -112,7 +120,18 @@ export async function importCustomers(
       const existing = input.externalId
         ? await deps.customers.findByExternalId(tenantId, input.externalId)
         : undefined;
-      if (existing && options.updateExisting) {
+      if (options.dryRun) {
+        normaliseInput(input);
+        const id = input.externalId?.trim();
+        // Known already, in the database or from an earlier row: updated, or refused as taken.
+        const known = id !== undefined && id !== '' && (seen.has(id) || existing !== undefined);
+        if (known && !options.updateExisting) {
+          throw new AppError('EXTERNAL_ID_TAKEN', `Another customer already has the external id "${id}".`);
+        }
+        if (id) seen.add(id);
+        if (known) summary.updated++;
+        else summary.created++;
+      } else if (existing && options.updateExisting) {
         await deps.customers.update(tenantId, existing.id, input, options.actor);
         summary.updated++;
       } else {

@@ -53,6 +53,131 @@ function customersSuite(kind: DatabaseKind) {
     assert.equal(audit[0]!.data.includes('+49'), false, 'no personal data values in the audit entry');
   });
 
+  it('imports CSV over HTTP with per-row results; agents may not, a malformed file writes nothing', async () => {
+    const importCsv = (csv: string, client = admin, updateExisting?: boolean) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/customers/import',
+        ...client.auth(),
+        payload: { csv, ...(updateExisting === undefined ? {} : { updateExisting }) },
+      });
+    const refused = await importCsv('display_name\nAgent Import\n', agent);
+    assert.equal(refused.statusCode, 403);
+    assert.equal((await search('q=Agent%20Import', admin)).items.length, 0);
+
+    const malformed = await importCsv('display_name,colour\nNo Write,red\n');
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().error.code, 'VALIDATION_FAILED');
+    assert.match(malformed.json().error.message, /colour/);
+    assert.equal((await search('q=No%20Write', admin)).items.length, 0);
+
+    const csv =
+      'display_name,external_id,phone\nImp One,imp-1,+41446681800\nImp Two,imp-2,0151 2\nImp Dup,imp-1,\n';
+    // A dry run reports what the import would do, row by row, and writes nothing.
+    const dry = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv, dryRun: true },
+    });
+    assert.equal(dry.statusCode, 200, dry.body);
+    assert.deepEqual([dry.json().created, dry.json().failed], [1, 2]);
+    assert.deepEqual(
+      dry.json().errors.map((e: { line: number; code: string }) => [e.line, e.code]),
+      [
+        [3, 'INVALID_PHONE_NUMBER'],
+        [4, 'EXTERNAL_ID_TAKEN'],
+      ],
+    );
+    assert.equal((await search('externalId=imp-1', admin)).items.length, 0, 'a dry run writes nothing');
+    const first = await importCsv(csv);
+    assert.equal(first.statusCode, 200, first.body);
+    const summary = first.json();
+    assert.deepEqual(
+      { total: summary.total, created: summary.created, updated: summary.updated, failed: summary.failed },
+      { total: 3, created: 1, updated: 0, failed: 2 },
+    );
+    assert.deepEqual(
+      summary.errors.map((e: { line: number; code: string }) => [e.line, e.code]),
+      [
+        [3, 'INVALID_PHONE_NUMBER'],
+        [4, 'EXTERNAL_ID_TAKEN'],
+      ],
+    );
+    // Once imported, a dry run with updateExisting counts an update for the known id.
+    const dryAgain = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv: 'display_name,external_id\nImp One,imp-1\n', dryRun: true, updateExisting: true },
+    });
+    assert.deepEqual([dryAgain.json().created, dryAgain.json().updated], [0, 1]);
+    // With updateExisting the known external id changes that customer instead of failing.
+    const again = await importCsv('display_name,external_id\nImp One Renamed,imp-1\n', admin, true);
+    assert.equal(again.json().updated, 1);
+    const [found] = (await search('externalId=imp-1', admin)).items;
+    assert.equal(found?.displayName, 'Imp One Renamed');
+    const audit = await h.runtime.database.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('target_id', '=', String(found?.id))
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['customer.created', 'customer.updated'],
+    );
+  });
+
+  it('imports only into its own tenant, and parallel imports of one external id create it once', async () => {
+    const other = await h.tenantWithOperators('import-other');
+    const otherAdmin = other.clients.admin;
+    const theirs = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      ...otherAdmin.auth(),
+      payload: { displayName: 'Their Customer', externalId: 'shared-1' },
+    });
+    assert.equal(theirs.statusCode, 201);
+    // The same external id in this tenant is a new customer; the other tenant's is untouched.
+    const mine = await h.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      ...admin.auth(),
+      payload: { csv: 'display_name,external_id\nMy Customer,shared-1\n', updateExisting: true },
+    });
+    assert.deepEqual([mine.json().created, mine.json().updated], [1, 0]);
+    const stillTheirs = await h.app.inject({
+      method: 'GET',
+      url: `/v1/customers/${theirs.json().id}`,
+      ...otherAdmin.auth(),
+    });
+    assert.equal(stillTheirs.json().displayName, 'Their Customer');
+
+    const race = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        h.app.inject({
+          method: 'POST',
+          url: '/v1/customers/import',
+          ...admin.auth(),
+          payload: { csv: 'display_name,external_id\nRace Customer,race-1\n' },
+        }),
+      ),
+    );
+    const results = race.map(
+      (r) => r.json() as { created: number; failed: number; errors: { code: string }[] },
+    );
+    assert.equal(
+      results.reduce((n, r) => n + r.created, 0),
+      1,
+      'created exactly once',
+    );
+    assert.deepEqual(
+      results.flatMap((r) => r.errors.map((e) => e.code)),
+      ['EXTERNAL_ID_TAKEN', 'EXTERNAL_ID_TAKEN', 'EXTERNAL_ID_TAKEN'],
+    );
+    assert.equal((await search('externalId=race-1', admin)).items.length, 1);
+  });
+
   it('refuses phone numbers that are not valid international numbers', async () => {
     for (const phone of ['0151 2345 6789', '+1 555', '+999 1234567', 'call me']) {
       const response = await create({ displayName: 'Bad Phone', phone });

@@ -105,7 +105,7 @@ function escapeLike(value: string): string {
 }
 
 /** Turns raw input into column values, checking each field; `undefined` means "not given". */
-function normaliseInput(input: CustomerInput): Partial<CustomerRow> {
+export function normaliseInput(input: CustomerInput): Partial<CustomerRow> {
   const out: Partial<CustomerRow> = {};
   if (input.displayName !== undefined) {
     const name = input.displayName.trim().replace(/\s+/g, ' ');

@@ -14,6 +14,7 @@ import {
   toIsoOrNull,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
+import { ImportFileError, importCustomers } from './customer-import.ts';
 import type { Customer } from './customers.ts';
 
 const CustomerSchema = Type.Object(
@@ -151,6 +152,56 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
       const customer = await services.customers.create(principal.tenantId, request.body, principal.actor);
       reply.status(201);
       return customerView(customer);
+    },
+  );
+
+  // The console sends a large file in parts (a few hundred rows each) to show its progress; each
+  // part is checked whole first, like the CLI's import, and each row is its own transaction.
+  app.post(
+    '/v1/customers/import',
+    {
+      config: { auth: 'customers:write' },
+      schema: {
+        tags: ['customers'],
+        summary: 'Import customers from CSV (the columns of the CLI import); per-row results.',
+        operationId: 'importCustomers',
+        security: operatorOrApiKey,
+        body: Type.Object(
+          {
+            csv: Type.String({ minLength: 1, maxLength: 1_000_000 }),
+            updateExisting: Type.Optional(Type.Boolean()),
+            dryRun: Type.Optional(
+              Type.Boolean({ description: 'Check every row as the import would and write nothing.' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            created: Type.Integer(),
+            updated: Type.Integer(),
+            failed: Type.Integer(),
+            errors: Type.Array(
+              Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() }),
+            ),
+          }),
+          ...errorResponses(400, 401, 403, 413, 415),
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      try {
+        return await importCustomers(services, principal.tenantId, request.body.csv, {
+          actor: principal.actor,
+          updateExisting: request.body.updateExisting === true,
+          dryRun: request.body.dryRun === true,
+        });
+      } catch (error) {
+        if (error instanceof ImportFileError) throw new AppError('VALIDATION_FAILED', error.message);
+        throw error;
+      }
     },
   );
 
