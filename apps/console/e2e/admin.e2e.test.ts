@@ -75,8 +75,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     assert.equal(await customerField.getAttribute('aria-describedby'), await problem.getAttribute('id'));
     // A period that ends before it starts is refused the same way, on its end.
     await customerField.fill('');
-    await page.getByLabel('From').fill('2026-03-02T10:00');
-    await page.getByLabel('Until').fill('2026-03-01T10:00');
+    await page.getByLabel('From', { exact: true }).fill('2026-03-02T10:00');
+    await page.getByLabel('Until', { exact: true }).fill('2026-03-01T10:00');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('The end of the period must be after its start.').waitFor();
     assert.equal(await problem.count(), 0, 'the customer field is fine now');
@@ -84,8 +84,8 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await screenshot(page, '30b-history-filter-problems');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     assert.equal(listRequests, 0, 'neither filter reached the server');
-    await page.getByLabel('From').fill('');
-    await page.getByLabel('Until').fill('');
+    await page.getByLabel('From', { exact: true }).fill('');
+    await page.getByLabel('Until', { exact: true }).fill('');
 
     // A filter the server refuses all the same shows its error alone, not the previous rows.
     await page.route('**/v1/verifications?**', (route) =>
@@ -240,7 +240,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByRole('button', { name: 'Verify caller' }).waitFor();
     await page.reload();
     await page.getByRole('button', { name: 'Verify caller' }).waitFor();
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByRole('button', { name: 'Anrufer prüfen' }).waitFor();
     await page.context().close();
   });

@@ -188,7 +188,7 @@ describe('agent console: fallback methods', { skip }, () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
     // In German, the same reasons in German.
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByText('Die Telefonnummer wurde kürzlich geändert', { exact: false }).waitFor();
     await page.getByLabel('Sprache').selectOption('en');
   });
@@ -244,7 +244,7 @@ describe('agent console: fallback methods', { skip }, () => {
       await page.setViewportSize({ width, height: 900 });
       await screenshot(page, `app-code-en-${width}`);
     }
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByText('Code aus der App des Kunden', { exact: false }).first().waitFor();
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     for (const width of [390, 1280]) {

@@ -110,7 +110,7 @@ describe('agent console: every method in history', { skip }, () => {
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
     // In German.
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByTestId('verification-method').filter({ hasText: 'SMS-Code' }).waitFor();
     await shots('62-verification-sms-de', [1280, 390]);
     await page.goto(`${suite.world.h.baseUrl}/console/#/history`);

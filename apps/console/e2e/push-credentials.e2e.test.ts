@@ -96,7 +96,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     await screenshot(page, '61-push-credentials-narrow');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await section.getByRole('heading', { name: 'Push an Ihre Apps' }).waitFor();
     await screenshot(page, '62-push-credentials-de-narrow');
     await page.setViewportSize({ width: 1280, height: 1400 });
@@ -140,7 +140,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     await screenshot(page, '64-test-push');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
     await page.setViewportSize({ width: 390, height: 1400 });
-    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByRole('button', { name: 'Test-Push senden an iPhone 16' }).click();
     await page.getByText('Test-Push fehlgeschlagen: no APNs credentials for this tenant').waitFor();
     await screenshot(page, '65-test-push-de-narrow');

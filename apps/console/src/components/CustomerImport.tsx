@@ -1,5 +1,6 @@
 // The CSV customer import: read the file, show what will be imported, send it in parts of 200
 // rows with a progress bar, then a summary with the refused rows and why.
+import { parse } from 'csv-parse/browser/esm/sync';
 import { type ChangeEvent, useEffect, useId, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import { type MessageKey, type Params, useI18n } from '../i18n/i18n.tsx';
@@ -31,53 +32,30 @@ interface CsvRecord {
 type FileProblem = { key: MessageKey; params?: Params };
 
 /**
- * RFC 4180 CSV, enough to preview and split the file; the server parses each part again and is
- * the judge of what is valid. Empty lines are skipped, as the server does.
+ * The file's records, read with csv-parse as the server reads each part (same options), to preview
+ * the file and split it into parts; the server parses every part again and is the judge of what
+ * is valid. A file that is not CSV at all (an unclosed quote) is refused here.
  */
 export function parseCsv(text: string): CsvRecord[] | FileProblem {
-  const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  let touched = false;
-  const source = text.replace(/^\uFEFF/, '');
-  const endRecord = () => {
-    cells.push(cell);
-    if (touched || cells.length > 1 || cell.trim() !== '') records.push({ line: start, cells });
-    cells = [];
-    cell = '';
-    touched = false;
-  };
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (quoted) {
-      if (c === '"' && source[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        cell += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-      touched = true;
-    } else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-      touched = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && source[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      start = line;
-    } else cell += c;
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    parsed = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      // Uneven rows are reported with their line below, in the console's words.
+      relax_column_count: true,
+      info: true,
+    }) as unknown as typeof parsed;
+  } catch {
+    return { key: 'imp.problem.quote' };
   }
-  if (quoted) return { key: 'imp.problem.quote' };
-  if (cell !== '' || cells.length) endRecord();
-  return records.map((r) => ({ ...r, cells: r.cells.map((x) => x.trim()) }));
+  // csv-parse reports the line a record ends on; the line a person looks for is where it starts:
+  // that, less the line breaks inside its quoted cells (as the server counts them).
+  return parsed.map(({ record, info }) => ({
+    line: info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0),
+    cells: record,
+  }));
 }
 
 function quote(cell: string): string {
@@ -116,7 +94,7 @@ function splitParts(parsed: Parsed): Part[] {
     current.rows++;
     current.lines.set(partLine, row.line);
     // The next row starts after this one's line breaks, those inside its quoted cells included.
-    partLine += 1 + row.cells.reduce((n, c) => n + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+    partLine += 1 + row.cells.reduce((n, c) => n + (c.match(/\n/g)?.length ?? 0), 0);
   }
   return parts;
 }

@@ -47,7 +47,8 @@ export const customersDe: Record<keyof typeof customersEn, string> = {
   'imp.line': 'Zeile',
   'imp.fileProblem': 'Diese Datei kann nicht importiert werden: {problem}',
   'imp.problem.empty': 'Sie ist leer; die erste Zeile muss die Spalten nennen.',
-  'imp.problem.quote': 'Eine Zelle in Anführungszeichen ist nicht geschlossen.',
+  'imp.problem.quote':
+    'Sie ist kein gültiges CSV: Eine Zelle in Anführungszeichen ist nicht geschlossen, oder ein Anführungszeichen steht falsch.',
   'imp.problem.column':
     'Die Spalte „{name}“ ist unbekannt. Bekannte Spalten: display_name, external_id, phone, email, locale.',
   'imp.problem.noName': 'Sie braucht eine Spalte display_name.',

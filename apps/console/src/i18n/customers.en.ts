@@ -49,7 +49,7 @@ export const customersEn = {
   'imp.line': 'Line',
   'imp.fileProblem': 'This file cannot be imported: {problem}',
   'imp.problem.empty': 'it is empty; the first line must name the columns.',
-  'imp.problem.quote': 'a quoted cell is not closed.',
+  'imp.problem.quote': 'it is not valid CSV: a quoted cell is not closed, or a quote is out of place.',
   'imp.problem.column':
     'the column “{name}” is unknown. Known columns: display_name, external_id, phone, email, locale.',
   'imp.problem.noName': 'it needs a display_name column.',
