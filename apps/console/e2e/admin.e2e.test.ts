@@ -236,7 +236,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await page.getByRole('button', { name: 'Anrufer prüfen' }).waitFor();
     await screenshot(page, '36-customer-de');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
     await page.getByRole('button', { name: 'Verify caller' }).waitFor();
     await page.reload();
     await page.getByRole('button', { name: 'Verify caller' }).waitFor();

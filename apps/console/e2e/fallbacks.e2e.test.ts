@@ -190,7 +190,7 @@ describe('agent console: fallback methods', { skip }, () => {
     // In German, the same reasons in German.
     await page.getByRole('banner').getByLabel('Language').selectOption('de');
     await page.getByText('Die Telefonnummer wurde kürzlich geändert', { exact: false }).waitFor();
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
   });
 
   it('authenticator app: the code the caller reads verifies with substantial assurance; the same code again is refused', async () => {
@@ -251,7 +251,7 @@ describe('agent console: fallback methods', { skip }, () => {
       await page.setViewportSize({ width, height: 900 });
       await screenshot(page, `app-code-de-${width}`);
     }
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // A wrong code first: it counts, and the agent is told to ask for the current one.

@@ -121,7 +121,7 @@ describe('agent console: every method in history', { skip }, () => {
     await page.goto(`${suite.world.h.baseUrl}/console/#/customers/${id}`);
     await page.getByTestId('recent-verifications').locator('li[data-method="sms_otp"]').waitFor();
     await shots('60-recent-sms-de', [1280, 390]);
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
 
     // The CRM hears of it: a signed verification.approved with the method and assurance.
     await suite.world.h.runtime.services.webhooks.runOnce();

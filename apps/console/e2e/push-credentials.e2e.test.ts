@@ -102,7 +102,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     await page.setViewportSize({ width: 1280, height: 1400 });
     await screenshot(page, '63-push-credentials-de');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
     await page.context().close();
   });
 
@@ -145,7 +145,7 @@ describe('agent console: push credentials and the test push', { skip }, () => {
     await page.getByText('Test-Push fehlgeschlagen: no APNs credentials for this tenant').waitFor();
     await screenshot(page, '65-test-push-de-narrow');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
-    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('banner').getByLabel('Sprache').selectOption('en');
     await page.context().close();
   });
 });
