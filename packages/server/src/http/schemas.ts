@@ -95,3 +95,41 @@ export type { ErrorCode };
 
 /** OpenAPI security for routes that operators (cookie) and integrations (API key) both call. */
 export const operatorOrApiKey: Array<Record<string, string[]>> = [{ session: [] }, { apiKey: [] }];
+
+/** base64url fields of WebAuthn JSON (WebAuthn Level 3, section 5.1.10), with generous size caps. */
+const b64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
+
+/** PublicKeyCredential.toJSON() of an assertion: devices' and operators' passkeys alike. */
+export const WebAuthnAssertionResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      authenticatorData: b64u(8192),
+      signature: b64u(1024),
+      userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'AuthenticationResponseJSON: the assertion, as PublicKeyCredential.toJSON() gives it.' },
+);
+
+/** PublicKeyCredential.toJSON() of a new credential: devices' and operators' passkeys alike. */
+export const WebAuthnRegistrationResponse = Type.Object(
+  {
+    id: b64u(1400),
+    rawId: b64u(1400),
+    type: Type.Literal('public-key'),
+    response: Type.Object({
+      clientDataJSON: b64u(8192),
+      attestationObject: b64u(65536),
+      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
+    }),
+    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'RegistrationResponseJSON: the new credential, as PublicKeyCredential.toJSON() gives it.' },
+);

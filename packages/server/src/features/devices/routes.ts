@@ -12,6 +12,8 @@ import {
   Timestamp,
   toIso,
   toIsoOrNull,
+  WebAuthnAssertionResponse,
+  WebAuthnRegistrationResponse,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { topics } from '../../platform/live-events.ts';
@@ -103,42 +105,6 @@ const PushInput = Type.Union([
 ]);
 
 const Label = Type.String({ minLength: 1, maxLength: 100 });
-
-/** base64url fields of WebAuthn JSON (WebAuthn Level 3, section 5.1.10), with generous size caps. */
-const b64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
-
-const AssertionResponse = Type.Object(
-  {
-    id: b64u(1400),
-    rawId: b64u(1400),
-    type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64u(8192),
-      authenticatorData: b64u(8192),
-      signature: b64u(1024),
-      userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-    }),
-    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { description: 'AuthenticationResponseJSON: the assertion, as PublicKeyCredential.toJSON() gives it.' },
-);
-
-const RegistrationResponse = Type.Object(
-  {
-    id: b64u(1400),
-    rawId: b64u(1400),
-    type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64u(8192),
-      attestationObject: b64u(65536),
-      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
-    }),
-    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { description: 'RegistrationResponseJSON: the new credential, as PublicKeyCredential.toJSON() gives it.' },
-);
 
 const Jwks = Type.Object(
   {
@@ -684,7 +650,7 @@ export function registerDeviceRoutes(
         summary: "Register this device's WebAuthn credential; replaces an earlier one.",
         operationId: 'webauthnRegister',
         security: deviceOnly,
-        body: Type.Object({ response: RegistrationResponse }, { additionalProperties: false }),
+        body: Type.Object({ response: WebAuthnRegistrationResponse }, { additionalProperties: false }),
         response: { 201: Type.Object({ device: DeviceSchema }), ...errorResponses(401, 413, 415, 422) },
       },
     },
@@ -769,7 +735,7 @@ export function registerDeviceRoutes(
                 },
                 { additionalProperties: false },
               ),
-              webauthn: AssertionResponse,
+              webauthn: WebAuthnAssertionResponse,
             },
             { additionalProperties: false, title: 'Decision proven by a WebAuthn assertion' },
           ),

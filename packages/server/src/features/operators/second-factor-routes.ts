@@ -5,46 +5,15 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
-import { errorResponses, idParam, operatorOrApiKey } from '../../http/schemas.ts';
+import {
+  errorResponses,
+  idParam,
+  operatorOrApiKey,
+  WebAuthnAssertionResponse,
+  WebAuthnRegistrationResponse,
+} from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { assertMayAssign } from './routes.ts';
-
-/** base64url fields of WebAuthn JSON (WebAuthn Level 3, section 5.1.10), with generous size caps. */
-const b64u = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
-
-// The shapes of PublicKeyCredential.toJSON(), as the device routes take them for devices' keys.
-const AssertionResponse = Type.Object(
-  {
-    id: b64u(1400),
-    rawId: b64u(1400),
-    type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64u(8192),
-      authenticatorData: b64u(8192),
-      signature: b64u(1024),
-      userHandle: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-    }),
-    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { description: 'AuthenticationResponseJSON: the assertion, as PublicKeyCredential.toJSON() gives it.' },
-);
-
-const RegistrationResponse = Type.Object(
-  {
-    id: b64u(1400),
-    rawId: b64u(1400),
-    type: Type.Literal('public-key'),
-    response: Type.Object({
-      clientDataJSON: b64u(8192),
-      attestationObject: b64u(65536),
-      transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10 })),
-    }),
-    authenticatorAttachment: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-    clientExtensionResults: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { description: 'RegistrationResponseJSON: the new credential, as PublicKeyCredential.toJSON() gives it.' },
-);
 
 const Options = Type.Record(Type.String(), Type.Unknown(), {
   description: 'WebAuthn options JSON, for navigator.credentials (or @simplewebauthn/browser).',
@@ -190,7 +159,7 @@ export function registerSecondFactorRoutes(app: TypedApp, { services }: AppDepen
         security: [{ session: [] }],
         body: Type.Object(
           {
-            response: RegistrationResponse,
+            response: WebAuthnRegistrationResponse,
             label: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           },
           { additionalProperties: false },
@@ -244,7 +213,7 @@ export function registerSecondFactorRoutes(app: TypedApp, { services }: AppDepen
         summary: 'The passkey after the password. Until it verifies, the session may do nothing else.',
         operationId: 'verifyPasskey',
         security: [{ session: [] }],
-        body: Type.Object({ response: AssertionResponse }, { additionalProperties: false }),
+        body: Type.Object({ response: WebAuthnAssertionResponse }, { additionalProperties: false }),
         response: { 204: Type.Null(), ...errorResponses(401, 403, 413, 415, 422, 429) },
       },
     },
