@@ -227,6 +227,34 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
     });
   }
 
+  /** A factor confirmed: audited, and a session waiting for its enrolment may then work. */
+  async function recordEnrolment(
+    tx: Db,
+    e: {
+      tenantId: string;
+      operatorId: string;
+      sessionId: string;
+      actor: Actor;
+      kind: 'passkey' | 'totp';
+      now: number;
+    },
+  ): Promise<void> {
+    await appendAudit(tx, {
+      tenantId: e.tenantId,
+      actor: e.actor,
+      action: 'operator.second_factor_enrolled',
+      target: { type: 'operator', id: e.operatorId },
+      data: { kind: e.kind },
+      now: e.now,
+    });
+    await completeStep(tx, e.tenantId, e.sessionId, 'second_factor_enrolment', {
+      actor: e.actor,
+      operatorId: e.operatorId,
+      action: 'operator.second_factor_verified',
+      now: e.now,
+    });
+  }
+
   return {
     async status(tenantId: string, operatorId: string) {
       const factors = await confirmedFactors(db, tenantId, operatorId);
@@ -312,20 +340,7 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
             created_at: now,
           })
           .execute();
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'operator.second_factor_enrolled',
-          target: { type: 'operator', id: operatorId },
-          data: { kind: 'passkey' },
-          now,
-        });
-        await completeStep(tx, tenantId, sessionId, 'second_factor_enrolment', {
-          actor,
-          operatorId,
-          action: 'operator.second_factor_verified',
-          now,
-        });
+        await recordEnrolment(tx, { tenantId, operatorId, sessionId, actor, kind: 'passkey', now });
       });
     },
 
@@ -511,20 +526,7 @@ export function createSecondFactorService({ db, clock, config, encryptionKey }: 
           .where('confirmed_at', 'is', null)
           .executeTakeFirst();
         if (rowsChanged(confirmed) !== 1) return;
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'operator.second_factor_enrolled',
-          target: { type: 'operator', id: operatorId },
-          data: { kind: 'totp' },
-          now,
-        });
-        await completeStep(tx, tenantId, sessionId, 'second_factor_enrolment', {
-          actor,
-          operatorId,
-          action: 'operator.second_factor_verified',
-          now,
-        });
+        await recordEnrolment(tx, { tenantId, operatorId, sessionId, actor, kind: 'totp', now });
       });
     },
 
