@@ -1,6 +1,8 @@
 import type { VerificationDecision } from '@helpdesk-auth/core';
 import type { DeviceClient, DeviceRecord, DeviceState, VerifiedRequest } from '@helpdesk-auth/device-sdk';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { callNoticeIdPattern } from './call-notices.ts';
+import { CallScreen } from './calls.tsx';
 import { closeNotification, createClient, defaultDeviceLabel, errorCode, subscribeToPush } from './device.ts';
 import { clearHistory, type HistoryEntry, loadHistory, recordRequest, recordStatus } from './history.ts';
 import {
@@ -15,6 +17,7 @@ import {
   translate,
   useI18n,
 } from './i18n.ts';
+import { formatRemaining, Notice, Screen, useNow } from './ui.tsx';
 
 // ---------------------------------------------------------------------------------------------
 // Routing: paths under /app/
@@ -26,7 +29,9 @@ type Route =
   | { name: 'request'; id: string }
   | { name: 'history' }
   | { name: 'code' }
-  | { name: 'device' };
+  | { name: 'device' }
+  /** "Is the company calling me?": a notice named by a push or the live channel, or the check. */
+  | { name: 'call'; id: string | null };
 
 function parseRoute(pathname: string): Route {
   const path = pathname.replace(/^\/app\/?/, '').replace(/\/+$/, '');
@@ -34,6 +39,9 @@ function parseRoute(pathname: string): Route {
   if (path === 'history') return { name: 'history' };
   if (path === 'device') return { name: 'device' };
   if (path === 'code') return { name: 'code' };
+  if (path === 'call') return { name: 'call', id: null };
+  const call = /^call\/(cn_[A-Za-z0-9_-]+)$/.exec(path);
+  if (call?.[1]) return { name: 'call', id: call[1] };
   const request = /^request\/(ver_[A-Za-z0-9]+)$/.exec(path);
   if (request?.[1]) return { name: 'request', id: request[1] };
   return { name: 'home' };
@@ -45,6 +53,8 @@ function routePath(route: Route): string {
       return '/app/';
     case 'request':
       return `/app/request/${route.id}`;
+    case 'call':
+      return route.id ? `/app/call/${route.id}` : '/app/call';
     default:
       return `/app/${route.name}`;
   }
@@ -64,40 +74,6 @@ const initialActivation = takeActivationFromUrl();
 // ---------------------------------------------------------------------------------------------
 // Small pieces
 // ---------------------------------------------------------------------------------------------
-
-function Screen({
-  title,
-  children,
-  focusHeading = true,
-  className,
-}: {
-  title: string;
-  children: ReactNode;
-  /** False when the screen puts the focus on its own first field (the request's code). */
-  focusHeading?: boolean;
-  className?: string;
-}) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    if (focusHeading) heading.current?.focus();
-  }, [focusHeading]);
-  return (
-    <section className={className ? `screen ${className}` : 'screen'} aria-labelledby="screen-title">
-      <h1 id="screen-title" ref={heading} tabIndex={-1}>
-        {title}
-      </h1>
-      {children}
-    </section>
-  );
-}
-
-function Notice({ kind, children }: { kind: 'info' | 'warning' | 'error' | 'success'; children: ReactNode }) {
-  return (
-    <div className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
-      {children}
-    </div>
-  );
-}
 
 /**
  * iPhones and iPads deliver Web Push only to a web app opened from the Home Screen (iOS 16.4 and
@@ -123,22 +99,6 @@ function HomeScreenHint() {
       <p>{t('homeScreenText')}</p>
     </div>
   );
-}
-
-function formatRemaining(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const minutes = Math.floor(total / 60);
-  const seconds = total % 60;
-  return `${minutes}:${String(seconds).padStart(2, '0')}`;
-}
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1032,6 +992,14 @@ function DeviceScreen({
 // The app
 // ---------------------------------------------------------------------------------------------
 
+/** The live channel's call-notice events (`call_notice`, `call_notice_ended`), each naming a notice. */
+function isCallEvent(event: unknown, type: string): event is { type: string; id: string } {
+  const candidate = event as { type?: unknown; id?: unknown };
+  return (
+    candidate.type === type && typeof candidate.id === 'string' && callNoticeIdPattern.test(candidate.id)
+  );
+}
+
 export function App() {
   const [language, setLanguageState] = useState<Language>(preferredLanguage);
   const i18n = useMemo<I18n>(() => {
@@ -1065,6 +1033,8 @@ export function App() {
   const statusesRef = useRef<Record<string, string>>({});
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [connection, setConnection] = useState<Connection>({ kind: 'connecting' });
+  // Call notices the live channel said have ended: an open notice screen stops vouching for them.
+  const [endedCalls, setEndedCalls] = useState<ReadonlySet<string>>(() => new Set());
   const wake = useRef<(() => void) | null>(null);
   const routeRef = useRef(route);
   routeRef.current = route;
@@ -1146,6 +1116,18 @@ export function App() {
     },
     [client, navigate, state],
   );
+  /** A call notice arrived: show it, unless the customer is answering a verification request. */
+  const showCall = useCallback(
+    (id: string) => {
+      const current = routeRef.current;
+      if (current.name === 'request' && statusesRef.current[current.id] === 'pending') return;
+      void closeNotification(id);
+      navigate({ name: 'call', id });
+    },
+    [navigate],
+  );
+  const showCallRef = useRef(showCall);
+  showCallRef.current = showCall;
   const showRequestRef = useRef(showRequest);
   showRequestRef.current = showRequest;
   const onStatusRef = useRef(onStatus);
@@ -1205,6 +1187,11 @@ export function App() {
               if (event.type === 'verification') {
                 if (event.status === 'pending') await showRequestRef.current(event.id);
                 else onStatusRef.current(event.id, event.status);
+              } else if (isCallEvent(event, 'call_notice')) {
+                showCallRef.current(event.id);
+              } else if (isCallEvent(event, 'call_notice_ended')) {
+                const ended = event.id;
+                setEndedCalls((set) => new Set(set).add(ended));
               } else if (event.type === 'device-revoked' && event.deviceId === record.id) {
                 await forgetDevice();
               }
@@ -1242,6 +1229,12 @@ export function App() {
     const onMessage = (event: MessageEvent) => {
       const data = event.data as { type?: string; id?: string } | null;
       if (data?.type === 'verification' && typeof data.id === 'string') void showRequestRef.current(data.id);
+      if (data?.type === 'call_notice' && typeof data.id === 'string' && callNoticeIdPattern.test(data.id))
+        showCallRef.current(data.id);
+      if (data?.type === 'call_notice_ended' && typeof data.id === 'string') {
+        const ended = data.id;
+        setEndedCalls((set) => new Set(set).add(ended));
+      }
     };
     navigator.serviceWorker.addEventListener('message', onMessage);
     return () => navigator.serviceWorker.removeEventListener('message', onMessage);
@@ -1280,6 +1273,17 @@ export function App() {
         liveStatus={statuses[route.id]}
         onSeen={onSeen}
         onDecided={onStatus}
+        onHome={() => navigate({ name: 'home' })}
+      />
+    );
+  } else if (route.name === 'call') {
+    body = (
+      <CallScreen
+        key={route.id ?? 'check'}
+        client={client}
+        company={state.tenant.name}
+        noticeId={route.id}
+        endedIds={endedCalls}
         onHome={() => navigate({ name: 'home' })}
       />
     );
@@ -1371,6 +1375,20 @@ export function App() {
           onRetry={() => wake.current?.()}
           {...(route.name === 'code' ? {} : { onShowCode: () => navigate({ name: 'code' }) })}
         />
+      )}
+      {showNav && route.name !== 'call' && (
+        <div className="call-ask">
+          <a
+            href={routePath({ name: 'call', id: null })}
+            className="call-ask-link"
+            onClick={(event) => {
+              event.preventDefault();
+              navigate({ name: 'call', id: null });
+            }}
+          >
+            {i18n.t('callAsk', { company: state.tenant.name })}
+          </a>
+        </div>
       )}
       <main id="main">{body}</main>
     </I18nContext.Provider>

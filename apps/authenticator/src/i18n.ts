@@ -159,6 +159,55 @@ const en = {
   unlockOn: 'Set up',
   unlockOff: 'Not set up',
   errorGeneric: 'Something went wrong. Try again.',
+  // Call notices: "Is my bank calling me?"
+  callAsk: 'Is {company} calling me?',
+  callChecking: 'Checking with {company}…',
+  callCheckingText: 'Asking {company} whether someone from there is calling you right now.',
+  callActiveTitle: '{company} is calling you now',
+  callWho: '{agent}, about {reason}',
+  callWhoTeam: '{agent} from {team}, about {reason}',
+  callVerified: 'Checked on this device: this notice is signed by {company}.',
+  callFromNumber: 'Calling from',
+  callUntil: 'Valid until',
+  callNumberHint:
+    'Callers can fake the number on your screen, but not this notice. If your phone shows a different number, hang up.',
+  callCodeAgentReads: 'Ask the caller for the code',
+  callCodeAgentReadsHint:
+    'The caller should say this code. Never read it out yourself. Then tell us what you heard.',
+  callCodeCustomerReads: 'Read this code to the caller',
+  callCodeCustomerReadsHint:
+    'Read it only to {agent} on this call. It proves to them that they reached you through this app.',
+  callSaidThisCode: 'The caller said this code',
+  callSaidOtherCode: 'The caller said a different code',
+  callFeelsWrong: 'Something is wrong: report this call',
+  callNeverCodes:
+    '{company} will never ask you for passwords, PINs, or codes from text messages, and never asks you to move money.',
+  callConfirmedTitle: 'You are speaking with {company}',
+  callConfirmedText: 'The code matches. {agent} is calling you from {company}.',
+  callEndedTitle: 'The call has ended',
+  callEndedText:
+    '{company} has ended this call. If someone is still on the line saying they are from {company}, hang up.',
+  callCheckAgain: 'Check again',
+  callNoneTitle: 'Nobody from {company} is calling you right now',
+  callNoneText: 'Hang up. {company} will never ask you for your codes.',
+  callReport: 'Report this call',
+  callRefusedTitle: 'This call could not be confirmed',
+  callRefusedText:
+    'This notice did not come from {company}. Do not share any codes. Hang up, and call {company} on a number you know.',
+  callUnreachableTitle: '{company} cannot be reached',
+  callUnreachableText:
+    'The call cannot be confirmed right now. If in doubt, hang up and call {company} on a number you know.',
+  callReportTitle: 'Report a suspicious call',
+  callReportText:
+    'Your report goes to the fraud team of {company}. If you are still on the call, hang up first.',
+  callNumberSeen: 'Number shown on your phone (optional)',
+  callNumberSeenHint: 'For example +44 20 7946 0000. Leave it empty if you do not know.',
+  callReportSend: 'Send report',
+  callReportedTitle: 'Thank you. The call is reported',
+  callReportedText:
+    '{company} has your report. Hang up if you have not yet. If you shared a code or moved money, call {company} on a number you know.',
+  callMismatchText:
+    'This caller is not from {company}. Hang up now. We have reported the call; if you shared anything, call {company} on a number you know.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -323,6 +372,54 @@ const de: Record<MessageKey, string> = {
   unlockOn: 'Eingerichtet',
   unlockOff: 'Nicht eingerichtet',
   errorGeneric: 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
+  callAsk: 'Ruft {company} mich an?',
+  callChecking: 'Nachfrage bei {company}…',
+  callCheckingText: 'Wir fragen bei {company} nach, ob Sie gerade von dort angerufen werden.',
+  callActiveTitle: '{company} ruft Sie gerade an',
+  callWho: '{agent}, Anliegen: {reason}',
+  callWhoTeam: '{agent} vom Team {team}, Anliegen: {reason}',
+  callVerified: 'Auf diesem Gerät geprüft: Dieser Hinweis ist von {company} signiert.',
+  callFromNumber: 'Anruf von',
+  callUntil: 'Gültig bis',
+  callNumberHint:
+    'Anrufer können die angezeigte Nummer fälschen, diesen Hinweis nicht. Zeigt Ihr Telefon eine andere Nummer, legen Sie auf.',
+  callCodeAgentReads: 'Fragen Sie den Anrufer nach dem Code',
+  callCodeAgentReadsHint:
+    'Der Anrufer sollte diesen Code nennen. Lesen Sie ihn nie selbst vor. Sagen Sie uns dann, was Sie gehört haben.',
+  callCodeCustomerReads: 'Lesen Sie diesen Code dem Anrufer vor',
+  callCodeCustomerReadsHint:
+    'Nur {agent} in diesem Anruf. Damit sieht der Anrufer, dass er Sie über diese App erreicht hat.',
+  callSaidThisCode: 'Der Anrufer hat diesen Code genannt',
+  callSaidOtherCode: 'Der Anrufer hat einen anderen Code genannt',
+  callFeelsWrong: 'Etwas stimmt nicht: Anruf melden',
+  callNeverCodes:
+    '{company} fragt Sie nie nach Passwörtern, PINs oder Codes aus SMS und fordert Sie nie auf, Geld zu überweisen.',
+  callConfirmedTitle: 'Sie sprechen mit {company}',
+  callConfirmedText: 'Der Code stimmt. {agent} ruft Sie von {company} an.',
+  callEndedTitle: 'Der Anruf ist beendet',
+  callEndedText:
+    '{company} hat diesen Anruf beendet. Wenn noch jemand in der Leitung ist und sagt, er sei von {company}, legen Sie auf.',
+  callCheckAgain: 'Erneut prüfen',
+  callNoneTitle: 'Niemand von {company} ruft Sie gerade an',
+  callNoneText: 'Legen Sie auf. {company} fragt Sie nie nach Ihren Codes.',
+  callReport: 'Anruf melden',
+  callRefusedTitle: 'Dieser Anruf konnte nicht bestätigt werden',
+  callRefusedText:
+    'Dieser Hinweis stammt nicht von {company}. Geben Sie keine Codes weiter. Legen Sie auf und rufen Sie {company} unter einer Nummer an, die Sie kennen.',
+  callUnreachableTitle: '{company} ist nicht erreichbar',
+  callUnreachableText:
+    'Der Anruf kann gerade nicht bestätigt werden. Legen Sie im Zweifel auf und rufen Sie {company} unter einer Nummer an, die Sie kennen.',
+  callReportTitle: 'Verdächtigen Anruf melden',
+  callReportText:
+    'Ihre Meldung geht an das Betrugsteam von {company}. Wenn Sie noch telefonieren, legen Sie zuerst auf.',
+  callNumberSeen: 'Auf Ihrem Telefon angezeigte Nummer (optional)',
+  callNumberSeenHint: 'Zum Beispiel +49 30 1234567. Lassen Sie das Feld leer, wenn Sie sie nicht kennen.',
+  callReportSend: 'Meldung senden',
+  callReportedTitle: 'Danke. Der Anruf ist gemeldet',
+  callReportedText:
+    '{company} hat Ihre Meldung. Legen Sie auf, falls noch nicht geschehen. Wenn Sie einen Code weitergegeben oder Geld überwiesen haben, rufen Sie {company} unter einer Nummer an, die Sie kennen.',
+  callMismatchText:
+    'Dieser Anrufer ist nicht von {company}. Legen Sie jetzt auf. Wir haben den Anruf gemeldet; wenn Sie etwas weitergegeben haben, rufen Sie {company} unter einer Nummer an, die Sie kennen.',
 };
 
 export const catalogues = { en, de } as const;

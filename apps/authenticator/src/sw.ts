@@ -3,7 +3,9 @@
 // - Push: a message carries only {"type": "verification", "id": "ver_…"} (docs/device-protocol.md,
 //   "Push"). The notification says nothing personal either; the app fetches and checks the signed
 //   request when it opens. A customer notification carries only {"type": "notice", "event", "at"};
-//   the sentence is written here, in the device's language.
+//   the sentence is written here, in the device's language. A call notice carries only
+//   {"type": "call_notice", "id": "cn_…"}: who is calling is shown by the app once it has verified
+//   the signed notice, never by the notification.
 // - Cache: only the app's own static files (the shell), so the app opens offline and can say so.
 //   API answers (/v1/…) never pass through the cache: they hold personal data.
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -25,6 +27,8 @@ const texts = {
       `A new device was set up to confirm your identity at ${time}. If this was not you, call us on the number on our website.`,
     other: (time: string) =>
       `Your helpdesk has news for you (${time}). Open the app to see your devices and history.`,
+    callTitle: 'Call notice',
+    callBody: 'Is your helpdesk calling you? Tap to check who is calling, before you say anything.',
     testTitle: 'Test notification',
     testBody: 'Your helpdesk checked that this device receives notifications. Nothing to do.',
   },
@@ -40,6 +44,8 @@ const texts = {
       `Um ${time} wurde ein neues Gerät zur Bestätigung Ihrer Identität eingerichtet. Wenn Sie das nicht waren, rufen Sie uns unter der Nummer auf unserer Website an.`,
     other: (time: string) =>
       `Ihr Helpdesk hat eine Nachricht für Sie (${time}). Öffnen Sie die App, um Ihre Geräte und den Verlauf zu sehen.`,
+    callTitle: 'Hinweis auf einen Anruf',
+    callBody: 'Ruft Ihr Helpdesk Sie an? Tippen Sie, um zu prüfen, wer anruft, bevor Sie etwas sagen.',
     testTitle: 'Testbenachrichtigung',
     testBody:
       'Ihr Helpdesk hat geprüft, dass dieses Gerät Benachrichtigungen empfängt. Sie müssen nichts tun.',
@@ -111,7 +117,8 @@ type NoticeEvent = (typeof noticeEvents)[number] | 'other';
 type PushMessage =
   | { type: 'verification'; id: string }
   | { type: 'notice'; event: NoticeEvent; at: number }
-  | { type: 'test' };
+  | { type: 'test' }
+  | { type: 'call_notice' | 'call_notice_ended'; id: string };
 
 function readPush(event: PushEvent): PushMessage | null {
   try {
@@ -130,6 +137,13 @@ function readPush(event: PushEvent): PushMessage | null {
       return { type: 'notice', event: known ? (data.event as NoticeEvent) : 'other', at: data.at };
     }
     if (data?.type === 'test') return { type: 'test' };
+    if (
+      (data?.type === 'call_notice' || data?.type === 'call_notice_ended') &&
+      typeof data.id === 'string' &&
+      /^cn_[A-Za-z0-9_-]+$/.test(data.id)
+    ) {
+      return { type: data.type, id: data.id };
+    }
   } catch {
     // Not JSON: ignore it below.
   }
@@ -153,11 +167,41 @@ function showNotice(event: PushEvent, message: { event: NoticeEvent; at: number 
   );
 }
 
+/** A call notice opens the app's call screen; an ended one takes its notification away. */
+function showCallNotice(
+  event: PushEvent,
+  message: { type: 'call_notice' | 'call_notice_ended'; id: string },
+) {
+  event.waitUntil(
+    (async () => {
+      const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: false });
+      for (const client of windows) client.postMessage({ type: message.type, id: message.id });
+      if (message.type === 'call_notice_ended') {
+        for (const shown of await sw.registration.getNotifications({ tag: message.id })) shown.close();
+        return;
+      }
+      const text = texts[language()];
+      await sw.registration.showNotification(text.callTitle, {
+        body: text.callBody,
+        tag: message.id,
+        icon: new URL('icons/icon-192.png', scope).href,
+        badge: new URL('icons/icon-192.png', scope).href,
+        data: { url: new URL(`call/${message.id}`, scope).href },
+        requireInteraction: true,
+      });
+    })(),
+  );
+}
+
 sw.addEventListener('push', (event) => {
   const message = readPush(event);
   if (!message) return;
   if (message.type === 'notice') {
     showNotice(event, message);
+    return;
+  }
+  if (message.type === 'call_notice' || message.type === 'call_notice_ended') {
+    showCallNotice(event, message);
     return;
   }
   if (message.type === 'test') {

@@ -1,0 +1,59 @@
+// Pieces every screen of the app shares: the screen frame with its focused heading, notices,
+// and the clock that drives countdowns.
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+
+export function Screen({
+  title,
+  children,
+  focusHeading = true,
+  className,
+}: {
+  title: string;
+  children: ReactNode;
+  /** False when the screen puts the focus on its own first field (the request's code). */
+  focusHeading?: boolean;
+  className?: string;
+}) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading]);
+  return (
+    <section className={className ? `screen ${className}` : 'screen'} aria-labelledby="screen-title">
+      <h1 id="screen-title" ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      {children}
+    </section>
+  );
+}
+
+export function Notice({
+  kind,
+  children,
+}: {
+  kind: 'info' | 'warning' | 'error' | 'success';
+  children: ReactNode;
+}) {
+  return (
+    <div className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+export function formatRemaining(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return `${minutes}:${String(seconds).padStart(2, '0')}`;
+}
+
+export function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
