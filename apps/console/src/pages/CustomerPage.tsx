@@ -1,6 +1,16 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConsoleApi } from '../api/client.ts';
 import type { Customer, CustomerLocks, Device, Session, TestPushResult, Verification } from '../api/types.ts';
+import {
+  type CallNotice,
+  type CallPolicy,
+  createConsoleCallBackend,
+  listCallNotices,
+  readCallPolicy,
+} from '../calls/api.ts';
+import { CallHistory } from '../calls/CallHistory.tsx';
+// Outbound call notices: announce a call, follow it live, end it (calls/).
+import { CallPanel } from '../calls/CallPanel.tsx';
 import { CustomerForm } from '../components/CustomerForm.tsx';
 import { CustomerSecurity } from '../components/CustomerSecurity.tsx';
 import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx';
@@ -44,6 +54,27 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   const errorText = useErrorText();
   const can = (permission: string) =>
     session.permissions.includes(permission as Session['permissions'][number]);
+  const callBackend = useMemo(() => createConsoleCallBackend(session.csrfToken, id), [session.csrfToken, id]);
+  const [calls, setCalls] = useState<CallNotice[]>([]);
+  const [callPolicy, setCallPolicy] = useState<CallPolicy>(() => readCallPolicy(null));
+  const canReadCalls = can('calls:read');
+  const refreshCalls = useCallback(() => {
+    if (!canReadCalls) return;
+    listCallNotices(session.csrfToken, id).then(
+      (page) => setCalls(page.items),
+      () => {},
+    );
+  }, [canReadCalls, session.csrfToken, id]);
+  useEffect(() => {
+    refreshCalls();
+  }, [refreshCalls]);
+  useEffect(() => {
+    // The policy's call-notice defaults, when this role may read the policy; else the server's.
+    api.policyInForce().then(
+      (p) => setCallPolicy(readCallPolicy(p.policy)),
+      () => {},
+    );
+  }, [api]);
 
   const load = useCallback(async () => {
     try {
@@ -303,6 +334,17 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
               {...(can('devices:write') && !fraudOpen ? { onEnroll: () => setEnrolling(true) } : {})}
             />
           )}
+          {can('calls:write') && (
+            <CallPanel
+              backend={callBackend}
+              policy={callPolicy}
+              onChange={(notice) => {
+                refreshCalls();
+                // A different code reported by the app is a fraud report: the page shows it.
+                if (notice.confirmation === 'mismatch') refreshRecent();
+              }}
+            />
+          )}
           {enrolling && (
             <Enroll
               api={api}
@@ -389,6 +431,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
             )}
           </section>
           <RecentVerifications items={recent} />
+          {canReadCalls && <CallHistory items={calls} />}
           {can('customers:write') && (
             <CustomerSecurity
               api={api}
