@@ -1,7 +1,9 @@
-import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTransport, isApiError, type VerifyBackend } from './api/client.ts';
 import type { StartVerification, Verification, VerificationDetail } from './api/types.ts';
+import { type CallNotice, createWidgetCallBackend, type MutualCode, readCallPolicy } from './calls/api.ts';
+import { CallPanel } from './calls/CallPanel.tsx';
 import { I18nProvider, type Language, languages, useI18n } from './i18n/i18n.tsx';
 import { FraudProcedure } from './pages/fraud.tsx';
 import { VerifyPanel } from './verify/VerifyPanel.tsx';
@@ -28,6 +30,8 @@ interface WidgetSession {
     pushLock: 'PUSH_LOCKED_FRAUD' | 'PUSH_LOCKED_DENIALS' | null;
   };
   devices: { label: string; platform: string; push: string | null; lastSeenAt: string }[];
+  /** Whether this agent may announce calls here, with the policy's defaults; absent on older servers. */
+  callNotices?: { allowed: boolean; defaultMutualCode?: MutualCode | null; maxMinutes?: number } | null;
 }
 
 const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
@@ -136,6 +140,43 @@ const backend = createWidgetBackend(() => {
   tellHost({ type: 'token-expired' });
 });
 
+const callBackend = createWidgetCallBackend(
+  () => token,
+  async (call) => {
+    try {
+      return await call();
+    } catch (error) {
+      if (isApiError(error, 'UNAUTHENTICATED')) tellHost({ type: 'token-expired' });
+      throw error;
+    }
+  },
+);
+
+/** What the host last heard of each call notice, so each change is told once. */
+const toldCalls = new Map<string, string>();
+
+/** Tells the host when a call is announced, confirmed, reported as a different code, or over. */
+function tellCall(notice: CallNotice) {
+  const step =
+    notice.status !== 'active'
+      ? 'ended'
+      : notice.confirmation === 'confirmed'
+        ? 'confirmed'
+        : notice.confirmation === 'mismatch'
+          ? 'mismatch'
+          : 'started';
+  const before = toldCalls.get(notice.id);
+  if (before === step) return;
+  // A notice first seen after it moved on (the panel reopened) is announced as started first.
+  if (before === undefined && step !== 'started' && notice.status === 'active')
+    tellHost({ type: 'call-started', noticeId: notice.id, mutualCode: notice.mutualCode });
+  toldCalls.set(notice.id, step);
+  if (step === 'started')
+    tellHost({ type: 'call-started', noticeId: notice.id, mutualCode: notice.mutualCode });
+  else if (step === 'ended') tellHost({ type: 'call-ended', noticeId: notice.id, status: notice.status });
+  else tellHost({ type: `call-${step}`, noticeId: notice.id });
+}
+
 function Widget() {
   const { t, formatDateTime } = useI18n();
   const [session, setSession] = useState<WidgetSession | null>(null);
@@ -185,6 +226,7 @@ function Widget() {
   }
   if (!session) return <p className="muted widget">{t('app.loading')}</p>;
   const { customer } = session;
+  const callsAllowed = session.callNotices?.allowed !== false;
   return (
     <main className="widget" id="main">
       <h1 className="visually-hidden">{t('widget.title')}</h1>
@@ -212,8 +254,23 @@ function Widget() {
           onFinished={onFinished}
         />
       )}
+      {callsAllowed && <WidgetCallPanel session={session} />}
     </main>
   );
+}
+
+function WidgetCallPanel({ session }: { session: WidgetSession }) {
+  const policy = useMemo(
+    () =>
+      readCallPolicy({
+        callNotices: {
+          defaultMutualCode: session.callNotices?.defaultMutualCode ?? null,
+          maxMinutes: session.callNotices?.maxMinutes,
+        },
+      }),
+    [session],
+  );
+  return <CallPanel backend={callBackend} policy={policy} onChange={tellCall} />;
 }
 
 const initial =

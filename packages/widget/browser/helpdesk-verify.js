@@ -26,9 +26,21 @@
  *   customer while it ran; `cancelled` is false if the old panel could not cancel it (it then
  *   expires on its own, unanswered);
  * - `helpdesk-verify-error`: `{customer, verificationId, reason}`.
+ *
+ * Announced calls (the panel's "Call this customer", docs/call-notices.md). Their `detail` names
+ * `customer` and `noticeId`; never the code:
+ * - `helpdesk-call-started`: `{customer, noticeId, mutualCode}` when the agent announces a call;
+ * - `helpdesk-call-confirmed`: `{customer, noticeId}` when the customer's app confirmed the code;
+ * - `helpdesk-call-mismatch`: `{customer, noticeId}` when the customer said the code differed
+ *   (the app reported the call as fake);
+ * - `helpdesk-call-ended`: `{customer, noticeId, status}` when the agent ended it (`ended`) or it
+ *   ran out (`expired`).
  */
 
 const scriptOrigin = new URL(import.meta.url).origin;
+
+/** The panel's call messages, passed on as `helpdesk-<type>` events. */
+const callEvents = ['call-started', 'call-confirmed', 'call-mismatch', 'call-ended'];
 
 class HelpdeskVerifyElement extends HTMLElement {
   static get observedAttributes() {
@@ -224,6 +236,16 @@ class HelpdeskVerifyElement extends HTMLElement {
         assurance: data.assurance,
         customer: this.frameCustomer,
       });
+    } else if (
+      typeof data.type === 'string' &&
+      callEvents.includes(data.type) &&
+      typeof data.noticeId === 'string'
+    ) {
+      /** @type {Record<string, unknown>} */
+      const detail = { customer: this.frameCustomer, noticeId: data.noticeId };
+      if (data.type === 'call-started') detail.mutualCode = data.mutualCode;
+      if (data.type === 'call-ended') detail.status = data.status;
+      this.emit(`helpdesk-${data.type}`, detail);
     } else if (data.type === 'token-expired') {
       // A panel for a customer the host has moved away from is about to be replaced; it gets no token.
       if (this.getAttribute('customer') !== this.frameCustomer) return;
