@@ -90,4 +90,8 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.policy.whoMayStart': 'Wer Anrufe ankündigen darf',
   'calls.policy.defaultMode': 'Gegenseitiger Code als Vorgabe',
   'calls.policy.maxMinutes': 'Längster Anruf (Minuten)',
+  'calls.policy.role.agent': 'Mitarbeitende im Kundenservice',
+  'calls.policy.role.supervisor': 'Teamleitungen',
+  'calls.policy.role.admin': 'Administration',
+  'calls.policy.apiKeys': 'API-Schlüssel mit dem Bereich calls:write (ein Wählsystem, der Host des Widgets)',
 };

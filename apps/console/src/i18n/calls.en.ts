@@ -88,4 +88,8 @@ export const callsEn = {
   'calls.policy.whoMayStart': 'Who may announce calls',
   'calls.policy.defaultMode': 'Mutual code by default',
   'calls.policy.maxMinutes': 'Longest call (minutes)',
+  'calls.policy.role.agent': 'Agents',
+  'calls.policy.role.supervisor': 'Supervisors',
+  'calls.policy.role.admin': 'Administrators',
+  'calls.policy.apiKeys': 'API keys with the calls:write scope (a dialler, the widget’s host)',
 } as const;

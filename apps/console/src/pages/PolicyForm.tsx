@@ -38,6 +38,10 @@ function methodRows(draft: Draft) {
   );
 }
 
+/** Roles that may be allowed to announce calls (auditors never call), and the mutual-code modes. */
+const callStarterRoles = ['agent', 'supervisor', 'admin'] as const;
+const callModes = ['none', 'agent_reads', 'customer_reads'] as const;
+
 function numberOrNull(value: string): number | null {
   if (value.trim() === '') return null;
   const parsed = Number(value);
@@ -390,6 +394,60 @@ export function PolicyForm({
         {checkbox('notifications', 'afterFraudReport', 'pf.n.afterFraudReport')}
         {checkbox('notifications', 'afterDeviceEnrollment', 'pf.n.afterDeviceEnrollment')}
       </fieldset>
+
+      {/* Only when the server's policy has the section: an older server would refuse it. */}
+      {isObject(draft.callNotices) && (
+        <fieldset data-testid="policy-call-notices">
+          <legend>{t('calls.policy.title')}</legend>
+          <p className="muted small">{t('calls.policy.intro')}</p>
+          <fieldset>
+            <legend>{t('calls.policy.whoMayStart')}</legend>
+            {callStarterRoles.map((role) => {
+              const roles = read('callNotices', 'startRoles');
+              const list = Array.isArray(roles) ? (roles as unknown[]) : [];
+              return (
+                <label className="check" key={role}>
+                  <input
+                    type="checkbox"
+                    name={`callNotices.startRoles.${role}`}
+                    checked={list.includes(role)}
+                    disabled={readOnly}
+                    onChange={(e) =>
+                      setIn(
+                        'callNotices',
+                        'startRoles',
+                        e.target.checked
+                          ? callStarterRoles.filter((r) => r === role || list.includes(r))
+                          : list.filter((r) => r !== role),
+                      )
+                    }
+                  />{' '}
+                  {t(`calls.policy.role.${role}`)}
+                </label>
+              );
+            })}
+            {checkbox('callNotices', 'apiKeys', 'calls.policy.apiKeys')}
+          </fieldset>
+          <div className="policy-grid">
+            <label className="field">
+              <span>{t('calls.policy.defaultMode')}</span>
+              <select
+                name="callNotices.defaultMutualCode"
+                value={String(read('callNotices', 'defaultMutualCode') ?? 'none')}
+                disabled={readOnly}
+                onChange={(e) => setIn('callNotices', 'defaultMutualCode', e.target.value)}
+              >
+                {callModes.map((mode) => (
+                  <option key={mode} value={mode}>
+                    {t(`calls.mode.${mode}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {numberField('callNotices', 'maxMinutes', 'calls.policy.maxMinutes', { min: 1, max: 120 })}
+          </div>
+        </fieldset>
+      )}
     </div>
   );
 }
