@@ -53,7 +53,7 @@ for (const kind of databaseKinds) {
     }
     const deviceGet = async (d: TestDevice, path: string) =>
       h.app.inject({ method: 'GET', url: path, headers: { 'device-proof': await d.proof('GET', path) } });
-    const devicePost = async (d: TestDevice, path: string, payload: unknown) =>
+    const devicePost = async (d: TestDevice, path: string, payload: Record<string, unknown>) =>
       h.app.inject({
         method: 'POST',
         url: path,
