@@ -53,6 +53,8 @@ export const errorStatus = {
   SECOND_FACTOR_REQUIRED: 403,
   /** Signed in at the identity provider, but not allowed here: domain, role mapping, or disabled operator. */
   SSO_ACCESS_DENIED: 403,
+  /** The verification policy does not let this operator or API key start call notices (docs/policy.md, "Call notices"). */
+  CALL_NOTICES_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   CONFLICT: 409,
@@ -84,6 +86,14 @@ export const errorStatus = {
   OFFLINE_SECRET_ISSUED: 409,
   /** There is no open fraud report to resolve (none was made, or someone resolved it first). */
   FRAUD_REPORT_NOT_OPEN: 409,
+  /** The customer already has an active call notice (`details.noticeId`); end it first. */
+  CALL_NOTICE_ACTIVE: 409,
+  /** The call notice has already ended or expired. */
+  CALL_NOTICE_NOT_ACTIVE: 409,
+  /** This step does not fit the notice's mutual-code mode (a code check on a notice without a code the customer reads, ...). */
+  CALL_CODE_NOT_EXPECTED: 409,
+  /** The code the customer reads out was typed wrong too often; the notice cannot be confirmed by code any more. */
+  CALL_CODE_LOCKED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
   /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */
@@ -92,6 +102,8 @@ export const errorStatus = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** The typed code does not match; `details.attemptsLeft` says how many tries remain. */
   WRONG_CODE: 422,
+  /** The code the customer read out does not match; `details.attemptsLeft` says how many tries remain. */
+  CALL_CODE_INVALID: 422,
   /** The WebAuthn registration does not verify: unknown, used or expired challenge, wrong origin or RP, no user verification. */
   WEBAUTHN_REGISTRATION_FAILED: 422,
   /** An operator's passkey answer failed: challenge unknown or used, another credential, origin, signature, counter. */
@@ -133,6 +145,8 @@ export interface ErrorDetails {
   requiredAssurance?: string;
   /** WRONG_CODE, CODE_REPLAYED, ANSWERS_REJECTED of a fallback check: the failed verification it was recorded as. */
   verificationId?: string;
+  /** CALL_NOTICE_ACTIVE: the customer's active call notice. */
+  noticeId?: string;
 }
 
 /**

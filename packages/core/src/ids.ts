@@ -34,6 +34,8 @@ export const idPrefixes = {
   securityQuestion: 'sqn',
   attemptFailure: 'fai',
   operatorFactor: 'opf',
+  callNotice: 'cal',
+  callReport: 'clr',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -1,4 +1,5 @@
 export * from './activation-message.ts';
+export * from './call-notices.ts';
 export * from './customer-messages.ts';
 export * from './errors.ts';
 export * from './ids.ts';

@@ -33,6 +33,10 @@ export const permissions = [
   // (admins only; a rotation keeps every enrolled device working, docs/device-protocol.md).
   'server-keys:read',
   'server-keys:write',
+  // Outbound call notices ("is this really my bank calling?", docs/call-notices.md): reading them
+  // (history, the IVR's or website's check) and starting, ending and checking them (agents).
+  'calls:read',
+  'calls:write',
 ] as const;
 
 /**
@@ -60,6 +64,8 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'verifications:read',
     'verifications:write',
     'tenant:read',
+    'calls:read',
+    'calls:write',
   ],
   // Supervisors also maintain customer records and see who is on the team.
   supervisor: [
@@ -73,6 +79,8 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'tenant:read',
     'policy:read',
     'locks:write',
+    'calls:read',
+    'calls:write',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.
@@ -87,6 +95,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'webhooks:read',
     'oidc-clients:read',
     'policy:read',
+    'calls:read',
   ],
 };
 

@@ -1,3 +1,10 @@
+import {
+  type CallMutualCode,
+  type CallStarterRole,
+  callMutualCodeModes,
+  callStarterRoles,
+  isCallMutualCode,
+} from './call-notices.ts';
 import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verification.ts';
 
 /**
@@ -135,6 +142,17 @@ export interface VerificationPolicy {
     /** By SMS or e-mail as well as the push notice the customer's other devices always get. */
     afterDeviceEnrollment: boolean;
   };
+  /** Outbound call notices (docs/call-notices.md): who may start them, and their defaults. */
+  callNotices: {
+    /** Operator roles that may start a notice (they also need the calls:write permission). */
+    startRoles: CallStarterRole[];
+    /** API keys with the calls:write scope may start notices (a dialler, the widget's host). */
+    apiKeys: boolean;
+    /** The mutual-code mode of a notice started without one. */
+    defaultMutualCode: CallMutualCode;
+    /** The longest a notice may be valid, in minutes; longer calls are ended and started again. */
+    maxMinutes: number;
+  };
 }
 
 type NumberLimits = { min: number; max: number };
@@ -167,6 +185,7 @@ export const fallbackPolicyLimits = {
     denialWindowHours: { min: 1, max: 720 },
   },
   failuresPerHour: { min: 1, max: 100 },
+  callNotices: { maxMinutes: { min: 1, max: 120 } },
 } as const;
 
 export const actionNamePattern = /^[a-z][a-z0-9_]{0,39}$/;
@@ -213,6 +232,12 @@ export const defaultVerificationPolicy: Readonly<VerificationPolicy> = Object.fr
   push: { lockAfterDenials: 3, denialWindowHours: 24, lockOnFraudReport: true },
   failuresPerHour: 100,
   notifications: { afterVerification: false, afterFraudReport: true, afterDeviceEnrollment: true },
+  callNotices: {
+    startRoles: ['agent', 'supervisor', 'admin'],
+    apiKeys: true,
+    defaultMutualCode: 'none',
+    maxMinutes: 60,
+  },
 } satisfies VerificationPolicy) as Readonly<VerificationPolicy>;
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +314,7 @@ const policyKeys = [
   'push',
   'failuresPerHour',
   'notifications',
+  'callNotices',
 ] as const satisfies readonly (keyof VerificationPolicy)[];
 
 function checkMethods(value: unknown, out: Problems): MethodSetting[] | undefined {
@@ -414,6 +440,11 @@ export function withNewPolicyDefaults(input: unknown): unknown {
     });
     out = { ...out, methods, appCode: { ...defaultVerificationPolicy.appCode } };
   }
+  // A policy from before call notices: their defaults (any operator who may verify may call).
+  if (out.callNotices === undefined) {
+    const defaults = defaultVerificationPolicy.callNotices;
+    out = { ...out, callNotices: { ...defaults, startRoles: [...defaults.startRoles] } };
+  }
   return out;
 }
 
@@ -487,6 +518,29 @@ export function validateVerificationPolicy(input: unknown): string[] {
     checkBoolean(notifications, 'afterVerification', 'notifications.', out);
     checkBoolean(notifications, 'afterFraudReport', 'notifications.', out);
     checkBoolean(notifications, 'afterDeviceEnrollment', 'notifications.', out);
+  }
+
+  const calls = checkSection(
+    input,
+    'callNotices',
+    ['startRoles', 'apiKeys', 'defaultMutualCode', 'maxMinutes'],
+    out,
+  );
+  if (calls) {
+    checkNumbers(calls, fallbackPolicyLimits.callNotices, 'callNotices.', out);
+    checkBoolean(calls, 'apiKeys', 'callNotices.', out);
+    const { startRoles, defaultMutualCode } = calls;
+    if (
+      startRoles !== undefined &&
+      (!Array.isArray(startRoles) ||
+        !startRoles.every((role) => (callStarterRoles as readonly unknown[]).includes(role)) ||
+        new Set(startRoles).size !== startRoles.length)
+    ) {
+      out.push(`callNotices.startRoles must list each of ${callStarterRoles.join(', ')} at most once.`);
+    }
+    if (defaultMutualCode !== undefined && !isCallMutualCode(defaultMutualCode)) {
+      out.push(`callNotices.defaultMutualCode must be one of ${callMutualCodeModes.join(', ')}.`);
+    }
   }
 
   if (out.length === 0 && methods && actions) {

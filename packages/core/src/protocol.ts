@@ -21,6 +21,13 @@ export const jwsTypes = {
    * learns a new key from one it already pins (docs/device-protocol.md, "Server keys and rotation").
    */
   keySet: 'hda-keyset+jwt',
+  /** An outbound call notice ("Acme is calling you now"), signed by the server for one device. */
+  callNotice: 'hda-call-notice+jwt',
+  /**
+   * The server's answer to "is anyone from the bank calling me?" for one device at one moment:
+   * the active notice's id, or none (docs/call-notices.md).
+   */
+  callStatus: 'hda-call-status+jwt',
 } as const;
 
 /** What a device runs on; the server stores it and the console shows it. */

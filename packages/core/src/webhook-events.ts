@@ -15,6 +15,13 @@ export const webhookEventTypes = [
   'customer.fraud_reported',
   'customer.locked',
   'customer.unlocked',
+  // Outbound call notices (docs/call-notices.md).
+  'call.started',
+  'call.confirmed',
+  'call.mismatch',
+  'call.ended',
+  'call.expired',
+  'call.reported',
   // Sent only by `POST /v1/webhooks/{id}/test`, to that endpoint, whether it subscribes or not;
   // an endpoint may subscribe to it alone, to receive nothing but tests while it is set up.
   'webhook.test',

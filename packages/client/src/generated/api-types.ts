@@ -29,6 +29,8 @@ export interface Schemas {
       | 'locks:write'
       | 'server-keys:read'
       | 'server-keys:write'
+      | 'calls:read'
+      | 'calls:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -71,6 +73,37 @@ export interface Schemas {
     data: Record<string, never>;
     prevHash: string;
     hash: string;
+  };
+  CallNotice: {
+    id: string;
+    customerId: string;
+    /** active until the agent ends it or its time is up (expired). */
+    status: 'active' | 'ended' | 'expired';
+    /** Why the bank calls, as the customer reads it. */
+    reason: string;
+    team: string | null;
+    /** The number the customer will see (E.164). */
+    fromNumber: string | null;
+    agent: {
+      /** operator or api_key: who started the notice. */
+      type: string;
+      id: string | null;
+      /** Who is calling, as the customer sees it. */
+      displayName: string;
+    };
+    mutualCode: 'none' | 'agent_reads' | 'customer_reads';
+    /** agent_reads only: the code the agent reads out, which the app shows. Only to callers with calls:write, only on start and GET of one notice, only while active. A customer_reads code is never returned to anyone but the device. */
+    code: string | null;
+    /** pending until the customer (or, customer_reads, the agent with the code) confirms; null with mutualCode none until the customer answers. */
+    confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+    /** customer_reads only: wrong codes the agent may still type. */
+    codeAttemptsLeft: number | null;
+    /** When a device of the customer first showed the notice. */
+    viewedAt: string | null;
+    confirmedAt: string | null;
+    createdAt: string;
+    expiresAt: string;
+    endedAt: string | null;
   };
   Customer: {
     id: string;
@@ -132,6 +165,7 @@ export interface Schemas {
         | 'PASSWORD_CHANGE_REQUIRED'
         | 'SECOND_FACTOR_REQUIRED'
         | 'SSO_ACCESS_DENIED'
+        | 'CALL_NOTICES_NOT_ALLOWED'
         | 'NOT_FOUND'
         | 'ROUTE_NOT_FOUND'
         | 'CONFLICT'
@@ -150,11 +184,16 @@ export interface Schemas {
         | 'TOTP_ALREADY_ENROLLED'
         | 'OFFLINE_SECRET_ISSUED'
         | 'FRAUD_REPORT_NOT_OPEN'
+        | 'CALL_NOTICE_ACTIVE'
+        | 'CALL_NOTICE_NOT_ACTIVE'
+        | 'CALL_CODE_NOT_EXPECTED'
+        | 'CALL_CODE_LOCKED'
         | 'POLICY_VERSION_CONFLICT'
         | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
         | 'UNSUPPORTED_MEDIA_TYPE'
         | 'WRONG_CODE'
+        | 'CALL_CODE_INVALID'
         | 'WEBAUTHN_REGISTRATION_FAILED'
         | 'WEBAUTHN_ASSERTION_FAILED'
         | 'POLICY_INVALID'
@@ -263,6 +302,17 @@ export interface Schemas {
     };
     /** Failed attempts per customer per hour across all methods. */
     failuresPerHour: number;
+    /** Outbound call notices (docs/call-notices.md). Always present in answers; left out of a saved policy, the defaults (every role but auditor, API keys allowed, no code, 60 minutes). */
+    callNotices?: {
+      /** Operator roles that may start call notices (they also need calls:write). */
+      startRoles: Array<'agent' | 'supervisor' | 'admin'>;
+      /** API keys with the calls:write scope may start call notices. */
+      apiKeys: boolean;
+      /** The mutual-code mode of a notice started without one. */
+      defaultMutualCode: 'none' | 'agent_reads' | 'customer_reads';
+      /** The longest a call notice may be valid, in minutes. */
+      maxMinutes: number;
+    };
   };
   FallbackResult: {
     method: 'totp' | 'security_questions' | 'app_code';
@@ -346,6 +396,11 @@ export interface Schemas {
     createdAt: string;
     retiresAt: string | null;
   };
+  SignedCallNotice: {
+    id: string;
+    /** Compact JWS (typ hda-call-notice+jwt, ES256, kid: a server key the device pins), aud: this device; verify it before showing anything (docs/device-protocol.md, "Call notices"). */
+    jws: string;
+  };
   SignedRequest: {
     id: string;
     status: string;
@@ -422,6 +477,12 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'call.started'
+      | 'call.confirmed'
+      | 'call.mismatch'
+      | 'call.ended'
+      | 'call.expired'
+      | 'call.reported'
       | 'webhook.test'
     >;
     enabled: boolean;
@@ -446,6 +507,12 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'call.started'
+      | 'call.confirmed'
+      | 'call.mismatch'
+      | 'call.ended'
+      | 'call.expired'
+      | 'call.reported'
       | 'webhook.test';
     createdAt: string;
     tenantId: string;
@@ -582,6 +649,12 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'call.started'
+        | 'call.confirmed'
+        | 'call.mismatch'
+        | 'call.ended'
+        | 'call.expired'
+        | 'call.reported'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -754,6 +827,12 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'call.started'
+        | 'call.confirmed'
+        | 'call.mismatch'
+        | 'call.ended'
+        | 'call.expired'
+        | 'call.reported'
         | 'webhook.test'
       >;
       enabled: boolean;
@@ -1191,6 +1270,12 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'call.started'
+        | 'call.confirmed'
+        | 'call.mismatch'
+        | 'call.ended'
+        | 'call.expired'
+        | 'call.reported'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -1213,6 +1298,12 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'call.started'
+        | 'call.confirmed'
+        | 'call.mismatch'
+        | 'call.ended'
+        | 'call.expired'
+        | 'call.reported'
         | 'webhook.test'
       >;
       enabled: boolean;

@@ -4,6 +4,8 @@
 import { registerAuthenticatorAppRoutes } from '../features/apps/authenticator-routes.ts';
 import { registerConsoleRoutes } from '../features/apps/console-routes.ts';
 import { registerAuditRoutes } from '../features/audit/routes.ts';
+import { registerDeviceCallRoutes } from '../features/calls/device-routes.ts';
+import { registerCallNoticeRoutes } from '../features/calls/routes.ts';
 import { registerKeycloakRoutes } from '../features/ciba/keycloak/routes.ts';
 import { registerOidcClientRoutes } from '../features/ciba/oidc-client-routes.ts';
 import { registerOidcRoutes } from '../features/ciba/routes.ts';
@@ -49,6 +51,8 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerDeviceRoutes(typed, deps, streams);
   registerServerKeyRoutes(typed, deps);
   registerVerificationRoutes(typed, deps, streams);
+  registerCallNoticeRoutes(typed, deps, streams);
+  registerDeviceCallRoutes(typed, deps);
   registerAuthenticatorAppRoutes(typed, deps);
   registerConsoleRoutes(typed, deps);
   registerWidgetRoutes(typed, deps, streams);

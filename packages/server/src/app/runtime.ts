@@ -81,6 +81,7 @@ export async function openRuntime(
     encryptionKey,
     close: async () => {
       services.verifications.stop();
+      services.calls.stop();
       services.ciba.stop();
       services.keycloakChannel.stop();
       await services.webhooks.stop();

@@ -48,6 +48,9 @@ export async function startServer(config: Config, print: (line: string) => void 
     runtime.services.verifications
       .expireDue()
       .catch((error) => logger.warn({ err: error }, 'expiry sweep failed'));
+    runtime.services.calls
+      .expireDue()
+      .catch((error) => logger.warn({ err: error }, 'call notice expiry sweep failed'));
   }, 5_000);
   sweep.unref();
   // CIBA pings and Keycloak callbacks still owed (a missed event, a restart), and retries due.

@@ -1,5 +1,6 @@
 // The composition root: the one place that builds every service and passes each the others it
 // needs.
+import { createCallNoticeService } from '../features/calls/calls.ts';
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
 import { createOidcClientService } from '../features/ciba/oidc-clients.ts';
@@ -51,6 +52,12 @@ export function createServices(context: ServiceContext) {
     webauthn,
     notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
   });
+  const calls = createCallNoticeService(context, {
+    devices,
+    serverKeys,
+    delivery,
+    notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
+  });
   const oidcClients = createOidcClientService(context);
   return {
     context,
@@ -70,6 +77,7 @@ export function createServices(context: ServiceContext) {
     testPush: createTestPush(context, { devices, delivery }),
     webauthn,
     verifications,
+    calls,
     oidcClients,
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),

@@ -34,6 +34,9 @@ export const ErrorBody = Type.Object(
                     'WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as.',
                 }),
               ),
+              noticeId: Type.Optional(
+                Type.String({ description: "CALL_NOTICE_ACTIVE: the customer's active call notice." }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -2,6 +2,7 @@
  * Live events for open event streams (server-sent events). Topics name who listens:
  *
  * - `verification:<id>`: everyone watching one verification (the agent's panel, integrators);
+ * - `call:<id>`: everyone watching one outbound call notice (the calling agent's screen);
  * - `starter:<tenant id>:<actor id>`: everything about the verifications one operator or API key started;
  * - `customer:<tenant id>:<customer id>`: the customer's devices (new requests, new devices);
  * - `device:<device id>`: one device (its own revocation);
@@ -85,6 +86,8 @@ export function createEventHub(): EventHub {
 
 export const topics = {
   verification: (id: string) => `verification:${id}`,
+  /** Everyone watching one outbound call notice (the calling agent's screen). */
+  call: (id: string) => `call:${id}`,
   starter: (tenantId: string, actorId: string) => `starter:${tenantId}:${actorId}`,
   customer: (tenantId: string, customerId: string) => `customer:${tenantId}:${customerId}`,
   device: (deviceId: string) => `device:${deviceId}`,

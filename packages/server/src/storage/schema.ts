@@ -60,6 +60,44 @@ export interface OperatorFactorsTable {
   created_at: number;
 }
 
+/** An outbound call notice (migration 0025, features/calls/). */
+export interface CallNoticesTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  status: 'active' | 'ended' | 'expired';
+  reason: string;
+  team: string | null;
+  from_number: string | null;
+  started_by_type: string;
+  started_by_id: string | null;
+  /** Who is calling, as the customer sees it: the operator's display name, or the API key's agent name. */
+  agent_name: string;
+  mutual_code: 'none' | 'agent_reads' | 'customer_reads';
+  code_sealed: string | null;
+  code_hash: string | null;
+  code_attempts: Generated<number>;
+  code_max_attempts: number;
+  confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+  viewed_at: number | null;
+  confirmed_at: number | null;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+/** A call a customer reported as not the bank's (migration 0025). */
+export interface CallReportsTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  device_id: string | null;
+  notice_id: string | null;
+  number_seen: string | null;
+  note: string | null;
+  created_at: number;
+}
+
 export interface ApiKeysTable {
   id: string;
   tenant_id: string;
@@ -537,6 +575,8 @@ export interface Schema {
   customer_method_locks: CustomerMethodLocksTable;
   attempt_failures: AttemptFailuresTable;
   push_credentials: PushCredentialsTable;
+  call_notices: CallNoticesTable;
+  call_reports: CallReportsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -544,6 +584,7 @@ export type OperatorRow = Selectable<OperatorsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type CustomerRow = Selectable<CustomersTable>;
+export type CallNoticeRow = Selectable<CallNoticesTable>;
 export type NewCustomerRow = Insertable<CustomersTable>;
 export type CustomerUpdate = Updateable<CustomersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;

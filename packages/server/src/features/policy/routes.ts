@@ -2,6 +2,8 @@
 // and locks.
 import {
   assuranceLevels,
+  callMutualCodeModes,
+  callStarterRoles,
   fallbackPolicyLimits,
   maxActions,
   notFound,
@@ -144,6 +146,34 @@ export const VerificationPolicySchema = Type.Object(
       maximum: fallbackPolicyLimits.failuresPerHour.max,
       description: 'Failed attempts per customer per hour across all methods.',
     }),
+    callNotices: Type.Optional(
+      Type.Object(
+        {
+          startRoles: Type.Array(Type.String({ enum: [...callStarterRoles] }), {
+            maxItems: callStarterRoles.length,
+            uniqueItems: true,
+            description: 'Operator roles that may start call notices (they also need calls:write).',
+          }),
+          apiKeys: Type.Boolean({
+            description: 'API keys with the calls:write scope may start call notices.',
+          }),
+          defaultMutualCode: Type.String({
+            enum: [...callMutualCodeModes],
+            description: 'The mutual-code mode of a notice started without one.',
+          }),
+          maxMinutes: Type.Integer({
+            minimum: fallbackPolicyLimits.callNotices.maxMinutes.min,
+            maximum: fallbackPolicyLimits.callNotices.maxMinutes.max,
+            description: 'The longest a call notice may be valid, in minutes.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Outbound call notices (docs/call-notices.md). Always present in answers; left out of a saved policy, the defaults (every role but auditor, API keys allowed, no code, 60 minutes).',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, $id: 'FallbackPolicy', title: 'FallbackPolicy' },
 );

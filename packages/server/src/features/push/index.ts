@@ -1,6 +1,6 @@
 // Push verification: start, deliver, decide (the code check), expire and view. What other
 // features may use.
-export { pushAddressRules } from './channels/delivery.ts';
+export { type PushDelivery, pushAddressRules } from './channels/delivery.ts';
 export type {
   DecisionProof,
   Verification,

@@ -87,6 +87,32 @@ export function eventsForAuditEntry(row: AuditEventRow): WebhookEvent[] {
     }
     return events;
   }
+  // Outbound call notices (docs/call-notices.md): the notice's id, the customer, and how it
+  // went; never the code, the reason or the numbers.
+  if (kind === 'call' && row.target_id) {
+    if (row.action === 'call.reported') {
+      const report = { reportId: row.target_id, ...pick(data, ['customerId', 'noticeId', 'deviceId']) };
+      return [
+        event('call.reported', report),
+        event(
+          'customer.fraud_reported',
+          {
+            customerId: data.customerId,
+            callReportId: row.target_id,
+            ...pick(data, ['noticeId', 'deviceId']),
+          },
+          false,
+        ),
+      ];
+    }
+    if (!(webhookEventTypes as readonly string[]).includes(row.action)) return [];
+    return [
+      event(row.action as WebhookEventType, {
+        noticeId: row.target_id,
+        ...pick(data, ['customerId', 'mode', 'expiresAt', 'deviceId', 'by']),
+      }),
+    ];
+  }
   if (row.action === 'device.enrolled' && row.target_id) {
     return [event('device.enrolled', { deviceId: row.target_id, ...pick(data, ['customerId', 'platform']) })];
   }

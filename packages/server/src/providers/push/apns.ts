@@ -300,6 +300,19 @@ export function apnsPayloadFor(message: PushMessage): Record<string, unknown> {
       id: message.id,
     };
   }
+  if (message.type === 'call_notice') {
+    // Time-sensitive: the customer is about to pick up, or is on the phone.
+    return {
+      aps: {
+        alert: { 'title-loc-key': 'HDA_CALL_TITLE', 'loc-key': 'HDA_CALL_BODY' },
+        sound: 'default',
+        'interruption-level': 'time-sensitive',
+        'mutable-content': 1,
+      },
+      type: message.type,
+      id: message.id,
+    };
+  }
   if (message.type === 'notice') {
     return {
       aps: {
@@ -323,7 +336,9 @@ export function apnsPayloadFor(message: PushMessage): Record<string, unknown> {
  * replaces an undelivered one; one id for notices and one for tests.
  */
 export function apnsCollapseId(message: PushMessage): string {
-  return message.type === 'verification' ? message.id.slice(0, 64) : message.type;
+  return message.type === 'verification' || message.type === 'call_notice'
+    ? message.id.slice(0, 64)
+    : message.type;
 }
 
 /** Apple's `reason` (BadDeviceToken, Unregistered, ...); only a plain word is kept. */

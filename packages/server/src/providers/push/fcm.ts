@@ -296,7 +296,7 @@ function failedNetwork(error: NetworkError): PushResult {
  */
 export function fcmMessage(token: string, message: PushMessage, options: PushOptions, now: number) {
   const data: Record<string, string> =
-    message.type === 'verification'
+    message.type === 'verification' || message.type === 'call_notice'
       ? { type: message.type, id: message.id }
       : message.type === 'notice'
         ? { type: message.type, event: message.event, at: String(message.at) }

@@ -14,6 +14,11 @@ import type { CustomerNotificationEvent } from '@helpdesk-auth/core';
 export type PushMessage =
   | { type: 'verification'; id: string }
   /**
+   * An outbound call notice (docs/call-notices.md): the device fetches and verifies the signed
+   * notice by its id, so the push names neither the caller nor the reason.
+   */
+  | { type: 'call_notice'; id: string }
+  /**
    * A customer notification (docs/fallbacks.md): which event and when, in seconds. The device
    * writes the sentence itself, in its own language, so the message names nobody.
    */

@@ -95,7 +95,7 @@ export function createWebPushProvider(config: WebPushProviderConfig): WebPushPro
     // Built field by field: an object that merely satisfies PushMessage structurally may carry
     // more (a customer's name, say), and nothing but identifiers may leave for a push service.
     const payload = JSON.stringify(
-      message.type === 'verification'
+      message.type === 'verification' || message.type === 'call_notice'
         ? { type: message.type, id: message.id }
         : message.type === 'notice'
           ? { type: message.type, event: message.event, at: message.at }

@@ -1,0 +1,71 @@
+// The customer's answer on the device: "yes, this is the call I am on" (the agent read the code
+// the app shows, or no code was agreed), or "no": a mismatch, which is also a reported fake call.
+import { AppError, type CallConfirmation, type CallDeviceOutcome } from '@helpdesk-auth/core';
+import { appendAudit, systemActor } from '../../platform/audit-log.ts';
+import { inTransaction } from '../../storage/atomic.ts';
+import type { AuthenticatedDevice } from '../devices/index.ts';
+import type { createDeviceView } from './device.ts';
+import type { CallRecord } from './model.ts';
+import { reportFakeCall } from './report.ts';
+
+export function createConfirm(record: CallRecord, view: Pick<ReturnType<typeof createDeviceView>, 'ownRow'>) {
+  const { db, clock, deps, statusOf, announce } = record;
+  return {
+    async confirm(
+      device: AuthenticatedDevice,
+      id: string,
+      outcome: CallDeviceOutcome,
+    ): Promise<{ confirmation: CallConfirmation; reportId: string | null }> {
+      const row = await view.ownRow(device, id);
+      const now = clock();
+      if (statusOf(row) !== 'active') {
+        throw new AppError('CALL_NOTICE_NOT_ACTIVE', 'The call notice has already ended.');
+      }
+      // In customer_reads mode the agent confirms by typing the code the customer read out; the
+      // device's tap cannot stand in for it. A mismatch is always heard.
+      if (row.mutual_code === 'customer_reads' && outcome === 'confirmed') {
+        throw new AppError(
+          'CALL_CODE_NOT_EXPECTED',
+          'Read the code on your screen to the agent; the agent confirms the call by typing it in.',
+        );
+      }
+      const moved = await inTransaction(db, async (tx) => {
+        const result = await tx
+          .updateTable('call_notices')
+          .set({ confirmation: outcome, confirmed_at: now })
+          .where('tenant_id', '=', row.tenant_id)
+          .where('id', '=', row.id)
+          .where('status', '=', 'active')
+          .where((eb) => eb.or([eb('confirmation', 'is', null), eb('confirmation', '=', 'pending')]))
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return false;
+        await appendAudit(tx, {
+          tenantId: row.tenant_id,
+          actor: systemActor,
+          action: `call.${outcome}`,
+          target: { type: 'call_notice', id: row.id },
+          data: { customerId: row.customer_id, deviceId: device.id, by: 'device' },
+          now,
+        });
+        return true;
+      });
+      if (moved) announce(row, `call.${outcome}`, { deviceId: device.id, at: new Date(now).toISOString() });
+      let reportId: string | null = null;
+      if (outcome === 'mismatch') {
+        ({ reportId } = await reportFakeCall(db, {
+          tenantId: row.tenant_id,
+          customerId: row.customer_id,
+          deviceId: device.id,
+          noticeId: row.id,
+          numberSeen: null,
+          note: null,
+          now,
+        }));
+        if (deps.notify)
+          void deps.notify(row.tenant_id, row.customer_id, 'fraud_reported', now).catch(() => {});
+      }
+      const current = await record.getRow(db, row.tenant_id, row.id);
+      return { confirmation: current.confirmation ?? outcome, reportId };
+    },
+  };
+}
