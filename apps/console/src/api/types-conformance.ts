@@ -7,6 +7,7 @@
  * type the console handles.
  */
 import type { Operations, Schemas } from '../../../../packages/client/src/generated/api-types.ts';
+import type { CallNotice } from '../calls/api.ts';
 import type {
   Activation,
   ApiKey,
@@ -43,6 +44,7 @@ export type Conformance = [
   Fits<Response<'listCustomers'>, Page<Customer>>,
   Fits<Response<'createActivation'>, Activation>,
   Fits<Response<'sendActivation'>, SentActivation>,
+  Fits<Schemas['CallNotice'], CallNotice>,
   // What the console sends fits what the server accepts.
   Fits<StartVerification, Body<'startVerification'>>,
 ];

@@ -3,7 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { isApiError } from '../api/client.ts';
 import { useI18n } from '../i18n/i18n.tsx';
-import type { CallBackend, CallNotice, CallPolicy, MutualCode } from './api.ts';
+import type { CallBackend, CallDelivery, CallNotice, CallPolicy, MutualCode } from './api.ts';
 import { mutualCodes } from './api.ts';
 
 export interface CallPanelProps {
@@ -50,9 +50,23 @@ export function CallPanel({ backend, policy, onChange, startOpen }: CallPanelPro
   onChangeRef.current = onChange;
   const headingRef = useRef<HTMLHeadingElement>(null);
 
+  // The delivery is known from the start's answer and `call.delivery` events; a notice read
+  // again (GET) does not carry it, so it is kept here.
+  const delivery = useRef<{ id: string; items: CallDelivery[] } | null>(null);
   const show = useCallback((notice: CallNotice) => {
-    setState({ kind: 'notice', notice });
-    onChangeRef.current?.(notice);
+    if (notice.delivery) delivery.current = { id: notice.id, items: notice.delivery };
+    const known = delivery.current?.id === notice.id ? delivery.current.items : undefined;
+    const shown = known && !notice.delivery ? { ...notice, delivery: known } : notice;
+    setState({ kind: 'notice', notice: shown });
+    onChangeRef.current?.(shown);
+  }, []);
+  const onDelivery = useCallback((data: unknown) => {
+    const update = data as Partial<CallDelivery> & { noticeId?: string };
+    const current = delivery.current;
+    if (!current || update.noticeId !== current.id || typeof update.deviceId !== 'string') return;
+    const items = current.items.filter((d) => d.deviceId !== update.deviceId);
+    items.push({ deviceId: update.deviceId, channel: update.channel ?? null, result: update.result ?? '' });
+    delivery.current = { id: current.id, items };
   }, []);
 
   // A notice already running for this customer (this page reopened, or a colleague's) is shown.
@@ -89,7 +103,14 @@ export function CallPanel({ backend, policy, onChange, startOpen }: CallPanelPro
       let pause = 1000;
       while (!controller.signal.aborted) {
         try {
-          await backend.events(noticeId, () => void refresh(), controller.signal);
+          await backend.events(
+            noticeId,
+            (event) => {
+              if (event.type === 'call.delivery') onDelivery(event.data);
+              void refresh();
+            },
+            controller.signal,
+          );
           pause = 1000;
         } catch {
           // Reconnect below, a little later each time the stream cannot be opened.
@@ -101,7 +122,7 @@ export function CallPanel({ backend, policy, onChange, startOpen }: CallPanelPro
       }
     })();
     return () => controller.abort();
-  }, [backend, noticeId, show]);
+  }, [backend, noticeId, show, onDelivery]);
 
   const headingId = `${ids}-heading`;
   const title =
@@ -379,9 +400,9 @@ function ActiveNotice({
     }
   }
 
-  const delivered = notice.delivery?.filter(
-    (d) => d.result === 'accepted' || d.result === 'sent' || d.result === 'ok',
-  );
+  // `delivered`: the open app heard it; `sent`: a push service accepted it; `sending`: on its way.
+  const reached = notice.delivery?.filter((d) => d.result === 'delivered' || d.result === 'sent') ?? [];
+  const sending = notice.delivery?.some((d) => d.result === 'sending') ?? false;
   return (
     <div
       className="call-notice"
@@ -419,14 +440,16 @@ function ActiveNotice({
           <>
             <dt>{t('calls.delivery')}</dt>
             <dd data-testid="call-delivery">
-              {notice.delivery.length === 0
-                ? t('calls.delivery.none')
-                : t('calls.delivery.some', {
-                    count: delivered?.length ?? notice.delivery.length,
-                    channels: [...new Set(notice.delivery.map((d) => t(`calls.channel.${d.channel}`)))].join(
-                      ', ',
-                    ),
-                  })}
+              {reached.length > 0
+                ? t('calls.delivery.some', {
+                    count: reached.length,
+                    channels: [
+                      ...new Set(reached.map((d) => t(`calls.channel.${d.channel ?? 'live'}`))),
+                    ].join(', '),
+                  })
+                : sending
+                  ? t('calls.delivery.sending')
+                  : t('calls.delivery.none')}
             </dd>
           </>
         )}
@@ -513,7 +536,7 @@ function CodeEntry({
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const [locked, setLocked] = useState(false);
+  const [locked, setLocked] = useState(notice.codeAttemptsLeft === 0);
   const input = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
@@ -582,6 +605,8 @@ function callErrorText(t: ReturnType<typeof useI18n>['t'], error: unknown): stri
       return t('calls.error.CUSTOMER_NOT_FOUND');
     case 'CALL_NOTICE_NOT_ACTIVE':
       return t('calls.error.CALL_NOTICE_NOT_ACTIVE');
+    case 'CALL_CODE_NOT_EXPECTED':
+      return t('calls.error.CALL_CODE_NOT_EXPECTED');
     case 'NETWORK':
       return t('app.error.NETWORK');
     case 'FORBIDDEN':

@@ -9,7 +9,8 @@ export const mutualCodes: readonly MutualCode[] = ['agent_reads', 'customer_read
 
 export interface CallDelivery {
   deviceId: string;
-  channel: 'webpush' | 'fcm' | 'apns' | 'live';
+  /** Null when the device has no push channel and was not listening. */
+  channel: 'webpush' | 'fcm' | 'apns' | 'live' | null;
   result: string;
 }
 
@@ -20,11 +21,13 @@ export interface CallNotice {
   reason: string;
   team: string | null;
   fromNumber: string | null;
-  agent: { id: string; displayName: string };
+  agent: { id: string | null; displayName: string };
   mutualCode: MutualCode;
   /** agent_reads only: the code the agent reads out. */
   code: string | null;
   confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+  /** customer_reads: wrong codes the agent may still type. */
+  codeAttemptsLeft: number | null;
   viewedAt: string | null;
   confirmedAt: string | null;
   createdAt: string;

@@ -43,6 +43,7 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.delivery': 'Zustellung',
   'calls.delivery.none':
     'Kein Gerät erreicht. Die Person kann in der App trotzdem fragen, ob wir anrufen, und sieht dann diesen Anruf.',
+  'calls.delivery.sending': 'Wird an die Geräte gesendet…',
   'calls.delivery.some': 'An {count} Gerät(e) gesendet ({channels})',
   'calls.channel.webpush': 'Web Push',
   'calls.channel.fcm': 'Android',
@@ -78,6 +79,7 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.error.CALL_NOTICES_NOT_ALLOWED': 'Die Richtlinie erlaubt Ihrer Rolle nicht, Anrufe anzukündigen.',
   'calls.error.CUSTOMER_NOT_FOUND': 'Diese Person existiert nicht mehr.',
   'calls.error.CALL_NOTICE_NOT_ACTIVE': 'Dieser Anruf ist bereits beendet.',
+  'calls.error.CALL_CODE_NOT_EXPECTED': 'Bei diesem Anruf liest die Person keinen Code vor.',
   'calls.history': 'Angekündigte Anrufe',
   'calls.history.none': 'Dieser Person wurden keine Anrufe angekündigt.',
   'calls.history.confirmed': 'bestätigt',

@@ -43,6 +43,7 @@ export const callsEn = {
   'calls.delivery': 'Delivery',
   'calls.delivery.none':
     'No device reached. The customer can still ask “Is it you calling?” in the app and sees this call.',
+  'calls.delivery.sending': 'Sending to the customer’s devices…',
   'calls.delivery.some': 'Sent to {count} device(s) ({channels})',
   'calls.channel.webpush': 'Web Push',
   'calls.channel.fcm': 'Android',
@@ -76,6 +77,7 @@ export const callsEn = {
   'calls.error.CALL_NOTICES_NOT_ALLOWED': 'The policy does not let your role announce calls.',
   'calls.error.CUSTOMER_NOT_FOUND': 'This customer no longer exists.',
   'calls.error.CALL_NOTICE_NOT_ACTIVE': 'This call has already ended.',
+  'calls.error.CALL_CODE_NOT_EXPECTED': 'This call does not use a code read by the customer.',
   'calls.history': 'Calls announced',
   'calls.history.none': 'No calls announced to this customer.',
   'calls.history.confirmed': 'confirmed',
