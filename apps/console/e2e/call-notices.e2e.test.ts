@@ -275,17 +275,55 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await shots(phone, 'phone-report-de');
     await phone.context().close();
     await agent.context().close();
+  });
 
-    const admin = await newPage(browser, { locale: 'de-DE' });
+  it('the policy sets the default mutual code, which the announce form preselects', async () => {
+    const admin = await newPage(browser);
     await signIn(admin, world, world.adminEmail);
     await admin.goto(`${world.h.baseUrl}/console/#/policy`);
     const section = admin.getByTestId('policy-call-notices');
     await section.waitFor(timeout);
+    await section.getByLabel('Mutual code by default').selectOption('customer_reads');
+    await section.getByLabel('Longest call (minutes)').fill('30');
     await section.scrollIntoViewIfNeeded();
+    await admin.getByTestId('policy-check').filter({ hasText: 'No problems found.' }).waitFor(timeout);
+    await admin.getByRole('button', { name: 'Save as new version' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Saved as version 1.' }).waitFor(timeout);
+    await section.scrollIntoViewIfNeeded();
+    await noViolations(admin, 'the policy form');
     await shots(admin, 'console-policy-en');
     await admin.getByLabel('Language').first().selectOption('de');
     await section.getByText('Anrufhinweise').waitFor();
     await shots(admin, 'console-policy-de');
     await admin.context().close();
+
+    // An admin reads the policy: its default is preselected and marked, and its longest call holds.
+    const customerId = await createCustomer(world, { displayName: 'Fritz Lang', externalId: 'CUST-2006' });
+    const supervisor = await newPage(browser);
+    await signIn(supervisor, world, world.adminEmail);
+    await openCustomer(supervisor, world, customerId, 'Fritz Lang');
+    const form = supervisor.locator('.call-panel');
+    await form.getByRole('button', { name: 'Announce a call' }).click();
+    assert.equal(await form.getByLabel(/The customer reads a code to me/).isChecked(), true);
+    await form.getByText('(policy default)').waitFor();
+    await form.getByLabel('Expected length (minutes)').fill('45');
+    await form.getByLabel('What the call is about').fill('your card');
+    await form.getByRole('button', { name: 'Announce the call' }).click();
+    await form.getByText('Enter a length from 1 to 30 minutes.').waitFor();
+    await supervisor.context().close();
+
+    // An agent may not read the policy: "As the policy says" leaves it to the server.
+    const agent = await newPage(browser);
+    await signIn(agent, world, world.agentEmail);
+    await openCustomer(agent, world, customerId, 'Fritz Lang');
+    const panel = agent.locator('.call-panel');
+    await panel.getByRole('button', { name: 'Announce a call' }).click();
+    assert.equal(await panel.getByLabel(/As the policy says/).isChecked(), true);
+    await panel.getByLabel('What the call is about').fill('your card');
+    await panel.getByRole('button', { name: 'Announce the call' }).click();
+    await panel.getByLabel('Code the customer reads to you').waitFor(timeout);
+    await panel.getByRole('button', { name: 'End call' }).click();
+    await panel.getByRole('heading', { name: 'Call ended' }).waitFor(timeout);
+    await agent.context().close();
   });
 });

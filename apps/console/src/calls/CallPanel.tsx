@@ -212,7 +212,11 @@ function AnnounceForm({
   const [team, setTeam] = useState('');
   const [fromNumber, setFromNumber] = useState('');
   const [minutes, setMinutes] = useState(String(Math.min(15, policy.maxMinutes)));
-  const [mode, setMode] = useState<MutualCode>(policy.defaultMutualCode ?? 'agent_reads');
+  // Without the policy (a role that may not read it), "as the policy says" leaves the choice to
+  // the server, which applies the policy's default.
+  const [mode, setMode] = useState<MutualCode | 'policy'>(policy.defaultMutualCode ?? 'policy');
+  const modeChoices: (MutualCode | 'policy')[] =
+    policy.defaultMutualCode === null ? ['policy', ...mutualCodes] : [...mutualCodes];
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<{
     field: 'reason' | 'fromNumber' | 'minutes' | null;
@@ -255,7 +259,7 @@ function AnnounceForm({
           ...(team.trim() ? { team: team.trim() } : {}),
           ...(number ? { fromNumber: number } : {}),
           expectedMinutes: length,
-          mutualCode: mode,
+          ...(mode === 'policy' ? {} : { mutualCode: mode }),
         }),
       );
     } catch (error) {
@@ -328,7 +332,7 @@ function AnnounceForm({
       </p>
       <fieldset className="purpose call-modes">
         <legend>{t('calls.form.mode')}</legend>
-        {mutualCodes.map((value) => (
+        {modeChoices.map((value) => (
           <label key={value} className="radio">
             <input
               type="radio"

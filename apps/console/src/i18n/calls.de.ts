@@ -25,6 +25,9 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.mode.customer_reads.hint': 'Sie geben den Code ein, den die Person aus ihrer App vorliest.',
   'calls.mode.none': 'Kein Code',
   'calls.mode.none.hint': 'Die App zeigt nur, wer anruft.',
+  'calls.mode.policy': 'Wie die Richtlinie es vorgibt',
+  'calls.mode.policy.hint':
+    'Die Verifizierungsrichtlinie bestimmt, ob es einen Code gibt und wer ihn vorliest.',
   'calls.mode.policyDefault': '(Vorgabe der Richtlinie)',
   'calls.start': 'Anruf ankündigen',
   'calls.starting': 'Wird angekündigt…',

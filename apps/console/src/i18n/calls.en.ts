@@ -25,6 +25,8 @@ export const callsEn = {
   'calls.mode.customer_reads.hint': 'You type the code the customer reads from their app.',
   'calls.mode.none': 'No code',
   'calls.mode.none.hint': 'The app only shows who is calling.',
+  'calls.mode.policy': 'As the policy says',
+  'calls.mode.policy.hint': 'The verification policy chooses whether there is a code, and who reads it.',
   'calls.mode.policyDefault': '(policy default)',
   'calls.start': 'Announce the call',
   'calls.starting': 'Announcing…',
