@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jwsTypes } from '@helpdesk-auth/core';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { verifyCallNotice, verifyCallStatus } from '../call-notice.ts';
 import { isDeviceSdkError } from '../errors.ts';
 
@@ -46,7 +46,15 @@ function claims(overrides: Record<string, unknown> = {}) {
 
 async function sign(
   payload: Record<string, unknown>,
-  { key = server.privateKey, kid = 'srk_1', typ = jwsTypes.callNotice } = {},
+  {
+    key = server.privateKey,
+    kid = 'srk_1',
+    typ = jwsTypes.callNotice as string,
+  }: {
+    key?: CryptoKey;
+    kid?: string;
+    typ?: string;
+  } = {},
 ): Promise<string> {
   return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ, kid }).sign(key);
 }
