@@ -8,6 +8,7 @@ import {
   type VerificationStatus,
 } from '@helpdesk-auth/core';
 import { base64url, createLocalJWKSet, exportJWK, SignJWT } from 'jose';
+import { type VerifiedCallNotice, verifyCallNotice, verifyCallStatus } from './call-notice.ts';
 import { decisionAssertionChallenge, signDecision } from './decision.ts';
 import { DeviceSdkError, type DeviceSdkErrorDetails } from './errors.ts';
 import {
@@ -129,6 +130,10 @@ export interface DecisionOutcome {
 
 export type DeviceEvent =
   | { type: 'verification'; id: string; status: VerificationStatus }
+  /** The bank started a call notice for this customer: fetch it with `fetchCallNotice(id)`. */
+  | { type: 'call_notice'; id: string }
+  /** The agent ended the call, or its time ran out: stop showing it. The client remembers it as ended. */
+  | { type: 'call_notice_ended'; id: string }
   | { type: 'device-enrolled'; deviceId: string; label: string; platform: DevicePlatform }
   | { type: 'device-revoked'; deviceId: string };
 
@@ -142,6 +147,25 @@ export interface ListenOptions {
    * fetch `pendingRequests()` here, not before `listen`, so a request started in between is not missed.
    */
   onOpen?: () => void | Promise<void>;
+}
+
+/** The verified answer to "is anyone from the bank calling me?". */
+export type CallCheck =
+  | { active: true; notice: VerifiedCallNotice; checkedAt: Date }
+  | {
+      /** Nobody from the bank is calling: tell the customer to hang up, and offer `reportCall()`. */
+      active: false;
+      notice: null;
+      checkedAt: Date;
+    };
+
+export interface CallReportInput {
+  /** The notice the report concerns, if any. */
+  noticeId?: string;
+  /** The number the customer's phone showed, as they typed it (at most 32 characters). */
+  numberSeen?: string;
+  /** What happened, in the customer's words (at most 500 characters). */
+  note?: string;
 }
 
 export interface DeviceClientOptions {
@@ -173,6 +197,25 @@ export interface DeviceClient {
   fetchRequest(id: string): Promise<VerifiedRequest>;
   decide(request: VerifiedRequest, options: DecideOptions): Promise<DecisionOutcome>;
   listen(options: ListenOptions): Promise<void>;
+  /**
+   * "Is anyone from the bank calling me?": asks the server with a fresh nonce and verifies both
+   * its signed statement and, when there is one, the notice (docs/device-protocol.md, "Call
+   * notices"). Throws CALL_STATUS_INVALID or a CALL_NOTICE_* error when something does not verify:
+   * show neither answer then.
+   */
+  currentCall(): Promise<CallCheck>;
+  /** One call notice, verified (after a `call_notice` push or live event). */
+  fetchCallNotice(id: string): Promise<VerifiedCallNotice>;
+  /**
+   * The customer's answer on a notice: `confirmed` (the agent read the code the app shows, or no
+   * code was agreed) or `mismatch` (it is not this call), which is also reported as a fake call.
+   */
+  confirmCall(
+    notice: VerifiedCallNotice | string,
+    outcome: 'confirmed' | 'mismatch',
+  ): Promise<{ confirmation: 'pending' | 'confirmed' | 'mismatch'; reportId: string | null }>;
+  /** Reports a call that claimed to be the bank; it becomes a fraud report for the bank. */
+  reportCall(report?: CallReportInput): Promise<{ reportId: string }>;
   /**
    * Registers a WebAuthn credential for this device (platform authenticator, user verification
    * required), replacing any earlier one, and remembers it in the store. Pass `navigator.credentials`.
@@ -297,6 +340,9 @@ function toDeviceEvent(event: SseEvent): DeviceEvent | null {
   }
   if (!isRecord(data)) return null;
   switch (event.type) {
+    case 'call_notice':
+    case 'call_notice_ended':
+      return typeof data.id === 'string' ? { type: event.type, id: data.id } : null;
     case 'verification':
       if (
         typeof data.id !== 'string' ||
@@ -366,6 +412,26 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     customFetch ? customFetch(input, init) : globalThis.fetch(input, init);
 
   let cached: { state: DeviceState; key: CryptoKeyPair } | null = null;
+  // Call notices this client heard were ended: a copy shown again later is a replay.
+  const endedCalls = new Set<string>();
+
+  async function verifyNotice(id: string, jws: unknown): Promise<VerifiedCallNotice> {
+    const state = await stateForRequest((await enrolled()).state, jws);
+    try {
+      return await verifyCallNotice(jws, {
+        id,
+        jwks: usableServerKeys(state, now()),
+        issuer: state.issuer,
+        customerId: state.customerId,
+        deviceId: state.deviceId,
+        now: now(),
+        ended: endedCalls,
+      });
+    } catch (error) {
+      if (error instanceof DeviceSdkError && error.code === 'CALL_NOTICE_ENDED') endedCalls.add(id);
+      throw error;
+    }
+  }
 
   async function enrolled(): Promise<{ state: DeviceState; key: CryptoKeyPair }> {
     if (cached) return cached;
@@ -711,6 +777,60 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       return { id: request.id, status: toStatus(body.status) };
     },
 
+    async currentCall() {
+      const nonce = randomId();
+      const body = await json(await deviceCall('GET', `/v1/device/call-notices/current?nonce=${nonce}`));
+      const state = await stateForRequest((await enrolled()).state, body.statement);
+      const status = await verifyCallStatus(body.statement, {
+        jwks: usableServerKeys(state, now()),
+        issuer: state.issuer,
+        customerId: state.customerId,
+        deviceId: state.deviceId,
+        now: now(),
+        nonce,
+      });
+      if (!status.active) {
+        if (body.notice !== null) throw unexpected('a notice beside a signed "nobody is calling"');
+        return { active: false, notice: null, checkedAt: status.checkedAt };
+      }
+      const notice = body.notice;
+      if (!isRecord(notice) || notice.id !== status.noticeId) {
+        throw unexpected('the notice is not the one the signed answer names');
+      }
+      return {
+        active: true,
+        notice: await verifyNotice(notice.id as string, notice.jws),
+        checkedAt: status.checkedAt,
+      };
+    },
+
+    async fetchCallNotice(id) {
+      const body = await json(await deviceCall('GET', `/v1/device/call-notices/${encodeURIComponent(id)}`));
+      if (body.id !== id) throw unexpected(`the answer is for another notice than ${id}`);
+      return verifyNotice(id, body.jws);
+    },
+
+    async confirmCall(notice, outcome) {
+      const id = typeof notice === 'string' ? notice : notice.id;
+      const body = await json(
+        await deviceCall('POST', `/v1/device/call-notices/${encodeURIComponent(id)}/confirm`, { outcome }),
+      );
+      const { confirmation, reportId } = body;
+      if (
+        (confirmation !== 'pending' && confirmation !== 'confirmed' && confirmation !== 'mismatch') ||
+        (reportId !== null && typeof reportId !== 'string')
+      ) {
+        throw unexpected('the confirmation answer lacks its outcome');
+      }
+      return { confirmation, reportId: reportId as string | null };
+    },
+
+    async reportCall(report = {}) {
+      const body = await json(await deviceCall('POST', '/v1/device/call-reports', report));
+      if (typeof body.reportId !== 'string') throw unexpected('the report answer lacks its id');
+      return { reportId: body.reportId };
+    },
+
     async offlineCode() {
       const secret = (await store.loadOfflineSecret?.()) ?? null;
       if (!secret) {
@@ -807,6 +927,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
           for (const event of received.splice(0)) {
             if (signal?.aborted) return;
             const deviceEvent = toDeviceEvent(event);
+            if (deviceEvent?.type === 'call_notice_ended') endedCalls.add(deviceEvent.id);
             if (deviceEvent) await onEvent(deviceEvent);
           }
         }

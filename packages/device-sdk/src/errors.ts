@@ -22,6 +22,17 @@ export const sdkErrorCodes = [
   'INVALID_ACTIVATION',
   /** The typed code is not `codeLength` digits; nothing was sent, so no attempt was used. */
   'INVALID_CODE',
+  /**
+   * A call notice did not verify: not signed by a pinned key as a call notice, for another issuer,
+   * customer, device (`aud`) or id, issued in the future, or malformed. Never show it.
+   */
+  'CALL_NOTICE_INVALID',
+  /** The call notice's time is up (beyond 60 s of clock skew): the call is no longer announced. */
+  'CALL_NOTICE_EXPIRED',
+  /** The call notice was ended by the agent or expired (signed so, or heard live): a replay of an old call. */
+  'CALL_NOTICE_ENDED',
+  /** The signed answer to "is anyone calling?" did not verify, or answers another nonce. */
+  'CALL_STATUS_INVALID',
   /** The server's answer did not have the documented shape. */
   'UNEXPECTED_RESPONSE',
   /** No offline-code secret in the store (enrolled before offline codes, or a store without them): call `obtainOfflineSecret()`. */

@@ -1,10 +1,20 @@
 // Browser-safe entry: nothing here touches Node APIs. The Node file store is a separate entry,
 // `@helpdesk-auth/device-sdk/node-file-key-store`.
 export { createIndexedDbKeyStore } from './browser-key-store.ts';
+export {
+  type CallNoticeTrust,
+  callClockSkewSeconds,
+  type VerifiedCallNotice,
+  type VerifiedCallStatus,
+  verifyCallNotice,
+  verifyCallStatus,
+} from './call-notice.ts';
 export { type DecisionPayloadInput, decisionAssertionChallenge, signDecision } from './decision.ts';
 export {
   type Activation,
   type ApnsEnvironment,
+  type CallCheck,
+  type CallReportInput,
   createDeviceClient,
   type DecideOptions,
   type DecisionOutcome,

@@ -212,6 +212,8 @@ interface Side {
   otpChallengeId: string;
   /** An OpenID client (CIBA); the tenant also has a Keycloak channel. */
   oidcClientId: string;
+  /** An active outbound call notice for the twin customer. */
+  callNoticeId: string;
 }
 
 /** Enrols a device for a customer as the device would: an activation, then the protocol steps. */
@@ -293,6 +295,13 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
     deviceId: device.id,
     deviceLabel,
     verificationId: await startRequest(h, tenant.id, customer.id),
+    callNoticeId: (
+      await h.runtime.services.calls.start(
+        tenant.id,
+        { customerId: customer.id, reason: `${slug} calls about the card`, mutualCode: 'customer_reads' },
+        { actor: cliActor, agentName: `${slug} agent`, role: null },
+      )
+    ).id,
     otpChallengeId: (
       await h.runtime.services.fallbacks.oneTimeCodes.start(
         tenant.id,
@@ -407,6 +416,7 @@ function objectIdOf(side: Side, kind: IdKind): string {
     webhookDelivery: side.webhookDeliveryId,
     otpChallenge: side.otpChallengeId,
     oidcClient: side.oidcClientId,
+    callNotice: side.callNoticeId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -463,6 +473,8 @@ const actingBodies: Record<string, () => unknown> = {
   confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
   verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
   verifyAppCode: () => ({ code: '000000', action: 'verify_caller' }),
+  checkCallCode: () => ({ code: '000000' }),
+  confirmCallNotice: () => ({ outcome: 'mismatch' }),
   setSecurityQuestions: () => ({
     questions: [{ question: 'Changed by another tenant?', answer: 'changed' }],
   }),
@@ -514,6 +526,7 @@ async function snapshot(h: TestHarness, side: Side, watch: string[] = []): Promi
     apiKeys: '/v1/api-keys',
     devices: `/v1/customers/${side.customerId}/devices`,
     verifications: '/v1/verifications?limit=200',
+    callNotices: '/v1/call-notices?limit=200',
     tenant: '/v1/tenant',
     oidcClients: '/v1/oidc-clients',
     audit: '/v1/audit-events/export',
@@ -871,6 +884,21 @@ for (const kind of databaseKinds) {
         getServerKeySets: async (response) => {
           const body = response.json() as { version: number; keySets: string[] };
           assert.equal(body.keySets.length, body.version);
+        },
+        listCallNotices: async (response, caller) => {
+          const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
+          assert.ok(items.some((n) => n.id === a.callNoticeId && n.customerId === a.customerId));
+          const filtered = await call(h.app, caller, 'GET', `/v1/call-notices?customerId=${b.customerId}`);
+          assert.equal(filtered.statusCode, 200, filtered.body);
+          assert.deepEqual((filtered.json() as { items: unknown[] }).items, []);
+        },
+        getCurrentCallNotice: async (response) => {
+          const { notice } = response.json() as { notice: { id: string; jws: string } | null };
+          assert.equal(notice?.id, a.callNoticeId);
+          assert.deepEqual(
+            [decodeJwt(notice.jws).sub, decodeJwt(notice.jws).aud],
+            [a.customerId, a.deviceId],
+          );
         },
         listVerifications: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
@@ -1569,6 +1597,41 @@ for (const kind of databaseKinds) {
           return {
             url: `/v1/operators/${id}/second-factor`,
             state: readAs(working, '/v1/auth/second-factor'),
+          };
+        },
+        startCallNotice: async () => {
+          const id = await freshCustomer();
+          return {
+            url: `/v1/customers/${id}/call-notices`,
+            body: { reason: 'About your card' },
+            watch: [`/v1/customers/${id}/call-notices/active`],
+          };
+        },
+        endCallNotice: async () => {
+          const id = await freshCustomer();
+          const notice = await h.runtime.services.calls.start(
+            a.tenant.id,
+            { customerId: id, reason: 'About your card' },
+            { actor: cliActor, agentName: 'CSRF agent', role: null },
+          );
+          return { url: `/v1/call-notices/${notice.id}/end`, watch: [`/v1/call-notices/${notice.id}`] };
+        },
+        checkCallCode: async () => {
+          const { customerId } = await customerWithDevice(h, a, 'CSRF call target');
+          const notice = await h.runtime.services.calls.start(
+            a.tenant.id,
+            { customerId, reason: 'About your card', mutualCode: 'customer_reads' },
+            { actor: cliActor, agentName: 'CSRF agent', role: null },
+          );
+          const [device] = await h.runtime.services.devices.deliveryTargets(a.tenant.id, customerId);
+          const signed = await h.runtime.services.calls.open(
+            { id: device!.deviceId, tenantId: a.tenant.id, customerId },
+            notice.id,
+          );
+          return {
+            url: `/v1/call-notices/${notice.id}/code`,
+            body: { code: decodeJwt(signed.jws).code },
+            watch: [`/v1/call-notices/${notice.id}`],
           };
         },
         cancelVerification: async () => {

@@ -76,11 +76,15 @@ export function createStart(
     ): Promise<CallNotice & { delivery: CallDelivery[] }> {
       const { policy } = await loadPolicy(db, tenantId);
       const rules = policy.callNotices;
-      if (
+      // The policy names who may call: operators by role, API keys all or none. The command line
+      // (the server's own operator) is not a caller the policy speaks of.
+      const allowed =
         starter.actor.type === 'api_key'
-          ? !rules.apiKeys
-          : !(starter.role && (rules.startRoles as string[]).includes(starter.role))
-      ) {
+          ? rules.apiKeys
+          : starter.actor.type === 'operator'
+            ? starter.role !== null && (rules.startRoles as string[]).includes(starter.role)
+            : starter.actor.type === 'cli' || starter.actor.type === 'system';
+      if (!allowed) {
         throw new AppError(
           'CALL_NOTICES_NOT_ALLOWED',
           starter.actor.type === 'api_key'
