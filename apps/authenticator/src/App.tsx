@@ -992,14 +992,6 @@ function DeviceScreen({
 // The app
 // ---------------------------------------------------------------------------------------------
 
-/** The live channel's call-notice events (`call_notice`, `call_notice_ended`), each naming a notice. */
-function isCallEvent(event: unknown, type: string): event is { type: string; id: string } {
-  const candidate = event as { type?: unknown; id?: unknown };
-  return (
-    candidate.type === type && typeof candidate.id === 'string' && callNoticeIdPattern.test(candidate.id)
-  );
-}
-
 export function App() {
   const [language, setLanguageState] = useState<Language>(preferredLanguage);
   const i18n = useMemo<I18n>(() => {
@@ -1182,14 +1174,19 @@ export function App() {
               delay = 1_000;
               const newest = waiting[0];
               if (newest && routeRef.current.name === 'home') await showRequestRef.current(newest.id);
+              // An announced call the customer has not seen (the push was missed): show it too.
+              else if (routeRef.current.name === 'home') {
+                const call = await client.currentCall().catch(() => null);
+                if (call?.active && routeRef.current.name === 'home') showCallRef.current(call.notice.id);
+              }
             },
             onEvent: async (event) => {
               if (event.type === 'verification') {
                 if (event.status === 'pending') await showRequestRef.current(event.id);
                 else onStatusRef.current(event.id, event.status);
-              } else if (isCallEvent(event, 'call_notice')) {
+              } else if (event.type === 'call_notice') {
                 showCallRef.current(event.id);
-              } else if (isCallEvent(event, 'call_notice_ended')) {
+              } else if (event.type === 'call_notice_ended') {
                 const ended = event.id;
                 setEndedCalls((set) => new Set(set).add(ended));
               } else if (event.type === 'device-revoked' && event.deviceId === record.id) {

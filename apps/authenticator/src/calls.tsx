@@ -2,7 +2,7 @@
 // or says that nobody from the company is calling, and reports a fake call in one tap.
 import type { DeviceClient } from '@helpdesk-auth/device-sdk';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { type CallNotice, callNotices, refusedNoticeCodes } from './call-notices.ts';
+import { type CallNotice, endedNoticeCodes, refusedNoticeCodes } from './call-notices.ts';
 import { errorCode } from './device.ts';
 import { useI18n } from './i18n.ts';
 import { formatRemaining, Notice, Screen, useNow } from './ui.tsx';
@@ -46,16 +46,15 @@ export function CallScreen({
     try {
       if (noticeId) {
         try {
-          const notice = await callNotices.fetch(client, noticeId);
+          const notice = await client.fetchCallNotice(noticeId);
           setView({ kind: 'active', notice });
           return;
         } catch (caught) {
-          // A notice that is gone (ended, or not this customer's) is answered by the current check.
-          if (errorCode(caught) !== 'CALL_NOTICE_NOT_FOUND' && errorCode(caught) !== 'NOT_FOUND')
-            throw caught;
+          // A notice that is over (or an old one shown again) says nothing about now: ask.
+          if (!endedNoticeCodes.has(errorCode(caught) ?? '')) throw caught;
         }
       }
-      const answer = await callNotices.current(client);
+      const answer = await client.currentCall();
       setView(answer.notice ? { kind: 'active', notice: answer.notice } : { kind: 'none' });
     } catch (caught) {
       const name = errorCode(caught) ?? '';
@@ -100,11 +99,13 @@ export function CallScreen({
       );
     case 'confirmed':
       return (
-        <Screen title={t('callConfirmedTitle', { company: view.notice.tenantName })} key="confirmed">
+        <Screen title={t('callConfirmedTitle', { company: view.notice.tenant.name })} key="confirmed">
           <div className="result result-approved" role="status">
-            <p>{t('callConfirmedText', { company: view.notice.tenantName, agent: view.notice.agentName })}</p>
+            <p>
+              {t('callConfirmedText', { company: view.notice.tenant.name, agent: view.notice.agentName })}
+            </p>
           </div>
-          <p className="emphasis">{t('callNeverCodes', { company: view.notice.tenantName })}</p>
+          <p className="emphasis">{t('callNeverCodes', { company: view.notice.tenant.name })}</p>
           <div className="actions">
             <button type="button" className="secondary" onClick={onHome}>
               {t('backHome')}
@@ -115,10 +116,10 @@ export function CallScreen({
     case 'ended':
       return (
         <Screen title={t('callEndedTitle')} key="ended">
-          <Notice kind="info">{t('callEndedText', { company: view.notice.tenantName })}</Notice>
+          <Notice kind="info">{t('callEndedText', { company: view.notice.tenant.name })}</Notice>
           <div className="actions">
             <button type="button" className="primary" onClick={() => void check()}>
-              {t('callCheckAgain', { company: view.notice.tenantName })}
+              {t('callCheckAgain', { company: view.notice.tenant.name })}
             </button>
             <button type="button" className="secondary" onClick={() => report(null)}>
               {t('callReport')}
@@ -212,7 +213,7 @@ function ActiveCall({
   const now = useNow(1000);
   const [busy, setBusy] = useState<'confirmed' | 'mismatch' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const company = notice.tenantName;
+  const company = notice.tenant.name;
   const remaining = notice.expiresAt.getTime() - now;
 
   useEffect(() => {
@@ -224,7 +225,7 @@ function ActiveCall({
     setBusy(outcome);
     setProblem(null);
     try {
-      await callNotices.confirm(client, notice.id, outcome);
+      await client.confirmCall(notice, outcome);
       if (outcome === 'confirmed') onConfirmed();
       else onMismatch();
     } catch (caught) {
@@ -344,7 +345,7 @@ function ReportForm({
     setProblem(null);
     try {
       const number = numberSeen.trim();
-      await callNotices.report(client, {
+      await client.reportCall({
         ...(noticeId ? { noticeId } : {}),
         ...(number ? { numberSeen: number } : {}),
       });
