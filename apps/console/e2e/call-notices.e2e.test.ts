@@ -116,7 +116,7 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
       'Sam Support from Card Services, about your card',
     );
     await phone.getByTestId('call-verified').waitFor();
-    assert.equal(await phone.getByTestId('call-number').textContent(), '+44 20 7946 0000');
+    assert.equal(await phone.getByTestId('call-number').textContent(), '+442079460000');
     assert.equal(await phone.getByTestId('call-code').getAttribute('data-code'), agentCode);
     await phone.getByRole('heading', { name: 'Ask the caller for the code' }).waitFor();
     await noViolations(phone, 'the call notice');
@@ -238,7 +238,7 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await agent.context().close();
   });
 
-  it('in German: the phone, the agent panel and the policy settings', async () => {
+  it('in German: the phone and the agent panel, with a different code reported', async () => {
     const customerId = await createCustomer(world, { displayName: 'Erik Braun', externalId: 'CUST-2005' });
     const phone = await openPhone(browser, world, customerId);
     await phone.getByLabel('Language').selectOption('de');
@@ -268,6 +268,7 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await panel.getByRole('button', { name: 'Anruf beenden' }).click();
     await panel.getByRole('heading', { name: 'Anruf beendet' }).waitFor(timeout);
 
+    await phone.getByRole('button', { name: 'Zurück zu den Anfragen' }).click();
     await phone.getByRole('link', { name: 'Ruft Acme Bank mich an?' }).click();
     await phone.getByRole('heading', { name: 'Niemand von Acme Bank ruft Sie gerade an' }).waitFor(timeout);
     await shots(phone, 'phone-none-de');

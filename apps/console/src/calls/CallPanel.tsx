@@ -422,7 +422,7 @@ function ActiveNotice({
             })
           : t('calls.summary', { agent: notice.agent.displayName, reason: notice.reason })}
       </p>
-      <dl className="facts">
+      <dl className="call-facts">
         {notice.fromNumber && (
           <>
             <dt>{t('calls.fromNumber')}</dt>
