@@ -30,7 +30,7 @@ interface WidgetSession {
     pushLock: 'PUSH_LOCKED_FRAUD' | 'PUSH_LOCKED_DENIALS' | null;
   };
   devices: { label: string; platform: string; push: string | null; lastSeenAt: string }[];
-  /** Whether this agent may announce calls here, with the policy's defaults; absent on older servers. */
+  /** Whether this token may announce calls, with the policy's defaults; absent where the server has none. */
   callNotices?: { allowed: boolean; defaultMutualCode?: MutualCode | null; maxMinutes?: number } | null;
 }
 
@@ -226,7 +226,8 @@ function Widget() {
   }
   if (!session) return <p className="muted widget">{t('app.loading')}</p>;
   const { customer } = session;
-  const callsAllowed = session.callNotices?.allowed !== false;
+  // Only when the server offers call notices to this token (an older server does not say so).
+  const callsAllowed = session.callNotices?.allowed === true;
   return (
     <main className="widget" id="main">
       <h1 className="visually-hidden">{t('widget.title')}</h1>

@@ -468,7 +468,7 @@ function ActiveNotice({
       {notice.mutualCode === 'agent_reads' &&
         notice.code &&
         active &&
-        notice.confirmation !== 'confirmed' && (
+        (notice.confirmation === 'pending' || notice.confirmation === null) && (
           <div className="code-block call-code">
             <span className="code-label">{t('calls.code.read')}</span>
             <span className="code" data-testid="call-code">
@@ -479,9 +479,11 @@ function ActiveNotice({
             </p>
           </div>
         )}
-      {notice.mutualCode === 'customer_reads' && active && notice.confirmation !== 'confirmed' && (
-        <CodeEntry notice={notice} backend={backend} onChanged={onChanged} />
-      )}
+      {notice.mutualCode === 'customer_reads' &&
+        active &&
+        (notice.confirmation === 'pending' || notice.confirmation === null) && (
+          <CodeEntry notice={notice} backend={backend} onChanged={onChanged} />
+        )}
 
       <div className="call-confirmation" role="status" aria-live="polite" data-testid="call-confirmation">
         {notice.confirmation === 'confirmed' && (
