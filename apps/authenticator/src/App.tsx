@@ -1373,7 +1373,9 @@ export function App() {
           {...(route.name === 'code' ? {} : { onShowCode: () => navigate({ name: 'code' }) })}
         />
       )}
-      {showNav && route.name !== 'call' && (
+      {/* On every screen but the call screen itself and a request, which is one task that must
+          fit a phone screen with its own "I am not on a call: report fraud". */}
+      {showNav && route.name !== 'call' && route.name !== 'request' && (
         <div className="call-ask">
           <a
             href={routePath({ name: 'call', id: null })}
