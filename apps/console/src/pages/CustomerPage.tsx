@@ -68,13 +68,15 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   useEffect(() => {
     refreshCalls();
   }, [refreshCalls]);
+  const canReadPolicy = can('policy:read');
   useEffect(() => {
     // The policy's call-notice defaults, when this role may read the policy; else the server's.
+    if (!canReadPolicy) return;
     api.policyInForce().then(
       (p) => setCallPolicy(readCallPolicy(p.policy)),
       () => {},
     );
-  }, [api]);
+  }, [api, canReadPolicy]);
 
   const load = useCallback(async () => {
     try {
