@@ -63,6 +63,8 @@ export async function startServer(): Promise<Server> {
     'tenant:read',
     'tenant:write',
     'locks:write',
+    'calls:read',
+    'calls:write',
   ]);
   const api: Server['api'] = async (method, path, body) => {
     const response = await fetch(`${origin}${path}`, {

@@ -33,15 +33,16 @@ type Route =
   /** "Is the company calling me?": a notice named by a push or the live channel, or the check. */
   | { name: 'call'; id: string | null };
 
-function parseRoute(pathname: string): Route {
+function parseRoute(pathname: string, hash = ''): Route {
   const path = pathname.replace(/^\/app\/?/, '').replace(/\/+$/, '');
+  // The call screen is the app's page with `#call` (or `#call=<notice id>`): the fragment never
+  // reaches the server, which answers the app's page for /app/ whatever follows.
+  const call = new URLSearchParams(hash.replace(/^#/, '')).get('call');
+  if (path === '' && call !== null) return { name: 'call', id: callNoticeIdPattern.test(call) ? call : null };
   if (path === 'activate') return { name: 'activate' };
   if (path === 'history') return { name: 'history' };
   if (path === 'device') return { name: 'device' };
   if (path === 'code') return { name: 'code' };
-  if (path === 'call') return { name: 'call', id: null };
-  const call = /^call\/(cn_[A-Za-z0-9_-]+)$/.exec(path);
-  if (call?.[1]) return { name: 'call', id: call[1] };
   const request = /^request\/(ver_[A-Za-z0-9]+)$/.exec(path);
   if (request?.[1]) return { name: 'request', id: request[1] };
   return { name: 'home' };
@@ -54,7 +55,7 @@ function routePath(route: Route): string {
     case 'request':
       return `/app/request/${route.id}`;
     case 'call':
-      return route.id ? `/app/call/${route.id}` : '/app/call';
+      return route.id ? `/app/#call=${route.id}` : '/app/#call';
     default:
       return `/app/${route.name}`;
   }
@@ -1013,7 +1014,7 @@ export function App() {
   }, [language]);
 
   const client = useMemo(createClient, []);
-  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.pathname));
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.pathname, window.location.hash));
   const [state, setState] = useState<DeviceState | null | undefined>(undefined);
   const [enrolling, setEnrolling] = useState(false);
   const [removed, setRemoved] = useState(false);
@@ -1037,7 +1038,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const onPop = () => setRoute(parseRoute(window.location.pathname));
+    const onPop = () => setRoute(parseRoute(window.location.pathname, window.location.hash));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);

@@ -17,4 +17,4 @@ export const refusedNoticeCodes = new Set([
 export const endedNoticeCodes = new Set(['CALL_NOTICE_ENDED', 'CALL_NOTICE_EXPIRED', 'NOT_FOUND']);
 
 /** Notice ids as the server writes them (push messages and routes carry nothing else). */
-export const callNoticeIdPattern = /^cn_[A-Za-z0-9_-]+$/;
+export const callNoticeIdPattern = /^cal_[A-Za-z0-9]+$/;

@@ -4,7 +4,7 @@
 //   "Push"). The notification says nothing personal either; the app fetches and checks the signed
 //   request when it opens. A customer notification carries only {"type": "notice", "event", "at"};
 //   the sentence is written here, in the device's language. A call notice carries only
-//   {"type": "call_notice", "id": "cn_…"}: who is calling is shown by the app once it has verified
+//   {"type": "call_notice", "id": "cal_…"}: who is calling is shown by the app once it has verified
 //   the signed notice, never by the notification.
 // - Cache: only the app's own static files (the shell), so the app opens offline and can say so.
 //   API answers (/v1/…) never pass through the cache: they hold personal data.
@@ -140,7 +140,7 @@ function readPush(event: PushEvent): PushMessage | null {
     if (
       (data?.type === 'call_notice' || data?.type === 'call_notice_ended') &&
       typeof data.id === 'string' &&
-      /^cn_[A-Za-z0-9_-]+$/.test(data.id)
+      /^cal_[A-Za-z0-9]+$/.test(data.id)
     ) {
       return { type: data.type, id: data.id };
     }
@@ -186,7 +186,7 @@ function showCallNotice(
         tag: message.id,
         icon: new URL('icons/icon-192.png', scope).href,
         badge: new URL('icons/icon-192.png', scope).href,
-        data: { url: new URL(`call/${message.id}`, scope).href },
+        data: { url: new URL(`#call=${message.id}`, scope).href },
         requireInteraction: true,
       });
     })(),
