@@ -52,6 +52,11 @@ async function openPhone(
   return page;
 }
 
+/** The header's language choice, labelled in the language it shows (console and app alike). */
+async function setLanguage(page: Page, language: 'en' | 'de') {
+  await page.getByRole('banner').locator('select').first().selectOption(language);
+}
+
 async function noViolations(page: Page, what: string) {
   assert.deepEqual(await seriousAccessibilityViolations(page), [], `accessibility problems on ${what}`);
 }
@@ -97,6 +102,11 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     const panel = agent.locator('.call-panel');
     await panel.getByRole('heading', { name: 'Call this customer' }).waitFor();
     await shots(agent, 'console-idle-en');
+    await setLanguage(agent, 'de');
+    await panel.getByRole('heading', { name: 'Diese Person anrufen' }).waitFor();
+    await noViolations(agent, 'the customer page with the call panel, in German');
+    await shots(agent, 'console-idle-de');
+    await setLanguage(agent, 'en');
     await panel.getByRole('button', { name: 'Announce a call' }).click();
     await panel.getByLabel('What the call is about').fill('your card');
     await panel.getByLabel('Team (optional)').fill('Card Services');
@@ -131,6 +141,15 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await panel.getByRole('heading', { name: 'Customer confirmed the call' }).waitFor(timeout);
     await noViolations(agent, 'the confirmed call');
     await shots(agent, 'console-confirmed-en');
+    // The same screens in German.
+    await setLanguage(phone, 'de');
+    await phone.getByRole('heading', { name: 'Sie sprechen mit Acme Bank' }).waitFor();
+    await shots(phone, 'phone-confirmed-de');
+    await setLanguage(phone, 'en');
+    await setLanguage(agent, 'de');
+    await panel.getByRole('heading', { name: 'Anruf von der Person bestätigt' }).waitFor();
+    await shots(agent, 'console-confirmed-de');
+    await setLanguage(agent, 'en');
 
     // Ending the call: the agent's panel and the phone both say so; the history lists it.
     await panel.getByRole('button', { name: 'End call' }).click();
@@ -168,7 +187,15 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await panel.getByLabel('Code the customer reads to you').fill(wrong);
     await panel.getByRole('button', { name: 'Check the code' }).click();
     await panel.getByTestId('call-code-problem').filter({ hasText: 'Tries left: 2' }).waitFor(timeout);
+    await noViolations(agent, 'a wrong code typed');
     await shots(agent, 'console-customer-reads-wrong-en');
+    await setLanguage(agent, 'de');
+    await shots(agent, 'console-customer-reads-wrong-de');
+    await setLanguage(agent, 'en');
+    await setLanguage(phone, 'de');
+    await phone.getByRole('heading', { name: 'Lesen Sie diesen Code dem Anrufer vor' }).waitFor();
+    await shots(phone, 'phone-notice-customer-reads-de');
+    await setLanguage(phone, 'en');
     await panel.getByLabel('Code the customer reads to you').fill(code);
     await panel.getByRole('button', { name: 'Check the code' }).click();
     await panel.getByRole('heading', { name: 'Customer confirmed the call' }).waitFor(timeout);
@@ -177,6 +204,12 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     // The phone is told the call ended: its notice vouches for nobody any more.
     await phone.getByRole('heading', { name: 'The call has ended' }).waitFor(timeout);
     await shots(phone, 'phone-ended-en');
+    await setLanguage(phone, 'de');
+    await phone.getByRole('heading', { name: 'Der Anruf ist beendet' }).waitFor();
+    await shots(phone, 'phone-ended-de');
+    await setLanguage(agent, 'de');
+    await panel.getByRole('heading', { name: 'Anruf beendet' }).waitFor();
+    await shots(agent, 'console-ended-de');
     await phone.context().close();
     await agent.context().close();
   });
@@ -198,6 +231,9 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await phone.getByRole('button', { name: 'Send report' }).click();
     await phone.getByRole('heading', { name: 'Thank you. The call is reported' }).waitFor(timeout);
     await shots(phone, 'phone-reported-en');
+    await setLanguage(phone, 'de');
+    await phone.getByRole('heading', { name: 'Danke. Der Anruf ist gemeldet' }).waitFor();
+    await shots(phone, 'phone-reported-de');
 
     const supervisor = await newPage(browser);
     await signIn(supervisor, world, world.adminEmail);
@@ -233,6 +269,10 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     assert.equal(await phone.getByText('is calling you now').count(), 0);
     await noViolations(phone, 'the refused notice');
     await shots(phone, 'phone-refused-en');
+    await setLanguage(phone, 'de');
+    await phone.getByRole('heading', { name: 'Dieser Anruf konnte nicht bestätigt werden' }).waitFor();
+    await noViolations(phone, 'the refused notice in German');
+    await shots(phone, 'phone-refused-de');
     await panel.getByRole('button', { name: 'End call' }).click();
     await phone.context().close();
     await agent.context().close();
@@ -241,10 +281,10 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
   it('in German: the phone and the agent panel, with a different code reported', async () => {
     const customerId = await createCustomer(world, { displayName: 'Erik Braun', externalId: 'CUST-2005' });
     const phone = await openPhone(browser, world, customerId);
-    await phone.getByLabel('Language').selectOption('de');
+    await setLanguage(phone, 'de');
     const agent = await newPage(browser);
     await signIn(agent, world, world.agentEmail);
-    await agent.getByLabel('Language').first().selectOption('de');
+    await setLanguage(agent, 'de');
     await openCustomer(agent, world, customerId, 'Erik Braun');
     const panel = agent.locator('.call-panel');
     await panel.getByRole('button', { name: 'Anruf ankündigen' }).click();
@@ -293,7 +333,7 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await section.scrollIntoViewIfNeeded();
     await noViolations(admin, 'the policy form');
     await shots(admin, 'console-policy-en');
-    await admin.getByLabel('Language').first().selectOption('de');
+    await setLanguage(admin, 'de');
     await section.getByText('Anrufhinweise').waitFor();
     await shots(admin, 'console-policy-de');
     await admin.context().close();
