@@ -218,6 +218,8 @@ export interface Schemas {
         requiredAssurance?: string;
         /** WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as. */
         verificationId?: string;
+        /** CALL_NOTICE_ACTIVE: the customer's active call notice. */
+        noticeId?: string;
       };
     };
   };
