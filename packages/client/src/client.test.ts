@@ -29,6 +29,8 @@ describe('client SDK against a real server', () => {
       'verifications:write',
       'webhooks:read',
       'webhooks:write',
+      'calls:read',
+      'calls:write',
     ]);
     client = createHelpdeskAuthClient({ baseUrl: h.baseUrl, apiKey: key });
   });
@@ -63,6 +65,40 @@ describe('client SDK against a real server', () => {
     assert.equal(result.status, 'approved');
     assert.equal(result.code, null, 'the code is gone once final');
     assert.equal(result.decidedByDeviceId, enrolled.deviceId);
+  });
+
+  it("announces a call, answers the IVR's check, refuses a wrong code with attemptsLeft, and ends it", async () => {
+    const customer = await client.customers.create({ displayName: 'Cal Client' });
+    const activation = await client.activations.create(customer.id);
+    const phone = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: h.baseUrl });
+    await phone.enroll(activation.link, { label: 'Cal phone', platform: 'cli' });
+    assert.deepEqual(await client.calls.active(customer.id), { active: false, notice: null });
+
+    const notice = await client.calls.start(customer.id, {
+      reason: 'About your card',
+      mutualCode: 'customer_reads',
+      agentName: 'Sam',
+    });
+    assert.equal(notice.status, 'active');
+    assert.equal(notice.code, null);
+    assert.equal((await client.calls.active(customer.id)).notice?.id, notice.id);
+    const shown = await phone.fetchCallNotice(notice.id);
+    assert.equal(shown.agentName, 'Sam');
+    const wrong = await client.calls
+      .checkCode(notice.id, shown.code === '000000' ? '111111' : '000000')
+      .catch((e: unknown) => e);
+    assert.ok(wrong instanceof HelpdeskAuthError);
+    assert.deepEqual(
+      [wrong.code, wrong.status, wrong.details],
+      ['CALL_CODE_INVALID', 422, { attemptsLeft: 2 }],
+    );
+    assert.equal((await client.calls.checkCode(notice.id, shown.code!)).confirmation, 'confirmed');
+    assert.equal((await client.calls.end(notice.id)).status, 'ended');
+    const history = await client.calls.list({ customerId: customer.id });
+    assert.deepEqual(
+      history.items.map((n) => [n.id, n.status, n.confirmation]),
+      [[notice.id, 'ended', 'confirmed']],
+    );
   });
 
   it('throws HelpdeskAuthError with the server code, status, details and request id', async () => {

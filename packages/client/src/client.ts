@@ -19,6 +19,7 @@ export type Customer = Schemas['Customer'];
 export type Device = Schemas['Device'];
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type CallNotice = Schemas['CallNotice'];
 
 export interface HelpdeskAuthClientOptions {
   /** The server's URL, such as `https://helpdesk-auth.example.com`. */
@@ -198,7 +199,26 @@ export function createHelpdeskAuthClient(options: HelpdeskAuthClientOptions) {
       request('redeliverWebhook', { pathParams: { id: endpointId, deliveryId } }, o),
   };
 
-  return { request, verifications, customers, activations, devices, webhooks };
+  const calls = {
+    /**
+     * Announces an outbound call to the customer's devices (docs/call-notices.md); in
+     * `agent_reads` mode the answer holds the `code` the agent reads out.
+     */
+    start: (customerId: string, body: Op<'startCallNotice'>['body'], o?: RequestOptions) =>
+      request('startCallNotice', { pathParams: id(customerId), body }, o),
+    /** "Is there a genuine call to this customer now?", for an IVR or website: `{ active, notice }`. */
+    active: (customerId: string, o?: RequestOptions) =>
+      request('getActiveCallNotice', { pathParams: id(customerId) }, o),
+    get: (noticeId: string, o?: RequestOptions) => request('getCallNotice', { pathParams: id(noticeId) }, o),
+    list: (query: Op<'listCallNotices'>['query'] = {}, o?: RequestOptions) =>
+      request('listCallNotices', { query }, o),
+    end: (noticeId: string, o?: RequestOptions) => request('endCallNotice', { pathParams: id(noticeId) }, o),
+    /** `customer_reads` mode: the code the customer read out; CALL_CODE_INVALID or CALL_CODE_LOCKED when wrong. */
+    checkCode: (noticeId: string, code: string, o?: RequestOptions) =>
+      request('checkCallCode', { pathParams: id(noticeId), body: { code } }, o),
+  };
+
+  return { request, verifications, customers, activations, devices, webhooks, calls };
 }
 
 export type HelpdeskAuthClient = ReturnType<typeof createHelpdeskAuthClient>;

@@ -189,4 +189,4 @@ export function generateClientTypes(doc: OpenApiDocument, options: GenerateOptio
 }
 
 /** The tags whose operations the client covers. */
-export const clientTags = ['customers', 'devices', 'verifications', 'webhooks'];
+export const clientTags = ['customers', 'devices', 'verifications', 'calls', 'webhooks'];

@@ -218,6 +218,8 @@ export interface Schemas {
         requiredAssurance?: string;
         /** WRONG_CODE, CODE_REPLAYED or ANSWERS_REJECTED of an authenticator-app, app-code or security-question check: the failed verification it was recorded as. */
         verificationId?: string;
+        /** CALL_NOTICE_ACTIVE: the customer's active call notice. */
+        noticeId?: string;
       };
     };
   };
@@ -565,6 +567,52 @@ export interface Operations {
       delivery: 'pending' | 'sent' | 'delivered' | 'opened' | 'unreachable';
     };
   };
+  /** customer_reads mode: the agent types the code the customer reads from their app. */
+  checkCallCode: {
+    method: 'POST';
+    path: '/v1/call-notices/{id}/code';
+    status: 200;
+    pathParams: {
+      /** Call notice id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      /** The six digits the customer reads out. */
+      code: string;
+    };
+    response: {
+      id: string;
+      customerId: string;
+      /** active until the agent ends it or its time is up (expired). */
+      status: 'active' | 'ended' | 'expired';
+      /** Why the bank calls, as the customer reads it. */
+      reason: string;
+      team: string | null;
+      /** The number the customer will see (E.164). */
+      fromNumber: string | null;
+      agent: {
+        /** operator or api_key: who started the notice. */
+        type: string;
+        id: string | null;
+        /** Who is calling, as the customer sees it. */
+        displayName: string;
+      };
+      mutualCode: 'none' | 'agent_reads' | 'customer_reads';
+      /** agent_reads only: the code the agent reads out, which the app shows. Only to callers with calls:write, only on start and GET of one notice, only while active. A customer_reads code is never returned to anyone but the device. */
+      code: string | null;
+      /** pending until the customer (or, customer_reads, the agent with the code) confirms; null with mutualCode none until the customer answers. */
+      confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+      /** customer_reads only: wrong codes the agent may still type. */
+      codeAttemptsLeft: number | null;
+      /** When a device of the customer first showed the notice. */
+      viewedAt: string | null;
+      confirmedAt: string | null;
+      createdAt: string;
+      expiresAt: string;
+      endedAt: string | null;
+    };
+  };
   /** Create a one-time activation (code, link, QR payload) to enrol a customer's device. */
   createActivation: {
     method: 'POST';
@@ -691,6 +739,108 @@ export interface Operations {
     query: undefined;
     body: undefined;
     response: undefined;
+  };
+  /** End the call: the devices stop showing the notice. */
+  endCallNotice: {
+    method: 'POST';
+    path: '/v1/call-notices/{id}/end';
+    status: 200;
+    pathParams: {
+      /** Call notice id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      /** active until the agent ends it or its time is up (expired). */
+      status: 'active' | 'ended' | 'expired';
+      /** Why the bank calls, as the customer reads it. */
+      reason: string;
+      team: string | null;
+      /** The number the customer will see (E.164). */
+      fromNumber: string | null;
+      agent: {
+        /** operator or api_key: who started the notice. */
+        type: string;
+        id: string | null;
+        /** Who is calling, as the customer sees it. */
+        displayName: string;
+      };
+      mutualCode: 'none' | 'agent_reads' | 'customer_reads';
+      /** agent_reads only: the code the agent reads out, which the app shows. Only to callers with calls:write, only on start and GET of one notice, only while active. A customer_reads code is never returned to anyone but the device. */
+      code: string | null;
+      /** pending until the customer (or, customer_reads, the agent with the code) confirms; null with mutualCode none until the customer answers. */
+      confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+      /** customer_reads only: wrong codes the agent may still type. */
+      codeAttemptsLeft: number | null;
+      /** When a device of the customer first showed the notice. */
+      viewedAt: string | null;
+      confirmedAt: string | null;
+      createdAt: string;
+      expiresAt: string;
+      endedAt: string | null;
+    };
+  };
+  /** Is there a genuine call to this customer now? For the IVR and the website. */
+  getActiveCallNotice: {
+    method: 'GET';
+    path: '/v1/customers/{id}/call-notices/active';
+    status: 200;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      active: boolean;
+      notice: Schemas['CallNotice'] | null;
+    };
+  };
+  /** One call notice; its agent_reads code to callers who may write call notices. */
+  getCallNotice: {
+    method: 'GET';
+    path: '/v1/call-notices/{id}';
+    status: 200;
+    pathParams: {
+      /** Call notice id. */
+      id: string;
+    };
+    query: undefined;
+    body: undefined;
+    response: {
+      id: string;
+      customerId: string;
+      /** active until the agent ends it or its time is up (expired). */
+      status: 'active' | 'ended' | 'expired';
+      /** Why the bank calls, as the customer reads it. */
+      reason: string;
+      team: string | null;
+      /** The number the customer will see (E.164). */
+      fromNumber: string | null;
+      agent: {
+        /** operator or api_key: who started the notice. */
+        type: string;
+        id: string | null;
+        /** Who is calling, as the customer sees it. */
+        displayName: string;
+      };
+      mutualCode: 'none' | 'agent_reads' | 'customer_reads';
+      /** agent_reads only: the code the agent reads out, which the app shows. Only to callers with calls:write, only on start and GET of one notice, only while active. A customer_reads code is never returned to anyone but the device. */
+      code: string | null;
+      /** pending until the customer (or, customer_reads, the agent with the code) confirms; null with mutualCode none until the customer answers. */
+      confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+      /** customer_reads only: wrong codes the agent may still type. */
+      codeAttemptsLeft: number | null;
+      /** When a device of the customer first showed the notice. */
+      viewedAt: string | null;
+      confirmedAt: string | null;
+      createdAt: string;
+      expiresAt: string;
+      endedAt: string | null;
+    };
   };
   /** One customer. */
   getCustomer: {
@@ -892,6 +1042,26 @@ export interface Operations {
         code: string;
         message: string;
       }>;
+    };
+  };
+  /** Call notices, newest first, filtered by customer and status: the history. */
+  listCallNotices: {
+    method: 'GET';
+    path: '/v1/call-notices';
+    status: 200;
+    pathParams: undefined;
+    query: {
+      customerId?: string;
+      status?: 'active' | 'ended' | 'expired';
+      /** Page size. */
+      limit?: number;
+      /** Opaque cursor from `nextCursor` of the previous page. */
+      cursor?: string;
+    };
+    body: undefined;
+    response: {
+      items: Array<Schemas['CallNotice']>;
+      nextCursor: string | null;
     };
   };
   /** The customer's devices, revoked ones included. */
@@ -1133,6 +1303,67 @@ export interface Operations {
       payload: Schemas['WebhookEvent'];
     };
   };
+  /** Start an outbound call notice: the customer's devices show who is calling and why, signed by the server. */
+  startCallNotice: {
+    method: 'POST';
+    path: '/v1/customers/{id}/call-notices';
+    status: 201;
+    pathParams: {
+      /** Customer id. */
+      id: string;
+    };
+    query: undefined;
+    body: {
+      /** Why the bank calls, shown to the customer ("about your card"). */
+      reason: string;
+      team?: string;
+      /** The number the customer will see, E.164. */
+      fromNumber?: string;
+      /** How long the notice stays valid (default 15, at most the policy's callNotices.maxMinutes); the agent ends it sooner. */
+      expectedMinutes?: number;
+      /** Default: the policy's callNotices.defaultMutualCode. */
+      mutualCode?: 'none' | 'agent_reads' | 'customer_reads';
+      /** API keys only: the calling agent's name shown to the customer (operators: their own). */
+      agentName?: string;
+    };
+    response: {
+      id: string;
+      customerId: string;
+      /** active until the agent ends it or its time is up (expired). */
+      status: 'active' | 'ended' | 'expired';
+      /** Why the bank calls, as the customer reads it. */
+      reason: string;
+      team: string | null;
+      /** The number the customer will see (E.164). */
+      fromNumber: string | null;
+      agent: {
+        /** operator or api_key: who started the notice. */
+        type: string;
+        id: string | null;
+        /** Who is calling, as the customer sees it. */
+        displayName: string;
+      };
+      mutualCode: 'none' | 'agent_reads' | 'customer_reads';
+      /** agent_reads only: the code the agent reads out, which the app shows. Only to callers with calls:write, only on start and GET of one notice, only while active. A customer_reads code is never returned to anyone but the device. */
+      code: string | null;
+      /** pending until the customer (or, customer_reads, the agent with the code) confirms; null with mutualCode none until the customer answers. */
+      confirmation: 'pending' | 'confirmed' | 'mismatch' | null;
+      /** customer_reads only: wrong codes the agent may still type. */
+      codeAttemptsLeft: number | null;
+      /** When a device of the customer first showed the notice. */
+      viewedAt: string | null;
+      confirmedAt: string | null;
+      createdAt: string;
+      expiresAt: string;
+      endedAt: string | null;
+      delivery: Array<{
+        deviceId: string;
+        channel: 'live' | 'webpush' | 'fcm' | 'apns' | null;
+        /** delivered: on the open live channel; sending: handed to the push channel (its outcome follows as `call.delivery` on the event stream); unreachable: neither. */
+        result: 'delivered' | 'sending' | 'unreachable';
+      }>;
+    };
+  };
   /** Start a push verification: the customer's devices show the request; the agent reads out the code. */
   startVerification: {
     method: 'POST';
@@ -1318,17 +1549,22 @@ export interface Operations {
 /** Method and path of each operation, for the request function. */
 export const operations = {
   cancelVerification: { method: 'POST', path: '/v1/verifications/{id}/cancel' },
+  checkCallCode: { method: 'POST', path: '/v1/call-notices/{id}/code' },
   createActivation: { method: 'POST', path: '/v1/customers/{id}/activations' },
   createCustomer: { method: 'POST', path: '/v1/customers' },
   createWebhook: { method: 'POST', path: '/v1/webhooks' },
   deleteCustomer: { method: 'DELETE', path: '/v1/customers/{id}' },
   deleteWebhook: { method: 'DELETE', path: '/v1/webhooks/{id}' },
+  endCallNotice: { method: 'POST', path: '/v1/call-notices/{id}/end' },
+  getActiveCallNotice: { method: 'GET', path: '/v1/customers/{id}/call-notices/active' },
+  getCallNotice: { method: 'GET', path: '/v1/call-notices/{id}' },
   getCustomer: { method: 'GET', path: '/v1/customers/{id}' },
   getDevice: { method: 'GET', path: '/v1/devices/{id}' },
   getVerification: { method: 'GET', path: '/v1/verifications/{id}' },
   getWebhook: { method: 'GET', path: '/v1/webhooks/{id}' },
   getWebhookDelivery: { method: 'GET', path: '/v1/webhooks/{id}/deliveries/{deliveryId}' },
   importCustomers: { method: 'POST', path: '/v1/customers/import' },
+  listCallNotices: { method: 'GET', path: '/v1/call-notices' },
   listCustomerDevices: { method: 'GET', path: '/v1/customers/{id}/devices' },
   listCustomers: { method: 'GET', path: '/v1/customers' },
   listVerifications: { method: 'GET', path: '/v1/verifications' },
@@ -1340,6 +1576,7 @@ export const operations = {
   sendActivation: { method: 'POST', path: '/v1/customers/{id}/activations/send' },
   sendTestPush: { method: 'POST', path: '/v1/devices/{id}/test-push' },
   sendWebhookTest: { method: 'POST', path: '/v1/webhooks/{id}/test' },
+  startCallNotice: { method: 'POST', path: '/v1/customers/{id}/call-notices' },
   startVerification: { method: 'POST', path: '/v1/verifications' },
   updateCustomer: { method: 'PATCH', path: '/v1/customers/{id}' },
   updateDevice: { method: 'PATCH', path: '/v1/devices/{id}' },

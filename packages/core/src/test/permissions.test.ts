@@ -7,8 +7,10 @@ describe('role permissions', () => {
     assert.deepEqual([...permissionsForRole('admin')].sort(), [...permissions].sort());
   });
 
-  it('lets agents verify callers and enrol devices, but not change customer records', () => {
+  it('lets agents verify callers, enrol devices and announce calls, but not change customer records', () => {
     assert.deepEqual([...permissionsForRole('agent')].sort(), [
+      'calls:read',
+      'calls:write',
       'customers:read',
       'devices:read',
       'devices:write',
@@ -20,6 +22,8 @@ describe('role permissions', () => {
 
   it('lets auditors read the audit log but change nothing', () => {
     assert.equal(roleHasPermission('auditor', 'audit:read'), true);
+    assert.equal(roleHasPermission('auditor', 'calls:read'), true);
+    assert.equal(roleHasPermission('auditor', 'calls:write'), false);
     assert.deepEqual(
       permissionsForRole('auditor').filter((p) => p.endsWith(':write')),
       [],

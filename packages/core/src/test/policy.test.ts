@@ -382,3 +382,70 @@ describe('app codes (app_code)', () => {
     assert.match(validateVerificationPolicy(withNewPolicyDefaults(partial)).join(' '), /appCode is required/);
   });
 });
+
+describe('callNotices', () => {
+  it('are on for every role but auditor by default, and filled in for a policy written before them', () => {
+    assert.deepEqual(defaultVerificationPolicy.callNotices, {
+      startRoles: ['agent', 'supervisor', 'admin'],
+      apiKeys: true,
+      defaultMutualCode: 'none',
+      maxMinutes: 60,
+    });
+    const older = structuredClone(defaultVerificationPolicy) as unknown as Record<string, unknown>;
+    delete older.callNotices;
+    assert.match(validateVerificationPolicy(older).join(' '), /callNotices is required/);
+    const filled = withNewPolicyDefaults(older) as VerificationPolicy;
+    assert.deepEqual(validateVerificationPolicy(filled), []);
+    assert.deepEqual(filled.callNotices, defaultVerificationPolicy.callNotices);
+    // The filled-in list is a copy: changing it cannot change the shared default.
+    filled.callNotices.startRoles.pop();
+    assert.equal(defaultVerificationPolicy.callNotices.startRoles.length, 3);
+  });
+
+  it('refuse auditors, a role twice, unknown modes and lengths out of range', () => {
+    const problems = (change: (c: Record<string, unknown>) => void) => {
+      const p = structuredClone(defaultVerificationPolicy) as unknown as {
+        callNotices: Record<string, unknown>;
+      };
+      change(p.callNotices);
+      return validateVerificationPolicy(p).join(' ');
+    };
+    assert.match(
+      problems((c) => (c.startRoles = ['auditor'])),
+      /callNotices\.startRoles/,
+    );
+    assert.match(
+      problems((c) => (c.startRoles = ['agent', 'agent'])),
+      /callNotices\.startRoles/,
+    );
+    assert.match(
+      problems((c) => (c.startRoles = 'agent')),
+      /callNotices\.startRoles/,
+    );
+    assert.match(
+      problems((c) => (c.defaultMutualCode = 'both')),
+      /callNotices\.defaultMutualCode/,
+    );
+    assert.match(
+      problems((c) => (c.maxMinutes = 0)),
+      /callNotices\.maxMinutes must be a whole number from 1 to 120/,
+    );
+    assert.match(
+      problems((c) => (c.maxMinutes = 121)),
+      /callNotices\.maxMinutes/,
+    );
+    assert.match(
+      problems((c) => (c.apiKeys = 'yes')),
+      /callNotices\.apiKeys/,
+    );
+    assert.match(
+      problems((c) => (c.extra = 1)),
+      /callNotices\.extra is not a policy setting/,
+    );
+    assert.equal(
+      problems((c) => (c.startRoles = [])),
+      '',
+      'nobody may call: a valid choice',
+    );
+  });
+});

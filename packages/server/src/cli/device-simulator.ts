@@ -5,6 +5,7 @@ import {
   createDeviceClient,
   type DeviceClient,
   isDeviceSdkError,
+  type VerifiedCallNotice,
   type VerifiedRequest,
 } from '@helpdesk-auth/device-sdk';
 import { createFileKeyStore } from '@helpdesk-auth/device-sdk/node-file-key-store';
@@ -48,6 +49,25 @@ function describe(request: VerifiedRequest): string[] {
   );
   return lines;
 }
+
+/** A verified call notice, as the app would show it. */
+function describeCall(notice: VerifiedCallNotice): string[] {
+  const caller = notice.team ? `${notice.agentName} from ${notice.team}` : notice.agentName;
+  const lines = [`${notice.tenant.name} is calling you now: ${caller}, ${notice.reason}.`];
+  if (notice.fromNumber) lines.push(`  Your phone should show: ${notice.fromNumber}`);
+  if (notice.mutualCode === 'agent_reads')
+    lines.push(`  The agent will read out this code: ${notice.code}. If they read another, it is not us.`);
+  if (notice.mutualCode === 'customer_reads') lines.push(`  Read this code to the agent: ${notice.code}`);
+  lines.push(`  Verified against the pinned keys; valid until ${notice.expiresAt.toLocaleTimeString()}.`);
+  return lines;
+}
+
+/** What the customer is told when nobody from the company is calling. */
+const nobodyCalling = (company: string) => [
+  `Nobody from ${company} is calling you right now.`,
+  `If someone on the phone says they are from ${company}: hang up. ${company} will never ask for your codes.`,
+  'Report the call: helpdesk-auth device call-report --number <the number you saw>',
+];
 
 async function askInteractively(request: VerifiedRequest): Promise<Answer> {
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
@@ -194,6 +214,20 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
               } else if (event.type === 'device-revoked' && event.deviceId === state.deviceId) {
                 out('This device was revoked.');
                 stop.abort();
+              } else if (event.type === 'call_notice') {
+                try {
+                  for (const line of describeCall(await sdk.fetchCallNotice(event.id))) out(line);
+                  out(
+                    '  Confirm it: helpdesk-auth device call-confirm (or --mismatch if it is not this call)',
+                  );
+                } catch (error) {
+                  if (!isDeviceSdkError(error)) throw error;
+                  out(
+                    `A call notice arrived but is not to be trusted (${error.code}): treat the call as fake.`,
+                  );
+                }
+              } else if (event.type === 'call_notice_ended') {
+                out('The announced call has ended.');
               } else if (event.type === 'device-enrolled') {
                 out(`A new device was enrolled for this customer: ${event.label} (${event.platform}).`);
               }
@@ -207,6 +241,82 @@ export function registerDeviceCommands(program: Command, fail: (message: string)
         if (stop.signal.aborted) break;
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 10_000);
+      }
+    });
+
+  device
+    .command('call-status')
+    .description("Is anyone from the company calling me? The server's signed answer, verified.")
+    .addOption(keyFileOption())
+    .action(async (options: { keyFile?: string }) => {
+      const sdk = client(options.keyFile);
+      const state = await sdk.state();
+      if (!state) fail('This device is not enrolled.');
+      try {
+        const check = await sdk.currentCall();
+        for (const line of check.active ? describeCall(check.notice) : nobodyCalling(state.tenant.name))
+          out(line);
+      } catch (error) {
+        if (isDeviceSdkError(error)) fail(`${error.code}: ${error.message}`);
+        throw error;
+      }
+    });
+
+  device
+    .command('call-confirm')
+    .description('Answer the active call notice: it is my call (default), or --mismatch: it is not.')
+    .addOption(keyFileOption())
+    .option('--id <noticeId>', 'the notice (default: the active one)')
+    .option('--mismatch', 'the caller read another code, or it is not this call: also reports it as fraud')
+    .action(async (options: { keyFile?: string; id?: string; mismatch?: boolean }) => {
+      const sdk = client(options.keyFile);
+      const state = await sdk.state();
+      if (!state) fail('This device is not enrolled.');
+      try {
+        let id = options.id;
+        if (!id) {
+          const check = await sdk.currentCall();
+          if (!check.active) {
+            for (const line of nobodyCalling(state.tenant.name)) out(line);
+            return;
+          }
+          id = check.notice.id;
+        }
+        const answer = await sdk.confirmCall(id, options.mismatch ? 'mismatch' : 'confirmed');
+        out(
+          answer.reportId
+            ? `Reported to ${state.tenant.name} as a call that is not theirs (${answer.reportId}).`
+            : `Confirmed: ${answer.confirmation}.`,
+        );
+      } catch (error) {
+        if (isDeviceSdkError(error)) fail(`${error.code}: ${error.message}`);
+        throw error;
+      }
+    });
+
+  device
+    .command('call-report')
+    .description('Report a call that claimed to be the company: it becomes a fraud report.')
+    .addOption(keyFileOption())
+    .option('--number <seen>', 'the number your phone showed')
+    .option('--note <text>', 'what the caller wanted')
+    .option('--notice <noticeId>', 'the call notice it concerns, if any')
+    .action(async (options: { keyFile?: string; number?: string; note?: string; notice?: string }) => {
+      const sdk = client(options.keyFile);
+      const state = await sdk.state();
+      if (!state) fail('This device is not enrolled.');
+      try {
+        const { reportId } = await sdk.reportCall({
+          ...(options.number ? { numberSeen: options.number } : {}),
+          ...(options.note ? { note: options.note } : {}),
+          ...(options.notice ? { noticeId: options.notice } : {}),
+        });
+        out(
+          `Reported to ${state.tenant.name} (${reportId}). Thank you: hang up, and never give out your codes.`,
+        );
+      } catch (error) {
+        if (isDeviceSdkError(error)) fail(`${error.code}: ${error.message}`);
+        throw error;
       }
     });
 

@@ -108,6 +108,8 @@ const pem = (type: 'rsa' | 'ec') =>
 const sampleBodies: Record<string, () => Record<string, unknown>> = {
   // The text is parsed as CSV with a header the service checks: one valid row.
   importCustomers: () => ({ csv: `display_name\nMatrix import ${++uniqueCounter}\n` }),
+  // Six digits, as the customer reads them from the app.
+  checkCallCode: () => ({ code: '000000' }),
   setFcmCredentials: () => ({
     serviceAccountJson: JSON.stringify({
       type: 'service_account',

@@ -23,12 +23,24 @@ export function createCallNoticeService(context: ServiceContext, deps: CallDepen
   const expiry = createExpiry(record);
   const deviceView = createDeviceView(record);
   const { db, clock } = record;
+
+  async function limitReports(deviceId: string, now: number): Promise<void> {
+    const hit = await hitRateLimit(db, `call-report:${deviceId}`, {
+      limit: reportsPerHour,
+      windowMs: 3_600_000,
+      now,
+    });
+    if (!hit.allowed) {
+      throw tooManyAttempts('This device reported many calls in the last hour; try again later.', hit, now);
+    }
+  }
+
   return {
     ...createStart(record, expiry),
     ...createEnd(record, expiry),
     ...createCodeCheck(record),
     ...createHistory(record),
-    ...createConfirm(record, deviceView),
+    ...createConfirm(record, deviceView, limitReports),
     open: deviceView.open,
     current: deviceView.current,
     expireDue: expiry.expireDue,
@@ -40,14 +52,7 @@ export function createCallNoticeService(context: ServiceContext, deps: CallDepen
       input: { noticeId?: string; numberSeen?: string; note?: string },
     ): Promise<{ reportId: string }> {
       const now = clock();
-      const hit = await hitRateLimit(db, `call-report:${device.id}`, {
-        limit: reportsPerHour,
-        windowMs: 3_600_000,
-        now,
-      });
-      if (!hit.allowed) {
-        throw tooManyAttempts('This device reported many calls in the last hour; try again later.', hit, now);
-      }
+      await limitReports(device.id, now);
       if (input.noticeId !== undefined) {
         const notice = await db
           .selectFrom('call_notices')

@@ -8,7 +8,12 @@ import type { createDeviceView } from './device.ts';
 import type { CallRecord } from './model.ts';
 import { reportFakeCall } from './report.ts';
 
-export function createConfirm(record: CallRecord, view: Pick<ReturnType<typeof createDeviceView>, 'ownRow'>) {
+export function createConfirm(
+  record: CallRecord,
+  view: Pick<ReturnType<typeof createDeviceView>, 'ownRow'>,
+  /** The per-device cap on fake-call reports (calls.ts); throws RATE_LIMITED past it. */
+  limitReports: (deviceId: string, now: number) => Promise<void>,
+) {
   const { db, clock, deps, statusOf, announce } = record;
   return {
     async confirm(
@@ -23,6 +28,8 @@ export function createConfirm(record: CallRecord, view: Pick<ReturnType<typeof c
       }
       // In customer_reads mode the agent confirms by typing the code the customer read out; the
       // device's tap cannot stand in for it. A mismatch is always heard.
+      // A mismatch is a report: the same cap per device as any report, checked before anything changes.
+      if (outcome === 'mismatch') await limitReports(device.id, now);
       if (row.mutual_code === 'customer_reads' && outcome === 'confirmed') {
         throw new AppError(
           'CALL_CODE_NOT_EXPECTED',
@@ -51,7 +58,10 @@ export function createConfirm(record: CallRecord, view: Pick<ReturnType<typeof c
       });
       if (moved) announce(row, `call.${outcome}`, { deviceId: device.id, at: new Date(now).toISOString() });
       let reportId: string | null = null;
-      if (outcome === 'mismatch') {
+      // Reported when the notice records the mismatch, and when a call confirmed before turns out
+      // not to be (the customer's alarm is always heard); a repeated mismatch is no new report.
+      const current = await record.getRow(db, row.tenant_id, row.id);
+      if (outcome === 'mismatch' && (moved || row.confirmation === 'confirmed')) {
         ({ reportId } = await reportFakeCall(db, {
           tenantId: row.tenant_id,
           customerId: row.customer_id,
@@ -64,7 +74,6 @@ export function createConfirm(record: CallRecord, view: Pick<ReturnType<typeof c
         if (deps.notify)
           void deps.notify(row.tenant_id, row.customer_id, 'fraud_reported', now).catch(() => {});
       }
-      const current = await record.getRow(db, row.tenant_id, row.id);
       return { confirmation: current.confirmation ?? outcome, reportId };
     },
   };

@@ -36,6 +36,8 @@ export function registerDeviceCallRoutes(app: TypedApp, { services }: AppDepende
           {
             nonce: Type.Optional(
               Type.String({
+                minLength: 16,
+                maxLength: 128,
                 pattern: noncePatternSource,
                 description: 'Echoed in the signed statement, so the device knows the answer is fresh.',
               }),

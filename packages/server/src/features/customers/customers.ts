@@ -320,6 +320,15 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
         .where('tenant_id', '=', tenantId)
         .where('customer_id', '=', id)
         .execute();
+      // A call announced to a customer who no longer exists is over; the notices and reports stay
+      // as history, like verifications.
+      await tx
+        .updateTable('call_notices')
+        .set({ status: 'ended', ended_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('customer_id', '=', id)
+        .where('status', '=', 'active')
+        .execute();
       // Of concurrent deletes, only the one whose statement removed the row audits it; the
       // others answer as for a customer already gone.
       await changeOnce(

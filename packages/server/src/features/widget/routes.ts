@@ -15,6 +15,7 @@ import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import { topics } from '../../platform/live-events.ts';
 import { durable } from '../../storage/database.ts';
 import type { Verification, VerificationEvent } from '../push/index.ts';
+import { registerWidgetCallRoutes } from './call-routes.ts';
 import { type WidgetClaims, widgetTokenLifetime } from './widget-tokens.ts';
 
 /**
@@ -91,11 +92,8 @@ function view(v: Verification & { timeline?: VerificationEvent[] }) {
 const finalSet = new Set<string>(finalStatuses);
 const bearer = /^Bearer (\S+)$/i;
 
-export function registerWidgetRoutes(
-  app: TypedApp,
-  { services, database }: AppDependencies,
-  streams: EventStreams,
-): void {
+export function registerWidgetRoutes(app: TypedApp, deps: AppDependencies, streams: EventStreams): void {
+  const { services, database } = deps;
   const tokens = services.widgetTokens;
 
   app.post(
@@ -391,4 +389,7 @@ export function registerWidgetRoutes(
       });
     },
   );
+
+  // The panel's call notices, behind the same token check.
+  registerWidgetCallRoutes(app, deps, streams, widgetCaller);
 }

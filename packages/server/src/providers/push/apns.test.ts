@@ -82,6 +82,30 @@ describe('APNs provider', () => {
     });
   });
 
+  it('sends a call notice as a time-sensitive alert that names only its id, collapsed by it', async () => {
+    const p = provider();
+    const token = apns.registerToken();
+    const result = await p.send(
+      { token, environment: 'production' },
+      { type: 'call_notice', id: 'cal_01APNS' },
+      high,
+    );
+    assert.deepEqual(result, { outcome: 'accepted', status: 200 });
+    const got = apns.received.at(-1)!;
+    assert.equal(got.headers['apns-collapse-id'], 'cal_01APNS');
+    assert.equal(got.headers['apns-priority'], '10');
+    assert.deepEqual(got.payload, {
+      aps: {
+        alert: { 'title-loc-key': 'HDA_CALL_TITLE', 'loc-key': 'HDA_CALL_BODY' },
+        sound: 'default',
+        'interruption-level': 'time-sensitive',
+        'mutable-content': 1,
+      },
+      type: 'call_notice',
+      id: 'cal_01APNS',
+    });
+  });
+
   it('reuses one provider token and one HTTP/2 session, and renews the token after 50 minutes', async () => {
     const p = provider();
     const token = apns.registerToken();

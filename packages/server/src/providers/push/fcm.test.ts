@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestFcmServer, type TestFcmServer } from '../../test-support/stand-ins/fcm-server.ts';
-import { createFcmProvider, type FcmProvider, fcmScope, parseFcmServiceAccount } from './fcm.ts';
+import { createFcmProvider, type FcmProvider, fcmMessage, fcmScope, parseFcmServiceAccount } from './fcm.ts';
 import type { PushOptions } from './push-provider.ts';
 
 const high: PushOptions = { ttlSeconds: 120, urgency: 'high', topic: 'verification' };
@@ -213,6 +213,30 @@ describe('FCM HTTP v1 provider', () => {
     assert.deepEqual((fcm.received.at(-1)!.message as { data: unknown }).data, {
       type: 'test',
       at: '1700000001',
+    });
+  });
+});
+
+describe('call notices through FCM', () => {
+  it('carry only the type and the id, for Android and for an iOS app behind FCM', async () => {
+    const message = fcmMessage(
+      't'.repeat(32),
+      { type: 'call_notice', id: 'cal_01FCM' },
+      high,
+      1_700_000_000_000,
+    );
+    assert.deepEqual(message.data, { type: 'call_notice', id: 'cal_01FCM' });
+    assert.equal(message.android.priority, 'HIGH');
+    assert.equal(message.apns.headers['apns-collapse-id'], 'cal_01FCM');
+    assert.deepEqual(message.apns.payload, {
+      aps: {
+        alert: { 'title-loc-key': 'HDA_CALL_TITLE', 'loc-key': 'HDA_CALL_BODY' },
+        sound: 'default',
+        'interruption-level': 'time-sensitive',
+        'mutable-content': 1,
+      },
+      type: 'call_notice',
+      id: 'cal_01FCM',
     });
   });
 });

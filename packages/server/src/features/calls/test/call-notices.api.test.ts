@@ -345,6 +345,40 @@ for (const kind of databaseKinds) {
         assert.equal((locks.json() as { push: { reason: string } }).push.reason, 'PUSH_LOCKED_FRAUD');
     });
 
+    it('a repeated mismatch is one report, and a device may report at most 10 calls an hour', async () => {
+      const notice = await startOk({ mutualCode: 'agent_reads' });
+      const path = `/v1/device/call-notices/${notice.id}/confirm`;
+      const first = await devicePost(device, path, { outcome: 'mismatch' });
+      const again = await devicePost(device, path, { outcome: 'mismatch' });
+      assert.match((first.json() as { reportId: string }).reportId, /^clr_/);
+      assert.equal((again.json() as { reportId: string | null }).reportId, null);
+      const reports = async () =>
+        Number(
+          (
+            await h.runtime.database.db
+              .selectFrom('call_reports')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('customer_id', '=', customerId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.equal(await reports(), 1);
+      // Two of the device's ten reports an hour are used (the second mismatch counted as an attempt).
+      const answers = [];
+      for (let i = 0; i < 9; i++)
+        answers.push((await devicePost(device, '/v1/device/call-reports', {})).statusCode);
+      assert.deepEqual(answers, [201, 201, 201, 201, 201, 201, 201, 201, 429]);
+      assert.equal(await reports(), 9);
+      // Another device of the customer has its own allowance.
+      const { code } = await h.runtime.services.devices.createActivation(tenant.id, customerId, system);
+      const tablet = await enrollTestDevice(h.app, {
+        publicUrl: h.config.publicUrl,
+        activationCode: code,
+        now: h.clock.now,
+      });
+      assert.equal((await devicePost(tablet, '/v1/device/call-reports', {})).statusCode, 201);
+    });
+
     it('the policy decides who may start notices, and how long they may run', async () => {
       const current = await h.runtime.services.fallbacks.policies.current(tenant.id);
       const policy = structuredClone(current.policy);
