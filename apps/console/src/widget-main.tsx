@@ -30,7 +30,7 @@ interface WidgetSession {
     pushLock: 'PUSH_LOCKED_FRAUD' | 'PUSH_LOCKED_DENIALS' | null;
   };
   devices: { label: string; platform: string; push: string | null; lastSeenAt: string }[];
-  /** Whether this token may announce calls, with the policy's defaults; absent where the server has none. */
+  /** Whether this token may announce calls, with the policy's defaults, where the server says so. */
   callNotices?: { allowed: boolean; defaultMutualCode?: MutualCode | null; maxMinutes?: number } | null;
 }
 
@@ -226,8 +226,7 @@ function Widget() {
   }
   if (!session) return <p className="muted widget">{t('app.loading')}</p>;
   const { customer } = session;
-  // Only when the server offers call notices to this token (an older server does not say so).
-  const callsAllowed = session.callNotices?.allowed === true;
+  const callsAllowed = session.callNotices?.allowed !== false;
   return (
     <main className="widget" id="main">
       <h1 className="visually-hidden">{t('widget.title')}</h1>
@@ -260,7 +259,23 @@ function Widget() {
   );
 }
 
+/**
+ * The call panel, shown only when this token may read call notices: the key behind it holds
+ * calls:read (else 403) on a server that has them (else 404). Starting needs calls:write, which
+ * the panel's error says when it is missing.
+ */
 function WidgetCallPanel({ session }: { session: WidgetSession }) {
+  const [offered, setOffered] = useState(false);
+  useEffect(() => {
+    let live = true;
+    callBackend.active().then(
+      () => live && setOffered(true),
+      () => live && setOffered(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
   const policy = useMemo(
     () =>
       readCallPolicy({
@@ -271,6 +286,7 @@ function WidgetCallPanel({ session }: { session: WidgetSession }) {
       }),
     [session],
   );
+  if (!offered) return null;
   return <CallPanel backend={callBackend} policy={policy} onChange={tellCall} />;
 }
 
