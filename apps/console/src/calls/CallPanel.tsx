@@ -321,7 +321,7 @@ function AnnounceForm({
           maxLength={20}
           inputMode="tel"
           autoComplete="off"
-          placeholder="+44 20 7946 0000"
+          placeholder={t('calls.form.fromNumberPlaceholder')}
           onChange={(e) => setFromNumber(e.target.value)}
           aria-describedby={`${ids}-number-hint`}
           aria-invalid={invalid('fromNumber')}

@@ -14,6 +14,7 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.form.minutes': 'Erwartete Dauer (Minuten)',
   'calls.form.minutesInvalid': 'Geben Sie eine Dauer von 1 bis {max} Minuten ein.',
   'calls.form.fromNumber': 'Angezeigte Rufnummer (optional)',
+  'calls.form.fromNumberPlaceholder': '+49 30 1234567',
   'calls.form.fromNumberHint': 'Im internationalen Format, zum Beispiel +49 30 1234567.',
   'calls.form.numberInvalid':
     'Geben Sie die Nummer im internationalen Format ein, zum Beispiel +49 30 1234567.',

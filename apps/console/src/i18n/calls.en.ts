@@ -16,6 +16,7 @@ export const callsEn = {
   'calls.form.minutes': 'Expected length (minutes)',
   'calls.form.minutesInvalid': 'Enter a length from 1 to {max} minutes.',
   'calls.form.fromNumber': 'Number the customer will see (optional)',
+  'calls.form.fromNumberPlaceholder': '+44 20 7946 0000',
   'calls.form.fromNumberHint': 'In international format, for example +44 20 7946 0000.',
   'calls.form.numberInvalid': 'Enter the number in international format, for example +44 20 7946 0000.',
   'calls.form.mode': 'Mutual code',
