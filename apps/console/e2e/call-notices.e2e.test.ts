@@ -240,6 +240,14 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
     await openCustomer(supervisor, world, customerId, 'Carla Diaz');
     await supervisor.getByRole('heading', { name: /fraud/i }).first().waitFor(timeout);
     await shots(supervisor, 'console-fraud-after-report-en');
+    // The audit log says it in a sentence, naming the customer.
+    await supervisor.goto(`${world.h.baseUrl}/console/#/audit`);
+    await supervisor
+      .getByRole('row')
+      .filter({ hasText: 'reported a call that claimed to be us' })
+      .filter({ hasText: 'Carla Diaz' })
+      .first()
+      .waitFor(timeout);
     await supervisor.context().close();
     await phone.context().close();
   });

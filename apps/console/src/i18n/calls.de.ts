@@ -100,4 +100,23 @@ export const callsDe: Record<keyof typeof callsEn, string> = {
   'calls.policy.role.supervisor': 'Teamleitungen',
   'calls.policy.role.admin': 'Administration',
   'calls.policy.apiKeys': 'API-Schlüssel mit dem Bereich calls:write (ein Wählsystem, der Host des Widgets)',
+  'audit.action.call.started': 'Anruf angekündigt',
+  'audit.sentence.call.started': '{actor} hat der App von {customer} einen Anruf angekündigt.',
+  'audit.action.call.viewed': 'Anrufhinweis gesehen',
+  'audit.sentence.call.viewed': '{customer} hat den angekündigten Anruf in der App gesehen.',
+  'audit.action.call.confirmed': 'Anruf bestätigt',
+  'audit.sentence.call.confirmed':
+    'Der angekündigte Anruf bei {customer} wurde mit dem gegenseitigen Code bestätigt.',
+  'audit.action.call.mismatch': 'Anruf: anderer Code',
+  'audit.sentence.call.mismatch':
+    '{customer} hat einen anderen Code gehört: Die App hat den Anruf als nicht echt gemeldet.',
+  'audit.action.call.code_failed': 'Anruf: falscher Code eingegeben',
+  'audit.sentence.call.code_failed':
+    '{actor} hat einen Code eingegeben, der nicht zu dem von {customer} vorgelesenen passt.',
+  'audit.action.call.ended': 'Anruf beendet',
+  'audit.sentence.call.ended': '{actor} hat den angekündigten Anruf bei {customer} beendet.',
+  'audit.action.call.expired': 'Anrufhinweis abgelaufen',
+  'audit.sentence.call.expired': 'Die Zeit des angekündigten Anrufs bei {customer} ist abgelaufen.',
+  'audit.action.call.reported': 'Anruf als Fälschung gemeldet',
+  'audit.sentence.call.reported': '{customer} hat einen Anruf gemeldet, der angeblich von uns kam.',
 };

@@ -96,6 +96,14 @@ export const knownAuditActions = [
   'keycloak_channel.configured',
   'keycloak_channel.removed',
   'server_keys.rotated',
+  'call.started',
+  'call.viewed',
+  'call.confirmed',
+  'call.mismatch',
+  'call.code_failed',
+  'call.ended',
+  'call.expired',
+  'call.reported',
 ] as const;
 type KnownAction = (typeof knownAuditActions)[number];
 const isKnown = (action: string): action is KnownAction =>
