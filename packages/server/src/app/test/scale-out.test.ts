@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { sealAuditBacklog } from '../../platform/audit-log.ts';
 import { openEventStream } from '../../test-support/event-stream-client.ts';
 import { type OperatorClient, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
@@ -95,6 +96,82 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
     stopListening.abort();
     await listening;
     await stream.close();
+  });
+
+  it('a call notice started on one process reaches the device on the other, its answer reaches the agent, and it expires once', async () => {
+    const system = { type: 'system', id: null } as const;
+    const customer = await a.runtime.services.customers.create(tenantId, { displayName: 'Cal' }, system);
+    const activation = await a.runtime.services.devices.createActivation(tenantId, customer.id, system);
+    const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: b.baseUrl });
+    const state = await device.enroll(activation.code, { label: 'Cal phone', platform: 'cli' });
+    const heard: string[] = [];
+    const stopListening = new AbortController();
+    const listening = device.listen({
+      signal: stopListening.signal,
+      onEvent: (event) => {
+        if (event.type === 'call_notice') heard.push(event.id);
+      },
+    });
+    for (
+      let i = 0;
+      i < 200 && !(await a.runtime.services.context.events.isListening(`device:${state.deviceId}`));
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const cookie = { cookie: `hda_session=${agent.cookie}` };
+    const started = await fetch(`${a.baseUrl}/v1/customers/${customer.id}/call-notices`, {
+      method: 'POST',
+      headers: { ...cookie, 'x-csrf-token': agent.csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'About your card', mutualCode: 'agent_reads' }),
+    });
+    assert.equal(started.status, 201);
+    const notice = (await started.json()) as { id: string; code: string; delivery: { result: string }[] };
+    assert.deepEqual(
+      notice.delivery.map((d) => d.result),
+      ['delivered'],
+      "A knows B holds the device's live channel",
+    );
+    const stream = await openEventStream(`${a.baseUrl}/v1/call-notices/${notice.id}/events`, cookie);
+    for (let i = 0; i < 200 && !heard.includes(notice.id); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(heard.includes(notice.id), 'the device heard of the notice through B');
+    const shown = await device.fetchCallNotice(notice.id);
+    assert.equal(shown.code, notice.code);
+    await device.confirmCall(shown, 'confirmed');
+    await stream.waitFor((e) => e.type === 'call.confirmed');
+    assert.ok(
+      stream.events.some((e) => e.type === 'call.viewed'),
+      "B's 'viewed' reached A's stream",
+    );
+    stopListening.abort();
+    await listening;
+
+    // Its time runs out while both processes sweep: one expiry, one audit entry.
+    await a.runtime.database.db
+      .updateTable('call_notices')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('id', '=', notice.id)
+      .execute();
+    const swept = await Promise.all([
+      a.runtime.services.calls.expireDue(),
+      b.runtime.services.calls.expireDue(),
+      a.runtime.services.calls.expireDue(),
+      b.runtime.services.calls.expireDue(),
+    ]);
+    assert.equal(
+      swept.reduce((x, y) => x + y, 0),
+      1,
+    );
+    await stream.waitFor((e) => e.type === 'call.expired');
+    await stream.close();
+    await sealAuditBacklog(a.runtime.database.db);
+    const expired = await a.runtime.database.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('target_id', '=', notice.id)
+      .where('action', '=', 'call.expired')
+      .execute();
+    assert.equal(expired.length, 1);
   });
 
   it('after a rotation on one process, both sign with the new key at once, and a device enrolled before verifies', async () => {

@@ -132,14 +132,13 @@ for (const kind of databaseKinds) {
       now,
     });
 
+    /** Until the server counts the device's live channel as open (a cold start may take seconds). */
     async function waitForListener(deviceId: string) {
-      for (
-        let i = 0;
-        i < 300 && h.runtime.services.context.events.listenerCount(`device:${deviceId}`) === 0;
-        i++
-      ) {
+      const events = h.runtime.services.context.events;
+      for (let i = 0; i < 1000 && events.listenerCount(`device:${deviceId}`) === 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      assert.ok(events.listenerCount(`device:${deviceId}`) > 0, 'the live channel opened');
     }
 
     before(async () => {
