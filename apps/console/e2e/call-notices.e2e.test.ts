@@ -289,7 +289,10 @@ describe('announced calls: agent and customer screens', { skip, timeout: 240_000
   it('in German: the phone and the agent panel, with a different code reported', async () => {
     const customerId = await createCustomer(world, { displayName: 'Erik Braun', externalId: 'CUST-2005' });
     const phone = await openPhone(browser, world, customerId);
+    await shots(phone, 'phone-home-en');
     await setLanguage(phone, 'de');
+    await phone.getByRole('link', { name: 'Ruft Acme Bank mich an?' }).waitFor();
+    await shots(phone, 'phone-home-de');
     const agent = await newPage(browser);
     await signIn(agent, world, world.agentEmail);
     await setLanguage(agent, 'de');
