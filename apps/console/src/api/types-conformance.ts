@@ -7,7 +7,7 @@
  * type the console handles.
  */
 import type { Operations, Schemas } from '../../../../packages/client/src/generated/api-types.ts';
-import type { CallNotice } from '../calls/api.ts';
+import type { CallNotice, StartCallNotice } from '../calls/api.ts';
 import type {
   Activation,
   ApiKey,
@@ -45,6 +45,10 @@ export type Conformance = [
   Fits<Response<'createActivation'>, Activation>,
   Fits<Response<'sendActivation'>, SentActivation>,
   Fits<Schemas['CallNotice'], CallNotice>,
+  Fits<Response<'startCallNotice'>, CallNotice>,
+  Fits<Response<'listCallNotices'>, { items: CallNotice[] }>,
+  Fits<Response<'getActiveCallNotice'>, { notice: CallNotice | null }>,
   // What the console sends fits what the server accepts.
   Fits<StartVerification, Body<'startVerification'>>,
+  Fits<StartCallNotice, Body<'startCallNotice'>>,
 ];
