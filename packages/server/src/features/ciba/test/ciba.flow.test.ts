@@ -424,6 +424,63 @@ for (const kind of databaseKinds) {
       assert.match(second.auth_req_id, /^cba_/);
     });
 
+    it('RFC 7591 dynamic registration in ping mode: backchannel_client_notification_endpoint gets the notification', async () => {
+      const receiver = await startReceiver();
+      try {
+        const config = await client.dynamicClientRegistration(
+          new URL(h.config.publicUrl),
+          {
+            client_name: 'Registered ping desk',
+            token_endpoint_auth_method: 'client_secret_basic',
+            grant_types: ['urn:openid:params:grant-type:ciba'],
+            backchannel_token_delivery_mode: 'ping',
+            backchannel_client_notification_endpoint: `${receiver.url}/registered/notify`,
+          },
+          undefined,
+          { initialAccessToken: side.adminKey, ...insecure },
+        );
+        const registered = config.clientMetadata();
+        assert.equal(registered.backchannel_token_delivery_mode, 'ping');
+        assert.equal(
+          registered.backchannel_client_notification_endpoint,
+          `${receiver.url}/registered/notify`,
+        );
+        const listed = await h.app.inject({
+          method: 'GET',
+          url: `/v1/oidc-clients/${registered.client_id}`,
+          headers: { authorization: `Bearer ${side.adminKey}` },
+        });
+        assert.deepEqual(
+          [listed.json().deliveryMode, listed.json().notificationEndpoint],
+          ['ping', `${receiver.url}/registered/notify`],
+        );
+        const basic = new client.Configuration(
+          config.serverMetadata(),
+          registered.client_id,
+          undefined,
+          client.ClientSecretBasic(String(registered.client_secret)),
+        );
+        client.allowInsecureRequests(basic);
+        const started = await client.initiateBackchannelAuthentication(basic, {
+          scope: 'openid',
+          login_hint: 'CUST-100',
+          client_notification_token: 'registered-ping-51c0',
+        });
+        const [shown] = await pendingOnPhone(h, side.device);
+        await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+        const ping = await receiver.next();
+        assert.equal(ping.url, '/registered/notify');
+        assert.equal(ping.headers.authorization, 'Bearer registered-ping-51c0');
+        assert.deepEqual(JSON.parse(ping.body), { auth_req_id: started.auth_req_id });
+        const tokens = await client.genericGrantRequest(basic, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: started.auth_req_id,
+        });
+        assert.equal(tokens.claims()!.sub, side.customerId);
+      } finally {
+        await receiver.close();
+      }
+    });
+
     it('RFC 7591 dynamic registration refuses a missing or weak initial access token and unusable metadata', async () => {
       const register = (body: unknown, authorization?: string) =>
         h.app.inject({
@@ -447,7 +504,22 @@ for (const kind of databaseKinds) {
         [{ ...good, grant_types: ['authorization_code'] }, /grant_types/],
         [{ ...good, jwks_uri: 'https://keys.example/jwks' }, /jwks_uri/],
         [{ ...good, token_endpoint_auth_method: 'private_key_jwt' }, /jwks/],
-        [{ ...good, backchannel_token_delivery_mode: 'ping' }, /notificationEndpoint/],
+        [
+          { ...good, backchannel_token_delivery_mode: 'ping' },
+          /needs a backchannel_client_notification_endpoint/,
+        ],
+        [
+          { ...good, backchannel_client_notification_endpoint: 'https://desk.example/notify' },
+          /^backchannel_client_notification_endpoint is only for ping mode/,
+        ],
+        [
+          {
+            ...good,
+            backchannel_token_delivery_mode: 'ping',
+            backchannel_client_notification_endpoint: 'https://user:pw@desk.example/notify',
+          },
+          /^backchannel_client_notification_endpoint must not contain credentials/,
+        ],
         [{ ...good, id_token_signed_response_alg: 'HS256' }, /ES256/],
         [{ ...good, client_name: 42 }, /metadata/],
       ] as const) {
