@@ -259,6 +259,32 @@ for (const kind of databaseKinds) {
       const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
       assert.equal(tokens.claims()!.sub, side.customerId);
 
+      // The same key signs an authentication request (CIBA 7.1.1) under the RFC 9864 name too.
+      const now = Math.floor(Date.now() / 1000);
+      const request = await new SignJWT({
+        scope: 'openid',
+        login_hint: 'cust-100',
+        binding_message: 'Edwards 2Q7M',
+        jti: crypto.randomUUID(),
+        iss: id,
+        aud: h.config.publicUrl,
+        iat: now,
+        nbf: now,
+        exp: now + 300,
+      })
+        .setProtectedHeader({ alg: 'Ed25519', kid: 'ed1' })
+        .sign(privateKey);
+      const signedStart = await client.initiateBackchannelAuthentication(config, { request });
+      const [signedShown] = await pendingOnPhone(h, side.device);
+      assert.equal(signedShown!.reason, 'Edwards 2Q7M');
+      await answerOnPhone(h, side.device, signedShown!.id, {
+        approveWith: signedStart.verification_code as string,
+      });
+      assert.equal(
+        (await client.pollBackchannelAuthenticationGrant(config, signedStart)).claims()!.sub,
+        side.customerId,
+      );
+
       // The assertion's header said Ed25519, and a wrong key is told apart from other failures.
       const other = await generateKeyPair('Ed25519');
       const wrongKey = await client.discovery(
