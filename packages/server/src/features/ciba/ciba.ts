@@ -354,6 +354,14 @@ export function createCibaService(
       credentials: ClientCredentials,
     ): Promise<BackchannelResponse> {
       const client = await authenticateClient(credentials, endpoints.backchannel);
+      // A client that registered a request signing algorithm sends only signed requests, so a
+      // stolen client credential alone cannot start one (FAPI-CIBA).
+      if (client.requestSigningAlg && received.request === undefined) {
+        throw new OAuthError(
+          'invalid_request',
+          `This client registered backchannel_authentication_request_signing_alg ${client.requestSigningAlg}: send the request signed, in the request parameter.`,
+        );
+      }
       const params = received.request !== undefined ? await signedParams(client, received) : received;
       if (params.scope === undefined) throw new OAuthError('invalid_request', 'scope is required.');
       const scopes = params.scope.split(' ').filter((s) => s.length > 0);

@@ -98,6 +98,7 @@ function settingsOf(body: Metadata) {
     deliveryMode: mode as DeliveryMode,
     notificationEndpoint: body.backchannel_client_notification_endpoint,
     idTokenSignedResponseAlg: idTokenAlg as IdTokenAlgorithm,
+    backchannelAuthenticationRequestSigningAlg: body.backchannel_authentication_request_signing_alg,
   };
 }
 
@@ -109,6 +110,7 @@ const metadataNames: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bnotificationEndpoint\b/g, 'backchannel_client_notification_endpoint'],
   [/\bidTokenSignedResponseAlg\b/g, 'id_token_signed_response_alg'],
   [/\bdeliveryMode\b/g, 'backchannel_token_delivery_mode'],
+  [/\bbackchannelAuthenticationRequestSigningAlg\b/g, 'backchannel_authentication_request_signing_alg'],
 ];
 
 function inMetadataNames(message: string): string {
@@ -183,10 +185,10 @@ export function registerDynamicRegistrationRoute(app: TypedApp, { services }: Ap
           ...(client.notificationEndpoint
             ? { backchannel_client_notification_endpoint: client.notificationEndpoint }
             : {}),
-          ...(body.backchannel_authentication_request_signing_alg
+          ...(client.backchannelAuthenticationRequestSigningAlg
             ? {
                 backchannel_authentication_request_signing_alg:
-                  body.backchannel_authentication_request_signing_alg,
+                  client.backchannelAuthenticationRequestSigningAlg,
               }
             : {}),
           ...(client.jwks ? { jwks: client.jwks as { keys: Record<string, unknown>[] } } : {}),
