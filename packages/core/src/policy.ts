@@ -140,7 +140,7 @@ export interface VerificationPolicy {
 type NumberLimits = { min: number; max: number };
 
 /** Inclusive bounds of each number; the reason for each is in docs/policy.md. */
-export const fallbackPolicyLimits = {
+export const verificationPolicyLimits = {
   sms: {
     // DESIGN section 5: one-time codes live 10 minutes at most, 5 tries each.
     codeTtlSeconds: { min: 60, max: 600 },
@@ -377,12 +377,6 @@ function checkActions(value: unknown, out: Problems): Record<string, ActionRule>
 }
 
 /**
- * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
- * Besides types and ranges, it refuses policies that contradict themselves: a method rated above
- * what it can prove, an action that no enabled method can ever satisfy, more correct answers
- * required than questions asked, no method enabled at all.
- */
-/**
  * A policy written before a setting existed, with that setting's default filled in, so stored
  * versions and clients that do not know it yet keep working. Anything else is returned as it is.
  */
@@ -417,6 +411,12 @@ export function withNewPolicyDefaults(input: unknown): unknown {
   return out;
 }
 
+/**
+ * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
+ * Besides types and ranges, it refuses policies that contradict themselves: a method rated above
+ * what it can prove, an action that no enabled method can ever satisfy, more correct answers
+ * required than questions asked, no method enabled at all.
+ */
 export function validateVerificationPolicy(input: unknown): string[] {
   if (!isRecord(input)) return ['The policy must be an object.'];
   const out: Problems = [];
@@ -432,7 +432,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (sms) {
-    checkNumbers(sms, fallbackPolicyLimits.sms, 'sms.', out);
+    checkNumbers(sms, verificationPolicyLimits.sms, 'sms.', out);
     checkDelivery(sms, 'sms.', out);
   }
   const email = checkSection(
@@ -442,13 +442,13 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (email) {
-    checkNumbers(email, fallbackPolicyLimits.email, 'email.', out);
+    checkNumbers(email, verificationPolicyLimits.email, 'email.', out);
     checkDelivery(email, 'email.', out);
   }
   const totp = checkSection(input, 'totp', ['driftSteps'], out);
-  if (totp) checkNumbers(totp, fallbackPolicyLimits.totp, 'totp.', out);
+  if (totp) checkNumbers(totp, verificationPolicyLimits.totp, 'totp.', out);
   const appCode = checkSection(input, 'appCode', ['driftSteps', 'maxFailures'], out);
-  if (appCode) checkNumbers(appCode, fallbackPolicyLimits.appCode, 'appCode.', out);
+  if (appCode) checkNumbers(appCode, verificationPolicyLimits.appCode, 'appCode.', out);
   const questions = checkSection(
     input,
     'securityQuestions',
@@ -456,7 +456,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (questions) {
-    checkNumbers(questions, fallbackPolicyLimits.securityQuestions, 'securityQuestions.', out);
+    checkNumbers(questions, verificationPolicyLimits.securityQuestions, 'securityQuestions.', out);
     checkBoolean(questions, 'allowForHighRisk', 'securityQuestions.', out);
     const { ask, required } = questions;
     if (typeof ask === 'number' && typeof required === 'number' && required > ask) {
@@ -473,10 +473,10 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (push) {
-    checkNumbers(push, fallbackPolicyLimits.push, 'push.', out);
+    checkNumbers(push, verificationPolicyLimits.push, 'push.', out);
     checkBoolean(push, 'lockOnFraudReport', 'push.', out);
   }
-  checkNumbers(input, { failuresPerHour: fallbackPolicyLimits.failuresPerHour }, '', out);
+  checkNumbers(input, { failuresPerHour: verificationPolicyLimits.failuresPerHour }, '', out);
   const notifications = checkSection(
     input,
     'notifications',

@@ -294,7 +294,7 @@ describe('resolvePushSettings', () => {
     const guessable = { verification: { maxCodeAttempts: 6 } };
     assert.throws(
       () => resolvePushSettings(guessable),
-      /^Error: Stored verification policy is invalid: maxCodeAttempts 6/,
+      /^Error: Stored push settings are invalid: maxCodeAttempts 6/,
     );
     assert.throws(
       () => resolvePushSettings(guessable, (problems) => new RangeError(problems.join(' '))),
