@@ -1,5 +1,3 @@
-import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verification.ts';
-
 /**
  * The per-tenant policy engine: which methods may verify a caller, in which order, how much
  * assurance each gives, what each action needs, and the risk rules that take a method off the
@@ -10,6 +8,7 @@ import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verifica
  * (verification.ts, changed with PATCH /v1/tenant, resolved by `resolvePushSettings`);
  * this policy decides whether push may be used at all for a customer and an action.
  */
+import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verification.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Methods and assurance

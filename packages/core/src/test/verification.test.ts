@@ -1,3 +1,5 @@
+// Tests of push verification's rules: statuses, codes, push settings, decisions, expiry and the
+// payload a device signs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
