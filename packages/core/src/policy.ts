@@ -797,10 +797,3 @@ export function evaluateMethods(
     recommended: methods.find((m) => m.available)?.method ?? null,
   };
 }
-
-/** The setting of one method; every valid policy lists each method once. */
-export function methodSetting(policy: VerificationPolicy, method: VerificationMethod): MethodSetting {
-  const setting = policy.methods.find((m) => m.method === method);
-  if (!setting) throw new Error(`The policy does not list ${method}.`);
-  return setting;
-}
