@@ -1,3 +1,5 @@
+// The device client: enrollment, pending requests, signed decisions and the live channel, over
+// the device protocol (docs/device-protocol.md).
 import {
   activationCodeLength,
   isDevicePlatform,

@@ -8,7 +8,7 @@ import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
 import { claimOnce, compareAndSet, inTransaction, takeIntervalSlot } from '../../storage/atomic.ts';
 import type { CibaRequestRow } from '../../storage/schema.ts';
-import type { VerificationService } from '../push/index.ts';
+import { createVerificationFollowers, type VerificationService } from '../push/index.ts';
 import {
   acrFor,
   amrFor,
@@ -26,7 +26,6 @@ import {
   idTokenAlgorithms,
   type OidcClientService,
 } from './oidc-clients.ts';
-import { createVerificationFollowers } from './verification-followers.ts';
 
 export const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 export const supportedScopes = ['openid'];

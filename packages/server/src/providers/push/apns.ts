@@ -44,7 +44,6 @@ export const apnsHosts: Record<ApnsEnvironment, string> = {
  * often than every 20 minutes (TooManyProviderTokenUpdates); this one is renewed after 50.
  */
 export const providerTokenRefreshMs = 50 * 60_000;
-export const providerTokenMinAgeMs = 20 * 60_000;
 
 /** Device tokens are 32 bytes today, shown as hex; Apple says they may grow, so up to 100 bytes. */
 export function apnsTokenProblem(token: unknown): string | null {

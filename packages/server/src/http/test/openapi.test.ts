@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startTestHarness, type TestHarness } from '../test-support/harness.ts';
+import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 
 interface Response {
   description?: string;
