@@ -141,7 +141,14 @@ describe('OpenAPI document', () => {
     assert.deepEqual(enroll.security, [{ deviceProof: [] }]);
     // The generator drops a header a security scheme names, so the operation's description says it.
     const description = enroll.description ?? '';
-    for (const part of ['device-proof', '"typ": "hda-proof+jwt"', '"jwk"', '`htm`', '`htu`', '/v1/device/enroll']) {
+    for (const part of [
+      'device-proof',
+      '"typ": "hda-proof+jwt"',
+      '"jwk"',
+      '`htm`',
+      '`htu`',
+      '/v1/device/enroll',
+    ]) {
       assert.ok(description.includes(part), `the description names ${part}`);
     }
     assert.match(description, /401 `DEVICE_PROOF_INVALID`/);
