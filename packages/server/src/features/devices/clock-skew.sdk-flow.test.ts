@@ -15,6 +15,11 @@ import {
 } from '@helpdesk-auth/device-sdk';
 import { databaseKinds, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
+import {
+  createSoftAuthenticator,
+  type SoftCredentialRequests,
+  softCredentialsContainer,
+} from '../../test-support/soft-authenticator.ts';
 
 const system = { type: 'system', id: null } as const;
 const minute = 60_000;
@@ -135,6 +140,50 @@ for (const kind of databaseKinds) {
         );
       });
     }
+
+    it('does not ask for biometrics twice: a refused assertion stands, the next decision has the server time', async () => {
+      const store = createMemoryKeyStore();
+      const skew = 5 * minute;
+      const phone = createDeviceClient({ store, now: () => h.clock.now() + skew });
+      await phone.enroll(await activationLink(), { label: 'Phone', platform: 'web' });
+      const url = new URL(h.config.publicUrl);
+      const authenticator = createSoftAuthenticator({
+        origin: url.origin,
+        rpId: url.hostname,
+        userVerification: true,
+      });
+      const seen: SoftCredentialRequests = { create: [], get: [] };
+      await phone.registerWebAuthn(softCredentialsContainer(authenticator, seen));
+      const id = await startVerification(phone);
+      const request = await phone.fetchRequest(id);
+      const code = await codeOf(id);
+
+      // The app restarted: its first answer is the refusal of an assertion signed with the phone's time.
+      const restartedLog: Exchange[] = [];
+      const restarted = createDeviceClient({
+        store,
+        now: () => h.clock.now() + skew,
+        fetch: recordingFetch(restartedLog),
+      });
+      const credentials = softCredentialsContainer(authenticator, seen);
+      await assert.rejects(
+        restarted.decide(request, { decision: 'approve', code, credentials }),
+        (error: unknown) => {
+          assert.ok(error instanceof DeviceSdkError);
+          assert.equal(error.code, 'DEVICE_PROOF_INVALID');
+          return true;
+        },
+      );
+      assert.equal(seen.get.length, 1, 'the customer was asked once');
+      assert.deepEqual(
+        restartedLog.map((e) => e.status),
+        [401],
+      );
+      // The customer tries again: the same client now signs with the server's time.
+      const outcome = await restarted.decide(request, { decision: 'approve', code, credentials });
+      assert.deepEqual(outcome, { id, status: 'approved' });
+      assert.equal(seen.get.length, 2);
+    });
 
     it('signs again only once, and only when the answer moved the clock', async () => {
       const store: DeviceKeyStore = createMemoryKeyStore();
