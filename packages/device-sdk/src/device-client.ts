@@ -392,7 +392,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     return now() + serverOffsetMs;
   }
 
-  /** Reads the answer's Date header; true when the offset moved, so a refused signature is worth redoing. */
+  /**
+   * Reads the answer's Date header. A move of the offset counts in `clockCorrections`, which tells
+   * a request refused for its `iat` that signing it again may help.
+   */
   function learnServerTime(response: Response): void {
     const header = response.headers.get('date');
     const at = header === null ? Number.NaN : Date.parse(header);
