@@ -46,6 +46,7 @@ export const apnsHosts: Record<ApnsEnvironment, string> = {
  * connection.
  */
 export const providerTokenRefreshMs = 50 * 60_000;
+export const providerTokenMinAgeMs = 20 * 60_000;
 
 /** Device tokens are 32 bytes today, shown as hex; Apple says they may grow, so up to 100 bytes. */
 export function apnsTokenProblem(token: unknown): string | null {
