@@ -132,12 +132,13 @@ function formatRemaining(ms: number): string {
   return `${minutes}:${String(seconds).padStart(2, '0')}`;
 }
 
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
+/** The time, every `intervalMs`: the device's clock, or the server's as the device SDK knows it. */
+function useNow(intervalMs: number, clock: () => number = Date.now): number {
+  const [now, setNow] = useState(() => clock());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    const timer = setInterval(() => setNow(clock()), intervalMs);
     return () => clearInterval(timer);
-  }, [intervalMs]);
+  }, [intervalMs, clock]);
   return now;
 }
 
@@ -357,7 +358,9 @@ function RequestScreen({
   const [message, setMessage] = useState<{ kind: 'error' | 'warning'; text: string } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
-  const now = useNow(1000);
+  // The request's expiry is the server's: counted down on its time, so a phone whose clock is off
+  // still shows the minutes left.
+  const now = useNow(1000, client.serverTime);
 
   const load = useCallback(async () => {
     setLoadError(null);
