@@ -1,8 +1,9 @@
 /**
  * The packages as integrators get them: builds and packs core, the device SDK, the client SDK and
  * the widget with npm, installs the tarballs offline into a scratch project, and uses them there
- * against a real server: plain Node 24 and Node 20, TypeScript with moduleResolution NodeNext,
- * and a page bundled by Vite running in Chromium.
+ * against a real server: plain Node 24 and Node 20 (enrolment, approval, and a webhook receiver's
+ * signature check of a real delivery), TypeScript with moduleResolution NodeNext, and a page
+ * bundled by Vite running in Chromium.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -25,6 +26,10 @@ import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { type Logger, build as viteBuild } from 'vite';
 import { startTestHarness, type TestHarness } from '../../packages/server/src/test-support/harness.ts';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../packages/server/src/test-support/stand-ins/webhook-receiver.ts';
 import { buildPackage, publishedPackages, repoRoot } from './build.ts';
 
 const run = promisify(execFile);
@@ -83,6 +88,9 @@ describe('published packages, installed from their tarballs', () => {
   let proxyOrigin: string;
   let apiKey: string;
   let browser: Browser | undefined;
+  let receiver: WebhookReceiver | undefined;
+  /** A webhook delivery the server really sent: its raw body, headers and the endpoint's secret. */
+  let deliveryFile: string;
 
   before(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'hda-packed-'));
@@ -135,7 +143,11 @@ describe('published packages, installed from their tarballs', () => {
     proxyOrigin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     // The widget's panel is the console's page, so the console must be built.
     await run(process.execPath, [path.join(repoRoot, 'apps/console/scripts/ensure-built.ts')]);
-    h = await startTestHarness('sqlite', { publicUrl: proxyOrigin }, { listen: true, realClock: true });
+    h = await startTestHarness(
+      'sqlite',
+      { publicUrl: proxyOrigin, webhookAllowLoopback: true },
+      { listen: true, realClock: true },
+    );
     const tenant = await h.createTenant('packed');
     const upstream = new URL(h.baseUrl);
     proxy.on('request', (req, res) => {
@@ -171,10 +183,34 @@ describe('published packages, installed from their tarballs', () => {
       'verifications:read',
       'verifications:write',
     ]);
+
+    // One real delivery for the receivers' check below, captured as the receiver got it.
+    receiver = await startWebhookReceiver();
+    const webhookKey = await h.createApiKey(tenant, ['webhooks:read', 'webhooks:write']);
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: { authorization: `Bearer ${webhookKey}` },
+      payload: { url: receiver.url, events: ['webhook.test'] },
+    });
+    assert.equal(registered.statusCode, 201, registered.body);
+    const { endpoint, secret } = registered.json() as { endpoint: { id: string }; secret: string };
+    const sent = await h.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${endpoint.id}/test`,
+      headers: { authorization: `Bearer ${webhookKey}` },
+    });
+    assert.equal(sent.statusCode, 202, sent.body);
+    await h.runtime.services.webhooks.runOnce();
+    const delivery = receiver.received.at(-1);
+    assert.ok(delivery, 'the test event was delivered');
+    deliveryFile = path.join(scratch, 'delivery.json');
+    writeFileSync(deliveryFile, JSON.stringify({ body: delivery.body, headers: delivery.headers, secret }));
   });
 
   after(async () => {
     await browser?.close();
+    await receiver?.close();
     if (proxy) {
       proxy.closeAllConnections();
       await new Promise((resolve) => proxy?.close(resolve));
@@ -277,6 +313,26 @@ describe('published packages, installed from their tarballs', () => {
         path.join(scratch, `keys-${externalId}/device.json`),
       ]);
       assert.equal(mode.trim(), '600');
+    });
+
+    it(`verifies a real webhook delivery with the installed client SDK on plain ${label}`, {
+      skip: nodeSkip(node),
+    }, async () => {
+      const { stdout } = await run(node, ['verify-webhook.mjs', deliveryFile], {
+        cwd: scratch,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        timeout: 60_000,
+      });
+      const outcome = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
+      assert.match(outcome.node, label === 'Node 20' ? /^v20\./ : /^v24\./);
+      assert.deepEqual(
+        { standard: outcome.standard, earlier: outcome.earlier, altered: outcome.altered },
+        {
+          standard: ['webhook.test', true],
+          earlier: 'webhook.test',
+          altered: 'WEBHOOK_SIGNATURE_INVALID',
+        },
+      );
     });
   }
 

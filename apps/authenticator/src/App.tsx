@@ -318,7 +318,9 @@ function RequestScreen({
   const [message, setMessage] = useState<{ kind: 'error' | 'warning'; text: string } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
-  const now = useNow(1000);
+  // The request's expiry is the server's: counted down on its time, so a phone whose clock is off
+  // still shows the minutes left.
+  const now = useNow(1000, client.serverTime);
 
   const load = useCallback(async () => {
     setLoadError(null);

@@ -210,7 +210,8 @@ function ActiveCall({
   onReport(): void;
 }) {
   const { t, time } = useI18n();
-  const now = useNow(1000);
+  // The server's clock as the SDK knows it: the notice's expiry is the server's time.
+  const now = useNow(1000, client.serverTime);
   const [busy, setBusy] = useState<'confirmed' | 'mismatch' | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const company = notice.tenant.name;

@@ -49,11 +49,12 @@ export function formatRemaining(ms: number): string {
   return `${minutes}:${String(seconds).padStart(2, '0')}`;
 }
 
-export function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
+/** The time, every `intervalMs`: the device's clock, or the server's as the device SDK knows it. */
+export function useNow(intervalMs: number, clock: () => number = Date.now): number {
+  const [now, setNow] = useState(() => clock());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    const timer = setInterval(() => setNow(clock()), intervalMs);
     return () => clearInterval(timer);
-  }, [intervalMs]);
+  }, [intervalMs, clock]);
   return now;
 }

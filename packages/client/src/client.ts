@@ -1,3 +1,4 @@
+// The integrators' client: typed calls to every operation of the server's OpenAPI document.
 import { HelpdeskAuthError } from './errors.ts';
 import { type Operations, operations, type Schemas } from './generated/api-types.ts';
 

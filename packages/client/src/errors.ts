@@ -1,3 +1,4 @@
+// The client's one error type, with the server's error codes typed from its OpenAPI document.
 import type { Schemas } from './generated/api-types.ts';
 
 /** Error codes the server sends (typed from its OpenAPI document). */

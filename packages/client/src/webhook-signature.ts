@@ -1,3 +1,4 @@
+// Checking a webhook's signature header on the receiver's side, with the endpoint's secret(s).
 import { HelpdeskAuthError } from './errors.ts';
 import type { Schemas } from './generated/api-types.ts';
 

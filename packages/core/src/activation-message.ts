@@ -1,10 +1,10 @@
-import { notificationLanguage } from './policy-notifications.ts';
-
 /**
  * The message that carries an activation link to the customer's phone or mailbox, per language.
  * It names the company, says what the link is for and how long it lasts, and repeats the one
  * rule that defeats the usual phishing call: nobody from the company asks for a code.
  */
+import { notificationLanguage } from './policy-notifications.ts';
+
 const templates = {
   en: (v: { tenantName: string; link: string }) =>
     `${v.tenantName}: set up this phone to confirm calls with our helpdesk. Open ${v.link} within 10 minutes. We will never ask you to read a code to anyone who calls you.`,

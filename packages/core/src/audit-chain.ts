@@ -1,11 +1,11 @@
-import { hash } from 'node:crypto';
-
 /**
  * The audit log is a hash chain per tenant: each entry stores the hash of the entry before it,
  * and its own hash covers every stored field plus that previous hash. Changing, removing or
  * reordering any stored entry breaks the chain from that entry on, which `verifyAuditChain`
  * reports. Codes, answers and secrets never reach `data` (the audit service enforces that).
  */
+import { hash } from 'node:crypto';
+
 export interface AuditEntryContent {
   id: string;
   tenantId: string;

@@ -1,5 +1,3 @@
-import { type NotificationLanguage, notificationLanguage } from './policy-notifications.ts';
-
 /**
  * The texts a customer reads that carry a code or a request, in the customer's language: the
  * one-time code by SMS or e-mail (with or without the link of delivery `customer_link`) and the
@@ -12,6 +10,8 @@ import { type NotificationLanguage, notificationLanguage } from './policy-notifi
  * `de-CH`), else the tenant's `default` template, else the built-in text in the customer's
  * language, else the built-in English.
  */
+import { type NotificationLanguage, notificationLanguage } from './policy-notifications.ts';
+
 export const customerMessageKinds = [
   'code',
   'codeLink',

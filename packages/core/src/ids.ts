@@ -7,7 +7,8 @@
  */
 import { secureRandomBytes } from './random.ts';
 
-const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Crockford base32: no I, L, O or U, so nothing is confused when read from a screen or typed. */
+export const crockfordBase32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export const idPrefixes = {
   tenant: 'ten',
@@ -45,7 +46,7 @@ function encode(value: number, length: number): string {
   let out = '';
   let v = value;
   for (let i = 0; i < length; i++) {
-    out = alphabet[v % 32] + out;
+    out = crockfordBase32[v % 32] + out;
     v = Math.floor(v / 32);
   }
   return out;

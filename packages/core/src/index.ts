@@ -1,3 +1,5 @@
+// The core package's main entry: the domain rules the server, the SDKs and the apps share (the
+// audit chain is a separate entry, @helpdesk-auth/core/audit-chain, as it hashes with node:crypto).
 export * from './activation-message.ts';
 export * from './call-notices.ts';
 export * from './customer-messages.ts';

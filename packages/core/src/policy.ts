@@ -1,12 +1,3 @@
-import {
-  type CallMutualCode,
-  type CallStarterRole,
-  callMutualCodeModes,
-  callStarterRoles,
-  isCallMutualCode,
-} from './call-notices.ts';
-import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verification.ts';
-
 /**
  * The per-tenant policy engine: which methods may verify a caller, in which order, how much
  * assurance each gives, what each action needs, and the risk rules that take a method off the
@@ -17,6 +8,14 @@ import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verifica
  * (verification.ts, changed with PATCH /v1/tenant, resolved by `resolvePushSettings`);
  * this policy decides whether push may be used at all for a customer and an action.
  */
+import {
+  type CallMutualCode,
+  type CallStarterRole,
+  callMutualCodeModes,
+  callStarterRoles,
+  isCallMutualCode,
+} from './call-notices.ts';
+import { type AssuranceLevel, assuranceLevels, meetsAssurance } from './verification.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Methods and assurance
@@ -158,7 +157,7 @@ export interface VerificationPolicy {
 type NumberLimits = { min: number; max: number };
 
 /** Inclusive bounds of each number; the reason for each is in docs/policy.md. */
-export const fallbackPolicyLimits = {
+export const verificationPolicyLimits = {
   sms: {
     // DESIGN section 5: one-time codes live 10 minutes at most, 5 tries each.
     codeTtlSeconds: { min: 60, max: 600 },
@@ -403,12 +402,6 @@ function checkActions(value: unknown, out: Problems): Record<string, ActionRule>
 }
 
 /**
- * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
- * Besides types and ranges, it refuses policies that contradict themselves: a method rated above
- * what it can prove, an action that no enabled method can ever satisfy, more correct answers
- * required than questions asked, no method enabled at all.
- */
-/**
  * A policy written before a setting existed, with that setting's default filled in, so stored
  * versions and clients that do not know it yet keep working. Anything else is returned as it is.
  */
@@ -448,6 +441,12 @@ export function withNewPolicyDefaults(input: unknown): unknown {
   return out;
 }
 
+/**
+ * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
+ * Besides types and ranges, it refuses policies that contradict themselves: a method rated above
+ * what it can prove, an action that no enabled method can ever satisfy, more correct answers
+ * required than questions asked, no method enabled at all.
+ */
 export function validateVerificationPolicy(input: unknown): string[] {
   if (!isRecord(input)) return ['The policy must be an object.'];
   const out: Problems = [];
@@ -463,7 +462,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (sms) {
-    checkNumbers(sms, fallbackPolicyLimits.sms, 'sms.', out);
+    checkNumbers(sms, verificationPolicyLimits.sms, 'sms.', out);
     checkDelivery(sms, 'sms.', out);
   }
   const email = checkSection(
@@ -473,13 +472,13 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (email) {
-    checkNumbers(email, fallbackPolicyLimits.email, 'email.', out);
+    checkNumbers(email, verificationPolicyLimits.email, 'email.', out);
     checkDelivery(email, 'email.', out);
   }
   const totp = checkSection(input, 'totp', ['driftSteps'], out);
-  if (totp) checkNumbers(totp, fallbackPolicyLimits.totp, 'totp.', out);
+  if (totp) checkNumbers(totp, verificationPolicyLimits.totp, 'totp.', out);
   const appCode = checkSection(input, 'appCode', ['driftSteps', 'maxFailures'], out);
-  if (appCode) checkNumbers(appCode, fallbackPolicyLimits.appCode, 'appCode.', out);
+  if (appCode) checkNumbers(appCode, verificationPolicyLimits.appCode, 'appCode.', out);
   const questions = checkSection(
     input,
     'securityQuestions',
@@ -487,7 +486,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (questions) {
-    checkNumbers(questions, fallbackPolicyLimits.securityQuestions, 'securityQuestions.', out);
+    checkNumbers(questions, verificationPolicyLimits.securityQuestions, 'securityQuestions.', out);
     checkBoolean(questions, 'allowForHighRisk', 'securityQuestions.', out);
     const { ask, required } = questions;
     if (typeof ask === 'number' && typeof required === 'number' && required > ask) {
@@ -504,10 +503,10 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (push) {
-    checkNumbers(push, fallbackPolicyLimits.push, 'push.', out);
+    checkNumbers(push, verificationPolicyLimits.push, 'push.', out);
     checkBoolean(push, 'lockOnFraudReport', 'push.', out);
   }
-  checkNumbers(input, { failuresPerHour: fallbackPolicyLimits.failuresPerHour }, '', out);
+  checkNumbers(input, { failuresPerHour: verificationPolicyLimits.failuresPerHour }, '', out);
   const notifications = checkSection(
     input,
     'notifications',
@@ -527,7 +526,7 @@ export function validateVerificationPolicy(input: unknown): string[] {
     out,
   );
   if (calls) {
-    checkNumbers(calls, fallbackPolicyLimits.callNotices, 'callNotices.', out);
+    checkNumbers(calls, verificationPolicyLimits.callNotices, 'callNotices.', out);
     checkBoolean(calls, 'apiKeys', 'callNotices.', out);
     const { startRoles, defaultMutualCode } = calls;
     if (
@@ -851,11 +850,4 @@ export function evaluateMethods(
     methods,
     recommended: methods.find((m) => m.available)?.method ?? null,
   };
-}
-
-/** The setting of one method; every valid policy lists each method once. */
-export function methodSetting(policy: VerificationPolicy, method: VerificationMethod): MethodSetting {
-  const setting = policy.methods.find((m) => m.method === method);
-  if (!setting) throw new Error(`The policy does not list ${method}.`);
-  return setting;
 }

@@ -3,6 +3,7 @@
  * device SDK and the apps build and check the same bytes from them, so one side cannot drift
  * from the other.
  */
+import { crockfordBase32 } from './ids.ts';
 
 /**
  * The JWS `typ` header of each signed message. A signature is only accepted with the type its
@@ -47,8 +48,8 @@ export const noncePatternSource = '^[A-Za-z0-9_-]{16,128}$';
 
 export const noncePattern = new RegExp(noncePatternSource);
 
-/** Crockford base32 without I, L, O, U: nothing to confuse when read from a screen or typed. */
-export const activationCodeAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** The identifiers' Crockford base32: nothing to confuse when read from a screen or typed. */
+export const activationCodeAlphabet = crockfordBase32;
 
 /** Characters in an activation code (80 bits), shown in groups of four. */
 export const activationCodeLength = 16;

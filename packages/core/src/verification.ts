@@ -1,7 +1,7 @@
 /**
  * Push verification: the agent starts a verification, the customer's device shows it, the
  * customer types the short code the agent reads out and decides. This module holds the rules
- * only (statuses, codes, policy limits, the decision state machine, the payload a device signs,
+ * only (statuses, codes, the push settings' limits, the decision state machine, the payload a device signs,
  * assurance); storage, signatures and clocks belong to the caller.
  *
  * Why a typed code at all: NIST SP 800-63B rev 4 (section 3.1.3, out-of-band authenticators)
@@ -109,7 +109,7 @@ export const decisionStatus = {
 } as const satisfies Record<VerificationDecision, FinalVerificationStatus>;
 
 // ---------------------------------------------------------------------------------------------
-// Policy
+// Push settings
 // ---------------------------------------------------------------------------------------------
 
 /** Per-tenant settings of push verification. */
@@ -143,7 +143,7 @@ type NumericPushSetting = Exclude<keyof PushSettings, 'requireUserVerification'>
  *   attempts; DESIGN section 5 keeps each code to a handful of tries.
  * - push limits: at least one request per window, at most 20, over 1 minute to 1 day.
  */
-export const verificationPolicyLimits = {
+export const pushSettingsLimits = {
   codeLength: { min: 2, max: 6 },
   expirySeconds: { min: 30, max: 600 },
   maxCodeAttempts: { min: 1, max: 10 },
@@ -155,7 +155,7 @@ export const verificationPolicyLimits = {
  * Highest accepted chance that someone who does not know the code approves by guessing within
  * the attempt cap (maxCodeAttempts / 10^codeLength). The defaults give 3 in 100. A 2-digit code
  * with 10 tries would give 1 in 10, which would turn a push-fatigued "just make it stop"
- * customer into an approval; such a policy is refused rather than silently accepted.
+ * customer into an approval; such settings are refused rather than silently accepted.
  */
 export const maxGuessChance = 0.05;
 
@@ -178,13 +178,14 @@ export interface TenantSettings {
   messageTemplates?: MessageTemplates;
 }
 
-const numericKeys = Object.keys(verificationPolicyLimits) as NumericPushSetting[];
+const numericKeys = Object.keys(pushSettingsLimits) as NumericPushSetting[];
 const booleanKeys = ['requireUserVerification'] as const;
-const policyKeys: string[] = [...numericKeys, ...booleanKeys];
+const settingKeys: string[] = [...numericKeys, ...booleanKeys];
 
 /**
- * Problems with a policy, each a sentence an admin can act on; empty when the policy is valid.
- * Takes `unknown` because policies arrive as JSON from the admin API and configuration files.
+ * Problems with push settings, each a sentence an admin can act on; empty when they are valid.
+ * Takes `unknown` because settings arrive as JSON from the admin API and configuration files.
+ * (The sentences call them "the policy", as the API has answered since before the name changed.)
  * Unknown settings are reported, so a typo ("codelength") is not silently ignored.
  */
 export function validatePushSettings(input: unknown): string[] {
@@ -194,10 +195,10 @@ export function validatePushSettings(input: unknown): string[] {
   const record = input as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of Object.keys(record)) {
-    if (!policyKeys.includes(key)) problems.push(`${key} is not a policy setting.`);
+    if (!settingKeys.includes(key)) problems.push(`${key} is not a policy setting.`);
   }
   for (const key of numericKeys) {
-    const { min, max } = verificationPolicyLimits[key];
+    const { min, max } = pushSettingsLimits[key];
     const value = record[key];
     if (value === undefined) {
       problems.push(`${key} is required.`);
@@ -212,12 +213,12 @@ export function validatePushSettings(input: unknown): string[] {
       problems.push(`${key} must be true or false (got ${JSON.stringify(value)}).`);
   }
   if (problems.length === 0) {
-    const policy = record as unknown as PushSettings;
-    const chance = policy.maxCodeAttempts / 10 ** policy.codeLength;
+    const settings = record as unknown as PushSettings;
+    const chance = settings.maxCodeAttempts / 10 ** settings.codeLength;
     if (chance > maxGuessChance) {
-      const allowed = Math.floor(maxGuessChance * 10 ** policy.codeLength);
+      const allowed = Math.floor(maxGuessChance * 10 ** settings.codeLength);
       problems.push(
-        `maxCodeAttempts ${policy.maxCodeAttempts} with a ${policy.codeLength}-digit code lets a guess succeed ` +
+        `maxCodeAttempts ${settings.maxCodeAttempts} with a ${settings.codeLength}-digit code lets a guess succeed ` +
           `${Math.round(chance * 100)} times in 100; allow at most ${allowed} attempts or use a longer code.`,
       );
     }
@@ -228,19 +229,19 @@ export function validatePushSettings(input: unknown): string[] {
 /**
  * The push settings in force for a tenant: its stored choices over the defaults, validated. Every
  * place that reads or changes them resolves them here, so what is shown, what is saved and what
- * a push request starts with cannot differ. A stored policy was validated on the way in, so by
- * default an invalid one is a plain error: it must not silently weaken a check. A change being
+ * a push request starts with cannot differ. Stored settings were validated on the way in, so by
+ * default invalid ones are a plain error: it must not silently weaken a check. A change being
  * saved passes `invalid` to answer the admin with the problems instead.
  */
 export function resolvePushSettings(
   settings: TenantSettings,
   invalid: (problems: string[]) => Error = (problems) =>
-    new Error(`Stored verification policy is invalid: ${problems.join(' ')}`),
+    new Error(`Stored push settings are invalid: ${problems.join(' ')}`),
 ): PushSettings {
-  const policy = { ...defaultPushSettings, ...settings.verification };
-  const problems = validatePushSettings(policy);
+  const resolved = { ...defaultPushSettings, ...settings.verification };
+  const problems = validatePushSettings(resolved);
   if (problems.length > 0) throw invalid(problems);
-  return policy;
+  return resolved;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +270,7 @@ export function generateVerificationCode(
   length: number,
   randomByte: RandomByteSource = cryptoRandomByte,
 ): string {
-  const { min, max } = verificationPolicyLimits.codeLength;
+  const { min, max } = pushSettingsLimits.codeLength;
   if (!Number.isInteger(length) || length < min || length > max) {
     throw new RangeError(`Code length must be a whole number from ${min} to ${max}.`);
   }
@@ -303,7 +304,7 @@ export interface VerificationState {
   /** Milliseconds since the epoch; the verification is expired from this instant on. */
   expiresAt: number;
   failedAttempts: number;
-  /** Copied from the policy when the verification starts, so a policy change mid-call does not move it. */
+  /** Copied from the push settings when the verification starts, so a change mid-call does not move it. */
   maxAttempts: number;
 }
 
@@ -481,7 +482,7 @@ export const decisionPayloadMembers = [
   'actionSummary',
 ] as const satisfies readonly (keyof DecisionPayload)[];
 
-const typedCodePattern = new RegExp(`^[0-9]{1,${verificationPolicyLimits.codeLength.max}}$`);
+const typedCodePattern = new RegExp(`^[0-9]{1,${pushSettingsLimits.codeLength.max}}$`);
 
 // With the u flag a surrogate pair is one code point (an emoji, say), so only a lone surrogate
 // has the general category Cs (String.prototype.isWellFormed, without needing ES2024's library).

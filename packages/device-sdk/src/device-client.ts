@@ -1,3 +1,5 @@
+// The device client: enrollment, pending requests, signed decisions and the live channel, over
+// the device protocol (docs/device-protocol.md).
 import {
   activationCodeLength,
   isDevicePlatform,
@@ -237,6 +239,12 @@ export interface DeviceClient {
    * itself when a request names a key the device does not know; refuses with `KEY_SET_INVALID`.
    */
   refreshServerKeys(): Promise<DeviceState>;
+  /**
+   * The server's time in milliseconds as this device knows it: the device's clock, corrected by
+   * the server's answers (their Date header) when the two differ by 5 seconds or more. Proofs,
+   * decisions and offline codes use it; count a request's `expiresAt` down with it too.
+   */
+  serverTime(): number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +408,16 @@ interface SendOptions {
   proof: ProofKind | null;
   accept?: string;
   signal?: AbortSignal;
+  /** Signed again once already, after the server's clock corrected ours. */
+  resigned?: boolean;
 }
+
+/**
+ * The server accepts an `iat` within 60 s of its own time (docs/device-protocol.md, "Clocks"). A
+ * difference from an answer's Date header below this is left alone: the header has whole seconds,
+ * the network adds its delay, and a phone that sets its clock from the network needs nothing.
+ */
+const clockCorrectionThresholdMs = 5_000;
 
 export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
   const { store } = options;
@@ -420,17 +437,43 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     try {
       return await verifyCallNotice(jws, {
         id,
-        jwks: usableServerKeys(state, now()),
+        jwks: usableServerKeys(state, serverNow()),
         issuer: state.issuer,
         customerId: state.customerId,
         deviceId: state.deviceId,
-        now: now(),
+        now: serverNow(),
         ended: endedCalls,
       });
     } catch (error) {
       if (error instanceof DeviceSdkError && error.code === 'CALL_NOTICE_ENDED') endedCalls.add(id);
       throw error;
     }
+  }
+
+  // The server's time minus the device's, learnt from answers' Date headers; 0 while they agree
+  // within the threshold. Kept in memory: a new client learns it from its first answer.
+  let serverOffsetMs = 0;
+  let clockCorrections = 0;
+
+  /** The server's time as well as this device knows it: what `iat`, expiry and codes are judged by. */
+  function serverNow(): number {
+    return now() + serverOffsetMs;
+  }
+
+  /**
+   * Reads the answer's Date header. A move of the offset counts in `clockCorrections`, which tells
+   * a request refused for its `iat` that signing it again may help.
+   */
+  function learnServerTime(response: Response): void {
+    const header = response.headers.get('date');
+    const at = header === null ? Number.NaN : Date.parse(header);
+    if (!Number.isFinite(at)) return;
+    // The header drops the milliseconds: half a second on average.
+    const measured = at + 500 - now();
+    const next = Math.abs(measured) < clockCorrectionThresholdMs ? 0 : measured;
+    if (Math.abs(next - serverOffsetMs) < clockCorrectionThresholdMs) return;
+    serverOffsetMs = next;
+    clockCorrections++;
   }
 
   async function enrolled(): Promise<{ state: DeviceState; key: CryptoKeyPair }> {
@@ -442,7 +485,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
   }
 
   function seconds(): number {
-    return Math.floor(now() / 1000);
+    return Math.floor(serverNow() / 1000);
   }
 
   async function proofFor(method: string, url: string, proof: ProofKind): Promise<string> {
@@ -489,6 +532,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     const headers: Record<string, string> = { accept: init.accept ?? 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.proof) headers['device-proof'] = await proofFor(method, url, init.proof);
+    const corrections = clockCorrections;
     let response: Response;
     try {
       response = await doFetch(url, {
@@ -501,7 +545,21 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       if (isAbort(error, init.signal)) throw error;
       throw new DeviceSdkError('NETWORK_ERROR', `Could not reach ${baseUrl}.`, { cause: error });
     }
-    if (!response.ok) throw await errorFrom(response);
+    learnServerTime(response);
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      // A proof refused while this answer corrected the clock was signed with the wrong time:
+      // sign it again, once. A second refusal is not the clock.
+      if (
+        error.code === 'DEVICE_PROOF_INVALID' &&
+        init.proof &&
+        !init.resigned &&
+        clockCorrections !== corrections
+      ) {
+        return send(baseUrl, method, path, { ...init, resigned: true });
+      }
+      throw error;
+    }
     return response;
   }
 
@@ -566,9 +624,9 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
    */
   async function stateForRequest(state: DeviceState, jws: unknown): Promise<DeviceState> {
     const kid = typeof jws === 'string' ? signingKeyIdOf(jws) : null;
-    if (kid === null || knowsServerKey(state, kid, now())) return state;
+    if (kid === null || knowsServerKey(state, kid, serverNow())) return state;
     const latest = (await enrolled()).state;
-    if (knowsServerKey(latest, kid, now())) return latest;
+    if (knowsServerKey(latest, kid, serverNow())) return latest;
     return refreshServerKeys();
   }
 
@@ -581,10 +639,10 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     const state = await stateForRequest(pinned, jws);
     const shown = await verifySignedRequest(jws, {
       id,
-      jwks: usableServerKeys(state, now()),
+      jwks: usableServerKeys(state, serverNow()),
       issuer: state.issuer,
       customerId: state.customerId,
-      now: now(),
+      now: serverNow(),
     });
     return { id, status: toStatus(status), ...shown };
   }
@@ -718,6 +776,8 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
 
     forget,
 
+    serverTime: serverNow,
+
     async pendingRequests() {
       const { state } = await enrolled();
       const body = await json(await deviceCall('GET', '/v1/device/verifications'));
@@ -749,29 +809,38 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
           );
         }
       }
-      const fields = { decision, code: typed, nonce: randomId(), iat: seconds() };
-      const input = { verificationId: request.id, ...fields, actionSummary: request.actionSummary };
-      let decisionBody: Json;
-      if (credentials) {
-        if (!state.webauthn) {
-          throw new DeviceSdkError('WEBAUTHN_FAILED', 'This device has no WebAuthn credential registered.');
+      const path = `/v1/device/verifications/${encodeURIComponent(request.id)}/decision`;
+      const signed = async (): Promise<Json> => {
+        const fields = { decision, code: typed, nonce: randomId(), iat: seconds() };
+        const input = { verificationId: request.id, ...fields, actionSummary: request.actionSummary };
+        if (credentials) {
+          if (!state.webauthn) {
+            throw new DeviceSdkError('WEBAUTHN_FAILED', 'This device has no WebAuthn credential registered.');
+          }
+          // The challenge is the hash of the decision's RFC 8785 form, so the assertion signs what
+          // was shown (docs/device-protocol.md, "Approving with an assertion").
+          const webauthn = await getAssertion(credentials, {
+            challenge: await decisionAssertionChallenge(input),
+            credential: state.webauthn,
+          });
+          return { decision: fields, webauthn };
         }
-        // The challenge is the hash of the decision's RFC 8785 form, so the assertion signs what
-        // was shown (docs/device-protocol.md, "Approving with an assertion").
-        const webauthn = await getAssertion(credentials, {
-          challenge: await decisionAssertionChallenge(input),
-          credential: state.webauthn,
-        });
-        decisionBody = { decision: fields, webauthn };
-      } else {
-        decisionBody = { signedDecision: await signDecision(input, state.deviceId, key.privateKey) };
+        return { signedDecision: await signDecision(input, state.deviceId, key.privateKey) };
+      };
+      const corrections = clockCorrections;
+      let response: Response;
+      try {
+        response = await send(state.baseUrl, 'POST', path, { body: await signed(), proof: null });
+      } catch (error) {
+        // Its iat was refused while the answer corrected the clock: a new decision (new nonce)
+        // with the server's time, once. Not with biometrics, which would ask the customer again.
+        const clockRefused =
+          error instanceof DeviceSdkError &&
+          error.code === 'DEVICE_PROOF_INVALID' &&
+          clockCorrections !== corrections;
+        if (!clockRefused || credentials) throw error;
+        response = await send(state.baseUrl, 'POST', path, { body: await signed(), proof: null });
       }
-      const response = await send(
-        state.baseUrl,
-        'POST',
-        `/v1/device/verifications/${encodeURIComponent(request.id)}/decision`,
-        { body: decisionBody, proof: null },
-      );
       const body = await json(response);
       if (body.id !== request.id) throw unexpected('the decision answer names another verification');
       return { id: request.id, status: toStatus(body.status) };
@@ -782,11 +851,11 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
       const body = await json(await deviceCall('GET', `/v1/device/call-notices/current?nonce=${nonce}`));
       const state = await stateForRequest((await enrolled()).state, body.statement);
       const status = await verifyCallStatus(body.statement, {
-        jwks: usableServerKeys(state, now()),
+        jwks: usableServerKeys(state, serverNow()),
         issuer: state.issuer,
         customerId: state.customerId,
         deviceId: state.deviceId,
-        now: now(),
+        now: serverNow(),
         nonce,
       });
       if (!status.active) {
@@ -839,7 +908,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
           'This device holds no offline-code secret; call obtainOfflineSecret() while online.',
         );
       }
-      return offlineCodeAt(secret, now());
+      return offlineCodeAt(secret, serverNow());
     },
 
     async obtainOfflineSecret() {

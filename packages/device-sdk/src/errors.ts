@@ -1,3 +1,4 @@
+// The device SDK's error type: its own codes and the server's, passed through.
 import type { ErrorCode, ErrorDetails } from '@helpdesk-auth/core';
 
 /**

@@ -1,3 +1,4 @@
+// Where a device keeps its key pair and state: the interface, key generation and the memory store.
 import type { DevicePlatform } from '@helpdesk-auth/core';
 import type { CryptoKey, JWK } from 'jose';
 import type { OfflineSecret } from './offline-code.ts';

@@ -1,3 +1,4 @@
+// A key store for Node: the device's key and state in one JSON file, written atomically, mode 0600.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -2,11 +2,11 @@ import {
   type AssuranceLevel,
   actionNamePattern,
   assuranceLevels,
-  fallbackPolicyLimits,
   methodAssuranceCeiling,
   type VerificationMethod,
   type VerificationPolicy,
   verificationMethods,
+  verificationPolicyLimits,
 } from '@helpdesk-auth/core';
 import { type ReactNode, useId, useState } from 'react';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
@@ -356,32 +356,32 @@ export function PolicyForm({
             'push',
             'lockAfterDenials',
             'pf.risk.lockAfterDenials',
-            fallbackPolicyLimits.push.lockAfterDenials,
+            verificationPolicyLimits.push.lockAfterDenials,
           )}
           {numberField(
             'push',
             'denialWindowHours',
             'pf.risk.denialWindowHours',
-            fallbackPolicyLimits.push.denialWindowHours,
+            verificationPolicyLimits.push.denialWindowHours,
           )}
-          {numberField('sms', 'simSwapDays', 'pf.risk.simSwapDays', fallbackPolicyLimits.sms.simSwapDays)}
+          {numberField('sms', 'simSwapDays', 'pf.risk.simSwapDays', verificationPolicyLimits.sms.simSwapDays)}
           {numberField(
             null,
             'failuresPerHour',
             'pf.risk.failuresPerHour',
-            fallbackPolicyLimits.failuresPerHour,
+            verificationPolicyLimits.failuresPerHour,
           )}
           {numberField(
             'securityQuestions',
             'maxFailures',
             'pf.risk.sqMaxFailures',
-            fallbackPolicyLimits.securityQuestions.maxFailures,
+            verificationPolicyLimits.securityQuestions.maxFailures,
           )}
           {numberField(
             'appCode',
             'maxFailures',
             'pf.risk.appCodeMaxFailures',
-            fallbackPolicyLimits.appCode.maxFailures,
+            verificationPolicyLimits.appCode.maxFailures,
           )}
         </div>
         {checkbox('push', 'lockOnFraudReport', 'pf.risk.lockOnFraudReport')}

@@ -376,6 +376,17 @@ export interface Schemas {
     notificationEndpoint: string | null;
     /** How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document's jwks_uri. */
     idTokenSignedResponseAlg: 'ES256' | 'RS256';
+    backchannelAuthenticationRequestSigningAlg:
+      | 'ES256'
+      | 'ES384'
+      | 'ES512'
+      | 'PS256'
+      | 'PS384'
+      | 'PS512'
+      | 'RS256'
+      | 'EdDSA'
+      | 'Ed25519'
+      | null;
     status: 'active' | 'suspended' | 'revoked';
     createdAt: string;
     updatedAt: string;

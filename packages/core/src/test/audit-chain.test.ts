@@ -1,3 +1,4 @@
+// Tests of the audit hash chain: a chain verifies, and a changed, removed or reordered entry is found.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AuditEntry, computeAuditHash, genesisHash, verifyAuditChain } from '../audit-chain.ts';

@@ -1,3 +1,4 @@
+// Tests of the customer's texts: built-in texts per language, placeholders filled once, template checks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -1,3 +1,4 @@
+// Tests of identifiers: the prefix of each kind, creation order, and the random part within a millisecond.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { idPattern, newId } from '../ids.ts';

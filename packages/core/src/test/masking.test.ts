@@ -1,3 +1,4 @@
+// Tests of masked phone numbers and e-mail addresses, as agents see them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { maskEmail, maskPhone } from '../masking.ts';

@@ -1,3 +1,4 @@
+// Tests of roles and their permissions.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { permissions, permissionsForRole, roleHasPermission } from '../permissions.ts';

@@ -1,3 +1,4 @@
+// Tests of the normalisation of security-question answers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normaliseAnswer } from '../policy-answers.ts';

@@ -1,3 +1,4 @@
+// Tests of the notices a customer gets after a verification, a fraud report or a new device.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -1,3 +1,5 @@
+// Tests of the verification policy: validation, the push lock, the SIM-swap window, which methods
+// an agent may use and why not the others.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -38,7 +40,7 @@ function facts(change: Partial<CustomerMethodFacts> = {}): CustomerMethodFacts {
   };
 }
 
-describe('fallback policy validation', () => {
+describe('verification policy validation', () => {
   it('accepts the default policy', () => {
     assert.deepEqual(validateVerificationPolicy(defaultVerificationPolicy), []);
   });

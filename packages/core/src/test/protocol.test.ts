@@ -1,3 +1,4 @@
+// Tests of the device protocol's shared values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activationCodeAlphabet, isDevicePlatform, jwsTypes, noncePattern } from '../protocol.ts';

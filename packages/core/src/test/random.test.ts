@@ -1,3 +1,4 @@
+// Tests of the batched CSPRNG bytes: lengths, no repeats across refills, an even spread.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { secureRandomByte, secureRandomBytes } from '../random.ts';

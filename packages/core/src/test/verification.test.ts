@@ -1,3 +1,5 @@
+// Tests of push verification's rules: statuses, codes, push settings, decisions, expiry and the
+// payload a device signs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -294,7 +296,7 @@ describe('resolvePushSettings', () => {
     const guessable = { verification: { maxCodeAttempts: 6 } };
     assert.throws(
       () => resolvePushSettings(guessable),
-      /^Error: Stored verification policy is invalid: maxCodeAttempts 6/,
+      /^Error: Stored push settings are invalid: maxCodeAttempts 6/,
     );
     assert.throws(
       () => resolvePushSettings(guessable, (problems) => new RangeError(problems.join(' '))),

@@ -1,3 +1,4 @@
+// Tests of the IndexedDB key store outside a browser.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createIndexedDbKeyStore } from '../browser-key-store.ts';

@@ -1,3 +1,4 @@
+// Tests of the device client against a minimal server side of the device protocol.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

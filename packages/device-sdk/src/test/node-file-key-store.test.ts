@@ -1,3 +1,4 @@
+// Tests of the Node file key store: file modes, atomic writes, refused files.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// Tests of the server-sent events parser, however the stream is cut into chunks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSseParser, type SseEvent } from '../sse.ts';

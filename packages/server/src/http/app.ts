@@ -96,6 +96,9 @@ export async function buildHttpApp(deps: AppDependencies, registerRoutes: Regist
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The time that judges devices' proofs, which they set their clocks by (docs/device-protocol.md,
+    // "Clocks"): the server's own clock, not the socket layer's, so the two never disagree.
+    reply.header('date', new Date(services.context.clock()).toUTCString());
     if (closing) {
       reply.header('connection', 'close');
       throw new AppError('NOT_READY', 'The server is shutting down; retry on another instance.');

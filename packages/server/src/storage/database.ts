@@ -28,6 +28,7 @@ import * as methodVerifications from './migrations/0022-method-verifications.ts'
 import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
 import * as operatorSecondFactor from './migrations/0024-operator-second-factor.ts';
 import * as callNotices from './migrations/0025-call-notices.ts';
+import * as requestSigningAlg from './migrations/0029-request-signing-alg.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -70,6 +71,7 @@ const migrations: Record<string, Migration> = {
   '0023-operator-password-change': operatorPasswordChange,
   '0024-operator-second-factor': operatorSecondFactor,
   '0025-call-notices': callNotices,
+  '0029-request-signing-alg': requestSigningAlg,
   '0018-audit-sealing': auditSealing,
 };
 

@@ -389,6 +389,11 @@ export interface OidcClientsTable {
   notification_endpoint: string | null;
   /** The algorithm its ID tokens are signed with (migration 0017). */
   id_token_alg: 'ES256' | 'RS256';
+  /**
+   * The algorithm every CIBA authentication request of the client must be signed with; null when
+   * it may send them signed or plain (migration 0029).
+   */
+  request_signing_alg: string | null;
   status: 'active' | 'suspended' | 'revoked';
   created_at: number;
   updated_at: number;

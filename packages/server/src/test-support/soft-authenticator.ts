@@ -1,5 +1,6 @@
 // A WebAuthn platform authenticator in software, for server tests.
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import type { CredentialsContainerLike } from '@helpdesk-auth/device-sdk';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
 
@@ -131,6 +132,65 @@ export function createSoftAuthenticator(options: {
         },
         authenticatorAttachment: 'platform',
         clientExtensionResults: {},
+      };
+    },
+  };
+}
+
+const toBuffer = (base64url: string): ArrayBuffer => {
+  const bytes = Buffer.from(base64url, 'base64url');
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+};
+
+/** Bytes (as a browser hands them to the authenticator) in base64url. */
+export const fromBytes = (value: unknown): string => Buffer.from(value as Uint8Array).toString('base64url');
+
+/** The options each call of the container was given, in order. */
+export interface SoftCredentialRequests {
+  create: Record<string, unknown>[];
+  get: Record<string, unknown>[];
+}
+
+/**
+ * `navigator.credentials` in shape, backed by a software authenticator: binary options in,
+ * credential objects with ArrayBuffers out and no `toJSON`, so the device SDK's own encoding runs.
+ */
+export function softCredentialsContainer(
+  authenticator: SoftAuthenticator,
+  seen: SoftCredentialRequests,
+): CredentialsContainerLike {
+  return {
+    async create({ publicKey }: { publicKey: Record<string, unknown> }) {
+      seen.create.push(publicKey);
+      const json = authenticator.register({ challenge: fromBytes(publicKey.challenge) });
+      return {
+        id: json.id,
+        rawId: toBuffer(json.rawId),
+        type: 'public-key',
+        authenticatorAttachment: 'platform',
+        getClientExtensionResults: () => ({}),
+        response: {
+          clientDataJSON: toBuffer(json.response.clientDataJSON),
+          attestationObject: toBuffer(json.response.attestationObject),
+          getTransports: () => ['internal'],
+        },
+      };
+    },
+    async get({ publicKey }: { publicKey: Record<string, unknown> }) {
+      seen.get.push(publicKey);
+      const json = authenticator.assert(fromBytes(publicKey.challenge));
+      return {
+        id: json.id,
+        rawId: toBuffer(json.rawId),
+        type: 'public-key',
+        authenticatorAttachment: 'platform',
+        getClientExtensionResults: () => ({}),
+        response: {
+          clientDataJSON: toBuffer(json.response.clientDataJSON),
+          authenticatorData: toBuffer(json.response.authenticatorData),
+          signature: toBuffer(json.response.signature),
+          userHandle: null,
+        },
       };
     },
   };

@@ -8,7 +8,7 @@ import { decryptSecret, encryptSecret } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
 import { claimOnce, compareAndSet, inTransaction, takeIntervalSlot } from '../../storage/atomic.ts';
 import type { CibaRequestRow } from '../../storage/schema.ts';
-import type { VerificationService } from '../push/index.ts';
+import { createVerificationFollowers, type VerificationService } from '../push/index.ts';
 import {
   acrFor,
   amrFor,
@@ -26,7 +26,6 @@ import {
   idTokenAlgorithms,
   type OidcClientService,
 } from './oidc-clients.ts';
-import { createVerificationFollowers } from './verification-followers.ts';
 
 export const cibaGrantType = 'urn:openid:params:grant-type:ciba';
 export const supportedScopes = ['openid'];
@@ -354,6 +353,14 @@ export function createCibaService(
       credentials: ClientCredentials,
     ): Promise<BackchannelResponse> {
       const client = await authenticateClient(credentials, endpoints.backchannel);
+      // A client that registered a request signing algorithm sends only signed requests, so a
+      // stolen client credential alone cannot start one (FAPI-CIBA).
+      if (client.requestSigningAlg && received.request === undefined) {
+        throw new OAuthError(
+          'invalid_request',
+          `This client registered backchannel_authentication_request_signing_alg ${client.requestSigningAlg}: send the request signed, in the request parameter.`,
+        );
+      }
       const params = received.request !== undefined ? await signedParams(client, received) : received;
       if (params.scope === undefined) throw new OAuthError('invalid_request', 'scope is required.');
       const scopes = params.scope.split(' ').filter((s) => s.length > 0);

@@ -98,7 +98,23 @@ function settingsOf(body: Metadata) {
     deliveryMode: mode as DeliveryMode,
     notificationEndpoint: body.backchannel_client_notification_endpoint,
     idTokenSignedResponseAlg: idTokenAlg as IdTokenAlgorithm,
+    backchannelAuthenticationRequestSigningAlg: body.backchannel_authentication_request_signing_alg,
   };
+}
+
+/**
+ * The client service's settings by their RFC 7591 metadata names, so a refusal names what the
+ * registering client sent.
+ */
+const metadataNames: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bnotificationEndpoint\b/g, 'backchannel_client_notification_endpoint'],
+  [/\bidTokenSignedResponseAlg\b/g, 'id_token_signed_response_alg'],
+  [/\bdeliveryMode\b/g, 'backchannel_token_delivery_mode'],
+  [/\bbackchannelAuthenticationRequestSigningAlg\b/g, 'backchannel_authentication_request_signing_alg'],
+];
+
+function inMetadataNames(message: string): string {
+  return metadataNames.reduce((text, [name, standard]) => text.replace(name, standard), message);
 }
 
 /** Errors as RFC 7591 section 3.2.2 and RFC 6750 section 3.1 have them. */
@@ -109,7 +125,7 @@ function registrationError(error: FastifyError | Error): OAuthError {
       return new OAuthError('invalid_token', 'Send an API key with oidc-clients:write as the bearer token.');
     if (error.status === 403)
       return new OAuthError('insufficient_scope', 'The API key needs oidc-clients:write.');
-    if (error.code === 'VALIDATION_FAILED') return metadataError(error.message);
+    if (error.code === 'VALIDATION_FAILED') return metadataError(inMetadataNames(error.message));
     if (error.status < 500) return new OAuthError('invalid_request', error.message);
   }
   if ((error as FastifyError).validation) return metadataError(`Invalid metadata: ${error.message}.`);
@@ -169,10 +185,10 @@ export function registerDynamicRegistrationRoute(app: TypedApp, { services }: Ap
           ...(client.notificationEndpoint
             ? { backchannel_client_notification_endpoint: client.notificationEndpoint }
             : {}),
-          ...(body.backchannel_authentication_request_signing_alg
+          ...(client.backchannelAuthenticationRequestSigningAlg
             ? {
                 backchannel_authentication_request_signing_alg:
-                  body.backchannel_authentication_request_signing_alg,
+                  client.backchannelAuthenticationRequestSigningAlg,
               }
             : {}),
           ...(client.jwks ? { jwks: client.jwks as { keys: Record<string, unknown>[] } } : {}),

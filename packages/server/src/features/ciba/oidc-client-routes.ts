@@ -11,6 +11,7 @@ import {
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import {
+  assertionAlgorithms,
   clientAuthMethods,
   clientStatuses,
   deliveryModes,
@@ -50,6 +51,12 @@ const IdTokenAlg = Type.String({
     "How its ID tokens are signed: ES256 (default) or RS256, each verifiable with the keys at the discovery document's jwks_uri.",
 });
 
+const RequestSigningAlg = Type.String({
+  enum: [...assertionAlgorithms],
+  description:
+    'private_key_jwt clients: every CIBA authentication request must be signed with this algorithm (CIBA Core 7.1.1, FAPI-CIBA); not set: requests signed or plain.',
+});
+
 const OidcClientSchema = Type.Object(
   {
     id: Type.String({ description: 'The client_id.' }),
@@ -59,6 +66,7 @@ const OidcClientSchema = Type.Object(
     deliveryMode: Type.String({ enum: [...deliveryModes] }),
     notificationEndpoint: Type.Union([Type.String(), Type.Null()]),
     idTokenSignedResponseAlg: IdTokenAlg,
+    backchannelAuthenticationRequestSigningAlg: Type.Union([RequestSigningAlg, Type.Null()]),
     status: Type.String({ enum: [...clientStatuses] }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -115,6 +123,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             deliveryMode: Type.String({ enum: [...deliveryModes] }),
             notificationEndpoint: Type.Optional(NotificationEndpoint),
             idTokenSignedResponseAlg: Type.Optional(IdTokenAlg),
+            backchannelAuthenticationRequestSigningAlg: Type.Optional(RequestSigningAlg),
           },
           { additionalProperties: false },
         ),
@@ -141,6 +150,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
           deliveryMode: body.deliveryMode as OidcClient['deliveryMode'],
           notificationEndpoint: body.notificationEndpoint,
           idTokenSignedResponseAlg: body.idTokenSignedResponseAlg as OidcClient['idTokenSignedResponseAlg'],
+          backchannelAuthenticationRequestSigningAlg: body.backchannelAuthenticationRequestSigningAlg,
         },
         principal.actor,
       );
@@ -175,7 +185,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
       schema: {
         tags,
         summary:
-          'Change a client: name, status (active or suspended), delivery mode, endpoint, keys, ID token algorithm.',
+          'Change a client: name, status (active or suspended), delivery mode, endpoint, keys, ID token algorithm, request signing algorithm.',
         operationId: 'updateOidcClient',
         security: operatorOrApiKey,
         params: ClientId,
@@ -187,6 +197,11 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             deliveryMode: Type.Optional(Type.String({ enum: [...deliveryModes] })),
             notificationEndpoint: Type.Optional(NullableString({ format: 'uri', maxLength: 2048 })),
             idTokenSignedResponseAlg: Type.Optional(IdTokenAlg),
+            backchannelAuthenticationRequestSigningAlg: Type.Optional(
+              Type.Union([RequestSigningAlg, Type.Null()], {
+                description: 'null: the client may send requests signed or plain again.',
+              }),
+            ),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -209,6 +224,7 @@ export function registerOidcClientRoutes(app: TypedApp, { services }: AppDepende
             idTokenSignedResponseAlg: body.idTokenSignedResponseAlg as
               | OidcClient['idTokenSignedResponseAlg']
               | undefined,
+            backchannelAuthenticationRequestSigningAlg: body.backchannelAuthenticationRequestSigningAlg,
           },
           principal.actor,
         ),

@@ -43,6 +43,19 @@ export const assertionAlgorithms = [
 /** The names an Ed25519 key signs under: a key registered with one verifies assertions of either. */
 const ed25519Names = ['EdDSA', 'Ed25519'];
 
+/** The names a JWS algorithm is accepted under: both of Ed25519's, one for every other. */
+function algorithmNames(alg: string): string[] {
+  return ed25519Names.includes(alg) ? ed25519Names : [alg];
+}
+
+/** Whether a registered public key can sign with the algorithm (by its `alg`, else its type). */
+function keyCanSign(jwk: JWK, alg: string): boolean {
+  if (jwk.alg !== undefined) return algorithmNames(jwk.alg).includes(alg);
+  if (jwk.kty === 'RSA') return /^(RS|PS)\d{3}$/.test(alg);
+  if (jwk.kty === 'OKP') return jwk.crv === 'Ed25519' && ed25519Names.includes(alg);
+  return defaultAlgorithm(jwk) === alg;
+}
+
 /** The registered keys as a verifier reads them: an Ed25519 key once per name it signs under. */
 function verificationKeys(jwks: { keys: JWK[] }): { keys: JWK[] } {
   return {
@@ -87,6 +100,11 @@ export interface OidcClient {
   deliveryMode: DeliveryMode;
   notificationEndpoint: string | null;
   idTokenSignedResponseAlg: IdTokenAlgorithm;
+  /**
+   * The algorithm every CIBA authentication request must be signed with (CIBA Core 7.1.1); null
+   * when the client may send requests signed or plain.
+   */
+  backchannelAuthenticationRequestSigningAlg: string | null;
   status: ClientStatus;
   createdAt: number;
   updatedAt: number;
@@ -100,6 +118,8 @@ export interface OidcClientInput {
   notificationEndpoint?: string | null | undefined;
   /** ES256 when not given. */
   idTokenSignedResponseAlg?: IdTokenAlgorithm | undefined;
+  /** One of assertionAlgorithms; requires private_key_jwt. Not given: requests signed or plain. */
+  backchannelAuthenticationRequestSigningAlg?: string | null | undefined;
 }
 
 export interface OidcClientUpdate {
@@ -109,6 +129,8 @@ export interface OidcClientUpdate {
   deliveryMode?: DeliveryMode | undefined;
   notificationEndpoint?: string | null | undefined;
   idTokenSignedResponseAlg?: IdTokenAlgorithm | undefined;
+  /** null: requests signed or plain again. */
+  backchannelAuthenticationRequestSigningAlg?: string | null | undefined;
 }
 
 /** What a protocol request presented to authenticate its client (RFC 6749 2.3, RFC 7523 2.2). */
@@ -128,6 +150,8 @@ export interface AuthenticatedClient {
   deliveryMode: DeliveryMode;
   notificationEndpoint: string | null;
   idTokenSignedResponseAlg: IdTokenAlgorithm;
+  /** Set: every authentication request must be signed, with this algorithm. */
+  requestSigningAlg: string | null;
 }
 
 function toClient(row: OidcClientRow): OidcClient {
@@ -139,6 +163,7 @@ function toClient(row: OidcClientRow): OidcClient {
     deliveryMode: row.delivery_mode,
     notificationEndpoint: row.notification_endpoint,
     idTokenSignedResponseAlg: row.id_token_alg,
+    backchannelAuthenticationRequestSigningAlg: row.request_signing_alg,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -215,6 +240,7 @@ export function createOidcClientService(context: ServiceContext) {
     notificationEndpoint: string | null;
     name: string;
     idTokenSignedResponseAlg: string;
+    requestSigningAlg: string | null;
   }): Promise<void> {
     const problems: string[] = [];
     if (settings.name.trim().length === 0) problems.push('name must not be empty.');
@@ -225,6 +251,19 @@ export function createOidcClientService(context: ServiceContext) {
       else problems.push(...(await jwksProblems(settings.jwks)));
     } else if (settings.jwks) {
       problems.push('jwks is only for private_key_jwt clients.');
+    }
+    const requestAlg = settings.requestSigningAlg;
+    if (requestAlg !== null) {
+      if (!assertionAlgorithms.includes(requestAlg))
+        problems.push(
+          `backchannelAuthenticationRequestSigningAlg must be one of ${assertionAlgorithms.join(', ')}.`,
+        );
+      else if (settings.tokenEndpointAuthMethod !== 'private_key_jwt')
+        problems.push('backchannelAuthenticationRequestSigningAlg needs private_key_jwt and jwks.');
+      else if (settings.jwks && !settings.jwks.keys.some((jwk) => keyCanSign(jwk, requestAlg)))
+        problems.push(
+          `No key in jwks signs with ${requestAlg}, the backchannelAuthenticationRequestSigningAlg.`,
+        );
     }
     if (settings.deliveryMode === 'ping') {
       if (!settings.notificationEndpoint) problems.push('ping mode needs a notificationEndpoint.');
@@ -256,6 +295,7 @@ export function createOidcClientService(context: ServiceContext) {
       deliveryMode: row.delivery_mode,
       notificationEndpoint: row.notification_endpoint,
       idTokenSignedResponseAlg: row.id_token_alg,
+      requestSigningAlg: row.request_signing_alg,
     };
   }
 
@@ -350,6 +390,7 @@ export function createOidcClientService(context: ServiceContext) {
         deliveryMode: input.deliveryMode,
         notificationEndpoint: input.notificationEndpoint ?? null,
         idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'ES256',
+        requestSigningAlg: input.backchannelAuthenticationRequestSigningAlg ?? null,
       };
       await checkSettings(settings);
       const now = clock();
@@ -366,6 +407,7 @@ export function createOidcClientService(context: ServiceContext) {
         delivery_mode: settings.deliveryMode,
         notification_endpoint: settings.notificationEndpoint,
         id_token_alg: settings.idTokenSignedResponseAlg,
+        request_signing_alg: settings.requestSigningAlg,
         status: 'active',
         created_at: now,
         updated_at: now,
@@ -384,6 +426,7 @@ export function createOidcClientService(context: ServiceContext) {
             notificationEndpoint: row.notification_endpoint,
             // How its ID tokens are signed (audit keys may not name a token).
             signedResponseAlg: row.id_token_alg,
+            requestSigningAlg: row.request_signing_alg,
           },
           now,
         });
@@ -419,6 +462,10 @@ export function createOidcClientService(context: ServiceContext) {
         notificationEndpoint:
           input.notificationEndpoint === undefined ? before.notificationEndpoint : input.notificationEndpoint,
         idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? before.idTokenSignedResponseAlg,
+        requestSigningAlg:
+          input.backchannelAuthenticationRequestSigningAlg === undefined
+            ? before.backchannelAuthenticationRequestSigningAlg
+            : input.backchannelAuthenticationRequestSigningAlg,
       };
       await checkSettings(settings);
       const now = clock();
@@ -432,6 +479,7 @@ export function createOidcClientService(context: ServiceContext) {
             delivery_mode: settings.deliveryMode,
             notification_endpoint: settings.notificationEndpoint,
             id_token_alg: settings.idTokenSignedResponseAlg,
+            request_signing_alg: settings.requestSigningAlg,
             status: input.status ?? current.status,
             updated_at: now,
           })
@@ -534,6 +582,7 @@ export function createOidcClientService(context: ServiceContext) {
         );
       }
       const now = clock();
+      const registered = row.request_signing_alg;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(
@@ -542,13 +591,19 @@ export function createOidcClientService(context: ServiceContext) {
           {
             issuer: client.id,
             audience: issuer,
-            algorithms: assertionAlgorithms,
+            algorithms: registered ? algorithmNames(registered) : assertionAlgorithms,
             requiredClaims: ['exp', 'iat', 'nbf', 'jti'],
             currentDate: new Date(now),
             clockTolerance: clockToleranceSeconds,
           },
         ));
       } catch (error) {
+        if (registered && (error as { code?: string }).code === 'ERR_JOSE_ALG_NOT_ALLOWED') {
+          throw new OAuthError(
+            'invalid_request',
+            `The signed request's algorithm is not ${registered}, the one this client registered.`,
+          );
+        }
         const problem = assertionProblem(error).replace('client assertion', 'signed request');
         throw new OAuthError('invalid_request', problem);
       }

@@ -141,21 +141,24 @@ const SignedRequest = Type.Object(
 );
 
 /**
+ * What enrollment's proof header holds. The OpenAPI generator leaves a header out of an
+ * operation's parameters when a security scheme of the same name covers it, and the scheme
+ * describes the proof of an enrolled device, so this goes in the operation's description.
+ */
+const enrollmentProofDescription =
+  'The `device-proof` header is required: a compact JWS with protected header `{"alg": "ES256", "typ": ' +
+  '"hda-proof+jwt", "jwk": <the new public key>}` (no `kid`: the device has no id yet) and claims `htm` ' +
+  '(`POST`), `htu` (PUBLIC_URL + `/v1/device/enroll`), `iat` (within DEVICE_PROOF_MAX_AGE_SECONDS of the ' +
+  "server's time) and `jti`, signed by the private half of that key. A missing, invalid, stale or replayed " +
+  'proof answers 401 `DEVICE_PROOF_INVALID` or `DEVICE_PROOF_REPLAYED`, before the activation code is looked ' +
+  'at (docs/device-protocol.md, "Proof of possession" and "Enrollment").';
+
+/**
  * Enrollment's proof header: optional in the schema so that a missing proof answers 401
- * DEVICE_PROOF_INVALID, not 400; described here because the security scheme describes the proof
- * of an enrolled device, and at enrollment there is none yet.
+ * DEVICE_PROOF_INVALID, not 400.
  */
 const enrollmentProofHeader = Type.Object({
-  [deviceProofHeader]: Type.Optional(
-    Type.String({
-      maxLength: 4096,
-      description:
-        'Required. A compact JWS with protected header `{"alg": "ES256", "typ": "hda-proof+jwt", "jwk": <the new ' +
-        'public key>}` (no `kid`: the device has no id yet) and claims `htm` (`POST`), `htu` (PUBLIC_URL + ' +
-        '`/v1/device/enroll`), `iat` and `jti`, signed by the private half of that key. A missing, invalid, stale ' +
-        'or replayed proof answers 401 (docs/device-protocol.md, "Proof of possession").',
-    }),
-  ),
+  [deviceProofHeader]: Type.Optional(Type.String({ maxLength: 4096 })),
 });
 
 export function registerDeviceRoutes(
@@ -445,6 +448,7 @@ export function registerDeviceRoutes(
       schema: {
         tags: ['device'],
         summary: 'Enrol a device with an activation code; the proof header carries the new public key.',
+        description: enrollmentProofDescription,
         operationId: 'enrollDevice',
         // The proof is signed by the new key, which it carries in its header (jwk).
         security: deviceOnly,

@@ -15,59 +15,15 @@ import {
   type DeviceSdkError,
 } from '@helpdesk-auth/device-sdk';
 import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
-import { createSoftAuthenticator, type SoftAuthenticator } from '../../test-support/soft-authenticator.ts';
+import {
+  createSoftAuthenticator,
+  softCredentialsContainer as credentialsOf,
+  fromBytes,
+  type SoftCredentialRequests as Seen,
+  type SoftAuthenticator,
+} from '../../test-support/soft-authenticator.ts';
 
 const system = { type: 'system', id: null } as const;
-
-const toBuffer = (base64url: string): ArrayBuffer => {
-  const bytes = Buffer.from(base64url, 'base64url');
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-};
-const fromBytes = (value: unknown): string => Buffer.from(value as Uint8Array).toString('base64url');
-
-interface Seen {
-  create: Record<string, unknown>[];
-  get: Record<string, unknown>[];
-}
-
-/** `navigator.credentials` in shape: what a browser passes to and gets from the authenticator. */
-function credentialsOf(authenticator: SoftAuthenticator, seen: Seen): CredentialsContainerLike {
-  return {
-    async create({ publicKey }: { publicKey: Record<string, unknown> }) {
-      seen.create.push(publicKey);
-      const json = authenticator.register({ challenge: fromBytes(publicKey.challenge) });
-      return {
-        id: json.id,
-        rawId: toBuffer(json.rawId),
-        type: 'public-key',
-        authenticatorAttachment: 'platform',
-        getClientExtensionResults: () => ({}),
-        response: {
-          clientDataJSON: toBuffer(json.response.clientDataJSON),
-          attestationObject: toBuffer(json.response.attestationObject),
-          getTransports: () => ['internal'],
-        },
-      };
-    },
-    async get({ publicKey }: { publicKey: Record<string, unknown> }) {
-      seen.get.push(publicKey);
-      const json = authenticator.assert(fromBytes(publicKey.challenge));
-      return {
-        id: json.id,
-        rawId: toBuffer(json.rawId),
-        type: 'public-key',
-        authenticatorAttachment: 'platform',
-        getClientExtensionResults: () => ({}),
-        response: {
-          clientDataJSON: toBuffer(json.response.clientDataJSON),
-          authenticatorData: toBuffer(json.response.authenticatorData),
-          signature: toBuffer(json.response.signature),
-          userHandle: null,
-        },
-      };
-    },
-  };
-}
 
 describe('device SDK: biometric approval against the server', () => {
   let h: TestHarness;

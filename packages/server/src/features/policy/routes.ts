@@ -4,12 +4,12 @@ import {
   assuranceLevels,
   callMutualCodeModes,
   callStarterRoles,
-  fallbackPolicyLimits,
   maxActions,
   notFound,
   otpDeliveryModes,
   unavailableReasons,
   verificationMethods,
+  verificationPolicyLimits,
 } from '@helpdesk-auth/core';
 import { type TSchema, Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
@@ -45,7 +45,7 @@ const Delivery = Type.String({
 });
 
 const otpSection = (channel: 'sms' | 'email') => ({
-  ...numbers(fallbackPolicyLimits[channel], {
+  ...numbers(verificationPolicyLimits[channel], {
     codeTtlSeconds: 'Seconds a code stays valid (at most 10 minutes).',
     maxAttempts: 'Wrong tries per code before it fails.',
     maxResends: 'New codes that may be sent for one challenge; resends keep the wrong-try count.',
@@ -81,12 +81,12 @@ export const VerificationPolicySchema = Type.Object(
     sms: Type.Object(otpSection('sms'), { additionalProperties: false }),
     email: Type.Object(otpSection('email'), { additionalProperties: false }),
     totp: Type.Object(
-      numbers(fallbackPolicyLimits.totp, { driftSteps: '30-second steps accepted either side of now.' }),
+      numbers(verificationPolicyLimits.totp, { driftSteps: '30-second steps accepted either side of now.' }),
       { additionalProperties: false },
     ),
     appCode: Type.Optional(
       Type.Object(
-        numbers(fallbackPolicyLimits.appCode, {
+        numbers(verificationPolicyLimits.appCode, {
           driftSteps: '30-second steps accepted either side of now.',
           maxFailures:
             'Wrong app codes per customer in a sliding hour before the method is refused (TOO_MANY_FAILURES); they count toward failuresPerHour too.',
@@ -100,7 +100,7 @@ export const VerificationPolicySchema = Type.Object(
     ),
     securityQuestions: Type.Object(
       {
-        ...numbers(fallbackPolicyLimits.securityQuestions, {
+        ...numbers(verificationPolicyLimits.securityQuestions, {
           ask: 'Questions the agent asks.',
           required: 'Correct answers needed among them.',
           maxFailures: 'Failed checks before the questions lock until an admin unlocks them.',
@@ -113,7 +113,7 @@ export const VerificationPolicySchema = Type.Object(
     ),
     push: Type.Object(
       {
-        ...numbers(fallbackPolicyLimits.push, {
+        ...numbers(verificationPolicyLimits.push, {
           lockAfterDenials: 'Denied push requests within the window that lock push until an admin clears it.',
           denialWindowHours: 'The window for counting denials.',
         }),
@@ -142,8 +142,8 @@ export const VerificationPolicySchema = Type.Object(
       },
     ),
     failuresPerHour: Type.Integer({
-      minimum: fallbackPolicyLimits.failuresPerHour.min,
-      maximum: fallbackPolicyLimits.failuresPerHour.max,
+      minimum: verificationPolicyLimits.failuresPerHour.min,
+      maximum: verificationPolicyLimits.failuresPerHour.max,
       description: 'Failed attempts per customer per hour across all methods.',
     }),
     callNotices: Type.Optional(
@@ -162,8 +162,8 @@ export const VerificationPolicySchema = Type.Object(
             description: 'The mutual-code mode of a notice started without one.',
           }),
           maxMinutes: Type.Integer({
-            minimum: fallbackPolicyLimits.callNotices.maxMinutes.min,
-            maximum: fallbackPolicyLimits.callNotices.maxMinutes.max,
+            minimum: verificationPolicyLimits.callNotices.maxMinutes.min,
+            maximum: verificationPolicyLimits.callNotices.maxMinutes.max,
             description: 'The longest a call notice may be valid, in minutes.',
           }),
         },

@@ -82,7 +82,7 @@ export function createStart(
       const tenant = await tenants.get(tenantId, () => tenantForStart.first(db, { id: tenantId }));
       if (!tenant) throw notFound('Tenant');
       const settings = JSON.parse(tenant.settings) as TenantSettings;
-      const policy = resolvePushSettings(settings);
+      const pushSettings = resolvePushSettings(settings);
       // One read gives both the check (an active device exists) and the delivery targets.
       const targets = await deps.devices.deliveryTargets(tenantId, input.customerId);
       if (targets.length === 0) {
@@ -104,13 +104,13 @@ export function createStart(
       await assertPushAllowed(db, { tenantId, customerId: input.customerId, now }, policies);
       // Against push bombing (DESIGN section 5): a cap per customer, whoever asks.
       const hit = await hitRateLimit(db, `push:${tenantId}:${input.customerId}`, {
-        limit: policy.pushRequestsPerWindow,
-        windowMs: policy.pushWindowSeconds * 1000,
+        limit: pushSettings.pushRequestsPerWindow,
+        windowMs: pushSettings.pushWindowSeconds * 1000,
         now,
       });
       if (!hit.allowed) {
         throw tooManyAttempts(
-          `This customer already received ${policy.pushRequestsPerWindow} push requests recently. Use another method or wait.`,
+          `This customer already received ${pushSettings.pushRequestsPerWindow} push requests recently. Use another method or wait.`,
           hit,
           now,
           'PUSH_RATE_LIMITED',
@@ -120,7 +120,7 @@ export function createStart(
       // No reason given: the tenant's default, in the language of the customer who reads it.
       const reason =
         input.reason || (await defaultReason(tenantId, input.customerId, settings, input.requestedBy));
-      const code = generateVerificationCode(policy.codeLength);
+      const code = generateVerificationCode(pushSettings.codeLength);
       const id = newId('verification', now);
       const base = {
         id,
@@ -129,9 +129,9 @@ export function createStart(
         reason,
         action_summary: actionSummary,
         agent_name: input.agentName,
-        code_length: policy.codeLength,
+        code_length: pushSettings.codeLength,
         created_at: now,
-        expires_at: now + policy.expirySeconds * 1000,
+        expires_at: now + pushSettings.expirySeconds * 1000,
       };
       const row: VerificationRow = {
         ...base,
@@ -142,7 +142,7 @@ export function createStart(
         code_hash: keyedHash(encryptionKey, code),
         code_sealed: encryptSecret(encryptionKey, code, codeContext(id)),
         failed_attempts: 0,
-        max_attempts: policy.maxCodeAttempts,
+        max_attempts: pushSettings.maxCodeAttempts,
         started_by_type: actor.type,
         started_by_id: actor.id,
         request_jws: await signRequest(base, tenant.name),
@@ -150,7 +150,7 @@ export function createStart(
         decided_by_device_id: null,
         decision_evidence: null,
         assurance: null,
-        require_user_verification: policy.requireUserVerification ? 1 : 0,
+        require_user_verification: pushSettings.requireUserVerification ? 1 : 0,
         action: null,
       };
 

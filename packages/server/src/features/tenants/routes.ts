@@ -1,29 +1,29 @@
 // The tenant routes: read and change the signed-in operator's tenant.
-import { verificationPolicyLimits } from '@helpdesk-auth/core';
+import { pushSettingsLimits } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
 import { errorResponses, operatorOrApiKey, Timestamp, toIso } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import type { Tenant } from './tenants.ts';
 
-const policyField = (limits: { min: number; max: number }, description: string) =>
+const pushSettingField = (limits: { min: number; max: number }, description: string) =>
   Type.Integer({ minimum: limits.min, maximum: limits.max, description });
 
-const policyFields = {
-  codeLength: policyField(verificationPolicyLimits.codeLength, 'Digits in the code the agent reads out.'),
-  expirySeconds: policyField(
-    verificationPolicyLimits.expirySeconds,
+const pushSettingFields = {
+  codeLength: pushSettingField(pushSettingsLimits.codeLength, 'Digits in the code the agent reads out.'),
+  expirySeconds: pushSettingField(
+    pushSettingsLimits.expirySeconds,
     'Seconds until a pending request expires.',
   ),
-  maxCodeAttempts: policyField(
-    verificationPolicyLimits.maxCodeAttempts,
+  maxCodeAttempts: pushSettingField(
+    pushSettingsLimits.maxCodeAttempts,
     'Wrong codes before the request fails.',
   ),
-  pushRequestsPerWindow: policyField(
-    verificationPolicyLimits.pushRequestsPerWindow,
+  pushRequestsPerWindow: pushSettingField(
+    pushSettingsLimits.pushRequestsPerWindow,
     'Push requests per customer per window (against push bombing).',
   ),
-  pushWindowSeconds: policyField(verificationPolicyLimits.pushWindowSeconds, 'The push cap window.'),
+  pushWindowSeconds: pushSettingField(pushSettingsLimits.pushWindowSeconds, 'The push cap window.'),
   requireUserVerification: Type.Boolean({
     description:
       'Approvals must carry a WebAuthn assertion with user verification (biometrics or device PIN).',
@@ -106,7 +106,7 @@ const TenantSchema = Type.Object(
     id: Type.String(),
     slug: Type.String(),
     name: Type.String(),
-    verification: Type.Object(policyFields),
+    verification: Type.Object(pushSettingFields),
     messageTemplates: MessageTemplatesSchema,
     operatorSecondFactor: SecondFactorRule,
     createdAt: Timestamp,
@@ -147,7 +147,7 @@ export function registerTenantRoutes(app: TypedApp, { services }: AppDependencie
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             operatorSecondFactor: Type.Optional(SecondFactorRule),
             verification: Type.Optional(
-              Type.Partial(Type.Object(policyFields), {
+              Type.Partial(Type.Object(pushSettingFields), {
                 additionalProperties: false,
                 minProperties: 1,
                 description:

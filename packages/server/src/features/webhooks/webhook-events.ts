@@ -1,6 +1,6 @@
 // Webhook event types, and the events an audit entry becomes.
 import { createHash } from 'node:crypto';
-import { type WebhookEventType, webhookEventTypes } from '@helpdesk-auth/core';
+import { crockfordBase32, type WebhookEventType, webhookEventTypes } from '@helpdesk-auth/core';
 import type { AuditEventRow } from '../../storage/schema.ts';
 
 /**
@@ -27,8 +27,6 @@ export interface WebhookEvent {
   data: Record<string, unknown>;
 }
 
-const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
  * Event ids come from the audit entry, so the same change has the same id at every endpoint and
  * on every attempt (receivers de-duplicate on it). An entry that yields a second event (a fraud
@@ -39,7 +37,7 @@ function eventId(auditId: string, type: string, primary: boolean): string {
   if (primary) return `evt_${body}`;
   const digest = createHash('sha256').update(`${auditId}:${type}`).digest();
   let random = '';
-  for (let i = 0; i < 16; i++) random += crockford[digest[i]! % 32];
+  for (let i = 0; i < 16; i++) random += crockfordBase32[digest[i]! % 32];
   return `evt_${body.slice(0, 10)}${random}`;
 }
 

@@ -149,6 +149,35 @@ describe('APNs provider', () => {
     assert.deepEqual(last, ['ExpiredProviderToken', null]);
   });
 
+  it('replaces a token Apple calls expired within its first 20 minutes on a new connection, once for sends in flight', async () => {
+    const p = provider();
+    const token = apns.registerToken();
+    await p.send({ token, environment: 'production' }, { type: 'verification', id: 'ver_Y0' }, high);
+    const tokens = apns.providerTokens.length;
+    const sessions = apns.sessionCount;
+    // Five minutes in, Apple (whose clock is ahead of ours) calls the token expired for three sends
+    // in flight. A second token on the same connection this soon would be TooManyProviderTokenUpdates.
+    now += 5 * 60_000;
+    apns.failNext(3, { status: 403, reason: 'ExpiredProviderToken' });
+    const results = await Promise.all(
+      ['ver_Y1', 'ver_Y2', 'ver_Y3'].map((id) =>
+        p.send({ token, environment: 'production' }, { type: 'verification', id }, high),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.outcome),
+      ['accepted', 'accepted', 'accepted'],
+    );
+    assert.equal(apns.providerTokens.length, tokens + 1, 'one new token for the three sends');
+    assert.equal(apns.sessionCount, sessions + 1, 'on one new connection');
+    assert.equal(apns.attempts.filter((a) => a.reason === 'TooManyProviderTokenUpdates').length, 0);
+    assert.deepEqual(waits, []);
+    // The new connection keeps its token: the next send reuses both.
+    await p.send({ token, environment: 'production' }, { type: 'verification', id: 'ver_Y4' }, high);
+    assert.equal(apns.providerTokens.length, tokens + 1);
+    assert.equal(apns.sessionCount, sessions + 1);
+  });
+
   it('answers gone for Unregistered (410) and BadDeviceToken (400)', async () => {
     const p = provider();
     const token = apns.registerToken();

@@ -40,8 +40,10 @@ export const apnsHosts: Record<ApnsEnvironment, string> = {
 };
 
 /**
- * Apple refuses a provider token older than an hour (ExpiredProviderToken) and one replaced more
- * often than every 20 minutes (TooManyProviderTokenUpdates); this one is renewed after 50.
+ * Apple refuses a provider token older than an hour (ExpiredProviderToken) and a connection's token
+ * replaced more often than every 20 minutes (TooManyProviderTokenUpdates); this one is renewed
+ * after 50, and a token Apple calls expired before it is 20 minutes old is replaced on a new
+ * connection.
  */
 export const providerTokenRefreshMs = 50 * 60_000;
 export const providerTokenMinAgeMs = 20 * 60_000;
@@ -102,7 +104,8 @@ export type ApnsProvider = PushProvider<ApnsTarget> & {
  * APNs provider API (Apple, "Sending notification requests to APNs"): one HTTP/2 session per host,
  * kept open and replaced when it closes; a provider JWT (ES256, `kid` the key id, `iss` the team,
  * `iat`) reused for 50 minutes, and renewed at once, with one retry, when Apple answers
- * ExpiredProviderToken.
+ * ExpiredProviderToken (on a new connection when the token was younger than 20 minutes, since
+ * Apple would refuse a second token on the old one).
  */
 export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
   const problem = apnsCredentialsProblem(config.credentials);
@@ -154,6 +157,14 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
     created.unref();
     sessions.set(authority, created);
     return created;
+  }
+
+  /** Stops sending on this host's session: requests in flight finish, new ones open another. */
+  function retireSession(authority: string): void {
+    const open = sessions.get(authority);
+    if (!open) return;
+    sessions.delete(authority);
+    open.close();
   }
 
   function post(
@@ -240,8 +251,16 @@ export function createApnsProvider(config: ApnsProviderConfig): ApnsProvider {
     }
     if (status === 403 && reason === 'ExpiredProviderToken' && !renewed.done) {
       renewed.done = true;
-      // Apple says this token is too old: a new one is due whatever our own clock thought.
-      if (providerToken?.jwt === jwt) providerToken = undefined;
+      // Apple says this token is too old: a new one is due whatever our own clock thought. Only
+      // the first of the requests refused with the same token renews it; the others use the new one.
+      if (providerToken?.jwt === jwt) {
+        const young = clock() - providerToken.issuedAt < providerTokenMinAgeMs;
+        providerToken = undefined;
+        // A connection whose token changes within 20 minutes gets TooManyProviderTokenUpdates, so
+        // a token Apple calls expired before then (a clock that drifted) goes on a new connection;
+        // the old one finishes its streams and closes.
+        if (young) retireSession(authority);
+      }
       return attempt(target, headers, body, renewed);
     }
     const result: PushResult = {

@@ -7,11 +7,10 @@ import { decryptSecret, encryptSecret } from '../../../platform/secrets.ts';
 import { claimOnce, compareAndSet, inTransaction } from '../../../storage/atomic.ts';
 import { changeOnce, conflictsAs } from '../../../storage/constraint-violations.ts';
 import type { KeycloakChannelRow, KeycloakRequestRow } from '../../../storage/schema.ts';
-import type { VerificationService } from '../../push/index.ts';
+import { createVerificationFollowers, type VerificationService } from '../../push/index.ts';
 import { bindingMessageProblems } from '../binding-message.ts';
 import { resolveLoginHint } from '../login-hint.ts';
 import { outboundUrlProblems } from '../outbound-url.ts';
-import { createVerificationFollowers } from '../verification-followers.ts';
 
 /**
  * Keycloak's CIBA HTTP authentication channel (Keycloak's `ciba-http-auth-channel` provider):

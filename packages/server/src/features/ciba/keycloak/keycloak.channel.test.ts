@@ -36,7 +36,10 @@ for (const kind of databaseKinds) {
     let a: CibaSide;
     let b: CibaSide;
 
-    /** Keycloak's request to the channel, exactly as its HttpAuthenticationChannelProvider sends it. */
+    /**
+     * Keycloak's request to the channel, exactly as its HttpAuthenticationChannelProvider sends it
+     * (binding messages as Keycloak's backchannel endpoint lets them through: no spaces).
+     */
     const fromKeycloak = (bearer: string | undefined, body: Record<string, unknown>) =>
       h.app.inject({
         method: 'POST',
@@ -128,14 +131,14 @@ for (const kind of databaseKinds) {
 
     it('approval: 201 to Keycloak, the phone shows the binding message, then SUCCEED with the same bearer', async () => {
       const bearer = await keycloak.bearer();
-      const response = await fromKeycloak(bearer, { binding_message: 'Reset password 7F3K' });
+      const response = await fromKeycloak(bearer, { binding_message: 'Reset-password-7F3K' });
       assert.equal(response.statusCode, 201, response.body);
       const { id, verificationId } = response.json() as { id: string; verificationId: string };
       assert.match(id, /^kcr_/);
 
       const [shown] = await pendingOnPhone(h, a.device);
       assert.equal(shown!.id, verificationId);
-      assert.equal(shown!.reason, 'Reset password 7F3K');
+      assert.equal(shown!.reason, 'Reset-password-7F3K');
       assert.equal(shown!.agentName, 'Acme support');
 
       await answerOnPhone(h, a.device, verificationId, { approveWith: await codeFor(a, verificationId) });
@@ -273,7 +276,7 @@ for (const kind of databaseKinds) {
       const bearer = await keycloak.bearer();
       const response = await fromKeycloak(bearer, {
         login_hint: 'cust-1001',
-        binding_message: 'Sign in 4K2P',
+        binding_message: 'Sign-in-4K2P',
         ui_locales: 'de',
         requested_expiry: '120',
         custom: { nested: [1, true] },
@@ -282,7 +285,7 @@ for (const kind of databaseKinds) {
       const { id, verificationId } = response.json() as { id: string; verificationId: string };
       assert.match(id, /^kcr_/);
       const [shown] = await pendingOnPhone(h, phone);
-      assert.deepEqual([shown?.id, shown?.reason], [verificationId, 'Sign in 4K2P']);
+      assert.deepEqual([shown?.id, shown?.reason], [verificationId, 'Sign-in-4K2P']);
       const stored = await h.runtime.database.db
         .selectFrom('verifications')
         .select('customer_id')

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { type CryptoKey, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import {
   answerOnPhone,
@@ -259,6 +259,32 @@ for (const kind of databaseKinds) {
       const tokens = await client.pollBackchannelAuthenticationGrant(config, started);
       assert.equal(tokens.claims()!.sub, side.customerId);
 
+      // The same key signs an authentication request (CIBA 7.1.1) under the RFC 9864 name too.
+      const now = Math.floor(Date.now() / 1000);
+      const request = await new SignJWT({
+        scope: 'openid',
+        login_hint: 'cust-100',
+        binding_message: 'Edwards 2Q7M',
+        jti: crypto.randomUUID(),
+        iss: id,
+        aud: h.config.publicUrl,
+        iat: now,
+        nbf: now,
+        exp: now + 300,
+      })
+        .setProtectedHeader({ alg: 'Ed25519', kid: 'ed1' })
+        .sign(privateKey);
+      const signedStart = await client.initiateBackchannelAuthentication(config, { request });
+      const [signedShown] = await pendingOnPhone(h, side.device);
+      assert.equal(signedShown!.reason, 'Edwards 2Q7M');
+      await answerOnPhone(h, side.device, signedShown!.id, {
+        approveWith: signedStart.verification_code as string,
+      });
+      assert.equal(
+        (await client.pollBackchannelAuthenticationGrant(config, signedStart)).claims()!.sub,
+        side.customerId,
+      );
+
       // The assertion's header said Ed25519, and a wrong key is told apart from other failures.
       const other = await generateKeyPair('Ed25519');
       const wrongKey = await client.discovery(
@@ -359,6 +385,78 @@ for (const kind of databaseKinds) {
       );
     });
 
+    it('a client that registered a request signing algorithm must sign every request with it (FAPI-CIBA)', async () => {
+      const es = await generateKeyPair('ES256');
+      const rsa = await generateKeyPair('PS256');
+      const { id } = await registerClient(h, side, {
+        name: 'Signing desk',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: {
+          keys: [
+            { ...(await exportJWK(es.publicKey)), kid: 'e1', alg: 'ES256', use: 'sig' },
+            { ...(await exportJWK(rsa.publicKey)), kid: 'p1', use: 'sig' },
+          ],
+        },
+        deliveryMode: 'poll',
+        backchannelAuthenticationRequestSigningAlg: 'PS256',
+      });
+      const config = await client.discovery(
+        new URL(h.config.publicUrl),
+        id,
+        undefined,
+        client.PrivateKeyJwt({ key: es.privateKey, kid: 'e1' }),
+        insecure,
+      );
+      const now = Math.floor(Date.now() / 1000);
+      const signed = (alg: string, kid: string, key: CryptoKey) =>
+        new SignJWT({
+          scope: 'openid',
+          login_hint: 'CUST-100',
+          jti: crypto.randomUUID(),
+          iss: id,
+          aud: h.config.publicUrl,
+          iat: now,
+          nbf: now,
+          exp: now + 300,
+        })
+          .setProtectedHeader({ alg, kid })
+          .sign(key);
+      const refused = async (parameters: Record<string, string>, why: RegExp) =>
+        assert.rejects(client.initiateBackchannelAuthentication(config, parameters), (error: unknown) => {
+          assert.ok(error instanceof client.ResponseBodyError, String(error));
+          assert.equal(error.error, 'invalid_request');
+          assert.match(error.error_description ?? '', why);
+          return true;
+        });
+      await refused({ scope: 'openid', login_hint: 'CUST-100' }, /PS256: send the request signed/);
+      // Signed with another of its keys, under an algorithm it did not register for requests.
+      await refused({ request: await signed('ES256', 'e1', es.privateKey) }, /not PS256/);
+      const started = await client.initiateBackchannelAuthentication(config, {
+        request: await signed('PS256', 'p1', rsa.privateKey),
+      });
+      const [shown] = await pendingOnPhone(h, side.device);
+      await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+      assert.equal(
+        (await client.pollBackchannelAuthenticationGrant(config, started)).claims()!.sub,
+        side.customerId,
+      );
+
+      // Cleared by an admin: plain requests are taken again.
+      const cleared = await h.app.inject({
+        method: 'PATCH',
+        url: `/v1/oidc-clients/${id}`,
+        headers: { authorization: `Bearer ${side.adminKey}`, 'content-type': 'application/json' },
+        payload: { backchannelAuthenticationRequestSigningAlg: null },
+      });
+      assert.equal(cleared.statusCode, 200, cleared.body);
+      assert.equal(cleared.json().backchannelAuthenticationRequestSigningAlg, null);
+      const plain = await client.initiateBackchannelAuthentication(config, {
+        scope: 'openid',
+        login_hint: 'CUST-100',
+      });
+      assert.match(plain.auth_req_id, /^cba_/);
+    });
+
     it('RFC 7591 dynamic registration: openid-client registers a private_key_jwt client and a secret client, both complete CIBA', async () => {
       const { publicKey, privateKey } = await generateKeyPair('Ed25519');
       const config = await client.dynamicClientRegistration(
@@ -377,6 +475,7 @@ for (const kind of databaseKinds) {
       const registered = config.clientMetadata();
       assert.match(registered.client_id, /^oic_/);
       assert.equal(registered.backchannel_token_delivery_mode, 'poll');
+      assert.equal(registered.backchannel_authentication_request_signing_alg, 'Ed25519');
       const listed = await h.app.inject({
         method: 'GET',
         url: `/v1/oidc-clients/${registered.client_id}`,
@@ -384,10 +483,30 @@ for (const kind of databaseKinds) {
       });
       assert.equal(listed.statusCode, 200, listed.body);
       assert.equal(listed.json().name, 'Registered desk');
-      const started = await client.initiateBackchannelAuthentication(config, {
+      assert.equal(listed.json().backchannelAuthenticationRequestSigningAlg, 'Ed25519');
+      // It registered a request signing algorithm, so a plain request is refused...
+      await assert.rejects(
+        client.initiateBackchannelAuthentication(config, { scope: 'openid', login_hint: 'CUST-100' }),
+        (error: unknown) =>
+          error instanceof client.ResponseBodyError &&
+          error.error === 'invalid_request' &&
+          /send the request signed/.test(error.error_description ?? ''),
+      );
+      // ...and a signed one is taken.
+      const now = Math.floor(Date.now() / 1000);
+      const request = await new SignJWT({
         scope: 'openid',
         login_hint: 'CUST-100',
-      });
+        jti: crypto.randomUUID(),
+        iss: registered.client_id,
+        aud: h.config.publicUrl,
+        iat: now,
+        nbf: now,
+        exp: now + 300,
+      })
+        .setProtectedHeader({ alg: 'Ed25519', kid: 'd1' })
+        .sign(privateKey);
+      const started = await client.initiateBackchannelAuthentication(config, { request });
       const [shown] = await pendingOnPhone(h, side.device);
       assert.equal(shown!.agentName, 'Registered desk');
       await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
@@ -424,6 +543,63 @@ for (const kind of databaseKinds) {
       assert.match(second.auth_req_id, /^cba_/);
     });
 
+    it('RFC 7591 dynamic registration in ping mode: backchannel_client_notification_endpoint gets the notification', async () => {
+      const receiver = await startReceiver();
+      try {
+        const config = await client.dynamicClientRegistration(
+          new URL(h.config.publicUrl),
+          {
+            client_name: 'Registered ping desk',
+            token_endpoint_auth_method: 'client_secret_basic',
+            grant_types: ['urn:openid:params:grant-type:ciba'],
+            backchannel_token_delivery_mode: 'ping',
+            backchannel_client_notification_endpoint: `${receiver.url}/registered/notify`,
+          },
+          undefined,
+          { initialAccessToken: side.adminKey, ...insecure },
+        );
+        const registered = config.clientMetadata();
+        assert.equal(registered.backchannel_token_delivery_mode, 'ping');
+        assert.equal(
+          registered.backchannel_client_notification_endpoint,
+          `${receiver.url}/registered/notify`,
+        );
+        const listed = await h.app.inject({
+          method: 'GET',
+          url: `/v1/oidc-clients/${registered.client_id}`,
+          headers: { authorization: `Bearer ${side.adminKey}` },
+        });
+        assert.deepEqual(
+          [listed.json().deliveryMode, listed.json().notificationEndpoint],
+          ['ping', `${receiver.url}/registered/notify`],
+        );
+        const basic = new client.Configuration(
+          config.serverMetadata(),
+          registered.client_id,
+          undefined,
+          client.ClientSecretBasic(String(registered.client_secret)),
+        );
+        client.allowInsecureRequests(basic);
+        const started = await client.initiateBackchannelAuthentication(basic, {
+          scope: 'openid',
+          login_hint: 'CUST-100',
+          client_notification_token: 'registered-ping-51c0',
+        });
+        const [shown] = await pendingOnPhone(h, side.device);
+        await answerOnPhone(h, side.device, shown!.id, { approveWith: started.verification_code as string });
+        const ping = await receiver.next();
+        assert.equal(ping.url, '/registered/notify');
+        assert.equal(ping.headers.authorization, 'Bearer registered-ping-51c0');
+        assert.deepEqual(JSON.parse(ping.body), { auth_req_id: started.auth_req_id });
+        const tokens = await client.genericGrantRequest(basic, 'urn:openid:params:grant-type:ciba', {
+          auth_req_id: started.auth_req_id,
+        });
+        assert.equal(tokens.claims()!.sub, side.customerId);
+      } finally {
+        await receiver.close();
+      }
+    });
+
     it('RFC 7591 dynamic registration refuses a missing or weak initial access token and unusable metadata', async () => {
       const register = (body: unknown, authorization?: string) =>
         h.app.inject({
@@ -440,6 +616,7 @@ for (const kind of databaseKinds) {
       const weak = await register(good, `Bearer ${readOnly}`);
       assert.deepEqual([weak.statusCode, weak.json().error], [403, 'insufficient_scope']);
       const auth = `Bearer ${side.adminKey}`;
+      const { x: ecX, y: ecY } = await exportJWK((await generateKeyPair('ES256')).publicKey);
       for (const [body, why] of [
         [{ backchannel_token_delivery_mode: 'poll' }, /client_name/],
         [{ ...good, backchannel_token_delivery_mode: 'push' }, /delivery_mode/],
@@ -447,8 +624,33 @@ for (const kind of databaseKinds) {
         [{ ...good, grant_types: ['authorization_code'] }, /grant_types/],
         [{ ...good, jwks_uri: 'https://keys.example/jwks' }, /jwks_uri/],
         [{ ...good, token_endpoint_auth_method: 'private_key_jwt' }, /jwks/],
-        [{ ...good, backchannel_token_delivery_mode: 'ping' }, /notificationEndpoint/],
+        [
+          { ...good, backchannel_token_delivery_mode: 'ping' },
+          /needs a backchannel_client_notification_endpoint/,
+        ],
+        [
+          { ...good, backchannel_client_notification_endpoint: 'https://desk.example/notify' },
+          /^backchannel_client_notification_endpoint is only for ping mode/,
+        ],
+        [
+          {
+            ...good,
+            backchannel_token_delivery_mode: 'ping',
+            backchannel_client_notification_endpoint: 'https://user:pw@desk.example/notify',
+          },
+          /^backchannel_client_notification_endpoint must not contain credentials/,
+        ],
         [{ ...good, id_token_signed_response_alg: 'HS256' }, /ES256/],
+        [{ ...good, backchannel_authentication_request_signing_alg: 'HS256' }, /signing_alg must be one of/],
+        [
+          {
+            ...good,
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: ecX, y: ecY, alg: 'ES256' }] },
+            backchannel_authentication_request_signing_alg: 'PS256',
+          },
+          /^No key in jwks signs with PS256, the backchannel_authentication_request_signing_alg/,
+        ],
         [{ ...good, client_name: 42 }, /metadata/],
       ] as const) {
         const refused = await register(body, auth);

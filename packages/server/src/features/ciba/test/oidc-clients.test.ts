@@ -113,6 +113,18 @@ for (const kind of databaseKinds) {
         ],
         ['an endpoint on poll', { notificationEndpoint: 'https://desk.example/notify' }],
         ['a blank name', { name: '   ' }],
+        [
+          'a request signing algorithm on a secret client',
+          { backchannelAuthenticationRequestSigningAlg: 'ES256' },
+        ],
+        [
+          'a request signing algorithm no key signs with',
+          {
+            tokenEndpointAuthMethod: 'private_key_jwt',
+            jwks: { keys: [await exportJWK(publicKey)] },
+            backchannelAuthenticationRequestSigningAlg: 'RS256',
+          },
+        ],
       ];
       for (const [label, change] of refused) {
         const response = await asRole(a, 'admin', 'POST', '/v1/oidc-clients', { ...secretClient, ...change });
@@ -134,6 +146,28 @@ for (const kind of databaseKinds) {
       assert.equal(body.clientSecret, null);
       assert.equal(body.client.jwks.keys[0]!.kid, 'k1');
       assert.equal(typeof body.client.jwks.keys[0]!.x, 'string', 'the key members are kept');
+      const hs = await asRole(a, 'admin', 'POST', '/v1/oidc-clients', {
+        ...secretClient,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [await exportJWK(publicKey)] },
+        backchannelAuthenticationRequestSigningAlg: 'HS256',
+      });
+      assert.equal(hs.statusCode, 400, 'a symmetric request signing algorithm is not in the schema');
+      // A request signing algorithm needs its keys: they may not be swapped for ones that cannot sign so.
+      const signing = await asRole(a, 'admin', 'POST', '/v1/oidc-clients', {
+        ...secretClient,
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [await exportJWK(publicKey)] },
+        backchannelAuthenticationRequestSigningAlg: 'ES256',
+      });
+      assert.equal(signing.statusCode, 201, signing.body);
+      const signingId = (signing.json() as { client: { id: string } }).client.id;
+      const rsa = await generateKeyPair('RS256');
+      const swapped = await asRole(a, 'admin', 'PATCH', `/v1/oidc-clients/${signingId}`, {
+        jwks: { keys: [await exportJWK(rsa.publicKey)] },
+      });
+      assert.equal(swapped.statusCode, 400, swapped.body);
+      assert.match(swapped.body, /No key in jwks signs with ES256/);
     });
 
     it('a Keycloak channel needs an https Keycloak unless plain http is allowed for development', async () => {

@@ -276,6 +276,72 @@ for (const kind of databaseKinds) {
       assert.equal(fcm.attempts.length + apns.attempts.length, attemptsBefore);
     });
 
+    it("puts the vendors' other refusals on the agent's timeline in their words and keeps the channel; retries 5xx after Retry-After", async () => {
+      await setCredentials();
+      // Two customers, so no enrollment notice to the other device takes a queued answer.
+      const { device: android, customerId: androidOwner } = await enroll(tenant.id, {
+        kind: 'fcm',
+        token: fcm.registerToken(),
+      });
+      const { device: iphone, customerId: iphoneOwner } = await enroll(tenant.id, {
+        kind: 'apns',
+        token: apns.registerToken(),
+        environment: 'production',
+      });
+
+      // Refusals for good: Google's INVALID_ARGUMENT, Apple's DeviceTokenNotForTopic (an app of
+      // another bundle id). Neither is retried, and neither means the app is gone.
+      const fcmAttempts = fcm.attempts.length;
+      const apnsAttempts = apns.attempts.length;
+      fcm.failNext(1, { status: 400, errorStatus: 'INVALID_ARGUMENT' });
+      const refusedOnAndroid = await start(agent, androidOwner);
+      const [fcmOutcome] = await outcomes(agent, refusedOnAndroid, 1);
+      apns.failNext(1, { status: 400, reason: 'DeviceTokenNotForTopic' });
+      const refusedOnIphone = await start(agent, iphoneOwner);
+      const [apnsOutcome] = await outcomes(agent, refusedOnIphone, 1);
+      assert.deepEqual(
+        [fcmOutcome, apnsOutcome].map((e) => [e!.type, e!.deviceId, e!.channel, e!.detail]),
+        [
+          ['unreachable', android.id, 'fcm', 'FCM rejected the message (INVALID_ARGUMENT, 400)'],
+          ['unreachable', iphone.id, 'apns', 'APNs refused the notification (DeviceTokenNotForTopic, 400)'],
+        ],
+      );
+      assert.equal(fcm.attempts.length, fcmAttempts + 1, 'a 400 is not retried');
+      assert.equal(apns.attempts.length, apnsAttempts + 1, 'a 400 is not retried');
+      for (const [device, channel] of [
+        [android, 'fcm'],
+        [iphone, 'apns'],
+      ] as const) {
+        const read = await inject(agent, 'GET', `/v1/devices/${device.id}`);
+        assert.equal((read.json() as { push: string | null }).push, channel, 'the channel is kept');
+      }
+
+      // Busy vendors: one 503 each, with Retry-After; the second attempt gets through.
+      fcm.failNext(1, { status: 503, errorStatus: 'UNAVAILABLE', retryAfter: '1' });
+      const retriedOnAndroid = await start(agent, androidOwner);
+      apns.failNext(1, { status: 503, reason: 'ServiceUnavailable', retryAfter: '1' });
+      const retriedOnIphone = await start(agent, iphoneOwner);
+      const retried = [
+        ...(await outcomes(agent, retriedOnAndroid, 1)),
+        ...(await outcomes(agent, retriedOnIphone, 1)),
+      ];
+      assert.deepEqual(
+        retried.map((e) => [e.type, e.channel]),
+        [
+          ['sent', 'fcm'],
+          ['sent', 'apns'],
+        ],
+      );
+      assert.deepEqual(
+        fcm.attempts.slice(fcmAttempts + 1).map((a) => a.status),
+        [503, 200],
+      );
+      assert.deepEqual(
+        apns.attempts.slice(apnsAttempts + 1).map((a) => a.status),
+        [503, 200],
+      );
+    });
+
     it('keeps the device when the app reports a new token (PATCH /v1/device), and its test push uses the new one', async () => {
       await setCredentials();
       const { device } = await enroll(tenant.id, { kind: 'fcm', token: fcm.registerToken() });

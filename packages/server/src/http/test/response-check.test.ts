@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
 import { Type } from 'typebox';
-import { declaredResponseSchema, installResponseCheck } from './response-check.ts';
-import { ErrorBody, errorResponses } from './schemas.ts';
+import { declaredResponseSchema, installResponseCheck } from '../response-check.ts';
+import { ErrorBody, errorResponses } from '../schemas.ts';
 
 const Thing = Type.Object({
   id: Type.String(),

@@ -1,8 +1,8 @@
 // Tests of the health checks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildApp } from '../app/build-app.ts';
-import { startTestHarness } from '../test-support/harness.ts';
+import { buildApp } from '../../app/build-app.ts';
+import { startTestHarness } from '../../test-support/harness.ts';
 
 describe('health checks', () => {
   it('reports not ready, with a typed error, once the database is gone', async () => {

@@ -1,5 +1,5 @@
-// Waits, without polling, for a verification behind a CIBA or Keycloak request to end, then acts:
-// the one follower both the ping mode and Keycloak's channel use.
+// Waits, without polling, on a verification's live events until it ends, then acts once: the one
+// follower for features that wait on a verification they started (CIBA's ping mode, Keycloak's channel).
 import type { ServiceContext } from '../../platform/context.ts';
 import { topics } from '../../platform/live-events.ts';
 

@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cliActor } from '../platform/audit-log.ts';
+import { cliActor } from '../../platform/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,
   startTestHarness,
   type TestHarness,
-} from '../test-support/harness.ts';
-import { type DocumentedOperation, documentedOperations } from '../test-support/openapi-operations.ts';
-import { postgresSkip } from '../test-support/postgres.ts';
-import { inputProblem, jsonNestsDeeperThan } from './input-safety.ts';
+} from '../../test-support/harness.ts';
+import { type DocumentedOperation, documentedOperations } from '../../test-support/openapi-operations.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+import { inputProblem, jsonNestsDeeperThan } from '../input-safety.ts';
 
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 const deepObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;

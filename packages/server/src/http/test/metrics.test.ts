@@ -10,19 +10,19 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
-import { loadConfig } from '../config/config.ts';
-import { sealAudit } from '../platform/audit-log.ts';
-import { metricsTokenMatches, registerCollector } from '../platform/metrics.ts';
-import { openEventStream } from '../test-support/event-stream-client.ts';
+import { loadConfig } from '../../config/config.ts';
+import { sealAudit } from '../../platform/audit-log.ts';
+import { metricsTokenMatches, registerCollector } from '../../platform/metrics.ts';
+import { openEventStream } from '../../test-support/event-stream-client.ts';
 import {
   databaseKinds,
   type OperatorClient,
   startTestHarness,
   type TestHarness,
-} from '../test-support/harness.ts';
-import { postgresSkip } from '../test-support/postgres.ts';
-import { startTestPushService, type TestPushService } from '../test-support/stand-ins/push-service.ts';
-import { startMetricsListener } from './metrics.ts';
+} from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+import { startTestPushService, type TestPushService } from '../../test-support/stand-ins/push-service.ts';
+import { startMetricsListener } from '../metrics.ts';
 
 const token = 'metrics-token-for-tests-0123456789';
 

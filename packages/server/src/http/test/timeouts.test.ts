@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { databaseKinds, startTestHarness, type TestHarness } from '../test-support/harness.ts';
-import { postgresSkip } from '../test-support/postgres.ts';
+import { databaseKinds, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
 
 const headersTimeoutMs = 400;
 const requestTimeoutMs = 800;

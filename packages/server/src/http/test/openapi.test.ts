@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startTestHarness, type TestHarness } from '../test-support/harness.ts';
+import { startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 
 interface Response {
   description?: string;
@@ -16,6 +16,8 @@ interface Response {
 interface Operation {
   operationId?: string;
   summary?: string;
+  description?: string;
+  parameters?: Array<{ in: string; name: string }>;
   tags?: string[];
   security?: Array<Record<string, string[]>>;
   responses?: Record<string, Response>;
@@ -131,6 +133,26 @@ describe('OpenAPI document', () => {
       }),
       [],
     );
+  });
+
+  it("describes enrollment's proof header: the new key in jwk, the claims, the answers", () => {
+    const enroll = doc.paths['/v1/device/enroll']?.post;
+    assert.ok(enroll);
+    assert.deepEqual(enroll.security, [{ deviceProof: [] }]);
+    // The generator drops a header a security scheme names, so the operation's description says it.
+    const description = enroll.description ?? '';
+    for (const part of [
+      'device-proof',
+      '"typ": "hda-proof+jwt"',
+      '"jwk"',
+      '`htm`',
+      '`htu`',
+      '/v1/device/enroll',
+    ]) {
+      assert.ok(description.includes(part), `the description names ${part}`);
+    }
+    assert.match(description, /401 `DEVICE_PROOF_INVALID`/);
+    assert.ok(enroll.responses?.['401'], 'the 401 is documented');
   });
 
   it('serves the browsable reference at /docs, built from the same document', async () => {
