@@ -2,6 +2,8 @@ import {
   type AssuranceLevel,
   actionNamePattern,
   assuranceLevels,
+  callMutualCodeModes,
+  callStarterRoles,
   methodAssuranceCeiling,
   type VerificationMethod,
   type VerificationPolicy,
@@ -37,10 +39,6 @@ function methodRows(draft: Draft) {
       : [],
   );
 }
-
-/** Roles that may be allowed to announce calls (auditors never call), and the mutual-code modes. */
-const callStarterRoles = ['agent', 'supervisor', 'admin'] as const;
-const callModes = ['none', 'agent_reads', 'customer_reads'] as const;
 
 function numberOrNull(value: string): number | null {
   if (value.trim() === '') return null;
@@ -437,14 +435,19 @@ export function PolicyForm({
                 disabled={readOnly}
                 onChange={(e) => setIn('callNotices', 'defaultMutualCode', e.target.value)}
               >
-                {callModes.map((mode) => (
+                {callMutualCodeModes.map((mode) => (
                   <option key={mode} value={mode}>
                     {t(`calls.mode.${mode}`)}
                   </option>
                 ))}
               </select>
             </label>
-            {numberField('callNotices', 'maxMinutes', 'calls.policy.maxMinutes', { min: 1, max: 120 })}
+            {numberField(
+              'callNotices',
+              'maxMinutes',
+              'calls.policy.maxMinutes',
+              verificationPolicyLimits.callNotices.maxMinutes,
+            )}
           </div>
         </fieldset>
       )}
