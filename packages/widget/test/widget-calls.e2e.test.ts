@@ -96,6 +96,7 @@ describe('announced calls in the widget', { skip, timeout: 120_000 }, () => {
     assert.equal(notice.agentName, 'Sam Support');
     await phone.client.confirmCall(notice, 'confirmed');
     await panel.getByRole('heading', { name: 'Customer confirmed the call' }).waitFor(timeout);
+    await screenshot(page, 'calls-widget-confirmed-wide');
     await panel.getByRole('button', { name: 'End call' }).click();
     await panel.getByRole('heading', { name: 'Call ended' }).waitFor(timeout);
 
