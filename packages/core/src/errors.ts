@@ -84,6 +84,10 @@ export const errorStatus = {
   OFFLINE_SECRET_ISSUED: 409,
   /** There is no open fraud report to resolve (none was made, or someone resolved it first). */
   FRAUD_REPORT_NOT_OPEN: 409,
+  /** The fraud case is resolved already (or someone resolved it first); a new signal opens a new case. */
+  FRAUD_CASE_NOT_OPEN: 409,
+  /** The case's assignee is no longer the one the request expected (someone else assigned it first); reload. */
+  FRAUD_CASE_ASSIGNMENT_CHANGED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
   /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */

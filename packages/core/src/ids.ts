@@ -34,6 +34,9 @@ export const idPrefixes = {
   securityQuestion: 'sqn',
   attemptFailure: 'fai',
   operatorFactor: 'opf',
+  fraudCase: 'frc',
+  fraudCaseSignal: 'frs',
+  fraudCaseNote: 'frn',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

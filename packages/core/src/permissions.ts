@@ -33,6 +33,10 @@ export const permissions = [
   // (admins only; a rotation keeps every enrolled device working, docs/device-protocol.md).
   'server-keys:read',
   'server-keys:write',
+  // The fraud queue: reading cases and their live alerts, and assigning, noting and resolving them
+  // (supervisors and admins).
+  'fraud-cases:read',
+  'fraud-cases:write',
 ] as const;
 
 /**
@@ -73,6 +77,8 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'tenant:read',
     'policy:read',
     'locks:write',
+    'fraud-cases:read',
+    'fraud-cases:write',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.

@@ -10,6 +10,7 @@ import { registerOidcRoutes } from '../features/ciba/routes.ts';
 import { registerCustomerRoutes } from '../features/customers/routes.ts';
 import { registerScimRoutes } from '../features/customers/scim/routes.ts';
 import { registerDeviceRoutes } from '../features/devices/routes.ts';
+import { registerFraudCaseRoutes } from '../features/fraud-cases/routes.ts';
 import { registerAppCodeRoutes } from '../features/methods/app-code-routes.ts';
 import { registerOneTimeCodeRoutes } from '../features/methods/one-time-code-routes.ts';
 import { registerProviderCallbackRoutes } from '../features/methods/provider-callbacks.ts';
@@ -59,6 +60,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerOidcClientRoutes(typed, deps);
   registerKeycloakRoutes(typed, deps);
   registerPolicyRoutes(typed, deps);
+  registerFraudCaseRoutes(typed, deps, streams);
   registerOneTimeCodeRoutes(typed, deps);
   registerProviderCallbackRoutes(typed, deps);
   registerTotpRoutes(typed, deps);

@@ -9,6 +9,7 @@ import { createActivationDelivery } from '../features/devices/activation-deliver
 import { createDeviceAuth } from '../features/devices/device-auth.ts';
 import { createDeviceService } from '../features/devices/devices.ts';
 import { createWebAuthnService } from '../features/devices/webauthn.ts';
+import { createFraudCaseService } from '../features/fraud-cases/index.ts';
 import { createFallbackServices } from '../features/methods/index.ts';
 import { createApiKeyService } from '../features/operators/api-keys.ts';
 import { createOperatorService } from '../features/operators/operators.ts';
@@ -74,6 +75,7 @@ export function createServices(context: ServiceContext) {
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
     fallbacks,
+    fraudCases: createFraudCaseService(context, { locks: fallbacks.methods }),
     activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),
