@@ -4,6 +4,7 @@ import { customerDe } from './customer.de.ts';
 import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
+import { fraudqDe } from './fraudq.de.ts';
 import { historyDe } from './history.de.ts';
 import { templatesDe } from './templates.de.ts';
 
@@ -329,4 +330,6 @@ export const de: Catalogue = {
   ...templatesDe,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.de.ts).
   ...customersDe,
+  // The fraud queue: live alert, queue, case (fraudq.de.ts).
+  ...fraudqDe,
 };

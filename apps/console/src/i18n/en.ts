@@ -8,6 +8,7 @@ import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
 import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
+import { fraudqEn } from './fraudq.en.ts';
 import { historyEn } from './history.en.ts';
 import { templatesEn } from './templates.en.ts';
 
@@ -326,6 +327,8 @@ export const en = {
   ...templatesEn,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.en.ts).
   ...customersEn,
+  // The fraud queue: live alert, queue, case (fraudq.en.ts).
+  ...fraudqEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

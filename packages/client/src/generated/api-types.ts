@@ -29,6 +29,8 @@ export interface Schemas {
       | 'locks:write'
       | 'server-keys:read'
       | 'server-keys:write'
+      | 'fraud-cases:read'
+      | 'fraud-cases:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -150,6 +152,8 @@ export interface Schemas {
         | 'TOTP_ALREADY_ENROLLED'
         | 'OFFLINE_SECRET_ISSUED'
         | 'FRAUD_REPORT_NOT_OPEN'
+        | 'FRAUD_CASE_NOT_OPEN'
+        | 'FRAUD_CASE_ASSIGNMENT_CHANGED'
         | 'POLICY_VERSION_CONFLICT'
         | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
@@ -422,6 +426,11 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'fraud_case.opened'
+      | 'fraud_case.signal_added'
+      | 'fraud_case.assigned'
+      | 'fraud_case.noted'
+      | 'fraud_case.resolved'
       | 'webhook.test'
     >;
     enabled: boolean;
@@ -446,6 +455,11 @@ export interface Schemas {
       | 'customer.fraud_reported'
       | 'customer.locked'
       | 'customer.unlocked'
+      | 'fraud_case.opened'
+      | 'fraud_case.signal_added'
+      | 'fraud_case.assigned'
+      | 'fraud_case.noted'
+      | 'fraud_case.resolved'
       | 'webhook.test';
     createdAt: string;
     tenantId: string;
@@ -582,6 +596,11 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -754,6 +773,11 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       enabled: boolean;
@@ -1191,6 +1215,11 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -1213,6 +1242,11 @@ export interface Operations {
         | 'customer.fraud_reported'
         | 'customer.locked'
         | 'customer.unlocked'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       enabled: boolean;
