@@ -149,6 +149,7 @@ export function FraudCasePage({
 
       {open && mayWrite && (
         <AssignForm
+          key={found.assignee?.id ?? 'nobody'}
           found={found}
           session={session}
           operators={operators}
@@ -201,13 +202,13 @@ function AssignForm({
   return (
     <section className="card" aria-labelledby={`${ids}-assign`}>
       <h2 id={`${ids}-assign`}>{t('fq.case.assign')}</h2>
-      <div className="actions">
-        {!mine && (
+      {!mine && (
+        <div className="actions">
           <button type="button" className="button primary" onClick={() => void onAssign(session.operator.id)}>
             {t('fq.case.assignSelf')}
           </button>
-        )}
-      </div>
+        </div>
+      )}
       {operators.length > 0 && (
         <form
           className="inline-form"
