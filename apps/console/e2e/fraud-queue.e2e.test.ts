@@ -162,7 +162,11 @@ describe('supervisor console: the fraud queue', { skip }, () => {
 
   it('the customer page links to the open case', async () => {
     const { world } = suite;
-    const customerId = await createCustomer(world, { displayName: 'Lena Locked', phone: '+447911123932' });
+    const customerId = await createCustomer(world, {
+      displayName: 'Lena Locked',
+      externalId: 'CUST-9302',
+      phone: '+447911123932',
+    });
     const phone = await enrollPhone(world, customerId);
     const agentKey = await world.h.createApiKey(world.tenant, ['verifications:write']);
     const started = await fetch(`${world.h.baseUrl}/v1/verifications`, {
