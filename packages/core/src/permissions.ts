@@ -37,6 +37,9 @@ export const permissions = [
   // (supervisors and admins).
   'fraud-cases:read',
   'fraud-cases:write',
+  // Supervisor analytics: the dashboard's figures and their CSV export (supervisors, admins and
+  // auditors; aggregates only, no customer data).
+  'analytics:read',
 ] as const;
 
 /**
@@ -79,6 +82,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'locks:write',
     'fraud-cases:read',
     'fraud-cases:write',
+    'analytics:read',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.
@@ -93,6 +97,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'webhooks:read',
     'oidc-clients:read',
     'policy:read',
+    'analytics:read',
   ],
 };
 

@@ -1,6 +1,7 @@
 // The one place that knows every feature's routes: it hands them to the HTTP layer, in the order
 // they appear in the OpenAPI document.
 
+import { registerAnalyticsRoutes } from '../features/analytics/routes.ts';
 import { registerAuthenticatorAppRoutes } from '../features/apps/authenticator-routes.ts';
 import { registerConsoleRoutes } from '../features/apps/console-routes.ts';
 import { registerAuditRoutes } from '../features/audit/routes.ts';
@@ -61,6 +62,7 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerKeycloakRoutes(typed, deps);
   registerPolicyRoutes(typed, deps);
   registerFraudCaseRoutes(typed, deps, streams);
+  registerAnalyticsRoutes(typed, deps);
   registerOneTimeCodeRoutes(typed, deps);
   registerProviderCallbackRoutes(typed, deps);
   registerTotpRoutes(typed, deps);

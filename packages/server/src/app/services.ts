@@ -1,5 +1,7 @@
 // The composition root: the one place that builds every service and passes each the others it
 // needs.
+
+import { createAnalyticsService } from '../features/analytics/index.ts';
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
 import { createOidcClientService } from '../features/ciba/oidc-clients.ts';
@@ -76,6 +78,7 @@ export function createServices(context: ServiceContext) {
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
     fallbacks,
     fraudCases: createFraudCaseService(context, { locks: fallbacks.methods }),
+    analytics: createAnalyticsService(context),
     activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),

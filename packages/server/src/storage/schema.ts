@@ -28,6 +28,8 @@ export interface OperatorsTable {
   last_sign_in_at: number | null;
   /** 1 while the operator still has a password generated for them (migration 0023). */
   password_change_required: Generated<number>;
+  /** The team the operator works in, for supervisor analytics (migration 0027); null: none. */
+  team: Generated<string | null>;
 }
 
 export interface SessionsTable {

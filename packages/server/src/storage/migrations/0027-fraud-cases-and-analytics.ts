@@ -1,4 +1,5 @@
-// Migration 0027: the fraud queue (cases, the signals that opened them, notes).
+// Migration 0027: the fraud queue (cases, the signals that opened them, notes); supervisor
+// analytics (the team an operator works in, and the index the dashboard's aggregates read).
 import type { Kysely } from 'kysely';
 
 // A customer has at most one open case: `open_customer_id` holds the customer's id while the case
@@ -81,9 +82,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('fraud_case_notes')
     .columns(['case_id', 'id'])
     .execute();
+
+  await db.schema.alterTable('operators').addColumn('team', 'varchar(100)').execute();
+  // The dashboard reads a tenant's verifications of a period, grouped by day, method and status
+  // (features/analytics): the index holds those columns, so the aggregates read it alone.
+  await db.schema
+    .createIndex('verifications_analytics')
+    .on('verifications')
+    .columns([
+      'tenant_id',
+      'created_at',
+      'method',
+      'status',
+      'started_by_type',
+      'started_by_id',
+      'finished_at',
+    ])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('verifications_analytics').execute();
+  await db.schema.alterTable('operators').dropColumn('team').execute();
   await db.schema.dropTable('fraud_case_notes').execute();
   await db.schema.dropTable('fraud_case_signals').execute();
   await db.schema.dropTable('fraud_cases').execute();
