@@ -900,6 +900,25 @@ for (const kind of databaseKinds) {
           const body = response.json() as { version: number; keySets: string[] };
           assert.equal(body.keySets.length, body.version);
         },
+        getAnalyticsDashboard: async (response) => {
+          const body = response.json() as { total: number; daily: Array<{ count: number }> };
+          assert.ok(body.total > 0, "A's own verifications are counted");
+          assert.equal(
+            body.daily.reduce((sum, r) => sum + r.count, 0),
+            body.total,
+          );
+        },
+        exportAnalytics: async (response) => {
+          const lines = response.body.trim().split('\r\n');
+          assert.equal(lines[0], 'day,method,status,count');
+          assert.ok(lines.length > 1, "A's own verifications are exported");
+        },
+        getAnalyticsSettings: async (response) => {
+          assert.equal(
+            typeof (response.json() as { questionsBaselineSeconds: number }).questionsBaselineSeconds,
+            'number',
+          );
+        },
         listFraudCases: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
           assert.ok(items.some((c) => c.id === a.fraudCaseId && c.customerId === a.customerId));
@@ -1444,6 +1463,11 @@ for (const kind of databaseKinds) {
         createActivation: async () => ({
           url: `/v1/customers/${await freshCustomer()}/activations`,
           body: { inBranchCheck: { note: 'Passport seen at the counter' } },
+        }),
+        updateAnalyticsSettings: async () => ({
+          url: '/v1/analytics/settings',
+          body: { questionsBaselineSeconds: 75 + ++counter },
+          watch: ['/v1/analytics/settings'],
         }),
         assignFraudCase: async () => {
           const customer = await fallbackCustomer();

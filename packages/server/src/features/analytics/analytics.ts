@@ -129,11 +129,12 @@ export function createAnalyticsService({ db }: ServiceContext) {
     tenantId: string,
     filter: AnalyticsFilter,
   ): Promise<Record<FallbackReason, number>> {
-    // The customer's last push before it: ids are time-ordered, so the (tenant, customer, id) index finds it.
-    const lastPush = (column: 'status' | 'created_at') =>
-      sql<
-        string | number | null
-      >`(select p.${sql.ref(column)} from verifications p where p.tenant_id = v.tenant_id and p.customer_id = v.customer_id and p.method = 'push' and p.id < v.id order by p.id desc limit 1)`;
+    // The customer's last push in the 15 minutes before it: ids are time-ordered, so the
+    // (tenant, customer, id) index finds it by walking back from this verification. `method || ''` keeps SQLite from choosing
+    // the (tenant, method, id) index instead, which walks every push of the tenant.
+    const recentPush = sql<
+      string | null
+    >`(select p.status from verifications p where p.tenant_id = v.tenant_id and p.customer_id = v.customer_id and p.method || '' = 'push' and p.id < v.id and p.created_at >= v.created_at - ${sql.lit(pushLookbackMs)} order by p.id desc limit 1)`;
     const facts = selected(db, tenantId, filter)
       .where('v.method', '<>', 'push')
       .leftJoin('customers as c', (j) =>
@@ -143,8 +144,7 @@ export function createAnalyticsService({ db }: ServiceContext) {
         j.onRef('l.customer_id', '=', 'v.customer_id').on('l.tenant_id', '=', tenantId),
       )
       .select([
-        lastPush('status').as('push_status'),
-        lastPush('created_at').as('push_at'),
+        recentPush.as('push_status'),
         'v.created_at as at',
         'c.fraud_reported_at as fraud_at',
         'l.push_cleared_at as cleared_at',
@@ -153,10 +153,9 @@ export function createAnalyticsService({ db }: ServiceContext) {
         ),
       ])
       .as('f');
-    const recent = sql`f.push_at is not null and f.at - f.push_at <= ${sql.lit(pushLookbackMs)}`;
     const reason = sql<FallbackReason>`case
-      when ${recent} and f.push_status in ('denied', 'fraud_reported') then 'denied'
-      when ${recent} and f.push_status not in ('approved', 'pending') then 'unreachable'
+      when f.push_status in ('denied', 'fraud_reported') then 'denied'
+      when f.push_status not in ('approved', 'pending') then 'unreachable'
       when f.had_device = 0 then 'no_device'
       when f.fraud_at is not null and f.fraud_at <= f.at and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
       else 'not_tried' end`;
