@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { Dashboard } from './analytics/Dashboard.tsx';
 import { createConsoleApi } from './api/client.ts';
 import type { Permission, Session } from './api/types.ts';
 import { LanguageSwitch } from './components/common.tsx';
@@ -34,6 +35,7 @@ const navItems: NavItem[] = [
   { route: { name: 'search' }, label: 'nav.search', needs: 'customers:read' },
   { route: { name: 'history' }, label: 'nav.history', needs: 'verifications:read' },
   { route: { name: 'fraudQueue' }, label: 'nav.fraudQueue', needs: 'fraud-cases:read' },
+  { route: { name: 'dashboard' }, label: 'nav.dashboard', needs: 'analytics:read' },
   { route: { name: 'operators' }, label: 'nav.operators', needs: 'operators:read' },
   { route: { name: 'apiKeys' }, label: 'nav.apiKeys', needs: 'api-keys:read' },
   { route: { name: 'settings' }, label: 'nav.settings', needs: 'tenant:write' },
@@ -173,6 +175,8 @@ function Screen({
       return <Webhooks session={session} />;
     case 'fraudQueue':
       return <FraudQueue session={session} live={live} />;
+    case 'dashboard':
+      return <Dashboard session={session} />;
     case 'fraudCase':
       return <FraudCasePage key={route.id} api={api} session={session} id={route.id} live={live} />;
     case 'account':

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'policy' }
   | { name: 'webhooks' }
   | { name: 'fraudQueue' }
+  | { name: 'dashboard' }
   | { name: 'fraudCase'; id: string }
   | { name: 'account' }
   | { name: 'notFound' };
@@ -35,6 +36,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'webhooks') return { name: 'webhooks' };
   if (first === 'fraud-cases' && second) return { name: 'fraudCase', id: second };
   if (first === 'fraud-cases') return { name: 'fraudQueue' };
+  if (first === 'dashboard') return { name: 'dashboard' };
   if (first === 'account') return { name: 'account' };
   return { name: 'notFound' };
 }
@@ -63,6 +65,8 @@ export function href(route: Route): string {
       return '#/webhooks';
     case 'fraudQueue':
       return '#/fraud-cases';
+    case 'dashboard':
+      return '#/dashboard';
     case 'fraudCase':
       return `#/fraud-cases/${encodeURIComponent(route.id)}`;
     case 'account':

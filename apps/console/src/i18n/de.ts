@@ -1,4 +1,5 @@
 import { adminDe } from './admin.de.ts';
+import { analyticsDe } from './analytics.de.ts';
 import { auditDe } from './audit.de.ts';
 import { customerDe } from './customer.de.ts';
 import { customersDe } from './customers.de.ts';
@@ -332,4 +333,6 @@ export const de: Catalogue = {
   ...customersDe,
   // The fraud queue: live alert, queue, case (fraudq.de.ts).
   ...fraudqDe,
+  // The supervisor dashboard and operators' teams (analytics.de.ts).
+  ...analyticsDe,
 };

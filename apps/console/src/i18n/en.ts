@@ -4,6 +4,7 @@
  */
 
 import { adminEn } from './admin.en.ts';
+import { analyticsEn } from './analytics.en.ts';
 import { auditEn } from './audit.en.ts';
 import { customerEn } from './customer.en.ts';
 import { customersEn } from './customers.en.ts';
@@ -329,6 +330,8 @@ export const en = {
   ...customersEn,
   // The fraud queue: live alert, queue, case (fraudq.en.ts).
   ...fraudqEn,
+  // The supervisor dashboard and operators' teams (analytics.en.ts).
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -31,6 +31,7 @@ export interface Schemas {
       | 'server-keys:write'
       | 'fraud-cases:read'
       | 'fraud-cases:write'
+      | 'analytics:read'
       | 'scim'
     >;
     createdBy: string | null;
@@ -342,6 +343,8 @@ export interface Schemas {
     lastSignInAt: string | null;
     /** The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED). */
     passwordChangeRequired: boolean;
+    /** The team the operator works in; supervisor analytics group agents by it. */
+    team: string | null;
   };
   ServerKeyStatus: {
     kid: string;

@@ -97,8 +97,11 @@ const DashboardSchema = Type.Object({
   teams: Type.Array(Type.Object({ team: Type.Union([Type.String(), Type.Null()]), ...Counts })),
 });
 
-function period(query: { from?: string | undefined; to?: string | undefined }): { from: number; to: number } {
-  const to = query.to ? Date.parse(query.to) : Date.now();
+function period(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: number,
+): { from: number; to: number } {
+  const to = query.to ? Date.parse(query.to) : now;
   const from = query.from ? Date.parse(query.from) : to - 30 * dayMs;
   return { from, to };
 }
@@ -135,7 +138,7 @@ export function registerAnalyticsRoutes(app: TypedApp, { services }: AppDependen
     },
     async (request) => {
       const { tenantId } = requirePrincipal(request);
-      const filter = checkedFilter(request.query);
+      const filter = checkedFilter(services.context.clock(), request.query);
       return dashboardView(await analytics.dashboard(tenantId, filter));
     },
   );
@@ -167,7 +170,7 @@ export function registerAnalyticsRoutes(app: TypedApp, { services }: AppDependen
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request);
       const { table = 'daily', ...query } = request.query;
-      const d = await analytics.dashboard(tenantId, checkedFilter(query));
+      const d = await analytics.dashboard(tenantId, checkedFilter(services.context.clock(), query));
       let rows: (string | number | null)[][];
       if (table === 'agents') {
         rows = [
@@ -269,14 +272,17 @@ export function registerAnalyticsRoutes(app: TypedApp, { services }: AppDependen
   );
 }
 
-function checkedFilter(query: {
-  from?: string | undefined;
-  to?: string | undefined;
-  method?: string | undefined;
-  agentId?: string | undefined;
-  team?: string | undefined;
-}): AnalyticsFilter {
-  const { from, to } = period(query);
+function checkedFilter(
+  now: number,
+  query: {
+    from?: string | undefined;
+    to?: string | undefined;
+    method?: string | undefined;
+    agentId?: string | undefined;
+    team?: string | undefined;
+  },
+): AnalyticsFilter {
+  const { from, to } = period(query, now);
   if (!(to > from) || to - from > maxPeriodMs) {
     throw new AppError(
       'VALIDATION_FAILED',
