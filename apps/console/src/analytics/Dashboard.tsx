@@ -76,16 +76,30 @@ function methodLabel(t: (key: MessageKey) => string, method: string): string {
 }
 
 /** A chart and, folded beneath it, the same figures as a table. */
-function Figure({ title, table, children }: { title: string; table: ReactNode; children: ReactNode }) {
+function Figure({
+  title,
+  table,
+  note,
+  children,
+}: {
+  title: string;
+  table: ReactNode;
+  note?: string;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   const id = useId();
   return (
     <section className="card an-figure" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       <div className="an-chart">{children}</div>
+      {note && <p className="muted">{note}</p>}
       <details>
         <summary>{t('an.showTable')}</summary>
-        <div className="table-wrap">{table}</div>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
+        <section className="table-wrap" tabIndex={0} aria-label={title}>
+          {table}
+        </section>
       </details>
     </section>
   );
@@ -407,6 +421,7 @@ function Figures({
 
       <Figure
         title={t('an.time.title')}
+        note={t('an.time.note')}
         table={
           <table data-testid="analytics-time-table">
             <thead>
@@ -468,7 +483,6 @@ function Figures({
             scales: { y: { beginAtZero: true } },
           }}
         />
-        <p className="muted">{t('an.time.note')}</p>
       </Figure>
 
       <Figure

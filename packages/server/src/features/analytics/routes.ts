@@ -101,7 +101,8 @@ function period(
   query: { from?: string | undefined; to?: string | undefined },
   now: number,
 ): { from: number; to: number } {
-  const to = query.to ? Date.parse(query.to) : now;
+  // By default up to now, this very millisecond included (the end is exclusive).
+  const to = query.to ? Date.parse(query.to) : now + 1;
   const from = query.from ? Date.parse(query.from) : to - 30 * dayMs;
   return { from, to };
 }
