@@ -279,6 +279,22 @@ for (const kind of databaseKinds) {
       assert.equal(onlyBlue.total, 5);
       const pushes = await dashboard('&method=push');
       assert.equal(pushes.total, 4);
+      // A team is text or nothing; blank text is refused, an empty one clears it.
+      const extra = await h.createOperator(
+        { id: tenantId, slug: 'insight' },
+        'agent',
+        'extra@insight.example',
+      );
+      const blank = await call(clients.admin, 'PATCH', `/v1/operators/${extra.id}`, { team: '   ' });
+      assert.equal(blank.status, 400);
+      const set = await call(clients.admin, 'PATCH', `/v1/operators/${extra.id}`, { team: ' Green ' });
+      assert.equal(set.body.team, 'Green');
+      const cleared = await call(clients.admin, 'PATCH', `/v1/operators/${extra.id}`, { team: '' });
+      assert.equal(cleared.body.team, null);
+      assert.equal(
+        (await call(clients.supervisor, 'PATCH', `/v1/operators/${extra.id}`, { team: 'X' })).status,
+        403,
+      );
       const nobody = await dashboard('&team=Green');
       assert.equal(nobody.total, 0);
       assert.equal(nobody.fallback.rate, 0);
