@@ -207,6 +207,8 @@ export function createFraudCaseService({ db, clock, events }: ServiceContext, de
       actor: Actor,
     ): Promise<FraudCase> {
       const now = clock();
+      // An unknown case is a 404 whoever it names.
+      await find(db, tenantId, caseId);
       if (input.assigneeId !== null) {
         const operator = await db
           .selectFrom('operators')
@@ -214,7 +216,7 @@ export function createFraudCaseService({ db, clock, events }: ServiceContext, de
           .where('tenant_id', '=', tenantId)
           .where('id', '=', input.assigneeId)
           .executeTakeFirst();
-        if (!operator || operator.status !== 'active' || !['supervisor', 'admin'].includes(operator.role)) {
+        if (operator?.status !== 'active' || !['supervisor', 'admin'].includes(operator.role)) {
           throw new AppError(
             'VALIDATION_FAILED',
             'A case can be assigned only to an active supervisor or admin of this tenant.',
