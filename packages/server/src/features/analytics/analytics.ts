@@ -135,34 +135,40 @@ export function createAnalyticsService({ db }: ServiceContext) {
     const recentPush = sql<
       string | null
     >`(select p.status from verifications p where p.tenant_id = v.tenant_id and p.customer_id = v.customer_id and p.method || '' = 'push' and p.id < v.id and p.created_at >= v.created_at - ${sql.lit(pushLookbackMs)} order by p.id desc limit 1)`;
-    const facts = selected(db, tenantId, filter)
-      .where('v.method', '<>', 'push')
-      .leftJoin('customers as c', (j) =>
-        j.onRef('c.id', '=', 'v.customer_id').on('c.tenant_id', '=', tenantId),
-      )
-      .leftJoin('customer_method_locks as l', (j) =>
-        j.onRef('l.customer_id', '=', 'v.customer_id').on('l.tenant_id', '=', tenantId),
-      )
-      .select([
-        recentPush.as('push_status'),
-        'v.created_at as at',
-        'c.fraud_reported_at as fraud_at',
-        'l.push_cleared_at as cleared_at',
-        sql<number>`case when exists (select 1 from devices d where d.tenant_id = v.tenant_id and d.customer_id = v.customer_id and d.created_at <= v.created_at and (d.revoked_at is null or d.revoked_at > v.created_at)) then 1 else 0 end`.as(
-          'had_device',
-        ),
-      ])
-      .as('f');
+    const facts = (executor: Db) =>
+      selected(executor, tenantId, filter)
+        .where('v.method', '<>', 'push')
+        .leftJoin('customers as c', (j) =>
+          j.onRef('c.id', '=', 'v.customer_id').on('c.tenant_id', '=', tenantId),
+        )
+        .leftJoin('customer_method_locks as l', (j) =>
+          j.onRef('l.customer_id', '=', 'v.customer_id').on('l.tenant_id', '=', tenantId),
+        )
+        .select([
+          recentPush.as('push_status'),
+          'v.created_at as at',
+          'c.fraud_reported_at as fraud_at',
+          'l.push_cleared_at as cleared_at',
+          sql<number>`case when exists (select 1 from devices d where d.tenant_id = v.tenant_id and d.customer_id = v.customer_id and d.created_at <= v.created_at and (d.revoked_at is null or d.revoked_at > v.created_at)) then 1 else 0 end`.as(
+            'had_device',
+          ),
+        ]);
     const reason = sql<FallbackReason>`case
       when f.push_status in ('denied', 'fraud_reported') then 'denied'
       when f.push_status not in ('approved', 'pending') then 'unreachable'
       when f.had_device = 0 then 'no_device'
       when f.fraud_at is not null and f.fraud_at <= f.at and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
       else 'not_tried' end`;
+    // Materialised, so each fallback's facts are worked out once: inlined, SQLite would run the
+    // correlated subqueries again for every branch of the reason that names them.
     const rows = await db
-      .selectFrom(facts)
+      .with(
+        (cte) => cte('f').materialized(),
+        (qb) => facts(qb as unknown as Db),
+      )
+      .selectFrom('f')
       .select([reason.as('reason'), (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy(reason)
+      .groupBy(sql.ref('reason'))
       .execute();
     const counts = Object.fromEntries(fallbackReasons.map((r) => [r, 0])) as Record<FallbackReason, number>;
     for (const row of rows) counts[row.reason] = Number(row.count);
