@@ -129,42 +129,83 @@ export function createAnalyticsService({ db }: ServiceContext) {
     tenantId: string,
     filter: AnalyticsFilter,
   ): Promise<Record<FallbackReason, number>> {
-    // The customer's last push in the 15 minutes before it: ids are time-ordered, so the
-    // (tenant, customer, id) index finds it by walking back from this verification. `method || ''` keeps SQLite from choosing
-    // the (tenant, method, id) index instead, which walks every push of the tenant.
-    const recentPush = sql<
+    // For every verification of the period (and the 15 minutes before it), the customer's last
+    // push before it, found by one window over the customer's verifications in id (time) order
+    // rather than a lookup per row. The window carries the push's id (fixed width, so the
+    // greatest is the latest), its start time (13 digits) and its status in one text value.
+    const lastPush = sql<
       string | null
-    >`(select p.status from verifications p where p.tenant_id = v.tenant_id and p.customer_id = v.customer_id and p.method || '' = 'push' and p.id < v.id and p.created_at >= v.created_at - ${sql.lit(pushLookbackMs)} order by p.id desc limit 1)`;
-    const facts = (executor: Db) =>
-      selected(executor, tenantId, filter)
-        .where('v.method', '<>', 'push')
-        .leftJoin('customers as c', (j) =>
-          j.onRef('c.id', '=', 'v.customer_id').on('c.tenant_id', '=', tenantId),
-        )
-        .leftJoin('customer_method_locks as l', (j) =>
-          j.onRef('l.customer_id', '=', 'v.customer_id').on('l.tenant_id', '=', tenantId),
-        )
-        .select([
-          recentPush.as('push_status'),
-          'v.created_at as at',
-          'c.fraud_reported_at as fraud_at',
-          'l.push_cleared_at as cleared_at',
-          sql<number>`case when exists (select 1 from devices d where d.tenant_id = v.tenant_id and d.customer_id = v.customer_id and d.created_at <= v.created_at and (d.revoked_at is null or d.revoked_at > v.created_at)) then 1 else 0 end`.as(
-            'had_device',
-          ),
-        ]);
+    >`max(case when v.method = 'push' then v.id || cast(v.created_at as varchar(20)) || v.status end) over (partition by v.customer_id order by v.id rows between unbounded preceding and 1 preceding)`;
+    const idLength = 30;
+    const pushAt = sql`cast(substr(w.last_push, ${sql.lit(idLength + 1)}, 13) as bigint)`;
+    const pushStatus = sql`substr(w.last_push, ${sql.lit(idLength + 14)})`;
+    let fallbacks = db
+      .with(
+        (cte) => cte('w').materialized(),
+        (qb) =>
+          qb
+            .selectFrom('verifications as v')
+            .where('v.tenant_id', '=', tenantId)
+            .where('v.created_at', '>=', filter.from - pushLookbackMs)
+            .where('v.created_at', '<', filter.to)
+            .select([
+              'v.customer_id',
+              'v.created_at',
+              'v.method',
+              'v.started_by_type',
+              'v.started_by_id',
+              lastPush.as('last_push'),
+            ]),
+      )
+      .selectFrom('w')
+      .where('w.method', '<>', 'push')
+      .where('w.created_at', '>=', filter.from);
+    if (filter.method) fallbacks = fallbacks.where('w.method', '=', filter.method);
+    if (filter.agentId) {
+      fallbacks = fallbacks
+        .where('w.started_by_type', '=', 'operator')
+        .where('w.started_by_id', '=', filter.agentId);
+    }
+    if (filter.team) {
+      const team = filter.team;
+      fallbacks = fallbacks
+        .where('w.started_by_type', '=', 'operator')
+        .where('w.started_by_id', 'in', (eb) =>
+          eb.selectFrom('operators').select('id').where('tenant_id', '=', tenantId).where('team', '=', team),
+        );
+    }
+    const facts = fallbacks
+      .leftJoin('customers as c', (j) =>
+        j.onRef('c.id', '=', 'w.customer_id').on('c.tenant_id', '=', tenantId),
+      )
+      .leftJoin('customer_method_locks as l', (j) =>
+        j.onRef('l.customer_id', '=', 'w.customer_id').on('l.tenant_id', '=', tenantId),
+      )
+      .select([
+        sql<
+          string | null
+        >`case when w.last_push is not null and w.created_at - ${pushAt} <= ${sql.lit(pushLookbackMs)} then ${pushStatus} end`.as(
+          'push_status',
+        ),
+        'w.created_at as at',
+        'c.fraud_reported_at as fraud_at',
+        'l.push_cleared_at as cleared_at',
+        sql<number>`case when exists (select 1 from devices d where d.tenant_id = ${tenantId} and d.customer_id = w.customer_id and d.created_at <= w.created_at and (d.revoked_at is null or d.revoked_at > w.created_at)) then 1 else 0 end`.as(
+          'had_device',
+        ),
+      ]);
     const reason = sql<FallbackReason>`case
       when f.push_status in ('denied', 'fraud_reported') then 'denied'
       when f.push_status not in ('approved', 'pending') then 'unreachable'
       when f.had_device = 0 then 'no_device'
       when f.fraud_at is not null and f.fraud_at <= f.at and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
       else 'not_tried' end`;
-    // Materialised, so each fallback's facts are worked out once: inlined, SQLite would run the
-    // correlated subqueries again for every branch of the reason that names them.
+    // Materialised, so each fallback's facts are worked out once: inlined, SQLite would work them
+    // out again for every branch of the reason that names them.
     const rows = await db
       .with(
         (cte) => cte('f').materialized(),
-        (qb) => facts(qb as unknown as Db),
+        () => facts,
       )
       .selectFrom('f')
       .select([reason.as('reason'), (eb) => eb.fn.countAll<number>().as('count')])

@@ -85,7 +85,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema.alterTable('operators').addColumn('team', 'varchar(100)').execute();
   // The dashboard reads a tenant's verifications of a period, grouped by day, method and status
-  // (features/analytics): the index holds those columns, so the aggregates read it alone.
+  // (features/analytics), and each customer's verifications of the period in order for the
+  // reasons push was not used: the index holds those columns, so the aggregates read it alone.
   await db.schema
     .createIndex('verifications_analytics')
     .on('verifications')
@@ -97,6 +98,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'started_by_type',
       'started_by_id',
       'finished_at',
+      'customer_id',
     ])
     .execute();
 }
