@@ -187,6 +187,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     assert.deepEqual(await nav.getByRole('link').allTextContents(), [
       'Find caller',
       'History',
+      'Dashboard',
       'Operators',
       'API keys',
       'Audit log',

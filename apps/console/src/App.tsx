@@ -1,7 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
+import { Dashboard } from './analytics/Dashboard.tsx';
 import { createConsoleApi } from './api/client.ts';
 import type { Permission, Session } from './api/types.ts';
 import { LanguageSwitch } from './components/common.tsx';
+import { FraudCasePage } from './fraud-queue/FraudCasePage.tsx';
+import { FraudQueue } from './fraud-queue/FraudQueue.tsx';
+import {
+  FraudAlertBanner,
+  type FraudQueueLive,
+  OpenCaseBadge,
+  useFraudQueueLive,
+} from './fraud-queue/live.tsx';
 import { type MessageKey, useI18n } from './i18n/i18n.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
@@ -25,6 +34,8 @@ interface NavItem {
 const navItems: NavItem[] = [
   { route: { name: 'search' }, label: 'nav.search', needs: 'customers:read' },
   { route: { name: 'history' }, label: 'nav.history', needs: 'verifications:read' },
+  { route: { name: 'fraudQueue' }, label: 'nav.fraudQueue', needs: 'fraud-cases:read' },
+  { route: { name: 'dashboard' }, label: 'nav.dashboard', needs: 'analytics:read' },
   { route: { name: 'operators' }, label: 'nav.operators', needs: 'operators:read' },
   { route: { name: 'apiKeys' }, label: 'nav.apiKeys', needs: 'api-keys:read' },
   { route: { name: 'settings' }, label: 'nav.settings', needs: 'tenant:write' },
@@ -36,6 +47,7 @@ const navItems: NavItem[] = [
 function section(route: Route): Route['name'] {
   if (route.name === 'customer') return 'search';
   if (route.name === 'verification') return 'history';
+  if (route.name === 'fraudCase') return 'fraudQueue';
   return route.name;
 }
 
@@ -45,6 +57,8 @@ export function App() {
   const api = useMemo(() => createConsoleApi(() => setSession(null)), []);
   const { t } = useI18n();
   const route = useRoute();
+  const ready = session && session.pendingStep === null && !session.operator.passwordChangeRequired;
+  const live = useFraudQueueLive(ready ? session : null);
 
   useEffect(() => {
     api
@@ -90,6 +104,7 @@ export function App() {
                 <li key={item.label}>
                   <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
                     {t(item.label)}
+                    {item.route.name === 'fraudQueue' && <OpenCaseBadge count={live.openCount} />}
                   </a>
                 </li>
               ))}
@@ -108,6 +123,7 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        {!forced && live.allowed && <FraudAlertBanner live={live} />}
         {waiting ? (
           <SecondFactorGate api={api} session={session} onSession={setSession} />
         ) : (
@@ -115,6 +131,7 @@ export function App() {
             route={forced ? { name: 'account' } : route}
             session={session}
             api={api}
+            live={live}
             onSignedOut={() => setSession(null)}
           />
         )}
@@ -127,11 +144,13 @@ function Screen({
   route,
   session,
   api,
+  live,
   onSignedOut,
 }: {
   route: Route;
   session: Session;
   api: ReturnType<typeof createConsoleApi>;
+  live: FraudQueueLive;
   onSignedOut: () => void;
 }) {
   const { t } = useI18n();
@@ -154,6 +173,12 @@ function Screen({
       return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
+    case 'fraudQueue':
+      return <FraudQueue session={session} live={live} />;
+    case 'dashboard':
+      return <Dashboard session={session} />;
+    case 'fraudCase':
+      return <FraudCasePage key={route.id} api={api} session={session} id={route.id} live={live} />;
     case 'account':
       return (
         <ChangePassword

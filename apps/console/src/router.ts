@@ -12,6 +12,9 @@ export type Route =
   | { name: 'audit' }
   | { name: 'policy' }
   | { name: 'webhooks' }
+  | { name: 'fraudQueue' }
+  | { name: 'dashboard' }
+  | { name: 'fraudCase'; id: string }
   | { name: 'account' }
   | { name: 'notFound' };
 
@@ -31,6 +34,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'audit') return { name: 'audit' };
   if (first === 'policy') return { name: 'policy' };
   if (first === 'webhooks') return { name: 'webhooks' };
+  if (first === 'fraud-cases' && second) return { name: 'fraudCase', id: second };
+  if (first === 'fraud-cases') return { name: 'fraudQueue' };
+  if (first === 'dashboard') return { name: 'dashboard' };
   if (first === 'account') return { name: 'account' };
   return { name: 'notFound' };
 }
@@ -57,6 +63,12 @@ export function href(route: Route): string {
       return '#/policy';
     case 'webhooks':
       return '#/webhooks';
+    case 'fraudQueue':
+      return '#/fraud-cases';
+    case 'dashboard':
+      return '#/dashboard';
+    case 'fraudCase':
+      return `#/fraud-cases/${encodeURIComponent(route.id)}`;
     case 'account':
       return '#/account';
     default:

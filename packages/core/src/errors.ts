@@ -94,6 +94,10 @@ export const errorStatus = {
   CALL_CODE_NOT_EXPECTED: 409,
   /** The code the customer reads out was typed wrong too often; the notice cannot be confirmed by code any more. */
   CALL_CODE_LOCKED: 409,
+  /** The fraud case is resolved already (or someone resolved it first); a new signal opens a new case. */
+  FRAUD_CASE_NOT_OPEN: 409,
+  /** The case's assignee is no longer the one the request expected (someone else assigned it first); reload. */
+  FRAUD_CASE_ASSIGNMENT_CHANGED: 409,
   /** The policy changed since the version the edit started from; reload and edit again. */
   POLICY_VERSION_CONFLICT: 409,
   /** SCIM: `If-Match` names a version the resource no longer has (RFC 7644 section 3.14); read it again. */

@@ -37,6 +37,9 @@ export const idPrefixes = {
   operatorFactor: 'opf',
   callNotice: 'cal',
   callReport: 'clr',
+  fraudCase: 'frc',
+  fraudCaseSignal: 'frs',
+  fraudCaseNote: 'frn',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

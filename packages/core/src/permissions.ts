@@ -37,6 +37,13 @@ export const permissions = [
   // (history, the IVR's or website's check) and starting, ending and checking them (agents).
   'calls:read',
   'calls:write',
+  // The fraud queue: reading cases and their live alerts, and assigning, noting and resolving them
+  // (supervisors and admins).
+  'fraud-cases:read',
+  'fraud-cases:write',
+  // Supervisor analytics: the dashboard's figures and their CSV export (supervisors, admins and
+  // auditors; aggregates only, no customer data).
+  'analytics:read',
 ] as const;
 
 /**
@@ -81,6 +88,9 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'locks:write',
     'calls:read',
     'calls:write',
+    'fraud-cases:read',
+    'fraud-cases:write',
+    'analytics:read',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.
@@ -96,6 +106,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'oidc-clients:read',
     'policy:read',
     'calls:read',
+    'analytics:read',
   ],
 };
 

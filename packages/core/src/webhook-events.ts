@@ -22,6 +22,13 @@ export const webhookEventTypes = [
   'call.ended',
   'call.expired',
   'call.reported',
+  // The fraud queue (docs/fraud-queue.md): a case opened, another signal added to an open case,
+  // assigned, a note added, resolved.
+  'fraud_case.opened',
+  'fraud_case.signal_added',
+  'fraud_case.assigned',
+  'fraud_case.noted',
+  'fraud_case.resolved',
   // Sent only by `POST /v1/webhooks/{id}/test`, to that endpoint, whether it subscribes or not;
   // an endpoint may subscribe to it alone, to receive nothing but tests while it is set up.
   'webhook.test',

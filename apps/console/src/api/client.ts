@@ -294,8 +294,10 @@ export function createConsoleApi(onSessionEnded: () => void = () => {}) {
     operators: () => json<{ items: Operator[] }>('GET', '/v1/operators'),
     inviteOperator: (input: { email: string; displayName: string; role: Role }) =>
       json<{ operator: Operator; initialPassword?: string }>('POST', '/v1/operators', input),
-    updateOperator: (oid: string, patch: { role?: Role; status?: 'active' | 'disabled' }) =>
-      json<Operator>('PATCH', `/v1/operators/${id(oid)}`, patch),
+    updateOperator: (
+      oid: string,
+      patch: { role?: Role; status?: 'active' | 'disabled'; team?: string | null },
+    ) => json<Operator>('PATCH', `/v1/operators/${id(oid)}`, patch),
     apiKeys: () => json<{ items: ApiKey[] }>('GET', '/v1/api-keys'),
     createApiKey: (name: string, scopes: Permission[]) =>
       json<{ apiKey: ApiKey; key: string }>('POST', '/v1/api-keys', { name, scopes }),

@@ -27,6 +27,8 @@ export interface Operator {
   lastSignInAt: string | null;
   /** The password was generated for the operator; the console asks for their own first. */
   passwordChangeRequired: boolean;
+  /** The team the operator works in (supervisor analytics group agents by it). */
+  team?: string | null;
 }
 
 export interface Customer {

@@ -1,10 +1,12 @@
 import { adminDe } from './admin.de.ts';
+import { analyticsDe } from './analytics.de.ts';
 import { auditDe } from './audit.de.ts';
 import { callsDe } from './calls.de.ts';
 import { customerDe } from './customer.de.ts';
 import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
+import { fraudqDe } from './fraudq.de.ts';
 import { historyDe } from './history.de.ts';
 import { templatesDe } from './templates.de.ts';
 
@@ -332,4 +334,8 @@ export const de: Catalogue = {
   ...customersDe,
   // Outbound call notices: call panel, call history, policy settings (calls.de.ts).
   ...callsDe,
+  // The fraud queue: live alert, queue, case (fraudq.de.ts).
+  ...fraudqDe,
+  // The supervisor dashboard and operators' teams (analytics.de.ts).
+  ...analyticsDe,
 };

@@ -4,11 +4,13 @@
  */
 
 import { adminEn } from './admin.en.ts';
+import { analyticsEn } from './analytics.en.ts';
 import { auditEn } from './audit.en.ts';
 import { callsEn } from './calls.en.ts';
 import { customerEn } from './customer.en.ts';
 import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
+import { fraudqEn } from './fraudq.en.ts';
 import { historyEn } from './history.en.ts';
 import { templatesEn } from './templates.en.ts';
 
@@ -329,6 +331,10 @@ export const en = {
   ...customersEn,
   // Outbound call notices: call panel, call history, policy settings (calls.en.ts).
   ...callsEn,
+  // The fraud queue: live alert, queue, case (fraudq.en.ts).
+  ...fraudqEn,
+  // The supervisor dashboard and operators' teams (analytics.en.ts).
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -113,6 +113,7 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
               <th scope="col">{t('operators.name')}</th>
               <th scope="col">{t('operators.email')}</th>
               <th scope="col">{t('operators.role')}</th>
+              <th scope="col">{t('op.team')}</th>
               <th scope="col">{t('operators.status')}</th>
               <th scope="col">{t('operators.lastSignIn')}</th>
               {mayWrite && <th scope="col">{t('operators.actions')}</th>}
@@ -140,6 +141,22 @@ function Operators({ api, session }: { api: ConsoleApi; session: Session }) {
                     </select>
                   ) : (
                     t(`role.${op.role}`)
+                  )}
+                </td>
+                <td>
+                  {mayWrite ? (
+                    <input
+                      className="team-input"
+                      aria-label={t('op.teamOf', { name: op.displayName })}
+                      defaultValue={op.team ?? ''}
+                      maxLength={100}
+                      onBlur={(e) => {
+                        const team = e.target.value.trim() || null;
+                        if (team !== (op.team ?? null)) void run(() => api.updateOperator(op.id, { team }));
+                      }}
+                    />
+                  ) : (
+                    (op.team ?? '–')
                   )}
                 </td>
                 <td>{op.status === 'active' ? t('operators.active') : t('operators.disabled')}</td>

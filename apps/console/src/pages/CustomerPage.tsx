@@ -17,6 +17,7 @@ import { ErrorNotice, PageHeading, useErrorText } from '../components/common.tsx
 import { RecentVerifications } from '../components/RecentVerifications.tsx';
 // Push and the fallback methods the policy allows, with the methods list (fallbacks/).
 import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
+import { CustomerCaseLink } from '../fraud-queue/FraudCasePage.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { Enroll } from './Enroll.tsx';
 import { ConfirmDialog, FraudProcedure } from './fraud.tsx';
@@ -236,6 +237,7 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
         </dl>
       </div>
 
+      <CustomerCaseLink session={session} customerId={customer.id} />
       {fraudOpen && (
         <FraudProcedure reportedAt={customer.fraudReportedAt!}>
           {can('locks:write') && (

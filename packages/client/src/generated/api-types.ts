@@ -31,6 +31,9 @@ export interface Schemas {
       | 'server-keys:write'
       | 'calls:read'
       | 'calls:write'
+      | 'fraud-cases:read'
+      | 'fraud-cases:write'
+      | 'analytics:read'
       | 'scim'
     >;
     createdBy: string | null;
@@ -188,6 +191,8 @@ export interface Schemas {
         | 'CALL_NOTICE_NOT_ACTIVE'
         | 'CALL_CODE_NOT_EXPECTED'
         | 'CALL_CODE_LOCKED'
+        | 'FRAUD_CASE_NOT_OPEN'
+        | 'FRAUD_CASE_ASSIGNMENT_CHANGED'
         | 'POLICY_VERSION_CONFLICT'
         | 'PRECONDITION_FAILED'
         | 'PAYLOAD_TOO_LARGE'
@@ -401,6 +406,8 @@ export interface Schemas {
     lastSignInAt: string | null;
     /** The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED). */
     passwordChangeRequired: boolean;
+    /** The team the operator works in; supervisor analytics group agents by it. */
+    team: string | null;
   };
   ServerKeyStatus: {
     kid: string;
@@ -496,6 +503,11 @@ export interface Schemas {
       | 'call.ended'
       | 'call.expired'
       | 'call.reported'
+      | 'fraud_case.opened'
+      | 'fraud_case.signal_added'
+      | 'fraud_case.assigned'
+      | 'fraud_case.noted'
+      | 'fraud_case.resolved'
       | 'webhook.test'
     >;
     enabled: boolean;
@@ -526,6 +538,11 @@ export interface Schemas {
       | 'call.ended'
       | 'call.expired'
       | 'call.reported'
+      | 'fraud_case.opened'
+      | 'fraud_case.signal_added'
+      | 'fraud_case.assigned'
+      | 'fraud_case.noted'
+      | 'fraud_case.resolved'
       | 'webhook.test';
     createdAt: string;
     tenantId: string;
@@ -714,6 +731,11 @@ export interface Operations {
         | 'call.ended'
         | 'call.expired'
         | 'call.reported'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -994,6 +1016,11 @@ export interface Operations {
         | 'call.ended'
         | 'call.expired'
         | 'call.reported'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       enabled: boolean;
@@ -1518,6 +1545,11 @@ export interface Operations {
         | 'call.ended'
         | 'call.expired'
         | 'call.reported'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       description?: string | null;
@@ -1546,6 +1578,11 @@ export interface Operations {
         | 'call.ended'
         | 'call.expired'
         | 'call.reported'
+        | 'fraud_case.opened'
+        | 'fraud_case.signal_added'
+        | 'fraud_case.assigned'
+        | 'fraud_case.noted'
+        | 'fraud_case.resolved'
         | 'webhook.test'
       >;
       enabled: boolean;

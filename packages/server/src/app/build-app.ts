@@ -1,6 +1,7 @@
 // The one place that knows every feature's routes: it hands them to the HTTP layer, in the order
 // they appear in the OpenAPI document.
 
+import { registerAnalyticsRoutes } from '../features/analytics/routes.ts';
 import { registerAuthenticatorAppRoutes } from '../features/apps/authenticator-routes.ts';
 import { registerConsoleRoutes } from '../features/apps/console-routes.ts';
 import { registerAuditRoutes } from '../features/audit/routes.ts';
@@ -12,6 +13,7 @@ import { registerOidcRoutes } from '../features/ciba/routes.ts';
 import { registerCustomerRoutes } from '../features/customers/routes.ts';
 import { registerScimRoutes } from '../features/customers/scim/routes.ts';
 import { registerDeviceRoutes } from '../features/devices/routes.ts';
+import { registerFraudCaseRoutes } from '../features/fraud-cases/routes.ts';
 import { registerAppCodeRoutes } from '../features/methods/app-code-routes.ts';
 import { registerOneTimeCodeRoutes } from '../features/methods/one-time-code-routes.ts';
 import { registerProviderCallbackRoutes } from '../features/methods/provider-callbacks.ts';
@@ -63,6 +65,8 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerOidcClientRoutes(typed, deps);
   registerKeycloakRoutes(typed, deps);
   registerPolicyRoutes(typed, deps);
+  registerFraudCaseRoutes(typed, deps, streams);
+  registerAnalyticsRoutes(typed, deps);
   registerOneTimeCodeRoutes(typed, deps);
   registerProviderCallbackRoutes(typed, deps);
   registerTotpRoutes(typed, deps);

@@ -1,5 +1,7 @@
 // The composition root: the one place that builds every service and passes each the others it
 // needs.
+
+import { createAnalyticsService } from '../features/analytics/index.ts';
 import { createCallNoticeService } from '../features/calls/calls.ts';
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
@@ -10,6 +12,7 @@ import { createActivationDelivery } from '../features/devices/activation-deliver
 import { createDeviceAuth } from '../features/devices/device-auth.ts';
 import { createDeviceService } from '../features/devices/devices.ts';
 import { createWebAuthnService } from '../features/devices/webauthn.ts';
+import { createFraudCaseService } from '../features/fraud-cases/index.ts';
 import { createFallbackServices } from '../features/methods/index.ts';
 import { createApiKeyService } from '../features/operators/api-keys.ts';
 import { createOperatorService } from '../features/operators/operators.ts';
@@ -82,6 +85,8 @@ export function createServices(context: ServiceContext) {
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
     fallbacks,
+    fraudCases: createFraudCaseService(context, { locks: fallbacks.methods }),
+    analytics: createAnalyticsService(context),
     activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),

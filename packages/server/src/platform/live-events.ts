@@ -8,6 +8,8 @@
  * - `device:<device id>`: one device (its own revocation);
  * - `customer-devices:<tenant id>:<customer id>`: a customer's devices enrolled and revoked, for
  *   the console's customer page;
+ * - `fraud-cases:<tenant id>`: the tenant's fraud queue (cases opened, assigned, noted, resolved),
+ *   for supervisors' consoles;
  * - `cache:<name>`: no stream listens; processes tell each other that a cached row changed
  *   (row-cache.ts).
  *
@@ -93,4 +95,6 @@ export const topics = {
   device: (deviceId: string) => `device:${deviceId}`,
   /** The customer's devices as operators see them: enrolled and revoked, nothing about requests. */
   customerDevices: (tenantId: string, customerId: string) => `customer-devices:${tenantId}:${customerId}`,
+  /** A tenant's fraud queue: every change to its cases, for supervisors. */
+  fraudCases: (tenantId: string) => `fraud-cases:${tenantId}`,
 };

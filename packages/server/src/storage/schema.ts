@@ -28,6 +28,8 @@ export interface OperatorsTable {
   last_sign_in_at: number | null;
   /** 1 while the operator still has a password generated for them (migration 0023). */
   password_change_required: Generated<number>;
+  /** The team the operator works in, for supervisor analytics (migration 0027); null: none. */
+  team: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -542,7 +544,54 @@ export interface AttemptFailuresTable {
   occurred_at: number;
 }
 
+/** A case in the fraud queue (migration 0027): one open case per customer gathers its signals. */
+export interface FraudCasesTable {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  /** The customer's id while the case is open, null once resolved (the one-open-case index). */
+  open_customer_id: string | null;
+  status: 'open' | 'resolved';
+  first_kind: string;
+  signal_count: number;
+  opened_at: number;
+  last_signal_at: number;
+  assignee_id: string | null;
+  assigned_at: number | null;
+  resolution: string | null;
+  resolved_at: number | null;
+  resolved_by_type: string | null;
+  resolved_by_id: string | null;
+  /** What the resolution did with the push lock / the security-question lockout: cleared or kept. */
+  push_lock: string | null;
+  questions_lock: string | null;
+  updated_at: number;
+}
+
+/** One signal a case gathered: a fraud report, a denied push, a lockout, a reported fake call. */
+export interface FraudCaseSignalsTable {
+  id: string;
+  tenant_id: string;
+  case_id: string | null;
+  kind: string;
+  source_id: string;
+  occurred_at: number;
+}
+
+export interface FraudCaseNotesTable {
+  id: string;
+  tenant_id: string;
+  case_id: string;
+  author_type: string;
+  author_id: string | null;
+  body: string;
+  created_at: number;
+}
+
 export interface Schema {
+  fraud_cases: FraudCasesTable;
+  fraud_case_signals: FraudCaseSignalsTable;
+  fraud_case_notes: FraudCaseNotesTable;
   tenants: TenantsTable;
   operators: OperatorsTable;
   operator_factors: OperatorFactorsTable;
@@ -605,3 +654,5 @@ export type OidcClientRow = Selectable<OidcClientsTable>;
 export type CibaRequestRow = Selectable<CibaRequestsTable>;
 export type KeycloakChannelRow = Selectable<KeycloakChannelsTable>;
 export type KeycloakRequestRow = Selectable<KeycloakRequestsTable>;
+
+export type FraudCaseRow = Selectable<FraudCasesTable>;

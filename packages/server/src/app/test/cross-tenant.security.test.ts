@@ -22,9 +22,11 @@ import {
 } from '@helpdesk-auth/core';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { decodeJwt } from 'jose';
+import { openFraudCase } from '../../features/fraud-cases/index.ts';
 import { seedFromBase32, totpCodeForStep, totpStep } from '../../features/methods/totp-codes.ts';
 import type { App } from '../../http/types.ts';
 import { cliActor } from '../../platform/audit-log.ts';
+import { inTransaction } from '../../storage/atomic.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -214,6 +216,23 @@ interface Side {
   oidcClientId: string;
   /** An active outbound call notice for the twin customer. */
   callNoticeId: string;
+  /** An open fraud case of the twin customer. */
+  fraudCaseId: string;
+}
+
+let fraudSignals = 0;
+/** Opens (or adds to) the customer's fraud case as a fraud source does, in its own transaction. */
+async function openCase(h: TestHarness, tenantId: string, customerId: string): Promise<string> {
+  const opened = await inTransaction(h.runtime.database.db, (tx) =>
+    openFraudCase(tx, h.runtime.services.context.events, {
+      tenantId,
+      customerId,
+      kind: 'fake_call',
+      sourceId: `call-${++fraudSignals}`,
+      at: h.clock.now(),
+    }),
+  );
+  return opened!.caseId;
 }
 
 /** Enrols a device for a customer as the device would: an activation, then the protocol steps. */
@@ -302,6 +321,7 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
         { actor: cliActor, agentName: `${slug} agent`, role: null },
       )
     ).id,
+    fraudCaseId: await openCase(h, tenant.id, customer.id),
     otpChallengeId: (
       await h.runtime.services.fallbacks.oneTimeCodes.start(
         tenant.id,
@@ -417,6 +437,7 @@ function objectIdOf(side: Side, kind: IdKind): string {
     otpChallenge: side.otpChallengeId,
     oidcClient: side.oidcClientId,
     callNotice: side.callNoticeId,
+    fraudCase: side.fraudCaseId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -477,6 +498,13 @@ const actingBodies: Record<string, () => unknown> = {
   confirmCallNotice: () => ({ outcome: 'mismatch' }),
   setSecurityQuestions: () => ({
     questions: [{ question: 'Changed by another tenant?', answer: 'changed' }],
+  }),
+  assignFraudCase: () => ({ assigneeId: null, expectedAssigneeId: null }),
+  resolveFraudCase: () => ({
+    resolution: 'escalated',
+    note: 'Changed by another tenant',
+    pushLock: 'clear',
+    questionsLock: 'clear',
   }),
   checkSecurityQuestions: () => ({
     action: 'account_enquiry',
@@ -900,6 +928,32 @@ for (const kind of databaseKinds) {
             [a.customerId, a.deviceId],
           );
         },
+        getAnalyticsDashboard: async (response) => {
+          const body = response.json() as { total: number; daily: Array<{ count: number }> };
+          assert.ok(body.total > 0, "A's own verifications are counted");
+          assert.equal(
+            body.daily.reduce((sum, r) => sum + r.count, 0),
+            body.total,
+          );
+        },
+        exportAnalytics: async (response) => {
+          const lines = response.body.trim().split('\r\n');
+          assert.equal(lines[0], 'day,method,status,count');
+          assert.ok(lines.length > 1, "A's own verifications are exported");
+        },
+        getAnalyticsSettings: async (response) => {
+          assert.equal(
+            typeof (response.json() as { questionsBaselineSeconds: number }).questionsBaselineSeconds,
+            'number',
+          );
+        },
+        listFraudCases: async (response, caller) => {
+          const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
+          assert.ok(items.some((c) => c.id === a.fraudCaseId && c.customerId === a.customerId));
+          const filtered = await call(h.app, caller, 'GET', `/v1/fraud-cases?customerId=${b.customerId}`);
+          assert.equal(filtered.statusCode, 200, filtered.body);
+          assert.deepEqual((filtered.json() as { items: unknown[] }).items, []);
+        },
         listVerifications: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
           assert.ok(items.some((v) => v.id === a.verificationId && v.customerId === a.customerId));
@@ -937,6 +991,27 @@ for (const kind of databaseKinds) {
             `${caller.name}'s own verification never arrived: ${stream.text()}`,
           );
           assertNoLeak(stream.text(), ofB, `${caller.name}: a B verification on its stream`);
+        },
+        // The tenant's fraud queue: B's new case must not show, A's must.
+        fraudCaseEvents: async (stream, caller) => {
+          const inB = await h.runtime.services.customers.create(
+            b.tenant.id,
+            { displayName: 'Case in B' },
+            cliActor,
+          );
+          const ofB = await openCase(h, b.tenant.id, inB.id);
+          await sleep(300);
+          const inA = await h.runtime.services.customers.create(
+            a.tenant.id,
+            { displayName: 'Case in A' },
+            cliActor,
+          );
+          const ofA = await openCase(h, a.tenant.id, inA.id);
+          assert.ok(
+            await stream.waitFor((text) => text.includes(ofA), 2000),
+            `${caller.name}'s own case never arrived: ${stream.text()}`,
+          );
+          assertNoLeak(stream.text(), [ofB, inB.id], `${caller.name}: a B case on its stream`);
         },
         // The device's customer's requests: B asks its twin, A its own.
         deviceEvents: async (stream, caller) => {
@@ -1417,6 +1492,41 @@ for (const kind of databaseKinds) {
           url: `/v1/customers/${await freshCustomer()}/activations`,
           body: { inBranchCheck: { note: 'Passport seen at the counter' } },
         }),
+        updateAnalyticsSettings: async () => ({
+          url: '/v1/analytics/settings',
+          body: { questionsBaselineSeconds: 75 + ++counter },
+          watch: ['/v1/analytics/settings'],
+        }),
+        assignFraudCase: async () => {
+          const customer = await fallbackCustomer();
+          const id = await openCase(h, a.tenant.id, customer);
+          return {
+            url: `/v1/fraud-cases/${id}/assign`,
+            body: { assigneeId: a.tenant.clients.supervisor.operatorId, expectedAssigneeId: null },
+            watch: [`/v1/fraud-cases/${id}`],
+          };
+        },
+        addFraudCaseNote: async () => {
+          const id = await openCase(h, a.tenant.id, await fallbackCustomer());
+          return {
+            url: `/v1/fraud-cases/${id}/notes`,
+            body: { body: 'Called the customer back.' },
+            watch: [`/v1/fraud-cases/${id}`],
+          };
+        },
+        resolveFraudCase: async () => {
+          const id = await openCase(h, a.tenant.id, await fallbackCustomer());
+          return {
+            url: `/v1/fraud-cases/${id}/resolve`,
+            body: {
+              resolution: 'genuine_mistake',
+              note: 'Pressed the wrong button.',
+              pushLock: 'clear',
+              questionsLock: 'clear',
+            },
+            watch: [`/v1/fraud-cases/${id}`],
+          };
+        },
         resolveFraudReport: async () => {
           const id = await fallbackCustomer();
           // What the push flow records when the customer reports fraud from their phone.

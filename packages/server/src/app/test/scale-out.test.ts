@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createDeviceClient, createMemoryKeyStore } from '@helpdesk-auth/device-sdk';
+import { openFraudCase } from '../../features/fraud-cases/index.ts';
 import { sealAuditBacklog } from '../../platform/audit-log.ts';
+import { inTransaction } from '../../storage/atomic.ts';
 import { openEventStream } from '../../test-support/event-stream-client.ts';
 import { type OperatorClient, startTestHarness, type TestHarness } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
@@ -172,6 +174,64 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
       .where('action', '=', 'call.expired')
       .execute();
     assert.equal(expired.length, 1);
+  });
+
+  it("a supervisor's fraud queue on one process hears of a fraud report made through the other", async () => {
+    const system = { type: 'system', id: null } as const;
+    const tenant = { id: tenantId, slug: 'scale' };
+    const operator = await a.createOperator(tenant, 'supervisor', 'supervisor@scale.example');
+    const supervisor = await a.signIn(tenant, operator.email);
+    const customer = await a.runtime.services.customers.create(tenantId, { displayName: 'Fi' }, system);
+    const activation = await a.runtime.services.devices.createActivation(tenantId, customer.id, system);
+    const device = createDeviceClient({ store: createMemoryKeyStore(), baseUrl: b.baseUrl });
+    await device.enroll(activation.code, { label: 'Fi phone', platform: 'cli' });
+
+    const stream = await openEventStream(`${a.baseUrl}/v1/fraud-cases/events`, {
+      cookie: `hda_session=${supervisor.cookie}`,
+    });
+    const started = await fetch(`${b.baseUrl}/v1/verifications`, {
+      method: 'POST',
+      headers: {
+        cookie: `hda_session=${agent.cookie}`,
+        'x-csrf-token': agent.csrfToken,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ customerId: customer.id, reason: 'Card limit' }),
+    });
+    assert.equal(started.status, 201);
+    const { id } = (await started.json()) as { id: string };
+    const request = await device.fetchRequest(id);
+    assert.equal((await device.decide(request, { decision: 'report_fraud' })).status, 'fraud_reported');
+
+    const alert = await stream.waitFor((e) => e.type === 'fraud_case' && e.data.customerId === customer.id);
+    assert.equal(alert.data.change, 'opened');
+    await stream.close();
+  });
+
+  it('two processes recording the same fraud signals at once open one case and count each signal once', async () => {
+    const system = { type: 'system', id: null } as const;
+    const customer = await a.runtime.services.customers.create(tenantId, { displayName: 'Twice' }, system);
+    const record = (h: TestHarness, sourceId: string) =>
+      inTransaction(h.runtime.database.db, (tx) =>
+        openFraudCase(tx, h.runtime.services.context.events, {
+          tenantId,
+          customerId: customer.id,
+          kind: 'fake_call',
+          sourceId,
+          at: Date.now(),
+        }),
+      );
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => record(i % 2 ? a : b, `notice-${Math.floor(i / 4)}`)),
+    );
+    assert.equal(results.filter((r) => r !== null).length, 3, 'each of the 3 signals recorded once');
+    assert.equal(results.filter((r) => r?.opened).length, 1, 'one case opened');
+    const cases = await a.runtime.database.db
+      .selectFrom('fraud_cases')
+      .select(['signal_count'])
+      .where('customer_id', '=', customer.id)
+      .execute();
+    assert.deepEqual(cases, [{ signal_count: 3 }]);
   });
 
   it('after a rotation on one process, both sign with the new key at once, and a device enrolled before verifies', async () => {

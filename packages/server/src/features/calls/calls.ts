@@ -64,7 +64,7 @@ export function createCallNoticeService(context: ServiceContext, deps: CallDepen
         if (!notice) throw notFound('Call notice');
       }
       const trimmed = (value: string | undefined) => (value?.trim() ? value.trim() : null);
-      const result = await reportFakeCall(db, {
+      const result = await reportFakeCall(db, record.events, {
         tenantId: device.tenantId,
         customerId: device.customerId,
         deviceId: device.id,

@@ -62,7 +62,7 @@ export function createConfirm(
       // not to be (the customer's alarm is always heard); a repeated mismatch is no new report.
       const current = await record.getRow(db, row.tenant_id, row.id);
       if (outcome === 'mismatch' && (moved || row.confirmation === 'confirmed')) {
-        ({ reportId } = await reportFakeCall(db, {
+        ({ reportId } = await reportFakeCall(db, record.events, {
           tenantId: row.tenant_id,
           customerId: row.customer_id,
           deviceId: device.id,

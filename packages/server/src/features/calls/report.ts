@@ -2,8 +2,10 @@
 // push request does: the customer's fraud flag, the audit entry, the webhooks.
 import { newId } from '@helpdesk-auth/core';
 import { appendAudit, systemActor } from '../../platform/audit-log.ts';
+import type { EventHub } from '../../platform/live-events.ts';
 import { inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
+import { openFraudCase } from '../fraud-cases/index.ts';
 
 export interface FakeCallReport {
   tenantId: string;
@@ -20,13 +22,18 @@ export interface FakeCallReport {
 
 /**
  * The one place a reported fake call is recorded, so every way of reporting one (the "nobody is
- * calling" answer, a mismatching code, a later fraud-case queue) means the same: the report is
- * kept, the customer's `fraud_reported_at` is set (which locks push where the policy says so, and
- * shows the report to supervisors until one resolves it), and the audit entry `call.reported`
- * becomes the webhooks `call.reported` and `customer.fraud_reported`
- * (features/webhooks/webhook-events.ts). All in one transaction: nothing is half-recorded.
+ * calling" answer, a mismatching code) means the same: the report is kept; it opens (or joins) the
+ * customer's case in the supervisors' fraud queue; the customer's `fraud_reported_at` is set
+ * (which locks push where the policy says so, and shows the report until someone resolves it);
+ * and the audit entry `call.reported` becomes the webhooks `call.reported` and
+ * `customer.fraud_reported` (features/webhooks/webhook-events.ts). All in one transaction:
+ * nothing is half-recorded.
  */
-export async function reportFakeCall(db: Db, report: FakeCallReport): Promise<{ reportId: string }> {
+export async function reportFakeCall(
+  db: Db,
+  events: EventHub,
+  report: FakeCallReport,
+): Promise<{ reportId: string }> {
   const reportId = newId('callReport', report.now);
   await inTransaction(db, async (tx) => {
     await tx
@@ -61,6 +68,13 @@ export async function reportFakeCall(db: Db, report: FakeCallReport): Promise<{ 
         numberSeen: report.numberSeen,
       },
       now: report.now,
+    });
+    await openFraudCase(tx, events, {
+      tenantId: report.tenantId,
+      customerId: report.customerId,
+      kind: 'fake_call',
+      sourceId: reportId,
+      at: report.now,
     });
   });
   return { reportId };

@@ -11,6 +11,7 @@ import {
   settleQuestionFailure,
   settleQuestionPass,
 } from '../../storage/atomic.ts';
+import { openFraudCase } from '../fraud-cases/index.ts';
 import type { CustomerNotifier } from '../policy/index.ts';
 import {
   type AttemptReservation,
@@ -39,7 +40,7 @@ export function createSecurityQuestionService(
   context: ServiceContext,
   deps: { methods: CustomerMethodService; notifier?: CustomerNotifier },
 ) {
-  const { db, clock } = context;
+  const { db, clock, events } = context;
 
   async function list(tenantId: string, customerId: string): Promise<SecurityQuestion[]> {
     const rows = await db
@@ -268,7 +269,17 @@ export function createSecurityQuestionService(
           data: { action: input.action, failures: state.failures },
           now,
         });
-        return { ...state, verificationId: await recordMethodOutcome(tx, outcome('failed', 1)) };
+        const verificationId = await recordMethodOutcome(tx, outcome('failed', 1));
+        if (state.locked) {
+          await openFraudCase(tx, events, {
+            tenantId,
+            customerId,
+            kind: 'questions_locked',
+            sourceId: verificationId,
+            at: now,
+          });
+        }
+        return { ...state, verificationId };
       });
       recordVerification('security_questions', failure.locked ? 'locked' : 'failed');
       const attemptsLeft = Math.max(0, maxFailures - failure.failures);

@@ -33,6 +33,8 @@ export interface Operator {
   lastSignInAt: number | null;
   /** The password was generated for the operator; they must choose their own before working. */
   passwordChangeRequired: boolean;
+  /** The team the operator works in (supervisor analytics group agents by it); null: none. */
+  team: string | null;
 }
 
 export function toOperator(row: OperatorRow): Operator {
@@ -46,6 +48,7 @@ export function toOperator(row: OperatorRow): Operator {
     createdAt: row.created_at,
     lastSignInAt: row.last_sign_in_at,
     passwordChangeRequired: row.password_change_required === 1,
+    team: row.team ?? null,
   };
 }
 
@@ -107,6 +110,8 @@ export interface CreateOperatorInput {
    * the password was generated (someone else has seen it).
    */
   requirePasswordChange?: boolean | undefined;
+  /** The team the operator works in, for analytics. */
+  team?: string | null | undefined;
 }
 
 export function createOperatorService({ db, clock, config }: ServiceContext) {
@@ -205,6 +210,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           updated_at: now,
           last_sign_in_at: null,
           password_change_required: requireChange ? 1 : 0,
+          team: input.team?.trim() || null,
         };
         await tx.insertInto('operators').values(row).execute();
         await appendAudit(tx, {
@@ -249,6 +255,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         displayName?: string | undefined;
         role?: Role | undefined;
         status?: 'active' | 'disabled' | undefined;
+        team?: string | null | undefined;
       },
       actor: Actor,
     ): Promise<Operator> {
@@ -290,13 +297,15 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
         if (patch.status && patch.status !== current.status)
           changes.status = { from: current.status, to: patch.status };
         if (displayName !== current.display_name) changes.displayName = true;
+        const team = patch.team === undefined ? (current.team ?? null) : patch.team?.trim() || null;
+        if (team !== (current.team ?? null)) changes.team = { from: current.team ?? null, to: team };
         // Nothing to change (the operator is already as asked, for instance disabled by a
         // concurrent request, which the tenant lock above made this one wait for): nothing is
         // written or audited, so a change is recorded once.
         if (Object.keys(changes).length === 0) return toOperator(current);
         await tx
           .updateTable('operators')
-          .set({ display_name: displayName, role, updated_at: now })
+          .set({ display_name: displayName, role, team, updated_at: now })
           .where('tenant_id', '=', tenantId)
           .where('id', '=', id)
           .execute();
@@ -312,6 +321,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           ...current,
           display_name: displayName,
           role,
+          team,
           status: patch.status ?? current.status,
         });
       });

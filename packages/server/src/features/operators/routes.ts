@@ -28,6 +28,9 @@ export const OperatorSchema = Type.Object(
       description:
         'The password was generated for the operator; until they choose their own, their sessions may only change it (PASSWORD_CHANGE_REQUIRED).',
     }),
+    team: Type.Union([Type.String(), Type.Null()], {
+      description: 'The team the operator works in; supervisor analytics group agents by it.',
+    }),
   },
   { $id: 'Operator', title: 'Operator' },
 );
@@ -42,8 +45,13 @@ export function operatorView(operator: Operator) {
     createdAt: toIso(operator.createdAt),
     lastSignInAt: toIsoOrNull(operator.lastSignInAt),
     passwordChangeRequired: operator.passwordChangeRequired,
+    team: operator.team,
   };
 }
+
+const Team = Type.Union([Type.String({ maxLength: 100, pattern: '^(|.*\\S.*)$' }), Type.Null()], {
+  description: 'The team the operator works in (for analytics); null or empty: none.',
+});
 
 const RoleSchema = Type.Union(
   roles.map((r) => Type.Literal(r)),
@@ -99,6 +107,7 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
             email: Type.String({ format: 'email', maxLength: 320 }),
             displayName: Type.String({ minLength: 1, maxLength: 200 }),
             role: RoleSchema,
+            team: Type.Optional(Team),
             password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
           },
           { additionalProperties: false },
@@ -163,6 +172,7 @@ export function registerOperatorRoutes(app: TypedApp, { services }: AppDependenc
             displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             role: Type.Optional(RoleSchema),
             status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+            team: Type.Optional(Team),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

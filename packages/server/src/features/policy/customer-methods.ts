@@ -17,6 +17,7 @@ import { inTransaction } from '../../storage/atomic.ts';
 import type { Db } from '../../storage/database.ts';
 import type { CustomerRow } from '../../storage/schema.ts';
 import { denialsSince } from '../../storage/verification-queries.ts';
+import { type FraudCaseResolution, resolveOpenCaseOfCustomer } from '../fraud-cases/index.ts';
 import { countRecentFailures } from './failures.ts';
 import { loadPolicy } from './policies.ts';
 import { pushAvailabilityFor } from './push-guard.ts';
@@ -64,6 +65,39 @@ export async function loadPushLockFacts(
   };
 }
 
+/** The conditional update that resolves an open fraud report, and its audit entry; null when none is open. */
+async function resolveOpenReport(
+  tx: Db,
+  tenantId: string,
+  customerId: string,
+  note: string,
+  actor: Actor,
+  now: number,
+): Promise<{ reportedAt: number; resolvedAt: number } | null> {
+  const resolved = await tx
+    .updateTable('customers')
+    .set({ fraud_resolved_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', customerId)
+    .where('fraud_reported_at', 'is not', null)
+    .where((eb) =>
+      eb.or([eb('fraud_resolved_at', 'is', null), eb('fraud_resolved_at', '<', eb.ref('fraud_reported_at'))]),
+    )
+    .returning('fraud_reported_at')
+    .executeTakeFirst();
+  if (!resolved) return null;
+  const reportedAt = Number(resolved.fraud_reported_at);
+  await appendAudit(tx, {
+    tenantId,
+    actor,
+    action: 'customer.fraud_report_resolved',
+    target: { type: 'customer', id: customerId },
+    data: { reportedAt, note },
+    now,
+  });
+  return { reportedAt, resolvedAt: now };
+}
+
 export interface MessageChannelsConfigured {
   sms: boolean;
   email: boolean;
@@ -74,7 +108,7 @@ export interface MessageChannelsConfigured {
  * which order, and why not the others; the push lock; the admin's unlocks.
  */
 export function createCustomerMethodService(
-  { db, clock }: ServiceContext,
+  { db, clock, events }: ServiceContext,
   deps: { providers: MessageChannelsConfigured },
 ) {
   async function facts(
@@ -208,22 +242,28 @@ export function createCustomerMethodService(
       };
     },
 
-    /** An admin clears the push lock: denials and fraud reports before now no longer count. */
     /**
      * A supervisor or admin clears the push lock: denials and fraud reports before now no longer
      * count. Only what there is to clear is cleared, with one compare-and-set on the last clear,
      * so two clicks or two supervisors at once clear it once and write one audit entry; a
      * customer with nothing to clear is left as they are. True when this call cleared it.
+     * `executor`: the caller's transaction, when the clear is part of a larger change (a fraud
+     * case's resolution).
      */
-    async clearPushLock(tenantId: string, customerId: string, actor: Actor): Promise<boolean> {
+    async clearPushLock(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      executor: Db = db,
+    ): Promise<boolean> {
       const now = clock();
-      const customer = await findCustomer(db, tenantId, customerId);
-      const { policy } = await loadPolicy(db, tenantId);
-      const facts = await loadPushLockFacts(db, customer, policy, now);
+      const customer = await findCustomer(executor, tenantId, customerId);
+      const { policy } = await loadPolicy(executor, tenantId);
+      const facts = await loadPushLockFacts(executor, customer, policy, now);
       // The newest thing a clear forgets: the fraud report or the latest denial.
       const newest = Math.max(facts.fraudReportedAt ?? 0, ...facts.denialTimes);
       if (newest === 0 || (facts.clearedAt !== null && facts.clearedAt >= newest)) return false;
-      return inTransaction(db, async (tx) => {
+      return inTransaction(executor, async (tx) => {
         const cleared = await tx
           .insertInto('customer_method_locks')
           .values({
@@ -267,10 +307,15 @@ export function createCustomerMethodService(
      * A supervisor or admin unlocks security questions after a lockout, and the failure count
      * starts again. A conditional update, so parallel unlocks apply once; true when this one did.
      */
-    async unlockSecurityQuestions(tenantId: string, customerId: string, actor: Actor): Promise<boolean> {
+    async unlockSecurityQuestions(
+      tenantId: string,
+      customerId: string,
+      actor: Actor,
+      executor: Db = db,
+    ): Promise<boolean> {
       const now = clock();
-      await findCustomer(db, tenantId, customerId);
-      return inTransaction(db, async (tx) => {
+      await findCustomer(executor, tenantId, customerId);
+      return inTransaction(executor, async (tx) => {
         const unlocked = await tx
           .updateTable('customer_method_locks')
           // Also forgets tries a stopped process reserved and never settled (storage/atomic/lockouts.ts).
@@ -303,45 +348,42 @@ export function createCustomerMethodService(
      * was found and done. The push lock the report set stays until it is cleared on its own
      * (clearPushLock): resolving says the case is handled, clearing says push may be used again.
      * One conditional update on the open report, so parallel resolutions apply once; the loser
-     * gets FRAUD_REPORT_NOT_OPEN, like a customer without an open report.
+     * gets FRAUD_REPORT_NOT_OPEN, like a customer without an open report. The customer's open
+     * fraud case (docs/fraud-queue.md) is resolved in the same transaction, with `resolution`
+     * (by default `confirmed_fraud`: a report from the customer's own phone is taken at its word),
+     * so the report and the queue never disagree.
      */
     async resolveFraudReport(
       tenantId: string,
       customerId: string,
       note: string,
       actor: Actor,
+      resolution: FraudCaseResolution = 'confirmed_fraud',
     ): Promise<{ reportedAt: number; resolvedAt: number }> {
       const now = clock();
       return inTransaction(db, async (tx) => {
-        const resolved = await tx
-          .updateTable('customers')
-          .set({ fraud_resolved_at: now })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', customerId)
-          .where('fraud_reported_at', 'is not', null)
-          .where((eb) =>
-            eb.or([
-              eb('fraud_resolved_at', 'is', null),
-              eb('fraud_resolved_at', '<', eb.ref('fraud_reported_at')),
-            ]),
-          )
-          .returning('fraud_reported_at')
-          .executeTakeFirst();
+        const resolved = await resolveOpenReport(tx, tenantId, customerId, note, actor, now);
         if (!resolved) {
           await findCustomer(tx, tenantId, customerId);
           throw new AppError('FRAUD_REPORT_NOT_OPEN', 'The customer has no open fraud report.');
         }
-        const reportedAt = Number(resolved.fraud_reported_at);
-        await appendAudit(tx, {
-          tenantId,
-          actor,
-          action: 'customer.fraud_report_resolved',
-          target: { type: 'customer', id: customerId },
-          data: { reportedAt, note },
-          now,
-        });
-        return { reportedAt, resolvedAt: now };
+        await resolveOpenCaseOfCustomer(tx, events, { tenantId, customerId, resolution, note, actor, now });
+        return resolved;
       });
+    },
+
+    /**
+     * Resolves the customer's fraud report if one is open, in the caller's transaction (a fraud
+     * case's resolution); null when there was none. Audited as resolveFraudReport is.
+     */
+    resolveFraudReportIfOpen(
+      tx: Db,
+      tenantId: string,
+      customerId: string,
+      note: string,
+      actor: Actor,
+    ): Promise<{ reportedAt: number; resolvedAt: number } | null> {
+      return resolveOpenReport(tx, tenantId, customerId, note, actor, clock());
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   toIsoOrNull,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
+import { type FraudCaseResolution, fraudCaseResolutions } from '../fraud-cases/index.ts';
 import type { PolicyVersion } from './policies.ts';
 
 const Assurance = Type.String({ enum: [...assuranceLevels] });
@@ -483,7 +484,7 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
         tags: ['policy'],
         summary: "Resolve the customer's open fraud report (supervisors and admins), with a note.",
         description:
-          "Marks the report resolved (the customer's `fraudResolvedAt`); the note, what was found and done, goes into the audit entry (customer.fraud_report_resolved). The push lock the report set stays until it is cleared (DELETE /v1/customers/{id}/push-lock). 409 FRAUD_REPORT_NOT_OPEN without an open report, also for the second of two parallel requests. A new fraud report opens again.",
+          "Marks the report resolved (the customer's `fraudResolvedAt`); the note, what was found and done, goes into the audit entry (customer.fraud_report_resolved). The customer's open fraud case is resolved with it, as `resolution` says (fraud_case.resolved). The push lock the report set stays until it is cleared (DELETE /v1/customers/{id}/push-lock). 409 FRAUD_REPORT_NOT_OPEN without an open report, also for the second of two parallel requests. A new fraud report opens again.",
         operationId: 'resolveFraudReport',
         security: operatorOrApiKey,
         params: idParam('customer', 'Customer id.'),
@@ -495,6 +496,14 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
               pattern: '\\S',
               description: 'What was found and done, for the audit log.',
             }),
+            resolution: Type.Optional(
+              Type.String({
+                enum: [...fraudCaseResolutions],
+                default: 'confirmed_fraud',
+                description:
+                  "How the customer's open fraud case (docs/fraud-queue.md), resolved with the report, is classified.",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -511,6 +520,7 @@ export function registerPolicyRoutes(app: TypedApp, { services }: AppDependencie
         request.params.id,
         request.body.note.trim(),
         principal.actor,
+        (request.body.resolution ?? 'confirmed_fraud') as FraudCaseResolution,
       );
       return { reportedAt: toIso(resolved.reportedAt), resolvedAt: toIso(resolved.resolvedAt) };
     },

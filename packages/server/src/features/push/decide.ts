@@ -14,6 +14,7 @@ import { refuseIfRejected, verifyCompact } from '../../platform/signing/signatur
 import { inTransaction } from '../../storage/atomic.ts';
 import type { DeviceRow, VerificationRow } from '../../storage/schema.ts';
 import { verificationById } from '../../storage/verification-queries.ts';
+import { openFraudCase } from '../fraud-cases/index.ts';
 import { recordFailedAttempt } from '../policy/index.ts';
 import type { createExpiry } from './expire.ts';
 import type { DecisionProof } from './model.ts';
@@ -34,6 +35,7 @@ export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof c
     config,
     clock,
     encryptionKey,
+    events,
     getRow,
     announce,
     recordEvents,
@@ -140,6 +142,24 @@ export function createDecide(record: PushRecord, steps: Pick<ReturnType<typeof c
           .where('tenant_id', '=', row.tenant_id)
           .where('id', '=', row.customer_id)
           .execute();
+        await openFraudCase(tx, events, {
+          tenantId: row.tenant_id,
+          customerId: row.customer_id,
+          kind: 'fraud_report',
+          sourceId: row.id,
+          at: now,
+        });
+      }
+      // A push an operator started is a call in progress: the customer denying it may mean
+      // someone else is on the line in their name, so supervisors see it in the fraud queue.
+      if (done && status === 'denied' && row.started_by_type === 'operator') {
+        await openFraudCase(tx, events, {
+          tenantId: row.tenant_id,
+          customerId: row.customer_id,
+          kind: 'push_denied',
+          sourceId: row.id,
+          at: now,
+        });
       }
       return done;
     });

@@ -85,4 +85,50 @@ describe('webhook events from audit entries', () => {
       assert.deepEqual(eventsForAuditEntry(entry(action, 'x_1', {})), [], action);
     }
   });
+
+  it('maps every fraud case change to its event, without the note text', () => {
+    const resolved = eventsForAuditEntry(
+      entry('fraud_case.resolved', 'frc_1', {
+        customerId: 'cus_1',
+        resolution: 'confirmed_fraud',
+        pushLock: 'keep',
+        questionsLock: 'clear',
+        noteId: 'frn_1',
+        note: 'Called the customer: they were not on the phone.',
+      }),
+    );
+    assert.deepEqual(
+      resolved.map((e) => [e.type, e.data]),
+      [
+        [
+          'fraud_case.resolved',
+          {
+            caseId: 'frc_1',
+            customerId: 'cus_1',
+            resolution: 'confirmed_fraud',
+            pushLock: 'keep',
+            questionsLock: 'clear',
+            noteId: 'frn_1',
+          },
+        ],
+      ],
+    );
+    for (const action of [
+      'fraud_case.opened',
+      'fraud_case.signal_added',
+      'fraud_case.assigned',
+      'fraud_case.noted',
+    ]) {
+      const events = eventsForAuditEntry(
+        entry(action, 'frc_2', { customerId: 'cus_2', signalKind: 'fraud_report', note: 'Private text' }),
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        [action],
+      );
+      assert.equal(events[0]!.data.caseId, 'frc_2');
+      assert.equal(JSON.stringify(events).includes('Private text'), false);
+    }
+    assert.deepEqual(eventsForAuditEntry(entry('fraud_case.unknown', 'frc_3', {})), []);
+  });
 });

@@ -127,6 +127,29 @@ export function eventsForAuditEntry(row: AuditEventRow): WebhookEvent[] {
   if (unlocked[row.action] && row.target_id) {
     return [event('customer.unlocked', { customerId: row.target_id, method: unlocked[row.action] })];
   }
+  // The fraud queue (features/fraud-cases): the case's id, its customer and what changed; a note's
+  // text stays in the console and the audit log.
+  if (
+    kind === 'fraud_case' &&
+    row.target_id &&
+    (webhookEventTypes as readonly string[]).includes(row.action)
+  ) {
+    return [
+      event(row.action as WebhookEventType, {
+        caseId: row.target_id,
+        ...pick(data, [
+          'customerId',
+          'signalKind',
+          'sourceId',
+          'assigneeId',
+          'noteId',
+          'resolution',
+          'pushLock',
+          'questionsLock',
+        ]),
+      }),
+    ];
+  }
   if (row.action === 'device.revoked' && row.target_id) {
     return [event('device.revoked', { deviceId: row.target_id, ...pick(data, ['customerId', 'bySelf']) })];
   }

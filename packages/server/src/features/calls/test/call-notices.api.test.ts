@@ -335,6 +335,14 @@ for (const kind of databaseKinds) {
         .executeTakeFirstOrThrow();
       assert.equal(entry.action, 'call.reported');
       assert.equal(JSON.parse(entry.data).numberSeen, '+49 30 1234');
+      // The report is a case in the supervisors' fraud queue, with the report as its signal.
+      const signal = await h.runtime.database.db
+        .selectFrom('fraud_case_signals')
+        .innerJoin('fraud_cases', 'fraud_cases.id', 'fraud_case_signals.case_id')
+        .select(['fraud_case_signals.kind', 'fraud_cases.customer_id', 'fraud_cases.status'])
+        .where('fraud_case_signals.source_id', '=', reportId)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([signal.kind, signal.customer_id, signal.status], ['fake_call', customerId, 'open']);
       // Push is locked for the customer, as after "report fraud" on a push request.
       const locks = await h.app.inject({
         method: 'GET',

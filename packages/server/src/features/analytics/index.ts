@@ -1,0 +1,2 @@
+// Supervisor analytics: what the composition uses.
+export { type AnalyticsService, createAnalyticsService } from './analytics.ts';
