@@ -33,6 +33,10 @@ export const permissions = [
   // (admins only; a rotation keeps every enrolled device working, docs/device-protocol.md).
   'server-keys:read',
   'server-keys:write',
+  // Customer rollout campaigns: invitations to enrol and announcements sent to many customers
+  // (admins create and run them; supervisors follow their progress).
+  'campaigns:read',
+  'campaigns:write',
 ] as const;
 
 /**
@@ -73,6 +77,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'tenant:read',
     'policy:read',
     'locks:write',
+    'campaigns:read',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.

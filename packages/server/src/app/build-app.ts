@@ -4,6 +4,7 @@
 import { registerAuthenticatorAppRoutes } from '../features/apps/authenticator-routes.ts';
 import { registerConsoleRoutes } from '../features/apps/console-routes.ts';
 import { registerAuditRoutes } from '../features/audit/routes.ts';
+import { registerCampaignRoutes } from '../features/campaigns/routes.ts';
 import { registerKeycloakRoutes } from '../features/ciba/keycloak/routes.ts';
 import { registerOidcClientRoutes } from '../features/ciba/oidc-client-routes.ts';
 import { registerOidcRoutes } from '../features/ciba/routes.ts';
@@ -64,4 +65,5 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerTotpRoutes(typed, deps);
   registerAppCodeRoutes(typed, deps);
   registerSecurityQuestionRoutes(typed, deps);
+  registerCampaignRoutes(typed, deps);
 }

@@ -1,5 +1,6 @@
 // The composition root: the one place that builds every service and passes each the others it
 // needs.
+import { createCampaignSender, createCampaignService } from '../features/campaigns/index.ts';
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
 import { createOidcClientService } from '../features/ciba/oidc-clients.ts';
@@ -52,6 +53,7 @@ export function createServices(context: ServiceContext) {
     notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
   });
   const oidcClients = createOidcClientService(context);
+  const activationDelivery = createActivationDelivery(context, { devices, providers: fallbacks.providers });
   return {
     context,
     webhooks: createWebhookService(context),
@@ -74,7 +76,9 @@ export function createServices(context: ServiceContext) {
     ciba: createCibaService(context, { clients: oidcClients, verifications, serverKeys }),
     keycloakChannel: createKeycloakChannelService(context, { verifications }),
     fallbacks,
-    activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
+    activationDelivery,
+    campaigns: createCampaignService(context, { providers: fallbacks.providers }),
+    campaignSender: createCampaignSender(context, { activationDelivery, providers: fallbacks.providers }),
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),
     widgetTokens: createWidgetTokenService(context),

@@ -84,6 +84,10 @@ const undocumentedFamilies: { pattern: RegExp; why: string }[] = [
   },
   { pattern: / \/v1\/auth\/oidc\//, why: 'browser navigations of operator SSO (operator-sso.test.ts)' },
   {
+    pattern: / \/v1\/campaign-links\//,
+    why: "an invitation's tracked link, a browser navigation answered with a redirect (campaigns.test.ts)",
+  },
+  {
     pattern: / \/v1\/providers\//,
     why: "SMS providers' delivery reports in their vendors' formats (provider-callbacks.test.ts)",
   },

@@ -3,3 +3,4 @@
 export type { AuthenticatedDevice, DeviceAuth } from './device-auth.ts';
 export type { DeliveryTarget, DeviceService, PushChannel } from './devices.ts';
 export type { WebAuthnService } from './webauthn.ts';
+export type { ActivationChannel, ActivationDelivery } from './activation-delivery.ts';
