@@ -1,11 +1,11 @@
 // The HTTP server's life: migrate, seed the demo tenant, listen, shut down gracefully.
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
+import { runCampaignSender } from '../features/campaigns/index.ts';
 import { startMetricsListener } from '../http/metrics.ts';
 import { sealAuditBacklog } from '../platform/audit-log.ts';
 import { loggerOptions } from '../platform/logging.ts';
 import { startSignatureWorker } from '../platform/signing/signatures.ts';
-import { runCampaignSender } from '../features/campaigns/index.ts';
 import { buildApp } from './build-app.ts';
 import { seedDemoData } from './demo-data.ts';
 import { openRuntime } from './runtime.ts';

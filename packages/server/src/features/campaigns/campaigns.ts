@@ -1,7 +1,14 @@
 // Campaigns: creating one (its audience counted, or a CSV's external ids resolved), starting,
 // pausing, resuming and cancelling it, its progress and funnel, and the tracked link's opening.
 import { randomBytes } from 'node:crypto';
-import { AppError, activationMessage, newId, notFound, type TenantSettings, tenantMessage } from '@helpdesk-auth/core';
+import {
+  AppError,
+  activationMessage,
+  newId,
+  notFound,
+  type TenantSettings,
+  tenantMessage,
+} from '@helpdesk-auth/core';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
@@ -54,13 +61,15 @@ export function newLinkToken(): string {
 export const actorKey = (actor: Actor): string => (actor.id ? `${actor.type}:${actor.id}` : actor.type);
 
 /** Which statuses a change may start from, and where it leads. */
-const transitions: Record<'start' | 'pause' | 'resume' | 'cancel', { from: CampaignStatus[]; to: CampaignStatus }> =
-  {
-    start: { from: ['draft'], to: 'running' },
-    pause: { from: ['running'], to: 'paused' },
-    resume: { from: ['paused'], to: 'running' },
-    cancel: { from: ['draft', 'running', 'paused'], to: 'cancelled' },
-  };
+const transitions: Record<
+  'start' | 'pause' | 'resume' | 'cancel',
+  { from: CampaignStatus[]; to: CampaignStatus }
+> = {
+  start: { from: ['draft'], to: 'running' },
+  pause: { from: ['running'], to: 'paused' },
+  resume: { from: ['paused'], to: 'running' },
+  cancel: { from: ['draft', 'running', 'paused'], to: 'cancelled' },
+};
 
 export async function campaignRow(db: Db, tenantId: string, id: string): Promise<CampaignRow> {
   const row = await db
@@ -387,7 +396,11 @@ export function createCampaignService(
     },
 
     /** A provider's delivery report for a campaign message (Twilio status callback, Vonage receipt). */
-    async recordDeliveryStatus(provider: string, providerMessageId: string, status: string): Promise<boolean> {
+    async recordDeliveryStatus(
+      provider: string,
+      providerMessageId: string,
+      status: string,
+    ): Promise<boolean> {
       if (status !== 'delivered') return false;
       const result = await db
         .updateTable('campaign_recipients')

@@ -52,15 +52,24 @@ export function checkMessages(kind: CampaignKind, messages: CampaignMessages | u
   const out: CampaignMessages = {};
   for (const [language, text] of Object.entries(messages)) {
     if (language !== 'default' && !/^[a-z]{2,3}$/.test(language)) {
-      throw new AppError('VALIDATION_FAILED', `messages.${language}: name a language such as en or de, or default.`);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `messages.${language}: name a language such as en or de, or default.`,
+      );
     }
     const trimmed = text.trim();
     if (!trimmed) throw new AppError('VALIDATION_FAILED', `messages.${language} is empty.`);
     if (trimmed.length > maxMessageLength) {
-      throw new AppError('VALIDATION_FAILED', `messages.${language} is longer than ${maxMessageLength} characters.`);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `messages.${language} is longer than ${maxMessageLength} characters.`,
+      );
     }
     if (/\p{Cc}/u.test(trimmed)) {
-      throw new AppError('VALIDATION_FAILED', `messages.${language} must not contain control characters or line breaks.`);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `messages.${language} must not contain control characters or line breaks.`,
+      );
     }
     for (const match of trimmed.matchAll(/\{([^{}]*)\}/g)) {
       if (match[1] !== 'tenant') {
@@ -73,7 +82,11 @@ export function checkMessages(kind: CampaignKind, messages: CampaignMessages | u
 }
 
 /** The announcement a customer of `locale` reads: their language's text, else the default. */
-export function announcementText(messages: CampaignMessages, locale: string | null, tenantName: string): string {
+export function announcementText(
+  messages: CampaignMessages,
+  locale: string | null,
+  tenantName: string,
+): string {
   const language = (locale ?? '').split('-')[0]!.toLowerCase();
   const template = messages[language] ?? messages.default ?? '';
   return template.replace(/\{tenant\}/g, () => tenantName);

@@ -26,22 +26,27 @@ import {
 } from './model.ts';
 
 const Language = Type.String({ pattern: '^[a-zA-Z]{2,3}$', description: 'A language such as en or de.' });
-const Messages = Type.Record(Type.String({ pattern: '^([a-z]{2,3}|default)$' }), Type.String({ minLength: 1, maxLength: maxMessageLength }), {
-  description:
-    'Announcements only: the text per language (`en`, `de`, ...) and `default`, which is required; `{tenant}` is replaced by the tenant name. Invitations use the tenant\'s activation-link templates.',
-});
+const Messages = Type.Record(
+  Type.String({ pattern: '^([a-z]{2,3}|default)$' }),
+  Type.String({ minLength: 1, maxLength: maxMessageLength }),
+  {
+    description:
+      "Announcements only: the text per language (`en`, `de`, ...) and `default`, which is required; `{tenant}` is replaced by the tenant name. Invitations use the tenant's activation-link templates.",
+  },
+);
 
-const AudienceSchema = Type.Union([
-  Type.Object({ kind: Type.Literal('all') }, { additionalProperties: false }),
-  Type.Object(
-    { kind: Type.Literal('csv'), listed: Type.Integer(), matched: Type.Integer() },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { kind: Type.Literal('search'), noDevice: Type.Optional(Type.Boolean()), language: Type.Optional(Type.String()) },
-    { additionalProperties: false },
-  ),
-]);
+const AudienceSchema = Type.Object(
+  {
+    kind: Type.String({ enum: ['all', 'csv', 'search'] }),
+    listed: Type.Optional(Type.Integer({ description: 'csv: external ids the file listed.' })),
+    matched: Type.Optional(Type.Integer({ description: 'csv: customers they matched.' })),
+    noDevice: Type.Optional(
+      Type.Boolean({ description: 'search: only customers without an active device.' }),
+    ),
+    language: Type.Optional(Type.String({ description: 'search: only customers of this language.' })),
+  },
+  { additionalProperties: false },
+);
 
 const CampaignSchema = Type.Object(
   {
@@ -54,7 +59,10 @@ const CampaignSchema = Type.Object(
     ratePerSecond: Type.Integer(),
     linkValidDays: Type.Integer(),
     status: Type.String({ enum: [...campaignStatuses] }),
-    audienceComplete: Type.Boolean({ description: 'Whether the whole audience has been read; until then `total` is the count taken at creation.' }),
+    audienceComplete: Type.Boolean({
+      description:
+        'Whether the whole audience has been read; until then `total` is the count taken at creation.',
+    }),
     total: Type.Integer({ description: 'Customers in the audience.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -73,7 +81,9 @@ const FunnelSchema = Type.Object(
     opened: Type.Integer({ description: "Opened the invitation's link." }),
     enrolled: Type.Integer({ description: 'Enrolled a device after the invitation was sent.' }),
     skipped: Type.Integer({ description: 'Not sent: opted out, no address, SIM swap window, ...' }),
-    failed: Type.Integer({ description: 'The provider refused, or a stopped server left the outcome unknown.' }),
+    failed: Type.Integer({
+      description: 'The provider refused, or a stopped server left the outcome unknown.',
+    }),
     reasons: Type.Record(Type.String(), Type.Integer(), { description: 'Skipped and failed, by reason.' }),
   },
   { additionalProperties: false },
@@ -122,7 +132,8 @@ function detailView({ campaign, funnel }: { campaign: Campaign; funnel: Funnel }
     progress: {
       done,
       total,
-      percent: total === 0 ? (campaign.status === 'completed' ? 100 : 0) : Math.round((done / total) * 1000) / 10,
+      percent:
+        total === 0 ? (campaign.status === 'completed' ? 100 : 0) : Math.round((done / total) * 1000) / 10,
     },
   };
 }
@@ -145,7 +156,10 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ items: Type.Array(CampaignSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            items: Type.Array(CampaignSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           ...errorResponses(400, 401, 403),
         },
       },
@@ -194,16 +208,27 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
             ]),
             messages: Type.Optional(Messages),
             ratePerSecond: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: maxRatePerSecond, description: 'Messages per second (default 10).' }),
+              Type.Integer({
+                minimum: 1,
+                maximum: maxRatePerSecond,
+                description: 'Messages per second (default 10).',
+              }),
             ),
             linkValidDays: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: maxLinkValidDays, description: 'How long an invitation link works (default 14).' }),
+              Type.Integer({
+                minimum: 1,
+                maximum: maxLinkValidDays,
+                description: 'How long an invitation link works (default 14).',
+              }),
             ),
           },
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Intersect([CampaignDetail, Type.Object({ unmatched: Type.Optional(UnmatchedSchema) })]),
+          201: Type.Object(
+            { ...CampaignDetail.properties, unmatched: Type.Optional(UnmatchedSchema) },
+            { additionalProperties: false },
+          ),
           ...errorResponses(400, 401, 403, 409, 413, 415),
         },
       },
@@ -250,7 +275,11 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
         response: {
           200: Type.Object({
             previews: Type.Array(
-              Type.Object({ language: Type.String(), subject: Type.Union([Type.String(), Type.Null()]), text: Type.String() }),
+              Type.Object({
+                language: Type.String(),
+                subject: Type.Union([Type.String(), Type.Null()]),
+                text: Type.String(),
+              }),
             ),
           }),
           ...errorResponses(400, 401, 403, 413, 415),
@@ -309,7 +338,9 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
       },
       async (request) => {
         const principal = requirePrincipal(request);
-        return detailView(await services.campaigns.change(principal.tenantId, request.params.id, change, principal.actor));
+        return detailView(
+          await services.campaigns.change(principal.tenantId, request.params.id, change, principal.actor),
+        );
       },
     );
   }

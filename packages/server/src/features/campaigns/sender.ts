@@ -30,7 +30,14 @@ export interface TickResult {
 }
 
 type Outcome =
-  | { status: 'sent'; channel: ActivationChannel; provider: string; providerMessageId: string | null; activationId: string | null; delivered: boolean }
+  | {
+      status: 'sent';
+      channel: ActivationChannel;
+      provider: string;
+      providerMessageId: string | null;
+      activationId: string | null;
+      delivered: boolean;
+    }
   | { status: 'skipped' | 'failed'; reason: string }
   | { status: 'throttled'; waitMs: number };
 
@@ -43,7 +50,10 @@ type Outcome =
  */
 export function createCampaignSender(
   context: ServiceContext,
-  deps: { activationDelivery: ActivationDelivery; providers: Partial<Record<'sms' | 'email', MessageProvider>> },
+  deps: {
+    activationDelivery: ActivationDelivery;
+    providers: Partial<Record<'sms' | 'email', MessageProvider>>;
+  },
 ) {
   const { db, clock, config } = context;
 
@@ -179,7 +189,11 @@ export function createCampaignSender(
       .select('name')
       .where('id', '=', campaign.tenant_id)
       .executeTakeFirstOrThrow();
-    const text = announcementText(JSON.parse(campaign.messages) as CampaignMessages, customer.locale, tenant.name);
+    const text = announcementText(
+      JSON.parse(campaign.messages) as CampaignMessages,
+      customer.locale,
+      tenant.name,
+    );
     const result = await provider.send({
       to,
       ...(channel === 'email' ? { subject: tenant.name } : {}),
@@ -220,17 +234,23 @@ export function createCampaignSender(
         if (campaign.kind === 'announcement') {
           last = await sendAnnouncement(campaign, customer, channel, provider);
         } else {
-          const sent = await deps.activationDelivery.send(campaign.tenant_id, customer.id, channel, systemActor, {
-            lifetimeMs: campaign.link_valid_days * 86_400_000,
-            campaignId: campaign.id,
-            // The tracked link records the opening and sends the browser on to the app; the
-            // activation code stays in the fragment, which browsers keep across the redirect and
-            // never send to a server.
-            link: (activationLink) => {
-              const url = new URL(activationLink);
-              return `${url.origin}/v1/campaign-links/${recipient.link_token}${url.hash}`;
+          const sent = await deps.activationDelivery.send(
+            campaign.tenant_id,
+            customer.id,
+            channel,
+            systemActor,
+            {
+              lifetimeMs: campaign.link_valid_days * 86_400_000,
+              campaignId: campaign.id,
+              // The tracked link records the opening and sends the browser on to the app; the
+              // activation code stays in the fragment, which browsers keep across the redirect and
+              // never send to a server.
+              link: (activationLink) => {
+                const url = new URL(activationLink);
+                return `${url.origin}/v1/campaign-links/${recipient.link_token}${url.hash}`;
+              },
             },
-          });
+          );
           last = {
             status: 'sent',
             channel,
@@ -244,7 +264,10 @@ export function createCampaignSender(
         if (error instanceof AppError && error.code === 'CHANNEL_UNAVAILABLE') {
           const reason = (error.details as { reason?: string } | undefined)?.reason ?? 'CHANNEL_UNAVAILABLE';
           last = { status: 'skipped', reason };
-        } else if (error instanceof ProviderError || (error instanceof AppError && error.code === 'DELIVERY_FAILED')) {
+        } else if (
+          error instanceof ProviderError ||
+          (error instanceof AppError && error.code === 'DELIVERY_FAILED')
+        ) {
           last = { status: 'failed', reason: 'PROVIDER_REJECTED' };
         } else if (error instanceof AppError && error.code === 'NOT_FOUND') {
           last = { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
@@ -257,7 +280,11 @@ export function createCampaignSender(
     return last;
   }
 
-  async function record(campaign: CampaignRow, recipient: CampaignRecipientRow, outcome: Outcome): Promise<void> {
+  async function record(
+    campaign: CampaignRow,
+    recipient: CampaignRecipientRow,
+    outcome: Outcome,
+  ): Promise<void> {
     if (outcome.status === 'throttled') return;
     const now = clock();
     await db
@@ -403,7 +430,8 @@ export function createCampaignSender(
         const result = await work(campaign, budget);
         sent += result.sent;
         finished += result.finished;
-        if (result.waitMs !== null) waitMs = waitMs === null ? result.waitMs : Math.min(waitMs, result.waitMs);
+        if (result.waitMs !== null)
+          waitMs = waitMs === null ? result.waitMs : Math.min(waitMs, result.waitMs);
       }
       return { sent, finished, waitMs, busy: running.length > 0 };
     },
@@ -428,15 +456,13 @@ export function runCampaignSender(
   const schedule = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      round = sender
-        .tick()
-        .then(
-          (result) => schedule(result.waitMs ?? (result.finished > 0 ? 0 : idleMs)),
-          (error) => {
-            onError(error);
-            schedule(idleMs);
-          },
-        );
+      round = sender.tick().then(
+        (result) => schedule(result.waitMs ?? (result.finished > 0 ? 0 : idleMs)),
+        (error) => {
+          onError(error);
+          schedule(idleMs);
+        },
+      );
     }, delayMs);
     timer.unref();
   };

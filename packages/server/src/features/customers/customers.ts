@@ -229,7 +229,10 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
       return inTransaction(db, async (tx) => {
         const current = await getRow(tx, tenantId, id);
         // The opt-out keeps the time it was first given; only a change of mind moves it.
-        if (input.campaignOptOut !== undefined && input.campaignOptOut !== (current.campaign_opt_out_at !== null)) {
+        if (
+          input.campaignOptOut !== undefined &&
+          input.campaignOptOut !== (current.campaign_opt_out_at !== null)
+        ) {
           values.campaign_opt_out_at = input.campaignOptOut ? now : null;
         }
         if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id, id);

@@ -35,7 +35,8 @@ const CustomerSchema = Type.Object(
         'When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none.',
     }),
     campaignOptOut: Type.Boolean({
-      description: 'The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md).',
+      description:
+        'The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md).',
     }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -246,7 +247,9 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
             email: Type.Optional(fields.email),
             locale: Type.Optional(fields.locale),
             campaignOptOut: Type.Optional(
-              Type.Boolean({ description: 'Whether the customer receives campaign messages (false) or not (true).' }),
+              Type.Boolean({
+                description: 'Whether the customer receives campaign messages (false) or not (true).',
+              }),
             ),
           },
           { additionalProperties: false, minProperties: 1 },
