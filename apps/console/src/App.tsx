@@ -5,6 +5,7 @@ import { LanguageSwitch } from './components/common.tsx';
 import { type MessageKey, useI18n } from './i18n/i18n.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Campaigns } from './pages/Campaigns.tsx';
 import { ChangePassword } from './pages/ChangePassword.tsx';
 import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
@@ -31,11 +32,13 @@ const navItems: NavItem[] = [
   { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
+  { route: { name: 'campaigns' }, label: 'nav.campaigns', needs: 'campaigns:read' },
 ];
 
 function section(route: Route): Route['name'] {
   if (route.name === 'customer') return 'search';
   if (route.name === 'verification') return 'history';
+  if (route.name === 'campaign') return 'campaigns';
   return route.name;
 }
 
@@ -154,6 +157,10 @@ function Screen({
       return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
+    case 'campaigns':
+      return <Campaigns session={session} />;
+    case 'campaign':
+      return <Campaigns session={session} id={route.id} />;
     case 'account':
       return (
         <ChangePassword

@@ -12,6 +12,8 @@ export type Route =
   | { name: 'audit' }
   | { name: 'policy' }
   | { name: 'webhooks' }
+  | { name: 'campaigns' }
+  | { name: 'campaign'; id: string }
   | { name: 'account' }
   | { name: 'notFound' };
 
@@ -31,6 +33,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'audit') return { name: 'audit' };
   if (first === 'policy') return { name: 'policy' };
   if (first === 'webhooks') return { name: 'webhooks' };
+  if (first === 'campaigns' && second) return { name: 'campaign', id: second };
+  if (first === 'campaigns') return { name: 'campaigns' };
   if (first === 'account') return { name: 'account' };
   return { name: 'notFound' };
 }
@@ -57,6 +61,10 @@ export function href(route: Route): string {
       return '#/policy';
     case 'webhooks':
       return '#/webhooks';
+    case 'campaigns':
+      return '#/campaigns';
+    case 'campaign':
+      return `#/campaigns/${encodeURIComponent(route.id)}`;
     case 'account':
       return '#/account';
     default:

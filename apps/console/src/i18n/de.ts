@@ -1,5 +1,6 @@
 import { adminDe } from './admin.de.ts';
 import { auditDe } from './audit.de.ts';
+import { campaignsDe } from './campaigns.de.ts';
 import { customerDe } from './customer.de.ts';
 import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
@@ -329,4 +330,6 @@ export const de: Catalogue = {
   ...templatesDe,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.de.ts).
   ...customersDe,
+  // Rollout campaigns: list, create, progress and funnel (campaigns.de.ts).
+  ...campaignsDe,
 };

@@ -5,6 +5,7 @@
 
 import { adminEn } from './admin.en.ts';
 import { auditEn } from './audit.en.ts';
+import { campaignsEn } from './campaigns.en.ts';
 import { customerEn } from './customer.en.ts';
 import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
@@ -326,6 +327,8 @@ export const en = {
   ...templatesEn,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.en.ts).
   ...customersEn,
+  // Rollout campaigns: list, create, progress and funnel (campaigns.en.ts).
+  ...campaignsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -13,7 +13,6 @@ import {
   toIsoOrNull,
 } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
-import type { Unmatched } from './campaigns.ts';
 import {
   type Campaign,
   campaignChannels,
