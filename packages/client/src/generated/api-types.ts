@@ -29,6 +29,8 @@ export interface Schemas {
       | 'locks:write'
       | 'server-keys:read'
       | 'server-keys:write'
+      | 'campaigns:read'
+      | 'campaigns:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -84,6 +86,8 @@ export interface Schemas {
     fraudReportedAt: string | null;
     /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
     fraudResolvedAt: string | null;
+    /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+    campaignOptOut: boolean;
     createdAt: string;
     updatedAt: string;
   };
@@ -542,6 +546,8 @@ export interface Operations {
       phone?: string | null;
       email?: string | null;
       locale?: string | null;
+      /** Receives no campaign messages. */
+      campaignOptOut?: boolean;
     };
     response: {
       id: string;
@@ -555,6 +561,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };
@@ -642,6 +650,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };
@@ -1120,6 +1130,8 @@ export interface Operations {
       phone?: string | null;
       email?: string | null;
       locale?: string | null;
+      /** Whether the customer receives campaign messages (false) or not (true). */
+      campaignOptOut?: boolean;
     };
     response: {
       id: string;
@@ -1133,6 +1145,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };
