@@ -107,11 +107,15 @@ export function createCampaignApi(csrfToken: string) {
     create: (input: CampaignInput) => json<CampaignDetail>('POST', '/v1/campaigns', input),
     change: (campaignId: string, change: CampaignChange) =>
       json<CampaignDetail>('POST', `/v1/campaigns/${id(campaignId)}/${change}`, {}),
-    preview: (kind: CampaignKind, languages: string[], messages?: Record<string, string>) =>
+    preview: (
+      kind: CampaignKind,
+      languages: string[],
+      options: { messages?: Record<string, string>; linkValidDays?: number },
+    ) =>
       json<{ previews: Array<{ language: string; subject: string | null; text: string }> }>(
         'POST',
         '/v1/campaigns/preview',
-        { kind, languages, ...(messages ? { messages } : {}) },
+        { kind, languages, ...options },
       ),
   };
 }

@@ -130,7 +130,11 @@ function NewCampaign({ api }: { api: CampaignApi }) {
   const preview = async () => {
     setProblem(null);
     try {
-      const result = await api.preview(kind, ['de', 'en'], kind === 'announcement' ? messages() : undefined);
+      const result = await api.preview(
+        kind,
+        ['de', 'en'],
+        kind === 'announcement' ? { messages: messages() } : { linkValidDays: linkDays },
+      );
       setPreviews(result.previews);
     } catch (error) {
       setPreviews(null);

@@ -138,6 +138,7 @@ for (const kind of databaseKinds) {
       assert.ok(byEmail, 'the customer without a phone got an e-mail');
       const german = messages.find((m) => m.recipient === '+4915123100000');
       assert.match(german!.body, /Richten Sie dieses Telefon ein/);
+      assert.match(german!.body, /innerhalb von 14 Tagen/, "the link lasts the campaign's days, and says so");
       assert.match(german!.body, /\/v1\/campaign-links\/[A-Za-z0-9_-]{22}#code=/);
 
       const after = await detail(admin, created.campaign.id);

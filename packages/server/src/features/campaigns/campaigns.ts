@@ -358,7 +358,12 @@ export function createCampaignService(
     /** The message a customer of each language would get, with a sample link in place of a real one. */
     async preview(
       tenantId: string,
-      input: { kind: CampaignKind; messages?: CampaignMessages | undefined; languages: string[] },
+      input: {
+        kind: CampaignKind;
+        messages?: CampaignMessages | undefined;
+        languages: string[];
+        linkValidDays?: number | undefined;
+      },
     ): Promise<Array<{ language: string; subject: string | null; text: string }>> {
       const messages = checkMessages(input.kind, input.messages);
       const tenant = await db
@@ -372,7 +377,12 @@ export function createCampaignService(
         if (input.kind === 'announcement') {
           return { language, subject: tenant.name, text: announcementText(messages, language, tenant.name) };
         }
-        const builtIn = activationMessage({ tenantName: tenant.name, link, locale: language });
+        const builtIn = activationMessage({
+          tenantName: tenant.name,
+          link,
+          locale: language,
+          validDays: input.linkValidDays ?? defaultLinkValidDays,
+        });
         const own = tenantMessage('activationLink', {
           locale: language,
           templates,

@@ -1,5 +1,6 @@
 // The campaign routes: create, list, read with progress and funnel, start, pause, resume, cancel,
 // preview the message; and the tracked link an invitation carries.
+import { AppError, idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
 import {
@@ -137,10 +138,19 @@ function detailView({ campaign, funnel }: { campaign: Campaign; funnel: Funnel }
   };
 }
 
-/** A CSV of up to 100,000 external ids and more: its own body limit, above the default. */
-const csvBodyLimit = 8 * 1024 * 1024;
+const campaignIdPattern = new RegExp(idPattern('campaign'));
 
-export function registerCampaignRoutes(app: TypedApp, { services }: AppDependencies): void {
+/** The list's cursor: the last campaign id of the page, base64url-encoded. */
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!campaignIdPattern.test(id))
+    throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
+  return id;
+}
+
+export function registerCampaignRoutes(app: TypedApp, { services, config }: AppDependencies): void {
+  // A CSV of many external ids: the create route has its own body limit, above the default.
+  const csvBodyLimit = Math.max(config.campaignCsvLimitBytes, config.bodyLimitBytes);
   app.get(
     '/v1/campaigns',
     {
@@ -167,9 +177,12 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
       const { tenantId } = requirePrincipal(request);
       const page = await services.campaigns.list(tenantId, {
         limit: request.query.limit ?? 50,
-        after: request.query.cursor,
+        after: request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor),
       });
-      return { items: page.campaigns.map(campaignView), nextCursor: page.nextCursor };
+      return {
+        items: page.campaigns.map(campaignView),
+        nextCursor: page.nextCursor === null ? null : Buffer.from(page.nextCursor).toString('base64url'),
+      };
     },
   );
 
@@ -193,7 +206,7 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
             audience: Type.Union([
               Type.Object({ kind: Type.Literal('all') }, { additionalProperties: false }),
               Type.Object(
-                { kind: Type.Literal('csv'), csv: Type.String({ minLength: 1, maxLength: csvBodyLimit }) },
+                { kind: Type.Literal('csv'), csv: Type.String({ minLength: 1 }) },
                 { additionalProperties: false },
               ),
               Type.Object(
@@ -268,6 +281,7 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
             kind: Type.String({ enum: [...campaignKinds] }),
             messages: Type.Optional(Messages),
             languages: Type.Array(Language, { minItems: 1, maxItems: 20 }),
+            linkValidDays: Type.Optional(Type.Integer({ minimum: 1, maximum: maxLinkValidDays })),
           },
           { additionalProperties: false },
         ),
@@ -291,6 +305,7 @@ export function registerCampaignRoutes(app: TypedApp, { services }: AppDependenc
         kind: request.body.kind as Campaign['kind'],
         messages: request.body.messages,
         languages: request.body.languages.map((l) => l.toLowerCase()),
+        linkValidDays: request.body.linkValidDays,
       });
       return { previews };
     },

@@ -100,7 +100,12 @@ export function createActivationDelivery(
         options.lifetimeMs,
       );
       const link = options.link ? options.link(activation.link) : activation.link;
-      const message = activationMessage({ tenantName: tenant.name, link, locale: customer.locale });
+      const message = activationMessage({
+        tenantName: tenant.name,
+        link,
+        locale: customer.locale,
+        validDays: options.lifetimeMs ? Math.round(options.lifetimeMs / 86_400_000) : undefined,
+      });
       // The tenant's own words for the customer's language, where it has them (customer-messages.ts).
       const ownText = tenantMessage('activationLink', {
         locale: customer.locale,
