@@ -309,7 +309,7 @@ function NewCampaign({ api }: { api: CampaignApi }) {
               aria-describedby={`${ids}-rate-hint`}
               onChange={(e) => setRate(Math.max(1, Math.min(1000, Number(e.target.value) || 1)))}
             />
-            <p className="muted small" id={`${ids}-rate-hint`}>
+            <p className="field-hint" id={`${ids}-rate-hint`}>
               {t('cmp.form.rateHint')}
             </p>
           </div>

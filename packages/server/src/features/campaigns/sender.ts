@@ -94,7 +94,12 @@ export function createCampaignSender(
         .updateTable('campaigns')
         .set(
           ids.length > 0
-            ? { audience_cursor: ids.at(-1)!, updated_at: clock() }
+            ? {
+                audience_cursor: ids.at(-1)!,
+                // A short batch was the last: the total is known without another read.
+                ...(ids.length < audienceBatchSize ? { audience_done: 1 } : {}),
+                updated_at: clock(),
+              }
             : { audience_done: 1, updated_at: clock() },
         )
         .where('id', '=', campaign.id)
@@ -383,29 +388,48 @@ export function createCampaignSender(
         await readAudience(campaign);
         continue;
       }
-      for (let i = 0; i < batch.length; i++) {
-        const recipient = batch[i]!;
+      // A slot of the campaign's window for each recipient, in order; those without one go back.
+      let waitMs: number | null = null;
+      let allowed = 0;
+      for (; allowed < batch.length; allowed++) {
         const now = clock();
         const slot = await hitRateLimit(db, `campaign:${campaign.id}`, {
           limit: campaign.rate_per_second,
           windowMs: 1000,
           now,
         });
-        let outcome: Outcome;
-        if (!slot.allowed) outcome = { status: 'throttled', waitMs: Math.max(1, slot.resetAt - now) };
-        else outcome = await sendOne(campaign, recipient);
-        if (outcome.status === 'throttled') {
-          // Nothing is held while the window is closed: the rest go back to pending.
-          await release(
-            campaign.id,
-            batch.slice(i).map((r) => r.customer_id),
-          );
-          return { sent, finished, waitMs: outcome.waitMs };
+        if (!slot.allowed) {
+          waitMs = Math.max(1, slot.resetAt - now);
+          break;
         }
-        await record(campaign, recipient, outcome);
+      }
+      await release(
+        campaign.id,
+        batch.slice(allowed).map((r) => r.customer_id),
+      );
+      // The batch's sends run side by side (each its own short statements, no transaction held
+      // across them), so a provider's or the database's round trips overlap.
+      const outcomes = await Promise.all(
+        batch.slice(0, allowed).map(async (recipient) => {
+          const outcome = await sendOne(campaign, recipient);
+          if (outcome.status === 'throttled') {
+            // Nothing is held while the provider's window is closed: the recipient goes back.
+            await release(campaign.id, [recipient.customer_id]);
+          } else {
+            await record(campaign, recipient, outcome);
+          }
+          return outcome;
+        }),
+      );
+      for (const outcome of outcomes) {
+        if (outcome.status === 'throttled') {
+          waitMs = waitMs === null ? outcome.waitMs : Math.min(waitMs, outcome.waitMs);
+          continue;
+        }
         finished += 1;
         if (outcome.status === 'sent') sent += 1;
       }
+      if (waitMs !== null) return { sent, finished, waitMs };
     }
     return { sent, finished, waitMs: 0 };
   }
