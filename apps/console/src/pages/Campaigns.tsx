@@ -75,9 +75,13 @@ function CampaignList({ api, canWrite }: { api: CampaignApi; canWrite: boolean }
             <thead>
               <tr>
                 <th scope="col">{t('cmp.col.name')}</th>
-                <th scope="col">{t('cmp.col.kind')}</th>
+                <th scope="col" className="campaign-wide-only">
+                  {t('cmp.col.kind')}
+                </th>
                 <th scope="col">{t('cmp.col.status')}</th>
-                <th scope="col">{t('cmp.col.created')}</th>
+                <th scope="col" className="campaign-wide-only">
+                  {t('cmp.col.created')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -86,13 +90,13 @@ function CampaignList({ api, canWrite }: { api: CampaignApi; canWrite: boolean }
                   <td>
                     <a href={href({ name: 'campaign', id: c.id })}>{c.name}</a>
                   </td>
-                  <td>
+                  <td className="campaign-wide-only">
                     {t(kindKey(c.kind))} · {t(channelKey(c.channel))}
                   </td>
                   <td>
                     <span className={`badge campaign-${c.status}`}>{t(statusKey(c.status))}</span>
                   </td>
-                  <td>{formatDateTime(c.createdAt)}</td>
+                  <td className="campaign-wide-only">{formatDateTime(c.createdAt)}</td>
                 </tr>
               ))}
             </tbody>
