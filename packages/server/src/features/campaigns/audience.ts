@@ -41,6 +41,8 @@ export async function nextAudienceBatch(
   cursor: string | null,
   limit: number,
 ): Promise<string[]> {
+  // A CSV's recipients are written when the campaign is created; there is nothing to read.
+  if (audience.kind === 'csv') return [];
   let query = audienceQuery(db, tenantId, audience).select('customers.id');
   if (cursor !== null) query = query.where('customers.id', '>', cursor);
   const rows = await query.orderBy('customers.id').limit(limit).execute();

@@ -97,5 +97,33 @@ for (const kind of databaseKinds) {
       ({ funnel } = await services.campaigns.get(tenant.id, campaign.id));
       assert.deepEqual([funnel.sent, funnel.delivered], [2, 1]);
     });
+
+    it('a provider that is down delays the customer instead of failing them', async () => {
+      const { services } = h.runtime;
+      const tenant = await h.createTenant('outage');
+      for (let i = 0; i < 2; i++) {
+        await services.customers.create(
+          tenant.id,
+          { displayName: `O ${i}`, phone: `+4479111${40000 + i}` },
+          cliActor,
+        );
+      }
+      const { campaign } = await services.campaigns.create(
+        tenant.id,
+        { name: 'Outage', kind: 'invitation', channel: 'sms', audience: { kind: 'all' }, ratePerSecond: 1 },
+        cliActor,
+      );
+      await services.campaigns.change(tenant.id, campaign.id, 'start', cliActor);
+      const before = twilio.received.length;
+      twilio.failNext(503, { code: 20500, message: 'Service unavailable' });
+      const first = await services.campaignSender.tick();
+      assert.ok(first.waitMs !== null && first.waitMs >= 1000, 'the sender waits before trying again');
+      let { funnel } = await services.campaigns.get(tenant.id, campaign.id);
+      assert.deepEqual([funnel.sent, funnel.failed, funnel.pending], [0, 0, 2]);
+      while ((await services.campaignSender.tick()).busy) h.clock.advance(30_000);
+      ({ funnel } = await services.campaigns.get(tenant.id, campaign.id));
+      assert.deepEqual([funnel.sent, funnel.failed, funnel.pending], [2, 0, 0]);
+      assert.equal(twilio.received.length - before, 2, 'each customer got one message');
+    });
   });
 }

@@ -15,6 +15,8 @@ import { announcementText, type CampaignMessages } from './model.ts';
 
 /** Recipients claimed at once: small, so a pause or a crash leaves little in flight. */
 export const claimBatchSize = 10;
+/** How long a provider that did not answer, or asked to slow down, is left alone before the next try. */
+export const providerBackoffMs = 30_000;
 /** A recipient claimed longer ago than this was left by a stopped process: counted as failed, never sent again. */
 export const claimLeaseMs = 2 * 60_000;
 
@@ -273,6 +275,14 @@ export function createCampaignSender(
           error instanceof ProviderError ||
           (error instanceof AppError && error.code === 'DELIVERY_FAILED')
         ) {
+          const kind =
+            error instanceof ProviderError
+              ? error.kind
+              : (error.details as { reason?: string } | undefined)?.reason;
+          // A provider that is down or asks to slow down refused nothing: the customer is tried
+          // again after a pause, not counted as failed (an invitation's unsent link just expires).
+          if (kind === 'unreachable' || kind === 'rate_limited')
+            return { status: 'throttled', waitMs: providerBackoffMs };
           last = { status: 'failed', reason: 'PROVIDER_REJECTED' };
         } else if (error instanceof AppError && error.code === 'NOT_FOUND') {
           last = { status: 'skipped', reason: 'CUSTOMER_REMOVED' };

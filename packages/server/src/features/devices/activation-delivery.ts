@@ -125,7 +125,10 @@ export function createActivationDelivery(
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         // The activation stays unused and expires in 10 minutes; the agent can try again.
-        throw new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`);
+        // The kind says whether trying later may help (`unreachable`, `rate_limited`).
+        throw new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`, {
+          details: { reason: error.kind },
+        });
       }
       await inTransaction(db, (tx) =>
         appendAudit(tx, {
