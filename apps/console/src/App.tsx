@@ -14,6 +14,7 @@ import {
 import { type MessageKey, useI18n } from './i18n/i18n.tsx';
 import { Admin } from './pages/Admin.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Campaigns } from './pages/Campaigns.tsx';
 import { ChangePassword } from './pages/ChangePassword.tsx';
 import { CustomerPage } from './pages/CustomerPage.tsx';
 import { History, VerificationView } from './pages/History.tsx';
@@ -42,12 +43,14 @@ const navItems: NavItem[] = [
   { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
+  { route: { name: 'campaigns' }, label: 'nav.campaigns', needs: 'campaigns:read' },
 ];
 
 function section(route: Route): Route['name'] {
   if (route.name === 'customer') return 'search';
   if (route.name === 'verification') return 'history';
   if (route.name === 'fraudCase') return 'fraudQueue';
+  if (route.name === 'campaign') return 'campaigns';
   return route.name;
 }
 
@@ -179,6 +182,10 @@ function Screen({
       return <Dashboard session={session} />;
     case 'fraudCase':
       return <FraudCasePage key={route.id} api={api} session={session} id={route.id} live={live} />;
+    case 'campaigns':
+      return <Campaigns session={session} />;
+    case 'campaign':
+      return <Campaigns session={session} id={route.id} />;
     case 'account':
       return (
         <ChangePassword

@@ -15,6 +15,8 @@ export type Route =
   | { name: 'fraudQueue' }
   | { name: 'dashboard' }
   | { name: 'fraudCase'; id: string }
+  | { name: 'campaigns' }
+  | { name: 'campaign'; id: string }
   | { name: 'account' }
   | { name: 'notFound' };
 
@@ -37,6 +39,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'fraud-cases' && second) return { name: 'fraudCase', id: second };
   if (first === 'fraud-cases') return { name: 'fraudQueue' };
   if (first === 'dashboard') return { name: 'dashboard' };
+  if (first === 'campaigns' && second) return { name: 'campaign', id: second };
+  if (first === 'campaigns') return { name: 'campaigns' };
   if (first === 'account') return { name: 'account' };
   return { name: 'notFound' };
 }
@@ -69,6 +73,10 @@ export function href(route: Route): string {
       return '#/dashboard';
     case 'fraudCase':
       return `#/fraud-cases/${encodeURIComponent(route.id)}`;
+    case 'campaigns':
+      return '#/campaigns';
+    case 'campaign':
+      return `#/campaigns/${encodeURIComponent(route.id)}`;
     case 'account':
       return '#/account';
     default:

@@ -40,6 +40,7 @@ export const idPrefixes = {
   fraudCase: 'frc',
   fraudCaseSignal: 'frs',
   fraudCaseNote: 'frn',
+  campaign: 'cmp',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -44,6 +44,10 @@ export const permissions = [
   // Supervisor analytics: the dashboard's figures and their CSV export (supervisors, admins and
   // auditors; aggregates only, no customer data).
   'analytics:read',
+  // Customer rollout campaigns: invitations to enrol and announcements sent to many customers
+  // (admins create and run them; supervisors follow their progress).
+  'campaigns:read',
+  'campaigns:write',
 ] as const;
 
 /**
@@ -91,6 +95,7 @@ const rolePermissions: Record<Role, readonly Permission[]> = {
     'fraud-cases:read',
     'fraud-cases:write',
     'analytics:read',
+    'campaigns:read',
   ],
   admin: permissions,
   // Auditors read the evidence and nothing else that could change it.

@@ -42,6 +42,8 @@ export interface Customer {
   fraudReportedAt: string | null;
   /** When that report was resolved; the report is open while this is null. */
   fraudResolvedAt: string | null;
+  /** The customer asked to receive no campaign messages (docs/campaigns.md). */
+  campaignOptOut: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -53,6 +55,7 @@ export interface CustomerInput {
   phone?: string;
   email?: string;
   locale?: string;
+  campaignOptOut?: boolean;
 }
 
 /** The answer to one part of a CSV import; `line` counts from the part's header (line 1). */

@@ -57,6 +57,7 @@ export function CustomerForm({
     locale: customer?.locale ?? '',
   };
   const [values, setValues] = useState(initial);
+  const [optOut, setOptOut] = useState(customer?.campaignOptOut ?? false);
   const [problem, setProblem] = useState<{ field: Field; key: MessageKey } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -105,12 +106,13 @@ export function CustomerForm({
     try {
       let saved: Customer;
       if (customer) {
-        const patch: Record<string, string | null> = {};
+        const patch: Record<string, string | boolean | null> = {};
         for (const name of fieldNames) {
           const value = values[name].trim();
           if (value === initial[name]) continue;
           patch[name] = value === '' && name !== 'displayName' ? null : value;
         }
+        if (optOut !== customer.campaignOptOut) patch.campaignOptOut = optOut;
         saved = Object.keys(patch).length ? await api.updateCustomer(customer.id, patch) : customer;
       } else {
         const input: CustomerInput = { displayName: values.displayName.trim() };
@@ -196,6 +198,22 @@ export function CustomerForm({
         )}
         {field('email', 'cf.email', 'email', undefined, 'email')}
         {field('locale', 'cf.locale', 'text', 'cf.locale.hint')}
+        {customer && (
+          <div className="field">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={optOut}
+                aria-describedby={`${ids}-opt-out-hint`}
+                onChange={(e) => setOptOut(e.target.checked)}
+              />{' '}
+              {t('cmp.optOut')}
+            </label>
+            <p id={`${ids}-opt-out-hint`} className="field-hint">
+              {t('cmp.optOutHint')}
+            </p>
+          </div>
+        )}
         <p className="visually-hidden" role="alert">
           {problem ? `${t('cf.problems')} ${t(problem.key)}` : ''}
         </p>

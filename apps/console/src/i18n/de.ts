@@ -2,6 +2,7 @@ import { adminDe } from './admin.de.ts';
 import { analyticsDe } from './analytics.de.ts';
 import { auditDe } from './audit.de.ts';
 import { callsDe } from './calls.de.ts';
+import { campaignsDe } from './campaigns.de.ts';
 import { customerDe } from './customer.de.ts';
 import { customersDe } from './customers.de.ts';
 import type { Catalogue } from './en.ts';
@@ -338,4 +339,6 @@ export const de: Catalogue = {
   ...fraudqDe,
   // The supervisor dashboard and operators' teams (analytics.de.ts).
   ...analyticsDe,
+  // Rollout campaigns: list, create, progress and funnel (campaigns.de.ts).
+  ...campaignsDe,
 };

@@ -7,6 +7,7 @@ import { adminEn } from './admin.en.ts';
 import { analyticsEn } from './analytics.en.ts';
 import { auditEn } from './audit.en.ts';
 import { callsEn } from './calls.en.ts';
+import { campaignsEn } from './campaigns.en.ts';
 import { customerEn } from './customer.en.ts';
 import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
@@ -335,6 +336,8 @@ export const en = {
   ...fraudqEn,
   // The supervisor dashboard and operators' teams (analytics.en.ts).
   ...analyticsEn,
+  // Rollout campaigns: list, create, progress and funnel (campaigns.en.ts).
+  ...campaignsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

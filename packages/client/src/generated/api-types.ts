@@ -34,6 +34,8 @@ export interface Schemas {
       | 'fraud-cases:read'
       | 'fraud-cases:write'
       | 'analytics:read'
+      | 'campaigns:read'
+      | 'campaigns:write'
       | 'scim'
     >;
     createdBy: string | null;
@@ -120,6 +122,8 @@ export interface Schemas {
     fraudReportedAt: string | null;
     /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
     fraudResolvedAt: string | null;
+    /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+    campaignOptOut: boolean;
     createdAt: string;
     updatedAt: string;
   };
@@ -685,6 +689,8 @@ export interface Operations {
       phone?: string | null;
       email?: string | null;
       locale?: string | null;
+      /** Receives no campaign messages. */
+      campaignOptOut?: boolean;
     };
     response: {
       id: string;
@@ -698,6 +704,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };
@@ -898,6 +906,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };
@@ -1468,6 +1478,8 @@ export interface Operations {
       phone?: string | null;
       email?: string | null;
       locale?: string | null;
+      /** Whether the customer receives campaign messages (false) or not (true). */
+      campaignOptOut?: boolean;
     };
     response: {
       id: string;
@@ -1481,6 +1493,8 @@ export interface Operations {
       fraudReportedAt: string | null;
       /** When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none. */
       fraudResolvedAt: string | null;
+      /** The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md). */
+      campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
     };

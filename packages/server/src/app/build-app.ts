@@ -7,6 +7,7 @@ import { registerConsoleRoutes } from '../features/apps/console-routes.ts';
 import { registerAuditRoutes } from '../features/audit/routes.ts';
 import { registerDeviceCallRoutes } from '../features/calls/device-routes.ts';
 import { registerCallNoticeRoutes } from '../features/calls/routes.ts';
+import { registerCampaignRoutes } from '../features/campaigns/routes.ts';
 import { registerKeycloakRoutes } from '../features/ciba/keycloak/routes.ts';
 import { registerOidcClientRoutes } from '../features/ciba/oidc-client-routes.ts';
 import { registerOidcRoutes } from '../features/ciba/routes.ts';
@@ -72,4 +73,5 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerTotpRoutes(typed, deps);
   registerAppCodeRoutes(typed, deps);
   registerSecurityQuestionRoutes(typed, deps);
+  registerCampaignRoutes(typed, deps);
 }

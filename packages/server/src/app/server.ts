@@ -1,6 +1,7 @@
 // The HTTP server's life: migrate, seed the demo tenant, listen, shut down gracefully.
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
+import { runCampaignSender } from '../features/campaigns/index.ts';
 import { startMetricsListener } from '../http/metrics.ts';
 import { sealAuditBacklog } from '../platform/audit-log.ts';
 import { loggerOptions } from '../platform/logging.ts';
@@ -83,6 +84,10 @@ export async function startServer(config: Config, print: (line: string) => void 
   startSignatureWorker();
   // Webhooks: new audit entries become deliveries, due deliveries are sent (features/webhooks/webhooks.ts).
   runtime.services.webhooks.start((error) => logger.warn({ err: error }, 'webhook round failed'));
+  // Campaigns: running ones send in the background, throttled, and carry on after a restart.
+  const campaigns = runCampaignSender(runtime.services.campaignSender, (error) =>
+    logger.warn({ err: error }, 'campaign round failed'),
+  );
 
   let metrics: Awaited<ReturnType<typeof startMetricsListener>> | undefined;
   let closing: Promise<void> | undefined;
@@ -103,6 +108,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       // requests in flight; then the runtime drains its jobs (webhook rounds, timers) and closes
       // the database. The metrics stay readable until the server has stopped.
       await app.close();
+      await campaigns.stop();
       await runtime.close();
       await metrics?.close();
       logger.info('shut down cleanly');

@@ -3,6 +3,7 @@
 
 import { createAnalyticsService } from '../features/analytics/index.ts';
 import { createCallNoticeService } from '../features/calls/calls.ts';
+import { createCampaignSender, createCampaignService } from '../features/campaigns/index.ts';
 import { createCibaService } from '../features/ciba/ciba.ts';
 import { createKeycloakChannelService } from '../features/ciba/keycloak/keycloak-channel.ts';
 import { createOidcClientService } from '../features/ciba/oidc-clients.ts';
@@ -62,6 +63,7 @@ export function createServices(context: ServiceContext) {
     notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
   });
   const oidcClients = createOidcClientService(context);
+  const activationDelivery = createActivationDelivery(context, { devices, providers: fallbacks.providers });
   return {
     context,
     webhooks: createWebhookService(context),
@@ -87,7 +89,9 @@ export function createServices(context: ServiceContext) {
     fallbacks,
     fraudCases: createFraudCaseService(context, { locks: fallbacks.methods }),
     analytics: createAnalyticsService(context),
-    activationDelivery: createActivationDelivery(context, { devices, providers: fallbacks.providers }),
+    activationDelivery,
+    campaigns: createCampaignService(context, { providers: fallbacks.providers }),
+    campaignSender: createCampaignSender(context, { activationDelivery, providers: fallbacks.providers }),
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),
     widgetTokens: createWidgetTokenService(context),

@@ -101,6 +101,13 @@ export interface Config {
   enrollFailuresPerAddress: number;
   enrollWindowMinutes: number;
   /**
+   * Campaign messages per second each message provider (SMS, e-mail) is given, over every campaign
+   * and server process together; each campaign's own rate applies within it.
+   */
+  campaignProviderRatePerSecond: number;
+  /** The largest request that creates a campaign (it may carry a CSV of external ids). */
+  campaignCsvLimitBytes: number;
+  /**
    * Contact for push services (RFC 8292 section 2.1): a `mailto:` or `https:` URI. Defaults to
    * the public URL when that is https, otherwise to `mailto:helpdesk-auth@localhost`.
    */
@@ -231,6 +238,9 @@ export const defaults: Config = {
   // because many customers may share one address (carrier NAT), and only wrong codes count.
   enrollFailuresPerAddress: 100,
   enrollWindowMinutes: 15,
+  campaignProviderRatePerSecond: 50,
+  // 4 MiB: a CSV of some 300,000 external ids.
+  campaignCsvLimitBytes: 4 * 1024 * 1024,
   webPushSubject: undefined,
   // A request lives 2 minutes by default; a push delivered later than that only shows an expired request.
   pushTtlSeconds: 120,
@@ -304,6 +314,8 @@ export const environmentVariables: Record<keyof Config, string> = {
   serverKeyOverlapSeconds: 'SERVER_KEY_OVERLAP_SECONDS',
   enrollFailuresPerAddress: 'ENROLL_FAILURES_PER_ADDRESS',
   enrollWindowMinutes: 'ENROLL_WINDOW_MINUTES',
+  campaignProviderRatePerSecond: 'CAMPAIGN_PROVIDER_RATE_PER_SECOND',
+  campaignCsvLimitBytes: 'CAMPAIGN_CSV_LIMIT_BYTES',
   webPushSubject: 'WEB_PUSH_SUBJECT',
   pushTtlSeconds: 'PUSH_TTL_SECONDS',
   pushAllowLoopback: 'PUSH_ALLOW_LOOPBACK',

@@ -28,6 +28,7 @@ import * as methodVerifications from './migrations/0022-method-verifications.ts'
 import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
 import * as operatorSecondFactor from './migrations/0024-operator-second-factor.ts';
 import * as callNotices from './migrations/0025-call-notices.ts';
+import * as campaigns from './migrations/0026-campaigns.ts';
 import * as fraudCases from './migrations/0027-fraud-cases-and-analytics.ts';
 import * as requestSigningAlg from './migrations/0029-request-signing-alg.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
   '0025-call-notices': callNotices,
   '0029-request-signing-alg': requestSigningAlg,
   '0027-fraud-cases-and-analytics': fraudCases,
+  '0026-campaigns': campaigns,
   '0018-audit-sealing': auditSealing,
 };
 

@@ -128,6 +128,8 @@ export interface CustomersTable {
   fraud_reported_at: Generated<number | null>;
   /** When a supervisor or admin resolved the fraud report; it is open while older than the report (0021). */
   fraud_resolved_at: Generated<number | null>;
+  /** When the customer asked to receive no campaign messages; null while they accept them (0026). */
+  campaign_opt_out_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -631,6 +633,8 @@ export interface Schema {
   push_credentials: PushCredentialsTable;
   call_notices: CallNoticesTable;
   call_reports: CallReportsTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -656,3 +660,54 @@ export type KeycloakChannelRow = Selectable<KeycloakChannelsTable>;
 export type KeycloakRequestRow = Selectable<KeycloakRequestsTable>;
 
 export type FraudCaseRow = Selectable<FraudCasesTable>;
+/** A rollout campaign (0026): who it reaches, what it sends, how fast, and where its sending stands. */
+export interface CampaignsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** `invitation` (an activation link) or `announcement` (text only). */
+  kind: string;
+  /** `sms`, `email` or `sms_else_email`. */
+  channel: string;
+  /** JSON: the audience's definition (features/campaigns/audience.ts). */
+  audience: string;
+  /** JSON: the announcement's text per language (empty for invitations, which use the tenant's templates). */
+  messages: string;
+  rate_per_second: number;
+  link_valid_days: number;
+  /** draft, running, paused, completed, cancelled. */
+  status: string;
+  /** The last customer id the audience was read up to; null before the first batch. */
+  audience_cursor: string | null;
+  /** 1 once the whole audience has been read into campaign_recipients. */
+  audience_done: Generated<number>;
+  /** The audience's size counted when the campaign was created (progress until it has been read). */
+  audience_estimate: Generated<number>;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** One customer of one campaign: unique per (campaign, customer), so nobody gets a campaign twice. */
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  customer_id: string;
+  tenant_id: string;
+  /** pending, sending, sent, skipped, failed. */
+  status: string;
+  /** Why a recipient was skipped or failed (OPTED_OUT, NO_ADDRESS, ...). */
+  reason: string | null;
+  channel: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  activation_id: string | null;
+  link_token: string | null;
+  claimed_at: number | null;
+  sent_at: number | null;
+  delivered_at: number | null;
+  opened_at: number | null;
+}
+export type CampaignRow = Selectable<CampaignsTable>;
+export type CampaignRecipientRow = Selectable<CampaignRecipientsTable>;

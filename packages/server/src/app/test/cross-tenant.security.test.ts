@@ -218,6 +218,8 @@ interface Side {
   callNoticeId: string;
   /** An open fraud case of the twin customer. */
   fraudCaseId: string;
+  /** A draft rollout campaign to every customer. */
+  campaignId: string;
 }
 
 let fraudSignals = 0;
@@ -301,7 +303,14 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
   await saveOwnPolicy(h, admin, slug);
   const oidcClientId = await configureCibaAndKeycloak(h, admin, slug);
   await configurePushCredentials(h, admin, slug);
+  const campaign = (await post('/v1/campaigns', {
+    name: `${slug} rollout`,
+    kind: 'invitation',
+    channel: 'sms',
+    audience: { kind: 'all' },
+  })) as unknown as { campaign: { id: string } };
   return {
+    campaignId: campaign.campaign.id,
     oidcClientId,
     ...webhook,
     tenant,
@@ -438,6 +447,7 @@ function objectIdOf(side: Side, kind: IdKind): string {
     oidcClient: side.oidcClientId,
     callNotice: side.callNoticeId,
     fraudCase: side.fraudCaseId,
+    campaign: side.campaignId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -557,6 +567,7 @@ async function snapshot(h: TestHarness, side: Side, watch: string[] = []): Promi
     callNotices: '/v1/call-notices?limit=200',
     tenant: '/v1/tenant',
     oidcClients: '/v1/oidc-clients',
+    campaign: `/v1/campaigns/${side.campaignId}`,
     audit: '/v1/audit-events/export',
     ...Object.fromEntries(watch.map((url) => [url, url])),
   };
@@ -831,6 +842,10 @@ for (const kind of databaseKinds) {
           const body = response.json() as { issuer: string; redirectUri: string };
           assert.equal(body.issuer, discovery.issuer(a.tenant.slug));
           assert.ok(body.redirectUri.endsWith(`/v1/auth/oidc/${a.tenant.slug}/callback`));
+        },
+        listCampaigns: async (response) => {
+          const ids = (response.json() as { items: Array<{ id: string }> }).items.map((c) => c.id);
+          assert.deepEqual(ids, [a.campaignId]);
         },
         listOidcClients: async (response) => {
           const ids = (response.json() as { items: Array<{ id: string }> }).items.map((c) => c.id);
@@ -1327,6 +1342,19 @@ for (const kind of databaseKinds) {
       }
 
       /** A request per state-changing operation that would succeed with the right token. */
+      /** A campaign of A's in the given state, for the campaign actions' CSRF checks. */
+      async function campaignIn(status: 'draft' | 'running' | 'paused'): Promise<string> {
+        const { campaigns } = h.runtime.services;
+        const { campaign } = await campaigns.create(
+          a.tenant.id,
+          { name: `CSRF ${status}`, kind: 'invitation', channel: 'sms', audience: { kind: 'all' } },
+          cliActor,
+        );
+        if (status !== 'draft') await campaigns.change(a.tenant.id, campaign.id, 'start', cliActor);
+        if (status === 'paused') await campaigns.change(a.tenant.id, campaign.id, 'pause', cliActor);
+        return campaign.id;
+      }
+
       const writes: Record<string, () => Promise<Write>> = {
         updatePolicy: async () => {
           const current = (await call(h.app, a.admin, 'GET', '/v1/policy')).json() as {
@@ -1479,6 +1507,31 @@ for (const kind of databaseKinds) {
           return { url: `/v1/api-keys/${(created.json() as { apiKey: { id: string } }).apiKey.id}` };
         },
         createCustomer: async () => ({ url: '/v1/customers', body: { displayName: 'Planted customer' } }),
+        createCampaign: async () => ({
+          url: '/v1/campaigns',
+          body: { name: 'Planted campaign', kind: 'invitation', channel: 'sms', audience: { kind: 'all' } },
+          watch: ['/v1/campaigns'],
+        }),
+        previewCampaign: async () => ({
+          url: '/v1/campaigns/preview',
+          body: { kind: 'invitation', languages: ['en'] },
+        }),
+        startCampaign: async () => {
+          const id = await campaignIn('draft');
+          return { url: `/v1/campaigns/${id}/start`, watch: ['/v1/campaigns', `/v1/campaigns/${id}`] };
+        },
+        pauseCampaign: async () => {
+          const id = await campaignIn('running');
+          return { url: `/v1/campaigns/${id}/pause`, watch: ['/v1/campaigns', `/v1/campaigns/${id}`] };
+        },
+        resumeCampaign: async () => {
+          const id = await campaignIn('paused');
+          return { url: `/v1/campaigns/${id}/resume`, watch: ['/v1/campaigns', `/v1/campaigns/${id}`] };
+        },
+        cancelCampaign: async () => {
+          const id = await campaignIn('draft');
+          return { url: `/v1/campaigns/${id}/cancel`, watch: ['/v1/campaigns', `/v1/campaigns/${id}`] };
+        },
         importCustomers: async () => ({
           url: '/v1/customers/import',
           body: { csv: 'display_name\nPlanted by import\n' },

@@ -23,6 +23,8 @@ export interface Customer {
   fraudReportedAt: number | null;
   /** When that report was resolved; the report is open while this is null or older than it. */
   fraudResolvedAt: number | null;
+  /** The customer asked to receive no campaign messages (rollout invitations, announcements). */
+  campaignOptOut: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -33,6 +35,7 @@ export interface CustomerInput {
   phone?: string | null | undefined;
   email?: string | null | undefined;
   locale?: string | null | undefined;
+  campaignOptOut?: boolean | undefined;
 }
 
 export interface CustomerSearch {
@@ -62,6 +65,7 @@ export function toCustomer(row: CustomerRow): Customer {
       row.fraud_resolved_at >= row.fraud_reported_at
         ? row.fraud_resolved_at
         : null,
+    campaignOptOut: row.campaign_opt_out_at !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -187,6 +191,7 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
           locale: values.locale ?? null,
           fraud_reported_at: null,
           fraud_resolved_at: null,
+          campaign_opt_out_at: input.campaignOptOut ? now : null,
           created_at: now,
           updated_at: now,
         };
@@ -223,6 +228,13 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
       const now = clock();
       return inTransaction(db, async (tx) => {
         const current = await getRow(tx, tenantId, id);
+        // The opt-out keeps the time it was first given; only a change of mind moves it.
+        if (
+          input.campaignOptOut !== undefined &&
+          input.campaignOptOut !== (current.campaign_opt_out_at !== null)
+        ) {
+          values.campaign_opt_out_at = input.campaignOptOut ? now : null;
+        }
         if (values.external_id) await assertExternalIdFree(tx, tenantId, values.external_id, id);
         const changed = (Object.keys(values) as (keyof CustomerRow)[]).filter(
           (k) => k !== 'name_folded' && values[k] !== current[k],

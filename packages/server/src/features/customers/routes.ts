@@ -34,6 +34,10 @@ const CustomerSchema = Type.Object(
       description:
         'When a supervisor or admin resolved that report (POST /v1/customers/{id}/fraud-report/resolve); null while it is open or there is none.',
     }),
+    campaignOptOut: Type.Boolean({
+      description:
+        'The customer asked to receive no campaign messages; campaigns skip them (docs/campaigns.md).',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -141,6 +145,7 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
             phone: Type.Optional(fields.phone),
             email: Type.Optional(fields.email),
             locale: Type.Optional(fields.locale),
+            campaignOptOut: Type.Optional(Type.Boolean({ description: 'Receives no campaign messages.' })),
           },
           { additionalProperties: false },
         ),
@@ -241,6 +246,11 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
             phone: Type.Optional(fields.phone),
             email: Type.Optional(fields.email),
             locale: Type.Optional(fields.locale),
+            campaignOptOut: Type.Optional(
+              Type.Boolean({
+                description: 'Whether the customer receives campaign messages (false) or not (true).',
+              }),
+            ),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

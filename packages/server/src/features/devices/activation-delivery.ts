@@ -18,6 +18,16 @@ import type { Activation, DeviceService } from './devices.ts';
 
 export type ActivationChannel = 'sms' | 'email';
 
+/** How a campaign's invitation differs from an agent's link sent during a call. */
+export interface ActivationSendOptions {
+  /** How long the link stays usable (default: the activation's 10 minutes). */
+  lifetimeMs?: number;
+  /** The link as sent, made from the activation's own (a campaign's tracked link keeps its fragment). */
+  link?: (activationLink: string) => string;
+  /** The campaign the link belongs to, recorded in the audit entry. */
+  campaignId?: string;
+}
+
 /** An address as the agent may see it: enough to confirm with the caller, not to copy. */
 export function maskAddress(channel: ActivationChannel, to: string): string {
   return channel === 'sms' ? maskPhone(to) : maskEmail(to);
@@ -40,8 +50,15 @@ export function createActivationDelivery(
       customerId: string,
       channel: ActivationChannel,
       actor: Actor,
+      options: ActivationSendOptions = {},
     ): Promise<
-      Omit<Activation, 'code' | 'link' | 'qrPayload'> & { channel: ActivationChannel; sentTo: string }
+      Omit<Activation, 'code' | 'link' | 'qrPayload'> & {
+        channel: ActivationChannel;
+        sentTo: string;
+        provider: string;
+        providerMessageId: string | null;
+        delivered: boolean;
+      }
     > {
       const customer = await findCustomer(db, tenantId, customerId);
       const to = channel === 'sms' ? customer.phone : customer.email;
@@ -75,21 +92,30 @@ export function createActivationDelivery(
         .select(['name', 'settings'])
         .where('id', '=', tenantId)
         .executeTakeFirstOrThrow();
-      const activation = await deps.devices.createActivation(tenantId, customerId, actor);
+      const activation = await deps.devices.createActivation(
+        tenantId,
+        customerId,
+        actor,
+        undefined,
+        options.lifetimeMs,
+      );
+      const link = options.link ? options.link(activation.link) : activation.link;
       const message = activationMessage({
         tenantName: tenant.name,
-        link: activation.link,
+        link,
         locale: customer.locale,
+        validDays: options.lifetimeMs ? Math.round(options.lifetimeMs / 86_400_000) : undefined,
       });
       // The tenant's own words for the customer's language, where it has them (customer-messages.ts).
       const ownText = tenantMessage('activationLink', {
         locale: customer.locale,
         templates: (JSON.parse(tenant.settings) as TenantSettings).messageTemplates,
-        values: { tenant: tenant.name, link: activation.link },
+        values: { tenant: tenant.name, link },
       });
       const sentTo = maskAddress(channel, to);
+      let result: Awaited<ReturnType<MessageProvider['send']>>;
       try {
-        await provider.send({
+        result = await provider.send({
           to,
           ...(channel === 'email' ? { subject: message.subject } : {}),
           text: ownText ?? message.text,
@@ -99,7 +125,10 @@ export function createActivationDelivery(
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         // The activation stays unused and expires in 10 minutes; the agent can try again.
-        throw new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`);
+        // The kind says whether trying later may help (`unreachable`, `rate_limited`).
+        throw new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`, {
+          details: { reason: error.kind },
+        });
       }
       await inTransaction(db, (tx) =>
         appendAudit(tx, {
@@ -107,11 +136,26 @@ export function createActivationDelivery(
           actor,
           action: 'device.activation_sent',
           target: { type: 'customer', id: customerId },
-          data: { activationId: activation.id, channel, provider: provider.name, to: sentTo },
+          data: {
+            activationId: activation.id,
+            channel,
+            provider: provider.name,
+            to: sentTo,
+            ...(options.campaignId ? { campaignId: options.campaignId } : {}),
+          },
           now: clock(),
         }),
       );
-      return { id: activation.id, customerId, expiresAt: activation.expiresAt, channel, sentTo };
+      return {
+        id: activation.id,
+        customerId,
+        expiresAt: activation.expiresAt,
+        channel,
+        sentTo,
+        provider: provider.name,
+        providerMessageId: result.providerMessageId ?? null,
+        delivered: result.status === 'delivered',
+      };
     },
   };
 }

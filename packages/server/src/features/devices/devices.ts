@@ -312,11 +312,13 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       customerId: string,
       actor: Actor,
       basis?: HandOutBasis,
+      /** A link sent to many customers at once (a campaign) is read days later, not during a call. */
+      lifetimeMs: number = activationLifetimeMs,
     ): Promise<Activation> {
       const now = clock();
       const code = newActivationCode();
       const id = newId('activation', now);
-      const expiresAt = now + activationLifetimeMs;
+      const expiresAt = now + lifetimeMs;
       await inTransaction(db, async (tx) => {
         await assertCustomer(tx, tenantId, customerId);
         // One live activation per customer: a code sent earlier (to an old number, to someone who

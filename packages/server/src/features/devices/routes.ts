@@ -299,7 +299,13 @@ export function registerDeviceRoutes(
         principal.actor,
       );
       reply.status(201);
-      return { ...sent, expiresAt: toIso(sent.expiresAt) };
+      return {
+        id: sent.id,
+        customerId: sent.customerId,
+        expiresAt: toIso(sent.expiresAt),
+        channel: sent.channel,
+        sentTo: sent.sentTo,
+      };
     },
   );
 

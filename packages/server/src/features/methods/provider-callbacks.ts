@@ -70,6 +70,8 @@ function registerVonageReceipts(app: TypedApp, { config, services }: AppDependen
         status,
         code !== '0' ? `Vonage error ${code}` : null,
       );
+      // The same report may be for a campaign's message.
+      await services.campaigns.recordDeliveryStatus('vonage', messageId, status);
     }
   };
 
@@ -148,6 +150,7 @@ function registerTwilioStatus(app: TypedApp, { config, services }: AppDependenci
             status,
             detail,
           );
+          await services.campaigns.recordDeliveryStatus('twilio', params.MessageSid, status);
         }
         // Answered 204 even for a message we do not know, so Twilio does not retry it.
         return reply.status(204).send();
