@@ -34,6 +34,7 @@ export const idPrefixes = {
   securityQuestion: 'sqn',
   attemptFailure: 'fai',
   operatorFactor: 'opf',
+  practiceSession: 'prs',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

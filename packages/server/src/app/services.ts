@@ -15,6 +15,8 @@ import { createOperatorService } from '../features/operators/operators.ts';
 import { createSecondFactorService } from '../features/operators/second-factor.ts';
 import { createSessionService } from '../features/operators/sessions.ts';
 import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
+import { createPracticeService } from '../features/practice/practice.ts';
+import { createSimulatedPhones } from '../features/practice/simulated-phone.ts';
 import { createPushDelivery } from '../features/push/channels/delivery.ts';
 import { createPushCredentialService } from '../features/push/channels/push-credentials.ts';
 import { createTestPush } from '../features/push/channels/test-push.ts';
@@ -52,6 +54,7 @@ export function createServices(context: ServiceContext) {
     notify: (tenantId, customerId, event, at) => fallbacks.notifier.notify(tenantId, customerId, event, at),
   });
   const oidcClients = createOidcClientService(context);
+  const practicePhones = createSimulatedPhones(context, { devices, verifications, serverKeys });
   return {
     context,
     webhooks: createWebhookService(context),
@@ -78,6 +81,11 @@ export function createServices(context: ServiceContext) {
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),
     widgetTokens: createWidgetTokenService(context),
+    practicePhones,
+    practice: createPracticeService(context, {
+      phones: practicePhones,
+      securityQuestions: fallbacks.securityQuestions,
+    }),
   };
 }
 

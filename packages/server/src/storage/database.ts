@@ -27,6 +27,7 @@ import * as fraudResolved from './migrations/0021-fraud-resolved.ts';
 import * as methodVerifications from './migrations/0022-method-verifications.ts';
 import * as operatorPasswordChange from './migrations/0023-operator-password-change.ts';
 import * as operatorSecondFactor from './migrations/0024-operator-second-factor.ts';
+import * as practice from './migrations/0032-practice.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -68,6 +69,7 @@ const migrations: Record<string, Migration> = {
   '0022-method-verifications': methodVerifications,
   '0023-operator-password-change': operatorPasswordChange,
   '0024-operator-second-factor': operatorSecondFactor,
+  '0032-practice': practice,
   '0018-audit-sealing': auditSealing,
 };
 

@@ -218,6 +218,9 @@ export function registerWidgetRoutes(
               id: Type.String(),
               displayName: Type.String(),
               externalId: Type.Union([Type.String(), Type.Null()]),
+              practice: Type.Boolean({
+                description: 'A made-up customer of the practice space: the panel marks itself as practice.',
+              }),
               fraudReportedAt: Type.Union([Timestamp, Type.Null()], {
                 description: 'An open fraud report; null once resolved.',
               }),
@@ -259,6 +262,7 @@ export function registerWidgetRoutes(
           id: customer.id,
           displayName: customer.displayName,
           externalId: customer.externalId,
+          practice: customer.practice,
           // An open report only: a resolved one no longer changes what the agent should do.
           fraudReportedAt: customer.fraudResolvedAt === null ? toIsoOrNull(customer.fraudReportedAt) : null,
           phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),
