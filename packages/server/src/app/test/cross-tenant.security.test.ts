@@ -212,6 +212,8 @@ interface Side {
   otpChallengeId: string;
   /** An OpenID client (CIBA); the tenant also has a Keycloak channel. */
   oidcClientId: string;
+  /** The admin's own practice session (one made-up customer with a simulated phone). */
+  practiceSessionId: string;
 }
 
 /** Enrols a device for a customer as the device would: an activation, then the protocol steps. */
@@ -293,6 +295,14 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
     deviceId: device.id,
     deviceLabel,
     verificationId: await startRequest(h, tenant.id, customer.id),
+    practiceSessionId: (
+      await h.runtime.services.practice.create(
+        tenant.id,
+        { scenarios: ['approves'] },
+        { operatorId: tenant.clients.admin.operatorId, canSeeAll: true },
+        { type: 'operator', id: tenant.clients.admin.operatorId },
+      )
+    ).id,
     otpChallengeId: (
       await h.runtime.services.fallbacks.oneTimeCodes.start(
         tenant.id,
@@ -407,6 +417,7 @@ function objectIdOf(side: Side, kind: IdKind): string {
     webhookDelivery: side.webhookDeliveryId,
     otpChallenge: side.otpChallengeId,
     oidcClient: side.oidcClientId,
+    practiceSession: side.practiceSessionId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -460,6 +471,7 @@ const callerNames = (op: Operation) =>
 const actingBodies: Record<string, () => unknown> = {
   sendActivation: () => ({ channel: 'sms' }),
   verifyOtpChallenge: () => ({ code: '000000' }),
+  concludePracticeStep: () => ({ step: 0, conclusion: 'verified' }),
   confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
   verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
   verifyAppCode: () => ({ code: '000000', action: 'verify_caller' }),
@@ -872,6 +884,13 @@ for (const kind of databaseKinds) {
           const body = response.json() as { version: number; keySets: string[] };
           assert.equal(body.keySets.length, body.version);
         },
+        listPracticeScenarios: async (response) => {
+          assert.ok((response.json() as { items: string[] }).items.includes('reports_fraud'));
+        },
+        listPracticeSessions: async (response) => {
+          const ids = (response.json() as { items: Array<{ id: string }> }).items.map((s) => s.id);
+          assert.deepEqual(ids, [a.practiceSessionId]);
+        },
         listVerifications: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
           assert.ok(items.some((v) => v.id === a.verificationId && v.customerId === a.customerId));
@@ -1225,6 +1244,24 @@ for (const kind of databaseKinds) {
 
       /** A request per state-changing operation that would succeed with the right token. */
       const writes: Record<string, () => Promise<Write>> = {
+        createPracticeSession: async () => ({
+          url: '/v1/practice/sessions',
+          body: { scenarios: ['no_smartphone'] },
+          watch: ['/v1/practice/sessions'],
+        }),
+        startPracticeSession: async () => {
+          const { client, id, state } = await practiseAs(true);
+          return { url: `/v1/practice/sessions/${id}/start`, client, state };
+        },
+        concludePracticeStep: async () => {
+          const { client, id, state } = await practiseAs(false);
+          return {
+            url: `/v1/practice/sessions/${id}/conclusion`,
+            body: { step: 0, conclusion: 'verified' },
+            client,
+            state,
+          };
+        },
         updatePolicy: async () => {
           const current = (await call(h.app, a.admin, 'GET', '/v1/policy')).json() as {
             version: number;
@@ -1577,6 +1614,23 @@ for (const kind of databaseKinds) {
           return { url: `/v1/verifications/${id}/cancel`, watch: [`/v1/verifications/${id}`] };
         },
       };
+
+      /** A fresh admin of A with a practice session of its own (assigned by A's admin, or started itself). */
+      async function practiseAs(assigned: boolean) {
+        const client = await freshAdmin();
+        const created = await call(
+          h.app,
+          operatorCaller(assigned ? "A's admin" : 'fresh admin', assigned ? a.tenant.clients.admin : client),
+          'POST',
+          '/v1/practice/sessions',
+          { scenarios: ['no_smartphone'], ...(assigned ? { operatorId: client.operatorId } : {}) },
+        );
+        assert.equal(created.statusCode, 201, created.body);
+        const id = (created.json() as { id: string }).id;
+        const state = async () =>
+          (await call(h.app, operatorCaller('fresh admin', client), 'GET', `/v1/practice/sessions/${id}`)).body;
+        return { client, id, state };
+      }
 
       /** A new admin of A with a session of its own, which sign-out or a password change may end. */
       async function freshAdmin(): Promise<OperatorClient> {

@@ -122,7 +122,8 @@ for (const kind of databaseKinds) {
       };
 
     async function conclude(session: Session, index: number, conclusion: string): Promise<Session> {
-      const response = await call(agent, 'POST', `/v1/practice/sessions/${session.id}/steps/${index}/conclusion`, {
+      const response = await call(agent, 'POST', `/v1/practice/sessions/${session.id}/conclusion`, {
+        step: index,
         conclusion,
       });
       assert.equal(response.statusCode, 200, response.body);
@@ -394,17 +395,16 @@ for (const kind of databaseKinds) {
 
     it('of two parallel conclusions of the same step, exactly one counts', async () => {
       const session = await newSession(agent, ['approves', 'denies']);
-      const url = `/v1/practice/sessions/${session.id}/steps/0/conclusion`;
+      const url = `/v1/practice/sessions/${session.id}/conclusion`;
       const answers = await Promise.all([
-        call(agent, 'POST', url, { conclusion: 'verified' }),
-        call(agent, 'POST', url, { conclusion: 'not_verified' }),
+        call(agent, 'POST', url, { step: 0, conclusion: 'verified' }),
+        call(agent, 'POST', url, { step: 0, conclusion: 'not_verified' }),
       ]);
       assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
       const after = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}`)).json() as Session;
       assert.equal(after.currentStep, 1);
       assert.equal(
-        (await call(agent, 'POST', `/v1/practice/sessions/${session.id}/steps/0/conclusion`, { conclusion: 'verified' }))
-          .statusCode,
+        (await call(agent, 'POST', url, { step: 0, conclusion: 'verified' })).statusCode,
         409,
       );
     });

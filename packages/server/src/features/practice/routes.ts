@@ -262,22 +262,24 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
   );
 
   app.post(
-    '/v1/practice/sessions/:id/steps/:index/conclusion',
+    '/v1/practice/sessions/:id/conclusion',
     {
       config: { auth: 'verifications:write' },
       schema: {
         tags: practiceTag,
         summary: 'End the current step: verified, not verified, or handed to a supervisor. The last one scores the session.',
+        description:
+          'Only the agent practising concludes, only the current step (409 CONFLICT otherwise, also for the second of two parallel requests). The step is judged from the verifications the agent started for its made-up customer.',
         operationId: 'concludePracticeStep',
         security: sessionOnly,
-        params: Type.Object(
+        params: idParam('practiceSession', 'Practice session id.'),
+        body: Type.Object(
           {
-            id: Type.String({ pattern: idPattern('practiceSession') }),
-            index: Type.Integer({ minimum: 0, maximum: 19 }),
+            step: Type.Integer({ minimum: 0, maximum: 19, description: 'The current step (its index), so a late click cannot end the next one.' }),
+            conclusion: Conclusion,
           },
           { additionalProperties: false },
         ),
-        body: Type.Object({ conclusion: Conclusion }, { additionalProperties: false }),
         response: { 200: SessionRef, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
       },
     },
@@ -287,7 +289,7 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
       const session = await practice.conclude(
         principal.tenantId,
         request.params.id,
-        request.params.index,
+        request.body.step,
         request.body.conclusion as PracticeConclusion,
         viewer,
         principal.actor,
