@@ -13,7 +13,10 @@ import { Search } from './pages/Search.tsx';
 import { SecondFactorGate } from './pages/SecondFactor.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
+import { PracticePage, PracticeSessionView } from './practice/PracticePage.tsx';
 import { href, type Route, useRoute } from './router.ts';
+import { HelpMenu } from './tour/HelpMenu.tsx';
+import { Tour, tourSeen } from './tour/Tour.tsx';
 
 interface NavItem {
   route: Route;
@@ -31,11 +34,13 @@ const navItems: NavItem[] = [
   { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
+  { route: { name: 'practice' }, label: 'nav.practice', needs: 'verifications:write' },
 ];
 
 function section(route: Route): Route['name'] {
   if (route.name === 'customer') return 'search';
   if (route.name === 'verification') return 'history';
+  if (route.name === 'practiceSession') return 'practice';
   return route.name;
 }
 
@@ -45,6 +50,8 @@ export function App() {
   const api = useMemo(() => createConsoleApi(() => setSession(null)), []);
   const { t } = useI18n();
   const route = useRoute();
+  // The first-run tour: decided once per signed-in operator, replayed from the Help menu.
+  const [touring, setTouring] = useState(false);
 
   useEffect(() => {
     api
@@ -56,6 +63,14 @@ export function App() {
   useEffect(() => {
     document.title = t('app.title');
   }, [t]);
+
+  const tourOperator =
+    session && session.pendingStep === null && !session.operator.passwordChangeRequired
+      ? session.operator.id
+      : null;
+  useEffect(() => {
+    if (tourOperator && !tourSeen(tourOperator)) setTouring(true);
+  }, [tourOperator]);
 
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
@@ -88,7 +103,11 @@ export function App() {
               .filter((item) => !forced && can(item.needs))
               .map((item) => (
                 <li key={item.label}>
-                  <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
+                  <a
+                    href={href(item.route)}
+                    aria-current={current === item.route.name ? 'page' : undefined}
+                    data-tour={item.route.name === 'practice' ? 'practice' : undefined}
+                  >
                     {t(item.label)}
                   </a>
                 </li>
@@ -101,6 +120,7 @@ export function App() {
             <span className="who-name">{session.operator.displayName}</span>{' '}
             <span className="who-role">({t(`role.${session.operator.role}`)})</span>
           </a>
+          {!forced && <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />}
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}
@@ -119,6 +139,13 @@ export function App() {
           />
         )}
       </main>
+      {touring && !forced && (
+        <Tour
+          operatorId={session.operator.id}
+          tenantName={session.tenant.name}
+          onClose={() => setTouring(false)}
+        />
+      )}
     </div>
   );
 }
@@ -154,6 +181,10 @@ function Screen({
       return <Policy api={api} session={session} />;
     case 'webhooks':
       return <Webhooks session={session} />;
+    case 'practice':
+      return <PracticePage session={session} listOperators={api.operators} />;
+    case 'practiceSession':
+      return <PracticeSessionView key={route.id} session={session} id={route.id} />;
     case 'account':
       return (
         <ChangePassword

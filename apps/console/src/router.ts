@@ -13,6 +13,8 @@ export type Route =
   | { name: 'policy' }
   | { name: 'webhooks' }
   | { name: 'account' }
+  | { name: 'practice' }
+  | { name: 'practiceSession'; id: string }
   | { name: 'notFound' };
 
 export function parseRoute(hash: string): Route {
@@ -32,6 +34,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'policy') return { name: 'policy' };
   if (first === 'webhooks') return { name: 'webhooks' };
   if (first === 'account') return { name: 'account' };
+  if (first === 'practice' && second) return { name: 'practiceSession', id: second };
+  if (first === 'practice') return { name: 'practice' };
   return { name: 'notFound' };
 }
 
@@ -59,6 +63,10 @@ export function href(route: Route): string {
       return '#/webhooks';
     case 'account':
       return '#/account';
+    case 'practice':
+      return '#/practice';
+    case 'practiceSession':
+      return `#/practice/${encodeURIComponent(route.id)}`;
     default:
       return '#/';
   }

@@ -6,6 +6,7 @@ import type { Catalogue } from './en.ts';
 import { fallbacksDe } from './fallbacks.de.ts';
 import { historyDe } from './history.de.ts';
 import { templatesDe } from './templates.de.ts';
+import { trainingDe } from './training.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -329,4 +330,6 @@ export const de: Catalogue = {
   ...templatesDe,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.de.ts).
   ...customersDe,
+  // The practice space and the first-run tour (training.de.ts).
+  ...trainingDe,
 };

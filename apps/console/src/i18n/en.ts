@@ -10,6 +10,7 @@ import { customersEn } from './customers.en.ts';
 import { fallbacksEn } from './fallbacks.en.ts';
 import { historyEn } from './history.en.ts';
 import { templatesEn } from './templates.en.ts';
+import { trainingEn } from './training.en.ts';
 
 export const en = {
   'app.title': 'Helpdesk Auth',
@@ -326,6 +327,8 @@ export const en = {
   ...templatesEn,
   // Customer create, edit, CSV import, authenticator-app and question set-up (customers.en.ts).
   ...customersEn,
+  // The practice space and the first-run tour (training.en.ts).
+  ...trainingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -75,7 +75,8 @@ async function flagPractice(tx: Db, record: AuditRecord): Promise<AuditRecord> {
       .executeTakeFirst();
     if (!row) return record;
     practice = row.practice === 1;
-    if (practiceCustomers.size >= practiceCacheSize) practiceCustomers.delete(practiceCustomers.keys().next().value!);
+    if (practiceCustomers.size >= practiceCacheSize)
+      practiceCustomers.delete(practiceCustomers.keys().next().value!);
     practiceCustomers.set(key, practice);
   }
   return practice ? { ...record, data: { ...record.data, practice: true } } : record;

@@ -1628,7 +1628,8 @@ for (const kind of databaseKinds) {
         assert.equal(created.statusCode, 201, created.body);
         const id = (created.json() as { id: string }).id;
         const state = async () =>
-          (await call(h.app, operatorCaller('fresh admin', client), 'GET', `/v1/practice/sessions/${id}`)).body;
+          (await call(h.app, operatorCaller('fresh admin', client), 'GET', `/v1/practice/sessions/${id}`))
+            .body;
         return { client, id, state };
       }
 

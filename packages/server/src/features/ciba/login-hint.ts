@@ -29,7 +29,12 @@ export async function resolveLoginHint(db: Db, tenantId: string, hint: string): 
   // (index: migration 0016).
   // A practice customer is never the subject of a real login.
   const base = () =>
-    db.selectFrom('customers').select('id').where('tenant_id', '=', tenantId).where('practice', '=', 0).limit(2);
+    db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('practice', '=', 0)
+      .limit(2);
   const lookups = [
     base().where(sql<string>`lower(external_id)`, '=', sql<string>`lower(${trimmed})`),
     ...(email ? [base().where('email', '=', email)] : []),

@@ -235,7 +235,10 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
         if (changed.length === 0) return toCustomer(current);
         // A practice customer's number and address reach nobody; a real one would reach a person.
         if (current.practice === 1 && (changed.includes('phone') || changed.includes('email'))) {
-          throw new AppError('CONFLICT', "A practice customer's phone number and e-mail address cannot be changed.");
+          throw new AppError(
+            'CONFLICT',
+            "A practice customer's phone number and e-mail address cannot be changed.",
+          );
         }
         const phoneChanged = changed.includes('phone');
         const next: CustomerRow = {

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookEventTypes } from '@helpdesk-auth/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { cliActor } from '../../platform/audit-log.ts';
-import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
 import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
+import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -79,7 +79,9 @@ describe('the practice outbox guard', () => {
 });
 
 for (const kind of databaseKinds) {
-  describe(`practice sessions on ${kind}`, { skip: kind === 'postgres' ? await postgresSkip() : false }, () => {
+  describe(`practice sessions on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
     let h: TestHarness;
     let tenant: TestTenant & { clients: Record<string, OperatorClient> };
     let agent: OperatorClient;
@@ -95,9 +97,7 @@ for (const kind of databaseKinds) {
       h.app.inject({
         method,
         url,
-        ...(typeof who === 'string'
-          ? { headers: { authorization: `Bearer ${who}` } }
-          : who.auth()),
+        ...(typeof who === 'string' ? { headers: { authorization: `Bearer ${who}` } } : who.auth()),
         ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
       });
 
@@ -130,7 +130,10 @@ for (const kind of databaseKinds) {
       return response.json() as Session;
     }
 
-    async function smsCode(session: Session, customerId: string): Promise<{ challenge: string; code: string }> {
+    async function smsCode(
+      session: Session,
+      customerId: string,
+    ): Promise<{ challenge: string; code: string }> {
       const started = await call(agent, 'POST', '/v1/otp-challenges', {
         customerId,
         channel: 'sms',
@@ -178,7 +181,10 @@ for (const kind of databaseKinds) {
       const started = await startPush(session.steps[0]!.customerId);
       assert.equal((await verification(started.id)).delivery, 'delivered');
       h.clock.advance(4_000);
-      const done = await until(() => verification(started.id), (v) => v.status !== 'pending');
+      const done = await until(
+        () => verification(started.id),
+        (v) => v.status !== 'pending',
+      );
       assert.equal(done.status, 'approved');
       const device = await h.runtime.database.db
         .selectFrom('practice_devices')
@@ -197,7 +203,15 @@ for (const kind of databaseKinds) {
       const session = await newSession(agent, ['denies']);
       const started = await startPush(session.steps[0]!.customerId);
       h.clock.advance(3_000);
-      assert.equal((await until(() => verification(started.id), (v) => v.status !== 'pending')).status, 'denied');
+      assert.equal(
+        (
+          await until(
+            () => verification(started.id),
+            (v) => v.status !== 'pending',
+          )
+        ).status,
+        'denied',
+      );
       const finished = await conclude(session, 0, 'verified');
       assert.equal(finished.steps[0]!.result?.reactionRight, false);
       assert.equal(finished.score?.reactionsRight, 0);
@@ -208,7 +222,12 @@ for (const kind of databaseKinds) {
       const first = await startPush(good.steps[0]!.customerId);
       h.clock.advance(3_000);
       assert.equal(
-        (await until(() => verification(first.id), (v) => v.status !== 'pending')).status,
+        (
+          await until(
+            () => verification(first.id),
+            (v) => v.status !== 'pending',
+          )
+        ).status,
         'fraud_reported',
       );
       assert.equal((await conclude(good, 0, 'handed_to_supervisor')).steps[0]!.result?.reactionRight, true);
@@ -216,7 +235,10 @@ for (const kind of databaseKinds) {
       const bad = await newSession(agent, ['reports_fraud']);
       const second = await startPush(bad.steps[0]!.customerId);
       h.clock.advance(3_000);
-      await until(() => verification(second.id), (v) => v.status !== 'pending');
+      await until(
+        () => verification(second.id),
+        (v) => v.status !== 'pending',
+      );
       await smsCode(bad, bad.steps[0]!.customerId);
       const judged = await conclude(bad, 0, 'handed_to_supervisor');
       assert.equal(judged.steps[0]!.result?.reactionRight, false, 'continued to verify after a fraud report');
@@ -267,7 +289,10 @@ for (const kind of databaseKinds) {
       const push = await call(agent, 'POST', '/v1/verifications', { customerId });
       assert.equal(push.statusCode, 409);
       const { challenge, code } = await smsCode(session, customerId);
-      assert.equal((await call(agent, 'POST', `/v1/otp-challenges/${challenge}/verify`, { code })).statusCode, 200);
+      assert.equal(
+        (await call(agent, 'POST', `/v1/otp-challenges/${challenge}/verify`, { code })).statusCode,
+        200,
+      );
       const finished = await conclude(session, 0, 'verified');
       assert.equal(finished.steps[0]!.result?.methodRight, true);
     });
@@ -275,7 +300,9 @@ for (const kind of databaseKinds) {
     it('fails the security questions: the caller gives wrong answers; not verified is right', async () => {
       const session = await newSession(agent, ['fails_questions']);
       const customerId = session.steps[0]!.customerId;
-      const questions = (await call(agent, 'GET', `/v1/customers/${customerId}/security-questions`)).json() as {
+      const questions = (
+        await call(agent, 'GET', `/v1/customers/${customerId}/security-questions`)
+      ).json() as {
         questions: { id: string; question: string }[];
       };
       const caller = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}/caller`)).json() as {
@@ -301,10 +328,20 @@ for (const kind of databaseKinds) {
         { displayName: 'Erika Mustermann', phone: '+4915112345678' },
         cliActor,
       );
-      const list = (await call(supervisor, 'GET', '/v1/customers?limit=200')).json() as { items: { id: string }[] };
-      assert.deepEqual(list.items.map((c) => c.id), [real.id]);
-      const search = (await call(supervisor, 'GET', '/v1/customers?q=mustermann')).json() as { items: { id: string }[] };
-      assert.deepEqual(search.items.map((c) => c.id), [real.id]);
+      const list = (await call(supervisor, 'GET', '/v1/customers?limit=200')).json() as {
+        items: { id: string }[];
+      };
+      assert.deepEqual(
+        list.items.map((c) => c.id),
+        [real.id],
+      );
+      const search = (await call(supervisor, 'GET', '/v1/customers?q=mustermann')).json() as {
+        items: { id: string }[];
+      };
+      assert.deepEqual(
+        search.items.map((c) => c.id),
+        [real.id],
+      );
       const practiceCustomers = await h.runtime.database.db
         .selectFrom('customers')
         .select(['id', 'phone'])
@@ -314,7 +351,11 @@ for (const kind of databaseKinds) {
       assert.ok(practiceCustomers.length >= 7);
       const scimKey = await h.createApiKey(tenant, ['scim']);
       const scim = (
-        await h.app.inject({ method: 'GET', url: '/scim/v2/Users', headers: { authorization: `Bearer ${scimKey}` } })
+        await h.app.inject({
+          method: 'GET',
+          url: '/scim/v2/Users',
+          headers: { authorization: `Bearer ${scimKey}` },
+        })
       ).json() as { totalResults: number };
       assert.equal(scim.totalResults, 1);
       // A practice customer's number cannot be turned into a real one.
@@ -353,14 +394,21 @@ for (const kind of databaseKinds) {
       assert.equal(deliveries.length, 0, 'practice makes no webhook deliveries');
       // A real customer's device enrollment does go out: the dispatcher works, practice is what it skips.
       const { code } = await h.runtime.services.devices.createActivation(tenant.id, real.id, cliActor);
-      await enrollTestDevice(h.app, { publicUrl: h.config.publicUrl, activationCode: code, now: h.clock.now });
+      await enrollTestDevice(h.app, {
+        publicUrl: h.config.publicUrl,
+        activationCode: code,
+        now: h.clock.now,
+      });
       await h.runtime.services.webhooks.dispatch();
       const control = await h.runtime.database.db
         .selectFrom('webhook_deliveries')
         .select('event_type')
         .where('tenant_id', '=', tenant.id)
         .execute();
-      assert.deepEqual(control.map((d) => d.event_type), ['device.enrolled']);
+      assert.deepEqual(
+        control.map((d) => d.event_type),
+        ['device.enrolled'],
+      );
     });
 
     it('supervisors assign sessions and see every score; agents see only their own; API keys are refused', async () => {
@@ -378,12 +426,21 @@ for (const kind of databaseKinds) {
       assert.equal(session.status, 'assigned');
       assert.equal((await call(agent, 'GET', `/v1/practice/sessions/${session.id}`)).statusCode, 404);
       assert.equal((await call(agent, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode, 404);
-      assert.equal((await call(supervisor, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode, 403);
+      assert.equal(
+        (await call(supervisor, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode,
+        403,
+      );
       const own = (await call(otherAgent, 'GET', '/v1/practice/sessions')).json() as { items: Session[] };
-      assert.deepEqual(own.items.map((s) => s.id), [session.id]);
+      assert.deepEqual(
+        own.items.map((s) => s.id),
+        [session.id],
+      );
       const started = await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/start`);
       assert.equal(started.statusCode, 200);
-      assert.equal((await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode, 409);
+      assert.equal(
+        (await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode,
+        409,
+      );
       const all = (await call(supervisor, 'GET', '/v1/practice/sessions')).json() as { items: Session[] };
       assert.ok(all.items.some((s) => s.operatorId === agent.operatorId));
       assert.ok(all.items.some((s) => s.operatorId === otherAgent.operatorId));
@@ -403,10 +460,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
       const after = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}`)).json() as Session;
       assert.equal(after.currentStep, 1);
-      assert.equal(
-        (await call(agent, 'POST', url, { step: 0, conclusion: 'verified' })).statusCode,
-        409,
-      );
+      assert.equal((await call(agent, 'POST', url, { step: 0, conclusion: 'verified' })).statusCode, 409);
     });
   });
 }

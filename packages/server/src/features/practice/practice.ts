@@ -1,8 +1,8 @@
 // Practice sessions: an agent works through a sequence of scenarios on made-up customers and
 // gets a score (right method, right reaction, time). Supervisors assign sessions and see scores.
 import { AppError, newId } from '@helpdesk-auth/core';
-import type { ServiceContext } from '../../platform/context.ts';
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
+import type { ServiceContext } from '../../platform/context.ts';
 import { randomToken } from '../../platform/secrets.ts';
 import { practiceEmailDomain, practicePhonePrefix } from '../../providers/messages/practice-outbox.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
@@ -205,7 +205,9 @@ export function createPracticeService(
   async function judge(tenantId: string, step: PracticeStep, conclusion: PracticeConclusion, now: number) {
     const rules = scenarioRules[step.scenario];
     const used = await methodsUsed(tenantId, step.customerId);
-    const first = { push: 'push', sms: 'sms_otp', security_questions: 'security_questions' }[rules.firstMethod];
+    const first = { push: 'push', sms: 'sms_otp', security_questions: 'security_questions' }[
+      rules.firstMethod
+    ];
     const methodRight = used[0] === first && (rules.fallback === undefined || used.includes('sms_otp'));
     let reactionRight = rules.rightConclusions.includes(conclusion);
     if (step.scenario === 'reports_fraud') {
@@ -261,7 +263,14 @@ export function createPracticeService(
       const steps: PracticeStep[] = [];
       for (const [index, scenario] of scenarios.entries()) {
         const customer = await createCustomer(tenantId, scenario, index, actor);
-        steps.push({ scenario, ...customer, startedAt: null, concludedAt: null, conclusion: null, result: null });
+        steps.push({
+          scenario,
+          ...customer,
+          startedAt: null,
+          concludedAt: null,
+          conclusion: null,
+          result: null,
+        });
       }
       const now = clock();
       if (!assigned) steps[0]!.startedAt = now;
@@ -295,7 +304,11 @@ export function createPracticeService(
       return toSession(await loadRow(tenantId, id));
     },
 
-    async list(tenantId: string, viewer: PracticeViewer, filter: { operatorId?: string | undefined; limit: number }) {
+    async list(
+      tenantId: string,
+      viewer: PracticeViewer,
+      filter: { operatorId?: string | undefined; limit: number },
+    ) {
       let query = db.selectFrom('practice_sessions').selectAll().where('tenant_id', '=', tenantId);
       if (!viewer.canSeeAll) query = query.where('operator_id', '=', viewer.operatorId);
       else if (filter.operatorId) query = query.where('operator_id', '=', filter.operatorId);
@@ -335,16 +348,25 @@ export function createPracticeService(
         .execute();
       return {
         answers: rules.questions
-          ? practiceQuestions.map((q) => ({ question: q.question, answer: rules.questionsRight ? q.answer : q.wrong }))
+          ? practiceQuestions.map((q) => ({
+              question: q.question,
+              answer: rules.questionsRight ? q.answer : q.wrong,
+            }))
           : [],
         messages: messages.map((m) => ({ channel: m.channel, text: m.body, at: m.created_at })),
       };
     },
 
     /** The assigned agent starts a session a supervisor gave them. */
-    async start(tenantId: string, id: string, viewer: PracticeViewer, actor: Actor): Promise<PracticeSession> {
+    async start(
+      tenantId: string,
+      id: string,
+      viewer: PracticeViewer,
+      actor: Actor,
+    ): Promise<PracticeSession> {
       const row = await visible(tenantId, id, viewer);
-      if (row.operator_id !== viewer.operatorId) throw new AppError('FORBIDDEN', 'Only the assigned agent starts it.');
+      if (row.operator_id !== viewer.operatorId)
+        throw new AppError('FORBIDDEN', 'Only the assigned agent starts it.');
       const now = clock();
       const steps = JSON.parse(row.steps) as PracticeStep[];
       steps[0]!.startedAt = now;
@@ -384,7 +406,8 @@ export function createPracticeService(
       actor: Actor,
     ): Promise<PracticeSession> {
       const row = await visible(tenantId, id, viewer);
-      if (row.operator_id !== viewer.operatorId) throw new AppError('FORBIDDEN', 'Only the agent practising concludes a step.');
+      if (row.operator_id !== viewer.operatorId)
+        throw new AppError('FORBIDDEN', 'Only the agent practising concludes a step.');
       const session = toSession(row);
       if (session.currentStep === null || session.currentStep !== index) {
         throw new AppError('CONFLICT', 'That step is not the current step of an active session.');

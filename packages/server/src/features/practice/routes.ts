@@ -1,13 +1,17 @@
 // The practice space's routes: sessions of scenarios on made-up customers, for agents and supervisors.
-import { AppError } from '@helpdesk-auth/core';
+import { AppError, idPattern } from '@helpdesk-auth/core';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
-import { idPattern } from '@helpdesk-auth/core';
 import { errorResponses, idParam, Limit, Timestamp, toIso, toIsoOrNull } from '../../http/schemas.ts';
 import type { AppDependencies, TypedApp } from '../../http/types.ts';
 import type { PracticeSession, PracticeViewer } from './practice.ts';
-import { type PracticeConclusion, type PracticeScenario, practiceConclusions, practiceScenarios } from './scenarios.ts';
+import {
+  type PracticeConclusion,
+  type PracticeScenario,
+  practiceConclusions,
+  practiceScenarios,
+} from './scenarios.ts';
 
 const Scenario = Type.String({
   enum: [...practiceScenarios],
@@ -23,9 +27,12 @@ const Conclusion = Type.String({
 const StepSchema = Type.Object({
   index: Type.Integer({ minimum: 0 }),
   scenario: Type.Union([Scenario, Type.Null()], {
-    description: "The scenario, once the step is concluded (or for a supervisor); null while the agent is still on it, so the call is not given away.",
+    description:
+      'The scenario, once the step is concluded (or for a supervisor); null while the agent is still on it, so the call is not given away.',
   }),
-  customerId: Type.String({ description: 'The made-up customer: open it on the customer page or in the widget.' }),
+  customerId: Type.String({
+    description: 'The made-up customer: open it on the customer page or in the widget.',
+  }),
   displayName: Type.String(),
   startedAt: Type.Union([Timestamp, Type.Null()]),
   concludedAt: Type.Union([Timestamp, Type.Null()]),
@@ -33,8 +40,14 @@ const StepSchema = Type.Object({
   result: Type.Union([
     Type.Object({
       methodsUsed: Type.Array(Type.String(), { description: 'The methods the agent started, in order.' }),
-      methodRight: Type.Boolean({ description: 'Started with the right method (and reached for the fallback where push could not work).' }),
-      reactionRight: Type.Boolean({ description: 'Ended the call the right way; after a fraud report: no further attempt, handed to a supervisor.' }),
+      methodRight: Type.Boolean({
+        description:
+          'Started with the right method (and reached for the fallback where push could not work).',
+      }),
+      reactionRight: Type.Boolean({
+        description:
+          'Ended the call the right way; after a fraud report: no further attempt, handed to a supervisor.',
+      }),
       seconds: Type.Integer({ minimum: 0 }),
     }),
     Type.Null(),
@@ -45,7 +58,9 @@ const SessionSchema = Type.Object(
   {
     id: Type.String(),
     operatorId: Type.String({ description: 'The agent practising.' }),
-    assignedBy: Type.Union([Type.String(), Type.Null()], { description: 'The supervisor who assigned it; null when the agent started it.' }),
+    assignedBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'The supervisor who assigned it; null when the agent started it.',
+    }),
     status: Type.String({ enum: ['assigned', 'active', 'finished'] }),
     currentStep: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
     steps: Type.Array(StepSchema),
@@ -96,7 +111,10 @@ function sessionView(session: PracticeSession, viewer: PracticeViewer) {
 function viewerOf(request: FastifyRequest): PracticeViewer {
   const principal = requirePrincipal(request);
   if (!principal.session) throw new AppError('FORBIDDEN', 'Practice sessions are for signed-in operators.');
-  return { operatorId: principal.session.operator.id, canSeeAll: principal.permissions.has('operators:read') };
+  return {
+    operatorId: principal.session.operator.id,
+    canSeeAll: principal.permissions.has('operators:read'),
+  };
 }
 
 export function registerPracticeRoutes(app: TypedApp, { services }: AppDependencies): void {
@@ -137,7 +155,11 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
           {
             operatorId: Type.Optional(Type.String({ pattern: idPattern('operator') })),
             scenarios: Type.Optional(
-              Type.Array(Scenario, { minItems: 1, maxItems: 20, description: 'In order; all seven by default.' }),
+              Type.Array(Scenario, {
+                minItems: 1,
+                maxItems: 20,
+                description: 'In order; all seven by default.',
+              }),
             ),
           },
           { additionalProperties: false },
@@ -218,7 +240,8 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
       config: { auth: 'verifications:write' },
       schema: {
         tags: practiceTag,
-        summary: 'What the made-up caller of the current step says: answers to questions, the code their message carries.',
+        summary:
+          'What the made-up caller of the current step says: answers to questions, the code their message carries.',
         description:
           'Messages to practice customers never reach a provider: they are kept for this answer, so the agent hears the code as from a real caller.',
         operationId: 'getPracticeCaller',
@@ -257,7 +280,10 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
     async (request) => {
       const viewer = viewerOf(request);
       const principal = requirePrincipal(request);
-      return sessionView(await practice.start(principal.tenantId, request.params.id, viewer, principal.actor), viewer);
+      return sessionView(
+        await practice.start(principal.tenantId, request.params.id, viewer, principal.actor),
+        viewer,
+      );
     },
   );
 
@@ -267,7 +293,8 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
       config: { auth: 'verifications:write' },
       schema: {
         tags: practiceTag,
-        summary: 'End the current step: verified, not verified, or handed to a supervisor. The last one scores the session.',
+        summary:
+          'End the current step: verified, not verified, or handed to a supervisor. The last one scores the session.',
         description:
           'Only the agent practising concludes, only the current step (409 CONFLICT otherwise, also for the second of two parallel requests). The step is judged from the verifications the agent started for its made-up customer.',
         operationId: 'concludePracticeStep',
@@ -275,7 +302,11 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
         params: idParam('practiceSession', 'Practice session id.'),
         body: Type.Object(
           {
-            step: Type.Integer({ minimum: 0, maximum: 19, description: 'The current step (its index), so a late click cannot end the next one.' }),
+            step: Type.Integer({
+              minimum: 0,
+              maximum: 19,
+              description: 'The current step (its index), so a late click cannot end the next one.',
+            }),
             conclusion: Conclusion,
           },
           { additionalProperties: false },

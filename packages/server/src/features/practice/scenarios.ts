@@ -115,4 +115,3 @@ export const practiceQuestions = [
   { question: 'In which town were you born?', answer: 'Springfield', wrong: 'Shelbyville' },
   { question: 'What was the name of your favourite teacher?', answer: 'Krabappel', wrong: 'Skinner' },
 ];
-

@@ -2,8 +2,8 @@
 // server answers with signed decisions through the same decision path as any phone.
 import { signDecision, verifySignedRequest } from '@helpdesk-auth/device-sdk';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import type { ServiceContext } from '../../platform/context.ts';
 import { systemActor } from '../../platform/audit-log.ts';
+import type { ServiceContext } from '../../platform/context.ts';
 import { topics } from '../../platform/live-events.ts';
 import { decryptSecret, encryptSecret, randomToken } from '../../platform/secrets.ts';
 import type { ServerKeyService } from '../../platform/signing/server-keys.ts';
@@ -94,7 +94,8 @@ export function createSimulatedPhones(context: ServiceContext, deps: SimulatedPh
     });
     // The caller types the code the agent read out; the server knows it as the agent's screen does.
     const heard = (await deps.verifications.get(phone.tenantId, verificationId)).code;
-    const code = planned.code === null || heard === null ? null : planned.code === 'wrong' ? wrongCode(heard) : heard;
+    const code =
+      planned.code === null || heard === null ? null : planned.code === 'wrong' ? wrongCode(heard) : heard;
     const privateKey = await importJWK(
       JSON.parse(decryptSecret(encryptionKey, row.private_jwk_sealed, keyContext(phone.deviceId))) as JWK,
       'ES256',
@@ -156,7 +157,8 @@ export function createSimulatedPhones(context: ServiceContext, deps: SimulatedPh
         const offDevice = events.subscribe(topics.device(row.device_id), () => {});
         const offCustomer = events.subscribe(topics.customer(tenantId, customerId), (event) => {
           const data = event.data as { id?: string; status?: string };
-          if (event.type === 'verification' && data.status === 'pending' && data.id) schedule(phone, data.id, 0);
+          if (event.type === 'verification' && data.status === 'pending' && data.id)
+            schedule(phone, data.id, 0);
         });
         const pending = new Set<unknown>();
         listening.set(row.device_id, {

@@ -50,7 +50,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await sql`create index practice_messages_recipient on practice_messages (tenant_id, recipient, id)`.execute(db);
+  await sql`create index practice_messages_recipient on practice_messages (tenant_id, recipient, id)`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -1,0 +1,73 @@
+// The Help menu in the top bar: replay the first-run tour, or go and practise a call.
+import { useEffect, useRef, useState } from 'react';
+import { useI18n } from '../i18n/i18n.tsx';
+import { href } from '../router.ts';
+
+export function HelpMenu({ onTour, canPractise }: { onTour: () => void; canPractise: boolean }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLUListElement>(null);
+
+  useEffect(() => {
+    if (open) menu.current?.querySelector<HTMLElement>('button, a')?.focus();
+  }, [open]);
+
+  // A click elsewhere, or Escape, closes the menu; Escape puts focus back on its button.
+  useEffect(() => {
+    if (!open) return;
+    const onClick = (event: MouseEvent) => {
+      if (!menu.current?.contains(event.target as Node) && event.target !== button.current) setOpen(false);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('click', onClick);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('click', onClick);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+
+  return (
+    <div className="help-menu">
+      <button
+        ref={button}
+        type="button"
+        className="button small"
+        aria-expanded={open}
+        aria-controls="help-menu-list"
+        onClick={() => setOpen(!open)}
+      >
+        {t('help.menu')}
+      </button>
+      {open && (
+        <ul id="help-menu-list" ref={menu} className="help-menu-list">
+          <li>
+            <button
+              type="button"
+              className="button link"
+              onClick={() => {
+                setOpen(false);
+                button.current?.focus();
+                onTour();
+              }}
+            >
+              {t('help.tour')}
+            </button>
+          </li>
+          {canPractise && (
+            <li>
+              <a href={href({ name: 'practice' })} onClick={() => setOpen(false)}>
+                {t('help.practice')}
+              </a>
+            </li>
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}
