@@ -202,13 +202,13 @@ describe('agent console: the first-run tour', { skip }, () => {
     await page.getByRole('button', { name: 'Show the tour again' }).click();
     await page.getByRole('dialog', { name: 'Welcome to Helpdesk Auth' }).waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('dialog', { name: '1. Find the caller' }).waitFor();
+    await page.getByRole('dialog', { name: 'Find the caller' }).waitFor();
     assert.equal(await page.locator('[data-tour="search"].tour-target').count(), 1);
     await screenshot(page, 'tour-02-search');
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('dialog', { name: '2. Press “Verify caller”' }).waitFor();
+    await page.getByRole('dialog', { name: 'Press “Verify caller”' }).waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
-    const say = page.getByRole('dialog', { name: '3. What to say' });
+    const say = page.getByRole('dialog', { name: 'What to say' });
     await say.waitFor();
     assert.match((await say.textContent()) ?? '', /read the code/i);
     await screenshot(page, 'tour-03-say');
@@ -220,7 +220,7 @@ describe('agent console: the first-run tour', { skip }, () => {
     );
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('dialog', { name: '5. Practise first' }).waitFor();
+    await page.getByRole('dialog', { name: 'Practise first' }).waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Help');
@@ -235,7 +235,7 @@ describe('agent console: the first-run tour', { skip }, () => {
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('dialog', { name: 'Willkommen bei Helpdesk Auth' }).waitFor();
     await page.getByRole('button', { name: 'Weiter' }).click();
-    await page.getByRole('dialog', { name: '1. Den Anrufer finden' }).waitFor();
+    await page.getByRole('dialog', { name: 'Den Anrufer finden' }).waitFor();
     await screenshot(page, 'tour-04-de');
     await page.getByRole('button', { name: 'Tour überspringen' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);

@@ -13,6 +13,8 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'practice.badge': 'Übung',
   'practice.banner':
     'Übungsgespräch: {name} ist erfunden. Nichts hier erreicht echte Kunden, verschickt echte Nachrichten oder zählt in Statistiken.',
+  'practice.bannerSession':
+    'Übung: Alle Anrufer darin sind erfunden. Nichts hier erreicht echte Kunden, verschickt echte Nachrichten oder zählt in Statistiken.',
   'practice.title': 'Üben',
   'practice.intro':
     'Üben Sie Prüfungen mit erfundenen Anrufern, deren Telefone wie echte antworten: Sie bestätigen, lehnen ab, melden Betrug, sind nicht erreichbar, tippen einen falschen Code, haben kein Smartphone oder scheitern an den Sicherheitsfragen. Sie arbeiten mit denselben Seiten wie im echten Gespräch.',
@@ -106,19 +108,19 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'tour.welcome.title': 'Willkommen bei Helpdesk Auth',
   'tour.welcome.body':
     'Eine kurze Tour: wo Sie einen Anrufer prüfen und was Sie sagen. Sie dauert eine Minute; mit Escape verlassen Sie sie jederzeit.',
-  'tour.search.title': '1. Den Anrufer finden',
+  'tour.search.title': 'Den Anrufer finden',
   'tour.search.body':
     'Geben Sie hier Name, Telefonnummer oder Kundennummer des Anrufers ein und öffnen Sie seine Seite.',
-  'tour.verify.title': '2. „Anrufer prüfen“ drücken',
+  'tour.verify.title': '„Anrufer prüfen“ drücken',
   'tour.verify.body':
     'Auf der Seite des Anrufers schickt die Schaltfläche „Anrufer prüfen“ eine Anfrage an sein Telefon und zeigt Ihnen einen kurzen Code.',
-  'tour.say.title': '3. Was Sie sagen',
+  'tour.say.title': 'Was Sie sagen',
   'tour.say.body':
     '„Zu Ihrer Sicherheit schicke ich Ihnen eine Anfrage aufs Telefon. Bitte öffnen Sie die App und geben Sie den Code ein, den ich Ihnen vorlese.“ Dann lesen Sie den Code vor.',
-  'tour.fallback.title': '4. Wenn Push nicht geht',
+  'tour.fallback.title': 'Wenn Push nicht geht',
   'tour.fallback.body':
     'Ist das Telefon nicht erreichbar oder hat der Anrufer kein Smartphone, bietet die Seite die nächste Methode an (SMS-Code, Sicherheitsfragen). Meldet der Anrufer Betrug, hören Sie auf und übergeben Sie an die Teamleitung.',
-  'tour.practice.title': '5. Erst üben',
+  'tour.practice.title': 'Erst üben',
   'tour.practice.body':
     'Unter „Üben“ können Sie all das mit erfundenen Anrufern proben. Die Tour finden Sie jederzeit wieder unter „Hilfe“.',
 };

@@ -11,6 +11,8 @@ export const trainingEn = {
   'practice.badge': 'Practice',
   'practice.banner':
     'Practice call: {name} is made up. Nothing you do here reaches a real customer, sends a real message or counts in statistics.',
+  'practice.bannerSession':
+    'Practice session: every caller in it is made up. Nothing you do here reaches a real customer, sends a real message or counts in statistics.',
   'practice.title': 'Practice',
   'practice.intro':
     'Rehearse verifications on made-up callers whose phones answer like real ones: they approve, deny, report fraud, cannot be reached, type a wrong code, have no smartphone or fail the security questions. You use the same screens as on a live call.',
@@ -102,18 +104,18 @@ export const trainingEn = {
   'tour.welcome.title': 'Welcome to Helpdesk Auth',
   'tour.welcome.body':
     'A short tour: where to verify a caller and what to say. It takes a minute; press Escape to leave at any time.',
-  'tour.search.title': '1. Find the caller',
+  'tour.search.title': 'Find the caller',
   'tour.search.body': 'Type the caller’s name, phone number or customer number here and open their page.',
-  'tour.verify.title': '2. Press “Verify caller”',
+  'tour.verify.title': 'Press “Verify caller”',
   'tour.verify.body':
     'On the caller’s page, the “Verify caller” button sends a request to their phone and shows you a short code.',
-  'tour.say.title': '3. What to say',
+  'tour.say.title': 'What to say',
   'tour.say.body':
     '“For your security I am sending a request to your phone. Please open the app and enter the code I read to you.” Then read the code.',
-  'tour.fallback.title': '4. When push does not work',
+  'tour.fallback.title': 'When push does not work',
   'tour.fallback.body':
     'If the phone cannot be reached or the caller has no smartphone, the page offers the next method (an SMS code, security questions). If the caller reports fraud, stop and hand the call to a supervisor.',
-  'tour.practice.title': '5. Practise first',
+  'tour.practice.title': 'Practise first',
   'tour.practice.body':
     'Under “Practice” you can rehearse all of this with made-up callers. The tour is always available again under “Help”.',
 } as const;

@@ -20,12 +20,12 @@ import {
 } from './api.ts';
 
 /** The persistent marking: every screen showing a practice customer carries it. */
-export function PracticeBanner({ name }: { name: string }) {
+export function PracticeBanner({ name }: { name?: string }) {
   const { t } = useI18n();
   return (
     <div className="practice-banner" data-testid="practice-banner">
       <span className="practice-badge">{t('practice.badge')}</span>
-      <span>{t('practice.banner', { name })}</span>
+      <span>{name ? t('practice.banner', { name }) : t('practice.bannerSession')}</span>
     </div>
   );
 }

@@ -291,7 +291,7 @@ export function PracticeSessionView({ session, id }: { session: Session; id: str
 
   return (
     <div className="practice-page">
-      <PracticeBanner name={step?.displayName ?? practiceSession.steps[0]!.displayName} />
+      <PracticeBanner />
       <PageHeading>
         {practiceSession.status === 'finished' ? t('practice.session.finished') : t('practice.session.title')}
       </PageHeading>
