@@ -342,6 +342,11 @@ for (const kind of databaseKinds) {
         search.items.map((c) => c.id),
         [real.id],
       );
+      // History lists no practice call; the practice customer's own page does.
+      const history = (await call(supervisor, 'GET', '/v1/verifications?limit=200')).json() as {
+        items: { customerId: string }[];
+      };
+      assert.deepEqual(history.items, []);
       const practiceCustomers = await h.runtime.database.db
         .selectFrom('customers')
         .select(['id', 'phone'])
@@ -349,6 +354,15 @@ for (const kind of databaseKinds) {
         .where('practice', '=', 1)
         .execute();
       assert.ok(practiceCustomers.length >= 7);
+      const own = await h.runtime.database.db
+        .selectFrom('verifications')
+        .select('customer_id')
+        .where('tenant_id', '=', tenant.id)
+        .executeTakeFirstOrThrow();
+      const onItsPage = (await call(supervisor, 'GET', `/v1/verifications?customerId=${own.customer_id}`)).json() as {
+        items: unknown[];
+      };
+      assert.ok(onItsPage.items.length > 0);
       const scimKey = await h.createApiKey(tenant, ['scim']);
       const scim = (
         await h.app.inject({
