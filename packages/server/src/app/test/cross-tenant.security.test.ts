@@ -1253,6 +1253,10 @@ for (const kind of databaseKinds) {
           const { client, id, state } = await practiseAs(true);
           return { url: `/v1/practice/sessions/${id}/start`, client, state };
         },
+        createPracticeWidgetToken: async () => {
+          const { client, id } = await practiseAs(false);
+          return { url: `/v1/practice/sessions/${id}/widget-token`, client };
+        },
         concludePracticeStep: async () => {
           const { client, id, state } = await practiseAs(false);
           return {

@@ -359,7 +359,9 @@ for (const kind of databaseKinds) {
         .select('customer_id')
         .where('tenant_id', '=', tenant.id)
         .executeTakeFirstOrThrow();
-      const onItsPage = (await call(supervisor, 'GET', `/v1/verifications?customerId=${own.customer_id}`)).json() as {
+      const onItsPage = (
+        await call(supervisor, 'GET', `/v1/verifications?customerId=${own.customer_id}`)
+      ).json() as {
         items: unknown[];
       };
       assert.ok(onItsPage.items.length > 0);
@@ -462,6 +464,67 @@ for (const kind of databaseKinds) {
       assert.equal((await call(key, 'GET', '/v1/practice/sessions')).statusCode, 403);
       const bad = await call(agent, 'POST', '/v1/practice/sessions', { scenarios: ['sings'] });
       assert.equal(bad.statusCode, 400);
+    });
+
+    it('the widget: a practice token opens the current call in the panel, and reaches no real customer', async () => {
+      const session = await newSession(agent, ['approves']);
+      const issued = await call(agent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`);
+      assert.equal(issued.statusCode, 201, issued.body);
+      const { token } = issued.json() as { token: string };
+      const widget = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+        h.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+        });
+      const panel = (await widget('GET', '/v1/widget/session')).json() as {
+        customer: { id: string; practice: boolean };
+      };
+      assert.deepEqual(panel.customer.id, session.steps[0]!.customerId);
+      assert.equal(panel.customer.practice, true);
+      const started = await widget('POST', '/v1/widget/verifications', {});
+      assert.equal(started.statusCode, 201, started.body);
+      const id = (started.json() as { id: string }).id;
+      h.clock.advance(4_000);
+      const done = await until(
+        async () => (await widget('GET', `/v1/widget/verifications/${id}`)).json() as { status: string },
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(done.status, 'approved');
+      assert.equal((await conclude(session, 0, 'verified')).score?.methodsRight, 1);
+      // Only the agent practising gets one; another agent's session is not found.
+      assert.equal(
+        (await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`)).statusCode,
+        404,
+      );
+      // A finished session has no call to open.
+      assert.equal(
+        (await call(agent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`)).statusCode,
+        409,
+      );
+      // An operator's token for a real customer is refused by the panel, whoever minted it.
+      const real = await h.runtime.services.customers.create(
+        tenant.id,
+        { displayName: 'Real Person' },
+        cliActor,
+      );
+      const forged = await h.runtime.services.widgetTokens.issue(
+        {
+          tenantId: tenant.id,
+          customerId: real.id,
+          operatorId: agent.operatorId,
+          agentName: 'x',
+          ttlSeconds: 60,
+        },
+        cliActor,
+      );
+      const refused = await h.app.inject({
+        method: 'GET',
+        url: '/v1/widget/session',
+        headers: { authorization: `Bearer ${forged.token}` },
+      });
+      assert.equal(refused.statusCode, 401);
     });
 
     it('of two parallel conclusions of the same step, exactly one counts', async () => {

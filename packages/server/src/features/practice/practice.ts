@@ -357,6 +357,18 @@ export function createPracticeService(
       };
     },
 
+    /** The made-up customer of the current call, for the agent practising it (the widget's token). */
+    async currentCustomer(tenantId: string, id: string, viewer: PracticeViewer): Promise<string> {
+      const session = toSession(await visible(tenantId, id, viewer));
+      if (session.operatorId !== viewer.operatorId)
+        throw new AppError('FORBIDDEN', 'Only the agent practising opens the call.');
+      if (session.currentStep === null)
+        throw new AppError('CONFLICT', 'The session has no call in progress.');
+      const customerId = session.steps[session.currentStep]!.customerId;
+      await deps.phones.listen(tenantId, customerId);
+      return customerId;
+    },
+
     /** The assigned agent starts a session a supervisor gave them. */
     async start(
       tenantId: string,

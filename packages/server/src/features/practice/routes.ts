@@ -265,6 +265,47 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
   );
 
   app.post(
+    '/v1/practice/sessions/:id/widget-token',
+    {
+      config: { auth: 'verifications:write' },
+      schema: {
+        tags: practiceTag,
+        summary: 'A widget token for the current practice call, to practise in the embeddable verify panel.',
+        description:
+          'For the agent practising: a short-lived token (15 minutes) for the current step’s made-up customer, for the panel at `/console/widget#token=…`. It works only for a practice customer and only while the operator is active. Audited as `widget_session.issued` (flagged practice).',
+        operationId: 'createPracticeWidgetToken',
+        security: sessionOnly,
+        params: idParam('practiceSession', 'Practice session id.'),
+        response: {
+          201: Type.Object({
+            token: Type.String({ description: 'Bearer token for the panel. Shown only now.' }),
+            expiresAt: Timestamp,
+            customerId: Type.String(),
+          }),
+          ...errorResponses(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const principal = requirePrincipal(request);
+      const customerId = await practice.currentCustomer(principal.tenantId, request.params.id, viewer);
+      const issued = await services.widgetTokens.issue(
+        {
+          tenantId: principal.tenantId,
+          customerId,
+          operatorId: viewer.operatorId,
+          agentName: principal.actorName,
+          ttlSeconds: 900,
+        },
+        principal.actor,
+      );
+      reply.status(201);
+      return { token: issued.token, expiresAt: toIso(issued.expiresAt), customerId };
+    },
+  );
+
+  app.post(
     '/v1/practice/sessions/:id/start',
     {
       config: { auth: 'verifications:write' },
