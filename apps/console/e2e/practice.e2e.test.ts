@@ -3,7 +3,8 @@
  * seven scenarios from the console and works through each made-up caller on the usual customer
  * page (with its practice marking): push approved, denied, fraud reported, an unreachable phone
  * and the SMS fallback, a wrong code, no smartphone, failed security questions; then reads the
- * score. A supervisor assigns a session and sees the agent's score. No message left through the
+ * score. A supervisor assigns a session and sees the agent's score; the agent practises its first
+ * call in the embeddable verify panel. No message left through the
  * configured provider. Then the first-run tour: shown once, Escape, replay from Help, focus.
  * Screenshots in English and German, narrow and wide, go to .test-artifacts/console/.
  */
@@ -174,6 +175,17 @@ describe('agent console: practice sessions', { skip }, () => {
       .click();
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByTestId('practice-step').waitFor();
+
+    // The same call in the embeddable verify panel, marked as practice, answered by the same phone.
+    const [panel] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.getByRole('button', { name: 'Practise it in the verify panel' }).click(),
+    ]);
+    await panel.getByTestId('practice-banner').waitFor();
+    await panel.getByRole('button', { name: 'Verify caller' }).click();
+    await panel.getByTestId('verify-result').filter({ hasText: 'Verified' }).waitFor({ timeout: 20_000 });
+    await screenshot(panel, 'practice-09-widget');
+    assert.deepEqual(await seriousAccessibilityViolations(panel), []);
   });
 });
 

@@ -46,6 +46,7 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'practice.session.task':
     'Öffnen Sie den Anrufer, prüfen Sie ihn wie in einem echten Gespräch und geben Sie dann an, wie das Gespräch endete.',
   'practice.session.openCaller': 'Anrufer öffnen',
+  'practice.session.openWidget': 'Im Prüf-Panel üben',
   'practice.session.waitingStart':
     'Ihre Teamleitung hat Ihnen diese Übung zugewiesen. Beginnen Sie, wenn Sie bereit sind.',
   'practice.session.finished': 'Übung abgeschlossen',

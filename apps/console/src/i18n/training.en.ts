@@ -44,6 +44,7 @@ export const trainingEn = {
   'practice.session.task':
     'Open the caller, verify them as you would on a real call, then say how the call ended.',
   'practice.session.openCaller': 'Open the caller',
+  'practice.session.openWidget': 'Practise it in the verify panel',
   'practice.session.waitingStart': 'A supervisor assigned this session to you. Start when you are ready.',
   'practice.session.finished': 'Session finished',
   'practice.session.again': 'Practise again',

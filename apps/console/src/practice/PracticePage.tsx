@@ -253,7 +253,7 @@ export function PracticeScore({ practiceSession }: { practiceSession: PracticeSe
 
 /** One session: its current call (who is on the line, what they say, how it ended) or its score. */
 export function PracticeSessionView({ session, id }: { session: Session; id: string }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [practiceSession, setPracticeSession] = useState<PracticeSession | null>(null);
   const [lines, setLines] = useState<CallerLines | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -280,6 +280,20 @@ export function PracticeSessionView({ session, id }: { session: Session; id: str
   const own = practiceSession.operatorId === session.operator.id;
   const step =
     practiceSession.currentStep !== null ? practiceSession.steps[practiceSession.currentStep]! : null;
+
+  // The same call in the embeddable verify panel, as agents see it inside another helpdesk tool.
+  const openWidget = async () => {
+    try {
+      const { token } = await createPracticeApi(csrfToken).widgetToken(id);
+      window.open(
+        `/console/widget#token=${encodeURIComponent(token)}&lang=${language}`,
+        '_blank',
+        'noopener',
+      );
+    } catch (err) {
+      setError(err);
+    }
+  };
 
   const start = async () => {
     try {
@@ -315,9 +329,16 @@ export function PracticeSessionView({ session, id }: { session: Session; id: str
           </p>
           <p className="practice-on-line">{t('practice.session.onLine', { name: step.displayName })}</p>
           <p>{t('practice.session.task')}</p>
-          <a className="button primary" href={href({ name: 'customer', id: step.customerId })}>
-            {t('practice.session.openCaller')}
-          </a>
+          <div className="actions">
+            <a className="button primary" href={href({ name: 'customer', id: step.customerId })}>
+              {t('practice.session.openCaller')}
+            </a>
+            {own && (
+              <button type="button" className="button" onClick={() => void openWidget()}>
+                {t('practice.session.openWidget')}
+              </button>
+            )}
+          </div>
         </div>
       )}
       {step && own && <CallerSays lines={lines} />}

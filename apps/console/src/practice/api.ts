@@ -56,6 +56,11 @@ export function createPracticeApi(csrfToken: string) {
     session: (sid: string) => json<PracticeSession>('GET', `/v1/practice/sessions/${id(sid)}`),
     create: (input: { scenarios?: PracticeScenario[]; operatorId?: string }) =>
       json<PracticeSession>('POST', '/v1/practice/sessions', input),
+    widgetToken: (sid: string) =>
+      json<{ token: string; expiresAt: string; customerId: string }>(
+        'POST',
+        `/v1/practice/sessions/${id(sid)}/widget-token`,
+      ),
     start: (sid: string) => json<PracticeSession>('POST', `/v1/practice/sessions/${id(sid)}/start`),
     caller: (sid: string) => json<CallerLines>('GET', `/v1/practice/sessions/${id(sid)}/caller`),
     conclude: (sid: string, step: number, conclusion: PracticeConclusion) =>
