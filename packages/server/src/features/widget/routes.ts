@@ -186,7 +186,7 @@ export function registerWidgetRoutes(
       const customer = await services.customers
         .get(claims.tenantId, claims.customerId)
         .catch(() => undefined);
-      if (!operator || operator.status !== 'active' || !customer?.practice) {
+      if (operator?.status !== 'active' || !customer?.practice) {
         throw new AppError('UNAUTHENTICATED', 'This practice widget token no longer works.');
       }
       return claims;
