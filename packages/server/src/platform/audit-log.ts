@@ -82,6 +82,15 @@ async function flagPractice(tx: Db, record: AuditRecord): Promise<AuditRecord> {
   return practice ? { ...record, data: { ...record.data, practice: true } } : record;
 }
 
+/**
+ * Whether the customer is known in this process to be a practice customer. Every outcome a
+ * metric counts was audited just before in the same process, so its answer is known by then;
+ * the metrics leave practice out (platform/metrics.ts).
+ */
+export function isKnownPracticeCustomer(tenantId: string, customerId: string): boolean {
+  return practiceCustomers.get(`${tenantId}:${customerId}`) === true;
+}
+
 export function createAuditHead(db: Db, tenantId: string): Promise<unknown> {
   return db.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: genesisHash }).execute();
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookEventTypes } from '@helpdesk-auth/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { cliActor } from '../../platform/audit-log.ts';
+import { scrape } from '../../platform/metrics.ts';
 import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
 import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
 import {
@@ -35,6 +36,15 @@ interface Session {
     result: { methodsUsed: string[]; methodRight: boolean; reactionRight: boolean } | null;
   }[];
   score: { steps: number; methodsRight: number; reactionsRight: number } | null;
+}
+
+/** The process's count of verifications with this method and outcome (Prometheus). */
+async function counted(method: string, outcome: string): Promise<number> {
+  const { body } = await scrape();
+  const line = body
+    .split('\n')
+    .find((l) => l.startsWith(`helpdesk_auth_verifications_total{method="${method}",outcome="${outcome}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 /** Waits (without asserting how long) until the server's asynchronous answer has landed. */
@@ -170,6 +180,7 @@ for (const kind of databaseKinds) {
     });
 
     it('approves: the simulated phone approves with the code the agent read out, signed by its own key', async () => {
+      const approvedBefore = await counted('push', 'approved');
       const session = await newSession(agent, ['approves']);
       assert.equal(session.status, 'active');
       assert.equal(session.steps[0]!.scenario, null, 'the scenario is not given away during the call');
@@ -192,6 +203,11 @@ for (const kind of databaseKinds) {
         .where('customer_id', '=', session.steps[0]!.customerId)
         .executeTakeFirstOrThrow();
       assert.equal(done.decidedByDeviceId, device.device_id);
+      assert.equal(
+        await counted('push', 'approved'),
+        approvedBefore,
+        'a practice call is no real verification',
+      );
       const finished = await conclude(session, 0, 'verified');
       assert.equal(finished.status, 'finished');
       assert.equal(finished.steps[0]!.scenario, 'approves');
