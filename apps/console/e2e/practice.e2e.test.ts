@@ -236,6 +236,12 @@ describe('agent console: the first-run tour', { skip }, () => {
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Help');
+    // Remembered by the server too: a fresh browser of the same operator shows no tour.
+    const elsewhere = await suite.page({ tour: true });
+    await signIn(elsewhere, suite.world, suite.world.agentEmail);
+    await elsewhere.getByRole('button', { name: 'Help' }).waitFor();
+    await elsewhere.waitForLoadState('networkidle');
+    assert.equal(await elsewhere.getByRole('dialog').count(), 0);
   });
 
   it('speaks German for a German operator', async () => {

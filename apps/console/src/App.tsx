@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { createConsoleApi } from './api/client.ts';
 import type { Permission, Session } from './api/types.ts';
 import { LanguageSwitch } from './components/common.tsx';
@@ -13,10 +13,11 @@ import { Search } from './pages/Search.tsx';
 import { SecondFactorGate } from './pages/SecondFactor.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
+import { createPracticeApi } from './practice/api.ts';
 import { PracticePage, PracticeSessionView } from './practice/PracticePage.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import { HelpMenu } from './tour/HelpMenu.tsx';
-import { Tour, tourSeen } from './tour/Tour.tsx';
+import { rememberSeen, Tour, tourSeen } from './tour/Tour.tsx';
 
 interface NavItem {
   route: Route;
@@ -68,9 +69,22 @@ export function App() {
     session && session.pendingStep === null && !session.operator.passwordChangeRequired
       ? session.operator.id
       : null;
+  const csrfToken = session?.csrfToken ?? '';
   useEffect(() => {
-    if (tourOperator && !tourSeen(tourOperator)) setTouring(true);
-  }, [tourOperator]);
+    if (!tourOperator || tourSeen(tourOperator)) return;
+    // Not seen in this browser: the server knows whether it was seen in another.
+    createPracticeApi(csrfToken)
+      .tourState()
+      .then(
+        ({ seenAt }) => (seenAt === null ? setTouring(true) : rememberSeen(tourOperator)),
+        () => {},
+      );
+  }, [tourOperator, csrfToken]);
+  const markTourSeen = useCallback(() => {
+    createPracticeApi(csrfToken)
+      .markTourSeen()
+      .catch(() => {});
+  }, [csrfToken]);
 
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
@@ -144,6 +158,7 @@ export function App() {
           operatorId={session.operator.id}
           tenantName={session.tenant.name}
           onClose={() => setTouring(false)}
+          onSeen={markTourSeen}
         />
       )}
     </div>

@@ -61,6 +61,8 @@ export function createPracticeApi(csrfToken: string) {
         'POST',
         `/v1/practice/sessions/${id(sid)}/widget-token`,
       ),
+    tourState: () => json<{ seenAt: string | null }>('GET', '/v1/practice/tour'),
+    markTourSeen: () => json<{ seenAt: string }>('PUT', '/v1/practice/tour'),
     start: (sid: string) => json<PracticeSession>('POST', `/v1/practice/sessions/${id(sid)}/start`),
     caller: (sid: string) => json<CallerLines>('GET', `/v1/practice/sessions/${id(sid)}/caller`),
     conclude: (sid: string, step: number, conclusion: PracticeConclusion) =>

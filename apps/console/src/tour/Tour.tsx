@@ -1,5 +1,6 @@
 // The first-run tour of the console: where "Verify caller" is and what to say. Shown once per
-// operator (remembered in this browser), dismissible with Escape, replayed from the Help menu.
+// operator (remembered by the server, and in this browser), dismissible with Escape, replayed
+// from the Help menu.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import './tour.css';
@@ -30,7 +31,7 @@ export function tourSeen(operatorId: string): boolean {
   }
 }
 
-function rememberSeen(operatorId: string): void {
+export function rememberSeen(operatorId: string): void {
   try {
     window.localStorage.setItem(storageKey(operatorId), 'done');
   } catch {
@@ -44,10 +45,13 @@ export function Tour({
   operatorId,
   tenantName,
   onClose,
+  onSeen,
 }: {
   operatorId: string;
   tenantName: string;
   onClose: () => void;
+  /** Tells the server, so the tour does not come back in another browser. */
+  onSeen: () => void;
 }) {
   const { t } = useI18n();
   const [index, setIndex] = useState(0);
@@ -60,10 +64,11 @@ export function Tour({
 
   const close = useCallback(() => {
     rememberSeen(operatorId);
+    onSeen();
     onClose();
     const back = returnTo.current;
     if (back instanceof HTMLElement && document.contains(back)) back.focus();
-  }, [operatorId, onClose]);
+  }, [operatorId, onClose, onSeen]);
 
   // Each step's title takes focus, so a screen reader reads the step from its start.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs again for each new step

@@ -28,6 +28,8 @@ export interface OperatorsTable {
   last_sign_in_at: number | null;
   /** 1 while the operator still has a password generated for them (migration 0023). */
   password_change_required: Generated<number>;
+  /** When the operator finished or dismissed the console's first-run tour (migration 0032). */
+  tour_seen_at: Generated<number | null>;
 }
 
 export interface SessionsTable {

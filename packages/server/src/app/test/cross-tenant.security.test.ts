@@ -884,6 +884,13 @@ for (const kind of databaseKinds) {
           const body = response.json() as { version: number; keySets: string[] };
           assert.equal(body.keySets.length, body.version);
         },
+        getTourState: async (response, caller) => {
+          assert.deepEqual(response.json(), { seenAt: null });
+          // B's admin finishing the tour changes nothing for A's.
+          assert.equal((await call(h.app, b.admin, 'PUT', '/v1/practice/tour')).statusCode, 200);
+          const again = await call(h.app, caller, 'GET', '/v1/practice/tour');
+          assert.deepEqual(again.json(), { seenAt: null });
+        },
         listPracticeScenarios: async (response) => {
           assert.ok((response.json() as { items: string[] }).items.includes('reports_fraud'));
         },
@@ -1252,6 +1259,10 @@ for (const kind of databaseKinds) {
         startPracticeSession: async () => {
           const { client, id, state } = await practiseAs(true);
           return { url: `/v1/practice/sessions/${id}/start`, client, state };
+        },
+        markTourSeen: async () => {
+          const client = await freshAdmin();
+          return { url: '/v1/practice/tour', client, state: readAs(client, '/v1/practice/tour') };
         },
         createPracticeWidgetToken: async () => {
           const { client, id } = await practiseAs(false);

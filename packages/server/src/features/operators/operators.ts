@@ -205,6 +205,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           updated_at: now,
           last_sign_in_at: null,
           password_change_required: requireChange ? 1 : 0,
+          tour_seen_at: null,
         };
         await tx.insertInto('operators').values(row).execute();
         await appendAudit(tx, {

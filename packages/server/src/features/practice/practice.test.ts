@@ -100,7 +100,7 @@ for (const kind of databaseKinds) {
 
     const call = (
       who: OperatorClient | string,
-      method: 'GET' | 'POST' | 'PATCH',
+      method: 'GET' | 'POST' | 'PATCH' | 'PUT',
       url: string,
       payload?: unknown,
     ): Promise<LightMyRequestResponse> =>
@@ -478,6 +478,15 @@ for (const kind of databaseKinds) {
       assert.ok(all.items.some((s) => s.operatorId === otherAgent.operatorId));
       const key = await h.createApiKey(tenant, ['verifications:write', 'verifications:read']);
       assert.equal((await call(key, 'GET', '/v1/practice/sessions')).statusCode, 403);
+      // The first-run tour is remembered per operator on the server, for every browser.
+      assert.deepEqual((await call(otherAgent, 'GET', '/v1/practice/tour')).json(), { seenAt: null });
+      assert.equal((await call(otherAgent, 'PUT', '/v1/practice/tour')).statusCode, 200);
+      assert.notEqual(
+        ((await call(otherAgent, 'GET', '/v1/practice/tour')).json() as { seenAt: string | null }).seenAt,
+        null,
+      );
+      assert.deepEqual((await call(supervisor, 'GET', '/v1/practice/tour')).json(), { seenAt: null });
+      assert.equal((await call(key, 'GET', '/v1/practice/tour')).statusCode, 403);
       const bad = await call(agent, 'POST', '/v1/practice/sessions', { scenarios: ['sings'] });
       assert.equal(bad.statusCode, 400);
     });

@@ -369,6 +369,30 @@ export function createPracticeService(
       return customerId;
     },
 
+    /** When the operator last finished or dismissed the console's first-run tour; null: never. */
+    async tourSeenAt(tenantId: string, operatorId: string): Promise<number | null> {
+      const row = await db
+        .selectFrom('operators')
+        .select('tour_seen_at')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', operatorId)
+        .executeTakeFirst();
+      if (!row) throw new AppError('NOT_FOUND', 'No such operator.');
+      return row.tour_seen_at;
+    },
+
+    /** Remembers that the operator has seen the tour, in every browser they use. */
+    async markTourSeen(tenantId: string, operatorId: string): Promise<number> {
+      const now = clock();
+      await db
+        .updateTable('operators')
+        .set({ tour_seen_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', operatorId)
+        .execute();
+      return now;
+    },
+
     /** The assigned agent starts a session a supervisor gave them. */
     async start(
       tenantId: string,

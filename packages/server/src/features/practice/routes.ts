@@ -122,6 +122,52 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
   app.addSchema(SessionSchema);
   const SessionRef = Type.Ref('PracticeSession');
 
+  const TourState = Type.Object({
+    seenAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When the operator finished or dismissed the first-run tour; null: show it.',
+    }),
+  });
+
+  app.get(
+    '/v1/practice/tour',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: practiceTag,
+        summary: "Whether the signed-in operator has seen the console's first-run tour.",
+        operationId: 'getTourState',
+        security: sessionOnly,
+        response: { 200: TourState, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      if (!principal.session) throw new AppError('FORBIDDEN', 'The tour is for signed-in operators.');
+      const seenAt = await practice.tourSeenAt(principal.tenantId, principal.session.operator.id);
+      return { seenAt: toIsoOrNull(seenAt) };
+    },
+  );
+
+  app.put(
+    '/v1/practice/tour',
+    {
+      config: { auth: 'session' },
+      schema: {
+        tags: practiceTag,
+        summary: 'Remember that the signed-in operator has seen the first-run tour (in every browser).',
+        operationId: 'markTourSeen',
+        security: sessionOnly,
+        response: { 200: TourState, ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      if (!principal.session) throw new AppError('FORBIDDEN', 'The tour is for signed-in operators.');
+      const seenAt = await practice.markTourSeen(principal.tenantId, principal.session.operator.id);
+      return { seenAt: toIso(seenAt) };
+    },
+  );
+
   app.get(
     '/v1/practice/scenarios',
     {

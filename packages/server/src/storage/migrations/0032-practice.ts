@@ -7,7 +7,9 @@ import { type Kysely, sql } from 'kysely';
 // scenarios (its steps as JSON, the score once finished). `practice_devices` holds the simulated
 // phones' private keys, sealed, and the scenario each answers by. `practice_messages` is where a
 // code or link for a practice customer goes instead of an SMS or e-mail provider.
+// `operators.tour_seen_at`: when the operator finished or dismissed the console's first-run tour.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('operators').addColumn('tour_seen_at', 'bigint').execute();
   await db.schema
     .alterTable('customers')
     .addColumn('practice', 'integer', (c) => c.notNull().defaultTo(0))
@@ -62,4 +64,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('practice_sessions_operator').execute();
   await db.schema.dropTable('practice_sessions').execute();
   await db.schema.alterTable('customers').dropColumn('practice').execute();
+  await db.schema.alterTable('operators').dropColumn('tour_seen_at').execute();
 }

@@ -331,6 +331,7 @@ export function createOperatorSsoService(context: ServiceContext) {
             updated_at: now,
             last_sign_in_at: null,
             password_change_required: 0,
+            tour_seen_at: null,
           };
           await tx.insertInto('operators').values(current).execute();
           created = true;
