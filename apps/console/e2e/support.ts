@@ -150,7 +150,7 @@ export interface PageOptions {
 }
 
 /** Marks the first-run tour seen for every operator, before the console's scripts run. */
-function skipTour(): void {
+export function skipTour(): void {
   const read = Storage.prototype.getItem;
   Storage.prototype.getItem = function (key: string) {
     return key.startsWith('helpdesk-auth.tour.v1.') ? 'done' : read.call(this, key);

@@ -23,6 +23,8 @@ interface NavItem {
   route: Route;
   label: MessageKey;
   needs: Permission;
+  /** Left out for operators holding this: their menu is full, and Help offers the page. */
+  unless?: Permission;
 }
 
 // Role-aware navigation: each entry shows only to operators whose role holds its permission.
@@ -35,7 +37,12 @@ const navItems: NavItem[] = [
   { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
-  { route: { name: 'practice' }, label: 'nav.practice', needs: 'verifications:write' },
+  {
+    route: { name: 'practice' },
+    label: 'nav.practice',
+    needs: 'verifications:write',
+    unless: 'tenant:write',
+  },
 ];
 
 function section(route: Route): Route['name'] {
@@ -114,7 +121,7 @@ export function App() {
         <nav aria-label={t('app.mainNav')}>
           <ul>
             {navItems
-              .filter((item) => !forced && can(item.needs))
+              .filter((item) => !forced && can(item.needs) && !(item.unless && can(item.unless)))
               .map((item) => (
                 <li key={item.label}>
                   <a
@@ -134,7 +141,10 @@ export function App() {
             <span className="who-name">{session.operator.displayName}</span>{' '}
             <span className="who-role">({t(`role.${session.operator.role}`)})</span>
           </a>
-          {!forced && <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />}
+          {/* An admin's menu already fills the bar's one row: for them the Practice page replays the tour. */}
+          {!forced && !can('tenant:write') && (
+            <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />
+          )}
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}
@@ -150,6 +160,7 @@ export function App() {
             session={session}
             api={api}
             onSignedOut={() => setSession(null)}
+            onTour={() => setTouring(true)}
           />
         )}
       </main>
@@ -170,11 +181,13 @@ function Screen({
   session,
   api,
   onSignedOut,
+  onTour,
 }: {
   route: Route;
   session: Session;
   api: ReturnType<typeof createConsoleApi>;
   onSignedOut: () => void;
+  onTour: () => void;
 }) {
   const { t } = useI18n();
   switch (route.name) {
@@ -197,7 +210,7 @@ function Screen({
     case 'webhooks':
       return <Webhooks session={session} />;
     case 'practice':
-      return <PracticePage session={session} listOperators={api.operators} />;
+      return <PracticePage session={session} listOperators={api.operators} onTour={onTour} />;
     case 'practiceSession':
       return <PracticeSessionView key={route.id} session={session} id={route.id} />;
     case 'account':

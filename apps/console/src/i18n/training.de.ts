@@ -123,5 +123,5 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
     'Ist das Telefon nicht erreichbar oder hat der Anrufer kein Smartphone, bietet die Seite die nächste Methode an (SMS-Code, Sicherheitsfragen). Meldet der Anrufer Betrug, hören Sie auf und übergeben Sie an die Teamleitung.',
   'tour.practice.title': 'Erst üben',
   'tour.practice.body':
-    'Unter „Üben“ können Sie all das mit erfundenen Anrufern proben. Die Tour finden Sie jederzeit wieder unter „Hilfe“.',
+    'Unter „Üben“ (oder Hilfe → Ein Gespräch üben) können Sie all das mit erfundenen Anrufern proben. Die Tour finden Sie jederzeit wieder unter „Hilfe“.',
 };

@@ -118,5 +118,5 @@ export const trainingEn = {
     'If the phone cannot be reached or the caller has no smartphone, the page offers the next method (an SMS code, security questions). If the caller reports fraud, stop and hand the call to a supervisor.',
   'tour.practice.title': 'Practise first',
   'tour.practice.body':
-    'Under “Practice” you can rehearse all of this with made-up callers. The tour is always available again under “Help”.',
+    'Under “Practice” (or Help → Practise a call) you can rehearse all of this with made-up callers. The tour is always available again under “Help”.',
 } as const;

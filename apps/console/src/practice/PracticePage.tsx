@@ -36,9 +36,11 @@ function useScoreText() {
 export function PracticePage({
   session,
   listOperators,
+  onTour,
 }: {
   session: Session;
   listOperators: () => Promise<{ items: Operator[] }>;
+  onTour: () => void;
 }) {
   const { t, formatDateTime } = useI18n();
   const supervisor = session.permissions.includes('operators:read');
@@ -104,6 +106,11 @@ export function PracticePage({
     <div className="practice-page">
       <PageHeading>{t('practice.title')}</PageHeading>
       <p className="lead">{t('practice.intro')}</p>
+      <p>
+        <button type="button" className="button link" onClick={onTour}>
+          {t('help.tour')}
+        </button>
+      </p>
       <form className="card practice-new" onSubmit={(e) => void create(e)}>
         <h2>{t('practice.new')}</h2>
         <fieldset>

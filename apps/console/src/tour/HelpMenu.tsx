@@ -37,12 +37,15 @@ export function HelpMenu({ onTour, canPractise }: { onTour: () => void; canPract
       <button
         ref={button}
         type="button"
-        className="button small"
+        className="button small help-button"
         aria-expanded={open}
         aria-controls="help-menu-list"
         onClick={() => setOpen(!open)}
+        title={t('help.menu')}
       >
-        {t('help.menu')}
+        {/* A question mark keeps the top bar on one row; the name is read out and shown on hover. */}
+        <span aria-hidden="true">?</span>
+        <span className="visually-hidden">{t('help.menu')}</span>
       </button>
       {open && (
         <ul id="help-menu-list" ref={menu} className="help-menu-list">
