@@ -17,7 +17,8 @@ export function HelpMenu({ onTour, canPractise }: { onTour: () => void; canPract
   useEffect(() => {
     if (!open) return;
     const onClick = (event: MouseEvent) => {
-      if (!menu.current?.contains(event.target as Node) && event.target !== button.current) setOpen(false);
+      const target = event.target as Node;
+      if (!menu.current?.contains(target) && !button.current?.contains(target)) setOpen(false);
     };
     const onKey = (event: KeyboardEvent) => {
       if (event.key !== 'Escape') return;
