@@ -218,7 +218,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     await page.getByRole('heading', { level: 1, name: 'History' }).waitFor();
     assert.deepEqual(
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(),
-      ['Find caller', 'History'],
+      ['Find caller', 'History', 'Practice'],
     );
     await page.context().close();
   });

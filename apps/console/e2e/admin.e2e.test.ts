@@ -46,7 +46,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   it('agent: navigation shows only what the role may use; history lists and filters; detail shows the timeline', async () => {
     const page = await suite.page({ signInAs: 'agent' });
     const nav = page.getByRole('navigation', { name: 'Main' });
-    assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Find caller', 'History']);
+    assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Find caller', 'History', 'Practice']);
 
     await nav.getByRole('link', { name: 'History' }).click();
     const table = page.getByTestId('history-table');

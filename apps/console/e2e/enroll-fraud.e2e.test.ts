@@ -19,6 +19,7 @@ import {
   openCustomerBySearch,
   screenshot,
   seriousAccessibilityViolations,
+  skipTour,
 } from './support.ts';
 
 const skip = chromiumSkip();
@@ -217,6 +218,7 @@ describe('agent console: enrolling a phone and a fraud report', { skip }, () => 
       ['de', 390],
     ] as const) {
       const context = await suite.browser.newContext({ viewport: { width, height: 700 }, bypassCSP: true });
+      await context.addInitScript(skipTour);
       const widget = await context.newPage();
       await widget.goto(`${suite.world.h.baseUrl}/console/widget#token=${token}&lang=${language}`);
       const refusal = widget.getByTestId('widget-push-locked');

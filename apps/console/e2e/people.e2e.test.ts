@@ -20,6 +20,7 @@ import {
   screenshotDir,
   seriousAccessibilityViolations,
   signIn,
+  skipTour,
 } from './support.ts';
 
 const skip = chromiumSkip();
@@ -66,6 +67,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
       locale: 'en-GB',
       bypassCSP: true,
     });
+    await context.addInitScript(skipTour);
     const page = await context.newPage();
     await signIn(page, suite.world, suite.world[`${role}Email`]);
     if (locale === 'de') await page.getByRole('banner').getByLabel('Language').selectOption('de');
@@ -310,6 +312,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
       viewport: { width: 1280, height: 720 },
       locale: 'en-GB',
     });
+    await context.addInitScript(skipTour);
     const page = await context.newPage();
     // The server's answer whether this is a demo is slow to come: the form waits for it.
     let release!: () => void;
@@ -343,6 +346,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
 
     // Without a demo, the organisation is where typing starts.
     const plain = await suite.browser.newContext({ viewport: { width: 1280, height: 720 }, locale: 'en-GB' });
+    await plain.addInitScript(skipTour);
     const second = await plain.newPage();
     await second.goto(`${suite.world.h.baseUrl}/console/`);
     await second.waitForFunction(() => document.activeElement?.getAttribute('name') === 'tenant');
@@ -353,6 +357,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
       viewport: { width: 1280, height: 720 },
       locale: 'en-GB',
     });
+    await silent.addInitScript(skipTour);
     const third = await silent.newPage();
     await third.route('**/console/bootstrap.json', () => {});
     const start = Date.now();

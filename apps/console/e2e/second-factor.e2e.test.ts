@@ -28,6 +28,7 @@ import {
   executablePath,
   screenshot,
   seriousAccessibilityViolations,
+  skipTour,
 } from './support.ts';
 
 const skip = chromiumSkip();
@@ -200,6 +201,7 @@ describe('operator passkey with a virtual authenticator', { skip }, () => {
       locale: 'en-GB',
       bypassCSP: true,
     });
+    await context.addInitScript(skipTour);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable', { enableUI: false });

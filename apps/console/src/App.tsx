@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Dashboard } from './analytics/Dashboard.tsx';
 import { createConsoleApi } from './api/client.ts';
 import type { Permission, Session } from './api/types.ts';
@@ -23,12 +23,18 @@ import { Search } from './pages/Search.tsx';
 import { SecondFactorGate } from './pages/SecondFactor.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
+import { createPracticeApi } from './practice/api.ts';
+import { PracticePage, PracticeSessionView } from './practice/PracticePage.tsx';
 import { href, type Route, useRoute } from './router.ts';
+import { HelpMenu } from './tour/HelpMenu.tsx';
+import { rememberSeen, Tour, tourSeen } from './tour/Tour.tsx';
 
 interface NavItem {
   route: Route;
   label: MessageKey;
   needs: Permission;
+  /** Left out for operators holding this: their menu is full, and Help offers the page. */
+  unless?: Permission;
 }
 
 // Role-aware navigation: each entry shows only to operators whose role holds its permission.
@@ -44,6 +50,12 @@ const navItems: NavItem[] = [
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
   { route: { name: 'campaigns' }, label: 'nav.campaigns', needs: 'campaigns:read' },
+  {
+    route: { name: 'practice' },
+    label: 'nav.practice',
+    needs: 'verifications:write',
+    unless: 'tenant:write',
+  },
 ];
 
 function section(route: Route): Route['name'] {
@@ -51,6 +63,7 @@ function section(route: Route): Route['name'] {
   if (route.name === 'verification') return 'history';
   if (route.name === 'fraudCase') return 'fraudQueue';
   if (route.name === 'campaign') return 'campaigns';
+  if (route.name === 'practiceSession') return 'practice';
   return route.name;
 }
 
@@ -62,6 +75,8 @@ export function App() {
   const route = useRoute();
   const ready = session && session.pendingStep === null && !session.operator.passwordChangeRequired;
   const live = useFraudQueueLive(ready ? session : null);
+  // The first-run tour: decided once per signed-in operator, replayed from the Help menu.
+  const [touring, setTouring] = useState(false);
 
   useEffect(() => {
     api
@@ -73,6 +88,27 @@ export function App() {
   useEffect(() => {
     document.title = t('app.title');
   }, [t]);
+
+  const tourOperator =
+    session && session.pendingStep === null && !session.operator.passwordChangeRequired
+      ? session.operator.id
+      : null;
+  const csrfToken = session?.csrfToken ?? '';
+  useEffect(() => {
+    if (!tourOperator || tourSeen(tourOperator)) return;
+    // Not seen in this browser: the server knows whether it was seen in another.
+    createPracticeApi(csrfToken)
+      .tourState()
+      .then(
+        ({ seenAt }) => (seenAt === null ? setTouring(true) : rememberSeen(tourOperator)),
+        () => {},
+      );
+  }, [tourOperator, csrfToken]);
+  const markTourSeen = useCallback(() => {
+    createPracticeApi(csrfToken)
+      .markTourSeen()
+      .catch(() => {});
+  }, [csrfToken]);
 
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
@@ -102,10 +138,14 @@ export function App() {
         <nav aria-label={t('app.mainNav')}>
           <ul>
             {navItems
-              .filter((item) => !forced && can(item.needs))
+              .filter((item) => !forced && can(item.needs) && !(item.unless && can(item.unless)))
               .map((item) => (
                 <li key={item.label}>
-                  <a href={href(item.route)} aria-current={current === item.route.name ? 'page' : undefined}>
+                  <a
+                    href={href(item.route)}
+                    aria-current={current === item.route.name ? 'page' : undefined}
+                    data-tour={item.route.name === 'practice' ? 'practice' : undefined}
+                  >
                     {t(item.label)}
                     {item.route.name === 'fraudQueue' && <OpenCaseBadge count={live.openCount} />}
                   </a>
@@ -119,6 +159,10 @@ export function App() {
             <span className="who-name">{session.operator.displayName}</span>{' '}
             <span className="who-role">({t(`role.${session.operator.role}`)})</span>
           </a>
+          {/* An admin's menu already fills the bar's one row: for them the Practice page replays the tour. */}
+          {!forced && !can('tenant:write') && (
+            <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />
+          )}
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}
@@ -136,9 +180,18 @@ export function App() {
             api={api}
             live={live}
             onSignedOut={() => setSession(null)}
+            onTour={() => setTouring(true)}
           />
         )}
       </main>
+      {touring && !forced && (
+        <Tour
+          operatorId={session.operator.id}
+          tenantName={session.tenant.name}
+          onClose={() => setTouring(false)}
+          onSeen={markTourSeen}
+        />
+      )}
     </div>
   );
 }
@@ -149,12 +202,14 @@ function Screen({
   api,
   live,
   onSignedOut,
+  onTour,
 }: {
   route: Route;
   session: Session;
   api: ReturnType<typeof createConsoleApi>;
   live: FraudQueueLive;
   onSignedOut: () => void;
+  onTour: () => void;
 }) {
   const { t } = useI18n();
   switch (route.name) {
@@ -186,6 +241,10 @@ function Screen({
       return <Campaigns session={session} />;
     case 'campaign':
       return <Campaigns session={session} id={route.id} />;
+    case 'practice':
+      return <PracticePage session={session} listOperators={api.operators} onTour={onTour} />;
+    case 'practiceSession':
+      return <PracticeSessionView key={route.id} session={session} id={route.id} />;
     case 'account':
       return (
         <ChangePassword

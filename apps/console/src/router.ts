@@ -18,6 +18,8 @@ export type Route =
   | { name: 'campaigns' }
   | { name: 'campaign'; id: string }
   | { name: 'account' }
+  | { name: 'practice' }
+  | { name: 'practiceSession'; id: string }
   | { name: 'notFound' };
 
 export function parseRoute(hash: string): Route {
@@ -42,6 +44,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'campaigns' && second) return { name: 'campaign', id: second };
   if (first === 'campaigns') return { name: 'campaigns' };
   if (first === 'account') return { name: 'account' };
+  if (first === 'practice' && second) return { name: 'practiceSession', id: second };
+  if (first === 'practice') return { name: 'practice' };
   return { name: 'notFound' };
 }
 
@@ -79,6 +83,10 @@ export function href(route: Route): string {
       return `#/campaigns/${encodeURIComponent(route.id)}`;
     case 'account':
       return '#/account';
+    case 'practice':
+      return '#/practice';
+    case 'practiceSession':
+      return `#/practice/${encodeURIComponent(route.id)}`;
     default:
       return '#/';
   }

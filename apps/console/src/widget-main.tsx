@@ -6,6 +6,7 @@ import { type CallNotice, createWidgetCallBackend, type MutualCode, readCallPoli
 import { CallPanel } from './calls/CallPanel.tsx';
 import { I18nProvider, type Language, languages, useI18n } from './i18n/i18n.tsx';
 import { FraudProcedure } from './pages/fraud.tsx';
+import { PracticeBanner } from './practice/PracticeCall.tsx';
 import { VerifyPanel } from './verify/VerifyPanel.tsx';
 import './styles.css';
 
@@ -23,6 +24,8 @@ interface WidgetSession {
     id: string;
     displayName: string;
     externalId: string | null;
+    /** A made-up customer of the practice space: the panel says so, all the time. */
+    practice: boolean;
     /** An open fraud report; null once resolved. */
     fraudReportedAt: string | null;
     phoneChangedAt: string | null;
@@ -230,6 +233,7 @@ function Widget() {
   return (
     <main className="widget" id="main">
       <h1 className="visually-hidden">{t('widget.title')}</h1>
+      {customer.practice && <PracticeBanner name={customer.displayName} />}
       <div className="widget-customer">
         <span className="name">{customer.displayName}</span>
         {customer.externalId && <span className="muted"> · {customer.externalId}</span>}

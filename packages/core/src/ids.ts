@@ -41,6 +41,7 @@ export const idPrefixes = {
   fraudCaseSignal: 'frs',
   fraudCaseNote: 'frn',
   campaign: 'cmp',
+  practiceSession: 'prs',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

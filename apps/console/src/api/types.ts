@@ -46,6 +46,8 @@ export interface Customer {
   campaignOptOut: boolean;
   createdAt: string;
   updatedAt: string;
+  /** A made-up customer of the practice space: every screen showing it says so. */
+  practice: boolean;
 }
 
 /** What an operator gives for a new customer; the server normalises phone, e-mail and locale. */

@@ -10,6 +10,7 @@ import { fallbacksDe } from './fallbacks.de.ts';
 import { fraudqDe } from './fraudq.de.ts';
 import { historyDe } from './history.de.ts';
 import { templatesDe } from './templates.de.ts';
+import { trainingDe } from './training.de.ts';
 
 /** German messages; the type requires exactly the English keys. */
 export const de: Catalogue = {
@@ -341,4 +342,6 @@ export const de: Catalogue = {
   ...analyticsDe,
   // Rollout campaigns: list, create, progress and funnel (campaigns.de.ts).
   ...campaignsDe,
+  // The practice space and the first-run tour (training.de.ts).
+  ...trainingDe,
 };

@@ -14,6 +14,7 @@ import { fallbacksEn } from './fallbacks.en.ts';
 import { fraudqEn } from './fraudq.en.ts';
 import { historyEn } from './history.en.ts';
 import { templatesEn } from './templates.en.ts';
+import { trainingEn } from './training.en.ts';
 
 export const en = {
   'app.title': 'Helpdesk Auth',
@@ -338,6 +339,8 @@ export const en = {
   ...analyticsEn,
   // Rollout campaigns: list, create, progress and funnel (campaigns.en.ts).
   ...campaignsEn,
+  // The practice space and the first-run tour (training.en.ts).
+  ...trainingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

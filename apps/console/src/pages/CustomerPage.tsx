@@ -19,6 +19,7 @@ import { RecentVerifications } from '../components/RecentVerifications.tsx';
 import { CallerVerification } from '../fallbacks/CallerVerification.tsx';
 import { CustomerCaseLink } from '../fraud-queue/FraudCasePage.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
+import { PracticeCall } from '../practice/PracticeCall.tsx';
 import { Enroll } from './Enroll.tsx';
 import { ConfirmDialog, FraudProcedure } from './fraud.tsx';
 
@@ -197,6 +198,9 @@ export function CustomerPage({ api, session, id }: { api: ConsoleApi; session: S
   };
   return (
     <div className="customer-page">
+      {customer.practice && (
+        <PracticeCall session={session} customerId={customer.id} name={customer.displayName} />
+      )}
       <div className="customer-head">
         <PageHeading focus={false}>{customer.displayName}</PageHeading>
         {can('customers:write') && (

@@ -104,7 +104,7 @@ export function Search({ api, session }: { api: ConsoleApi; session: Session }) 
         />
       )}
       {dialog === 'import' && <CustomerImport api={api} onClose={() => setDialog(null)} />}
-      <div className="search-box">
+      <div className="search-box" data-tour="search">
         <label htmlFor={`${ids}-input`}>{t('search.label')}</label>
         <input
           id={`${ids}-input`}

@@ -240,6 +240,7 @@ export function VerifyPanel({
             <button
               ref={startButton}
               type="submit"
+              data-tour="verify"
               className="button primary big"
               disabled={state.kind === 'starting'}
             >

@@ -126,6 +126,8 @@ export interface Schemas {
     campaignOptOut: boolean;
     createdAt: string;
     updatedAt: string;
+    /** A made-up customer of the practice space (docs/training.md): mark every screen showing it as practice. Never listed or searched with real customers. */
+    practice: boolean;
   };
   Device: {
     id: string;
@@ -412,6 +414,52 @@ export interface Schemas {
     passwordChangeRequired: boolean;
     /** The team the operator works in; supervisor analytics group agents by it. */
     team: string | null;
+  };
+  PracticeSession: {
+    id: string;
+    /** The agent practising. */
+    operatorId: string;
+    /** The supervisor who assigned it; null when the agent started it. */
+    assignedBy: string | null;
+    status: 'assigned' | 'active' | 'finished';
+    currentStep: number | null;
+    steps: Array<{
+      index: number;
+      /** The scenario, once the step is concluded (or for a supervisor); null while the agent is still on it, so the call is not given away. */
+      scenario:
+        | 'approves'
+        | 'denies'
+        | 'reports_fraud'
+        | 'unreachable'
+        | 'wrong_code'
+        | 'no_smartphone'
+        | 'fails_questions'
+        | null;
+      /** The made-up customer: open it on the customer page or in the widget. */
+      customerId: string;
+      displayName: string;
+      startedAt: string | null;
+      concludedAt: string | null;
+      conclusion: 'verified' | 'not_verified' | 'handed_to_supervisor' | null;
+      result: {
+        /** The methods the agent started, in order. */
+        methodsUsed: Array<string>;
+        /** Started with the right method (and reached for the fallback where push could not work). */
+        methodRight: boolean;
+        /** Ended the call the right way; after a fraud report: no further attempt, handed to a supervisor. */
+        reactionRight: boolean;
+        seconds: number;
+      } | null;
+    }>;
+    score: {
+      steps: number;
+      methodsRight: number;
+      reactionsRight: number;
+      totalSeconds: number;
+    } | null;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
   };
   ServerKeyStatus: {
     kid: string;
@@ -708,6 +756,8 @@ export interface Operations {
       campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
+      /** A made-up customer of the practice space (docs/training.md): mark every screen showing it as practice. Never listed or searched with real customers. */
+      practice: boolean;
     };
   };
   /** Register a webhook endpoint. The signing secret is in the response once. */
@@ -910,6 +960,8 @@ export interface Operations {
       campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
+      /** A made-up customer of the practice space (docs/training.md): mark every screen showing it as practice. Never listed or searched with real customers. */
+      practice: boolean;
     };
   };
   /** One device. */
@@ -1497,6 +1549,8 @@ export interface Operations {
       campaignOptOut: boolean;
       createdAt: string;
       updatedAt: string;
+      /** A made-up customer of the practice space (docs/training.md): mark every screen showing it as practice. Never listed or searched with real customers. */
+      practice: boolean;
     };
   };
   /** Rename a device. */

@@ -26,6 +26,7 @@ import { registerOperatorRoutes } from '../features/operators/routes.ts';
 import { registerSecondFactorRoutes } from '../features/operators/second-factor-routes.ts';
 import { registerOperatorSsoRoutes } from '../features/operators/sso/routes.ts';
 import { registerPolicyRoutes } from '../features/policy/routes.ts';
+import { registerPracticeRoutes } from '../features/practice/routes.ts';
 import { registerPushCredentialRoutes } from '../features/push/channels/push-credentials-routes.ts';
 import { registerVerificationRoutes } from '../features/push/routes.ts';
 import { registerServerKeyRoutes } from '../features/server-keys/routes.ts';
@@ -74,4 +75,5 @@ function registerRoutes(typed: TypedApp, deps: AppDependencies, streams: EventSt
   registerAppCodeRoutes(typed, deps);
   registerSecurityQuestionRoutes(typed, deps);
   registerCampaignRoutes(typed, deps);
+  registerPracticeRoutes(typed, deps);
 }

@@ -86,6 +86,7 @@ export async function openRuntime(
       services.keycloakChannel.stop();
       await services.webhooks.stop();
       services.delivery.close();
+      services.practicePhones.close();
       await redisHub?.close();
       await database.close();
     },

@@ -20,6 +20,8 @@ import { createOperatorService } from '../features/operators/operators.ts';
 import { createSecondFactorService } from '../features/operators/second-factor.ts';
 import { createSessionService } from '../features/operators/sessions.ts';
 import { createOperatorSsoService } from '../features/operators/sso/operator-sso.ts';
+import { createPracticeService } from '../features/practice/practice.ts';
+import { createSimulatedPhones } from '../features/practice/simulated-phone.ts';
 import { createPushDelivery } from '../features/push/channels/delivery.ts';
 import { createPushCredentialService } from '../features/push/channels/push-credentials.ts';
 import { createTestPush } from '../features/push/channels/test-push.ts';
@@ -64,6 +66,7 @@ export function createServices(context: ServiceContext) {
   });
   const oidcClients = createOidcClientService(context);
   const activationDelivery = createActivationDelivery(context, { devices, providers: fallbacks.providers });
+  const practicePhones = createSimulatedPhones(context, { devices, verifications, serverKeys });
   return {
     context,
     webhooks: createWebhookService(context),
@@ -95,6 +98,11 @@ export function createServices(context: ServiceContext) {
     operatorSso: createOperatorSsoService(context),
     scimUsers: createScimUserService(context),
     widgetTokens: createWidgetTokenService(context),
+    practicePhones,
+    practice: createPracticeService(context, {
+      phones: practicePhones,
+      securityQuestions: fallbacks.securityQuestions,
+    }),
   };
 }
 

@@ -49,6 +49,48 @@ function assertNoSecrets(value: unknown, path: string): void {
   }
 }
 
+// Whether a customer belongs to the practice space never changes after it is created, so the
+// answer may be kept for as long as this process runs, by every database it opens (ids are unique).
+const practiceCustomers = new Map<string, boolean>();
+const practiceCacheSize = 10_000;
+
+/**
+ * An entry about a practice customer (its id in `data.customerId`, or the entry's target) carries
+ * `practice: true`: it stays in the tenant's chain, audited as practice, and never becomes a
+ * webhook event (features/webhooks/webhook-events.ts). Done here so no call site can forget it.
+ */
+async function flagPractice(tx: Db, record: AuditRecord): Promise<AuditRecord> {
+  const fromData = record.data?.customerId;
+  const customerId =
+    typeof fromData === 'string' ? fromData : record.target?.type === 'customer' ? record.target.id : null;
+  if (!customerId || record.data?.practice !== undefined) return record;
+  const key = `${record.tenantId}:${customerId}`;
+  let practice = practiceCustomers.get(key);
+  if (practice === undefined) {
+    const row = await tx
+      .selectFrom('customers')
+      .select('practice')
+      .where('tenant_id', '=', record.tenantId)
+      .where('id', '=', customerId)
+      .executeTakeFirst();
+    if (!row) return record;
+    practice = row.practice === 1;
+    if (practiceCustomers.size >= practiceCacheSize)
+      practiceCustomers.delete(practiceCustomers.keys().next().value!);
+    practiceCustomers.set(key, practice);
+  }
+  return practice ? { ...record, data: { ...record.data, practice: true } } : record;
+}
+
+/**
+ * Whether the customer is known in this process to be a practice customer. Every outcome a
+ * metric counts was audited just before in the same process, so its answer is known by then;
+ * the metrics leave practice out (platform/metrics.ts).
+ */
+export function isKnownPracticeCustomer(tenantId: string, customerId: string): boolean {
+  return practiceCustomers.get(`${tenantId}:${customerId}`) === true;
+}
+
 export function createAuditHead(db: Db, tenantId: string): Promise<unknown> {
   return db.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: genesisHash }).execute();
 }
@@ -224,7 +266,7 @@ async function appendInline(tx: Db, row: AuditPendingRow): Promise<AuditEntry> {
 export async function appendAudit(tx: Db, record: AuditRecord): Promise<{ id: string }> {
   if (!tx.isTransaction)
     throw new Error('appendAudit must run inside the transaction of the change it records.');
-  const row = entryContent(record);
+  const row = entryContent(await flagPractice(tx, record));
   if (auditSealing(tx) === 'inline') {
     await appendInline(tx, row);
     return { id: row.id };
@@ -243,7 +285,7 @@ export async function appendAudit(tx: Db, record: AuditRecord): Promise<{ id: st
 export async function appendAuditSealed(tx: Db, record: AuditRecord): Promise<AuditEntry> {
   if (!tx.isTransaction)
     throw new Error('appendAuditSealed must run inside the transaction of the change it records.');
-  const row = entryContent(record);
+  const row = entryContent(await flagPractice(tx, record));
   for (;;) {
     const head = await lockHead(tx, row.tenant_id, 'wait');
     if (!head) throw new Error(`Tenant ${row.tenant_id} has no audit head.`);

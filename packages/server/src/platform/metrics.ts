@@ -2,6 +2,7 @@
 // when Prometheus scrapes, and the text a scrape returns. Served by http/metrics.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { isKnownPracticeCustomer } from './audit-log.ts';
 
 /**
  * One registry per process, on purpose (the second module-level singleton after the signature
@@ -58,8 +59,16 @@ export function recordHttpRequest(
   httpDuration.observe(labels, milliseconds / 1000);
 }
 
-/** One verification reached `outcome` (approved, denied, expired, cancelled, passed, failed, locked…). */
-export function recordVerification(method: string, outcome: string): void {
+/**
+ * One verification reached `outcome` (approved, denied, expired, cancelled, passed, failed,
+ * locked…). A practice call (`subject` a practice customer) is no real verification: not counted.
+ */
+export function recordVerification(
+  method: string,
+  outcome: string,
+  subject?: { tenantId: string; customerId: string },
+): void {
+  if (subject && isKnownPracticeCustomer(subject.tenantId, subject.customerId)) return;
   verifications.inc({ method, outcome });
 }
 

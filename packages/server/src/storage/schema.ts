@@ -30,6 +30,8 @@ export interface OperatorsTable {
   password_change_required: Generated<number>;
   /** The team the operator works in, for supervisor analytics (migration 0027); null: none. */
   team: Generated<string | null>;
+  /** When the operator finished or dismissed the console's first-run tour (migration 0032). */
+  tour_seen_at: Generated<number | null>;
 }
 
 export interface SessionsTable {
@@ -132,6 +134,8 @@ export interface CustomersTable {
   campaign_opt_out_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
+  /** 1 for a made-up customer of the practice space (migration 0032); never listed with real ones. */
+  practice: Generated<number>;
 }
 
 export interface AuditEventsTable {
@@ -635,6 +639,46 @@ export interface Schema {
   call_reports: CallReportsTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
+  practice_sessions: PracticeSessionsTable;
+  practice_devices: PracticeDevicesTable;
+  practice_messages: PracticeMessagesTable;
+}
+
+/** An agent's practice session: a sequence of scenarios on made-up customers (migration 0032). */
+export interface PracticeSessionsTable {
+  id: string;
+  tenant_id: string;
+  operator_id: string;
+  /** The supervisor who assigned the session; null when the agent started it. */
+  assigned_by: string | null;
+  status: 'assigned' | 'active' | 'finished';
+  /** JSON: the steps (scenario, practice customer, times, the agent's conclusion). */
+  steps: string;
+  /** JSON: the score, once finished. */
+  score: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** A practice customer's simulated phone: its private key (sealed) and the scenario it answers by. */
+export interface PracticeDevicesTable {
+  device_id: string;
+  tenant_id: string;
+  customer_id: string;
+  scenario: string;
+  private_jwk_sealed: string;
+  created_at: number;
+}
+
+/** A code or link for a practice customer, kept here instead of being sent (migration 0032). */
+export interface PracticeMessagesTable {
+  id: string;
+  tenant_id: string;
+  channel: string;
+  recipient: string;
+  body: string;
+  created_at: number;
 }
 
 export type TenantRow = Selectable<TenantsTable>;

@@ -220,6 +220,8 @@ interface Side {
   fraudCaseId: string;
   /** A draft rollout campaign to every customer. */
   campaignId: string;
+  /** The admin's own practice session (one made-up customer with a simulated phone). */
+  practiceSessionId: string;
 }
 
 let fraudSignals = 0;
@@ -331,6 +333,14 @@ async function populate(h: TestHarness, slug: string, extraCustomers: number): P
       )
     ).id,
     fraudCaseId: await openCase(h, tenant.id, customer.id),
+    practiceSessionId: (
+      await h.runtime.services.practice.create(
+        tenant.id,
+        { scenarios: ['approves'] },
+        { operatorId: tenant.clients.admin.operatorId, canSeeAll: true },
+        { type: 'operator', id: tenant.clients.admin.operatorId },
+      )
+    ).id,
     otpChallengeId: (
       await h.runtime.services.fallbacks.oneTimeCodes.start(
         tenant.id,
@@ -448,6 +458,7 @@ function objectIdOf(side: Side, kind: IdKind): string {
     callNotice: side.callNoticeId,
     fraudCase: side.fraudCaseId,
     campaign: side.campaignId,
+    practiceSession: side.practiceSessionId,
   };
   const id = ids[kind];
   if (!id) throw new Error(`The test has no ${kind} object to aim at; add one to populate().`);
@@ -501,6 +512,7 @@ const callerNames = (op: Operation) =>
 const actingBodies: Record<string, () => unknown> = {
   sendActivation: () => ({ channel: 'sms' }),
   verifyOtpChallenge: () => ({ code: '000000' }),
+  concludePracticeStep: () => ({ step: 0, conclusion: 'verified' }),
   confirmTotpEnrollment: () => ({ enrollmentId: newId('totpEnrollment'), code: '000000' }),
   verifyTotp: () => ({ code: '000000', action: 'verify_caller' }),
   verifyAppCode: () => ({ code: '000000', action: 'verify_caller' }),
@@ -969,6 +981,20 @@ for (const kind of databaseKinds) {
           assert.equal(filtered.statusCode, 200, filtered.body);
           assert.deepEqual((filtered.json() as { items: unknown[] }).items, []);
         },
+        getTourState: async (response, caller) => {
+          assert.deepEqual(response.json(), { seenAt: null });
+          // B's admin finishing the tour changes nothing for A's.
+          assert.equal((await call(h.app, b.admin, 'PUT', '/v1/practice/tour')).statusCode, 200);
+          const again = await call(h.app, caller, 'GET', '/v1/practice/tour');
+          assert.deepEqual(again.json(), { seenAt: null });
+        },
+        listPracticeScenarios: async (response) => {
+          assert.ok((response.json() as { items: string[] }).items.includes('reports_fraud'));
+        },
+        listPracticeSessions: async (response) => {
+          const ids = (response.json() as { items: Array<{ id: string }> }).items.map((s) => s.id);
+          assert.deepEqual(ids, [a.practiceSessionId]);
+        },
         listVerifications: async (response, caller) => {
           const items = (response.json() as { items: Array<{ id: string; customerId: string }> }).items;
           assert.ok(items.some((v) => v.id === a.verificationId && v.customerId === a.customerId));
@@ -1356,6 +1382,32 @@ for (const kind of databaseKinds) {
       }
 
       const writes: Record<string, () => Promise<Write>> = {
+        createPracticeSession: async () => ({
+          url: '/v1/practice/sessions',
+          body: { scenarios: ['no_smartphone'] },
+          watch: ['/v1/practice/sessions'],
+        }),
+        startPracticeSession: async () => {
+          const { client, id, state } = await practiseAs(true);
+          return { url: `/v1/practice/sessions/${id}/start`, client, state };
+        },
+        markTourSeen: async () => {
+          const client = await freshAdmin();
+          return { url: '/v1/practice/tour', client, state: readAs(client, '/v1/practice/tour') };
+        },
+        createPracticeWidgetToken: async () => {
+          const { client, id } = await practiseAs(false);
+          return { url: `/v1/practice/sessions/${id}/widget-token`, client };
+        },
+        concludePracticeStep: async () => {
+          const { client, id, state } = await practiseAs(false);
+          return {
+            url: `/v1/practice/sessions/${id}/conclusion`,
+            body: { step: 0, conclusion: 'verified' },
+            client,
+            state,
+          };
+        },
         updatePolicy: async () => {
           const current = (await call(h.app, a.admin, 'GET', '/v1/policy')).json() as {
             version: number;
@@ -1803,6 +1855,24 @@ for (const kind of databaseKinds) {
           return { url: `/v1/verifications/${id}/cancel`, watch: [`/v1/verifications/${id}`] };
         },
       };
+
+      /** A fresh admin of A with a practice session of its own (assigned by A's admin, or started itself). */
+      async function practiseAs(assigned: boolean) {
+        const client = await freshAdmin();
+        const created = await call(
+          h.app,
+          operatorCaller(assigned ? "A's admin" : 'fresh admin', assigned ? a.tenant.clients.admin : client),
+          'POST',
+          '/v1/practice/sessions',
+          { scenarios: ['no_smartphone'], ...(assigned ? { operatorId: client.operatorId } : {}) },
+        );
+        assert.equal(created.statusCode, 201, created.body);
+        const id = (created.json() as { id: string }).id;
+        const state = async () =>
+          (await call(h.app, operatorCaller('fresh admin', client), 'GET', `/v1/practice/sessions/${id}`))
+            .body;
+        return { client, id, state };
+      }
 
       /** A new admin of A with a session of its own, which sign-out or a password change may end. */
       async function freshAdmin(): Promise<OperatorClient> {

@@ -1,9 +1,10 @@
 // Supervisor analytics: figures computed from the stored verifications with SQL aggregates (the
 // verifications are the one source of truth), the same statements on SQLite and PostgreSQL.
 import { AppError } from '@helpdesk-auth/core';
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { Db } from '../../storage/database.ts';
+import type { Schema } from '../../storage/schema.ts';
 
 const dayMs = 86_400_000;
 /** A fallback verification counts the push before it as its reason when it came this soon after. */
@@ -81,6 +82,24 @@ export function quantileOfHistogram(buckets: { seconds: number; count: number }[
   return buckets[buckets.length - 1]!.seconds;
 }
 
+/**
+ * Leaves out the made-up customers of the practice space (features/practice/): practice calls are
+ * rehearsals, never part of the real figures.
+ */
+const notPractice = ({
+  not,
+  exists,
+  selectFrom,
+}: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
+  not(
+    exists(
+      selectFrom('customers as pc')
+        .select('pc.id')
+        .whereRef('pc.id', '=', 'v.customer_id')
+        .where('pc.practice', '=', 1),
+    ),
+  );
+
 export function createAnalyticsService({ db }: ServiceContext) {
   /** The verifications the filter selects (the range on the analytics index; then the filters). */
   function selected(executor: Db, tenantId: string, filter: AnalyticsFilter) {
@@ -88,7 +107,8 @@ export function createAnalyticsService({ db }: ServiceContext) {
       .selectFrom('verifications as v')
       .where('v.tenant_id', '=', tenantId)
       .where('v.created_at', '>=', filter.from)
-      .where('v.created_at', '<', filter.to);
+      .where('v.created_at', '<', filter.to)
+      .where(notPractice);
     if (filter.method) query = query.where('v.method', '=', filter.method);
     if (filter.agentId) {
       query = query.where('v.started_by_type', '=', 'operator').where('v.started_by_id', '=', filter.agentId);
@@ -148,6 +168,7 @@ export function createAnalyticsService({ db }: ServiceContext) {
             .where('v.tenant_id', '=', tenantId)
             .where('v.created_at', '>=', filter.from - pushLookbackMs)
             .where('v.created_at', '<', filter.to)
+            .where(notPractice)
             .select([
               'v.customer_id',
               'v.created_at',
@@ -290,11 +311,13 @@ export function createAnalyticsService({ db }: ServiceContext) {
           .selectFrom('customers')
           .select((eb) => eb.fn.countAll<number>().as('count'))
           .where('tenant_id', '=', tenantId)
+          .where('practice', '=', 0)
           .executeTakeFirst(),
         db
           .selectFrom('customers as c')
           .select((eb) => eb.fn.countAll<number>().as('count'))
           .where('c.tenant_id', '=', tenantId)
+          .where('c.practice', '=', 0)
           .where((eb) =>
             eb.exists(
               eb

@@ -7,7 +7,11 @@ import type { Audience } from './model.ts';
 
 /** The audience's customers after `cursor` (a customer id), in id order, at most `limit`. */
 function audienceQuery(db: Db, tenantId: string, audience: Audience) {
-  let query = db.selectFrom('customers').where('customers.tenant_id', '=', tenantId);
+  // The practice space's made-up customers (features/practice/) are never anyone's audience.
+  let query = db
+    .selectFrom('customers')
+    .where('customers.tenant_id', '=', tenantId)
+    .where('customers.practice', '=', 0);
   if (audience.kind === 'search') {
     if (audience.noDevice) {
       query = query.where((eb) =>

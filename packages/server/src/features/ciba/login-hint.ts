@@ -27,7 +27,14 @@ export async function resolveLoginHint(db: Db, tenantId: string, hint: string): 
   // One indexed lookup per form (an OR across them would make both databases read every customer
   // of the tenant); lower() on both sides of the external id, so both databases fold alike
   // (index: migration 0016).
-  const base = () => db.selectFrom('customers').select('id').where('tenant_id', '=', tenantId).limit(2);
+  // A practice customer is never the subject of a real login.
+  const base = () =>
+    db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('practice', '=', 0)
+      .limit(2);
   const lookups = [
     base().where(sql<string>`lower(external_id)`, '=', sql<string>`lower(${trimmed})`),
     ...(email ? [base().where('email', '=', email)] : []),

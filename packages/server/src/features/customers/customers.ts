@@ -27,6 +27,8 @@ export interface Customer {
   campaignOptOut: boolean;
   createdAt: number;
   updatedAt: number;
+  /** A made-up customer of the practice space (features/practice/): every screen marks it. */
+  practice: boolean;
 }
 
 export interface CustomerInput {
@@ -68,6 +70,7 @@ export function toCustomer(row: CustomerRow): Customer {
     campaignOptOut: row.campaign_opt_out_at !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    practice: row.practice === 1,
   };
 }
 
@@ -194,6 +197,7 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
           campaign_opt_out_at: input.campaignOptOut ? now : null,
           created_at: now,
           updated_at: now,
+          practice: 0,
         };
         await tx.insertInto('customers').values(row).execute();
         await appendAudit(tx, {
@@ -218,6 +222,7 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
         .selectAll()
         .where('tenant_id', '=', tenantId)
         .where('external_id', '=', externalId)
+        .where('practice', '=', 0)
         .executeTakeFirst();
       return row ? toCustomer(row) : undefined;
     },
@@ -240,6 +245,13 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
           (k) => k !== 'name_folded' && values[k] !== current[k],
         );
         if (changed.length === 0) return toCustomer(current);
+        // A practice customer's number and address reach nobody; a real one would reach a person.
+        if (current.practice === 1 && (changed.includes('phone') || changed.includes('email'))) {
+          throw new AppError(
+            'CONFLICT',
+            "A practice customer's phone number and e-mail address cannot be changed.",
+          );
+        }
         const phoneChanged = changed.includes('phone');
         const next: CustomerRow = {
           ...current,
@@ -283,7 +295,12 @@ export function createCustomerService({ db, clock, config, events }: ServiceCont
       tenantId: string,
       search: CustomerSearch,
     ): Promise<{ items: Customer[]; nextAfter: string | null }> {
-      let query = db.selectFrom('customers').selectAll().where('tenant_id', '=', tenantId);
+      // Practice customers are reached by id from a practice session, never found among real ones.
+      let query = db
+        .selectFrom('customers')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('practice', '=', 0);
       if (search.externalId) query = query.where('external_id', '=', search.externalId);
       if (search.email) query = query.where('email', '=', normaliseEmail(search.email));
       if (search.phone) query = query.where('phone', '=', normalisePhone(search.phone));

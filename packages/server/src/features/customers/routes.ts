@@ -40,6 +40,10 @@ const CustomerSchema = Type.Object(
     }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    practice: Type.Boolean({
+      description:
+        'A made-up customer of the practice space (docs/training.md): mark every screen showing it as practice. Never listed or searched with real customers.',
+    }),
   },
   { $id: 'Customer', title: 'Customer' },
 );

@@ -62,7 +62,7 @@ export function announceCaseChange(
 /**
  * Records a fraud signal in the caller's transaction: it opens a case for the customer, or joins
  * the customer's open case (one open case per customer gathers every signal until it is
- * resolved). Two statements decide it, each atomic on both databases: the signal's insert is
+ * resolved); a practice customer's signal opens nothing. Two statements decide it, each atomic on both databases: the signal's insert is
  * unique per (tenant, kind, source), so the same signal recorded twice, by parallel requests or
  * processes, counts once (the second call returns null); the case's insert falls back to adding
  * to the open case on the one-open-case index, so parallel signals for one customer never open
@@ -76,6 +76,14 @@ export async function openFraudCase(
 ): Promise<{ caseId: string; opened: boolean } | null> {
   const { tenantId, customerId, kind, sourceId, at } = signal;
   if (!tx.isTransaction) throw new Error('openFraudCase runs in the transaction that records the signal.');
+  // A practice customer's "fraud" is a rehearsal (features/practice/): scored there, never a case.
+  const practice = await tx
+    .selectFrom('customers')
+    .select('practice')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+  if (practice?.practice === 1) return null;
   const signalId = newId('fraudCaseSignal', at);
   const inserted = await tx
     .insertInto('fraud_case_signals')

@@ -2,6 +2,7 @@
 // the policy they answer to. The public entry of the feature.
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
+import { guardPracticeAddresses } from '../../providers/messages/practice-outbox.ts';
 import { messageProvidersFromConfig } from '../../providers/messages/registry.ts';
 import {
   createCustomerMethodService,
@@ -22,7 +23,8 @@ export function createFallbackServices(
   context: ServiceContext,
   options: { providers?: Partial<Record<OtpChannel, MessageProvider>>; push?: NoticePush } = {},
 ) {
-  const providers = options.providers ?? messageProvidersFromConfig(context);
+  // Messages to the practice space's made-up customers never reach a provider (docs/training.md).
+  const providers = guardPracticeAddresses(options.providers ?? messageProvidersFromConfig(context), context);
   const methods = createCustomerMethodService(context, {
     providers: { sms: providers.sms !== undefined, email: providers.email !== undefined },
   });

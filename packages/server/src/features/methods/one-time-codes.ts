@@ -258,7 +258,8 @@ export function createOneTimeCodeService(
       await recordOutcome(tx, row, status === 'verified' ? 'approved' : status, row.attempts, actor, now);
       return true;
     });
-    if (finished) recordVerification(`otp_${row.channel}`, status);
+    const subject = { tenantId: row.tenant_id, customerId: row.customer_id };
+    if (finished) recordVerification(`otp_${row.channel}`, status, subject);
     return finished;
   }
 
@@ -356,7 +357,11 @@ export function createOneTimeCodeService(
       if (failed) await recordOutcome(tx, row, 'failed', attempts, actor, now);
       return true;
     });
-    if (spent && failed) recordVerification(`otp_${row.channel}`, 'failed');
+    if (spent && failed)
+      recordVerification(`otp_${row.channel}`, 'failed', {
+        tenantId: row.tenant_id,
+        customerId: row.customer_id,
+      });
     if (!spent) {
       // Another try changed the challenge first: read it again and check once more from there.
       await reservation.succeeded();

@@ -247,7 +247,7 @@ export function createSecurityQuestionService(
           });
           return recordMethodOutcome(tx, outcome('approved', 0));
         });
-        recordVerification('security_questions', 'passed');
+        recordVerification('security_questions', 'passed', { tenantId, customerId });
         // Best effort: a notification that cannot be sent never undoes the verification.
         await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
         return {
@@ -281,7 +281,10 @@ export function createSecurityQuestionService(
         }
         return { ...state, verificationId };
       });
-      recordVerification('security_questions', failure.locked ? 'locked' : 'failed');
+      recordVerification('security_questions', failure.locked ? 'locked' : 'failed', {
+        tenantId,
+        customerId,
+      });
       const attemptsLeft = Math.max(0, maxFailures - failure.failures);
       throw new AppError(
         'ANSWERS_REJECTED',

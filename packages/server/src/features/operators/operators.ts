@@ -211,6 +211,7 @@ export function createOperatorService({ db, clock, config }: ServiceContext) {
           last_sign_in_at: null,
           password_change_required: requireChange ? 1 : 0,
           team: input.team?.trim() || null,
+          tour_seen_at: null,
         };
         await tx.insertInto('operators').values(row).execute();
         await appendAudit(tx, {

@@ -272,7 +272,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       expiryTimers.delete(row.id);
     }
     const final = { ...row, status };
-    recordVerification('push', status);
+    recordVerification('push', status, { tenantId: row.tenant_id, customerId: row.customer_id });
     announce(final, { type: status, at: now, deviceId: deviceId ?? null });
     tellDevices(final);
   }

@@ -72,6 +72,18 @@ export function createView(record: PushRecord) {
     ): Promise<{ items: Verification[]; nextBefore: string | null }> {
       let query = db.selectFrom('verifications').selectAll().where('tenant_id', '=', tenantId);
       if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+      // Practice calls (features/practice/) show on their own customer's page, never in history.
+      else
+        query = query.where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('customers')
+                .select('customers.id')
+                .whereRef('customers.id', '=', 'verifications.customer_id')
+                .where('customers.practice', '=', 1),
+            ),
+          ),
+        );
       if (filter.method) query = query.where('method', '=', filter.method);
       if (filter.status) query = query.where('status', '=', filter.status);
       if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter);

@@ -47,6 +47,8 @@ const pick = (data: Record<string, unknown>, keys: string[]) =>
 /** The events an audit entry stands for; most entries stand for none. */
 export function eventsForAuditEntry(row: AuditEventRow): WebhookEvent[] {
   const data = JSON.parse(row.data) as Record<string, unknown>;
+  // Practice (features/practice/) is audited, but nothing a receiver acts on: no events at all.
+  if (data.practice === true) return [];
   const base = { createdAt: new Date(row.occurred_at).toISOString(), tenantId: row.tenant_id };
   const event = (type: WebhookEventType, payload: Record<string, unknown>, primary = true): WebhookEvent => ({
     id: eventId(row.id, type, primary),

@@ -82,19 +82,25 @@ export function registerWidgetCallRoutes(
     { id: Type.String({ pattern: idPattern('callNotice') }) },
     { additionalProperties: false },
   );
-  const actorOf = (claims: WidgetClaims) => ({ type: 'api_key' as const, id: claims.apiKeyId });
+  type KeyedClaims = WidgetClaims & { apiKeyId: string };
+  const actorOf = (claims: KeyedClaims) => ({ type: 'api_key' as const, id: claims.apiKeyId });
 
   /** The token's claims, when its key holds `scope`; and whether it may also write (for the code). */
   async function caller(
     request: FastifyRequest,
     scope: Permission,
-  ): Promise<WidgetClaims & { canWrite: boolean }> {
+  ): Promise<KeyedClaims & { canWrite: boolean }> {
     const claims = await widgetCaller(request);
+    // A practice token (issued to an operator for a made-up customer) announces no calls: call
+    // notices reach real phones, and practice never does.
+    if (claims.apiKeyId === null) {
+      throw new AppError('FORBIDDEN', 'Call notices are not part of practice sessions.');
+    }
     const key = await services.apiKeys.get(claims.tenantId, claims.apiKeyId);
     if (!key.scopes.includes(scope)) {
       throw new AppError('FORBIDDEN', `The API key behind this widget token lacks the ${scope} scope.`);
     }
-    return { ...claims, canWrite: key.scopes.includes('calls:write') };
+    return { ...claims, apiKeyId: claims.apiKeyId, canWrite: key.scopes.includes('calls:write') };
   }
 
   /** A notice of the token's customer, or NOT_FOUND: a token reaches nothing else. */

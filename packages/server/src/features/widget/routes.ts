@@ -176,6 +176,19 @@ export function registerWidgetRoutes(app: TypedApp, deps: AppDependencies, strea
     const match = bearer.exec(request.headers.authorization ?? '');
     if (!match) throw new AppError('UNAUTHENTICATED', 'Send the widget token as a bearer token.');
     const claims = await tokens.verify(match[1]!);
+    if (claims.apiKeyId === null) {
+      // A practice token: its operator must still be active, and it reaches only a practice customer.
+      const operator = await services.operators
+        .get(claims.tenantId, claims.operatorId!)
+        .catch(() => undefined);
+      const customer = await services.customers
+        .get(claims.tenantId, claims.customerId)
+        .catch(() => undefined);
+      if (operator?.status !== 'active' || !customer?.practice) {
+        throw new AppError('UNAUTHENTICATED', 'This practice widget token no longer works.');
+      }
+      return claims;
+    }
     const key = await services.apiKeys.get(claims.tenantId, claims.apiKeyId).catch(() => undefined);
     if (!key || key.revokedAt !== null) {
       throw new AppError('UNAUTHENTICATED', 'The API key behind this widget token was revoked.');
@@ -191,7 +204,10 @@ export function registerWidgetRoutes(app: TypedApp, deps: AppDependencies, strea
     return verification;
   }
 
-  const actorOf = (claims: WidgetClaims) => ({ type: 'api_key' as const, id: claims.apiKeyId });
+  const actorOf = (claims: WidgetClaims) =>
+    claims.apiKeyId !== null
+      ? { type: 'api_key' as const, id: claims.apiKeyId }
+      : { type: 'operator' as const, id: claims.operatorId! };
   const hidden = { hide: true, tags: ['widget'] };
   const noQuery = Type.Object({}, { additionalProperties: false });
   const verificationParams = Type.Object(
@@ -216,6 +232,9 @@ export function registerWidgetRoutes(app: TypedApp, deps: AppDependencies, strea
               id: Type.String(),
               displayName: Type.String(),
               externalId: Type.Union([Type.String(), Type.Null()]),
+              practice: Type.Boolean({
+                description: 'A made-up customer of the practice space: the panel marks itself as practice.',
+              }),
               fraudReportedAt: Type.Union([Timestamp, Type.Null()], {
                 description: 'An open fraud report; null once resolved.',
               }),
@@ -257,6 +276,7 @@ export function registerWidgetRoutes(app: TypedApp, deps: AppDependencies, strea
           id: customer.id,
           displayName: customer.displayName,
           externalId: customer.externalId,
+          practice: customer.practice,
           // An open report only: a resolved one no longer changes what the agent should do.
           fraudReportedAt: customer.fraudResolvedAt === null ? toIsoOrNull(customer.fraudReportedAt) : null,
           phoneChangedAt: toIsoOrNull(customer.phoneChangedAt),

@@ -18,7 +18,13 @@ import { inTransaction } from '../../storage/atomic.ts';
 export interface WidgetClaims {
   tenantId: string;
   customerId: string;
-  apiKeyId: string;
+  /** The API key that asked for the token; null for an operator's practice token. */
+  apiKeyId: string | null;
+  /**
+   * The operator a practice session's token was issued to (POST /v1/practice/sessions/{id}/widget-token);
+   * such a token reaches only a practice customer (features/widget/routes.ts checks).
+   */
+  operatorId: string | null;
   agentName: string;
   expiresAt: number;
 }
@@ -40,7 +46,8 @@ export function createWidgetTokenService({ db, config, clock, encryptionKey }: S
       input: {
         tenantId: string;
         customerId: string;
-        apiKeyId: string;
+        apiKeyId?: string;
+        operatorId?: string;
         agentName: string;
         ttlSeconds: number;
       },
@@ -48,7 +55,14 @@ export function createWidgetTokenService({ db, config, clock, encryptionKey }: S
     ): Promise<{ token: string; expiresAt: number }> {
       const now = clock();
       const expiresAt = now + input.ttlSeconds * 1000;
-      const token = await new SignJWT({ tid: input.tenantId, key: input.apiKeyId, agt: input.agentName })
+      // Exactly one of the two: an integration's key, or the operator practising.
+      if ((input.apiKeyId === undefined) === (input.operatorId === undefined))
+        throw new Error('A widget token is issued for an API key or for an operator, not both.');
+      const token = await new SignJWT({
+        tid: input.tenantId,
+        agt: input.agentName,
+        ...(input.apiKeyId !== undefined ? { key: input.apiKeyId } : { opr: input.operatorId }),
+      })
         .setProtectedHeader({ alg: 'HS256', typ: tokenType })
         .setIssuer(issuer)
         .setAudience(audience)
@@ -80,17 +94,26 @@ export function createWidgetTokenService({ db, config, clock, encryptionKey }: S
           currentDate: new Date(clock()),
           clockTolerance: 0,
         });
-        const { tid, key: apiKeyId, agt, sub, exp } = payload;
+        const { tid, key: apiKeyId, opr: operatorId, agt, sub, exp } = payload;
+        const keyed = typeof apiKeyId === 'string' && operatorId === undefined;
+        const practising = typeof operatorId === 'string' && apiKeyId === undefined;
         if (
           typeof tid !== 'string' ||
-          typeof apiKeyId !== 'string' ||
+          !(keyed || practising) ||
           typeof agt !== 'string' ||
           typeof sub !== 'string' ||
           typeof exp !== 'number'
         ) {
           throw new AppError('UNAUTHENTICATED', 'The widget token is not valid.');
         }
-        return { tenantId: tid, customerId: sub, apiKeyId, agentName: agt, expiresAt: exp * 1000 };
+        return {
+          tenantId: tid,
+          customerId: sub,
+          apiKeyId: keyed ? (apiKeyId as string) : null,
+          operatorId: practising ? (operatorId as string) : null,
+          agentName: agt,
+          expiresAt: exp * 1000,
+        };
       } catch (error) {
         if (error instanceof AppError) throw error;
         if (error instanceof joseErrors.JOSEError || error instanceof TypeError) {

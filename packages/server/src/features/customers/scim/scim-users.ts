@@ -62,12 +62,16 @@ export const maxPageSize = 200;
 const invalidValue = (message: string) => new ScimProblem('VALIDATION_FAILED', 'invalidValue', message);
 
 function selectUsers(db: Db, tenantId: string) {
-  return db
-    .selectFrom('customers as c')
-    .leftJoin('scim_users as s', 's.customer_id', 'c.id')
-    .selectAll('c')
-    .select(['s.user_name', 's.active', 's.given_name', 's.family_name', 's.email_type', 's.phone_type'])
-    .where('c.tenant_id', '=', tenantId);
+  return (
+    db
+      .selectFrom('customers as c')
+      .leftJoin('scim_users as s', 's.customer_id', 'c.id')
+      .selectAll('c')
+      .select(['s.user_name', 's.active', 's.given_name', 's.family_name', 's.email_type', 's.phone_type'])
+      .where('c.tenant_id', '=', tenantId)
+      // The practice space's made-up customers are no identity provider's users.
+      .where('c.practice', '=', 0)
+  );
 }
 
 function toScimUser(row: JoinedRow, baseUrl: string): ScimUser {

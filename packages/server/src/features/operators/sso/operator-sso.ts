@@ -332,6 +332,7 @@ export function createOperatorSsoService(context: ServiceContext) {
             last_sign_in_at: null,
             password_change_required: 0,
             team: null,
+            tour_seen_at: null,
           };
           await tx.insertInto('operators').values(current).execute();
           created = true;

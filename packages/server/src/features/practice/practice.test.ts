@@ -1,0 +1,607 @@
+/**
+ * The practice space on each database: every scenario's simulated phone answers through the real
+ * push flow (signed decisions from enrolled keys), codes go to the practice outbox and never to a
+ * provider, practice customers stay out of lists, searches and SCIM, audit entries about them are
+ * flagged and never become webhook deliveries, and sessions are scored; who may see and assign.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { webhookEventTypes } from '@helpdesk-auth/core';
+import type { LightMyRequestResponse } from 'fastify';
+import { cliActor } from '../../platform/audit-log.ts';
+import { scrape } from '../../platform/metrics.ts';
+import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
+import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
+import {
+  databaseKinds,
+  type OperatorClient,
+  startTestHarness,
+  type TestHarness,
+  type TestTenant,
+} from '../../test-support/harness.ts';
+import { postgresSkip } from '../../test-support/postgres.ts';
+import { enrollTestDevice } from '../../test-support/test-device.ts';
+
+interface Session {
+  id: string;
+  status: string;
+  operatorId: string;
+  currentStep: number | null;
+  steps: {
+    scenario: string | null;
+    customerId: string;
+    displayName: string;
+    conclusion: string | null;
+    result: { methodsUsed: string[]; methodRight: boolean; reactionRight: boolean } | null;
+  }[];
+  score: { steps: number; methodsRight: number; reactionsRight: number } | null;
+}
+
+/** The process's count of verifications with this method and outcome (Prometheus). */
+async function counted(method: string, outcome: string): Promise<number> {
+  const { body } = await scrape();
+  const line = body
+    .split('\n')
+    .find((l) => l.startsWith(`helpdesk_auth_verifications_total{method="${method}",outcome="${outcome}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** Waits (without asserting how long) until the server's asynchronous answer has landed. */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = await read();
+    if (ok(value)) return value;
+    await sleep(10);
+  }
+  throw new Error('The awaited state never came.');
+}
+
+describe('the practice outbox guard', () => {
+  it('keeps messages to practice addresses from the provider, and passes real ones through', async () => {
+    const sent: OutgoingMessage[] = [];
+    const provider: MessageProvider = {
+      name: 'twilio',
+      channel: 'sms',
+      async send(message) {
+        sent.push(message);
+        return { status: 'queued', providerMessageId: 'SM1' };
+      },
+    };
+    const stored: unknown[] = [];
+    const db = {
+      insertInto: () => ({ values: (row: unknown) => ({ execute: async () => void stored.push(row) }) }),
+    } as unknown as Parameters<typeof guardPracticeAddresses>[1]['db'];
+    const guarded = guardPracticeAddresses({ sms: provider }, { db, clock: () => 1 });
+    const message = { text: 'Your code is 123456', reference: 'r', tenantId: 't' };
+    await guarded.sms!.send({ ...message, to: '+447700900123' });
+    await guarded.sms!.send({ ...message, to: 'caller-x@practice.invalid' });
+    assert.equal(sent.length, 0, 'no practice message reached the provider');
+    assert.equal(stored.length, 2);
+    // The drama range is exactly 1000 numbers: a longer number that starts the same is a real one.
+    await guarded.sms!.send({ ...message, to: '+4477009001234' });
+    await guarded.sms!.send({ ...message, to: '+4915112345678' });
+    assert.deepEqual(
+      sent.map((m) => m.to),
+      ['+4477009001234', '+4915112345678'],
+    );
+  });
+});
+
+for (const kind of databaseKinds) {
+  describe(`practice sessions on ${kind}`, {
+    skip: kind === 'postgres' ? await postgresSkip() : false,
+  }, () => {
+    let h: TestHarness;
+    let tenant: TestTenant & { clients: Record<string, OperatorClient> };
+    let agent: OperatorClient;
+    let otherAgent: OperatorClient;
+    let supervisor: OperatorClient;
+
+    const call = (
+      who: OperatorClient | string,
+      method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+      url: string,
+      payload?: unknown,
+    ): Promise<LightMyRequestResponse> =>
+      h.app.inject({
+        method,
+        url,
+        ...(typeof who === 'string' ? { headers: { authorization: `Bearer ${who}` } } : who.auth()),
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      });
+
+    async function newSession(who: OperatorClient, scenarios: string[]): Promise<Session> {
+      const response = await call(who, 'POST', '/v1/practice/sessions', { scenarios });
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json() as Session;
+    }
+
+    async function startPush(customerId: string) {
+      const response = await call(agent, 'POST', '/v1/verifications', { customerId });
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json() as { id: string; code: string };
+    }
+
+    const verification = async (id: string) =>
+      (await call(agent, 'GET', `/v1/verifications/${id}`)).json() as {
+        status: string;
+        failedAttempts: number;
+        decidedByDeviceId: string | null;
+        delivery: string;
+      };
+
+    async function conclude(session: Session, index: number, conclusion: string): Promise<Session> {
+      const response = await call(agent, 'POST', `/v1/practice/sessions/${session.id}/conclusion`, {
+        step: index,
+        conclusion,
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json() as Session;
+    }
+
+    async function smsCode(
+      session: Session,
+      customerId: string,
+    ): Promise<{ challenge: string; code: string }> {
+      const started = await call(agent, 'POST', '/v1/otp-challenges', {
+        customerId,
+        channel: 'sms',
+        action: 'verify_caller',
+      });
+      assert.equal(started.statusCode, 201, started.body);
+      const caller = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}/caller`)).json() as {
+        messages: { channel: string; text: string }[];
+      };
+      const code = /\b(\d{6})\b/.exec(caller.messages[0]?.text ?? '')?.[1];
+      assert.ok(code, 'the caller reads the code from the practice outbox');
+      return { challenge: (started.json() as { id: string }).id, code };
+    }
+
+    before(async () => {
+      h = await startTestHarness(kind);
+      tenant = await h.tenantWithOperators('practice');
+      agent = tenant.clients.agent!;
+      supervisor = tenant.clients.supervisor!;
+      const second = await h.createOperator(tenant, 'agent', 'second-agent@practice.example');
+      otherAgent = await h.signIn(tenant, second.email);
+      // An endpoint that wants every event: practice must give it none.
+      await h.runtime.services.webhooks.create(
+        tenant.id,
+        {
+          url: 'https://hooks.example.com/helpdesk',
+          events: webhookEventTypes.filter((type) => type !== 'webhook.test'),
+        },
+        cliActor,
+      );
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    it('approves: the simulated phone approves with the code the agent read out, signed by its own key', async () => {
+      const approvedBefore = await counted('push', 'approved');
+      const session = await newSession(agent, ['approves']);
+      assert.equal(session.status, 'active');
+      assert.equal(session.steps[0]!.scenario, null, 'the scenario is not given away during the call');
+      assert.match(session.steps[0]!.displayName, /\(practice\)$/);
+      const customer = (await call(agent, 'GET', `/v1/customers/${session.steps[0]!.customerId}`)).json() as {
+        practice: boolean;
+      };
+      assert.equal(customer.practice, true);
+      const started = await startPush(session.steps[0]!.customerId);
+      assert.equal((await verification(started.id)).delivery, 'delivered');
+      h.clock.advance(4_000);
+      const done = await until(
+        () => verification(started.id),
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(done.status, 'approved');
+      const device = await h.runtime.database.db
+        .selectFrom('practice_devices')
+        .select('device_id')
+        .where('customer_id', '=', session.steps[0]!.customerId)
+        .executeTakeFirstOrThrow();
+      assert.equal(done.decidedByDeviceId, device.device_id);
+      assert.equal(
+        await counted('push', 'approved'),
+        approvedBefore,
+        'a practice call is no real verification',
+      );
+      const finished = await conclude(session, 0, 'verified');
+      assert.equal(finished.status, 'finished');
+      assert.equal(finished.steps[0]!.scenario, 'approves');
+      assert.deepEqual(finished.steps[0]!.result?.methodsUsed, ['push']);
+      assert.deepEqual(finished.score, { steps: 1, methodsRight: 1, reactionsRight: 1, totalSeconds: 4 });
+    });
+
+    it('denies: the phone denies; "verified" is the wrong reaction', async () => {
+      const session = await newSession(agent, ['denies']);
+      const started = await startPush(session.steps[0]!.customerId);
+      h.clock.advance(3_000);
+      assert.equal(
+        (
+          await until(
+            () => verification(started.id),
+            (v) => v.status !== 'pending',
+          )
+        ).status,
+        'denied',
+      );
+      const finished = await conclude(session, 0, 'verified');
+      assert.equal(finished.steps[0]!.result?.reactionRight, false);
+      assert.equal(finished.score?.reactionsRight, 0);
+    });
+
+    it('reports fraud: handing to a supervisor is right, trying again by SMS is not', async () => {
+      const good = await newSession(agent, ['reports_fraud']);
+      const first = await startPush(good.steps[0]!.customerId);
+      h.clock.advance(3_000);
+      assert.equal(
+        (
+          await until(
+            () => verification(first.id),
+            (v) => v.status !== 'pending',
+          )
+        ).status,
+        'fraud_reported',
+      );
+      assert.equal((await conclude(good, 0, 'handed_to_supervisor')).steps[0]!.result?.reactionRight, true);
+      // A rehearsed fraud report is scored here and never becomes a case in the real fraud queue.
+      const cases = await h.runtime.database.db
+        .selectFrom('fraud_cases')
+        .select('id')
+        .where('customer_id', '=', good.steps[0]!.customerId)
+        .execute();
+      assert.deepEqual(cases, []);
+
+      const bad = await newSession(agent, ['reports_fraud']);
+      const second = await startPush(bad.steps[0]!.customerId);
+      h.clock.advance(3_000);
+      await until(
+        () => verification(second.id),
+        (v) => v.status !== 'pending',
+      );
+      await smsCode(bad, bad.steps[0]!.customerId);
+      const judged = await conclude(bad, 0, 'handed_to_supervisor');
+      assert.equal(judged.steps[0]!.result?.reactionRight, false, 'continued to verify after a fraud report');
+    });
+
+    it('unreachable: no push reaches the phone; SMS to the practice outbox verifies the caller', async () => {
+      const session = await newSession(agent, ['unreachable']);
+      const customerId = session.steps[0]!.customerId;
+      const started = await startPush(customerId);
+      assert.equal((await verification(started.id)).delivery, 'unreachable');
+      h.clock.advance(10_000);
+      await sleep(50);
+      assert.equal((await verification(started.id)).status, 'pending', 'nobody answers');
+      await call(agent, 'POST', `/v1/verifications/${started.id}/cancel`, {});
+      const { challenge, code } = await smsCode(session, customerId);
+      const checked = await call(agent, 'POST', `/v1/otp-challenges/${challenge}/verify`, { code });
+      assert.equal(checked.statusCode, 200, checked.body);
+      const finished = await conclude(session, 0, 'verified');
+      assert.deepEqual(finished.steps[0]!.result?.methodsUsed, ['push', 'sms_otp']);
+      assert.equal(finished.steps[0]!.result?.methodRight, true);
+    });
+
+    it('wrong code: the phone types a wrong code first, then the right one', async () => {
+      const session = await newSession(agent, ['wrong_code']);
+      const started = await startPush(session.steps[0]!.customerId);
+      h.clock.advance(3_000);
+      const afterWrong = await until(
+        () => verification(started.id),
+        (v) => v.failedAttempts === 1,
+      );
+      assert.equal(afterWrong.status, 'pending');
+      // The caller's second try is scheduled once the first was refused; time moves on until it lands.
+      const approved = await until(
+        async () => {
+          h.clock.advance(1_000);
+          return verification(started.id);
+        },
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(approved.status, 'approved');
+      assert.equal(approved.failedAttempts, 1);
+      assert.equal((await conclude(session, 0, 'verified')).score?.methodsRight, 1);
+    });
+
+    it('no smartphone: push is refused, the SMS code goes to the practice outbox and never to the outbox provider', async () => {
+      const session = await newSession(agent, ['no_smartphone']);
+      const customerId = session.steps[0]!.customerId;
+      const push = await call(agent, 'POST', '/v1/verifications', { customerId });
+      assert.equal(push.statusCode, 409);
+      const { challenge, code } = await smsCode(session, customerId);
+      assert.equal(
+        (await call(agent, 'POST', `/v1/otp-challenges/${challenge}/verify`, { code })).statusCode,
+        200,
+      );
+      const finished = await conclude(session, 0, 'verified');
+      assert.equal(finished.steps[0]!.result?.methodRight, true);
+    });
+
+    it('fails the security questions: the caller gives wrong answers; not verified is right', async () => {
+      const session = await newSession(agent, ['fails_questions']);
+      const customerId = session.steps[0]!.customerId;
+      const questions = (
+        await call(agent, 'GET', `/v1/customers/${customerId}/security-questions`)
+      ).json() as {
+        questions: { id: string; question: string }[];
+      };
+      const caller = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}/caller`)).json() as {
+        answers: { question: string; answer: string }[];
+      };
+      const answers = questions.questions.map((q) => ({
+        questionId: q.id,
+        answer: caller.answers.find((a) => a.question === q.question)!.answer,
+      }));
+      const check = await call(agent, 'POST', `/v1/customers/${customerId}/security-questions/check`, {
+        action: 'account_enquiry',
+        answers,
+      });
+      assert.equal(check.statusCode, 422, check.body);
+      assert.equal((check.json() as { error: { code: string } }).error.code, 'ANSWERS_REJECTED');
+      const finished = await conclude(session, 0, 'not_verified');
+      assert.deepEqual(finished.score, { steps: 1, methodsRight: 1, reactionsRight: 1, totalSeconds: 0 });
+    });
+
+    it('keeps practice out of the real world: lists, searches, SCIM, the outbox, webhooks; audited as practice', async () => {
+      const real = await h.runtime.services.customers.create(
+        tenant.id,
+        { displayName: 'Erika Mustermann', phone: '+4915112345678' },
+        cliActor,
+      );
+      const list = (await call(supervisor, 'GET', '/v1/customers?limit=200')).json() as {
+        items: { id: string }[];
+      };
+      assert.deepEqual(
+        list.items.map((c) => c.id),
+        [real.id],
+      );
+      const search = (await call(supervisor, 'GET', '/v1/customers?q=mustermann')).json() as {
+        items: { id: string }[];
+      };
+      assert.deepEqual(
+        search.items.map((c) => c.id),
+        [real.id],
+      );
+      // History lists no practice call; the practice customer's own page does.
+      const history = (await call(supervisor, 'GET', '/v1/verifications?limit=200')).json() as {
+        items: { customerId: string }[];
+      };
+      assert.deepEqual(history.items, []);
+      const practiceCustomers = await h.runtime.database.db
+        .selectFrom('customers')
+        .select(['id', 'phone'])
+        .where('tenant_id', '=', tenant.id)
+        .where('practice', '=', 1)
+        .execute();
+      assert.ok(practiceCustomers.length >= 7);
+      const own = await h.runtime.database.db
+        .selectFrom('verifications')
+        .select('customer_id')
+        .where('tenant_id', '=', tenant.id)
+        .executeTakeFirstOrThrow();
+      const onItsPage = (
+        await call(supervisor, 'GET', `/v1/verifications?customerId=${own.customer_id}`)
+      ).json() as {
+        items: unknown[];
+      };
+      assert.ok(onItsPage.items.length > 0);
+      const scimKey = await h.createApiKey(tenant, ['scim']);
+      const scim = (
+        await h.app.inject({
+          method: 'GET',
+          url: '/scim/v2/Users',
+          headers: { authorization: `Bearer ${scimKey}` },
+        })
+      ).json() as { totalResults: number };
+      assert.equal(scim.totalResults, 1);
+      // A practice customer's number cannot be turned into a real one.
+      const edit = await call(supervisor, 'PATCH', `/v1/customers/${practiceCustomers[0]!.id}`, {
+        phone: '+4915112345679',
+      });
+      assert.equal(edit.statusCode, 409);
+
+      const outbox = await h.runtime.database.db.selectFrom('message_outbox').select('id').execute();
+      assert.equal(outbox.length, 0, 'no message went to the configured provider');
+      const kept = await h.runtime.database.db.selectFrom('practice_messages').select('recipient').execute();
+      assert.ok(kept.length >= 3);
+      assert.ok(kept.every((m) => isPracticeAddress(m.recipient)));
+
+      // Every audit entry about a practice customer is flagged, and none becomes a delivery.
+      const entries = await h.runtime.database.db
+        .selectFrom('audit_events')
+        .select(['action', 'data', 'target_id'])
+        .where('tenant_id', '=', tenant.id)
+        .execute();
+      const ids = new Set(practiceCustomers.map((c) => c.id));
+      const aboutPractice = entries.filter((e) => {
+        const data = JSON.parse(e.data) as { customerId?: string };
+        return ids.has(data.customerId ?? '') || ids.has(e.target_id ?? '');
+      });
+      assert.ok(aboutPractice.some((e) => e.action === 'verification.approved'));
+      assert.ok(aboutPractice.some((e) => e.action === 'device.enrolled'));
+      for (const entry of aboutPractice) assert.equal(JSON.parse(entry.data).practice, true, entry.action);
+
+      await h.runtime.services.webhooks.dispatch();
+      const deliveries = await h.runtime.database.db
+        .selectFrom('webhook_deliveries')
+        .select('event_type')
+        .where('tenant_id', '=', tenant.id)
+        .execute();
+      assert.equal(deliveries.length, 0, 'practice makes no webhook deliveries');
+      // A real customer's device enrollment does go out: the dispatcher works, practice is what it skips.
+      const { code } = await h.runtime.services.devices.createActivation(tenant.id, real.id, cliActor);
+      await enrollTestDevice(h.app, {
+        publicUrl: h.config.publicUrl,
+        activationCode: code,
+        now: h.clock.now,
+      });
+      await h.runtime.services.webhooks.dispatch();
+      const control = await h.runtime.database.db
+        .selectFrom('webhook_deliveries')
+        .select('event_type')
+        .where('tenant_id', '=', tenant.id)
+        .execute();
+      assert.deepEqual(
+        control.map((d) => d.event_type),
+        ['device.enrolled'],
+      );
+      // Nor in the supervisors' figures, nor in a campaign's audience: only the real customer.
+      const practiceMade = await h.runtime.database.db
+        .selectFrom('verifications')
+        .innerJoin('customers', 'customers.id', 'verifications.customer_id')
+        .select('verifications.id')
+        .where('verifications.tenant_id', '=', tenant.id)
+        .where('customers.practice', '=', 1)
+        .execute();
+      assert.ok(practiceMade.length > 0, 'the sessions above made practice verifications');
+      const dashboard = await call(
+        supervisor,
+        'GET',
+        `/v1/analytics/dashboard?from=${encodeURIComponent(new Date(h.clock.now() - 86_400_000).toISOString())}&to=${encodeURIComponent(new Date(h.clock.now() + 60_000).toISOString())}`,
+      );
+      assert.equal(dashboard.statusCode, 200, dashboard.body);
+      assert.equal(
+        (dashboard.json() as { total: number }).total,
+        0,
+        'practice verifications are not counted',
+      );
+      const campaign = await call(tenant.clients.admin!, 'POST', '/v1/campaigns', {
+        name: 'Everyone',
+        kind: 'invitation',
+        channel: 'sms',
+        audience: { kind: 'all' },
+      });
+      assert.equal(campaign.statusCode, 201, campaign.body);
+      assert.equal(
+        (campaign.json() as { campaign: { total: number } }).campaign.total,
+        1,
+        'only the real customer',
+      );
+    });
+
+    it('supervisors assign sessions and see every score; agents see only their own; API keys are refused', async () => {
+      const forbidden = await call(agent, 'POST', '/v1/practice/sessions', {
+        operatorId: otherAgent.operatorId,
+        scenarios: ['approves'],
+      });
+      assert.equal(forbidden.statusCode, 403);
+      const assigned = await call(supervisor, 'POST', '/v1/practice/sessions', {
+        operatorId: otherAgent.operatorId,
+        scenarios: ['approves', 'denies'],
+      });
+      assert.equal(assigned.statusCode, 201, assigned.body);
+      const session = assigned.json() as Session;
+      assert.equal(session.status, 'assigned');
+      assert.equal((await call(agent, 'GET', `/v1/practice/sessions/${session.id}`)).statusCode, 404);
+      assert.equal((await call(agent, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode, 404);
+      assert.equal(
+        (await call(supervisor, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode,
+        403,
+      );
+      const own = (await call(otherAgent, 'GET', '/v1/practice/sessions')).json() as { items: Session[] };
+      assert.deepEqual(
+        own.items.map((s) => s.id),
+        [session.id],
+      );
+      const started = await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/start`);
+      assert.equal(started.statusCode, 200);
+      assert.equal(
+        (await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/start`)).statusCode,
+        409,
+      );
+      const all = (await call(supervisor, 'GET', '/v1/practice/sessions')).json() as { items: Session[] };
+      assert.ok(all.items.some((s) => s.operatorId === agent.operatorId));
+      assert.ok(all.items.some((s) => s.operatorId === otherAgent.operatorId));
+      const key = await h.createApiKey(tenant, ['verifications:write', 'verifications:read']);
+      assert.equal((await call(key, 'GET', '/v1/practice/sessions')).statusCode, 403);
+      // The first-run tour is remembered per operator on the server, for every browser.
+      assert.deepEqual((await call(otherAgent, 'GET', '/v1/practice/tour')).json(), { seenAt: null });
+      assert.equal((await call(otherAgent, 'PUT', '/v1/practice/tour')).statusCode, 200);
+      assert.notEqual(
+        ((await call(otherAgent, 'GET', '/v1/practice/tour')).json() as { seenAt: string | null }).seenAt,
+        null,
+      );
+      assert.deepEqual((await call(supervisor, 'GET', '/v1/practice/tour')).json(), { seenAt: null });
+      assert.equal((await call(key, 'GET', '/v1/practice/tour')).statusCode, 403);
+      const bad = await call(agent, 'POST', '/v1/practice/sessions', { scenarios: ['sings'] });
+      assert.equal(bad.statusCode, 400);
+    });
+
+    it('the widget: a practice token opens the current call in the panel, and reaches no real customer', async () => {
+      const session = await newSession(agent, ['approves']);
+      const issued = await call(agent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`);
+      assert.equal(issued.statusCode, 201, issued.body);
+      const { token } = issued.json() as { token: string };
+      const widget = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+        h.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+        });
+      const panel = (await widget('GET', '/v1/widget/session')).json() as {
+        customer: { id: string; practice: boolean };
+      };
+      assert.deepEqual(panel.customer.id, session.steps[0]!.customerId);
+      assert.equal(panel.customer.practice, true);
+      const started = await widget('POST', '/v1/widget/verifications', {});
+      assert.equal(started.statusCode, 201, started.body);
+      const id = (started.json() as { id: string }).id;
+      h.clock.advance(4_000);
+      const done = await until(
+        async () => (await widget('GET', `/v1/widget/verifications/${id}`)).json() as { status: string },
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(done.status, 'approved');
+      assert.equal((await conclude(session, 0, 'verified')).score?.methodsRight, 1);
+      // Only the agent practising gets one; another agent's session is not found.
+      assert.equal(
+        (await call(otherAgent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`)).statusCode,
+        404,
+      );
+      // A finished session has no call to open.
+      assert.equal(
+        (await call(agent, 'POST', `/v1/practice/sessions/${session.id}/widget-token`)).statusCode,
+        409,
+      );
+      // An operator's token for a real customer is refused by the panel, whoever minted it.
+      const real = await h.runtime.services.customers.create(
+        tenant.id,
+        { displayName: 'Real Person' },
+        cliActor,
+      );
+      const forged = await h.runtime.services.widgetTokens.issue(
+        {
+          tenantId: tenant.id,
+          customerId: real.id,
+          operatorId: agent.operatorId,
+          agentName: 'x',
+          ttlSeconds: 60,
+        },
+        cliActor,
+      );
+      const refused = await h.app.inject({
+        method: 'GET',
+        url: '/v1/widget/session',
+        headers: { authorization: `Bearer ${forged.token}` },
+      });
+      assert.equal(refused.statusCode, 401);
+    });
+
+    it('of two parallel conclusions of the same step, exactly one counts', async () => {
+      const session = await newSession(agent, ['approves', 'denies']);
+      const url = `/v1/practice/sessions/${session.id}/conclusion`;
+      const answers = await Promise.all([
+        call(agent, 'POST', url, { step: 0, conclusion: 'verified' }),
+        call(agent, 'POST', url, { step: 0, conclusion: 'not_verified' }),
+      ]);
+      assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 409]);
+      const after = (await call(agent, 'GET', `/v1/practice/sessions/${session.id}`)).json() as Session;
+      assert.equal(after.currentStep, 1);
+      assert.equal((await call(agent, 'POST', url, { step: 0, conclusion: 'verified' })).statusCode, 409);
+    });
+  });
+}
