@@ -10,6 +10,7 @@ import {
 } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursors.ts';
 import { type EventStreams, eventStream } from '../../http/event-stream.ts';
 import {
   Cursor,
@@ -105,13 +106,6 @@ export function callNoticeView(n: CallNotice) {
 }
 
 const noticeIdRegex = new RegExp(idPattern('callNotice'));
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!noticeIdRegex.test(id))
-    throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
-  return id;
-}
 
 const finalEvents = new Set(['call.ended', 'call.expired']);
 
@@ -272,11 +266,11 @@ export function registerCallNoticeRoutes(
         customerId: q.customerId,
         status: q.status as CallNotice['status'] | undefined,
         limit: q.limit ?? 50,
-        before: q.cursor ? decodeCursor(q.cursor) : undefined,
+        before: q.cursor ? decodeCursor(q.cursor, noticeIdRegex) : undefined,
       });
       return {
         items: page.items.map(callNoticeView),
-        nextCursor: page.nextBefore ? Buffer.from(page.nextBefore).toString('base64url') : null,
+        nextCursor: page.nextBefore ? encodeCursor(page.nextBefore) : null,
       };
     },
   );

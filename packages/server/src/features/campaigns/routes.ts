@@ -1,8 +1,9 @@
 // The campaign routes: create, list, read with progress and funnel, start, pause, resume, cancel,
 // preview the message; and the tracked link an invitation carries.
-import { AppError, idPattern } from '@helpdesk-auth/core';
+import { idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursors.ts';
 import {
   Cursor,
   errorResponses,
@@ -141,12 +142,6 @@ function detailView({ campaign, funnel }: { campaign: Campaign; funnel: Funnel }
 const campaignIdPattern = new RegExp(idPattern('campaign'));
 
 /** The list's cursor: the last campaign id of the page, base64url-encoded. */
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!campaignIdPattern.test(id))
-    throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
-  return id;
-}
 
 export function registerCampaignRoutes(app: TypedApp, { services, config }: AppDependencies): void {
   // A CSV of many external ids: the create route has its own body limit, above the default.
@@ -177,11 +172,14 @@ export function registerCampaignRoutes(app: TypedApp, { services, config }: AppD
       const { tenantId } = requirePrincipal(request);
       const page = await services.campaigns.list(tenantId, {
         limit: request.query.limit ?? 50,
-        after: request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor),
+        after:
+          request.query.cursor === undefined
+            ? undefined
+            : decodeCursor(request.query.cursor, campaignIdPattern),
       });
       return {
         items: page.campaigns.map(campaignView),
-        nextCursor: page.nextCursor === null ? null : Buffer.from(page.nextCursor).toString('base64url'),
+        nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor),
       };
     },
   );

@@ -2,6 +2,7 @@
 import { AppError, idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursors.ts';
 import {
   Cursor,
   errorResponses,
@@ -68,17 +69,6 @@ const fields = {
 
 const customerIdRegex = new RegExp(idPattern('customer'));
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!customerIdRegex.test(id))
-    throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
-  return id;
-}
-
 export function registerCustomerRoutes(app: TypedApp, { services }: AppDependencies): void {
   app.get(
     '/v1/customers',
@@ -124,7 +114,7 @@ export function registerCustomerRoutes(app: TypedApp, { services }: AppDependenc
       const page = await services.customers.search(tenantId, {
         ...filters,
         limit: limit ?? 50,
-        after: cursor ? decodeCursor(cursor) : undefined,
+        after: cursor ? decodeCursor(cursor, customerIdRegex) : undefined,
       });
       return {
         items: page.items.map(customerView),

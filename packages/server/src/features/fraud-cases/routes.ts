@@ -1,7 +1,8 @@
 // The fraud queue's routes: list and read cases, their live alerts, assignment, notes, resolution.
-import { AppError, idPattern } from '@helpdesk-auth/core';
+import { idPattern } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursors.ts';
 import { type EventStreams, eventStream } from '../../http/event-stream.ts';
 import {
   Cursor,
@@ -125,12 +126,6 @@ function detailView(c: FraudCaseDetail) {
 
 const caseIdRegex = new RegExp(idPattern('fraudCase'));
 
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!caseIdRegex.test(id)) throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
-  return id;
-}
-
 export function registerFraudCaseRoutes(
   app: TypedApp,
   { services }: AppDependencies,
@@ -182,11 +177,11 @@ export function registerFraudCaseRoutes(
         kind: kind as (typeof fraudSignalKinds)[number] | undefined,
         customerId,
         limit: limit ?? 50,
-        after: cursor ? decodeCursor(cursor) : undefined,
+        after: cursor ? decodeCursor(cursor, caseIdRegex) : undefined,
       });
       return {
         items: page.items.map(caseView),
-        nextCursor: page.nextAfter ? Buffer.from(page.nextAfter).toString('base64url') : null,
+        nextCursor: page.nextAfter ? encodeCursor(page.nextAfter) : null,
       };
     },
   );

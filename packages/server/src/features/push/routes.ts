@@ -1,7 +1,6 @@
 // The verification routes: start, list, read and cancel push verifications, and their event
 // streams.
 import {
-  AppError,
   finalStatuses,
   idPattern,
   maxActionSummaryLength,
@@ -11,6 +10,7 @@ import {
 } from '@helpdesk-auth/core';
 import { Type } from 'typebox';
 import { requirePrincipal } from '../../http/authenticate.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursors.ts';
 import { type EventStreams, eventStream } from '../../http/event-stream.ts';
 import {
   Cursor,
@@ -121,13 +121,6 @@ function detailView(v: Verification & { timeline: VerificationEvent[] }) {
 }
 
 const verificationIdRegex = new RegExp(idPattern('verification'));
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!verificationIdRegex.test(id))
-    throw new AppError('INVALID_CURSOR', 'The cursor is not one this API gave out.');
-  return id;
-}
 
 export function registerVerificationRoutes(
   app: TypedApp,
@@ -250,11 +243,11 @@ export function registerVerificationRoutes(
         createdAfter: q.createdAfter ? Date.parse(q.createdAfter) : undefined,
         createdBefore: q.createdBefore ? Date.parse(q.createdBefore) : undefined,
         limit: q.limit ?? 50,
-        before: q.cursor ? decodeCursor(q.cursor) : undefined,
+        before: q.cursor ? decodeCursor(q.cursor, verificationIdRegex) : undefined,
       });
       return {
         items: page.items.map(verificationView),
-        nextCursor: page.nextBefore ? Buffer.from(page.nextBefore).toString('base64url') : null,
+        nextCursor: page.nextBefore ? encodeCursor(page.nextBefore) : null,
       };
     },
   );
