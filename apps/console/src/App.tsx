@@ -110,6 +110,16 @@ export function App() {
       .catch(() => {});
   }, [csrfToken]);
 
+  // In a navigation wider than the header's row (an admin's, in German), the current page's link
+  // is scrolled into sight.
+  const routeName = route.name;
+  useEffect(() => {
+    if (session && routeName)
+      document
+        .querySelector('.top-bar nav a[aria-current="page"]')
+        ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [routeName, session]);
+
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
 
