@@ -112,13 +112,15 @@ export function App() {
 
   // In a navigation wider than the header's row (an admin's, in German), the current page's link
   // is scrolled into sight.
+  // Only when the page changes: never while someone is reaching for another link.
   const routeName = route.name;
+  const signedIn = Boolean(session);
   useEffect(() => {
-    if (session && routeName)
+    if (signedIn && routeName)
       document
         .querySelector('.top-bar nav a[aria-current="page"]')
         ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  }, [routeName, session]);
+  }, [routeName, signedIn]);
 
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
