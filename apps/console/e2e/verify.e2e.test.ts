@@ -40,6 +40,12 @@ describe('agent console: verify a caller', { skip }, () => {
   it('sign-in page: labelled fields, no serious accessibility violations', async () => {
     await page.goto(`${suite.world.h.baseUrl}/console/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // Focus moves to the first field once the page has rendered (an effect after the heading).
+    await page
+      .waitForFunction(() => document.activeElement?.getAttribute('name') === 'tenant', undefined, {
+        timeout: 5000,
+      })
+      .catch(() => undefined);
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'tenant');
     // The demo hint appears only with the demo tenant, which this server does not have.
     assert.equal(await page.getByTestId('demo-hint').count(), 0);
