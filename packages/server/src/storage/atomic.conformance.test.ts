@@ -25,6 +25,7 @@ import {
   settleQuestionFailure,
   settleQuestionPass,
   takeIntervalSlot,
+  takeRateLimitSlots,
 } from './atomic.ts';
 import {
   type Database,
@@ -230,6 +231,49 @@ function conformanceSuite(kind: DatabaseKind) {
         now: now + 1000,
       });
       assert.deepEqual(fresh, { allowed: true, count: 1, resetAt: now + 2000 });
+    });
+  });
+
+  describe('takeRateLimitSlots (a batch of hits, never past the limit)', () => {
+    it('grants exactly `limit` slots over many concurrent batches, a part to the one that finds less room', async () => {
+      const results = await race((i) =>
+        takeRateLimitSlots(database.db, 'slots:race', {
+          slots: 1 + (i % 4),
+          limit: 40,
+          windowMs: 60_000,
+          now,
+        }),
+      );
+      const asked = Array.from({ length: concurrency }, (_, i) => 1 + (i % 4)).reduce((a, b) => a + b, 0);
+      assert.ok(asked > 40, 'the racers ask for more than the window holds');
+      assert.equal(
+        results.reduce((sum, r) => sum + r.granted, 0),
+        40,
+      );
+      results.forEach((r, i) => {
+        assert.ok(r.granted >= 0 && r.granted <= 1 + (i % 4));
+        assert.ok(r.count <= 40);
+      });
+      const row = await database.db
+        .selectFrom('rate_limits')
+        .selectAll()
+        .where('key', '=', 'slots:race')
+        .executeTakeFirstOrThrow();
+      assert.equal(row.count, 40);
+    });
+
+    it('gives what is left of a window, nothing once it is full, and all again in the next window', async () => {
+      const take = (slots: number, at: number) =>
+        takeRateLimitSlots(database.db, 'slots:window', { slots, limit: 10, windowMs: 1000, now: at });
+      assert.deepEqual(await take(25, now), { granted: 10, count: 10, resetAt: now + 1000 });
+      assert.deepEqual(await take(1, now + 500), { granted: 0, count: 10, resetAt: now + 1000 });
+      assert.deepEqual(await take(6, now + 1000), { granted: 6, count: 6, resetAt: now + 2000 });
+      assert.deepEqual(await take(6, now + 1001), { granted: 4, count: 10, resetAt: now + 2000 });
+      // Shared with hitRateLimit: one key, one count.
+      assert.equal(
+        (await hitRateLimit(database.db, 'slots:window', { limit: 10, windowMs: 1000, now: now + 1002 })).allowed,
+        false,
+      );
     });
   });
 

@@ -86,6 +86,71 @@ export async function hitRateLimit(
   return { allowed: false, count: current?.count ?? limit, resetAt: current?.reset_at ?? now + windowMs };
 }
 
+const takeQuery = prepared(
+  (db, slot: Slots<{ key: string; now: number; resetAt: number; limit: number; slots: number }>) =>
+    db
+      .insertInto('rate_limits')
+      .values({ key: slot('key'), count: slot('slots'), reset_at: slot('resetAt') })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            count: sql<number>`case when rate_limits.reset_at <= ${slot('now')} then ${slot('slots')} else rate_limits.count + ${slot('slots')} end`,
+            reset_at: sql<number>`case when rate_limits.reset_at <= ${slot('now')} then ${slot('resetAt')} else rate_limits.reset_at end`,
+          })
+          .where((eb) =>
+            eb.or([
+              eb('rate_limits.reset_at', '<=', slot('now')),
+              eb(eb('rate_limits.count', '+', slot('slots')), '<=', slot('limit')),
+            ]),
+          ),
+      )
+      .returning(['count', 'reset_at']),
+);
+
+export interface RateLimitSlots {
+  /** How many of the slots asked for were taken (0 when the window is full). */
+  granted: number;
+  count: number;
+  resetAt: number;
+}
+
+/**
+ * Takes up to `slots` hits against `key` at once, in the same fixed window as `hitRateLimit`:
+ * what one statement per message would have done for a batch, in one statement while the window
+ * has room for all of them. Each attempt is all or nothing, guarded in the statement itself
+ * (`count + slots <= limit`), so concurrent callers can never push the count past the limit;
+ * when the window has room for fewer, the caller gets what is left (read, then taken with the
+ * same guard), and none once it is full.
+ */
+export async function takeRateLimitSlots(
+  db: Db,
+  key: string,
+  options: { slots: number; limit: number; windowMs: number; now: number },
+): Promise<RateLimitSlots> {
+  const { limit, windowMs, now } = options;
+  key = storedKey(key);
+  let want = Math.min(Math.floor(options.slots), limit);
+  let current: { count: number; reset_at: number } | undefined;
+  // A round that takes nothing saw other callers take slots meanwhile (the count only grows within
+  // a window), so the rounds end soon; the bound is a guard, not a limit reached in practice.
+  for (let attempt = 0; attempt < 20 && want > 0; attempt++) {
+    const row = await takeQuery.first(db, { key, now, resetAt: now + windowMs, limit, slots: want });
+    if (row) return { granted: want, count: row.count, resetAt: row.reset_at };
+    current = await db
+      .selectFrom('rate_limits')
+      .select(['count', 'reset_at'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (current && current.reset_at > now) want = Math.min(want, limit - current.count);
+  }
+  return {
+    granted: 0,
+    count: current?.count ?? limit,
+    resetAt: current && current.reset_at > now ? current.reset_at : now + windowMs,
+  };
+}
+
 export async function resetRateLimit(db: Db, key: string): Promise<void> {
   await db.deleteFrom('rate_limits').where('key', '=', storedKey(key)).execute();
 }

@@ -1,11 +1,12 @@
 // The campaign sender: a background worker that reads each running campaign's audience into
-// recipient rows, claims them a few at a time and sends, throttled per campaign and per provider.
-import { AppError, simSwapBlockedUntil } from '@helpdesk-auth/core';
+// recipient rows, claims them a batch at a time and sends, throttled per campaign and per provider.
+import { AppError, simSwapBlockedUntil, type VerificationPolicy } from '@helpdesk-auth/core';
+import { PostgresAdapter } from 'kysely';
 import { type Actor, appendAudit, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { MessageProvider } from '../../providers/messages/message-provider.ts';
 import { ProviderError } from '../../providers/messages/message-provider.ts';
-import { hitRateLimit, inTransaction } from '../../storage/atomic.ts';
+import { inTransaction, takeRateLimitSlots } from '../../storage/atomic.ts';
 import type { CampaignRecipientRow, CampaignRow, CustomerRow } from '../../storage/schema.ts';
 import type { ActivationChannel, ActivationDelivery } from '../devices/index.ts';
 import { loadPolicy } from '../policy/index.ts';
@@ -13,8 +14,11 @@ import { nextAudienceBatch } from './audience.ts';
 import { audienceBatchSize, newLinkToken } from './campaigns.ts';
 import { announcementText, type CampaignMessages } from './model.ts';
 
-/** Recipients claimed at once: small, so a pause or a crash leaves little in flight. */
-export const claimBatchSize = 10;
+/**
+ * Recipients claimed at once, at most: also no more than the campaign's rate per second (10 by
+ * default), so a pause or a crash leaves no more in flight than a second's worth of sending.
+ */
+export const claimBatchSize = 100;
 /** How long a provider that did not answer, or asked to slow down, is left alone before the next try. */
 export const providerBackoffMs = 30_000;
 /** A recipient claimed longer ago than this was left by a stopped process: counted as failed, never sent again. */
@@ -48,7 +52,10 @@ type Outcome =
  * claimed by one conditional update of its status, so two workers (two processes) never both send
  * to it; a send whose outcome a crash left unknown is recorded as failed (`INTERRUPTED`), not
  * repeated. No transaction is held across a send: claiming, sending and recording are separate
- * short statements.
+ * short statements. Each step takes a batch at once (the claim, the rate windows' slots, the
+ * customers, the activations and their audit entries, the outcomes: one statement each), so a
+ * batch costs about as many round trips as one message used to, and only the providers' sends
+ * (on the development outbox, one insert each) grow with it.
  */
 export function createCampaignSender(
   context: ServiceContext,
@@ -58,6 +65,7 @@ export function createCampaignSender(
   },
 ) {
   const { db, clock, config } = context;
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
 
   /** Reads the next batch of the audience into recipient rows; the cursor moves by compare-and-set. */
   async function readAudience(campaign: CampaignRow): Promise<void> {
@@ -114,27 +122,40 @@ export function createCampaignSender(
     });
   }
 
-  /** Claims up to `limit` pending recipients: each moves from pending to sending for one worker only. */
+  /**
+   * Claims up to `limit` pending recipients in one statement: each moves from pending to sending
+   * for one worker only. On PostgreSQL the rows another worker is claiming at the same moment are
+   * skipped (`for update skip locked`), so two processes take different recipients instead of
+   * waiting for each other; SQLite runs one writer at a time. Either way the update's own
+   * condition (still pending) is what keeps a recipient to one worker.
+   */
   async function claim(campaignId: string, limit: number): Promise<CampaignRecipientRow[]> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = clock();
+      // The rows are picked once, in a materialised step: as a plain subquery PostgreSQL may run
+      // the pick again for each row it updates, and `skip locked` would then skip the rows this
+      // very statement has just claimed and pick further ones, claiming more than `limit`.
       const claimed = await db
+        .with(
+          (cte) => cte('picked').materialized(),
+          (qb) =>
+            qb
+              .selectFrom('campaign_recipients')
+              .select('customer_id')
+              .where('campaign_id', '=', campaignId)
+              .where('status', '=', 'pending')
+              .orderBy('customer_id')
+              .limit(limit)
+              .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        )
         .updateTable('campaign_recipients')
         .set({ status: 'sending', claimed_at: now })
         .where('campaign_id', '=', campaignId)
         .where('status', '=', 'pending')
-        .where('customer_id', 'in', (eb) =>
-          eb
-            .selectFrom('campaign_recipients')
-            .select('customer_id')
-            .where('campaign_id', '=', campaignId)
-            .where('status', '=', 'pending')
-            .orderBy('customer_id')
-            .limit(limit),
-        )
+        .where('customer_id', 'in', (eb) => eb.selectFrom('picked').select('picked.customer_id'))
         .returningAll()
         .execute();
-      if (claimed.length > 0) return claimed;
+      if (claimed.length > 0) return claimed.sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1));
       // Another worker took the same rows first; try the next ones while any are left.
       const left = await db
         .selectFrom('campaign_recipients')
@@ -159,15 +180,22 @@ export function createCampaignSender(
       .execute();
   }
 
-  /** The provider's window: campaign messages per second across every campaign and process. */
-  async function providerSlot(provider: MessageProvider): Promise<number | null> {
+  /**
+   * The provider's window: campaign messages per second across every campaign and process. Takes
+   * up to `count` slots in one statement; returns how many it got and, when fewer, the wait.
+   */
+  async function providerSlots(
+    provider: MessageProvider,
+    count: number,
+  ): Promise<{ granted: number; waitMs: number }> {
     const now = clock();
-    const hit = await hitRateLimit(db, `campaign-provider:${provider.channel}:${provider.name}`, {
+    const taken = await takeRateLimitSlots(db, `campaign-provider:${provider.channel}:${provider.name}`, {
+      slots: count,
       limit: config.campaignProviderRatePerSecond,
       windowMs: 1000,
       now,
     });
-    return hit.allowed ? null : Math.max(1, hit.resetAt - now);
+    return { granted: taken.granted, waitMs: Math.max(1, taken.resetAt - now) };
   }
 
   /** The channels to try for a customer, in order. */
@@ -177,57 +205,16 @@ export function createCampaignSender(
     return customer.phone ? ['sms', 'email'] : ['email'];
   }
 
-  async function sendAnnouncement(
+  /**
+   * The channel a customer is sent on: the first of `channelsFor` with a provider, an address and,
+   * for SMS, a number not changed within the policy's SIM-swap window; else why none.
+   */
+  function chooseChannel(
     campaign: CampaignRow,
     customer: CustomerRow,
-    channel: ActivationChannel,
-    provider: MessageProvider,
-  ): Promise<Outcome> {
-    const to = channel === 'sms' ? customer.phone : customer.email;
-    if (!to) return { status: 'skipped', reason: channel === 'sms' ? 'NO_PHONE_NUMBER' : 'NO_EMAIL_ADDRESS' };
-    if (channel === 'sms') {
-      const { policy } = await loadPolicy(db, campaign.tenant_id);
-      if (simSwapBlockedUntil(customer.phone_changed_at, policy, clock()) !== null) {
-        return { status: 'skipped', reason: 'SIM_SWAP_WINDOW' };
-      }
-    }
-    const tenant = await db
-      .selectFrom('tenants')
-      .select('name')
-      .where('id', '=', campaign.tenant_id)
-      .executeTakeFirstOrThrow();
-    const text = announcementText(
-      JSON.parse(campaign.messages) as CampaignMessages,
-      customer.locale,
-      tenant.name,
-    );
-    const result = await provider.send({
-      to,
-      ...(channel === 'email' ? { subject: tenant.name } : {}),
-      text,
-      reference: `${campaign.id}:${customer.id}`,
-      tenantId: campaign.tenant_id,
-    });
-    return {
-      status: 'sent',
-      channel,
-      provider: provider.name,
-      providerMessageId: result.providerMessageId ?? null,
-      activationId: null,
-      delivered: result.status === 'delivered',
-    };
-  }
-
-  async function sendOne(campaign: CampaignRow, recipient: CampaignRecipientRow): Promise<Outcome> {
-    const customer = await db
-      .selectFrom('customers')
-      .selectAll()
-      .where('tenant_id', '=', campaign.tenant_id)
-      .where('id', '=', recipient.customer_id)
-      .executeTakeFirst();
-    if (!customer) return { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
-    // Read now, not when the audience was: an opt-out during the campaign still counts.
-    if (customer.campaign_opt_out_at !== null) return { status: 'skipped', reason: 'OPTED_OUT' };
+    policy: VerificationPolicy | undefined,
+    now: number,
+  ): { channel: ActivationChannel; provider: MessageProvider } | Outcome {
     let last: Outcome = { status: 'skipped', reason: 'PROVIDER_NOT_CONFIGURED' };
     for (const channel of channelsFor(campaign, customer)) {
       const provider = deps.providers[channel];
@@ -235,92 +222,240 @@ export function createCampaignSender(
         last = { status: 'skipped', reason: 'PROVIDER_NOT_CONFIGURED' };
         continue;
       }
-      const wait = await providerSlot(provider);
-      if (wait !== null) return { status: 'throttled', waitMs: wait };
-      try {
-        if (campaign.kind === 'announcement') {
-          last = await sendAnnouncement(campaign, customer, channel, provider);
-        } else {
-          const sent = await deps.activationDelivery.send(
-            campaign.tenant_id,
-            customer.id,
-            channel,
-            systemActor,
-            {
-              lifetimeMs: campaign.link_valid_days * 86_400_000,
-              campaignId: campaign.id,
-              // The tracked link records the opening and sends the browser on to the app; the
-              // activation code stays in the fragment, which browsers keep across the redirect and
-              // never send to a server.
-              link: (activationLink) => {
-                const url = new URL(activationLink);
-                return `${url.origin}/v1/campaign-links/${recipient.link_token}${url.hash}`;
-              },
-            },
-          );
-          last = {
-            status: 'sent',
-            channel,
-            provider: sent.provider,
-            providerMessageId: sent.providerMessageId,
-            activationId: sent.id,
-            delivered: sent.delivered,
-          };
-        }
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'CHANNEL_UNAVAILABLE') {
-          const reason = (error.details as { reason?: string } | undefined)?.reason ?? 'CHANNEL_UNAVAILABLE';
-          last = { status: 'skipped', reason };
-        } else if (
-          error instanceof ProviderError ||
-          (error instanceof AppError && error.code === 'DELIVERY_FAILED')
-        ) {
-          const kind =
-            error instanceof ProviderError
-              ? error.kind
-              : (error.details as { reason?: string } | undefined)?.reason;
-          // A provider that is down or asks to slow down refused nothing: the customer is tried
-          // again after a pause, not counted as failed (an invitation's unsent link just expires).
-          if (kind === 'unreachable' || kind === 'rate_limited')
-            return { status: 'throttled', waitMs: providerBackoffMs };
-          last = { status: 'failed', reason: 'PROVIDER_REJECTED' };
-        } else if (error instanceof AppError && error.code === 'NOT_FOUND') {
-          last = { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
-        } else {
-          throw error;
-        }
+      const to = channel === 'sms' ? customer.phone : customer.email;
+      if (!to) {
+        last = { status: 'skipped', reason: channel === 'sms' ? 'NO_PHONE_NUMBER' : 'NO_EMAIL_ADDRESS' };
+        continue;
       }
-      if (last.status === 'sent' || last.status === 'failed') return last;
+      if (channel === 'sms' && policy && simSwapBlockedUntil(customer.phone_changed_at, policy, now) !== null) {
+        last = { status: 'skipped', reason: 'SIM_SWAP_WINDOW' };
+        continue;
+      }
+      return { channel, provider };
     }
     return last;
   }
 
+  /**
+   * What a failed send means for the recipient: skipped (the channel was unavailable), tried again
+   * later (the provider is down or asked to slow down) or failed (the provider refused it). Any
+   * other error is not the recipient's: it is thrown once the batch's other outcomes are recorded.
+   */
+  function outcomeOf(error: unknown): Outcome | undefined {
+    if (error instanceof AppError && error.code === 'CHANNEL_UNAVAILABLE') {
+      const reason = (error.details as { reason?: string } | undefined)?.reason ?? 'CHANNEL_UNAVAILABLE';
+      return { status: 'skipped', reason };
+    }
+    if (error instanceof ProviderError || (error instanceof AppError && error.code === 'DELIVERY_FAILED')) {
+      const kind =
+        error instanceof ProviderError ? error.kind : (error.details as { reason?: string } | undefined)?.reason;
+      // A provider that is down or asks to slow down refused nothing: the customer is tried
+      // again after a pause, not counted as failed (an invitation's unsent link just expires).
+      if (kind === 'unreachable' || kind === 'rate_limited') return { status: 'throttled', waitMs: providerBackoffMs };
+      return { status: 'failed', reason: 'PROVIDER_REJECTED' };
+    }
+    if (error instanceof AppError && error.code === 'NOT_FOUND') return { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
+    return undefined;
+  }
+
+  /**
+   * Sends to a batch of claimed recipients that have their campaign slots. The customers are read
+   * in one statement (now, not when the audience was: an opt-out during the campaign still
+   * counts), the policy and the tenant once, the provider slots taken per provider in one
+   * statement each, and the messages handed to the providers side by side. Returns each
+   * recipient's outcome, and the first error that was not a recipient's own (see `outcomeOf`).
+   */
+  async function sendBatch(
+    campaign: CampaignRow,
+    recipients: CampaignRecipientRow[],
+  ): Promise<{ outcomes: Map<string, Outcome>; error?: unknown }> {
+    const outcomes = new Map<string, Outcome>();
+    if (recipients.length === 0) return { outcomes };
+    const customers = new Map(
+      (
+        await db
+          .selectFrom('customers')
+          .selectAll()
+          .where('tenant_id', '=', campaign.tenant_id)
+          .where(
+            'id',
+            'in',
+            recipients.map((r) => r.customer_id),
+          )
+          .execute()
+      ).map((c) => [c.id, c]),
+    );
+    const policy =
+      campaign.channel === 'email' ? undefined : (await loadPolicy(db, campaign.tenant_id)).policy;
+    const now = clock();
+    // Who goes out on which provider, in the batch's order.
+    const byProvider = new Map<
+      MessageProvider,
+      Array<{ recipient: CampaignRecipientRow; customer: CustomerRow; channel: ActivationChannel }>
+    >();
+    for (const recipient of recipients) {
+      const customer = customers.get(recipient.customer_id);
+      if (!customer) {
+        outcomes.set(recipient.customer_id, { status: 'skipped', reason: 'CUSTOMER_REMOVED' });
+        continue;
+      }
+      if (customer.campaign_opt_out_at !== null) {
+        outcomes.set(recipient.customer_id, { status: 'skipped', reason: 'OPTED_OUT' });
+        continue;
+      }
+      const chosen = chooseChannel(campaign, customer, policy, now);
+      if ('status' in chosen) {
+        outcomes.set(recipient.customer_id, chosen);
+        continue;
+      }
+      const group = byProvider.get(chosen.provider) ?? [];
+      group.push({ recipient, customer, channel: chosen.channel });
+      byProvider.set(chosen.provider, group);
+    }
+    // A slot of the provider's window for each; those without one go back to pending.
+    const sending: Array<{
+      recipient: CampaignRecipientRow;
+      customer: CustomerRow;
+      channel: ActivationChannel;
+      provider: MessageProvider;
+    }> = [];
+    for (const [provider, group] of byProvider) {
+      const { granted, waitMs } = await providerSlots(provider, group.length);
+      group.forEach((item, i) => {
+        if (i < granted) sending.push({ ...item, provider });
+        else outcomes.set(item.recipient.customer_id, { status: 'throttled', waitMs });
+      });
+    }
+    if (sending.length === 0) return { outcomes };
+    let unexpected: unknown;
+    const settle = (customerId: string, error: unknown) => {
+      const outcome = outcomeOf(error);
+      if (outcome) outcomes.set(customerId, outcome);
+      else unexpected ??= error;
+    };
+    if (campaign.kind === 'announcement') {
+      const tenant = await db
+        .selectFrom('tenants')
+        .select('name')
+        .where('id', '=', campaign.tenant_id)
+        .executeTakeFirstOrThrow();
+      const messages = JSON.parse(campaign.messages) as CampaignMessages;
+      await Promise.all(
+        sending.map(async ({ recipient, customer, channel, provider }) => {
+          const to = (channel === 'sms' ? customer.phone : customer.email)!;
+          try {
+            const result = await provider.send({
+              to,
+              ...(channel === 'email' ? { subject: tenant.name } : {}),
+              text: announcementText(messages, customer.locale, tenant.name),
+              reference: `${campaign.id}:${customer.id}`,
+              tenantId: campaign.tenant_id,
+            });
+            outcomes.set(recipient.customer_id, {
+              status: 'sent',
+              channel,
+              provider: provider.name,
+              providerMessageId: result.providerMessageId ?? null,
+              activationId: null,
+              delivered: result.status === 'delivered',
+            });
+          } catch (error) {
+            settle(recipient.customer_id, error);
+          }
+        }),
+      );
+    } else {
+      const results = await deps.activationDelivery.sendMany(
+        campaign.tenant_id,
+        sending.map(({ recipient, customer, channel }) => ({
+          customer,
+          channel,
+          // The tracked link records the opening and sends the browser on to the app; the
+          // activation code stays in the fragment, which browsers keep across the redirect and
+          // never send to a server.
+          link: (activationLink: string) => {
+            const url = new URL(activationLink);
+            return `${url.origin}/v1/campaign-links/${recipient.link_token}${url.hash}`;
+          },
+        })),
+        systemActor,
+        { lifetimeMs: campaign.link_valid_days * 86_400_000, campaignId: campaign.id },
+      );
+      results.forEach((result, i) => {
+        const customerId = sending[i]!.recipient.customer_id;
+        if (result.ok) {
+          outcomes.set(customerId, {
+            status: 'sent',
+            channel: result.channel,
+            provider: result.provider,
+            providerMessageId: result.providerMessageId,
+            activationId: result.id,
+            delivered: result.delivered,
+          });
+        } else {
+          settle(customerId, result.error);
+        }
+      });
+    }
+    return unexpected === undefined ? { outcomes } : { outcomes, error: unexpected };
+  }
+
+  /**
+   * Records the batch's outcomes in one statement. Written as an upsert because that is one
+   * multi-row statement on both databases; the rows exist (they were claimed), so it only ever
+   * updates, and only a row still `sending`: one a sweep marked interrupted meanwhile stays so.
+   */
   async function record(
     campaign: CampaignRow,
-    recipient: CampaignRecipientRow,
-    outcome: Outcome,
+    done: Array<{ customerId: string; outcome: Exclude<Outcome, { status: 'throttled' }> }>,
   ): Promise<void> {
-    if (outcome.status === 'throttled') return;
+    if (done.length === 0) return;
     const now = clock();
     await db
-      .updateTable('campaign_recipients')
-      .set(
-        outcome.status === 'sent'
-          ? {
-              status: 'sent',
-              reason: null,
-              channel: outcome.channel,
-              provider: outcome.provider,
-              provider_message_id: outcome.providerMessageId,
-              activation_id: outcome.activationId,
-              sent_at: now,
-              delivered_at: outcome.delivered ? now : null,
-            }
-          : { status: outcome.status, reason: outcome.reason },
+      .insertInto('campaign_recipients')
+      .values(
+        done.map(({ customerId, outcome }) => ({
+          campaign_id: campaign.id,
+          customer_id: customerId,
+          tenant_id: campaign.tenant_id,
+          ...(outcome.status === 'sent'
+            ? {
+                status: 'sent',
+                reason: null,
+                channel: outcome.channel,
+                provider: outcome.provider,
+                provider_message_id: outcome.providerMessageId,
+                activation_id: outcome.activationId,
+                sent_at: now,
+                delivered_at: outcome.delivered ? now : null,
+              }
+            : {
+                status: outcome.status,
+                reason: outcome.reason,
+                channel: null,
+                provider: null,
+                provider_message_id: null,
+                activation_id: null,
+                sent_at: null,
+                delivered_at: null,
+              }),
+        })),
       )
-      .where('campaign_id', '=', campaign.id)
-      .where('customer_id', '=', recipient.customer_id)
-      .where('status', '=', 'sending')
+      .onConflict((oc) =>
+        oc
+          .columns(['campaign_id', 'customer_id'])
+          .doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            reason: eb.ref('excluded.reason'),
+            channel: eb.ref('excluded.channel'),
+            provider: eb.ref('excluded.provider'),
+            provider_message_id: eb.ref('excluded.provider_message_id'),
+            activation_id: eb.ref('excluded.activation_id'),
+            sent_at: eb.ref('excluded.sent_at'),
+            delivered_at: eb.ref('excluded.delivered_at'),
+          }))
+          .where('campaign_recipients.status', '=', 'sending'),
+      )
       .execute();
   }
 
@@ -384,7 +519,10 @@ export function createCampaignSender(
         .where('id', '=', campaign.id)
         .executeTakeFirst();
       if (status?.status !== 'running') return { sent, finished, waitMs: null };
-      const batch = await claim(campaign.id, Math.min(claimBatchSize, budget - finished));
+      const batch = await claim(
+        campaign.id,
+        Math.min(claimBatchSize, budget - finished, campaign.rate_per_second),
+      );
       if (batch.length === 0) {
         const done = await db
           .selectFrom('campaigns')
@@ -398,47 +536,38 @@ export function createCampaignSender(
         await readAudience(campaign);
         continue;
       }
-      // A slot of the campaign's window for each recipient, in order; those without one go back.
-      let waitMs: number | null = null;
-      let allowed = 0;
-      for (; allowed < batch.length; allowed++) {
-        const now = clock();
-        const slot = await hitRateLimit(db, `campaign:${campaign.id}`, {
-          limit: campaign.rate_per_second,
-          windowMs: 1000,
-          now,
-        });
-        if (!slot.allowed) {
-          waitMs = Math.max(1, slot.resetAt - now);
-          break;
-        }
-      }
+      // Slots of the campaign's window for the batch, in one statement; those without one go back.
+      const now = clock();
+      const slots = await takeRateLimitSlots(db, `campaign:${campaign.id}`, {
+        slots: batch.length,
+        limit: campaign.rate_per_second,
+        windowMs: 1000,
+        now,
+      });
+      let waitMs: number | null = slots.granted < batch.length ? Math.max(1, slots.resetAt - now) : null;
       await release(
         campaign.id,
-        batch.slice(allowed).map((r) => r.customer_id),
+        batch.slice(slots.granted).map((r) => r.customer_id),
       );
-      // The batch's sends run side by side (each its own short statements, no transaction held
-      // across them), so a provider's or the database's round trips overlap.
-      const outcomes = await Promise.all(
-        batch.slice(0, allowed).map(async (recipient) => {
-          const outcome = await sendOne(campaign, recipient);
-          if (outcome.status === 'throttled') {
-            // Nothing is held while the provider's window is closed: the recipient goes back.
-            await release(campaign.id, [recipient.customer_id]);
-          } else {
-            await record(campaign, recipient, outcome);
-          }
-          return outcome;
-        }),
-      );
-      for (const outcome of outcomes) {
+      const { outcomes, error } = await sendBatch(campaign, batch.slice(0, slots.granted));
+      const done: Array<{ customerId: string; outcome: Exclude<Outcome, { status: 'throttled' }> }> = [];
+      const back: string[] = [];
+      for (const [customerId, outcome] of outcomes) {
         if (outcome.status === 'throttled') {
+          // Nothing is held while the provider's window is closed: the recipient goes back.
+          back.push(customerId);
           waitMs = waitMs === null ? outcome.waitMs : Math.min(waitMs, outcome.waitMs);
           continue;
         }
+        done.push({ customerId, outcome });
         finished += 1;
         if (outcome.status === 'sent') sent += 1;
       }
+      await record(campaign, done);
+      await release(campaign.id, back);
+      // A recipient whose send failed for no reason of its own stays claimed: the lease's sweep
+      // records it as interrupted rather than risk sending twice.
+      if (error !== undefined) throw error;
       if (waitMs !== null) return { sent, finished, waitMs };
     }
     return { sent, finished, waitMs: 0 };

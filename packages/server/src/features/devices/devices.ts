@@ -9,7 +9,7 @@ import {
   notFound,
 } from '@helpdesk-auth/core';
 import type { JWK } from 'jose';
-import { type Actor, appendAudit, systemActor } from '../../platform/audit-log.ts';
+import { type Actor, type AuditRecord, appendAudit, appendAuditMany, systemActor } from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { topics } from '../../platform/live-events.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
@@ -371,6 +371,92 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
       // The code travels in the fragment, which browsers never send to a server or a proxy log.
       const link = `${new URL(config.publicUrl).origin}/app/activate#code=${code}`;
       return { id, customerId, code, link, qrPayload: link, expiresAt };
+    },
+
+    /**
+     * Activations for many customers at once, as `createActivation` makes one each (a campaign's
+     * batch of invitations): in one transaction, a few statements for the whole batch, each
+     * customer's older live activation revoked and both steps audited per customer. A customer
+     * that no longer exists gets none. Returned by customer id.
+     */
+    async createActivations(
+      tenantId: string,
+      customerIds: readonly string[],
+      actor: Actor,
+      lifetimeMs: number = activationLifetimeMs,
+    ): Promise<Map<string, Activation>> {
+      const made = new Map<string, Activation>();
+      if (customerIds.length === 0) return made;
+      const now = clock();
+      const expiresAt = now + lifetimeMs;
+      const origin = new URL(config.publicUrl).origin;
+      await inTransaction(db, async (tx) => {
+        const existing = await tx
+          .selectFrom('customers')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', [...customerIds])
+          .execute();
+        if (existing.length === 0) return;
+        const ids = new Set(existing.map((r) => r.id));
+        const present = customerIds.filter((id) => ids.has(id));
+        // One live activation per customer, as in `createActivation`.
+        const revoked = await tx
+          .updateTable('one_time_tokens')
+          .set((eb) => ({ attempts: eb.ref('max_attempts') }))
+          .where('tenant_id', '=', tenantId)
+          .where('purpose', '=', activationPurpose)
+          .where('subject_id', 'in', present)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', now)
+          .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+          .returning(['id', 'subject_id'])
+          .execute();
+        const rows = present.map((customerId) => {
+          const code = newActivationCode();
+          const id = newId('activation', now);
+          const link = `${origin}/app/activate#code=${code}`;
+          made.set(customerId, { id, customerId, code, link, qrPayload: link, expiresAt });
+          return {
+            id,
+            tenant_id: tenantId,
+            purpose: activationPurpose,
+            secret_hash: keyedHash(encryptionKey, normaliseActivationCode(code)),
+            subject_id: customerId,
+            max_attempts: 1,
+            expires_at: expiresAt,
+            consumed_at: null,
+            created_at: now,
+          };
+        });
+        await tx.insertInto('one_time_tokens').values(rows).execute();
+        const records: AuditRecord[] = [];
+        for (const customerId of present) {
+          const older = revoked.filter((r) => r.subject_id === customerId).map((r) => r.id);
+          const target = { type: 'customer', id: customerId };
+          const activationId = made.get(customerId)!.id;
+          if (older.length > 0) {
+            records.push({
+              tenantId,
+              actor,
+              action: 'device.activations_revoked',
+              target,
+              data: { activationIds: older, replacedBy: activationId },
+              now,
+            });
+          }
+          records.push({
+            tenantId,
+            actor,
+            action: 'device.activation_created',
+            target,
+            data: { activationId, expiresAt },
+            now,
+          });
+        }
+        await appendAuditMany(tx, records);
+      });
+      return made;
     },
 
     /**
