@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openRuntime, type Runtime } from '../../app/runtime.ts';
-import { cliActor } from '../../platform/audit-log.ts';
+import { newId } from '@helpdesk-auth/core';
+import { cliActor, verifyTenantAuditChain } from '../../platform/audit-log.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -69,6 +70,30 @@ for (const kind of databaseKinds) {
         customers.push(customer.id);
       }
       return { tenant, admin: tenant.clients.admin, customers };
+    }
+
+    /**
+     * A tenant of its own with `count` customers written in one statement (enough of them for
+     * the sender to work in full batches and several lanes), numbered as `tenantWith` numbers them.
+     */
+    async function tenantWithMany(count: number) {
+      const tenant = await h.tenantWithOperators(`camp-${++tenantCounter}`);
+      const now = h.clock.now();
+      const rows = Array.from({ length: count }, (_, i) => ({
+        id: newId('customer', now),
+        tenant_id: tenant.id,
+        external_id: `ext-${i}`,
+        display_name: `Customer ${i}`,
+        name_folded: `customer ${i}`,
+        phone: `+4915123${String(100000 + i)}`,
+        phone_changed_at: null,
+        email: `c${i}@example.com`,
+        locale: 'en',
+        created_at: now,
+        updated_at: now,
+      }));
+      await h.runtime.database.db.insertInto('customers').values(rows).execute();
+      return { tenant, admin: tenant.clients.admin, customers: rows.map((r) => r.id) };
     }
 
     async function create(
@@ -333,6 +358,120 @@ for (const kind of databaseKinds) {
       assert.deepEqual(
         [final.campaign.status, final.funnel.sent, final.funnel.audience],
         ['completed', 40, 40],
+      );
+    });
+
+    it('sends in full batches and lanes: every window keeps the rate, older links are revoked, each step audited once per customer', async () => {
+      const { tenant, admin, customers } = await tenantWithMany(260);
+      const db = h.runtime.database.db;
+      // Customer 7's number changed today: the SMS link must not go there, e-mail it is.
+      await db
+        .updateTable('customers')
+        .set({ phone_changed_at: h.clock.now() })
+        .where('id', '=', customers[7]!)
+        .execute();
+      // Customer 8 was sent a link earlier: the invitation's link replaces it.
+      const earlier = await h.runtime.services.devices.createActivation(tenant.id, customers[8]!, cliActor);
+      const created = await create(admin, {
+        name: 'Large',
+        kind: 'invitation',
+        channel: 'sms_else_email',
+        audience: { kind: 'all' },
+        // Above one batch (100), so two lanes send side by side and share the window.
+        ratePerSecond: 120,
+      });
+      await start(admin, created.campaign.id);
+      const started = h.clock.now();
+      await drain();
+      const messages = await outbox(tenant.id);
+      assert.equal(messages.length, 260);
+      assert.equal(new Set(messages.map((m) => m.recipient)).size, 260, 'nobody twice');
+      assert.ok(messages.some((m) => m.recipient === 'c7@example.com'));
+      assert.ok(!messages.some((m) => m.recipient === '+4915123100007'));
+      const perWindow = new Map<number, number>();
+      for (const m of messages) {
+        const window = Math.floor((Number(m.created_at) - started) / 1000);
+        perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+      }
+      assert.ok(
+        [...perWindow.values()].every((n) => n <= 120),
+        JSON.stringify([...perWindow]),
+      );
+      assert.equal(perWindow.size, 3, '260 at 120 a second fill two windows and part of a third');
+
+      const stale = await db
+        .selectFrom('one_time_tokens')
+        .select(['attempts', 'max_attempts'])
+        .where('id', '=', earlier.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(stale.attempts, stale.max_attempts, 'the earlier link no longer works');
+      const entries = await db
+        .selectFrom('audit_events')
+        .select(['action', 'target_id', 'data'])
+        .where('tenant_id', '=', tenant.id)
+        .where('action', 'in', [
+          'device.activation_created',
+          'device.activation_sent',
+          'device.activations_revoked',
+        ])
+        .execute();
+      const count = (action: string) => entries.filter((e) => e.action === action).length;
+      assert.equal(count('device.activation_created'), 261, "the campaign's 260 and the earlier one");
+      assert.equal(count('device.activation_sent'), 260);
+      assert.ok(
+        entries
+          .filter((e) => e.action === 'device.activation_sent')
+          .every((e) => JSON.parse(e.data).campaignId === created.campaign.id),
+      );
+      const revoked = entries.filter((e) => e.action === 'device.activations_revoked');
+      assert.deepEqual(
+        revoked.map((e) => [e.target_id, JSON.parse(e.data).activationIds]),
+        [[customers[8], [earlier.id]]],
+      );
+      assert.equal((await verifyTenantAuditChain(db, tenant.id)).ok, true);
+      const final = await detail(admin, created.campaign.id);
+      assert.deepEqual([final.campaign.status, final.funnel.sent], ['completed', 260]);
+    });
+
+    it('two processes with several lanes each never invite a customer twice', async () => {
+      const { tenant, admin } = await tenantWithMany(250);
+      const created = await create(admin, {
+        name: 'Race in lanes',
+        kind: 'invitation',
+        channel: 'sms',
+        audience: { kind: 'all' },
+        ratePerSecond: 1000,
+      });
+      await start(admin, created.campaign.id);
+      const second =
+        kind === 'postgres'
+          ? await openRuntime(h.config, { warn: () => {}, clock: h.clock.now, timers: h.clock })
+          : h.runtime;
+      try {
+        const worker = async (runtime: Runtime) => {
+          for (let round = 0; round < 200; round++) {
+            const result = await runtime.services.campaignSender.tick();
+            if (!result.busy) return;
+            if (result.waitMs !== null) h.clock.advance(result.waitMs);
+          }
+        };
+        await Promise.all([worker(h.runtime), worker(second), worker(h.runtime), worker(second)]);
+      } finally {
+        if (second !== h.runtime) await second.close();
+      }
+      const messages = await outbox(tenant.id);
+      assert.equal(messages.length, 250, 'everyone once');
+      assert.equal(new Set(messages.map((m) => m.recipient)).size, 250, 'nobody twice');
+      const activations = await h.runtime.database.db
+        .selectFrom('one_time_tokens')
+        .select('subject_id')
+        .where('tenant_id', '=', tenant.id)
+        .execute();
+      assert.equal(activations.length, 250, 'one activation per customer');
+      const final = await detail(admin, created.campaign.id);
+      assert.deepEqual(
+        [final.campaign.status, final.funnel.sent, final.funnel.audience],
+        ['completed', 250, 250],
       );
     });
 

@@ -19,6 +19,8 @@ import { announcementText, type CampaignMessages } from './model.ts';
  * default), so a pause or a crash leaves no more in flight than a second's worth of sending.
  */
 export const claimBatchSize = 100;
+/** Batches of one campaign under way at once in one process (see `work`). */
+export const maxLanes = 4;
 /** How long a provider that did not answer, or asked to slow down, is left alone before the next try. */
 export const providerBackoffMs = 30_000;
 /** A recipient claimed longer ago than this was left by a stopped process: counted as failed, never sent again. */
@@ -496,13 +498,69 @@ export function createCampaignSender(
     });
   }
 
-  /** Works on one running campaign until it has nothing to send or a throttle window is full. */
+  /** Claims, sends and records one batch of up to `limit` recipients. */
+  async function sendOneBatch(
+    campaign: CampaignRow,
+    limit: number,
+  ): Promise<
+    | { claimed: 0 }
+    | { claimed: number; sent: number; finished: number; waitMs: number | null }
+  > {
+    const batch = await claim(campaign.id, limit);
+    if (batch.length === 0) return { claimed: 0 };
+    // Slots of the campaign's window for the batch, in one statement; those without one go back.
+    const now = clock();
+    const slots = await takeRateLimitSlots(db, `campaign:${campaign.id}`, {
+      slots: batch.length,
+      limit: campaign.rate_per_second,
+      windowMs: 1000,
+      now,
+    });
+    let waitMs: number | null = slots.granted < batch.length ? Math.max(1, slots.resetAt - now) : null;
+    await release(
+      campaign.id,
+      batch.slice(slots.granted).map((r) => r.customer_id),
+    );
+    const { outcomes, error } = await sendBatch(campaign, batch.slice(0, slots.granted));
+    const done: Array<{ customerId: string; outcome: Exclude<Outcome, { status: 'throttled' }> }> = [];
+    const back: string[] = [];
+    let sent = 0;
+    for (const [customerId, outcome] of outcomes) {
+      if (outcome.status === 'throttled') {
+        // Nothing is held while the provider's window is closed: the recipient goes back.
+        back.push(customerId);
+        waitMs = waitMs === null ? outcome.waitMs : Math.min(waitMs, outcome.waitMs);
+        continue;
+      }
+      done.push({ customerId, outcome });
+      if (outcome.status === 'sent') sent += 1;
+    }
+    await record(campaign, done);
+    await release(campaign.id, back);
+    // A recipient whose send failed for no reason of its own stays claimed: the lease's sweep
+    // records it as interrupted rather than risk sending twice.
+    if (error !== undefined) throw error;
+    return { claimed: batch.length, sent, finished: done.length, waitMs };
+  }
+
+  /**
+   * Works on one running campaign until it has nothing to send, a throttle window is full or
+   * `budget` recipients are finished. Up to `maxLanes` batches are under way at once, so one
+   * batch's round trips overlap another's; each lane claims its own recipients, and the rate
+   * windows are shared through the database, so the lanes keep the guarantees that two processes
+   * keep. A campaign whose rate one batch covers runs in one lane.
+   */
   async function work(
     campaign: CampaignRow,
     budget: number,
   ): Promise<{ sent: number; finished: number; waitMs: number | null }> {
     let sent = 0;
     let finished = 0;
+    // Recipients taken by a lane and not yet finished: budget that is spoken for.
+    let inFlight = 0;
+    let waitMs: number | null = null;
+    let idle = false;
+    let failed = false;
     // Recipients a stopped process claimed and never recorded: their send may have happened.
     await db
       .updateTable('campaign_recipients')
@@ -511,66 +569,60 @@ export function createCampaignSender(
       .where('status', '=', 'sending')
       .where('claimed_at', '<', clock() - claimLeaseMs)
       .execute();
-    while (finished < budget) {
-      // A pause or cancel takes effect before the next batch.
-      const status = await db
-        .selectFrom('campaigns')
-        .select('status')
-        .where('id', '=', campaign.id)
-        .executeTakeFirst();
-      if (status?.status !== 'running') return { sent, finished, waitMs: null };
-      const batch = await claim(
-        campaign.id,
-        Math.min(claimBatchSize, budget - finished, campaign.rate_per_second),
-      );
-      if (batch.length === 0) {
-        const done = await db
+    const batchSize = Math.min(claimBatchSize, campaign.rate_per_second);
+    const lanes = Math.max(
+      1,
+      Math.min(maxLanes, Math.ceil(campaign.rate_per_second / batchSize), Math.ceil(budget / batchSize)),
+    );
+    const lane = async () => {
+      while (!idle && !failed && waitMs === null && finished + inFlight < budget) {
+        // A pause or cancel takes effect before the next batch.
+        const status = await db
           .selectFrom('campaigns')
-          .select('audience_done')
+          .select('status')
           .where('id', '=', campaign.id)
-          .executeTakeFirstOrThrow();
-        if (Number(done.audience_done) === 1) {
-          await finishIfDone(campaign);
-          return { sent, finished, waitMs: null };
+          .executeTakeFirst();
+        if (status?.status !== 'running') {
+          idle = true;
+          return;
         }
-        await readAudience(campaign);
-        continue;
-      }
-      // Slots of the campaign's window for the batch, in one statement; those without one go back.
-      const now = clock();
-      const slots = await takeRateLimitSlots(db, `campaign:${campaign.id}`, {
-        slots: batch.length,
-        limit: campaign.rate_per_second,
-        windowMs: 1000,
-        now,
-      });
-      let waitMs: number | null = slots.granted < batch.length ? Math.max(1, slots.resetAt - now) : null;
-      await release(
-        campaign.id,
-        batch.slice(slots.granted).map((r) => r.customer_id),
-      );
-      const { outcomes, error } = await sendBatch(campaign, batch.slice(0, slots.granted));
-      const done: Array<{ customerId: string; outcome: Exclude<Outcome, { status: 'throttled' }> }> = [];
-      const back: string[] = [];
-      for (const [customerId, outcome] of outcomes) {
-        if (outcome.status === 'throttled') {
-          // Nothing is held while the provider's window is closed: the recipient goes back.
-          back.push(customerId);
-          waitMs = waitMs === null ? outcome.waitMs : Math.min(waitMs, outcome.waitMs);
+        const limit = Math.min(batchSize, budget - finished - inFlight);
+        if (limit <= 0) return;
+        inFlight += limit;
+        let result: Awaited<ReturnType<typeof sendOneBatch>>;
+        try {
+          result = await sendOneBatch(campaign, limit);
+        } catch (error) {
+          failed = true;
+          throw error;
+        } finally {
+          inFlight -= limit;
+        }
+        if (!('sent' in result)) {
+          const done = await db
+            .selectFrom('campaigns')
+            .select('audience_done')
+            .where('id', '=', campaign.id)
+            .executeTakeFirstOrThrow();
+          if (Number(done.audience_done) === 1) {
+            // Another lane may still be sending its last batch; it finishes the campaign then.
+            if (inFlight === 0) await finishIfDone(campaign);
+            idle = true;
+            return;
+          }
+          await readAudience(campaign);
           continue;
         }
-        done.push({ customerId, outcome });
-        finished += 1;
-        if (outcome.status === 'sent') sent += 1;
+        sent += result.sent;
+        finished += result.finished;
+        if (result.waitMs !== null) waitMs = waitMs === null ? result.waitMs : Math.min(waitMs, result.waitMs);
       }
-      await record(campaign, done);
-      await release(campaign.id, back);
-      // A recipient whose send failed for no reason of its own stays claimed: the lease's sweep
-      // records it as interrupted rather than risk sending twice.
-      if (error !== undefined) throw error;
-      if (waitMs !== null) return { sent, finished, waitMs };
-    }
-    return { sent, finished, waitMs: 0 };
+    };
+    const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+    const rejected = settled.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    if (waitMs !== null) return { sent, finished, waitMs };
+    return { sent, finished, waitMs: idle ? null : 0 };
   }
 
   const sender = {
