@@ -309,9 +309,9 @@ async function knowPractice(tx: Db, records: AuditRecord[]): Promise<void> {
       typeof fromData === 'string' ? fromData : record.target?.type === 'customer' ? record.target.id : null;
     if (!customerId || record.data?.practice !== undefined) continue;
     if (practiceCustomers.has(`${record.tenantId}:${customerId}`)) continue;
-    let ids = unknown.get(record.tenantId);
-    if (!ids) unknown.set(record.tenantId, (ids = new Set()));
+    const ids = unknown.get(record.tenantId) ?? new Set<string>();
     ids.add(customerId);
+    unknown.set(record.tenantId, ids);
   }
   for (const [tenantId, ids] of unknown) {
     const rows = await tx

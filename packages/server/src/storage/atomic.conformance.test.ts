@@ -271,7 +271,8 @@ function conformanceSuite(kind: DatabaseKind) {
       assert.deepEqual(await take(6, now + 1001), { granted: 4, count: 10, resetAt: now + 2000 });
       // Shared with hitRateLimit: one key, one count.
       assert.equal(
-        (await hitRateLimit(database.db, 'slots:window', { limit: 10, windowMs: 1000, now: now + 1002 })).allowed,
+        (await hitRateLimit(database.db, 'slots:window', { limit: 10, windowMs: 1000, now: now + 1002 }))
+          .allowed,
         false,
       );
     });

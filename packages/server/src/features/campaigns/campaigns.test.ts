@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openRuntime, type Runtime } from '../../app/runtime.ts';
 import { newId } from '@helpdesk-auth/core';
+import { openRuntime, type Runtime } from '../../app/runtime.ts';
 import { cliActor, verifyTenantAuditChain } from '../../platform/audit-log.ts';
 import {
   databaseKinds,

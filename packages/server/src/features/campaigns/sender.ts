@@ -229,7 +229,11 @@ export function createCampaignSender(
         last = { status: 'skipped', reason: channel === 'sms' ? 'NO_PHONE_NUMBER' : 'NO_EMAIL_ADDRESS' };
         continue;
       }
-      if (channel === 'sms' && policy && simSwapBlockedUntil(customer.phone_changed_at, policy, now) !== null) {
+      if (
+        channel === 'sms' &&
+        policy &&
+        simSwapBlockedUntil(customer.phone_changed_at, policy, now) !== null
+      ) {
         last = { status: 'skipped', reason: 'SIM_SWAP_WINDOW' };
         continue;
       }
@@ -250,13 +254,17 @@ export function createCampaignSender(
     }
     if (error instanceof ProviderError || (error instanceof AppError && error.code === 'DELIVERY_FAILED')) {
       const kind =
-        error instanceof ProviderError ? error.kind : (error.details as { reason?: string } | undefined)?.reason;
+        error instanceof ProviderError
+          ? error.kind
+          : (error.details as { reason?: string } | undefined)?.reason;
       // A provider that is down or asks to slow down refused nothing: the customer is tried
       // again after a pause, not counted as failed (an invitation's unsent link just expires).
-      if (kind === 'unreachable' || kind === 'rate_limited') return { status: 'throttled', waitMs: providerBackoffMs };
+      if (kind === 'unreachable' || kind === 'rate_limited')
+        return { status: 'throttled', waitMs: providerBackoffMs };
       return { status: 'failed', reason: 'PROVIDER_REJECTED' };
     }
-    if (error instanceof AppError && error.code === 'NOT_FOUND') return { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
+    if (error instanceof AppError && error.code === 'NOT_FOUND')
+      return { status: 'skipped', reason: 'CUSTOMER_REMOVED' };
     return undefined;
   }
 
@@ -502,10 +510,7 @@ export function createCampaignSender(
   async function sendOneBatch(
     campaign: CampaignRow,
     limit: number,
-  ): Promise<
-    | { claimed: 0 }
-    | { claimed: number; sent: number; finished: number; waitMs: number | null }
-  > {
+  ): Promise<{ claimed: 0 } | { claimed: number; sent: number; finished: number; waitMs: number | null }> {
     const batch = await claim(campaign.id, limit);
     if (batch.length === 0) return { claimed: 0 };
     // Slots of the campaign's window for the batch, in one statement; those without one go back.
@@ -615,7 +620,8 @@ export function createCampaignSender(
         }
         sent += result.sent;
         finished += result.finished;
-        if (result.waitMs !== null) waitMs = waitMs === null ? result.waitMs : Math.min(waitMs, result.waitMs);
+        if (result.waitMs !== null)
+          waitMs = waitMs === null ? result.waitMs : Math.min(waitMs, result.waitMs);
       }
     };
     const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));

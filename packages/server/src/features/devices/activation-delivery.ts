@@ -280,9 +280,13 @@ export function createActivationDelivery(
             if (!(error instanceof ProviderError)) return { ok: false, error };
             return {
               ok: false,
-              error: new AppError('DELIVERY_FAILED', `The ${provider.name} provider did not accept the message.`, {
-                details: { reason: error.kind },
-              }),
+              error: new AppError(
+                'DELIVERY_FAILED',
+                `The ${provider.name} provider did not accept the message.`,
+                {
+                  details: { reason: error.kind },
+                },
+              ),
             };
           }
         }),
@@ -292,25 +296,25 @@ export function createActivationDelivery(
       });
       const auditedAt = clock();
       const records = ready.flatMap((i) => {
-            const result = results[i]!;
-            if (!result.ok) return [];
-            return [
-              {
-                tenantId,
-                actor,
-                action: 'device.activation_sent',
-                target: { type: 'customer', id: items[i]!.customer.id },
-                data: {
-                  activationId: result.id,
-                  channel: result.channel,
-                  provider: result.provider,
-                  to: result.sentTo,
-                  ...(options.campaignId ? { campaignId: options.campaignId } : {}),
-                },
-                now: auditedAt,
-              },
-            ];
-          });
+        const result = results[i]!;
+        if (!result.ok) return [];
+        return [
+          {
+            tenantId,
+            actor,
+            action: 'device.activation_sent',
+            target: { type: 'customer', id: items[i]!.customer.id },
+            data: {
+              activationId: result.id,
+              channel: result.channel,
+              provider: result.provider,
+              to: result.sentTo,
+              ...(options.campaignId ? { campaignId: options.campaignId } : {}),
+            },
+            now: auditedAt,
+          },
+        ];
+      });
       if (records.length > 0) await inTransaction(db, (tx) => appendAuditMany(tx, records));
       return results;
     },

@@ -9,7 +9,13 @@ import {
   notFound,
 } from '@helpdesk-auth/core';
 import type { JWK } from 'jose';
-import { type Actor, type AuditRecord, appendAudit, appendAuditMany, systemActor } from '../../platform/audit-log.ts';
+import {
+  type Actor,
+  type AuditRecord,
+  appendAudit,
+  appendAuditMany,
+  systemActor,
+} from '../../platform/audit-log.ts';
 import type { ServiceContext } from '../../platform/context.ts';
 import { topics } from '../../platform/live-events.ts';
 import { tooManyAttempts } from '../../platform/rate-limit-error.ts';
