@@ -79,6 +79,8 @@ export interface Activation {
 /** DESIGN section 6: activation codes are short-lived and single use. */
 export const activationLifetimeMs = 10 * 60 * 1000;
 const activationPurpose = 'device_activation';
+/** Customers whose older activations one statement revokes (SQLite takes up to 500 arms of a union). */
+const revokeChunk = 100;
 
 /** 16 characters, 80 bits: far beyond guessing within the per-address attempt limit. */
 function newActivationCode(): string {
@@ -406,18 +408,43 @@ export function createDeviceService(context: ServiceContext, hooks: DeviceHooks 
         if (existing.length === 0) return;
         const ids = new Set(existing.map((r) => r.id));
         const present = customerIds.filter((id) => ids.has(id));
-        // One live activation per customer, as in `createActivation`.
-        const revoked = await tx
-          .updateTable('one_time_tokens')
-          .set((eb) => ({ attempts: eb.ref('max_attempts') }))
-          .where('tenant_id', '=', tenantId)
-          .where('purpose', '=', activationPurpose)
-          .where('subject_id', 'in', present)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', now)
-          .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
-          .returning(['id', 'subject_id'])
-          .execute();
+        // One live activation per customer, as in `createActivation`. The live ones are found
+        // first, by an equality on the whole (tenant, purpose, subject) index, one arm of a union
+        // per customer: a list (`subject_id in (...)`) leaves PostgreSQL free to scan all of the
+        // tenant's activations with the list as a filter, which it does while its statistics
+        // still count few of them, at a cost that grows with every link sent. Those found (most
+        // customers of a campaign have none) are revoked by id, under the same conditions.
+        const live: string[] = [];
+        for (let start = 0; start < present.length; start += revokeChunk) {
+          const arms = present.slice(start, start + revokeChunk).map((customerId) =>
+            tx
+              .selectFrom('one_time_tokens')
+              .select('id')
+              .where('tenant_id', '=', tenantId)
+              .where('purpose', '=', activationPurpose)
+              .where('subject_id', '=', customerId)
+              .where('consumed_at', 'is', null)
+              .where('expires_at', '>', now)
+              .where((eb) => eb('attempts', '<', eb.ref('max_attempts'))),
+          );
+          const found = await arms
+            .slice(1)
+            .reduce((union, arm) => union.unionAll(arm), arms[0]!)
+            .execute();
+          live.push(...found.map((r) => r.id));
+        }
+        const revoked =
+          live.length === 0
+            ? []
+            : await tx
+                .updateTable('one_time_tokens')
+                .set((eb) => ({ attempts: eb.ref('max_attempts') }))
+                .where('id', 'in', live)
+                .where('consumed_at', 'is', null)
+                .where('expires_at', '>', now)
+                .where((eb) => eb('attempts', '<', eb.ref('max_attempts')))
+                .returning(['id', 'subject_id'])
+                .execute();
         const rows = present.map((customerId) => {
           const code = newActivationCode();
           const id = newId('activation', now);
