@@ -13,6 +13,7 @@ import { postgresSkip } from '../test-support/postgres.ts';
 import {
   type AuditSealing,
   appendAudit,
+  appendAuditMany,
   appendAuditSealed,
   cliActor,
   createAuditHead,
@@ -124,6 +125,58 @@ function sealingSuite(kind: DatabaseKind) {
       } finally {
         setAuditSealing(a.db, 'deferred');
         setAuditSealing(b.db, 'deferred');
+      }
+    });
+  }
+
+  for (const sealing of ['deferred', 'inline'] as AuditSealing[]) {
+    it(`appends many entries in one go, in their order, flagging those about practice customers (${sealing})`, async () => {
+      setAuditSealing(a.db, sealing);
+      try {
+        const tenantId = await newTenant();
+        const customer = (practice: number) => ({
+          id: newId('customer', now),
+          tenant_id: tenantId,
+          display_name: 'C',
+          name_folded: 'c',
+          practice,
+          created_at: now,
+          updated_at: now,
+        });
+        const real = customer(0);
+        const madeUp = customer(1);
+        await a.db.insertInto('customers').values([real, madeUp]).execute();
+        await append(a, tenantId, 0);
+        const records = Array.from({ length: 6 }, (_, i) => ({
+          tenantId,
+          actor: cliActor,
+          action: 'test.many',
+          target: { type: 'customer', id: i % 3 === 2 ? madeUp.id : real.id },
+          data: { i },
+          now,
+        }));
+        const appended = await inTransaction(a.db, (tx) => appendAuditMany(tx, records));
+        assert.equal(await unsealedAuditCount(a.db, tenantId), 0, 'sealed before the caller gets them back');
+        const entries = [];
+        for await (const entry of readAuditChain(a.db, tenantId)) entries.push(entry);
+        assert.deepEqual(
+          entries.slice(1).map((e) => e.id),
+          appended.map((e) => e.id),
+          'after the earlier entry, in the order given',
+        );
+        assert.deepEqual(
+          entries.slice(1).map((e) => JSON.parse(e.data)),
+          [{ i: 0 }, { i: 1 }, { i: 2, practice: true }, { i: 3 }, { i: 4 }, { i: 5, practice: true }],
+        );
+        assert.deepEqual(await verifyTenantAuditChain(a.db, tenantId), {
+          ok: true,
+          checked: 7,
+          headSeq: 7,
+          unsealed: 0,
+        });
+        await assert.rejects(appendAuditMany(a.db, records), /must run inside the transaction/);
+      } finally {
+        setAuditSealing(a.db, 'deferred');
       }
     });
   }
