@@ -32,6 +32,7 @@ import * as campaigns from './migrations/0026-campaigns.ts';
 import * as fraudCases from './migrations/0027-fraud-cases-and-analytics.ts';
 import * as requestSigningAlg from './migrations/0029-request-signing-alg.ts';
 import * as practice from './migrations/0032-practice.ts';
+import * as fallbackReason from './migrations/0033-fallback-reason.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '0027-fraud-cases-and-analytics': fraudCases,
   '0026-campaigns': campaigns,
   '0032-practice': practice,
+  '0033-fallback-reason': fallbackReason,
   '0018-audit-sealing': auditSealing,
 };
 
@@ -164,6 +166,14 @@ export interface MigrationOutcome {
 export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Applies migrations up to and including `name` (tests of a migration's data changes). */
+export async function migrateTo(db: Db, name: string): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateTo(name);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

@@ -5,10 +5,9 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { ServiceContext } from '../../platform/context.ts';
 import type { Db } from '../../storage/database.ts';
 import type { Schema } from '../../storage/schema.ts';
+import { type FallbackReason, fallbackReasons } from '../methods/index.ts';
 
 const dayMs = 86_400_000;
-/** A fallback verification counts the push before it as its reason when it came this soon after. */
-export const pushLookbackMs = 15 * 60_000;
 /** Durations above this are counted in the last bucket (a verification that waited an hour). */
 const maxBucketSeconds = 3600;
 /** What the old security-question process took, when the tenant has not said (seconds). */
@@ -23,8 +22,7 @@ export interface AnalyticsFilter {
   team?: string;
 }
 
-export const fallbackReasons = ['no_device', 'unreachable', 'denied', 'locked', 'not_tried'] as const;
-export type FallbackReason = (typeof fallbackReasons)[number];
+export { type FallbackReason, fallbackReasons };
 
 export interface Dashboard {
   from: number;
@@ -84,21 +82,20 @@ export function quantileOfHistogram(buckets: { seconds: number; count: number }[
 
 /**
  * Leaves out the made-up customers of the practice space (features/practice/): practice calls are
- * rehearsals, never part of the real figures.
+ * rehearsals, never part of the real figures. Their ids are read once per query (a tenant has a
+ * few), not looked up for every verification.
  */
-const notPractice = ({
-  not,
-  exists,
-  selectFrom,
-}: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
-  not(
-    exists(
-      selectFrom('customers as pc')
+const notPractice =
+  (tenantId: string) => (eb: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
+    eb(
+      'v.customer_id',
+      'not in',
+      eb
+        .selectFrom('customers as pc')
         .select('pc.id')
-        .whereRef('pc.id', '=', 'v.customer_id')
+        .where('pc.tenant_id', '=', tenantId)
         .where('pc.practice', '=', 1),
-    ),
-  );
+    );
 
 export function createAnalyticsService({ db }: ServiceContext) {
   /** The verifications the filter selects (the range on the analytics index; then the filters). */
@@ -108,7 +105,7 @@ export function createAnalyticsService({ db }: ServiceContext) {
       .where('v.tenant_id', '=', tenantId)
       .where('v.created_at', '>=', filter.from)
       .where('v.created_at', '<', filter.to)
-      .where(notPractice);
+      .where(notPractice(tenantId));
     if (filter.method) query = query.where('v.method', '=', filter.method);
     if (filter.agentId) {
       query = query.where('v.started_by_type', '=', 'operator').where('v.started_by_id', '=', filter.agentId);
@@ -138,102 +135,26 @@ export function createAnalyticsService({ db }: ServiceContext) {
 
   /**
    * Why push was not used, for each fallback verification (any method but push) the filter
-   * selects, from what was stored at the time (docs/analytics.md), in one aggregate:
-   * - `denied`: the customer's last push before it, within 15 minutes, was denied or reported as fraud;
-   * - `unreachable`: that push ended otherwise (expired unanswered, cancelled, failed);
-   * - `no_device`: no such push, and the customer had no device enrolled at that moment;
-   * - `locked`: no such push, and a fraud report locked push at that moment (no clear since);
-   * - `not_tried`: a device and no lock, yet another method was used.
+   * selects: the reason each one kept when its outcome was recorded (features/methods/
+   * fallback-reason.ts), counted.
    */
   async function fallbackReasonCounts(
     tenantId: string,
     filter: AnalyticsFilter,
   ): Promise<Record<FallbackReason, number>> {
-    // For every verification of the period (and the 15 minutes before it), the customer's last
-    // push before it, found by one window over the customer's verifications in id (time) order
-    // rather than a lookup per row. The window carries the push's id (fixed width, so the
-    // greatest is the latest), its start time (13 digits) and its status in one text value.
-    const lastPush = sql<
-      string | null
-    >`max(case when v.method = 'push' then v.id || cast(v.created_at as varchar(20)) || v.status end) over (partition by v.customer_id order by v.id rows between unbounded preceding and 1 preceding)`;
-    const idLength = 30;
-    const pushAt = sql`cast(substr(w.last_push, ${sql.lit(idLength + 1)}, 13) as bigint)`;
-    const pushStatus = sql`substr(w.last_push, ${sql.lit(idLength + 14)})`;
-    let fallbacks = db
-      .with(
-        (cte) => cte('w').materialized(),
-        (qb) =>
-          qb
-            .selectFrom('verifications as v')
-            .where('v.tenant_id', '=', tenantId)
-            .where('v.created_at', '>=', filter.from - pushLookbackMs)
-            .where('v.created_at', '<', filter.to)
-            .where(notPractice)
-            .select([
-              'v.customer_id',
-              'v.created_at',
-              'v.method',
-              'v.started_by_type',
-              'v.started_by_id',
-              lastPush.as('last_push'),
-            ]),
-      )
-      .selectFrom('w')
-      .where('w.method', '<>', 'push')
-      .where('w.created_at', '>=', filter.from);
-    if (filter.method) fallbacks = fallbacks.where('w.method', '=', filter.method);
-    if (filter.agentId) {
-      fallbacks = fallbacks
-        .where('w.started_by_type', '=', 'operator')
-        .where('w.started_by_id', '=', filter.agentId);
-    }
-    if (filter.team) {
-      const team = filter.team;
-      fallbacks = fallbacks
-        .where('w.started_by_type', '=', 'operator')
-        .where('w.started_by_id', 'in', (eb) =>
-          eb.selectFrom('operators').select('id').where('tenant_id', '=', tenantId).where('team', '=', team),
-        );
-    }
-    const facts = fallbacks
-      .leftJoin('customers as c', (j) =>
-        j.onRef('c.id', '=', 'w.customer_id').on('c.tenant_id', '=', tenantId),
-      )
-      .leftJoin('customer_method_locks as l', (j) =>
-        j.onRef('l.customer_id', '=', 'w.customer_id').on('l.tenant_id', '=', tenantId),
-      )
-      .select([
-        sql<
-          string | null
-        >`case when w.last_push is not null and w.created_at - ${pushAt} <= ${sql.lit(pushLookbackMs)} then ${pushStatus} end`.as(
-          'push_status',
-        ),
-        'w.created_at as at',
-        'c.fraud_reported_at as fraud_at',
-        'l.push_cleared_at as cleared_at',
-        sql<number>`case when exists (select 1 from devices d where d.tenant_id = ${tenantId} and d.customer_id = w.customer_id and d.created_at <= w.created_at and (d.revoked_at is null or d.revoked_at > w.created_at)) then 1 else 0 end`.as(
-          'had_device',
-        ),
-      ]);
-    const reason = sql<FallbackReason>`case
-      when f.push_status in ('denied', 'fraud_reported') then 'denied'
-      when f.push_status not in ('approved', 'pending') then 'unreachable'
-      when f.had_device = 0 then 'no_device'
-      when f.fraud_at is not null and f.fraud_at <= f.at and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
-      else 'not_tried' end`;
-    // Materialised, so each fallback's facts are worked out once: inlined, SQLite would work them
-    // out again for every branch of the reason that names them.
-    const rows = await db
-      .with(
-        (cte) => cte('f').materialized(),
-        () => facts,
-      )
-      .selectFrom('f')
-      .select([reason.as('reason'), (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy(sql.ref('reason'))
+    const rows = await selected(db, tenantId, filter)
+      .where('v.method', '<>', 'push')
+      .select(['v.fallback_reason as reason', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('v.fallback_reason')
       .execute();
     const counts = Object.fromEntries(fallbackReasons.map((r) => [r, 0])) as Record<FallbackReason, number>;
-    for (const row of rows) counts[row.reason] = Number(row.count);
+    for (const row of rows) {
+      // A fallback recorded without a reason (none should be) counts as "not tried".
+      const reason = fallbackReasons.includes(row.reason as FallbackReason)
+        ? (row.reason as FallbackReason)
+        : 'not_tried';
+      counts[reason] += Number(row.count);
+    }
     return counts;
   }
 

@@ -1,0 +1,92 @@
+// Migration 0033: why push was not used, kept on each fallback verification when its outcome is
+// recorded (features/methods/fallback-reason.ts), so the dashboard counts a column instead of
+// working it out again over every customer's history on each visit.
+import { type Kysely, sql } from 'kysely';
+
+/** A fallback counts the push before it as its reason when it came this soon after (ms). */
+const lookbackMs = 15 * 60_000;
+/** Verification ids are `ver_` and 26 characters. */
+const idLength = 30;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('verifications').addColumn('fallback_reason', 'varchar(16)').execute();
+
+  // The fallbacks recorded before this migration get the reason the dashboard gave them until
+  // now, in one statement: the customer's last push before each (one window over the customer's
+  // verifications in id, that is time, order), whether a device was enrolled and whether a fraud
+  // report locked push at the time. The same rules as features/methods/fallback-reason.ts.
+  await sql`
+    with w as (
+      select v.id, v.tenant_id, v.customer_id, v.created_at, v.method,
+        max(case when v.method = 'push' then v.id || cast(v.created_at as varchar(20)) || v.status end)
+          over (partition by v.tenant_id, v.customer_id order by v.id rows between unbounded preceding and 1 preceding) as last_push
+      from verifications v
+    ),
+    f as (
+      select w.id,
+        case when w.last_push is not null
+          and w.created_at - cast(substr(w.last_push, ${sql.lit(idLength + 1)}, 13) as bigint) <= ${sql.lit(lookbackMs)}
+          then substr(w.last_push, ${sql.lit(idLength + 14)}) end as push_status,
+        w.created_at as at,
+        c.fraud_reported_at as fraud_at,
+        l.push_cleared_at as cleared_at,
+        case when exists (
+          select 1 from devices d
+          where d.tenant_id = w.tenant_id and d.customer_id = w.customer_id and d.created_at <= w.created_at
+            and (d.revoked_at is null or d.revoked_at > w.created_at)
+        ) then 1 else 0 end as had_device
+      from w
+      left join customers c on c.id = w.customer_id
+      left join customer_method_locks l on l.tenant_id = w.tenant_id and l.customer_id = w.customer_id
+      where w.method <> 'push'
+    )
+    update verifications set fallback_reason = case
+      when f.push_status in ('denied', 'fraud_reported') then 'denied'
+      when f.push_status is not null and f.push_status <> 'approved' then 'unreachable'
+      when f.had_device = 0 then 'no_device'
+      when f.fraud_at is not null and f.fraud_at <= f.at
+        and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
+      else 'not_tried' end
+    from f
+    where verifications.id = f.id
+  `.execute(db);
+
+  // The dashboard's aggregates read this index alone: the period's verifications by tenant and
+  // time with what they are grouped and filtered by. It replaces the one of migration 0027, which
+  // had the customer for the window the reason no longer needs, and not the reason.
+  await db.schema.dropIndex('verifications_analytics').execute();
+  await db.schema
+    .createIndex('verifications_analytics')
+    .on('verifications')
+    .columns([
+      'tenant_id',
+      'created_at',
+      'method',
+      'status',
+      'fallback_reason',
+      'started_by_type',
+      'started_by_id',
+      'finished_at',
+      'customer_id',
+    ])
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('verifications_analytics').execute();
+  await db.schema
+    .createIndex('verifications_analytics')
+    .on('verifications')
+    .columns([
+      'tenant_id',
+      'created_at',
+      'method',
+      'status',
+      'started_by_type',
+      'started_by_id',
+      'finished_at',
+      'customer_id',
+    ])
+    .execute();
+  await db.schema.alterTable('verifications').dropColumn('fallback_reason').execute();
+}
