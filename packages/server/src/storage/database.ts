@@ -1,7 +1,15 @@
 // The database: opening SQLite or PostgreSQL, migrations, durability, health.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
+import {
+  type Compilable,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { withConstraintViolations } from './constraint-violations.ts';
 import * as initial from './migrations/0001-initial.ts';
@@ -36,6 +44,7 @@ import * as fallbackReason from './migrations/0033-fallback-reason.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
+import { createSqliteReportReader } from './sqlite/report-reader.ts';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -47,7 +56,18 @@ export interface Database {
   location: string;
   /** Connections open, idle, and queries waiting for one (PostgreSQL's pool; SQLite's one connection). */
   connections(): ConnectionUse;
+  /** Where long read-only queries run (reports): off the serving thread on SQLite. */
+  reports: ReportReader;
   close(): Promise<void>;
+}
+
+/**
+ * Runs the long read-only queries of reports (the supervisors' dashboard). On PostgreSQL a pooled
+ * connection, as any query; on SQLite a worker thread with a read-only connection of its own, so
+ * that the thread serving HTTP goes on meanwhile (sqlite/report-reader.ts).
+ */
+export interface ReportReader {
+  rows<R>(query: Compilable<R>): Promise<R[]>;
 }
 
 /** Every migration, in order. The same list runs on SQLite and PostgreSQL. */
@@ -138,6 +158,9 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       kind: 'postgres',
       location: redactDatabaseUrl(options.databaseUrl),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      reports: {
+        rows: async <R>(query: Compilable<R>) => (await db.executeQuery(query.compile())).rows,
+      },
       close: () => db.destroy(),
     };
   }
@@ -146,7 +169,23 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const sqlite = createNodeSqliteDialect(file);
   const db = new Kysely<Schema>({ dialect: withConstraintViolations(sqlite.dialect) });
   durability.set(db, sqlite.durable);
-  return { db, kind: 'sqlite', location: file, connections: sqlite.connections, close: () => db.destroy() };
+  const reader = createSqliteReportReader(file);
+  return {
+    db,
+    kind: 'sqlite',
+    location: file,
+    connections: sqlite.connections,
+    reports: {
+      rows: async <R>(query: Compilable<R>) => {
+        const { sql: text, parameters } = query.compile();
+        return (await reader.rows(text, parameters)) as R[];
+      },
+    },
+    close: async () => {
+      await reader.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**
