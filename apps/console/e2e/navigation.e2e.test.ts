@@ -178,6 +178,7 @@ describe('console header: everyday links and the Administration menu', { skip },
     await button.click();
     assert.equal(await list.getByRole('link', { name: 'Webhooks' }).getAttribute('aria-current'), 'page');
     assert.equal(await list.locator('[aria-current]').count(), 1);
+    await page.screenshot({ path: `${screenshotDir}/nav-admin-en-1440-current.png` });
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
     // A click elsewhere closes it; an everyday page takes the mark off the button.
