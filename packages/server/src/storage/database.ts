@@ -178,6 +178,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     reports: {
       rows: async <R>(query: Compilable<R>) => {
         const { sql: text, parameters } = query.compile();
+        // The worker's connection sees what is committed: first every change made so far here.
+        await sqlite.durable();
         return (await reader.rows(text, parameters)) as R[];
       },
     },

@@ -8,8 +8,8 @@
  * run on a read-only connection of their own while the server goes on (WAL lets one writer and
  * readers work side by side), on the machine's other core.
  *
- * The worker sees what is committed. Every change a client has been told of is committed
- * (the HTTP layer waits for group commit, node-sqlite-dialect.ts), so a report never misses one.
+ * The worker sees what is committed; a report first waits for the group commit of every change
+ * made so far on the serving connection (node-sqlite-dialect.ts), so it never misses one.
  * The worker starts with the first report and ends with the database; if it dies, the reports
  * in flight fail with an error and the next starts a new one.
  */
