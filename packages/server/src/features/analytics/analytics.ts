@@ -90,8 +90,9 @@ export function quantileOfHistogram(buckets: { seconds: number; count: number }[
 
 /**
  * Leaves out the made-up customers of the practice space (features/practice/): practice calls are
- * rehearsals, never part of the real figures. Their ids are read once per query (a tenant has a
- * few), not looked up for every verification.
+ * rehearsals, never part of the real figures. Their ids are read once per query (from the partial
+ * index of migration 0033), not looked up for every verification; a tenant without a practice
+ * space has no such condition at all (`practiceOf`).
  */
 const notPractice =
   (tenantId: string) => (eb: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
@@ -112,7 +113,7 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
   };
 
   /** The verifications the filter selects (the days and times of the period; then the filters). */
-  function selected(executor: Db, tenantId: string, filter: AnalyticsFilter) {
+  function selected(executor: Db, tenantId: string, filter: AnalyticsFilter & { practice: boolean }) {
     let query = executor
       .selectFrom('verifications as v')
       .where('v.tenant_id', '=', tenantId)
@@ -120,8 +121,8 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
       .where(dayOf, '>=', Math.floor(filter.from / dayMs))
       .where(dayOf, '<=', Math.floor((filter.to - 1) / dayMs))
       .where('v.created_at', '>=', filter.from)
-      .where('v.created_at', '<', filter.to)
-      .where(notPractice(tenantId));
+      .where('v.created_at', '<', filter.to);
+    if (filter.practice) query = query.where(notPractice(tenantId));
     // Compared as an expression, which SQLite cannot look up in an index: as a column it takes
     // the method as fixed, and then no longer reads the index in the order it groups by.
     if (filter.method) query = query.where(sql`v.method || ''`, '=', filter.method);
@@ -144,7 +145,7 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
    * verifications of the period read in turn from the index by starter and time, so the rows
    * arrive grouped by operator and nothing is sorted.
    */
-  function agentFigures(tenantId: string, filter: AnalyticsFilter) {
+  function agentFigures(tenantId: string, filter: AnalyticsFilter & { practice: boolean }) {
     let query = db
       .selectFrom('operators as o')
       .innerJoin('verifications as v', (j) =>
@@ -155,8 +156,8 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
       )
       .where('o.tenant_id', '=', tenantId)
       .where('v.created_at', '>=', filter.from)
-      .where('v.created_at', '<', filter.to)
-      .where(notPractice(tenantId));
+      .where('v.created_at', '<', filter.to);
+    if (filter.practice) query = query.where(notPractice(tenantId));
     if (filter.method) query = query.where('v.method', '=', filter.method);
     if (filter.agentId) query = query.where('o.id', '=', filter.agentId);
     if (filter.team) query = query.where('o.team', '=', filter.team);
@@ -172,6 +173,18 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
         eb.fn.sum<number>(sql`case when v.status = 'fraud_reported' then 1 else 0 end`).as('fraudReported'),
       ])
       .groupBy('o.id');
+  }
+
+  /** Whether the tenant has a practice space whose customers must be left out. */
+  async function hasPracticeCustomers(tenantId: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('practice', '=', 1)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async function baselineSeconds(tenantId: string): Promise<number> {
@@ -221,12 +234,13 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
 
     async dashboard(tenantId: string, filter: AnalyticsFilter): Promise<Dashboard> {
       if (filter.to <= filter.from) throw new AppError('VALIDATION_FAILED', '`to` must be after `from`.');
+      const scope = { ...filter, practice: await hasPracticeCustomers(tenantId) };
       // Each aggregate reads one index in the order it groups by, so neither database sorts the
       // period's verifications (migration 0033): per day, method, outcome and the reason push was
       // not used; per day, method and second for approvals; per agent, operator by operator.
       const [daily, histogram, agents, customers, reachable, cases, baseline] = await Promise.all([
         report.rows(
-          selected(db, tenantId, filter)
+          selected(db, tenantId, scope)
             .select([
               dayOf.as('day'),
               'v.method',
@@ -237,7 +251,7 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
             .groupBy([dayOf, 'v.method', 'v.status', 'v.fallback_reason']),
         ),
         report.rows(
-          selected(db, tenantId, filter)
+          selected(db, tenantId, scope)
             .where('v.status', '=', 'approved')
             .where(secondsOf, 'is not', null)
             .select([
@@ -248,7 +262,7 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
             ])
             .groupBy([dayOf, 'v.method', secondsOf]),
         ),
-        report.rows(agentFigures(tenantId, filter)),
+        report.rows(agentFigures(tenantId, scope)),
         db
           .selectFrom('customers')
           .select((eb) => eb.fn.countAll<number>().as('count'))
