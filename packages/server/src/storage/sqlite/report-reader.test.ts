@@ -3,25 +3,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../../test-support/harness.ts';
+import { openTestDatabase } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
-import { type Database, type DatabaseKind, migrateToLatest, openDatabase } from '../database.ts';
+import type { Database, DatabaseKind } from '../database.ts';
 
 const now = Date.UTC(2026, 11, 7);
 
 function suite(kind: DatabaseKind) {
-  let testDb: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
   let database: Database;
 
   before(async () => {
-    testDb = await createTestDatabase(kind);
-    database = openDatabase({ databaseUrl: testDb.config.databaseUrl, dataDir: testDb.config.dataDir! });
-    await migrateToLatest(database.db);
+    opened = await openTestDatabase(kind);
+    database = opened.database;
   });
-  after(async () => {
-    await database?.close();
-    await testDb?.cleanup();
-  });
+  after(() => opened?.close());
 
   it('reads what the server committed, with the query’s own values', async () => {
     const { db } = database;

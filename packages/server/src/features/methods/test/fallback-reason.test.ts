@@ -4,15 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '@helpdesk-auth/core';
 import type { Insertable } from 'kysely';
-import {
-  type Database,
-  type DatabaseKind,
-  migrateTo,
-  migrateToLatest,
-  openDatabase,
-} from '../../../storage/database.ts';
+import { type Database, type DatabaseKind, migrateTo, migrateToLatest } from '../../../storage/database.ts';
 import type { Schema } from '../../../storage/schema.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/harness.ts';
+import { openTestDatabase } from '../../../test-support/harness.ts';
 import { postgresSkip } from '../../../test-support/postgres.ts';
 import { type FallbackFacts, fallbackReason, pushLookbackMs } from '../fallback-reason.ts';
 
@@ -56,17 +50,14 @@ describe('why push was not used: the rules', () => {
 });
 
 function migrationSuite(kind: DatabaseKind) {
-  let testDb: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
   let database: Database;
 
   before(async () => {
-    testDb = await createTestDatabase(kind);
-    database = openDatabase({ databaseUrl: testDb.config.databaseUrl, dataDir: testDb.config.dataDir! });
+    opened = await openTestDatabase(kind, { migrate: false });
+    database = opened.database;
   });
-  after(async () => {
-    await database?.close();
-    await testDb?.cleanup();
-  });
+  after(() => opened?.close());
 
   it('gives the fallbacks recorded before it the reason the dashboard gave them', async () => {
     await migrateTo(database.db, '0032-practice');
