@@ -22,6 +22,7 @@ import {
 } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
 import { enrollTestDevice } from '../../test-support/test-device.ts';
+import { createSimulatedPhones } from './simulated-phone.ts';
 
 interface Session {
   id: string;
@@ -589,6 +590,69 @@ for (const kind of databaseKinds) {
         headers: { authorization: `Bearer ${forged.token}` },
       });
       assert.equal(refused.statusCode, 401);
+    });
+
+    it('an answer outlives the process that heard the request: another one gives it once, however many sweep', async () => {
+      const services = h.runtime.services;
+      // Another server process on the same database and event hub, and later a third (a restart).
+      const otherProcess = () =>
+        createSimulatedPhones(services.context, {
+          devices: services.devices,
+          verifications: services.verifications,
+          serverKeys: services.serverKeys,
+        });
+      const session = await newSession(agent, ['wrong_code']);
+      const customerId = session.steps[0]!.customerId;
+      // Only the other process listens for the phone: this one stops (as if the session had
+      // been started through the other one).
+      await services.practicePhones.stop(tenant.id, customerId);
+      const heardBy = otherProcess();
+      assert.equal(await heardBy.sweep(), 0, 'nothing is due yet');
+      const started = await startPush(customerId);
+      assert.equal((await verification(started.id)).delivery, 'delivered', 'the other process listens');
+      const row = await until(
+        () =>
+          h.runtime.database.db
+            .selectFrom('practice_answers')
+            .select(['step', 'due_at'])
+            .where('verification_id', '=', started.id)
+            .executeTakeFirst(),
+        (r) => r !== undefined,
+      );
+      assert.equal(row!.step, 0);
+      // It stops before the answer is due: its timer goes with it, the row stays.
+      heardBy.close();
+      h.clock.advance(3_000);
+      await sleep(50);
+      assert.equal((await verification(started.id)).failedAttempts, 0, 'nobody answered yet');
+      // A restarted process and this one sweep at the same moment: one of them types the wrong code, once.
+      const restarted = otherProcess();
+      const sweeps = async () =>
+        (await Promise.all([restarted.sweep(), restarted.sweep(), services.practicePhones.sweep()])).reduce(
+          (a, b) => a + b,
+          0,
+        );
+      assert.equal(await sweeps(), 1, 'exactly one sweep gave the answer');
+      const afterWrong = await verification(started.id);
+      assert.equal(afterWrong.status, 'pending');
+      assert.equal(afterWrong.failedAttempts, 1, 'one wrong code, not one per process');
+      // The right code follows after its delay, once as well.
+      h.clock.advance(4_000);
+      await sweeps();
+      const approved = await until(
+        () => verification(started.id),
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(approved.status, 'approved');
+      assert.equal(approved.failedAttempts, 1);
+      restarted.close();
+      const left = await h.runtime.database.db
+        .selectFrom('practice_answers')
+        .select('verification_id')
+        .where('verification_id', '=', started.id)
+        .execute();
+      assert.deepEqual(left, [], 'the answered request leaves no row');
+      assert.equal((await conclude(session, 0, 'verified')).score?.reactionsRight, 1);
     });
 
     it('of two parallel conclusions of the same step, exactly one counts', async () => {
