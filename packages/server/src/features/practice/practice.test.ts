@@ -9,7 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookEventTypes } from '@helpdesk-auth/core';
 import type { LightMyRequestResponse } from 'fastify';
-import { cliActor } from '../../platform/audit-log.ts';
+import {
+  appendAudit,
+  appendAuditSealed,
+  auditSealing,
+  cliActor,
+  sealAudit,
+  setAuditSealing,
+  verifyTenantAuditChain,
+} from '../../platform/audit-log.ts';
+import { inTransaction } from '../../storage/atomic.ts';
 import { scrape } from '../../platform/metrics.ts';
 import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
 import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
@@ -646,13 +655,95 @@ for (const kind of databaseKinds) {
       assert.equal(approved.status, 'approved');
       assert.equal(approved.failedAttempts, 1);
       restarted.close();
-      const left = await h.runtime.database.db
-        .selectFrom('practice_answers')
-        .select('verification_id')
-        .where('verification_id', '=', started.id)
-        .execute();
-      assert.deepEqual(left, [], 'the answered request leaves no row');
+      // The process that gave the answer deletes the row right after it.
+      await until(
+        () =>
+          h.runtime.database.db
+            .selectFrom('practice_answers')
+            .select('verification_id')
+            .where('verification_id', '=', started.id)
+            .execute(),
+        (left) => left.length === 0,
+      );
       assert.equal((await conclude(session, 0, 'verified')).score?.reactionsRight, 1);
+    });
+
+    it('the audit log flags entries about practice customers itself, however an entry is sealed', async () => {
+      const db = h.runtime.database.db;
+      const session = await newSession(agent, ['no_smartphone']);
+      const practiceId = session.steps[0]!.customerId;
+      const real = await h.runtime.services.customers.create(tenant.id, { displayName: 'Real Flag' }, cliActor);
+      const was = auditSealing(db);
+      try {
+        for (const sealing of ['inline', 'deferred'] as const) {
+          setAuditSealing(db, sealing);
+          const written = await inTransaction(db, async (tx) => ({
+            byData: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.by_data`,
+              data: { customerId: practiceId },
+              now: h.clock.now(),
+            }),
+            byTarget: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.by_target`,
+              target: { type: 'customer', id: practiceId },
+              now: h.clock.now(),
+            }),
+            real: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.real`,
+              data: { customerId: real.id },
+              now: h.clock.now(),
+            }),
+            unknown: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.unknown`,
+              data: { customerId: 'cus_00000000000000000000000000' },
+              now: h.clock.now(),
+            }),
+            sealed: await appendAuditSealed(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.sealed`,
+              target: { type: 'customer', id: practiceId },
+              now: h.clock.now(),
+            }),
+          }));
+          assert.equal(written.byData.practice, true, sealing);
+          assert.equal(written.byTarget.practice, true, sealing);
+          assert.equal(written.real.practice, false, sealing);
+          assert.equal(written.unknown.practice, false, sealing);
+          assert.equal(JSON.parse(written.sealed.data).practice, true, sealing);
+          await sealAudit(db, tenant.id);
+          const stored = await db
+            .selectFrom('audit_events')
+            .select(['action', 'data'])
+            .where('tenant_id', '=', tenant.id)
+            .where('action', 'like', `test.${sealing}.%`)
+            .execute();
+          const flagged = Object.fromEntries(stored.map((e) => [e.action, JSON.parse(e.data).practice ?? false]));
+          assert.deepEqual(
+            flagged,
+            {
+              [`test.${sealing}.by_data`]: true,
+              [`test.${sealing}.by_target`]: true,
+              [`test.${sealing}.real`]: false,
+              [`test.${sealing}.unknown`]: false,
+              [`test.${sealing}.sealed`]: true,
+            },
+            sealing,
+          );
+        }
+      } finally {
+        setAuditSealing(db, was);
+      }
+      // The flag is part of what was hashed: the chain verifies.
+      assert.equal((await verifyTenantAuditChain(db, tenant.id)).ok, true);
     });
 
     it('of two parallel conclusions of the same step, exactly one counts', async () => {
