@@ -83,6 +83,9 @@ export async function startServer(config: Config, print: (line: string) => void 
     runtime.services.housekeeping
       .purgeExpired()
       .catch((error) => logger.warn({ err: error }, 'purge of expired claims failed'));
+    runtime.services.practice
+      .purgeExpired()
+      .catch((error) => logger.warn({ err: error }, 'practice retention sweep failed'));
   }, 60_000);
   tidy.unref();
   // Keys are made on first start, not on the first request that needs them, and the push

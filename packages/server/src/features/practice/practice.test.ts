@@ -746,6 +746,260 @@ for (const kind of databaseKinds) {
       assert.equal((await verifyTenantAuditChain(db, tenant.id)).ok, true);
     });
 
+    describe('removing practice data', () => {
+      let t: TestTenant & { clients: Record<string, OperatorClient> };
+      let realId: string;
+      const db = () => h.runtime.database.db;
+
+      /** Every row anything here could delete for these customers, table by table. */
+      async function rowsOf(customerIds: string[]) {
+        const d = db();
+        const count = async (q: { execute(): Promise<unknown[]> }) => (await q.execute()).length;
+        return {
+          customers: await count(d.selectFrom('customers').select('id').where('id', 'in', customerIds)),
+          devices: await count(d.selectFrom('devices').select('id').where('customer_id', 'in', customerIds)),
+          verifications: await count(
+            d.selectFrom('verifications').select('id').where('customer_id', 'in', customerIds),
+          ),
+          events: await count(
+            d
+              .selectFrom('verification_events')
+              .innerJoin('verifications', 'verifications.id', 'verification_events.verification_id')
+              .select('verification_events.id')
+              .where('verifications.customer_id', 'in', customerIds),
+          ),
+          codes: await count(d.selectFrom('otp_challenges').select('id').where('customer_id', 'in', customerIds)),
+          activations: await count(
+            d.selectFrom('one_time_tokens').select('id').where('subject_id', 'in', customerIds),
+          ),
+        };
+      }
+
+      /** A practice session of the tenant's agent, with a push and an SMS code on its first call. */
+      async function usedSession(): Promise<Session> {
+        const response = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', {
+          scenarios: ['unreachable', 'no_smartphone'],
+        });
+        assert.equal(response.statusCode, 201, response.body);
+        const session = response.json() as Session;
+        const customerId = session.steps[0]!.customerId;
+        const push = await call(t.clients.agent!, 'POST', '/v1/verifications', { customerId });
+        assert.equal(push.statusCode, 201, push.body);
+        const code = await call(t.clients.agent!, 'POST', '/v1/otp-challenges', {
+          customerId,
+          channel: 'sms',
+          action: 'verify_caller',
+        });
+        assert.equal(code.statusCode, 201, code.body);
+        return session;
+      }
+
+      const customersOf = (session: Session) => session.steps.map((step) => step.customerId);
+      const auditAbout = async (ids: string[]) =>
+        (
+          await db()
+            .selectFrom('audit_events')
+            .select(['data', 'target_id'])
+            .where('tenant_id', '=', t.id)
+            .execute()
+        ).filter((e) => ids.includes(e.target_id ?? '') || ids.includes(JSON.parse(e.data).customerId ?? ''))
+          .length;
+
+      before(async () => {
+        t = await h.tenantWithOperators('practice-cleanup');
+        // A real customer with a device, a push and an SMS code: nothing of it may go.
+        const real = await h.runtime.services.customers.create(
+          t.id,
+          { displayName: 'Kept Customer', phone: '+4915112345670' },
+          cliActor,
+        );
+        realId = real.id;
+        const { code } = await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
+        await enrollTestDevice(h.app, { publicUrl: h.config.publicUrl, activationCode: code, now: h.clock.now });
+        await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
+        assert.equal(
+          (await call(t.clients.agent!, 'POST', '/v1/verifications', { customerId: real.id })).statusCode,
+          201,
+        );
+        const sms = await call(t.clients.agent!, 'POST', '/v1/otp-challenges', {
+          customerId: real.id,
+          channel: 'sms',
+          action: 'verify_caller',
+        });
+        assert.equal(sms.statusCode, 201, sms.body);
+      });
+
+      it('the retention sweep removes sessions past PRACTICE_RETENTION_DAYS with all made for them, once, and never a real customer\'s data', async () => {
+        const realBefore = await rowsOf([realId]);
+        assert.deepEqual(realBefore, {
+          customers: 1,
+          devices: 1,
+          verifications: 1,
+          events: (await rowsOf([realId])).events,
+          codes: 1,
+          activations: 2,
+        });
+        assert.ok(realBefore.events > 0);
+        const realOutbox = await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute();
+        assert.ok(realOutbox.length >= 1, "the real customer's SMS");
+
+        const old = await usedSession();
+        const recent = await usedSession();
+        const oldCustomers = customersOf(old);
+        const oldRows = await rowsOf(oldCustomers);
+        assert.ok(oldRows.customers === 2 && oldRows.verifications === 1 && oldRows.codes === 1 && oldRows.devices === 1);
+        const auditBefore = await auditAbout(oldCustomers);
+        assert.ok(auditBefore > 0);
+        // The old one was made 31 days ago, with its messages (the retention is 30 days).
+        const longAgo = h.clock.now() - 31 * 86_400_000;
+        await db().updateTable('practice_sessions').set({ created_at: longAgo }).where('id', '=', old.id).execute();
+        const oldPhone = (
+          await db().selectFrom('customers').select('phone').where('id', '=', oldCustomers[0]!).executeTakeFirstOrThrow()
+        ).phone!;
+        await db().updateTable('practice_messages').set({ created_at: longAgo }).where('recipient', '=', oldPhone).execute();
+
+        // Every process sweeps at the same moment: each session is removed, and audited, once.
+        const swept = await Promise.all([
+          h.runtime.services.practice.purgeExpired(),
+          h.runtime.services.practice.purgeExpired(),
+          h.runtime.services.practice.purgeExpired(),
+        ]);
+        const removedSessions = swept.reduce((sum, r) => sum + r.sessions, 0);
+        assert.ok(removedSessions >= 1, 'the old session went');
+        await sealAudit(db(), t.id);
+        const purged = await db()
+          .selectFrom('audit_events')
+          .select(['actor_type', 'data'])
+          .where('tenant_id', '=', t.id)
+          .where('action', '=', 'practice.purged')
+          .execute();
+        assert.equal(purged.length, 1, 'one entry, by the sweep that removed it');
+        assert.equal(purged[0]!.actor_type, 'system');
+        assert.deepEqual(
+          { ...JSON.parse(purged[0]!.data) },
+          { practice: true, retentionDays: 30, sessions: 1, customers: 2 },
+        );
+
+        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${old.id}`)).statusCode, 404);
+        assert.deepEqual(await rowsOf(oldCustomers), {
+          customers: 0,
+          devices: 0,
+          verifications: 0,
+          events: 0,
+          codes: 0,
+          activations: 0,
+        });
+        const keptMessages = await db()
+          .selectFrom('practice_messages')
+          .select('id')
+          .where('recipient', '=', oldPhone)
+          .execute();
+        assert.deepEqual(keptMessages, []);
+        // The recent session and everything of the real customer stay.
+        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${recent.id}`)).statusCode, 200);
+        assert.equal((await rowsOf(customersOf(recent))).customers, 2);
+        assert.deepEqual(await rowsOf([realId]), realBefore);
+        assert.equal(
+          (await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute()).length,
+          realOutbox.length,
+        );
+        // The audit log keeps every entry about the removed customers, and its chain holds.
+        assert.equal(await auditAbout(oldCustomers), auditBefore);
+        assert.equal((await verifyTenantAuditChain(db(), t.id)).ok, true);
+      });
+
+      it('an admin resets the practice space: every session and made-up customer of the tenant goes, real ones stay, audited as practice', async () => {
+        const realBefore = await rowsOf([realId]);
+        const running = await usedSession();
+        const made = (
+          await db()
+            .selectFrom('customers')
+            .select('id')
+            .where('tenant_id', '=', t.id)
+            .where('practice', '=', 1)
+            .execute()
+        ).map((c) => c.id);
+        assert.ok(made.length >= 4, 'the recent session of the test before and this one');
+        await newSession(agent, ['no_smartphone']);
+        const otherTenantSessions = await db()
+          .selectFrom('practice_sessions')
+          .select('id')
+          .where('tenant_id', '=', tenant.id)
+          .execute();
+        assert.ok(otherTenantSessions.length > 0);
+
+        for (const who of [t.clients.agent!, t.clients.supervisor!, t.clients.auditor!]) {
+          const refused = await call(who, 'POST', '/v1/practice/reset', {});
+          assert.equal(refused.statusCode, 403, refused.body);
+        }
+        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${running.id}`)).statusCode, 200);
+
+        // Two admins' clicks at once: both answer, each session is removed by one of them.
+        const answers = await Promise.all([
+          call(t.clients.admin!, 'POST', '/v1/practice/reset', {}),
+          call(t.clients.admin!, 'POST', '/v1/practice/reset', {}),
+        ]);
+        for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body);
+        const counts = answers.map((a) => a.json() as { sessions: number; customers: number });
+        assert.equal(
+          counts.reduce((sum, c) => sum + c.sessions, 0),
+          2,
+        );
+        assert.equal(
+          counts.reduce((sum, c) => sum + c.customers, 0),
+          made.length,
+        );
+
+        const left = await db()
+          .selectFrom('practice_sessions')
+          .select('id')
+          .where('tenant_id', '=', t.id)
+          .execute();
+        assert.deepEqual(left, []);
+        assert.deepEqual(await rowsOf(made), {
+          customers: 0,
+          devices: 0,
+          verifications: 0,
+          events: 0,
+          codes: 0,
+          activations: 0,
+        });
+        const practiceDevices = await db()
+          .selectFrom('practice_devices')
+          .select('device_id')
+          .where('tenant_id', '=', t.id)
+          .execute();
+        assert.deepEqual(practiceDevices, []);
+        assert.deepEqual(
+          await db().selectFrom('practice_messages').select('id').where('tenant_id', '=', t.id).execute(),
+          [],
+        );
+        assert.deepEqual(await rowsOf([realId]), realBefore, "the real customer's rows are all there");
+        // Another tenant's practice space is its own.
+        assert.equal(
+          (await db().selectFrom('practice_sessions').select('id').where('tenant_id', '=', tenant.id).execute())
+            .length,
+          otherTenantSessions.length,
+        );
+        await sealAudit(db(), t.id);
+        const resets = await db()
+          .selectFrom('audit_events')
+          .select(['actor_type', 'actor_id', 'data'])
+          .where('tenant_id', '=', t.id)
+          .where('action', '=', 'practice.reset')
+          .execute();
+        assert.equal(resets.length, 2);
+        for (const entry of resets) {
+          assert.equal(entry.actor_id, t.clients.admin!.operatorId);
+          assert.equal(JSON.parse(entry.data).practice, true);
+        }
+        assert.equal((await verifyTenantAuditChain(db(), t.id)).ok, true);
+        // Practising goes on after a reset.
+        const again = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', { scenarios: ['approves'] });
+        assert.equal(again.statusCode, 201, again.body);
+      });
+    });
+
     it('of two parallel conclusions of the same step, exactly one counts', async () => {
       const session = await newSession(agent, ['approves', 'denies']);
       const url = `/v1/practice/sessions/${session.id}/conclusion`;
