@@ -306,7 +306,7 @@ async function appendInline(
 export async function appendAudit(
   tx: Db,
   record: AuditRecord,
-): Promise<{ id: string; /** Audited as practice (see `practiceCheck`). */ practice: boolean }> {
+): Promise<{ id: string /** Audited as practice (see `practiceCheck`). */; practice: boolean }> {
   if (!tx.isTransaction)
     throw new Error('appendAudit must run inside the transaction of the change it records.');
   const row = entryContent(record);

@@ -368,6 +368,6 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
       .select('device_id')
       .where('customer_id', '=', session.steps[1]!.customerId)
       .executeTakeFirstOrThrow();
-    assert.equal(afterStop.decidedByDeviceId, phone.device_id, "the phone A enrolled, answered through B");
+    assert.equal(afterStop.decidedByDeviceId, phone.device_id, 'the phone A enrolled, answered through B');
   });
 });

@@ -57,7 +57,11 @@ async function removeCustomers(tx: Db, tenantId: string, candidates: string[]): 
     .where('customer_id', 'in', ids);
   await tx.deleteFrom('verification_events').where('verification_id', 'in', verifications).execute();
   await tx.deleteFrom('practice_answers').where('verification_id', 'in', verifications).execute();
-  await tx.deleteFrom('verifications').where('tenant_id', '=', tenantId).where('customer_id', 'in', ids).execute();
+  await tx
+    .deleteFrom('verifications')
+    .where('tenant_id', '=', tenantId)
+    .where('customer_id', 'in', ids)
+    .execute();
   const challenges = tx
     .selectFrom('otp_challenges')
     .select('id')
@@ -124,7 +128,11 @@ export function createPracticeCleanup({ db, clock, config }: ServiceContext) {
           .returning(['id', 'steps'])
           .execute();
         removed.sessions = sessions.length;
-        removed.customers = await removeCustomers(tx, tenantId, sessions.flatMap((s) => customersOf(s.steps)));
+        removed.customers = await removeCustomers(
+          tx,
+          tenantId,
+          sessions.flatMap((s) => customersOf(s.steps)),
+        );
       }
       if (audit && removed.sessions > 0) {
         await appendAudit(tx, {
@@ -191,7 +199,10 @@ export function createPracticeCleanup({ db, clock, config }: ServiceContext) {
           ),
         );
       }
-      const messages = await db.deleteFrom('practice_messages').where('created_at', '<', cutoff).executeTakeFirst();
+      const messages = await db
+        .deleteFrom('practice_messages')
+        .where('created_at', '<', cutoff)
+        .executeTakeFirst();
       total.messages += Number(messages.numDeletedRows);
       return total;
     },
@@ -238,7 +249,10 @@ export function createPracticeCleanup({ db, clock, config }: ServiceContext) {
         total.customers += removed;
         if (removed === 0) break;
       }
-      const messages = await db.deleteFrom('practice_messages').where('tenant_id', '=', tenantId).executeTakeFirst();
+      const messages = await db
+        .deleteFrom('practice_messages')
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
       total.messages = Number(messages.numDeletedRows);
       await inTransaction(db, (tx) =>
         appendAudit(tx, {

@@ -18,10 +18,10 @@ import {
   setAuditSealing,
   verifyTenantAuditChain,
 } from '../../platform/audit-log.ts';
-import { inTransaction } from '../../storage/atomic.ts';
 import { scrape } from '../../platform/metrics.ts';
 import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
 import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
+import { inTransaction } from '../../storage/atomic.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -672,7 +672,11 @@ for (const kind of databaseKinds) {
       const db = h.runtime.database.db;
       const session = await newSession(agent, ['no_smartphone']);
       const practiceId = session.steps[0]!.customerId;
-      const real = await h.runtime.services.customers.create(tenant.id, { displayName: 'Real Flag' }, cliActor);
+      const real = await h.runtime.services.customers.create(
+        tenant.id,
+        { displayName: 'Real Flag' },
+        cliActor,
+      );
       const was = auditSealing(db);
       try {
         for (const sealing of ['inline', 'deferred'] as const) {
@@ -726,7 +730,9 @@ for (const kind of databaseKinds) {
             .where('tenant_id', '=', tenant.id)
             .where('action', 'like', `test.${sealing}.%`)
             .execute();
-          const flagged = Object.fromEntries(stored.map((e) => [e.action, JSON.parse(e.data).practice ?? false]));
+          const flagged = Object.fromEntries(
+            stored.map((e) => [e.action, JSON.parse(e.data).practice ?? false]),
+          );
           assert.deepEqual(
             flagged,
             {
@@ -768,7 +774,9 @@ for (const kind of databaseKinds) {
               .select('verification_events.id')
               .where('verifications.customer_id', 'in', customerIds),
           ),
-          codes: await count(d.selectFrom('otp_challenges').select('id').where('customer_id', 'in', customerIds)),
+          codes: await count(
+            d.selectFrom('otp_challenges').select('id').where('customer_id', 'in', customerIds),
+          ),
           activations: await count(
             d.selectFrom('one_time_tokens').select('id').where('subject_id', 'in', customerIds),
           ),
@@ -815,7 +823,11 @@ for (const kind of databaseKinds) {
         );
         realId = real.id;
         const { code } = await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
-        await enrollTestDevice(h.app, { publicUrl: h.config.publicUrl, activationCode: code, now: h.clock.now });
+        await enrollTestDevice(h.app, {
+          publicUrl: h.config.publicUrl,
+          activationCode: code,
+          now: h.clock.now,
+        });
         await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
         assert.equal(
           (await call(t.clients.agent!, 'POST', '/v1/verifications', { customerId: real.id })).statusCode,
@@ -829,7 +841,7 @@ for (const kind of databaseKinds) {
         assert.equal(sms.statusCode, 201, sms.body);
       });
 
-      it('the retention sweep removes sessions past PRACTICE_RETENTION_DAYS with all made for them, once, and never a real customer\'s data', async () => {
+      it("the retention sweep removes sessions past PRACTICE_RETENTION_DAYS with all made for them, once, and never a real customer's data", async () => {
         const realBefore = await rowsOf([realId]);
         assert.deepEqual(realBefore, {
           customers: 1,
@@ -840,23 +852,44 @@ for (const kind of databaseKinds) {
           activations: 2,
         });
         assert.ok(realBefore.events > 0);
-        const realOutbox = await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute();
+        const realOutbox = await db()
+          .selectFrom('message_outbox')
+          .select('id')
+          .where('tenant_id', '=', t.id)
+          .execute();
         assert.ok(realOutbox.length >= 1, "the real customer's SMS");
 
         const old = await usedSession();
         const recent = await usedSession();
         const oldCustomers = customersOf(old);
         const oldRows = await rowsOf(oldCustomers);
-        assert.ok(oldRows.customers === 2 && oldRows.verifications === 1 && oldRows.codes === 1 && oldRows.devices === 1);
+        assert.ok(
+          oldRows.customers === 2 &&
+            oldRows.verifications === 1 &&
+            oldRows.codes === 1 &&
+            oldRows.devices === 1,
+        );
         const auditBefore = await auditAbout(oldCustomers);
         assert.ok(auditBefore > 0);
         // The old one was made 31 days ago, with its messages (the retention is 30 days).
         const longAgo = h.clock.now() - 31 * 86_400_000;
-        await db().updateTable('practice_sessions').set({ created_at: longAgo }).where('id', '=', old.id).execute();
+        await db()
+          .updateTable('practice_sessions')
+          .set({ created_at: longAgo })
+          .where('id', '=', old.id)
+          .execute();
         const oldPhone = (
-          await db().selectFrom('customers').select('phone').where('id', '=', oldCustomers[0]!).executeTakeFirstOrThrow()
+          await db()
+            .selectFrom('customers')
+            .select('phone')
+            .where('id', '=', oldCustomers[0]!)
+            .executeTakeFirstOrThrow()
         ).phone!;
-        await db().updateTable('practice_messages').set({ created_at: longAgo }).where('recipient', '=', oldPhone).execute();
+        await db()
+          .updateTable('practice_messages')
+          .set({ created_at: longAgo })
+          .where('recipient', '=', oldPhone)
+          .execute();
 
         // Every process sweeps at the same moment: each session is removed, and audited, once.
         const swept = await Promise.all([
@@ -880,7 +913,10 @@ for (const kind of databaseKinds) {
           { practice: true, retentionDays: 30, sessions: 1, customers: 2 },
         );
 
-        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${old.id}`)).statusCode, 404);
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${old.id}`)).statusCode,
+          404,
+        );
         assert.deepEqual(await rowsOf(oldCustomers), {
           customers: 0,
           devices: 0,
@@ -896,11 +932,15 @@ for (const kind of databaseKinds) {
           .execute();
         assert.deepEqual(keptMessages, []);
         // The recent session and everything of the real customer stay.
-        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${recent.id}`)).statusCode, 200);
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${recent.id}`)).statusCode,
+          200,
+        );
         assert.equal((await rowsOf(customersOf(recent))).customers, 2);
         assert.deepEqual(await rowsOf([realId]), realBefore);
         assert.equal(
-          (await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute()).length,
+          (await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute())
+            .length,
           realOutbox.length,
         );
         // The audit log keeps every entry about the removed customers, and its chain holds.
@@ -932,7 +972,12 @@ for (const kind of databaseKinds) {
           const refused = await call(who, 'POST', '/v1/practice/reset', {});
           assert.equal(refused.statusCode, 403, refused.body);
         }
-        assert.equal((await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${running.id}`)).statusCode, 200);
+        const key = await h.createApiKey(t, ['tenant:write']);
+        assert.equal((await call(key, 'POST', '/v1/practice/reset', {})).statusCode, 403);
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${running.id}`)).statusCode,
+          200,
+        );
 
         // Two admins' clicks at once: both answer, each session is removed by one of them.
         const answers = await Promise.all([
@@ -977,8 +1022,13 @@ for (const kind of databaseKinds) {
         assert.deepEqual(await rowsOf([realId]), realBefore, "the real customer's rows are all there");
         // Another tenant's practice space is its own.
         assert.equal(
-          (await db().selectFrom('practice_sessions').select('id').where('tenant_id', '=', tenant.id).execute())
-            .length,
+          (
+            await db()
+              .selectFrom('practice_sessions')
+              .select('id')
+              .where('tenant_id', '=', tenant.id)
+              .execute()
+          ).length,
           otherTenantSessions.length,
         );
         await sealAudit(db(), t.id);
@@ -995,7 +1045,9 @@ for (const kind of databaseKinds) {
         }
         assert.equal((await verifyTenantAuditChain(db(), t.id)).ok, true);
         // Practising goes on after a reset.
-        const again = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', { scenarios: ['approves'] });
+        const again = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', {
+          scenarios: ['approves'],
+        });
         assert.equal(again.statusCode, 201, again.body);
       });
     });
