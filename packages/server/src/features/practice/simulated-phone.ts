@@ -359,6 +359,10 @@ export function createSimulatedPhones(context: ServiceContext, deps: SimulatedPh
       if (now - adoptedAt >= adoptIntervalMs) {
         adoptedAt = now;
         await adopt();
+        await db
+          .deleteFrom('practice_answers')
+          .where('created_at', '<', now - answerRowMaxAgeMs)
+          .execute();
       }
       const due = await db
         .selectFrom('practice_answers')
@@ -371,10 +375,6 @@ export function createSimulatedPhones(context: ServiceContext, deps: SimulatedPh
       for (const row of due) {
         if (await claimAndAnswer(row.verification_id, row.step, row.due_at).catch(() => false)) given++;
       }
-      await db
-        .deleteFrom('practice_answers')
-        .where('created_at', '<', now - answerRowMaxAgeMs)
-        .execute();
       return given;
     },
 
