@@ -73,11 +73,13 @@ export async function startServer(config: Config, print: (line: string) => void 
   sequencer.unref();
   // The practice space's simulated phones: every process listens for the phones on a call and
   // gives the answers that are due, whichever process heard the request (features/practice/).
-  const practicePhones = setInterval(() => {
+  const sweepPracticePhones = () => {
     runtime.services.practicePhones
       .sweep()
       .catch((error) => logger.warn({ err: error }, 'practice phone sweep failed'));
-  }, 1_000);
+  };
+  sweepPracticePhones();
+  const practicePhones = setInterval(sweepPracticePhones, 1_000);
   practicePhones.unref();
   const tidy = setInterval(() => {
     runtime.services.housekeeping
