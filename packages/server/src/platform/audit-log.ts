@@ -296,6 +296,13 @@ async function appendInline(
   return entry;
 }
 
+/** What `appendAudit` wrote. */
+export interface AppendedAudit {
+  id: string;
+  /** The entry is about a practice customer and carries `practice: true` (see `practiceCheck`). */
+  practice: boolean;
+}
+
 /**
  * Appends one entry to the tenant's log. Call it inside the transaction that makes the change it
  * records, so the change and its evidence commit or fail together. With deferred sealing (see
@@ -303,30 +310,27 @@ async function appendInline(
  * `inTransaction` that made the change returns; should that fail, the sequencer's sweep seals it.
  * Either way it has a place in the chain before the caller can read the log (readers seal first).
  */
-export async function appendAudit(
-  tx: Db,
-  record: AuditRecord,
-): Promise<{ id: string /** Audited as practice (see `practiceCheck`). */; practice: boolean }> {
+export async function appendAudit(tx: Db, record: AuditRecord): Promise<AppendedAudit> {
   if (!tx.isTransaction)
     throw new Error('appendAudit must run inside the transaction of the change it records.');
   const row = entryContent(record);
   const check = practiceCheck(record);
-  let practice = record.data?.practice === true;
   if (auditSealing(tx) === 'inline') {
     const entry = await appendInline(tx, row, check);
-    if (check) practice = entry.data === check.practiceData;
-  } else if (check) {
+    return {
+      id: row.id,
+      practice: check ? entry.data === check.practiceData : record.data?.practice === true,
+    };
+  }
+  let practice = record.data?.practice === true;
+  if (check) {
     const written = await insertPendingAbout.first(tx, { ...row, ...check });
     practice = written?.data === check.practiceData;
   } else {
     await insertPending.changes(tx, row);
   }
-  afterCommitSealing(tx, row.tenant_id);
+  afterCommit(tx, (db) => sealPromptly(db, row.tenant_id));
   return { id: row.id, practice };
-}
-
-function afterCommitSealing(tx: Db, tenantId: string): void {
-  if (auditSealing(tx) === 'deferred') afterCommit(tx, (db) => sealPromptly(db, tenantId));
 }
 
 /**
