@@ -269,6 +269,11 @@ export interface VerificationsTable {
   require_user_verification: number;
   /** The policy action a fallback method's check was for (migration 0022); null for push. */
   action: string | null;
+  /**
+   * Why push was not used, for a fallback method's verification (features/methods/fallback-reason.ts,
+   * migration 0033); null for push.
+   */
+  fallback_reason: Generated<string | null>;
 }
 
 export interface VerificationEventsTable {
