@@ -240,6 +240,18 @@ async function run(
           assurance: null,
           require_user_verification: 0,
           action: method === 'push' ? null : 'verify_caller',
+          // What the fallback's recording keeps (features/methods/fallback-reason.ts).
+          fallback_reason:
+            method === 'push'
+              ? null
+              : hasDevice
+                ? pick(rand(), [
+                    ['unreachable', 0.5],
+                    ['not_tried', 0.35],
+                    ['denied', 0.1],
+                    ['locked', 0.05],
+                  ])
+                : 'no_device',
         });
       }
       await db.transaction().execute((tx) => tx.insertInto('verifications').values(rows).execute());

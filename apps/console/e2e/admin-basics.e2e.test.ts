@@ -9,7 +9,13 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import { startTestOidcProvider } from '../../../packages/server/src/test-support/stand-ins/test-oidc-provider.ts';
-import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations } from './support.ts';
+import {
+  browserSuite,
+  chromiumSkip,
+  openAdminPage,
+  screenshot,
+  seriousAccessibilityViolations,
+} from './support.ts';
 
 const skip = chromiumSkip();
 
@@ -25,7 +31,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
   it('revoking an API key asks first; Escape and Cancel keep the key; the secret copies with an announced confirmation', async () => {
     const page = await suite.page({ signInAs: 'admin' });
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'API keys' }).click();
+    await openAdminPage(page, 'API keys');
     await page.getByLabel('Name', { exact: true }).fill('Salesforce');
     await page.getByRole('checkbox', { name: 'customers:read' }).check();
     await page.getByRole('button', { name: 'Create API key' }).click();
@@ -81,7 +87,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
   it('disabling an operator asks first (Escape cancels); enabling does not; the generated password copies', async () => {
     const page = await suite.page({ signInAs: 'admin' });
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'Operators' }).click();
+    await openAdminPage(page, 'Operators');
     await page.getByLabel('Name', { exact: true }).fill('Dora Disabled');
     await page.getByLabel('E-mail', { exact: true }).fill('dora@acme.example');
     await page.getByRole('button', { name: 'Invite operator' }).click();
@@ -125,7 +131,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('heading', { name: 'Anrufer finden' }).waitFor();
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'API-Schlüssel' }).click();
+    await openAdminPage(page, 'API-Schlüssel');
     await page.getByLabel('Name', { exact: true }).fill('Zendesk DE');
     await page.getByRole('checkbox', { name: 'customers:read' }).check();
     await page.getByRole('button', { name: 'API-Schlüssel erstellen' }).click();
@@ -267,7 +273,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
   it('SCIM token: created for the identity provider, shown once with a copy button, works only for SCIM, revoked after a confirmation', async () => {
     const page = await suite.page({ signInAs: 'admin' });
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'API keys' }).click();
+    await openAdminPage(page, 'API keys');
     await page.getByLabel('Name of the identity provider').fill('Entra ID');
     await page.getByRole('button', { name: 'Create SCIM token' }).click();
     const token = (await page.getByTestId('scim-token').textContent()) ?? '';
@@ -304,7 +310,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
   it('OpenID clients: registered with a secret shown once, refused with the server’s sentence, new secret and revocation after a confirmation', async () => {
     const page = await suite.page({ signInAs: 'admin' });
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'API keys' }).click();
+    await openAdminPage(page, 'API keys');
     const section = page.getByRole('region', { name: 'OpenID clients (CIBA)' });
     await section.getByLabel('Name shown to the customer').fill('Online Banking');
     await section.getByLabel('Result delivery').selectOption('ping');
@@ -355,7 +361,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
     try {
       const page = await suite.page({ signInAs: 'admin' });
       await allowClipboard(page, suite.world.h.baseUrl);
-      await page.getByRole('link', { name: 'Settings' }).click();
+      await openAdminPage(page, 'Settings');
       const section = page.getByRole('region', { name: 'Single sign-on for operators' });
       await section.getByLabel('Issuer URL (https)').fill('http://127.0.0.1:9/');
       await section.getByLabel('Client ID').fill(idp.clientId);
@@ -394,7 +400,7 @@ describe('admin basics: confirmations and secrets shown once', { skip }, () => {
   it('Keycloak channel: configured with its channel URL to copy, removed after a confirmation', async () => {
     const page = await suite.page({ signInAs: 'admin' });
     await allowClipboard(page, suite.world.h.baseUrl);
-    await page.getByRole('link', { name: 'API keys' }).click();
+    await openAdminPage(page, 'API keys');
     const section = page.getByRole('region', { name: 'Keycloak authentication channel' });
     await section.getByLabel('Keycloak base URL').fill('https://login.acme.example');
     await section.getByLabel('Realm', { exact: true }).fill('customers');

@@ -8,10 +8,12 @@ import { before, describe, it } from 'node:test';
 import { demoAdminEmail, demoTenantSlug } from '../../../packages/server/src/features/tenants/index.ts';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
 import {
+  adminMenuButton,
   browserSuite,
   chromiumSkip,
   createCustomer,
   enrollPhone,
+  openAdminPage,
   screenshot,
   seriousAccessibilityViolations,
 } from './support.ts';
@@ -123,7 +125,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await screenshot(page, '31-verification-detail');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
-    await page.getByRole('link', { name: 'Operators' }).click();
+    await openAdminPage(page, 'Operators');
     await page.getByRole('heading', { name: 'Operators', level: 1 }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Nina New');
     await page.getByLabel('E-mail', { exact: true }).fill('nina@acme.example');
@@ -142,7 +144,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     await screenshot(page, '32-operators');
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
-    await page.getByRole('link', { name: 'API keys' }).click();
+    await openAdminPage(page, 'API keys');
     await page.getByLabel('Name', { exact: true }).fill('Zendesk');
     await page.getByRole('checkbox', { name: 'verifications:write' }).check();
     await page.getByRole('button', { name: 'Create API key' }).click();
@@ -164,7 +166,7 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
     assert.equal(revoked.status, 401);
     assert.deepEqual(await seriousAccessibilityViolations(page), []);
 
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await openAdminPage(page, 'Settings');
     await page.getByLabel('Seconds until a request expires').fill('5');
     // Exact: the page's push credentials section has its own save buttons.
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -184,17 +186,21 @@ describe('agent console: history, admin, audit, languages', { skip }, () => {
   it('auditor: audit log with filters, chain verification status and export; no admin pages', async () => {
     const page = await suite.page({ signInAs: 'auditor' });
     const nav = page.getByRole('navigation', { name: 'Main' });
+    // The everyday pages as links, the pages an auditor reads under Administration (and no Practice:
+    // an auditor verifies no one).
+    assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Find caller', 'History', 'Dashboard']);
+    await adminMenuButton(page).click();
     assert.deepEqual(await nav.getByRole('link').allTextContents(), [
       'Find caller',
       'History',
       'Dashboard',
       'Operators',
       'API keys',
-      'Audit log',
       'Policy',
       'Webhooks',
+      'Audit log',
     ]);
-    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await openAdminPage(page, 'Audit log');
     await page.getByTestId('chain-status').filter({ hasText: 'Chain intact' }).waitFor();
     await page.getByTestId('audit-table').waitFor();
     await page.getByLabel('Action').selectOption('verification.approved');

@@ -13,6 +13,7 @@ import {
   browserSuite,
   chromiumSkip,
   createCustomer,
+  openAdminPage,
   screenshot,
   seriousAccessibilityViolations,
 } from './support.ts';
@@ -45,7 +46,7 @@ describe('admin console: a rollout campaign', { skip }, () => {
   after(async () => sender?.stop());
 
   it('creates, starts and follows a campaign; the funnel moves when a customer enrolls', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
+    await openAdminPage(page, 'Campaigns');
     await page.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor();
     await page.getByText('No campaigns yet.').waitFor();
     assert.deepEqual(await seriousAccessibilityViolations(page), []);

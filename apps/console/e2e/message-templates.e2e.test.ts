@@ -10,14 +10,20 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
-import { browserSuite, chromiumSkip, screenshotDir, seriousAccessibilityViolations } from './support.ts';
+import {
+  browserSuite,
+  chromiumSkip,
+  openAdminPage,
+  screenshotDir,
+  seriousAccessibilityViolations,
+} from './support.ts';
 
 const skip = chromiumSkip();
 
 const germanCode = '{tenant}: Ihr Code lautet {code}. Gültig {minutes} Minuten.';
 
 async function openSettings(page: Page) {
-  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+  await openAdminPage(page, 'Settings');
   await page.getByTestId('message-templates').waitFor();
 }
 

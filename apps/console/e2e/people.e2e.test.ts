@@ -371,7 +371,7 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     await silent.close();
   });
 
-  it('header: one row at 1280 px, and the signed-in name still shown at 760 px (English and German)', async () => {
+  it('header: one row at 1280 px, no navigation scrolling sideways, and the signed-in name still shown at 760 px (English and German)', async () => {
     for (const locale of ['en', 'de'] as const) {
       for (const width of widths) {
         const page = await pageAs('admin', width, locale);
@@ -395,6 +395,14 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
             `the header is ${height} px tall at ${width} px (${locale}): it wrapped (${tops})`,
           );
         }
+        // The admin's navigation fits (its administration pages under one button): no sideways scrolling.
+        const navOverflow = await header
+          .locator('nav > ul')
+          .evaluate((el) => el.scrollWidth - el.clientWidth);
+        assert.ok(
+          navOverflow <= 0,
+          `the navigation scrolls sideways by ${navOverflow} px at ${width} px (${locale})`,
+        );
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `the page is ${overflow} px wider than ${width} px (${locale})`);
         assert.deepEqual(await seriousAccessibilityViolations(page), []);

@@ -17,6 +17,7 @@ import {
   browserSuite,
   chromiumSkip,
   createCustomer,
+  openAdminPage,
   screenshot,
   seriousAccessibilityViolations,
 } from './support.ts';
@@ -68,7 +69,7 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
     await page.getByLabel('Action').selectOption('account_enquiry');
     await page.getByTestId('method-security_questions').filter({ hasText: 'Recommended' }).waitFor();
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Policy' }).click();
+    await openAdminPage(page, 'Policy');
     await page.getByRole('heading', { name: 'Verification policy', level: 1 }).waitFor();
     assert.match((await page.getByTestId('policy-current').textContent()) ?? '', /Version 0/);
     // The form comes first; the document itself is one tab away.
@@ -119,7 +120,7 @@ describe('admin console: policy, webhooks, single sign-on', { skip }, () => {
 
   it('webhooks: add an endpoint (secret shown once), send a test that the receiver verifies, see the delivery and redeliver it', async () => {
     const page = await suite.page({ height: 900, signInAs: 'admin' });
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
+    await openAdminPage(page, 'Webhooks');
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.getByText('No endpoints yet.').waitFor();
     await page.getByLabel('URL').fill(receiverUrl);

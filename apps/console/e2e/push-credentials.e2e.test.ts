@@ -13,6 +13,7 @@ import {
   browserSuite,
   chromiumSkip,
   createCustomer,
+  openAdminPage,
   openCustomerBySearch,
   screenshot,
   seriousAccessibilityViolations,
@@ -38,7 +39,7 @@ const serviceAccount = JSON.stringify({
 });
 
 async function openSettings(page: Page, name: string) {
-  await page.getByRole('navigation').getByRole('link', { name }).click();
+  await openAdminPage(page, name);
   await page.getByTestId('push-credentials').waitFor();
 }
 

@@ -26,6 +26,7 @@ import {
   browserSuite,
   chromiumSkip,
   executablePath,
+  openAdminPage,
   screenshot,
   seriousAccessibilityViolations,
   skipTour,
@@ -56,7 +57,7 @@ describe('operator second factor', { skip }, () => {
       cliActor,
     );
     const admin = await suite.page({ signInAs: 'admin' });
-    await admin.getByRole('link', { name: 'Settings' }).click();
+    await openAdminPage(admin, 'Settings');
     await admin
       .getByLabel('Second factor for operators who sign in with a password')
       .selectOption('required');
@@ -136,7 +137,7 @@ describe('operator second factor', { skip }, () => {
     await admin.getByLabel('Six-digit code').fill(codeFor(adminSecret));
     await admin.getByRole('button', { name: 'Confirm' }).click();
     await admin.getByRole('heading', { level: 1, name: 'Find the caller' }).waitFor();
-    await admin.getByRole('link', { name: 'Operators' }).click();
+    await openAdminPage(admin, 'Operators');
     await admin.getByRole('button', { name: 'Reset second factor: Mia Factor' }).click();
     const dialog = admin.getByRole('dialog', { name: 'Reset the second factor of Mia Factor?' });
     await dialog.waitFor();

@@ -223,6 +223,27 @@ export function browserSuite(overrides: Record<string, unknown> = {}): BrowserSu
   };
 }
 
+/** The header's "Administration" button (German "Verwaltung"), which holds the administration pages. */
+export function adminMenuButton(page: Page) {
+  return page
+    .getByRole('banner')
+    .getByRole('navigation')
+    .getByRole('button', { name: /^(Administration|Verwaltung)$/ });
+}
+
+/**
+ * Opens an administration page (Operators, API keys, Settings, Policy, Webhooks, Campaigns, Audit
+ * log, in either language) as a person does: the header's Administration menu, then its link.
+ */
+export async function openAdminPage(page: Page, name: string): Promise<void> {
+  const button = adminMenuButton(page);
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  const list = page.locator(`[id="${await button.getAttribute('aria-controls')}"]`);
+  await list.getByRole('link', { name, exact: true }).click();
+  // Following a link closes the menu.
+  await list.waitFor({ state: 'hidden' });
+}
+
 /** Finds the customer by name with the search box and the keyboard, and opens their page. */
 export async function openCustomerBySearch(page: Page, world: ConsoleWorld, name: string): Promise<void> {
   await page.goto(`${world.h.baseUrl}/console/#/`);

@@ -3,6 +3,7 @@ import { Dashboard } from './analytics/Dashboard.tsx';
 import { createConsoleApi } from './api/client.ts';
 import type { Permission, Session } from './api/types.ts';
 import { LanguageSwitch } from './components/common.tsx';
+import { NavMenu } from './components/NavMenu.tsx';
 import { FraudCasePage } from './fraud-queue/FraudCasePage.tsx';
 import { FraudQueue } from './fraud-queue/FraudQueue.tsx';
 import {
@@ -33,29 +34,29 @@ interface NavItem {
   route: Route;
   label: MessageKey;
   needs: Permission;
-  /** Left out for operators holding this: their menu is full, and Help offers the page. */
-  unless?: Permission;
 }
 
 // Role-aware navigation: each entry shows only to operators whose role holds its permission.
+// The pages of the everyday work are links in the header…
 const navItems: NavItem[] = [
   { route: { name: 'search' }, label: 'nav.search', needs: 'customers:read' },
   { route: { name: 'history' }, label: 'nav.history', needs: 'verifications:read' },
   { route: { name: 'fraudQueue' }, label: 'nav.fraudQueue', needs: 'fraud-cases:read' },
   { route: { name: 'dashboard' }, label: 'nav.dashboard', needs: 'analytics:read' },
+  // Whoever may verify a caller may practise it (the practice API asks the same permission).
+  { route: { name: 'practice' }, label: 'nav.practice', needs: 'verifications:write' },
+];
+
+// …and the administration pages sit behind one "Administration" button at its end, so the header
+// keeps to one row however many of them a role may open, in German too.
+const adminItems: NavItem[] = [
   { route: { name: 'operators' }, label: 'nav.operators', needs: 'operators:read' },
   { route: { name: 'apiKeys' }, label: 'nav.apiKeys', needs: 'api-keys:read' },
   { route: { name: 'settings' }, label: 'nav.settings', needs: 'tenant:write' },
-  { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
   { route: { name: 'policy' }, label: 'nav.policy', needs: 'policy:read' },
   { route: { name: 'webhooks' }, label: 'nav.webhooks', needs: 'webhooks:read' },
   { route: { name: 'campaigns' }, label: 'nav.campaigns', needs: 'campaigns:read' },
-  {
-    route: { name: 'practice' },
-    label: 'nav.practice',
-    needs: 'verifications:write',
-    unless: 'tenant:write',
-  },
+  { route: { name: 'audit' }, label: 'nav.audit', needs: 'audit:read' },
 ];
 
 function section(route: Route): Route['name'] {
@@ -110,18 +111,6 @@ export function App() {
       .catch(() => {});
   }, [csrfToken]);
 
-  // In a navigation wider than the header's row (an admin's, in German), the current page's link
-  // is scrolled into sight.
-  // Only when the page changes: never while someone is reaching for another link.
-  const routeName = route.name;
-  const signedIn = Boolean(session);
-  useEffect(() => {
-    if (signedIn && routeName)
-      document
-        .querySelector('.top-bar nav a[aria-current="page"]')
-        ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  }, [routeName, signedIn]);
-
   if (session === undefined) return <p className="muted loading">{t('app.loading')}</p>;
   if (session === null) return <SignIn api={api} onSignedIn={setSession} />;
 
@@ -137,6 +126,8 @@ export function App() {
   const waiting = session.pendingStep !== null;
   const forced = waiting || session.operator.passwordChangeRequired;
   const current = section(route);
+  const shown = (item: NavItem) => !forced && can(item.needs);
+  const adminLinks = adminItems.filter(shown);
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -149,20 +140,31 @@ export function App() {
         </a>
         <nav aria-label={t('app.mainNav')}>
           <ul>
-            {navItems
-              .filter((item) => !forced && can(item.needs) && !(item.unless && can(item.unless)))
-              .map((item) => (
-                <li key={item.label}>
-                  <a
-                    href={href(item.route)}
-                    aria-current={current === item.route.name ? 'page' : undefined}
-                    data-tour={item.route.name === 'practice' ? 'practice' : undefined}
-                  >
-                    {t(item.label)}
-                    {item.route.name === 'fraudQueue' && <OpenCaseBadge count={live.openCount} />}
-                  </a>
-                </li>
-              ))}
+            {navItems.filter(shown).map((item) => (
+              <li key={item.label}>
+                <a
+                  href={href(item.route)}
+                  aria-current={current === item.route.name ? 'page' : undefined}
+                  data-tour={item.route.name === 'practice' ? 'practice' : undefined}
+                >
+                  {t(item.label)}
+                  {item.route.name === 'fraudQueue' && <OpenCaseBadge count={live.openCount} />}
+                </a>
+              </li>
+            ))}
+            {adminLinks.length > 0 && (
+              <li>
+                <NavMenu
+                  label={t('nav.admin')}
+                  routeKey={JSON.stringify(route)}
+                  links={adminLinks.map((item) => ({
+                    href: href(item.route),
+                    label: t(item.label),
+                    current: current === item.route.name,
+                  }))}
+                />
+              </li>
+            )}
           </ul>
         </nav>
         <div className="top-right">
@@ -171,10 +173,7 @@ export function App() {
             <span className="who-name">{session.operator.displayName}</span>{' '}
             <span className="who-role">({t(`role.${session.operator.role}`)})</span>
           </a>
-          {/* An admin's menu already fills the bar's one row: for them the Practice page replays the tour. */}
-          {!forced && !can('tenant:write') && (
-            <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />
-          )}
+          {!forced && <HelpMenu onTour={() => setTouring(true)} canPractise={can('verifications:write')} />}
           <LanguageSwitch />
           <button type="button" className="button small" onClick={() => void signOut()}>
             {t('app.signOut')}

@@ -53,6 +53,8 @@ export const de: Catalogue = {
   'nav.apiKeys': 'API-Schlüssel',
   'nav.settings': 'Einstellungen',
   'nav.audit': 'Prüfprotokoll',
+  // The button in the header that opens the administration pages.
+  'nav.admin': 'Verwaltung',
 
   'signIn.title': 'Anmelden',
   'signIn.tenant': 'Organisation',

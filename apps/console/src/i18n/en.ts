@@ -55,6 +55,8 @@ export const en = {
   'nav.apiKeys': 'API keys',
   'nav.settings': 'Settings',
   'nav.audit': 'Audit log',
+  // The button in the header that opens the administration pages.
+  'nav.admin': 'Administration',
 
   'signIn.title': 'Sign in',
   'signIn.tenant': 'Organisation',

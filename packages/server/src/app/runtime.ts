@@ -66,6 +66,7 @@ export async function openRuntime(
   }
   const services = createServices({
     db: database.db,
+    reports: database.reports,
     config,
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,

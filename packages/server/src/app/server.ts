@@ -71,10 +71,23 @@ export async function startServer(config: Config, print: (line: string) => void 
     );
   }, 1_000);
   sequencer.unref();
+  // The practice space's simulated phones: every process listens for the phones on a call and
+  // gives the answers that are due, whichever process heard the request (features/practice/).
+  const sweepPracticePhones = () => {
+    runtime.services.practicePhones
+      .sweep()
+      .catch((error) => logger.warn({ err: error }, 'practice phone sweep failed'));
+  };
+  sweepPracticePhones();
+  const practicePhones = setInterval(sweepPracticePhones, 1_000);
+  practicePhones.unref();
   const tidy = setInterval(() => {
     runtime.services.housekeeping
       .purgeExpired()
       .catch((error) => logger.warn({ err: error }, 'purge of expired claims failed'));
+    runtime.services.practice
+      .purgeExpired()
+      .catch((error) => logger.warn({ err: error }, 'practice retention sweep failed'));
   }, 60_000);
   tidy.unref();
   // Keys are made on first start, not on the first request that needs them, and the push
@@ -104,6 +117,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       clearInterval(integrations);
       clearInterval(tidy);
       clearInterval(sequencer);
+      clearInterval(practicePhones);
       // Fastify stops accepting, ends the event streams (http/event-stream.ts) and waits for the
       // requests in flight; then the runtime drains its jobs (webhook rounds, timers) and closes
       // the database. The metrics stay readable until the server has stopped.

@@ -138,6 +138,11 @@ export interface Config {
   /** How long an address where an operator signed in stays exempt from the account-wide cap. */
   signInKnownAddressDays: number;
   /**
+   * Practice sessions (agent training) older than this many days are removed with their made-up
+   * customers and everything made for them; the audit log keeps its entries.
+   */
+  practiceRetentionDays: number;
+  /**
    * Webhooks may be sent to plain-http or https URLs on this machine (localhost, 127.0.0.0/8, ::1).
    * For development and tests; off by default, so a registered URL cannot reach local services.
    */
@@ -254,6 +259,7 @@ export const defaults: Config = {
   signInLockAfterFailures: 10,
   signInAccountWindowMinutes: 24 * 60,
   signInKnownAddressDays: 90,
+  practiceRetentionDays: 30,
   webhookAllowLoopback: false,
   webhookAllowPrivateNetworks: false,
   webhookTimeoutMs: 10_000,
@@ -325,6 +331,7 @@ export const environmentVariables: Record<keyof Config, string> = {
   signInLockAfterFailures: 'SIGN_IN_LOCK_AFTER_FAILURES',
   signInAccountWindowMinutes: 'SIGN_IN_ACCOUNT_WINDOW_MINUTES',
   signInKnownAddressDays: 'SIGN_IN_KNOWN_ADDRESS_DAYS',
+  practiceRetentionDays: 'PRACTICE_RETENTION_DAYS',
   webhookAllowLoopback: 'WEBHOOK_ALLOW_LOOPBACK',
   webhookAllowPrivateNetworks: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
   webhookTimeoutMs: 'WEBHOOK_TIMEOUT_MS',

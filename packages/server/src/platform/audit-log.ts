@@ -49,46 +49,29 @@ function assertNoSecrets(value: unknown, path: string): void {
   }
 }
 
-// Whether a customer belongs to the practice space never changes after it is created, so the
-// answer may be kept for as long as this process runs, by every database it opens (ids are unique).
-const practiceCustomers = new Map<string, boolean>();
-const practiceCacheSize = 10_000;
-
 /**
  * An entry about a practice customer (its id in `data.customerId`, or the entry's target) carries
  * `practice: true`: it stays in the tenant's chain, audited as practice, and never becomes a
- * webhook event (features/webhooks/webhook-events.ts). Done here so no call site can forget it.
+ * webhook event (features/webhooks/webhook-events.ts). Done here so no call site can forget it,
+ * and without a query of its own: the statement that writes the entry (or takes its sequence
+ * number) looks the customer up by its key and chooses between the two prepared forms of the
+ * data, so an audited write costs what it did before practice existed, and nothing is remembered
+ * between writes. A caller that already knows sets `data.practice` itself (the practice feature),
+ * and then nothing is looked up.
  */
-async function flagPractice(tx: Db, record: AuditRecord): Promise<AuditRecord> {
+interface PracticeCheck {
+  customerId: string;
+  /** The entry's data with `practice: true`, used when the customer is a practice customer. */
+  practiceData: string;
+}
+
+function practiceCheck(record: AuditRecord): PracticeCheck | null {
+  if (record.data?.practice !== undefined) return null;
   const fromData = record.data?.customerId;
   const customerId =
     typeof fromData === 'string' ? fromData : record.target?.type === 'customer' ? record.target.id : null;
-  if (!customerId || record.data?.practice !== undefined) return record;
-  const key = `${record.tenantId}:${customerId}`;
-  let practice = practiceCustomers.get(key);
-  if (practice === undefined) {
-    const row = await tx
-      .selectFrom('customers')
-      .select('practice')
-      .where('tenant_id', '=', record.tenantId)
-      .where('id', '=', customerId)
-      .executeTakeFirst();
-    if (!row) return record;
-    practice = row.practice === 1;
-    if (practiceCustomers.size >= practiceCacheSize)
-      practiceCustomers.delete(practiceCustomers.keys().next().value!);
-    practiceCustomers.set(key, practice);
-  }
-  return practice ? { ...record, data: { ...record.data, practice: true } } : record;
-}
-
-/**
- * Whether the customer is known in this process to be a practice customer. Every outcome a
- * metric counts was audited just before in the same process, so its answer is known by then;
- * the metrics leave practice out (platform/metrics.ts).
- */
-export function isKnownPracticeCustomer(tenantId: string, customerId: string): boolean {
-  return practiceCustomers.get(`${tenantId}:${customerId}`) === true;
+  if (!customerId) return null;
+  return { customerId, practiceData: JSON.stringify({ ...record.data, practice: true }) };
 }
 
 export function createAuditHead(db: Db, tenantId: string): Promise<unknown> {
@@ -139,6 +122,23 @@ const takeSeq = prepared((db, slot: Slots<{ tenantId: string }>) =>
     .where('tenant_id', '=', slot('tenantId'))
     .returning(['seq', 'hash']),
 );
+/** `takeSeq`, also answering whether the entry's customer is a practice customer (1, 0 or null). */
+const takeSeqAbout = prepared((db, slot: Slots<{ tenantId: string; customerId: string }>) =>
+  db
+    .updateTable('audit_heads')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('tenant_id', '=', slot('tenantId'))
+    .returning((eb) => [
+      'seq',
+      'hash',
+      eb
+        .selectFrom('customers')
+        .select('customers.practice')
+        .where('customers.tenant_id', '=', slot('tenantId'))
+        .where('customers.id', '=', slot('customerId'))
+        .as('practice'),
+    ]),
+);
 const insertEntry = prepared((db, slot: Slots<AuditEntry>) =>
   db.insertInto('audit_events').values({
     id: slot('id'),
@@ -173,6 +173,30 @@ const insertPending = prepared((db, slot: Slots<AuditPendingRow>) =>
     target_id: slot('target_id'),
     data: slot('data'),
   }),
+);
+
+/**
+ * `insertPending` for an entry about a customer: the data with `practice: true` when the customer
+ * is a practice customer, as it is, otherwise, chosen in the insert itself.
+ */
+const insertPendingAbout = prepared(
+  (db, slot: Slots<AuditPendingRow & { customerId: string; practiceData: string }>) =>
+    db
+      .insertInto('audit_pending')
+      .values({
+        id: slot('id'),
+        tenant_id: slot('tenant_id'),
+        occurred_at: slot('occurred_at'),
+        actor_type: slot('actor_type'),
+        actor_id: slot('actor_id'),
+        action: slot('action'),
+        target_type: slot('target_type'),
+        target_id: slot('target_id'),
+        data: sql<string>`case when exists (select 1 from customers where customers.tenant_id = ${slot('tenant_id')}
+          and customers.id = ${slot('customerId')} and customers.practice = 1)
+          then ${slot('practiceData')} else ${slot('data')} end`,
+      })
+      .returning('data'),
 );
 
 /** The entries one sealing transaction takes at most. */
@@ -246,14 +270,37 @@ function chained(row: AuditPendingRow, seq: number, prevHash: string): AuditEntr
   return { ...content, hash: computeAuditHash(content) };
 }
 
-/** Numbers, hashes and inserts one entry after the head, holding the head until commit. */
-async function appendInline(tx: Db, row: AuditPendingRow): Promise<AuditEntry> {
-  const head = await takeSeq.first(tx, { tenantId: row.tenant_id });
+/**
+ * Numbers, hashes and inserts one entry after the head, holding the head until commit; with a
+ * practice check, the statement that takes the number also tells whether the customer is a
+ * practice one, and the entry gets the data that says so before it is hashed.
+ */
+async function appendInline(
+  tx: Db,
+  content: AuditPendingRow,
+  check: PracticeCheck | null,
+): Promise<AuditEntry> {
+  let row = content;
+  let head: { seq: number; hash: string } | undefined;
+  if (check) {
+    const about = await takeSeqAbout.first(tx, { tenantId: row.tenant_id, customerId: check.customerId });
+    if (about && Number(about.practice) === 1) row = { ...row, data: check.practiceData };
+    head = about;
+  } else {
+    head = await takeSeq.first(tx, { tenantId: row.tenant_id });
+  }
   if (!head) throw new Error(`Tenant ${row.tenant_id} has no audit head.`);
   const entry = chained(row, head.seq, head.hash);
   await insertEntry.changes(tx, entry);
   await setHeadHash.changes(tx, { tenantId: row.tenant_id, hash: entry.hash });
   return entry;
+}
+
+/** What `appendAudit` wrote. */
+export interface AppendedAudit {
+  id: string;
+  /** The entry is about a practice customer and carries `practice: true` (see `practiceCheck`). */
+  practice: boolean;
 }
 
 /**
@@ -263,17 +310,27 @@ async function appendInline(tx: Db, row: AuditPendingRow): Promise<AuditEntry> {
  * `inTransaction` that made the change returns; should that fail, the sequencer's sweep seals it.
  * Either way it has a place in the chain before the caller can read the log (readers seal first).
  */
-export async function appendAudit(tx: Db, record: AuditRecord): Promise<{ id: string }> {
+export async function appendAudit(tx: Db, record: AuditRecord): Promise<AppendedAudit> {
   if (!tx.isTransaction)
     throw new Error('appendAudit must run inside the transaction of the change it records.');
-  const row = entryContent(await flagPractice(tx, record));
+  const row = entryContent(record);
+  const check = practiceCheck(record);
   if (auditSealing(tx) === 'inline') {
-    await appendInline(tx, row);
-    return { id: row.id };
+    const entry = await appendInline(tx, row, check);
+    return {
+      id: row.id,
+      practice: check ? entry.data === check.practiceData : record.data?.practice === true,
+    };
   }
-  await insertPending.changes(tx, row);
+  let practice = record.data?.practice === true;
+  if (check) {
+    const written = await insertPendingAbout.first(tx, { ...row, ...check });
+    practice = written?.data === check.practiceData;
+  } else {
+    await insertPending.changes(tx, row);
+  }
   afterCommit(tx, (db) => sealPromptly(db, row.tenant_id));
-  return { id: row.id };
+  return { id: row.id, practice };
 }
 
 /**
@@ -337,13 +394,13 @@ async function knowPractice(tx: Db, records: AuditRecord[]): Promise<void> {
 export async function appendAuditSealed(tx: Db, record: AuditRecord): Promise<AuditEntry> {
   if (!tx.isTransaction)
     throw new Error('appendAuditSealed must run inside the transaction of the change it records.');
-  const row = entryContent(await flagPractice(tx, record));
+  const row = entryContent(record);
   for (;;) {
     const head = await lockHead(tx, row.tenant_id, 'wait');
     if (!head) throw new Error(`Tenant ${row.tenant_id} has no audit head.`);
     if ((await sealBatch(tx, row.tenant_id, head)) < sealBatchSize) break;
   }
-  return appendInline(tx, row);
+  return appendInline(tx, row, practiceCheck(record));
 }
 
 function lockHead(tx: Db, tenantId: string, lock: 'wait' | 'skip') {

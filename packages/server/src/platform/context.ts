@@ -2,13 +2,15 @@
 import type { Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Config } from '../config/config.ts';
-import type { Db } from '../storage/database.ts';
+import type { Db, ReportReader } from '../storage/database.ts';
 import type { EventHub } from './live-events.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
 /** What every service needs, passed explicitly: no module-level singletons. */
 export interface ServiceContext {
   db: Db;
+  /** Where reports run their long read-only queries; on `db` itself when not given. */
+  reports?: ReportReader | undefined;
   config: Config;
   /** Milliseconds since the epoch; tests pass a controllable clock. */
   clock: () => number;

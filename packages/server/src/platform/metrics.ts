@@ -2,7 +2,6 @@
 // when Prometheus scrapes, and the text a scrape returns. Served by http/metrics.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { isKnownPracticeCustomer } from './audit-log.ts';
 
 /**
  * One registry per process, on purpose (the second module-level singleton after the signature
@@ -61,14 +60,11 @@ export function recordHttpRequest(
 
 /**
  * One verification reached `outcome` (approved, denied, expired, cancelled, passed, failed,
- * locked…). A practice call (`subject` a practice customer) is no real verification: not counted.
+ * locked…). A practice call is no real verification: not counted. Its audit entry, written in
+ * the same transaction, says which it was (`appendAudit`'s `practice`).
  */
-export function recordVerification(
-  method: string,
-  outcome: string,
-  subject?: { tenantId: string; customerId: string },
-): void {
-  if (subject && isKnownPracticeCustomer(subject.tenantId, subject.customerId)) return;
+export function recordVerification(method: string, outcome: string, subject?: { practice: boolean }): void {
+  if (subject?.practice) return;
   verifications.inc({ method, outcome });
 }
 

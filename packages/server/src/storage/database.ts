@@ -1,7 +1,15 @@
 // The database: opening SQLite or PostgreSQL, migrations, durability, health.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, sql } from 'kysely';
+import {
+  type Compilable,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { withConstraintViolations } from './constraint-violations.ts';
 import * as initial from './migrations/0001-initial.ts';
@@ -31,10 +39,13 @@ import * as callNotices from './migrations/0025-call-notices.ts';
 import * as campaigns from './migrations/0026-campaigns.ts';
 import * as fraudCases from './migrations/0027-fraud-cases-and-analytics.ts';
 import * as requestSigningAlg from './migrations/0029-request-signing-alg.ts';
+import * as practiceAnswers from './migrations/0030-practice-answers.ts';
 import * as practice from './migrations/0032-practice.ts';
+import * as fallbackReason from './migrations/0033-fallback-reason.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
+import { createSqliteReportReader } from './sqlite/report-reader.ts';
 
 export type Db = Kysely<Schema>;
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -46,7 +57,18 @@ export interface Database {
   location: string;
   /** Connections open, idle, and queries waiting for one (PostgreSQL's pool; SQLite's one connection). */
   connections(): ConnectionUse;
+  /** Where long read-only queries run (reports): off the serving thread on SQLite. */
+  reports: ReportReader;
   close(): Promise<void>;
+}
+
+/**
+ * Runs the long read-only queries of reports (the supervisors' dashboard). On PostgreSQL a pooled
+ * connection, as any query; on SQLite a worker thread with a read-only connection of its own, so
+ * that the thread serving HTTP goes on meanwhile (sqlite/report-reader.ts).
+ */
+export interface ReportReader {
+  rows<R>(query: Compilable<R>): Promise<R[]>;
 }
 
 /** Every migration, in order. The same list runs on SQLite and PostgreSQL. */
@@ -78,6 +100,8 @@ const migrations: Record<string, Migration> = {
   '0027-fraud-cases-and-analytics': fraudCases,
   '0026-campaigns': campaigns,
   '0032-practice': practice,
+  '0033-fallback-reason': fallbackReason,
+  '0030-practice-answers': practiceAnswers,
   '0018-audit-sealing': auditSealing,
 };
 
@@ -136,6 +160,9 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       kind: 'postgres',
       location: redactDatabaseUrl(options.databaseUrl),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      reports: {
+        rows: async <R>(query: Compilable<R>) => (await db.executeQuery(query.compile())).rows,
+      },
       close: () => db.destroy(),
     };
   }
@@ -144,7 +171,25 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   const sqlite = createNodeSqliteDialect(file);
   const db = new Kysely<Schema>({ dialect: withConstraintViolations(sqlite.dialect) });
   durability.set(db, sqlite.durable);
-  return { db, kind: 'sqlite', location: file, connections: sqlite.connections, close: () => db.destroy() };
+  const reader = createSqliteReportReader(file);
+  return {
+    db,
+    kind: 'sqlite',
+    location: file,
+    connections: sqlite.connections,
+    reports: {
+      rows: async <R>(query: Compilable<R>) => {
+        const { sql: text, parameters } = query.compile();
+        // The worker's connection sees what is committed: first every change made so far here.
+        await sqlite.durable();
+        return (await reader.rows(text, parameters)) as R[];
+      },
+    },
+    close: async () => {
+      await reader.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**
@@ -164,6 +209,14 @@ export interface MigrationOutcome {
 export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Applies migrations up to and including `name` (tests of a migration's data changes). */
+export async function migrateTo(db: Db, name: string): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateTo(name);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

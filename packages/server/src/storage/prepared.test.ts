@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '../test-support/harness.ts';
+import { openTestDatabase } from '../test-support/harness.ts';
 import { postgresSkip } from '../test-support/postgres.ts';
 import { inTransaction } from './atomic.ts';
-import { type Database, type DatabaseKind, migrateToLatest, openDatabase } from './database.ts';
+import type { Database, DatabaseKind } from './database.ts';
 import { prepared, type Slots } from './prepared.ts';
 
 const now = Date.UTC(2026, 5, 1);
@@ -38,18 +38,14 @@ const sameTwice = prepared(
 );
 
 function suite(kind: DatabaseKind) {
-  let testDb: TestDatabase;
+  let opened: Awaited<ReturnType<typeof openTestDatabase>> | undefined;
   let database: Database;
 
   before(async () => {
-    testDb = await createTestDatabase(kind);
-    database = openDatabase({ databaseUrl: testDb.config.databaseUrl, dataDir: testDb.config.dataDir! });
-    await migrateToLatest(database.db);
+    opened = await openTestDatabase(kind);
+    database = opened.database;
   });
-  after(async () => {
-    await database?.close();
-    await testDb?.cleanup();
-  });
+  after(() => opened?.close());
 
   it('runs with new values each time and answers what the database holds', async () => {
     for (let i = 0; i < 5; i++) await insertClaim.changes(database.db, { key: `p:${i}`, expiresAt: now + i });
@@ -107,8 +103,7 @@ describe('prepared queries: PostgreSQL', { skip: await postgresSkip() }, () => s
 
 describe('prepared queries: building', () => {
   it('refuses a query in which a named slot is not a bound parameter', async () => {
-    const testDb = await createTestDatabase('sqlite');
-    const database = openDatabase({ dataDir: testDb.config.dataDir! });
+    const { database, close } = await openTestDatabase('sqlite', { migrate: false });
     try {
       const dropped = prepared((db, slot: Slots<{ key: string; forgotten: string }>) => {
         void slot('forgotten');
@@ -127,8 +122,7 @@ describe('prepared queries: building', () => {
       );
       await assert.rejects(folded.all(database.db, { key: 'k' }), /invalid immediate value/);
     } finally {
-      await database.close();
-      await testDb.cleanup();
+      await close();
     }
   });
 });

@@ -269,6 +269,11 @@ export interface VerificationsTable {
   require_user_verification: number;
   /** The policy action a fallback method's check was for (migration 0022); null for push. */
   action: string | null;
+  /**
+   * Why push was not used, for a fallback method's verification (features/methods/fallback-reason.ts,
+   * migration 0033); null for push.
+   */
+  fallback_reason: Generated<string | null>;
 }
 
 export interface VerificationEventsTable {
@@ -642,6 +647,7 @@ export interface Schema {
   practice_sessions: PracticeSessionsTable;
   practice_devices: PracticeDevicesTable;
   practice_messages: PracticeMessagesTable;
+  practice_answers: PracticeAnswersTable;
 }
 
 /** An agent's practice session: a sequence of scenarios on made-up customers (migration 0032). */
@@ -668,6 +674,21 @@ export interface PracticeDevicesTable {
   customer_id: string;
   scenario: string;
   private_jwk_sealed: string;
+  created_at: number;
+}
+
+/**
+ * A simulated phone's next answer to one practice request (migration 0030): claimed by one
+ * process with a conditional update when due, then moved to the next answer or deleted.
+ */
+export interface PracticeAnswersTable {
+  verification_id: string;
+  tenant_id: string;
+  device_id: string;
+  /** Which of the scenario's answers is next (wrong_code has two). */
+  step: number;
+  /** When it is due; while a process gives it, a lease ahead (another process retries after). */
+  due_at: number;
   created_at: number;
 }
 

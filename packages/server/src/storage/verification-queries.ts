@@ -36,6 +36,7 @@ const verificationColumns: Record<keyof VerificationRow, true> = {
   assurance: true,
   require_user_verification: true,
   action: true,
+  fallback_reason: true,
 };
 
 const eventColumns: Record<keyof VerificationEventRow, true> = {

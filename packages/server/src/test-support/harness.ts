@@ -12,7 +12,7 @@ import { type Config, loadConfig } from '../config/config.ts';
 import type { App } from '../http/types.ts';
 import { cliActor } from '../platform/audit-log.ts';
 import { loggerOptions } from '../platform/logging.ts';
-import type { DatabaseKind } from '../storage/database.ts';
+import { type Database, type DatabaseKind, migrateToLatest, openDatabase } from '../storage/database.ts';
 import { createTestPostgres, type TestPostgres } from './postgres.ts';
 
 /**
@@ -73,6 +73,26 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     kind,
     config: { dataDir },
     cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * A scratch database of the kind, opened (not through a runtime) and, unless `migrate` is false,
+ * migrated; `close` closes it and removes it.
+ */
+export async function openTestDatabase(
+  kind: DatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<{ database: Database; close(): Promise<void> }> {
+  const testDb = await createTestDatabase(kind);
+  const database = openDatabase({ databaseUrl: testDb.config.databaseUrl, dataDir: testDb.config.dataDir! });
+  if (options.migrate !== false) await migrateToLatest(database.db);
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await testDb.cleanup();
+    },
   };
 }
 

@@ -1399,6 +1399,11 @@ for (const kind of databaseKinds) {
           const { client, id } = await practiseAs(false);
           return { url: `/v1/practice/sessions/${id}/widget-token`, client };
         },
+        resetPracticeSpace: async () => {
+          // The reset takes the session away with the rest of A's practice space.
+          const { client, state } = await practiseAs(false);
+          return { url: '/v1/practice/reset', body: {}, client, state };
+        },
         concludePracticeStep: async () => {
           const { client, id, state } = await practiseAs(false);
           return {

@@ -2,7 +2,8 @@
  * Two server processes behind one PostgreSQL database and one Redis, as in a scaled-out
  * installation: the agent's event stream is held by one, the device talks to the other, and the
  * agent still sees the request delivered and approved, live; and a signing-key rotation on one
- * is followed by the other at once.
+ * is followed by the other at once; a practice caller's simulated phone answers once, whichever
+ * process heard the request, also after the process that enrolled it stopped.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,8 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
   let b: TestHarness;
   let agent: OperatorClient;
   let tenantId: string;
+  /** The practice case stops A before the end; the others run before it. */
+  let aStopped = false;
 
   before(async () => {
     // Both processes share what they would in production: the encryption key, and the public
@@ -40,7 +43,7 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
     agent = await a.signIn(tenant, operator.email);
   });
   after(async () => {
-    await a?.close();
+    if (!aStopped) await a?.close();
     await b?.close();
   });
 
@@ -279,5 +282,92 @@ describe('two server processes sharing PostgreSQL and Redis', { skip }, () => {
       );
     }
     assert.equal((await device.state())!.keySetVersion, rotation.version);
+  });
+  it('a practice session started on one process is answered once through the other, also after the process that enrolled its phones stopped', async () => {
+    const cookie = { cookie: `hda_session=${agent.cookie}` };
+    const send = async (server: TestHarness, method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const response = await fetch(`${server.baseUrl}${url}`, {
+        method,
+        headers: { ...cookie, 'x-csrf-token': agent.csrfToken, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    type Step = { customerId: string };
+    const verification = async (id: string) =>
+      (await send(b, 'GET', `/v1/verifications/${id}`)).json as {
+        status: string;
+        failedAttempts: number;
+        delivery: string;
+        decidedByDeviceId: string | null;
+      };
+    const settled = async (id: string, sweep?: () => Promise<unknown>) => {
+      for (let i = 0; i < 100; i++) {
+        const v = await verification(id);
+        if (v.status !== 'pending') return v;
+        await sweep?.();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error('The practice phone never answered.');
+    };
+
+    // A makes the session, enrolls its phones and listens for the first; B adopts it in its sweep.
+    const created = await send(a, 'POST', '/v1/practice/sessions', { scenarios: ['wrong_code', 'approves'] });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const session = created.json as { id: string; steps: Step[] };
+    await b.runtime.services.practicePhones.sweep();
+
+    // Started through B, heard by both: one wrong code, then the right one, each given once.
+    const first = await send(b, 'POST', '/v1/verifications', { customerId: session.steps[0]!.customerId });
+    assert.equal(first.status, 201, JSON.stringify(first.json));
+    const firstId = first.json.id as string;
+    assert.equal(first.json.delivery, 'delivered');
+    const answered = await settled(firstId);
+    assert.equal(answered.status, 'approved');
+    assert.equal(answered.failedAttempts, 1, 'one wrong code, not one per process');
+    await sealAuditBacklog(a.runtime.database.db);
+    const approvals = await a.runtime.database.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('target_id', '=', firstId)
+      .where('action', '=', 'verification.approved')
+      .execute();
+    assert.equal(approvals.length, 1);
+
+    // Concluded through A, which now listens for the next caller's phone; B has not looked yet.
+    const concluded = await send(a, 'POST', `/v1/practice/sessions/${session.id}/conclusion`, {
+      step: 0,
+      conclusion: 'verified',
+    });
+    assert.equal(concluded.status, 200, JSON.stringify(concluded.json));
+    const second = await send(b, 'POST', '/v1/verifications', { customerId: session.steps[1]!.customerId });
+    assert.equal(second.status, 201, JSON.stringify(second.json));
+    const secondId = second.json.id as string;
+    assert.equal(second.json.delivery, 'delivered', "B knows A holds the phone's live channel");
+    // A heard it (the answer is kept), then stops before the answer is due.
+    for (
+      let i = 0;
+      i < 200 &&
+      !(await b.runtime.database.db
+        .selectFrom('practice_answers')
+        .select('verification_id')
+        .where('verification_id', '=', secondId)
+        .executeTakeFirst());
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    aStopped = true;
+    await a.close();
+    assert.equal((await verification(secondId)).status, 'pending');
+    // B's sweep (every second in a server) gives the answer when it is due.
+    const afterStop = await settled(secondId, () => b.runtime.services.practicePhones.sweep());
+    assert.equal(afterStop.status, 'approved');
+    const phone = await b.runtime.database.db
+      .selectFrom('practice_devices')
+      .select('device_id')
+      .where('customer_id', '=', session.steps[1]!.customerId)
+      .executeTakeFirstOrThrow();
+    assert.equal(afterStop.decidedByDeviceId, phone.device_id, 'the phone A enrolled, answered through B');
   });
 });

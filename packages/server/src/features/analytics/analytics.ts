@@ -1,14 +1,13 @@
 // Supervisor analytics: figures computed from the stored verifications with SQL aggregates (the
 // verifications are the one source of truth), the same statements on SQLite and PostgreSQL.
 import { AppError } from '@helpdesk-auth/core';
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type Compilable, type ExpressionBuilder, sql } from 'kysely';
 import type { ServiceContext } from '../../platform/context.ts';
-import type { Db } from '../../storage/database.ts';
+import type { Db, ReportReader } from '../../storage/database.ts';
 import type { Schema } from '../../storage/schema.ts';
+import { type FallbackReason, fallbackReasons } from '../methods/index.ts';
 
 const dayMs = 86_400_000;
-/** A fallback verification counts the push before it as its reason when it came this soon after. */
-export const pushLookbackMs = 15 * 60_000;
 /** Durations above this are counted in the last bucket (a verification that waited an hour). */
 const maxBucketSeconds = 3600;
 /** What the old security-question process took, when the tenant has not said (seconds). */
@@ -23,8 +22,7 @@ export interface AnalyticsFilter {
   team?: string;
 }
 
-export const fallbackReasons = ['no_device', 'unreachable', 'denied', 'locked', 'not_tried'] as const;
-export type FallbackReason = (typeof fallbackReasons)[number];
+export { type FallbackReason, fallbackReasons };
 
 export interface Dashboard {
   from: number;
@@ -69,6 +67,14 @@ export interface Dashboard {
   }[];
 }
 
+/**
+ * The UTC day of a verification and the whole seconds an approval took (capped), written exactly
+ * as the indexes of migration 0033 have them, so that both databases read the values from the
+ * index instead of working them out, and SQLite groups in the index's order.
+ */
+const dayOf = sql<number>`v.created_at / ${sql.lit(dayMs)}`;
+const secondsOf = sql<number>`case when (v.finished_at - v.created_at) / 1000 > ${sql.lit(maxBucketSeconds)} then ${sql.lit(maxBucketSeconds)} else (v.finished_at - v.created_at) / 1000 end`;
+
 /** The `p`-quantile (0..1) of a histogram of whole seconds, sorted by bucket; nearest-rank. */
 export function quantileOfHistogram(buckets: { seconds: number; count: number }[], p: number): number {
   const total = buckets.reduce((sum, b) => sum + b.count, 0);
@@ -84,32 +90,42 @@ export function quantileOfHistogram(buckets: { seconds: number; count: number }[
 
 /**
  * Leaves out the made-up customers of the practice space (features/practice/): practice calls are
- * rehearsals, never part of the real figures.
+ * rehearsals, never part of the real figures. Their ids are read once per query (from the partial
+ * index of migration 0033), not looked up for every verification; a tenant without a practice
+ * space has no such condition at all (`practiceOf`).
  */
-const notPractice = ({
-  not,
-  exists,
-  selectFrom,
-}: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
-  not(
-    exists(
-      selectFrom('customers as pc')
+const notPractice =
+  (tenantId: string) => (eb: ExpressionBuilder<Schema & { v: Schema['verifications'] }, 'v'>) =>
+    eb(
+      'v.customer_id',
+      'not in',
+      eb
+        .selectFrom('customers as pc')
         .select('pc.id')
-        .whereRef('pc.id', '=', 'v.customer_id')
+        .where('pc.tenant_id', '=', tenantId)
         .where('pc.practice', '=', 1),
-    ),
-  );
+    );
 
-export function createAnalyticsService({ db }: ServiceContext) {
-  /** The verifications the filter selects (the range on the analytics index; then the filters). */
-  function selected(executor: Db, tenantId: string, filter: AnalyticsFilter) {
+export function createAnalyticsService({ db, reports }: ServiceContext) {
+  /** The long aggregates run where reports run (off the serving thread on SQLite). */
+  const report: ReportReader = reports ?? {
+    rows: async <R>(query: Compilable<R>) => (await db.executeQuery(query.compile())).rows,
+  };
+
+  /** The verifications the filter selects (the days and times of the period; then the filters). */
+  function selected(executor: Db, tenantId: string, filter: AnalyticsFilter & { practice: boolean }) {
     let query = executor
       .selectFrom('verifications as v')
       .where('v.tenant_id', '=', tenantId)
+      // The days first, for the indexes that begin with the day (migration 0033); then the times.
+      .where(dayOf, '>=', Math.floor(filter.from / dayMs))
+      .where(dayOf, '<=', Math.floor((filter.to - 1) / dayMs))
       .where('v.created_at', '>=', filter.from)
-      .where('v.created_at', '<', filter.to)
-      .where(notPractice);
-    if (filter.method) query = query.where('v.method', '=', filter.method);
+      .where('v.created_at', '<', filter.to);
+    if (filter.practice) query = query.where(notPractice(tenantId));
+    // Compared as an expression, which SQLite cannot look up in an index: as a column it takes
+    // the method as fixed, and then no longer reads the index in the order it groups by.
+    if (filter.method) query = query.where(sql`v.method || ''`, '=', filter.method);
     if (filter.agentId) {
       query = query.where('v.started_by_type', '=', 'operator').where('v.started_by_id', '=', filter.agentId);
     }
@@ -124,6 +140,53 @@ export function createAnalyticsService({ db }: ServiceContext) {
     return query;
   }
 
+  /**
+   * Per agent: from the operators of the tenant (of the team, or the one agent), each one's
+   * verifications of the period read in turn from the index by starter and time, so the rows
+   * arrive grouped by operator and nothing is sorted.
+   */
+  function agentFigures(tenantId: string, filter: AnalyticsFilter & { practice: boolean }) {
+    let query = db
+      .selectFrom('operators as o')
+      .innerJoin('verifications as v', (j) =>
+        j
+          .onRef('v.tenant_id', '=', 'o.tenant_id')
+          .on('v.started_by_type', '=', 'operator')
+          .onRef('v.started_by_id', '=', 'o.id'),
+      )
+      .where('o.tenant_id', '=', tenantId)
+      .where('v.created_at', '>=', filter.from)
+      .where('v.created_at', '<', filter.to);
+    if (filter.practice) query = query.where(notPractice(tenantId));
+    if (filter.method) query = query.where('v.method', '=', filter.method);
+    if (filter.agentId) query = query.where('o.id', '=', filter.agentId);
+    if (filter.team) query = query.where('o.team', '=', filter.team);
+    return query
+      .select((eb) => [
+        'o.id as agentId',
+        eb.fn.max('o.display_name').as('name'),
+        eb.fn.max('o.team').as('team'),
+        eb.fn.countAll<number>().as('total'),
+        eb.fn.sum<number>(sql`case when v.status = 'approved' then 1 else 0 end`).as('approved'),
+        eb.fn.sum<number>(sql`case when v.method <> 'push' then 1 else 0 end`).as('fallbacks'),
+        eb.fn.sum<number>(sql`case when v.status = 'denied' then 1 else 0 end`).as('denied'),
+        eb.fn.sum<number>(sql`case when v.status = 'fraud_reported' then 1 else 0 end`).as('fraudReported'),
+      ])
+      .groupBy('o.id');
+  }
+
+  /** Whether the tenant has a practice space whose customers must be left out. */
+  async function hasPracticeCustomers(tenantId: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('practice', '=', 1)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async function baselineSeconds(tenantId: string): Promise<number> {
     const row = await db
       .selectFrom('tenants')
@@ -136,110 +199,8 @@ export function createAnalyticsService({ db }: ServiceContext) {
     return settings.analytics?.questionsBaselineSeconds ?? defaultQuestionsBaselineSeconds;
   }
 
-  /**
-   * Why push was not used, for each fallback verification (any method but push) the filter
-   * selects, from what was stored at the time (docs/analytics.md), in one aggregate:
-   * - `denied`: the customer's last push before it, within 15 minutes, was denied or reported as fraud;
-   * - `unreachable`: that push ended otherwise (expired unanswered, cancelled, failed);
-   * - `no_device`: no such push, and the customer had no device enrolled at that moment;
-   * - `locked`: no such push, and a fraud report locked push at that moment (no clear since);
-   * - `not_tried`: a device and no lock, yet another method was used.
-   */
-  async function fallbackReasonCounts(
-    tenantId: string,
-    filter: AnalyticsFilter,
-  ): Promise<Record<FallbackReason, number>> {
-    // For every verification of the period (and the 15 minutes before it), the customer's last
-    // push before it, found by one window over the customer's verifications in id (time) order
-    // rather than a lookup per row. The window carries the push's id (fixed width, so the
-    // greatest is the latest), its start time (13 digits) and its status in one text value.
-    const lastPush = sql<
-      string | null
-    >`max(case when v.method = 'push' then v.id || cast(v.created_at as varchar(20)) || v.status end) over (partition by v.customer_id order by v.id rows between unbounded preceding and 1 preceding)`;
-    const idLength = 30;
-    const pushAt = sql`cast(substr(w.last_push, ${sql.lit(idLength + 1)}, 13) as bigint)`;
-    const pushStatus = sql`substr(w.last_push, ${sql.lit(idLength + 14)})`;
-    let fallbacks = db
-      .with(
-        (cte) => cte('w').materialized(),
-        (qb) =>
-          qb
-            .selectFrom('verifications as v')
-            .where('v.tenant_id', '=', tenantId)
-            .where('v.created_at', '>=', filter.from - pushLookbackMs)
-            .where('v.created_at', '<', filter.to)
-            .where(notPractice)
-            .select([
-              'v.customer_id',
-              'v.created_at',
-              'v.method',
-              'v.started_by_type',
-              'v.started_by_id',
-              lastPush.as('last_push'),
-            ]),
-      )
-      .selectFrom('w')
-      .where('w.method', '<>', 'push')
-      .where('w.created_at', '>=', filter.from);
-    if (filter.method) fallbacks = fallbacks.where('w.method', '=', filter.method);
-    if (filter.agentId) {
-      fallbacks = fallbacks
-        .where('w.started_by_type', '=', 'operator')
-        .where('w.started_by_id', '=', filter.agentId);
-    }
-    if (filter.team) {
-      const team = filter.team;
-      fallbacks = fallbacks
-        .where('w.started_by_type', '=', 'operator')
-        .where('w.started_by_id', 'in', (eb) =>
-          eb.selectFrom('operators').select('id').where('tenant_id', '=', tenantId).where('team', '=', team),
-        );
-    }
-    const facts = fallbacks
-      .leftJoin('customers as c', (j) =>
-        j.onRef('c.id', '=', 'w.customer_id').on('c.tenant_id', '=', tenantId),
-      )
-      .leftJoin('customer_method_locks as l', (j) =>
-        j.onRef('l.customer_id', '=', 'w.customer_id').on('l.tenant_id', '=', tenantId),
-      )
-      .select([
-        sql<
-          string | null
-        >`case when w.last_push is not null and w.created_at - ${pushAt} <= ${sql.lit(pushLookbackMs)} then ${pushStatus} end`.as(
-          'push_status',
-        ),
-        'w.created_at as at',
-        'c.fraud_reported_at as fraud_at',
-        'l.push_cleared_at as cleared_at',
-        sql<number>`case when exists (select 1 from devices d where d.tenant_id = ${tenantId} and d.customer_id = w.customer_id and d.created_at <= w.created_at and (d.revoked_at is null or d.revoked_at > w.created_at)) then 1 else 0 end`.as(
-          'had_device',
-        ),
-      ]);
-    const reason = sql<FallbackReason>`case
-      when f.push_status in ('denied', 'fraud_reported') then 'denied'
-      when f.push_status not in ('approved', 'pending') then 'unreachable'
-      when f.had_device = 0 then 'no_device'
-      when f.fraud_at is not null and f.fraud_at <= f.at and not (f.cleared_at is not null and f.cleared_at >= f.fraud_at and f.cleared_at <= f.at) then 'locked'
-      else 'not_tried' end`;
-    // Materialised, so each fallback's facts are worked out once: inlined, SQLite would work them
-    // out again for every branch of the reason that names them.
-    const rows = await db
-      .with(
-        (cte) => cte('f').materialized(),
-        () => facts,
-      )
-      .selectFrom('f')
-      .select([reason.as('reason'), (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy(sql.ref('reason'))
-      .execute();
-    const counts = Object.fromEntries(fallbackReasons.map((r) => [r, 0])) as Record<FallbackReason, number>;
-    for (const row of rows) counts[row.reason] = Number(row.count);
-    return counts;
-  }
-
   return {
     baselineSeconds,
-    fallbackReasons: fallbackReasonCounts,
 
     /**
      * The baseline the dashboard compares against: how long the old security-question process
@@ -273,40 +234,35 @@ export function createAnalyticsService({ db }: ServiceContext) {
 
     async dashboard(tenantId: string, filter: AnalyticsFilter): Promise<Dashboard> {
       if (filter.to <= filter.from) throw new AppError('VALIDATION_FAILED', '`to` must be after `from`.');
-      const dayExpr = sql<number>`v.created_at / ${sql.lit(dayMs)}`;
-      const durationBucket = sql<number>`case when (v.finished_at - v.created_at) / 1000 > ${sql.lit(maxBucketSeconds)} then ${sql.lit(maxBucketSeconds)} else (v.finished_at - v.created_at) / 1000 end`;
-
-      const [daily, histogram, reasons, agents, customers, reachable, cases, baseline] = await Promise.all([
-        selected(db, tenantId, filter)
-          .select([dayExpr.as('day'), 'v.method', 'v.status', (eb) => eb.fn.countAll<number>().as('count')])
-          .groupBy([dayExpr, 'v.method', 'v.status'])
-          .execute(),
-        selected(db, tenantId, filter)
-          .where('v.status', '=', 'approved')
-          .where('v.finished_at', 'is not', null)
-          .select(['v.method', durationBucket.as('seconds'), (eb) => eb.fn.countAll<number>().as('count')])
-          .groupBy(['v.method', durationBucket])
-          .execute(),
-        fallbackReasonCounts(tenantId, filter),
-        selected(db, tenantId, filter)
-          .where('v.started_by_type', '=', 'operator')
-          .leftJoin('operators as o', (j) =>
-            j.onRef('o.id', '=', 'v.started_by_id').on('o.tenant_id', '=', tenantId),
-          )
-          .select((eb) => [
-            'v.started_by_id as agentId',
-            eb.fn.max('o.display_name').as('name'),
-            eb.fn.max('o.team').as('team'),
-            eb.fn.countAll<number>().as('total'),
-            eb.fn.sum<number>(sql`case when v.status = 'approved' then 1 else 0 end`).as('approved'),
-            eb.fn.sum<number>(sql`case when v.method <> 'push' then 1 else 0 end`).as('fallbacks'),
-            eb.fn.sum<number>(sql`case when v.status = 'denied' then 1 else 0 end`).as('denied'),
-            eb.fn
-              .sum<number>(sql`case when v.status = 'fraud_reported' then 1 else 0 end`)
-              .as('fraudReported'),
-          ])
-          .groupBy('v.started_by_id')
-          .execute(),
+      const scope = { ...filter, practice: await hasPracticeCustomers(tenantId) };
+      // Each aggregate reads one index in the order it groups by, so neither database sorts the
+      // period's verifications (migration 0033): per day, method, outcome and the reason push was
+      // not used; per day, method and second for approvals; per agent, operator by operator.
+      const [daily, histogram, agents, customers, reachable, cases, baseline] = await Promise.all([
+        report.rows(
+          selected(db, tenantId, scope)
+            .select([
+              dayOf.as('day'),
+              'v.method',
+              'v.status',
+              'v.fallback_reason as reason',
+              (eb) => eb.fn.countAll<number>().as('count'),
+            ])
+            .groupBy([dayOf, 'v.method', 'v.status', 'v.fallback_reason']),
+        ),
+        report.rows(
+          selected(db, tenantId, scope)
+            .where('v.status', '=', 'approved')
+            .where(secondsOf, 'is not', null)
+            .select([
+              dayOf.as('day'),
+              'v.method',
+              secondsOf.as('seconds'),
+              (eb) => eb.fn.countAll<number>().as('count'),
+            ])
+            .groupBy([dayOf, 'v.method', secondsOf]),
+        ),
+        report.rows(agentFigures(tenantId, scope)),
         db
           .selectFrom('customers')
           .select((eb) => eb.fn.countAll<number>().as('count'))
@@ -340,29 +296,47 @@ export function createAnalyticsService({ db }: ServiceContext) {
         baselineSeconds(tenantId),
       ]);
 
-      const dailyRows = daily
-        .map((r) => ({
-          day: new Date(Number(r.day) * dayMs).toISOString().slice(0, 10),
-          method: r.method,
-          status: r.status,
-          count: Number(r.count),
-        }))
-        .sort(
-          (a, b) =>
-            a.day.localeCompare(b.day) ||
-            a.method.localeCompare(b.method) ||
-            a.status.localeCompare(b.status),
-        );
+      // Rows per reason too: added up per day, method and outcome for the chart, and per reason
+      // over the fallbacks (every method but push).
+      const perDay = new Map<string, { day: string; method: string; status: string; count: number }>();
+      const reasons = Object.fromEntries(fallbackReasons.map((r) => [r, 0])) as Record<
+        FallbackReason,
+        number
+      >;
+      for (const row of daily) {
+        const count = Number(row.count);
+        const day = new Date(Number(row.day) * dayMs).toISOString().slice(0, 10);
+        const key = `${day} ${row.method} ${row.status}`;
+        const entry = perDay.get(key) ?? { day, method: row.method, status: row.status, count: 0 };
+        entry.count += count;
+        perDay.set(key, entry);
+        if (row.method !== 'push') {
+          // A fallback recorded without a reason (none is) counts as "not tried".
+          const reason = fallbackReasons.find((r) => r === row.reason) ?? 'not_tried';
+          reasons[reason] += count;
+        }
+      }
+      const dailyRows = [...perDay.values()].sort(
+        (a, b) =>
+          a.day.localeCompare(b.day) || a.method.localeCompare(b.method) || a.status.localeCompare(b.status),
+      );
       const total = dailyRows.reduce((sum, r) => sum + r.count, 0);
       const byStatus = (status: string) =>
         dailyRows.filter((r) => r.status === status).reduce((s, r) => s + r.count, 0);
       const push = dailyRows.filter((r) => r.method === 'push').reduce((s, r) => s + r.count, 0);
 
-      const methods = [...new Set(histogram.map((h) => h.method))].sort();
+      // The approvals per day, method and second, added up over the days.
+      const seconds = new Map<string, Map<number, number>>();
+      for (const row of histogram) {
+        const perSecond = seconds.get(row.method) ?? new Map<number, number>();
+        const second = Number(row.seconds);
+        perSecond.set(second, (perSecond.get(second) ?? 0) + Number(row.count));
+        seconds.set(row.method, perSecond);
+      }
+      const methods = [...seconds.keys()].sort();
       const timeToVerify = methods.map((method) => {
-        const buckets = histogram
-          .filter((h) => h.method === method)
-          .map((h) => ({ seconds: Number(h.seconds), count: Number(h.count) }))
+        const buckets = [...seconds.get(method)!]
+          .map(([second, count]) => ({ seconds: second, count }))
           .sort((a, b) => a.seconds - b.seconds);
         return {
           method,

@@ -44,6 +44,7 @@ export function createFallbackServices(
 export type FallbackServices = ReturnType<typeof createFallbackServices>;
 
 export { issueOfflineSecret, type OfflineSecret, removeOfflineSecret } from './app-codes.ts';
+export { type FallbackReason, fallbackReasons } from './fallback-reason.ts';
 export type { OtpChannel } from './one-time-codes.ts';
 // The RFC 6238 arithmetic, which operators' own authenticator-app factor uses too.
 export {

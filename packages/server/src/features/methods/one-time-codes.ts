@@ -240,6 +240,7 @@ export function createOneTimeCodeService(
     extra: Record<string, unknown>,
   ): Promise<boolean> {
     const now = clock();
+    let practice = false;
     const finished = await inTransaction(db, async (tx) => {
       const moved = await compareAndSet(tx, 'otp_challenges', {
         where: { id: row.id, tenant_id: row.tenant_id },
@@ -247,19 +248,18 @@ export function createOneTimeCodeService(
         set: { status, finished_at: now },
       });
       if (!moved) return false;
-      await appendAudit(tx, {
+      ({ practice } = await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
         action: `otp.${status}`,
         target: { type: 'customer', id: row.customer_id },
         data: { challenge: row.id, channel: row.channel, action: row.action, ...extra },
         now,
-      });
+      }));
       await recordOutcome(tx, row, status === 'verified' ? 'approved' : status, row.attempts, actor, now);
       return true;
     });
-    const subject = { tenantId: row.tenant_id, customerId: row.customer_id };
-    if (finished) recordVerification(`otp_${row.channel}`, status, subject);
+    if (finished) recordVerification(`otp_${row.channel}`, status, { practice });
     return finished;
   }
 
@@ -334,6 +334,7 @@ export function createOneTimeCodeService(
     // Wrong: spend one try, guarded on the count read so parallel guesses cannot share one.
     const attempts = row.attempts + 1;
     const failed = attempts >= row.max_attempts;
+    let practice = false;
     const spent = await inTransaction(db, async (tx) => {
       const moved = await compareAndSet(tx, 'otp_challenges', {
         where: { id: row.id, tenant_id: row.tenant_id },
@@ -341,7 +342,7 @@ export function createOneTimeCodeService(
         set: { attempts, ...(failed ? { status: 'failed', finished_at: now } : {}) },
       });
       if (!moved) return false;
-      await appendAudit(tx, {
+      ({ practice } = await appendAudit(tx, {
         tenantId: row.tenant_id,
         actor,
         action: failed ? 'otp.failed' : 'otp.wrong_code',
@@ -353,15 +354,11 @@ export function createOneTimeCodeService(
           attemptsLeft: row.max_attempts - attempts,
         },
         now,
-      });
+      }));
       if (failed) await recordOutcome(tx, row, 'failed', attempts, actor, now);
       return true;
     });
-    if (spent && failed)
-      recordVerification(`otp_${row.channel}`, 'failed', {
-        tenantId: row.tenant_id,
-        customerId: row.customer_id,
-      });
+    if (spent && failed) recordVerification(`otp_${row.channel}`, 'failed', { practice });
     if (!spent) {
       // Another try changed the challenge first: read it again and check once more from there.
       await reservation.succeeded();

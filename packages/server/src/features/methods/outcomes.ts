@@ -4,6 +4,7 @@ import { type AssuranceLevel, newId, type VerificationMethod } from '@helpdesk-a
 import { type Actor, appendAudit } from '../../platform/audit-log.ts';
 import type { Db } from '../../storage/database.ts';
 import { insertVerification, insertVerificationEvent } from '../../storage/verification-queries.ts';
+import { fallbackFacts, fallbackReason } from './fallback-reason.ts';
 
 /** A fallback method: every method but push, which records its own verifications. */
 export type FallbackMethod = Exclude<VerificationMethod, 'push'>;
@@ -71,11 +72,13 @@ async function actorName(tx: Db, tenantId: string, actor: Actor): Promise<string
 /**
  * Records one outcome, inside the caller's transaction (the one that settled the check), so a
  * check is never settled without its verification nor recorded twice. The row has no code, no
- * signed request and no reason: those belong to push. Returns the verification's id.
+ * signed request and no reason: those belong to push. It does keep why push was not used
+ * (fallback-reason.ts). Returns the verification's id.
  */
 export async function recordMethodOutcome(tx: Db, outcome: MethodOutcome): Promise<string> {
   const id = outcome.id ?? newId('verification', outcome.now);
   const passed = outcome.status === 'approved';
+  const facts = await fallbackFacts(tx, outcome.tenantId, outcome.customerId, outcome.startedAt);
   await insertVerification.changes(tx, {
     id,
     tenant_id: outcome.tenantId,
@@ -103,6 +106,7 @@ export async function recordMethodOutcome(tx: Db, outcome: MethodOutcome): Promi
     assurance: passed ? outcome.assurance : null,
     require_user_verification: 0,
     action: outcome.action,
+    fallback_reason: fallbackReason(facts, outcome.startedAt),
   });
   const event = (type: string, at: number, channel: string | null) =>
     insertVerificationEvent.changes(tx, {

@@ -235,19 +235,20 @@ export function createSecurityQuestionService(
       });
       if (correct >= required) {
         await reservation.succeeded();
+        let practice = false;
         const verificationId = await inTransaction(db, async (tx) => {
           await settleQuestionPass(tx, where);
-          await appendAudit(tx, {
+          ({ practice } = await appendAudit(tx, {
             tenantId,
             actor,
             action: 'security_questions.verified',
             target: { type: 'customer', id: customerId },
             data: { action: input.action, assurance },
             now,
-          });
+          }));
           return recordMethodOutcome(tx, outcome('approved', 0));
         });
-        recordVerification('security_questions', 'passed', { tenantId, customerId });
+        recordVerification('security_questions', 'passed', { practice });
         // Best effort: a notification that cannot be sent never undoes the verification.
         await deps.notifier?.notify(tenantId, customerId, 'verified', now).catch(() => undefined);
         return {
@@ -259,16 +260,17 @@ export function createSecurityQuestionService(
           verificationId,
         };
       }
+      let practice = false;
       const failure = await inTransaction(db, async (tx) => {
         const state = await settleQuestionFailure(tx, { ...where, cap: maxFailures });
-        await appendAudit(tx, {
+        ({ practice } = await appendAudit(tx, {
           tenantId,
           actor,
           action: state.locked ? 'security_questions.locked' : 'security_questions.failed',
           target: { type: 'customer', id: customerId },
           data: { action: input.action, failures: state.failures },
           now,
-        });
+        }));
         const verificationId = await recordMethodOutcome(tx, outcome('failed', 1));
         if (state.locked) {
           await openFraudCase(tx, events, {
@@ -281,10 +283,7 @@ export function createSecurityQuestionService(
         }
         return { ...state, verificationId };
       });
-      recordVerification('security_questions', failure.locked ? 'locked' : 'failed', {
-        tenantId,
-        customerId,
-      });
+      recordVerification('security_questions', failure.locked ? 'locked' : 'failed', { practice });
       const attemptsLeft = Math.max(0, maxFailures - failure.failures);
       throw new AppError(
         'ANSWERS_REJECTED',

@@ -9,10 +9,19 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookEventTypes } from '@helpdesk-auth/core';
 import type { LightMyRequestResponse } from 'fastify';
-import { cliActor } from '../../platform/audit-log.ts';
+import {
+  appendAudit,
+  appendAuditSealed,
+  auditSealing,
+  cliActor,
+  sealAudit,
+  setAuditSealing,
+  verifyTenantAuditChain,
+} from '../../platform/audit-log.ts';
 import { scrape } from '../../platform/metrics.ts';
 import type { MessageProvider, OutgoingMessage } from '../../providers/messages/message-provider.ts';
 import { guardPracticeAddresses, isPracticeAddress } from '../../providers/messages/practice-outbox.ts';
+import { inTransaction } from '../../storage/atomic.ts';
 import {
   databaseKinds,
   type OperatorClient,
@@ -22,6 +31,7 @@ import {
 } from '../../test-support/harness.ts';
 import { postgresSkip } from '../../test-support/postgres.ts';
 import { enrollTestDevice } from '../../test-support/test-device.ts';
+import { createSimulatedPhones } from './simulated-phone.ts';
 
 interface Session {
   id: string;
@@ -589,6 +599,457 @@ for (const kind of databaseKinds) {
         headers: { authorization: `Bearer ${forged.token}` },
       });
       assert.equal(refused.statusCode, 401);
+    });
+
+    it('an answer outlives the process that heard the request: another one gives it once, however many sweep', async () => {
+      const services = h.runtime.services;
+      // Another server process on the same database and event hub, and later a third (a restart).
+      const otherProcess = () =>
+        createSimulatedPhones(services.context, {
+          devices: services.devices,
+          verifications: services.verifications,
+          serverKeys: services.serverKeys,
+        });
+      const session = await newSession(agent, ['wrong_code']);
+      const customerId = session.steps[0]!.customerId;
+      // Only the other process listens for the phone: this one stops (as if the session had
+      // been started through the other one).
+      await services.practicePhones.stop(tenant.id, customerId);
+      const heardBy = otherProcess();
+      assert.equal(await heardBy.sweep(), 0, 'nothing is due yet');
+      const started = await startPush(customerId);
+      assert.equal((await verification(started.id)).delivery, 'delivered', 'the other process listens');
+      const row = await until(
+        () =>
+          h.runtime.database.db
+            .selectFrom('practice_answers')
+            .select(['step', 'due_at'])
+            .where('verification_id', '=', started.id)
+            .executeTakeFirst(),
+        (r) => r !== undefined,
+      );
+      assert.equal(row!.step, 0);
+      // It stops before the answer is due: its timer goes with it, the row stays.
+      heardBy.close();
+      h.clock.advance(3_000);
+      await sleep(50);
+      assert.equal((await verification(started.id)).failedAttempts, 0, 'nobody answered yet');
+      // A restarted process and this one sweep at the same moment: one of them types the wrong code, once.
+      const restarted = otherProcess();
+      const sweeps = async () =>
+        (await Promise.all([restarted.sweep(), restarted.sweep(), services.practicePhones.sweep()])).reduce(
+          (a, b) => a + b,
+          0,
+        );
+      assert.equal(await sweeps(), 1, 'exactly one sweep gave the answer');
+      const afterWrong = await verification(started.id);
+      assert.equal(afterWrong.status, 'pending');
+      assert.equal(afterWrong.failedAttempts, 1, 'one wrong code, not one per process');
+      // The right code follows after its delay, once as well.
+      h.clock.advance(4_000);
+      await sweeps();
+      const approved = await until(
+        () => verification(started.id),
+        (v) => v.status !== 'pending',
+      );
+      assert.equal(approved.status, 'approved');
+      assert.equal(approved.failedAttempts, 1);
+      restarted.close();
+      // The process that gave the answer deletes the row right after it.
+      await until(
+        () =>
+          h.runtime.database.db
+            .selectFrom('practice_answers')
+            .select('verification_id')
+            .where('verification_id', '=', started.id)
+            .execute(),
+        (left) => left.length === 0,
+      );
+      assert.equal((await conclude(session, 0, 'verified')).score?.reactionsRight, 1);
+    });
+
+    it('the audit log flags entries about practice customers itself, however an entry is sealed', async () => {
+      const db = h.runtime.database.db;
+      const session = await newSession(agent, ['no_smartphone']);
+      const practiceId = session.steps[0]!.customerId;
+      const real = await h.runtime.services.customers.create(
+        tenant.id,
+        { displayName: 'Real Flag' },
+        cliActor,
+      );
+      const was = auditSealing(db);
+      try {
+        for (const sealing of ['inline', 'deferred'] as const) {
+          setAuditSealing(db, sealing);
+          const written = await inTransaction(db, async (tx) => ({
+            byData: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.by_data`,
+              data: { customerId: practiceId },
+              now: h.clock.now(),
+            }),
+            byTarget: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.by_target`,
+              target: { type: 'customer', id: practiceId },
+              now: h.clock.now(),
+            }),
+            real: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.real`,
+              data: { customerId: real.id },
+              now: h.clock.now(),
+            }),
+            unknown: await appendAudit(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.unknown`,
+              data: { customerId: 'cus_00000000000000000000000000' },
+              now: h.clock.now(),
+            }),
+            sealed: await appendAuditSealed(tx, {
+              tenantId: tenant.id,
+              actor: cliActor,
+              action: `test.${sealing}.sealed`,
+              target: { type: 'customer', id: practiceId },
+              now: h.clock.now(),
+            }),
+          }));
+          assert.equal(written.byData.practice, true, sealing);
+          assert.equal(written.byTarget.practice, true, sealing);
+          assert.equal(written.real.practice, false, sealing);
+          assert.equal(written.unknown.practice, false, sealing);
+          assert.equal(JSON.parse(written.sealed.data).practice, true, sealing);
+          await sealAudit(db, tenant.id);
+          const stored = await db
+            .selectFrom('audit_events')
+            .select(['action', 'data'])
+            .where('tenant_id', '=', tenant.id)
+            .where('action', 'like', `test.${sealing}.%`)
+            .execute();
+          const flagged = Object.fromEntries(
+            stored.map((e) => [e.action, JSON.parse(e.data).practice ?? false]),
+          );
+          assert.deepEqual(
+            flagged,
+            {
+              [`test.${sealing}.by_data`]: true,
+              [`test.${sealing}.by_target`]: true,
+              [`test.${sealing}.real`]: false,
+              [`test.${sealing}.unknown`]: false,
+              [`test.${sealing}.sealed`]: true,
+            },
+            sealing,
+          );
+        }
+      } finally {
+        setAuditSealing(db, was);
+      }
+      // The flag is part of what was hashed: the chain verifies.
+      assert.equal((await verifyTenantAuditChain(db, tenant.id)).ok, true);
+    });
+
+    describe('removing practice data', () => {
+      let t: TestTenant & { clients: Record<string, OperatorClient> };
+      let realId: string;
+      const db = () => h.runtime.database.db;
+
+      /** Every row anything here could delete for these customers, table by table. */
+      async function rowsOf(customerIds: string[]) {
+        const d = db();
+        const count = async (q: { execute(): Promise<unknown[]> }) => (await q.execute()).length;
+        return {
+          customers: await count(d.selectFrom('customers').select('id').where('id', 'in', customerIds)),
+          devices: await count(d.selectFrom('devices').select('id').where('customer_id', 'in', customerIds)),
+          verifications: await count(
+            d.selectFrom('verifications').select('id').where('customer_id', 'in', customerIds),
+          ),
+          events: await count(
+            d
+              .selectFrom('verification_events')
+              .innerJoin('verifications', 'verifications.id', 'verification_events.verification_id')
+              .select('verification_events.id')
+              .where('verifications.customer_id', 'in', customerIds),
+          ),
+          codes: await count(
+            d.selectFrom('otp_challenges').select('id').where('customer_id', 'in', customerIds),
+          ),
+          activations: await count(
+            d.selectFrom('one_time_tokens').select('id').where('subject_id', 'in', customerIds),
+          ),
+        };
+      }
+
+      /** A practice session of the tenant's agent, with a push and an SMS code on its first call. */
+      async function usedSession(): Promise<Session> {
+        const response = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', {
+          scenarios: ['unreachable', 'no_smartphone'],
+        });
+        assert.equal(response.statusCode, 201, response.body);
+        const session = response.json() as Session;
+        const customerId = session.steps[0]!.customerId;
+        const push = await call(t.clients.agent!, 'POST', '/v1/verifications', { customerId });
+        assert.equal(push.statusCode, 201, push.body);
+        const code = await call(t.clients.agent!, 'POST', '/v1/otp-challenges', {
+          customerId,
+          channel: 'sms',
+          action: 'verify_caller',
+        });
+        assert.equal(code.statusCode, 201, code.body);
+        return session;
+      }
+
+      const customersOf = (session: Session) => session.steps.map((step) => step.customerId);
+      const auditAbout = async (ids: string[]) =>
+        (
+          await db()
+            .selectFrom('audit_events')
+            .select(['data', 'target_id'])
+            .where('tenant_id', '=', t.id)
+            .execute()
+        ).filter((e) => ids.includes(e.target_id ?? '') || ids.includes(JSON.parse(e.data).customerId ?? ''))
+          .length;
+
+      before(async () => {
+        t = await h.tenantWithOperators('practice-cleanup');
+        // A real customer with a device, a push and an SMS code: nothing of it may go.
+        const real = await h.runtime.services.customers.create(
+          t.id,
+          { displayName: 'Kept Customer', phone: '+4915112345670' },
+          cliActor,
+        );
+        realId = real.id;
+        const { code } = await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
+        await enrollTestDevice(h.app, {
+          publicUrl: h.config.publicUrl,
+          activationCode: code,
+          now: h.clock.now,
+        });
+        await h.runtime.services.devices.createActivation(t.id, real.id, cliActor);
+        assert.equal(
+          (await call(t.clients.agent!, 'POST', '/v1/verifications', { customerId: real.id })).statusCode,
+          201,
+        );
+        const sms = await call(t.clients.agent!, 'POST', '/v1/otp-challenges', {
+          customerId: real.id,
+          channel: 'sms',
+          action: 'verify_caller',
+        });
+        assert.equal(sms.statusCode, 201, sms.body);
+      });
+
+      it("the retention sweep removes sessions past PRACTICE_RETENTION_DAYS with all made for them, once, and never a real customer's data", async () => {
+        const realBefore = await rowsOf([realId]);
+        assert.deepEqual(realBefore, {
+          customers: 1,
+          devices: 1,
+          verifications: 1,
+          events: (await rowsOf([realId])).events,
+          codes: 1,
+          activations: 2,
+        });
+        assert.ok(realBefore.events > 0);
+        const realOutbox = await db()
+          .selectFrom('message_outbox')
+          .select('id')
+          .where('tenant_id', '=', t.id)
+          .execute();
+        assert.ok(realOutbox.length >= 1, "the real customer's SMS");
+
+        const old = await usedSession();
+        const recent = await usedSession();
+        const oldCustomers = customersOf(old);
+        const oldRows = await rowsOf(oldCustomers);
+        assert.ok(
+          oldRows.customers === 2 &&
+            oldRows.verifications === 1 &&
+            oldRows.codes === 1 &&
+            oldRows.devices === 1,
+        );
+        const auditBefore = await auditAbout(oldCustomers);
+        assert.ok(auditBefore > 0);
+        // The old one was made 31 days ago, with its messages (the retention is 30 days).
+        const longAgo = h.clock.now() - 31 * 86_400_000;
+        await db()
+          .updateTable('practice_sessions')
+          .set({ created_at: longAgo })
+          .where('id', '=', old.id)
+          .execute();
+        const oldPhone = (
+          await db()
+            .selectFrom('customers')
+            .select('phone')
+            .where('id', '=', oldCustomers[0]!)
+            .executeTakeFirstOrThrow()
+        ).phone!;
+        await db()
+          .updateTable('practice_messages')
+          .set({ created_at: longAgo })
+          .where('recipient', '=', oldPhone)
+          .execute();
+
+        // Every process sweeps at the same moment: each session is removed, and audited, once.
+        const swept = await Promise.all([
+          h.runtime.services.practice.purgeExpired(),
+          h.runtime.services.practice.purgeExpired(),
+          h.runtime.services.practice.purgeExpired(),
+        ]);
+        const removedSessions = swept.reduce((sum, r) => sum + r.sessions, 0);
+        assert.ok(removedSessions >= 1, 'the old session went');
+        await sealAudit(db(), t.id);
+        const purged = await db()
+          .selectFrom('audit_events')
+          .select(['actor_type', 'data'])
+          .where('tenant_id', '=', t.id)
+          .where('action', '=', 'practice.purged')
+          .execute();
+        assert.equal(purged.length, 1, 'one entry, by the sweep that removed it');
+        assert.equal(purged[0]!.actor_type, 'system');
+        assert.deepEqual(
+          { ...JSON.parse(purged[0]!.data) },
+          { practice: true, retentionDays: 30, sessions: 1, customers: 2 },
+        );
+
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${old.id}`)).statusCode,
+          404,
+        );
+        assert.deepEqual(await rowsOf(oldCustomers), {
+          customers: 0,
+          devices: 0,
+          verifications: 0,
+          events: 0,
+          codes: 0,
+          activations: 0,
+        });
+        const keptMessages = await db()
+          .selectFrom('practice_messages')
+          .select('id')
+          .where('recipient', '=', oldPhone)
+          .execute();
+        assert.deepEqual(keptMessages, []);
+        // The recent session and everything of the real customer stay.
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${recent.id}`)).statusCode,
+          200,
+        );
+        assert.equal((await rowsOf(customersOf(recent))).customers, 2);
+        assert.deepEqual(await rowsOf([realId]), realBefore);
+        assert.equal(
+          (await db().selectFrom('message_outbox').select('id').where('tenant_id', '=', t.id).execute())
+            .length,
+          realOutbox.length,
+        );
+        // The audit log keeps every entry about the removed customers, and its chain holds.
+        assert.equal(await auditAbout(oldCustomers), auditBefore);
+        assert.equal((await verifyTenantAuditChain(db(), t.id)).ok, true);
+      });
+
+      it('an admin resets the practice space: every session and made-up customer of the tenant goes, real ones stay, audited as practice', async () => {
+        const realBefore = await rowsOf([realId]);
+        const running = await usedSession();
+        const made = (
+          await db()
+            .selectFrom('customers')
+            .select('id')
+            .where('tenant_id', '=', t.id)
+            .where('practice', '=', 1)
+            .execute()
+        ).map((c) => c.id);
+        assert.ok(made.length >= 4, 'the recent session of the test before and this one');
+        await newSession(agent, ['no_smartphone']);
+        const otherTenantSessions = await db()
+          .selectFrom('practice_sessions')
+          .select('id')
+          .where('tenant_id', '=', tenant.id)
+          .execute();
+        assert.ok(otherTenantSessions.length > 0);
+
+        for (const who of [t.clients.agent!, t.clients.supervisor!, t.clients.auditor!]) {
+          const refused = await call(who, 'POST', '/v1/practice/reset', {});
+          assert.equal(refused.statusCode, 403, refused.body);
+        }
+        const key = await h.createApiKey(t, ['tenant:write']);
+        assert.equal((await call(key, 'POST', '/v1/practice/reset', {})).statusCode, 403);
+        assert.equal(
+          (await call(t.clients.agent!, 'GET', `/v1/practice/sessions/${running.id}`)).statusCode,
+          200,
+        );
+
+        // Two admins' clicks at once: both answer, each session is removed by one of them.
+        const answers = await Promise.all([
+          call(t.clients.admin!, 'POST', '/v1/practice/reset', {}),
+          call(t.clients.admin!, 'POST', '/v1/practice/reset', {}),
+        ]);
+        for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body);
+        const counts = answers.map((a) => a.json() as { sessions: number; customers: number });
+        assert.equal(
+          counts.reduce((sum, c) => sum + c.sessions, 0),
+          2,
+        );
+        assert.equal(
+          counts.reduce((sum, c) => sum + c.customers, 0),
+          made.length,
+        );
+
+        const left = await db()
+          .selectFrom('practice_sessions')
+          .select('id')
+          .where('tenant_id', '=', t.id)
+          .execute();
+        assert.deepEqual(left, []);
+        assert.deepEqual(await rowsOf(made), {
+          customers: 0,
+          devices: 0,
+          verifications: 0,
+          events: 0,
+          codes: 0,
+          activations: 0,
+        });
+        const practiceDevices = await db()
+          .selectFrom('practice_devices')
+          .select('device_id')
+          .where('tenant_id', '=', t.id)
+          .execute();
+        assert.deepEqual(practiceDevices, []);
+        assert.deepEqual(
+          await db().selectFrom('practice_messages').select('id').where('tenant_id', '=', t.id).execute(),
+          [],
+        );
+        assert.deepEqual(await rowsOf([realId]), realBefore, "the real customer's rows are all there");
+        // Another tenant's practice space is its own.
+        assert.equal(
+          (
+            await db()
+              .selectFrom('practice_sessions')
+              .select('id')
+              .where('tenant_id', '=', tenant.id)
+              .execute()
+          ).length,
+          otherTenantSessions.length,
+        );
+        await sealAudit(db(), t.id);
+        const resets = await db()
+          .selectFrom('audit_events')
+          .select(['actor_type', 'actor_id', 'data'])
+          .where('tenant_id', '=', t.id)
+          .where('action', '=', 'practice.reset')
+          .execute();
+        assert.equal(resets.length, 2);
+        for (const entry of resets) {
+          assert.equal(entry.actor_id, t.clients.admin!.operatorId);
+          assert.equal(JSON.parse(entry.data).practice, true);
+        }
+        assert.equal((await verifyTenantAuditChain(db(), t.id)).ok, true);
+        // Practising goes on after a reset.
+        const again = await call(t.clients.agent!, 'POST', '/v1/practice/sessions', {
+          scenarios: ['approves'],
+        });
+        assert.equal(again.statusCode, 201, again.body);
+      });
     });
 
     it('of two parallel conclusions of the same step, exactly one counts', async () => {

@@ -7,6 +7,7 @@ import { randomToken } from '../../platform/secrets.ts';
 import { practiceEmailDomain, practicePhonePrefix } from '../../providers/messages/practice-outbox.ts';
 import { compareAndSet, inTransaction } from '../../storage/atomic.ts';
 import type { FallbackServices } from '../methods/index.ts';
+import { createPracticeCleanup } from './cleanup.ts';
 import {
   type PracticeConclusion,
   type PracticeScenario,
@@ -229,8 +230,16 @@ export function createPracticeService(
     };
   }
 
+  const cleanup = createPracticeCleanup(context);
+
   const service = {
     scenarios: practiceScenarios,
+
+    /** The retention sweep: sessions older than PRACTICE_RETENTION_DAYS go with their made-up customers (cleanup.ts). */
+    purgeExpired: cleanup.purgeExpired,
+
+    /** An admin empties the tenant's practice space (cleanup.ts). */
+    reset: cleanup.reset,
 
     /**
      * A new session of `scenarios` (all of them, in order, by default) for `operatorId`: the

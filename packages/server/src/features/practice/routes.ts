@@ -352,6 +352,38 @@ export function registerPracticeRoutes(app: TypedApp, { services }: AppDependenc
   );
 
   app.post(
+    '/v1/practice/reset',
+    {
+      config: { auth: 'tenant:write' },
+      schema: {
+        tags: practiceTag,
+        summary: "Reset the tenant's practice space: every practice session and made-up customer goes.",
+        description:
+          'For signed-in admins (`tenant:write`; an API key gets 403). Removes every practice session of the tenant, also those under way, with their made-up customers and everything made for them (devices, verifications, codes, the messages kept for them). Real customers are never touched. The audit log keeps its entries (they are chained and sealed); the reset is audited as `practice.reset`, flagged practice. Sessions older than `PRACTICE_RETENTION_DAYS` (30) go by themselves.',
+        operationId: 'resetPracticeSpace',
+        security: sessionOnly,
+        response: {
+          200: Type.Object({
+            sessions: Type.Integer({ minimum: 0, description: 'Practice sessions removed.' }),
+            customers: Type.Integer({ minimum: 0, description: 'Made-up customers removed.' }),
+            messages: Type.Integer({
+              minimum: 0,
+              description: 'Messages kept for practice addresses removed.',
+            }),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      if (!principal.session)
+        throw new AppError('FORBIDDEN', 'The practice space is reset by a signed-in admin.');
+      return practice.reset(principal.tenantId, principal.actor);
+    },
+  );
+
+  app.post(
     '/v1/practice/sessions/:id/start',
     {
       config: { auth: 'verifications:write' },

@@ -64,6 +64,13 @@ export interface FinalChange {
   data?: Record<string, unknown>;
 }
 
+/**
+ * The rows whose final outcome was audited as practice, for `afterFinal` to leave out of the
+ * metrics: a row goes from `recordFinal` to `afterFinal` as the same object, and leaves this set
+ * when it is collected, so nothing here grows or outlives the request it belongs to.
+ */
+const practiceRows = new WeakSet<VerificationRow>();
+
 export function createRecord(context: ServiceContext, deps: VerificationDependencies) {
   const { db, config, clock, encryptionKey, events, timers } = context;
   const issuer = new URL(config.publicUrl).origin;
@@ -243,7 +250,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       [{ type: change.status, deviceId: change.deviceId ?? null, channel: null, detail: null }],
       now,
     );
-    await appendAudit(tx, {
+    const { practice } = await appendAudit(tx, {
       tenantId: row.tenant_id,
       actor: change.actor,
       action: `verification.${change.status}`,
@@ -252,6 +259,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       data: { customerId: row.customer_id, method: row.method, ...change.data },
       now,
     });
+    if (practice) practiceRows.add(row);
   }
 
   /**
@@ -272,7 +280,7 @@ export function createRecord(context: ServiceContext, deps: VerificationDependen
       expiryTimers.delete(row.id);
     }
     const final = { ...row, status };
-    recordVerification('push', status, { tenantId: row.tenant_id, customerId: row.customer_id });
+    recordVerification('push', status, { practice: practiceRows.has(row) });
     announce(final, { type: status, at: now, deviceId: deviceId ?? null });
     tellDevices(final);
   }

@@ -152,6 +152,7 @@ export function createStart(
         assurance: null,
         require_user_verification: pushSettings.requireUserVerification ? 1 : 0,
         action: null,
+        fallback_reason: null,
       };
 
       const immediate = await immediateOutcomes(targets);
