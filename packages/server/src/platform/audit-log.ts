@@ -335,54 +335,64 @@ export async function appendAudit(tx: Db, record: AuditRecord): Promise<Appended
 
 /**
  * Appends many entries at once, as `appendAudit` appends one, in the caller's transaction: for a
- * change made to many rows together (a campaign's batch of invitations). Whether each customer is
- * a practice customer is read in one statement, and with deferred sealing the entries are written
- * in one multi-row insert, so a batch costs a few round trips instead of two per entry. The
- * entries keep the order given.
+ * change made to many rows together (a campaign's batch of invitations). Which of the customers
+ * the entries are about are practice customers is read in one statement per tenant (see
+ * `practiceCheck`), and with deferred sealing the entries are written in one multi-row insert, so
+ * a batch costs a few round trips instead of one or more per entry. The entries keep the order
+ * given.
  */
-export async function appendAuditMany(tx: Db, records: AuditRecord[]): Promise<Array<{ id: string }>> {
+export async function appendAuditMany(tx: Db, records: AuditRecord[]): Promise<AppendedAudit[]> {
   if (!tx.isTransaction)
     throw new Error('appendAuditMany must run inside the transaction of the change it records.');
   if (records.length === 0) return [];
-  await knowPractice(tx, records);
-  const rows = [];
-  for (const record of records) rows.push(entryContent(await flagPractice(tx, record)));
+  const checks = records.map(practiceCheck);
+  const practiceOf = await practiceCustomersAmong(tx, records, checks);
+  const appended: AppendedAudit[] = [];
+  const rows = records.map((record, i) => {
+    const row = entryContent(record);
+    const check = checks[i];
+    const practice = check
+      ? practiceOf.has(`${record.tenantId}:${check.customerId}`)
+      : record.data?.practice === true;
+    appended.push({ id: row.id, practice });
+    return check && practice ? { ...row, data: check.practiceData } : row;
+  });
   if (auditSealing(tx) === 'inline') {
-    for (const row of rows) await appendInline(tx, row);
+    for (const row of rows) await appendInline(tx, row, null);
   } else {
     await tx.insertInto('audit_pending').values(rows).execute();
     for (const tenantId of new Set(rows.map((r) => r.tenant_id)))
       afterCommit(tx, (db) => sealPromptly(db, tenantId));
   }
-  return rows.map((r) => ({ id: r.id }));
+  return appended;
 }
 
-/** Reads, in one statement per tenant, whether the customers the records are about are practice ones. */
-async function knowPractice(tx: Db, records: AuditRecord[]): Promise<void> {
-  const unknown = new Map<string, Set<string>>();
-  for (const record of records) {
-    const fromData = record.data?.customerId;
-    const customerId =
-      typeof fromData === 'string' ? fromData : record.target?.type === 'customer' ? record.target.id : null;
-    if (!customerId || record.data?.practice !== undefined) continue;
-    if (practiceCustomers.has(`${record.tenantId}:${customerId}`)) continue;
-    const ids = unknown.get(record.tenantId) ?? new Set<string>();
-    ids.add(customerId);
-    unknown.set(record.tenantId, ids);
-  }
-  for (const [tenantId, ids] of unknown) {
+/** The practice customers among those the records are about, as `tenant:customer`, read in one statement per tenant. */
+async function practiceCustomersAmong(
+  tx: Db,
+  records: AuditRecord[],
+  checks: Array<PracticeCheck | null>,
+): Promise<Set<string>> {
+  const asked = new Map<string, Set<string>>();
+  records.forEach((record, i) => {
+    const check = checks[i];
+    if (!check) return;
+    const ids = asked.get(record.tenantId) ?? new Set<string>();
+    ids.add(check.customerId);
+    asked.set(record.tenantId, ids);
+  });
+  const practice = new Set<string>();
+  for (const [tenantId, ids] of asked) {
     const rows = await tx
       .selectFrom('customers')
-      .select(['id', 'practice'])
+      .select('id')
       .where('tenant_id', '=', tenantId)
       .where('id', 'in', [...ids])
+      .where('practice', '=', 1)
       .execute();
-    for (const row of rows) {
-      if (practiceCustomers.size >= practiceCacheSize)
-        practiceCustomers.delete(practiceCustomers.keys().next().value!);
-      practiceCustomers.set(`${tenantId}:${row.id}`, row.practice === 1);
-    }
+    for (const row of rows) practice.add(`${tenantId}:${row.id}`);
   }
+  return practice;
 }
 
 /**
