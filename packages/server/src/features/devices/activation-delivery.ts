@@ -4,6 +4,7 @@ import {
   activationMessage,
   maskEmail,
   maskPhone,
+  notFound,
   simSwapBlockedUntil,
   type TenantSettings,
   tenantMessage,
@@ -204,7 +205,7 @@ export function createActivationDelivery(
       items.forEach((item, i) => {
         const to = item.channel === 'sms' ? item.customer.phone : item.customer.email;
         if (item.customer.tenant_id !== tenantId) {
-          results[i] = { ok: false, error: new AppError('NOT_FOUND', 'Customer not found.') };
+          results[i] = { ok: false, error: notFound('Customer') };
         } else if (!to) {
           results[i] =
             item.channel === 'sms'
@@ -244,7 +245,7 @@ export function createActivationDelivery(
         ready.map(async (i): Promise<ActivationSendResult> => {
           const { customer, channel } = items[i]!;
           const activation = activations.get(customer.id);
-          if (!activation) return { ok: false, error: new AppError('NOT_FOUND', 'Customer not found.') };
+          if (!activation) return { ok: false, error: notFound('Customer') };
           const provider = deps.providers[channel]!;
           const to = (channel === 'sms' ? customer.phone : customer.email)!;
           const link = items[i]!.link ? items[i]!.link!(activation.link) : activation.link;
