@@ -9,10 +9,22 @@
  * Screenshots in English and German, narrow and wide, go to .test-artifacts/console/.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { cliActor } from '../../../packages/server/src/platform/audit-log.ts';
-import { browserSuite, chromiumSkip, screenshot, seriousAccessibilityViolations, signIn } from './support.ts';
+import {
+  browserSuite,
+  chromiumSkip,
+  createCustomer,
+  newPage,
+  openAdminPage,
+  screenshot,
+  screenshotDir,
+  seriousAccessibilityViolations,
+  signIn,
+} from './support.ts';
 
 const skip = chromiumSkip();
 
@@ -257,5 +269,241 @@ describe('agent console: the first-run tour', { skip }, () => {
     await screenshot(page, 'tour-04-de');
     await page.getByRole('button', { name: 'Tour überspringen' }).click();
     assert.equal(await page.getByRole('dialog').count(), 0);
+  });
+});
+
+describe('admin console: resetting the practice space', { skip }, () => {
+  const suite = browserSuite();
+  const dayMs = 24 * 60 * 60 * 1000;
+
+  const resetButton = (page: Page) =>
+    page.getByRole('button', { name: /^(Reset practice space|Übungsbereich zurücksetzen)$/ });
+
+  async function practiceCounts() {
+    const { h, tenant } = suite.world;
+    const db = h.runtime.database.db;
+    const sessions = await db
+      .selectFrom('practice_sessions')
+      .select(['id', 'status'])
+      .where('tenant_id', '=', tenant.id)
+      .execute();
+    const customers = await db
+      .selectFrom('customers')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('practice', '=', 1)
+      .execute();
+    const messages = await db
+      .selectFrom('practice_messages')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .execute();
+    return { sessions, customers: customers.length, messages: messages.length };
+  }
+
+  /** The admin, signed in in English and switched to German when asked, at this width. */
+  async function adminPage(width: number, language: 'en' | 'de' = 'en', height = 900): Promise<Page> {
+    const page = await newPage(suite.browser, { width, height });
+    await signIn(page, suite.world, suite.world.adminEmail);
+    if (language === 'de') await page.getByRole('banner').getByLabel('Language').selectOption('de');
+    return page;
+  }
+
+  it('agents and supervisors practise but have no reset; the admin resets after a confirmation', async () => {
+    const { h, tenant } = suite.world;
+    const realId = await createCustomer(suite.world, { displayName: 'Rita Real', externalId: 'CUST-REAL-1' });
+
+    // An agent starts a session (in progress) and sees no reset.
+    const agent = await suite.page({ signInAs: 'agent' });
+    await agent.goto(`${h.baseUrl}/console/#/practice`);
+    await agent.getByRole('button', { name: 'Start practising' }).click();
+    await agent.getByTestId('practice-step').waitFor();
+    await agent.goto(`${h.baseUrl}/console/#/practice`);
+    await agent.getByRole('cell', { name: 'In progress' }).waitFor();
+    assert.equal(await resetButton(agent).count(), 0);
+    assert.equal(await agent.getByRole('heading', { name: 'Reset the practice space' }).count(), 0);
+
+    // A supervisor assigns one and sees no reset either.
+    await h.runtime.services.operators.create(
+      tenant.id,
+      {
+        email: 'sue@acme.example',
+        displayName: 'Sue Supervisor',
+        role: 'supervisor',
+        password: 'correct horse battery staple',
+      },
+      cliActor,
+    );
+    const sup = await suite.page();
+    await signIn(sup, suite.world, 'sue@acme.example');
+    await sup.goto(`${h.baseUrl}/console/#/practice`);
+    await sup.getByLabel('For').selectOption({ label: 'Sam Support (Agent)' });
+    await sup.getByRole('button', { name: 'Assign session' }).click();
+    await sup.getByText('Session assigned to Sam Support.').waitFor();
+    assert.equal(await resetButton(sup).count(), 0);
+    await sup.context().close();
+
+    // The assigned session is older than the retention period: the server's sweep removes it
+    // (practice.purged, by the system), the one in progress stays.
+    const assigned = (await practiceCounts()).sessions.find((s) => s.status === 'assigned');
+    assert.ok(assigned);
+    await h.runtime.database.db
+      .updateTable('practice_sessions')
+      .set({ created_at: Date.now() - 31 * dayMs })
+      .where('id', '=', assigned.id)
+      .execute();
+    const purged = await h.runtime.services.practice.purgeExpired();
+    assert.equal(purged.sessions, 1);
+
+    // The admin practises too, then opens the Practice page: two sessions in progress.
+    const page = await adminPage(1280);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Practice' }).click();
+    await page.getByRole('button', { name: 'Start practising' }).click();
+    await page.getByTestId('practice-step').waitFor();
+    await page.getByRole('link', { name: 'All sessions' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Practice' }).waitFor();
+    await page.getByRole('cell', { name: 'In progress' }).nth(1).waitFor();
+    const before = await practiceCounts();
+    assert.equal(before.sessions.length, 2);
+    assert.ok(before.customers >= 14, `two sessions of seven callers: ${before.customers}`);
+
+    // The confirmation: the focus on Cancel, what goes and what stays said plainly; Escape keeps all.
+    const button = resetButton(page);
+    await button.click();
+    const dialog = page.getByRole('dialog', { name: 'Reset the practice space?' });
+    await dialog.waitFor();
+    const body = (await dialog.textContent()) ?? '';
+    assert.match(body, /removes all practice sessions of every operator, also the ones in progress/);
+    assert.match(body, /all made-up customers/);
+    assert.match(body, /Real customers and the audit log are not touched/);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.textContent),
+      'Reset practice space',
+      'the focus is back on the button',
+    );
+    assert.equal((await practiceCounts()).sessions.length, 2, 'Escape removed nothing');
+
+    // With the keyboard: open, Tab from Cancel to the confirmation, Enter.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Remove all practice data');
+    await page.keyboard.press('Enter');
+    const outcome = page.getByTestId('practice-reset-outcome');
+    assert.equal(await outcome.getAttribute('role'), 'status');
+    const plural = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+    await outcome
+      .filter({
+        hasText: `Practice space reset: 2 practice sessions, ${before.customers} made-up customers and ${plural(before.messages, 'practice message', 'practice messages')} removed.`,
+      })
+      .waitFor();
+    await page.getByText('No practice sessions yet.').waitFor();
+    assert.equal(await page.getByRole('cell', { name: 'In progress' }).count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Reset practice space');
+    await screenshot(page, 'practice-11-reset-done');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+    // Gone on the server; the real customer stays.
+    const after = await practiceCounts();
+    assert.deepEqual(after, { sessions: [], customers: 0, messages: 0 });
+    const real = await h.runtime.database.db
+      .selectFrom('customers')
+      .select('display_name')
+      .where('id', '=', realId)
+      .executeTakeFirst();
+    assert.equal(real?.display_name, 'Rita Real');
+
+    // The agent's list is empty too.
+    await agent.reload();
+    await agent.getByText('No practice sessions yet.').waitFor();
+    await agent.context().close();
+
+    // The audit log tells both in sentences.
+    await openAdminPage(page, 'Audit log');
+    await page.getByTestId('audit-table').waitFor();
+    await page.getByLabel('Action').selectOption({ label: 'Practice space reset' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    const resetRow = page.locator('[data-testid="audit-table"] tbody tr[data-action="practice.reset"]');
+    await resetRow
+      .getByTestId('audit-sentence')
+      .filter({
+        hasText: `Ada Admin reset the practice space and removed all practice data (practice sessions: 2, made-up customers: ${before.customers}, practice messages: ${before.messages}).`,
+      })
+      .waitFor();
+    assert.equal(await page.locator('[data-testid="audit-table"] tbody tr').count(), 1);
+    await screenshot(page, 'practice-12-reset-audit');
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.getByLabel('Action').selectOption({ label: 'Old practice sessions removed' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page
+      .locator('[data-testid="audit-table"] tbody tr[data-action="practice.purged"]')
+      .getByTestId('audit-sentence')
+      .filter({
+        hasText: `Helpdesk Auth removed the practice sessions older than 30 days with their made-up customers (practice sessions: 1, made-up customers: ${purged.customers}).`,
+      })
+      .waitFor();
+    await page.context().close();
+  });
+
+  it('speaks German: the confirmation and the audit sentence', async () => {
+    const page = await adminPage(1280, 'de');
+    await page.goto(`${suite.world.h.baseUrl}/console/#/practice`);
+    await resetButton(page).click();
+    const dialog = page.getByRole('dialog', { name: 'Übungsbereich zurücksetzen?' });
+    await dialog.waitFor();
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      /auch laufende.*Echte Kunden und das Prüfprotokoll bleiben unberührt/s,
+    );
+    await dialog.getByRole('button', { name: 'Alle Übungsdaten entfernen' }).click();
+    // Nothing left after the first reset: it says so, and is audited all the same.
+    await page
+      .getByTestId('practice-reset-outcome')
+      .filter({ hasText: 'Übungsbereich zurückgesetzt: Er war schon leer, nichts wurde entfernt.' })
+      .waitFor();
+    assert.deepEqual(await seriousAccessibilityViolations(page), []);
+    await page.goto(`${suite.world.h.baseUrl}/console/#/audit`);
+    await page.getByLabel('Aktion').selectOption({ label: 'Übungsbereich zurückgesetzt' });
+    await page.getByRole('button', { name: 'Filtern', exact: true }).click();
+    await page
+      .getByTestId('audit-sentence')
+      .filter({
+        hasText:
+          'Ada Admin hat den Übungsbereich zurückgesetzt und alle Übungsdaten entfernt (Übungen: 0, erfundene Kunden: 0, Übungsnachrichten: 0).',
+      })
+      .waitFor();
+    await page.context().close();
+  });
+
+  it('the confirmation in English and German at 390 and 1440 px (and 1280 for the guide)', async () => {
+    const sizes = [
+      ['en', 390, 844],
+      ['en', 1440, 900],
+      ['de', 390, 844],
+      ['de', 1440, 900],
+      ['en', 1280, 800],
+    ] as const;
+    for (const [language, width, height] of sizes) {
+      const page = await adminPage(width, language, height);
+      await page.goto(`${suite.world.h.baseUrl}/console/#/practice`);
+      await resetButton(page).click();
+      await page.getByRole('dialog').waitFor();
+      // Nothing wider than the screen.
+      assert.ok(
+        (await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0,
+        `no sideways scrolling at ${width} px (${language})`,
+      );
+      // The screen as the admin sees it: a full-page picture would cut the modal's backdrop.
+      mkdirSync(screenshotDir, { recursive: true });
+      await page.screenshot({
+        path: path.join(screenshotDir, `practice-10-reset-confirm-${language}-${width}.png`),
+      });
+      assert.deepEqual(await seriousAccessibilityViolations(page), []);
+      await page.context().close();
+    }
   });
 });

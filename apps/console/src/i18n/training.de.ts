@@ -82,6 +82,31 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'practice.score.noMethod': 'keine',
   'practice.score.seconds': '{s} s',
 
+  'practice.reset.title': 'Übungsbereich zurücksetzen',
+  'practice.reset.help':
+    'Leert den Übungsbereich der ganzen Organisation auf einmal, etwa bevor eine neue Gruppe mit dem Training beginnt. Ohne Zurücksetzen werden Übungen nach der Aufbewahrungsfrist von selbst entfernt.',
+  'practice.reset.button': 'Übungsbereich zurücksetzen',
+  'practice.reset.working': 'Wird zurückgesetzt…',
+  'practice.reset.confirm.title': 'Übungsbereich zurücksetzen?',
+  'practice.reset.confirm.body':
+    'Damit werden alle Übungen aller Mitarbeitenden entfernt, auch laufende, und alle erfundenen Kunden mit allem, was für sie angelegt wurde (ihre Telefone, Prüfungen, Codes und Nachrichten). Echte Kunden und das Prüfprotokoll bleiben unberührt. Das lässt sich nicht rückgängig machen.',
+  'practice.reset.confirm.confirm': 'Alle Übungsdaten entfernen',
+  'practice.reset.done': 'Übungsbereich zurückgesetzt: {sessions}, {customers} und {messages} entfernt.',
+  'practice.reset.empty': 'Übungsbereich zurückgesetzt: Er war schon leer, nichts wurde entfernt.',
+  'practice.reset.sessions.one': '1 Übung',
+  'practice.reset.sessions.other': '{n} Übungen',
+  'practice.reset.customers.one': '1 erfundener Kunde',
+  'practice.reset.customers.other': '{n} erfundene Kunden',
+  'practice.reset.messages.one': '1 Übungsnachricht',
+  'practice.reset.messages.other': '{n} Übungsnachrichten',
+
+  'audit.action.practice.reset': 'Übungsbereich zurückgesetzt',
+  'audit.sentence.practice.reset':
+    '{actor} hat den Übungsbereich zurückgesetzt und alle Übungsdaten entfernt (Übungen: {sessions}, erfundene Kunden: {customers}, Übungsnachrichten: {messages}).',
+  'audit.action.practice.purged': 'Alte Übungen entfernt',
+  'audit.sentence.practice.purged':
+    '{actor} hat die Übungen entfernt, die älter als {retentionDays} Tage waren, mit ihren erfundenen Kunden (Übungen: {sessions}, erfundene Kunden: {customers}).',
+
   'practice.scenario.approves': 'Bestätigt nach kurzer Zeit',
   'practice.scenario.denies': 'Lehnt die Anfrage ab',
   'practice.scenario.reports_fraud': 'Meldet Betrug: „Ich telefoniere gerade nicht“',

@@ -79,6 +79,31 @@ export const trainingEn = {
   'practice.score.noMethod': 'none',
   'practice.score.seconds': '{s} s',
 
+  'practice.reset.title': 'Reset the practice space',
+  'practice.reset.help':
+    'Empties the practice space of the whole organisation at once, for example before a new group starts training. Without a reset, practice sessions are removed by themselves after the retention period.',
+  'practice.reset.button': 'Reset practice space',
+  'practice.reset.working': 'Resetting…',
+  'practice.reset.confirm.title': 'Reset the practice space?',
+  'practice.reset.confirm.body':
+    'This removes all practice sessions of every operator, also the ones in progress, and all made-up customers, with everything made for them (their phones, verifications, codes and messages). Real customers and the audit log are not touched. This cannot be undone.',
+  'practice.reset.confirm.confirm': 'Remove all practice data',
+  'practice.reset.done': 'Practice space reset: {sessions}, {customers} and {messages} removed.',
+  'practice.reset.empty': 'Practice space reset: it was already empty, nothing was removed.',
+  'practice.reset.sessions.one': '1 practice session',
+  'practice.reset.sessions.other': '{n} practice sessions',
+  'practice.reset.customers.one': '1 made-up customer',
+  'practice.reset.customers.other': '{n} made-up customers',
+  'practice.reset.messages.one': '1 practice message',
+  'practice.reset.messages.other': '{n} practice messages',
+
+  'audit.action.practice.reset': 'Practice space reset',
+  'audit.sentence.practice.reset':
+    '{actor} reset the practice space and removed all practice data (practice sessions: {sessions}, made-up customers: {customers}, practice messages: {messages}).',
+  'audit.action.practice.purged': 'Old practice sessions removed',
+  'audit.sentence.practice.purged':
+    '{actor} removed the practice sessions older than {retentionDays} days with their made-up customers (practice sessions: {sessions}, made-up customers: {customers}).',
+
   'practice.scenario.approves': 'Approves after a moment',
   'practice.scenario.denies': 'Denies the request',
   'practice.scenario.reports_fraud': 'Reports fraud: “I am not on a call”',

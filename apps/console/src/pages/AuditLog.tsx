@@ -104,6 +104,8 @@ export const knownAuditActions = [
   'call.ended',
   'call.expired',
   'call.reported',
+  'practice.reset',
+  'practice.purged',
 ] as const;
 type KnownAction = (typeof knownAuditActions)[number];
 const isKnown = (action: string): action is KnownAction =>
@@ -135,6 +137,18 @@ function actorText(t: Translate, actor: AuditEvent['actor']): string {
 }
 
 /**
+ * The counts an entry carries (how many practice sessions a reset removed, the retention in
+ * days), for the sentences that name them. Numbers only: nothing else of the data reaches a
+ * sentence.
+ */
+function countsOf(entry: AuditEvent): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(entry.data ?? {}))
+    if (typeof value === 'number' && Number.isFinite(value)) counts[name] = value;
+  return counts;
+}
+
+/**
  * One sentence per entry, with the customer's name a link to their page. The catalogue's
  * sentence is filled with markers first and split on them, so the link sits where the language
  * puts the name.
@@ -147,6 +161,7 @@ function Sentence({ entry }: { entry: AuditEvent }) {
   const customer = entry.customer;
   const marker = '\u0000customer\u0000';
   const text = t(`audit.sentence.${entry.action}` as MessageKey, {
+    ...countsOf(entry),
     actor,
     target,
     customer: marker,

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Operator, Session } from '../api/types.ts';
 import { ErrorNotice, PageHeading } from '../components/common.tsx';
+import { ConfirmDialog, type ConfirmRequest } from '../components/confirm-dialog.tsx';
 import { type MessageKey, useI18n } from '../i18n/i18n.tsx';
 import { href, navigate } from '../router.ts';
 import {
@@ -44,6 +45,8 @@ export function PracticePage({
 }) {
   const { t, formatDateTime } = useI18n();
   const supervisor = session.permissions.includes('operators:read');
+  // Resetting the practice space is the admin's alone (the server also asks for `tenant:write`).
+  const admin = session.operator.role === 'admin' && session.permissions.includes('tenant:write');
   const api = createPracticeApi(session.csrfToken);
   const [sessions, setSessions] = useState<PracticeSession[] | null>(null);
   const [operators, setOperators] = useState<Operator[]>([]);
@@ -188,7 +191,78 @@ export function PracticePage({
           </div>
         )}
       </section>
+      {admin && <PracticeReset csrfToken={session.csrfToken} onReset={load} />}
     </div>
+  );
+}
+
+/**
+ * An admin empties the tenant's practice space (`POST /v1/practice/reset`): every session, also
+ * those in progress, and every made-up customer. The confirmation says what goes and what stays;
+ * the outcome, with the counts the server answers, is read out politely.
+ */
+function PracticeReset({ csrfToken, onReset }: { csrfToken: string; onReset: () => void }) {
+  const { t } = useI18n();
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState('');
+  const [error, setError] = useState<unknown>(null);
+
+  const count = (what: 'sessions' | 'customers' | 'messages', n: number) =>
+    t(`practice.reset.${what}.${n === 1 ? 'one' : 'other'}` as MessageKey, { n: String(n) });
+
+  const reset = async () => {
+    setBusy(true);
+    setError(null);
+    setOutcome('');
+    try {
+      const removed = await createPracticeApi(csrfToken).reset();
+      setOutcome(
+        removed.sessions + removed.customers + removed.messages === 0
+          ? t('practice.reset.empty')
+          : t('practice.reset.done', {
+              sessions: count('sessions', removed.sessions),
+              customers: count('customers', removed.customers),
+              messages: count('messages', removed.messages),
+            }),
+      );
+      onReset();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card practice-reset" aria-labelledby="practice-reset-title">
+      <h2 id="practice-reset-title">{t('practice.reset.title')}</h2>
+      <p>{t('practice.reset.help')}</p>
+      <div className="actions">
+        {/* Not disabled while busy: the dialog gives the focus back to this button. */}
+        <button
+          type="button"
+          className="button danger"
+          aria-disabled={busy}
+          onClick={() => {
+            if (busy) return;
+            setConfirm({
+              title: t('practice.reset.confirm.title'),
+              body: t('practice.reset.confirm.body'),
+              confirmLabel: t('practice.reset.confirm.confirm'),
+              onConfirm: () => void reset(),
+            });
+          }}
+        >
+          {busy ? t('practice.reset.working') : t('practice.reset.button')}
+        </button>
+      </div>
+      <div role="status" aria-live="polite" data-testid="practice-reset-outcome">
+        {outcome && <p className="notice ok">{outcome}</p>}
+      </div>
+      <ErrorNotice error={error} />
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
+    </section>
   );
 }
 

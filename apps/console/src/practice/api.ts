@@ -39,6 +39,13 @@ export interface PracticeSession {
   finishedAt: string | null;
 }
 
+/** What a reset of the practice space removed. */
+export interface PracticeRemoved {
+  sessions: number;
+  customers: number;
+  messages: number;
+}
+
 export interface CallerLines {
   answers: { question: string; answer: string }[];
   messages: { channel: string; text: string; at: string }[];
@@ -67,6 +74,8 @@ export function createPracticeApi(csrfToken: string) {
     caller: (sid: string) => json<CallerLines>('GET', `/v1/practice/sessions/${id(sid)}/caller`),
     conclude: (sid: string, step: number, conclusion: PracticeConclusion) =>
       json<PracticeSession>('POST', `/v1/practice/sessions/${id(sid)}/conclusion`, { step, conclusion }),
+    /** An admin empties the tenant's practice space; the answer counts what went. */
+    reset: () => json<PracticeRemoved>('POST', '/v1/practice/reset'),
   };
 }
 

@@ -39,9 +39,9 @@ import * as callNotices from './migrations/0025-call-notices.ts';
 import * as campaigns from './migrations/0026-campaigns.ts';
 import * as fraudCases from './migrations/0027-fraud-cases-and-analytics.ts';
 import * as requestSigningAlg from './migrations/0029-request-signing-alg.ts';
-import * as practiceAnswers from './migrations/0030-practice-answers.ts';
 import * as practice from './migrations/0032-practice.ts';
 import * as fallbackReason from './migrations/0033-fallback-reason.ts';
+import * as practiceAnswers from './migrations/0034-practice-answers.ts';
 import { namingPool } from './postgres/postgres-statements.ts';
 import type { Schema } from './schema.ts';
 import { type ConnectionUse, createNodeSqliteDialect } from './sqlite/node-sqlite-dialect.ts';
@@ -101,7 +101,7 @@ const migrations: Record<string, Migration> = {
   '0026-campaigns': campaigns,
   '0032-practice': practice,
   '0033-fallback-reason': fallbackReason,
-  '0030-practice-answers': practiceAnswers,
+  '0034-practice-answers': practiceAnswers,
   '0018-audit-sealing': auditSealing,
 };
 

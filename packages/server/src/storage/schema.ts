@@ -678,7 +678,7 @@ export interface PracticeDevicesTable {
 }
 
 /**
- * A simulated phone's next answer to one practice request (migration 0030): claimed by one
+ * A simulated phone's next answer to one practice request (migration 0034): claimed by one
  * process with a conditional update when due, then moved to the next answer or deleted.
  */
 export interface PracticeAnswersTable {

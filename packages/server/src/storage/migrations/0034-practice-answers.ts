@@ -1,4 +1,4 @@
-// Migration 0030: the simulated phones' answers of the practice space, kept in the database so
+// Migration 0034: the simulated phones' answers of the practice space, kept in the database so
 // that any server process gives them, once, also after the process that heard the request stopped.
 import { type Kysely, sql } from 'kysely';
 
