@@ -120,7 +120,7 @@ export const auditDe: Record<AuditMessageKey, string> = {
   'audit.sentence.operator.updated': '{actor} hat den Mitarbeiter {target} geändert.',
   'audit.action.operator.password_changed': 'Passwort geändert',
   'audit.sentence.operator.password_changed': '{actor} hat das Passwort von {target} geändert.',
-  'audit.action.operator.second_factor_enrolment_started': 'Einrichtung des zweiten Faktors begonnen',
+  'audit.action.operator.second_factor_enrolment_started': 'Zweitfaktor-Einrichtung begonnen',
   'audit.sentence.operator.second_factor_enrolment_started':
     'Die Einrichtung einer Authenticator-App als zweiter Faktor von {target} hat begonnen ({actor}).',
   'audit.action.operator.second_factor_enrolled': 'Zweiter Faktor eingerichtet',
