@@ -206,7 +206,9 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     await created.waitFor();
     assert.match(
       (await created.textContent()) ?? '',
-      new RegExp(`^The command line created the campaign “Spring rollout” \\(${campaign.id}, estimated recipients: \\d+\\)\\.$`),
+      new RegExp(
+        `^The command line created the campaign “Spring rollout” \\(${campaign.id}, estimated recipients: \\d+\\)\\.$`,
+      ),
     );
     await sentences.filter({ hasText: `The command line cancelled the campaign ${campaign.id}.` }).waitFor();
     // Named in the action list, so an auditor can filter by it.

@@ -124,11 +124,14 @@ export const auditDe: Record<AuditMessageKey, string> = {
   'audit.sentence.operator.second_factor_enrolment_started':
     'Die Einrichtung einer Authenticator-App als zweiter Faktor von {target} hat begonnen ({actor}).',
   'audit.action.operator.second_factor_enrolled': 'Zweiter Faktor eingerichtet',
-  'audit.sentence.operator.second_factor_enrolled': 'Für {target} wurde ein zweiter Faktor eingerichtet ({actor}).',
+  'audit.sentence.operator.second_factor_enrolled':
+    'Für {target} wurde ein zweiter Faktor eingerichtet ({actor}).',
   'audit.action.operator.second_factor_verified': 'Zweiter Faktor bestätigt',
-  'audit.sentence.operator.second_factor_verified': '{target} hat die Anmeldung mit dem zweiten Faktor abgeschlossen.',
+  'audit.sentence.operator.second_factor_verified':
+    '{target} hat die Anmeldung mit dem zweiten Faktor abgeschlossen.',
   'audit.action.operator.second_factor_failed': 'Zweiter Faktor fehlgeschlagen',
-  'audit.sentence.operator.second_factor_failed': 'Eine Prüfung des zweiten Faktors von {target} ist fehlgeschlagen.',
+  'audit.sentence.operator.second_factor_failed':
+    'Eine Prüfung des zweiten Faktors von {target} ist fehlgeschlagen.',
   'audit.action.operator.second_factor_reset': 'Zweiter Faktor zurückgesetzt',
   'audit.sentence.operator.second_factor_reset':
     '{actor} hat den zweiten Faktor von {target} zurückgesetzt und die Sitzungen beendet (entfernte Faktoren: {removed}).',

@@ -101,7 +101,8 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'practice.reset.messages.other': '{n} Übungsnachrichten',
 
   'audit.action.practice.customer_created': 'Erfundener Kunde angelegt',
-  'audit.sentence.practice.customer_created': '{actor} hat den erfundenen Kunden {customer} zum Üben angelegt.',
+  'audit.sentence.practice.customer_created':
+    '{actor} hat den erfundenen Kunden {customer} zum Üben angelegt.',
   'audit.action.practice.session_assigned': 'Übung zugewiesen',
   'audit.sentence.practice.session_assigned': '{actor} hat eine Übung zugewiesen.',
   'audit.action.practice.session_started': 'Übung begonnen',

@@ -194,7 +194,9 @@ function wordsOf(t: Translate, entry: AuditEvent): Record<string, string | numbe
   }
   const kind = data.signalKind;
   if (typeof kind === 'string')
-    words.kind = (signalKinds as readonly string[]).includes(kind) ? t(`fq.kind.${kind}` as MessageKey) : kind;
+    words.kind = (signalKinds as readonly string[]).includes(kind)
+      ? t(`fq.kind.${kind}` as MessageKey)
+      : kind;
   const resolution = data.resolution;
   if (typeof resolution === 'string')
     words.resolution = (resolutions as readonly string[]).includes(resolution)
