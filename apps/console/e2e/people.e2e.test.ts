@@ -190,6 +190,43 @@ describe('console for people: audit log, history filter, policy form, sign-in, h
     await page.context().close();
   });
 
+  it('audit log: the entries of a campaign in sentences and in the action list, in English and German', async () => {
+    const { world } = suite;
+    const { campaigns } = world.h.runtime.services;
+    const { campaign } = await campaigns.create(
+      world.tenant.id,
+      { name: 'Spring rollout', kind: 'invitation', channel: 'sms', audience: { kind: 'all' } },
+      cliActor,
+    );
+    await campaigns.change(world.tenant.id, campaign.id, 'cancel', cliActor);
+    const page = await pageAs('auditor', 1280);
+    await openAudit(page);
+    const sentences = page.getByTestId('audit-sentence');
+    const created = sentences.filter({ hasText: 'created the campaign “Spring rollout”' });
+    await created.waitFor();
+    assert.match(
+      (await created.textContent()) ?? '',
+      new RegExp(
+        `^The command line created the campaign “Spring rollout” \\(${campaign.id}, estimated recipients: \\d+\\)\\.$`,
+      ),
+    );
+    await sentences.filter({ hasText: `The command line cancelled the campaign ${campaign.id}.` }).waitFor();
+    // Named in the action list, so an auditor can filter by it.
+    await page.getByLabel('Action').selectOption({ label: 'Campaign cancelled' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="audit-table"] tbody tr')];
+      return rows.length === 1 && rows[0]!.getAttribute('data-action') === 'campaign.cancelled';
+    });
+    await page.getByRole('banner').getByLabel('Language').selectOption('de');
+    await sentences.filter({ hasText: `hat die Kampagne ${campaign.id} abgebrochen.` }).waitFor();
+    assert.equal(
+      await page.getByLabel('Aktion').locator('option:checked').textContent(),
+      'Kampagne abgebrochen',
+    );
+    await page.context().close();
+  });
+
   it('audit log and policy form in English and German at 390, 760, 1280 and 1440 px', async () => {
     for (const locale of ['en', 'de'] as const) {
       for (const width of widths) {

@@ -83,6 +83,9 @@ export const auditDe: Record<AuditMessageKey, string> = {
   'audit.action.customer.security_questions_unlocked': 'Sicherheitsfragen entsperrt',
   'audit.sentence.customer.security_questions_unlocked':
     '{actor} hat die Sicherheitsfragen von {customer} entsperrt.',
+  'audit.action.customer.fraud_report_resolved': 'Betrugsmeldung erledigt',
+  'audit.sentence.customer.fraud_report_resolved':
+    '{actor} hat die Betrugsmeldung von {customer} als erledigt markiert.',
   'audit.action.device.activation_created': 'Aktivierungscode erstellt',
   'audit.sentence.device.activation_created': '{actor} hat einen Aktivierungscode für {customer} erstellt.',
   'audit.action.device.activation_sent': 'Aktivierungslink gesendet',
@@ -117,6 +120,26 @@ export const auditDe: Record<AuditMessageKey, string> = {
   'audit.sentence.operator.updated': '{actor} hat den Mitarbeiter {target} geändert.',
   'audit.action.operator.password_changed': 'Passwort geändert',
   'audit.sentence.operator.password_changed': '{actor} hat das Passwort von {target} geändert.',
+  'audit.action.operator.second_factor_enrolment_started': 'Zweitfaktor-Einrichtung begonnen',
+  'audit.sentence.operator.second_factor_enrolment_started':
+    'Die Einrichtung einer Authenticator-App als zweiter Faktor von {target} hat begonnen ({actor}).',
+  'audit.action.operator.second_factor_enrolled': 'Zweiter Faktor eingerichtet',
+  'audit.sentence.operator.second_factor_enrolled':
+    'Für {target} wurde ein zweiter Faktor eingerichtet ({actor}).',
+  'audit.action.operator.second_factor_verified': 'Zweiter Faktor bestätigt',
+  'audit.sentence.operator.second_factor_verified':
+    '{target} hat die Anmeldung mit dem zweiten Faktor abgeschlossen.',
+  'audit.action.operator.second_factor_failed': 'Zweiter Faktor fehlgeschlagen',
+  'audit.sentence.operator.second_factor_failed':
+    'Eine Prüfung des zweiten Faktors von {target} ist fehlgeschlagen.',
+  'audit.action.operator.second_factor_reset': 'Zweiter Faktor zurückgesetzt',
+  'audit.sentence.operator.second_factor_reset':
+    '{actor} hat den zweiten Faktor von {target} zurückgesetzt und die Sitzungen beendet (entfernte Faktoren: {removed}).',
+  'audit.action.operator.sso_failed': 'Single Sign-on fehlgeschlagen',
+  'audit.sentence.operator.sso_failed':
+    'Eine Anmeldung über Single Sign-on ist fehlgeschlagen: Die Antwort des Identitätsanbieters war nicht verwendbar.',
+  'audit.action.operator.sso_refused': 'Single Sign-on abgelehnt',
+  'audit.sentence.operator.sso_refused': 'Eine Anmeldung über Single Sign-on wurde abgelehnt.',
   'audit.action.api_key.created': 'API-Schlüssel erstellt',
   'audit.sentence.api_key.created': '{actor} hat den API-Schlüssel „{target}“ erstellt.',
   'audit.action.api_key.revoked': 'API-Schlüssel widerrufen',

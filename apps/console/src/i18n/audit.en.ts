@@ -81,6 +81,8 @@ export const auditEn = {
   'audit.action.customer.security_questions_unlocked': 'Security questions unlocked',
   'audit.sentence.customer.security_questions_unlocked':
     '{actor} unlocked the security questions of {customer}.',
+  'audit.action.customer.fraud_report_resolved': 'Fraud report resolved',
+  'audit.sentence.customer.fraud_report_resolved': '{actor} resolved the fraud report of {customer}.',
   'audit.action.device.activation_created': 'Activation code created',
   'audit.sentence.device.activation_created': '{actor} created an activation code for {customer}.',
   'audit.action.device.activation_sent': 'Activation link sent',
@@ -114,6 +116,23 @@ export const auditEn = {
   'audit.sentence.operator.updated': '{actor} changed the operator {target}.',
   'audit.action.operator.password_changed': 'Password changed',
   'audit.sentence.operator.password_changed': '{actor} changed the password of {target}.',
+  'audit.action.operator.second_factor_enrolment_started': 'Second factor set-up started',
+  'audit.sentence.operator.second_factor_enrolment_started':
+    'Setting up an authenticator app as the second factor of {target} started ({actor}).',
+  'audit.action.operator.second_factor_enrolled': 'Second factor set up',
+  'audit.sentence.operator.second_factor_enrolled': 'A second factor was set up for {target} ({actor}).',
+  'audit.action.operator.second_factor_verified': 'Second factor confirmed',
+  'audit.sentence.operator.second_factor_verified': '{target} completed signing in with the second factor.',
+  'audit.action.operator.second_factor_failed': 'Second factor failed',
+  'audit.sentence.operator.second_factor_failed': 'A second-factor check of {target} failed.',
+  'audit.action.operator.second_factor_reset': 'Second factor reset',
+  'audit.sentence.operator.second_factor_reset':
+    '{actor} reset the second factor of {target} and ended their sessions (factors removed: {removed}).',
+  'audit.action.operator.sso_failed': 'Single sign-on failed',
+  'audit.sentence.operator.sso_failed':
+    'A sign-in through single sign-on failed: the identity provider’s answer could not be used.',
+  'audit.action.operator.sso_refused': 'Single sign-on refused',
+  'audit.sentence.operator.sso_refused': 'A sign-in through single sign-on was refused.',
   'audit.action.api_key.created': 'API key created',
   'audit.sentence.api_key.created': '{actor} created the API key “{target}”.',
   'audit.action.api_key.revoked': 'API key revoked',

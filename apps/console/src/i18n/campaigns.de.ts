@@ -87,4 +87,19 @@ export const campaignsDe: Record<CampaignsMessageKey, string> = {
   'cmp.reason.INTERRUPTED': 'Durch einen Serverstopp unterbrochen (nicht erneut gesendet)',
   'cmp.optOut': 'Erhält keine Kampagnen-Nachrichten',
   'cmp.optOutHint': 'Einladungen und Ankündigungen überspringen diese Person.',
+
+  'audit.action.campaign.created': 'Kampagne erstellt',
+  'audit.sentence.campaign.created':
+    '{actor} hat die Kampagne „{name}“ erstellt ({campaign}, geschätzte Empfänger: {total}).',
+  'audit.action.campaign.started': 'Kampagne gestartet',
+  'audit.sentence.campaign.started': '{actor} hat die Kampagne {campaign} gestartet.',
+  'audit.action.campaign.paused': 'Kampagne angehalten',
+  'audit.sentence.campaign.paused': '{actor} hat die Kampagne {campaign} angehalten.',
+  'audit.action.campaign.resumed': 'Kampagne fortgesetzt',
+  'audit.sentence.campaign.resumed': '{actor} hat die Kampagne {campaign} fortgesetzt.',
+  'audit.action.campaign.cancelled': 'Kampagne abgebrochen',
+  'audit.sentence.campaign.cancelled': '{actor} hat die Kampagne {campaign} abgebrochen.',
+  'audit.action.campaign.completed': 'Kampagne abgeschlossen',
+  'audit.sentence.campaign.completed':
+    'Die Kampagne {campaign} ist abgeschlossen (gesendet: {sent}, übersprungen: {skipped}, fehlgeschlagen: {failed}).',
 };

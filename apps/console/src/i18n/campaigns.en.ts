@@ -87,6 +87,21 @@ export const campaignsEn = {
   'cmp.reason.INTERRUPTED': 'Interrupted by a server stop (not sent again)',
   'cmp.optOut': 'Receives no campaign messages',
   'cmp.optOutHint': 'Rollout invitations and announcements skip this customer.',
+
+  'audit.action.campaign.created': 'Campaign created',
+  'audit.sentence.campaign.created':
+    '{actor} created the campaign “{name}” ({campaign}, estimated recipients: {total}).',
+  'audit.action.campaign.started': 'Campaign started',
+  'audit.sentence.campaign.started': '{actor} started the campaign {campaign}.',
+  'audit.action.campaign.paused': 'Campaign paused',
+  'audit.sentence.campaign.paused': '{actor} paused the campaign {campaign}.',
+  'audit.action.campaign.resumed': 'Campaign resumed',
+  'audit.sentence.campaign.resumed': '{actor} resumed the campaign {campaign}.',
+  'audit.action.campaign.cancelled': 'Campaign cancelled',
+  'audit.sentence.campaign.cancelled': '{actor} cancelled the campaign {campaign}.',
+  'audit.action.campaign.completed': 'Campaign finished',
+  'audit.sentence.campaign.completed':
+    'The campaign {campaign} has finished (sent: {sent}, skipped: {skipped}, failed: {failed}).',
 } as const;
 
 export type CampaignsMessageKey = keyof typeof campaignsEn;

@@ -77,4 +77,18 @@ export const fraudqDe: Record<keyof typeof fraudqEn, string> = {
   'fq.case.notLocked': 'nicht gesperrt',
   'fq.customer.openCase': 'Für diesen Kunden gibt es einen offenen Betrugsfall.',
   'fq.customer.viewCase': 'Fall ansehen',
+
+  'audit.action.fraud_case.opened': 'Betrugsfall eröffnet',
+  'audit.sentence.fraud_case.opened': 'Für {customer} wurde ein Betrugsfall eröffnet: {kind} ({actor}).',
+  'audit.action.fraud_case.signal_added': 'Signal zu einem Betrugsfall',
+  'audit.sentence.fraud_case.signal_added':
+    'Zum offenen Betrugsfall von {customer} kam ein neues Signal hinzu: {kind} ({actor}).',
+  'audit.action.fraud_case.assigned': 'Betrugsfall zugewiesen',
+  'audit.sentence.fraud_case.assigned':
+    '{actor} hat geändert, wer den Betrugsfall von {customer} bearbeitet.',
+  'audit.action.fraud_case.noted': 'Notiz zu einem Betrugsfall',
+  'audit.sentence.fraud_case.noted': '{actor} hat dem Betrugsfall von {customer} eine Notiz hinzugefügt.',
+  'audit.action.fraud_case.resolved': 'Betrugsfall abgeschlossen',
+  'audit.sentence.fraud_case.resolved':
+    '{actor} hat den Betrugsfall von {customer} abgeschlossen: {resolution}.',
 };

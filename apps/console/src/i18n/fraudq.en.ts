@@ -76,4 +76,16 @@ export const fraudqEn = {
   'fq.case.notLocked': 'not locked',
   'fq.customer.openCase': 'This customer has an open fraud case.',
   'fq.customer.viewCase': 'View the case',
+
+  'audit.action.fraud_case.opened': 'Fraud case opened',
+  'audit.sentence.fraud_case.opened': 'A fraud case was opened for {customer}: {kind} ({actor}).',
+  'audit.action.fraud_case.signal_added': 'Signal added to a fraud case',
+  'audit.sentence.fraud_case.signal_added':
+    'A new signal joined the open fraud case of {customer}: {kind} ({actor}).',
+  'audit.action.fraud_case.assigned': 'Fraud case assigned',
+  'audit.sentence.fraud_case.assigned': '{actor} changed who handles the fraud case of {customer}.',
+  'audit.action.fraud_case.noted': 'Note on a fraud case',
+  'audit.sentence.fraud_case.noted': '{actor} added a note to the fraud case of {customer}.',
+  'audit.action.fraud_case.resolved': 'Fraud case resolved',
+  'audit.sentence.fraud_case.resolved': '{actor} resolved the fraud case of {customer}: {resolution}.',
 } as const;

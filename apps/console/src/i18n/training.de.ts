@@ -100,6 +100,18 @@ export const trainingDe: Record<keyof typeof trainingEn, string> = {
   'practice.reset.messages.one': '1 Übungsnachricht',
   'practice.reset.messages.other': '{n} Übungsnachrichten',
 
+  'audit.action.practice.customer_created': 'Erfundener Kunde angelegt',
+  'audit.sentence.practice.customer_created':
+    '{actor} hat den erfundenen Kunden {customer} zum Üben angelegt.',
+  'audit.action.practice.session_assigned': 'Übung zugewiesen',
+  'audit.sentence.practice.session_assigned': '{actor} hat eine Übung zugewiesen.',
+  'audit.action.practice.session_started': 'Übung begonnen',
+  'audit.sentence.practice.session_started': '{actor} hat eine Übung begonnen.',
+  'audit.action.practice.step_concluded': 'Übungsgespräch abgeschlossen',
+  'audit.sentence.practice.step_concluded': '{actor} hat Gespräch {call} einer Übung abgeschlossen.',
+  'audit.action.practice.session_finished': 'Übung abgeschlossen',
+  'audit.sentence.practice.session_finished':
+    '{actor} hat eine Übung abgeschlossen (Gespräche: {steps}, richtige Methode: {methodsRight}, richtige Reaktion: {reactionsRight}, Sekunden insgesamt: {totalSeconds}).',
   'audit.action.practice.reset': 'Übungsbereich zurückgesetzt',
   'audit.sentence.practice.reset':
     '{actor} hat den Übungsbereich zurückgesetzt und alle Übungsdaten entfernt (Übungen: {sessions}, erfundene Kunden: {customers}, Übungsnachrichten: {messages}).',

@@ -97,6 +97,17 @@ export const trainingEn = {
   'practice.reset.messages.one': '1 practice message',
   'practice.reset.messages.other': '{n} practice messages',
 
+  'audit.action.practice.customer_created': 'Made-up customer created',
+  'audit.sentence.practice.customer_created': '{actor} created the made-up customer {customer} for practice.',
+  'audit.action.practice.session_assigned': 'Practice session assigned',
+  'audit.sentence.practice.session_assigned': '{actor} assigned a practice session.',
+  'audit.action.practice.session_started': 'Practice session started',
+  'audit.sentence.practice.session_started': '{actor} started a practice session.',
+  'audit.action.practice.step_concluded': 'Practice call concluded',
+  'audit.sentence.practice.step_concluded': '{actor} concluded call {call} of a practice session.',
+  'audit.action.practice.session_finished': 'Practice session finished',
+  'audit.sentence.practice.session_finished':
+    '{actor} finished a practice session (calls: {steps}, right method: {methodsRight}, right reaction: {reactionsRight}, seconds in all: {totalSeconds}).',
   'audit.action.practice.reset': 'Practice space reset',
   'audit.sentence.practice.reset':
     '{actor} reset the practice space and removed all practice data (practice sessions: {sessions}, made-up customers: {customers}, practice messages: {messages}).',

@@ -16,8 +16,10 @@ import { href } from '../router.ts';
 
 /**
  * Every action the server writes to the log, in the order the filter lists them (by area). Each
- * has a name and a sentence in the catalogues (i18n/audit.en.ts); an action not listed here (a
- * newer server) still shows, as its raw name.
+ * has a name and a sentence in the catalogues (i18n/audit.en.ts, or its area's, e.g.
+ * campaigns.en.ts); packages/server/src/features/audit/console-sentences.test.ts fails for an
+ * action the server writes that is missing here or there. An action not listed here (a newer
+ * server) still shows, as its raw name.
  */
 export const knownAuditActions = [
   'verification.started',
@@ -56,6 +58,12 @@ export const knownAuditActions = [
   'customer.phone_unusable',
   'customer.push_lock_cleared',
   'customer.security_questions_unlocked',
+  'customer.fraud_report_resolved',
+  'fraud_case.opened',
+  'fraud_case.signal_added',
+  'fraud_case.assigned',
+  'fraud_case.noted',
+  'fraud_case.resolved',
   'device.activation_created',
   'device.activation_sent',
   'device.activations_revoked',
@@ -71,6 +79,13 @@ export const knownAuditActions = [
   'operator.created',
   'operator.updated',
   'operator.password_changed',
+  'operator.second_factor_enrolment_started',
+  'operator.second_factor_enrolled',
+  'operator.second_factor_verified',
+  'operator.second_factor_failed',
+  'operator.second_factor_reset',
+  'operator.sso_failed',
+  'operator.sso_refused',
   'api_key.created',
   'api_key.revoked',
   'widget_session.issued',
@@ -96,6 +111,12 @@ export const knownAuditActions = [
   'keycloak_channel.configured',
   'keycloak_channel.removed',
   'server_keys.rotated',
+  'campaign.created',
+  'campaign.started',
+  'campaign.paused',
+  'campaign.resumed',
+  'campaign.cancelled',
+  'campaign.completed',
   'call.started',
   'call.viewed',
   'call.confirmed',
@@ -104,6 +125,11 @@ export const knownAuditActions = [
   'call.ended',
   'call.expired',
   'call.reported',
+  'practice.customer_created',
+  'practice.session_assigned',
+  'practice.session_started',
+  'practice.step_concluded',
+  'practice.session_finished',
   'practice.reset',
   'practice.purged',
 ] as const;
@@ -148,6 +174,39 @@ function countsOf(entry: AuditEvent): Record<string, number> {
   return counts;
 }
 
+const signalKinds = ['fraud_report', 'push_denied', 'questions_locked', 'fake_call'] as const;
+const resolutions = ['genuine_mistake', 'confirmed_fraud', 'escalated'] as const;
+
+/**
+ * The words a few sentences carry besides the counts: a campaign's name (or, as the server names
+ * no campaigns, its id), a fraud signal's kind and a case's outcome in the reader's language, a
+ * practice call's number. Names and ids only: never a note, a code or an answer.
+ */
+function wordsOf(t: Translate, entry: AuditEvent): Record<string, string | number> {
+  const data = entry.data ?? {};
+  const words: Record<string, string | number> = {};
+  if (entry.action.startsWith('campaign.')) {
+    words.campaign = entry.target?.id ?? '';
+    if (typeof data.name === 'string') words.name = data.name;
+    // The counts by recipient status; a status no recipient reached is not in the entry.
+    if (entry.action === 'campaign.completed')
+      for (const status of ['sent', 'skipped', 'failed']) words[status] = 0;
+  }
+  const kind = data.signalKind;
+  if (typeof kind === 'string')
+    words.kind = (signalKinds as readonly string[]).includes(kind)
+      ? t(`fq.kind.${kind}` as MessageKey)
+      : kind;
+  const resolution = data.resolution;
+  if (typeof resolution === 'string')
+    words.resolution = (resolutions as readonly string[]).includes(resolution)
+      ? t(`fq.resolution.${resolution}` as MessageKey)
+      : resolution;
+  // Steps count from 0 in the entry, calls from 1 on the practice page.
+  if (entry.action === 'practice.step_concluded' && typeof data.step === 'number') words.call = data.step + 1;
+  return words;
+}
+
 /**
  * One sentence per entry, with the customer's name a link to their page. The catalogue's
  * sentence is filled with markers first and split on them, so the link sits where the language
@@ -161,6 +220,7 @@ function Sentence({ entry }: { entry: AuditEvent }) {
   const customer = entry.customer;
   const marker = '\u0000customer\u0000';
   const text = t(`audit.sentence.${entry.action}` as MessageKey, {
+    ...wordsOf(t, entry),
     ...countsOf(entry),
     actor,
     target,
