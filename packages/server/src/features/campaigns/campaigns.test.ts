@@ -317,19 +317,29 @@ for (const kind of databaseKinds) {
       }
     });
 
-    it('two workers racing (two connections, as two processes) never invite a customer twice', async () => {
-      const { tenant, admin } = await tenantWith(40);
+    /**
+     * Starts an invitation campaign to every customer of the tenant and runs it to its end with
+     * two workers in each of two processes, then checks that each of the `count` customers got
+     * one message and one activation. PostgreSQL: a second runtime with its own pool, as a second
+     * server process would be. SQLite runs one writer per file, and a second connection in this
+     * process would wait on the first synchronously, so there the workers race within one
+     * runtime, interleaving at every await.
+     */
+    async function raceToTheEnd(
+      world: { tenant: { id: string }; admin: Awaited<ReturnType<typeof tenantWith>>['admin'] },
+      count: number,
+      name: string,
+      tick: (runtime: Runtime) => Promise<{ busy: boolean; waitMs: number | null }>,
+    ) {
+      const { tenant, admin } = world;
       const created = await create(admin, {
-        name: 'Race',
+        name,
         kind: 'invitation',
         channel: 'sms',
         audience: { kind: 'all' },
         ratePerSecond: 1000,
       });
       await start(admin, created.campaign.id);
-      // PostgreSQL: a second runtime with its own pool, as a second server process would be. SQLite
-      // runs one writer per file, and a second connection in this process would wait on the first
-      // synchronously, so there the workers race within one runtime, interleaving at every await.
       const second =
         kind === 'postgres'
           ? await openRuntime(h.config, { warn: () => {}, clock: h.clock.now, timers: h.clock })
@@ -337,8 +347,9 @@ for (const kind of databaseKinds) {
       try {
         const worker = async (runtime: Runtime) => {
           for (let round = 0; round < 200; round++) {
-            const result = await runtime.services.campaignSender.tick(7);
+            const result = await tick(runtime);
             if (!result.busy) return;
+            if (result.waitMs !== null) h.clock.advance(result.waitMs);
           }
         };
         await Promise.all([worker(h.runtime), worker(second), worker(h.runtime), worker(second)]);
@@ -346,18 +357,24 @@ for (const kind of databaseKinds) {
         if (second !== h.runtime) await second.close();
       }
       const messages = await outbox(tenant.id);
-      assert.equal(messages.length, 40, 'everyone once');
-      assert.equal(new Set(messages.map((m) => m.recipient)).size, 40, 'nobody twice');
+      assert.equal(messages.length, count, 'everyone once');
+      assert.equal(new Set(messages.map((m) => m.recipient)).size, count, 'nobody twice');
       const activations = await h.runtime.database.db
         .selectFrom('one_time_tokens')
         .select('subject_id')
         .where('tenant_id', '=', tenant.id)
         .execute();
-      assert.equal(activations.length, 40, 'one activation per customer');
+      assert.equal(activations.length, count, 'one activation per customer');
       const final = await detail(admin, created.campaign.id);
       assert.deepEqual(
         [final.campaign.status, final.funnel.sent, final.funnel.audience],
-        ['completed', 40, 40],
+        ['completed', count, count],
+      );
+    }
+
+    it('two workers racing (two connections, as two processes) never invite a customer twice', async () => {
+      await raceToTheEnd(await tenantWith(40), 40, 'Race', (runtime) =>
+        runtime.services.campaignSender.tick(7),
       );
     });
 
@@ -434,44 +451,8 @@ for (const kind of databaseKinds) {
     });
 
     it('two processes with several lanes each never invite a customer twice', async () => {
-      const { tenant, admin } = await tenantWithMany(250);
-      const created = await create(admin, {
-        name: 'Race in lanes',
-        kind: 'invitation',
-        channel: 'sms',
-        audience: { kind: 'all' },
-        ratePerSecond: 1000,
-      });
-      await start(admin, created.campaign.id);
-      const second =
-        kind === 'postgres'
-          ? await openRuntime(h.config, { warn: () => {}, clock: h.clock.now, timers: h.clock })
-          : h.runtime;
-      try {
-        const worker = async (runtime: Runtime) => {
-          for (let round = 0; round < 200; round++) {
-            const result = await runtime.services.campaignSender.tick();
-            if (!result.busy) return;
-            if (result.waitMs !== null) h.clock.advance(result.waitMs);
-          }
-        };
-        await Promise.all([worker(h.runtime), worker(second), worker(h.runtime), worker(second)]);
-      } finally {
-        if (second !== h.runtime) await second.close();
-      }
-      const messages = await outbox(tenant.id);
-      assert.equal(messages.length, 250, 'everyone once');
-      assert.equal(new Set(messages.map((m) => m.recipient)).size, 250, 'nobody twice');
-      const activations = await h.runtime.database.db
-        .selectFrom('one_time_tokens')
-        .select('subject_id')
-        .where('tenant_id', '=', tenant.id)
-        .execute();
-      assert.equal(activations.length, 250, 'one activation per customer');
-      const final = await detail(admin, created.campaign.id);
-      assert.deepEqual(
-        [final.campaign.status, final.funnel.sent, final.funnel.audience],
-        ['completed', 250, 250],
+      await raceToTheEnd(await tenantWithMany(250), 250, 'Race in lanes', (runtime) =>
+        runtime.services.campaignSender.tick(),
       );
     });
 
