@@ -71,6 +71,11 @@ export interface ReportReader {
   rows<R>(query: Compilable<R>): Promise<R[]>;
 }
 
+/** Reports run on the database's own connections, as any query. */
+export function reportsOn(db: Db): ReportReader {
+  return { rows: async <R>(query: Compilable<R>) => (await db.executeQuery(query.compile())).rows };
+}
+
 /** Every migration, in order. The same list runs on SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -160,9 +165,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       kind: 'postgres',
       location: redactDatabaseUrl(options.databaseUrl),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      reports: {
-        rows: async <R>(query: Compilable<R>) => (await db.executeQuery(query.compile())).rows,
-      },
+      reports: reportsOn(db),
       close: () => db.destroy(),
     };
   }
