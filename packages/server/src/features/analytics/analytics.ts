@@ -112,14 +112,16 @@ export function createAnalyticsService({ db, reports }: ServiceContext) {
 
   /** The verifications the filter selects (the days and times of the period; then the filters). */
   function selected(executor: Db, tenantId: string, filter: AnalyticsFilter & { practice: boolean }) {
-    let query = executor
-      .selectFrom('verifications as v')
-      .where('v.tenant_id', '=', tenantId)
-      // The days first, for the indexes that begin with the day (migration 0033); then the times.
-      .where(dayOf, '>=', Math.floor(filter.from / dayMs))
-      .where(dayOf, '<=', Math.floor((filter.to - 1) / dayMs))
-      .where('v.created_at', '>=', filter.from)
-      .where('v.created_at', '<', filter.to);
+    let query = executor.selectFrom('verifications as v').where('v.tenant_id', '=', tenantId);
+    // The days, for the indexes that begin with the day (migration 0033); but not for one agent,
+    // whose few verifications are better read from the index by starter and time, which SQLite
+    // then chooses without statistics too.
+    if (!filter.agentId) {
+      query = query
+        .where(dayOf, '>=', Math.floor(filter.from / dayMs))
+        .where(dayOf, '<=', Math.floor((filter.to - 1) / dayMs));
+    }
+    query = query.where('v.created_at', '>=', filter.from).where('v.created_at', '<', filter.to);
     if (filter.practice) query = query.where(notPractice(tenantId));
     // Compared as an expression, which SQLite cannot look up in an index: as a column it takes
     // the method as fixed, and then no longer reads the index in the order it groups by.

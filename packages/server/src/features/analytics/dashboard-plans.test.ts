@@ -99,6 +99,16 @@ describe('supervisor dashboard: how SQLite runs its aggregates', () => {
           );
           // A filtered agent or team is read from its own index range and its few rows grouped:
           // that is the one sort allowed, bounded by the agent's verifications.
+          if (extra.agentId) {
+            assert.ok(
+              plan.some((step) =>
+                /verifications_analytics_agent \(tenant_id=\? AND started_by_type=\? AND started_by_id=\?/.test(
+                  step,
+                ),
+              ),
+              `reads the agent's own range: ${where}`,
+            );
+          }
           if (!extra.agentId && !extra.team) {
             assert.ok(!plan.some((step) => /TEMP B-TREE/.test(step)), `sorts nothing: ${where}`);
           }
