@@ -105,6 +105,71 @@ function Figure({
   );
 }
 
+/** Every chart keeps the size of its box and draws at once, without animation. */
+const fixedSize = { responsive: true, maintainAspectRatio: false, animation: false } as const;
+
+/** Counts per outcome, one row per day or method: a chart's numbers, for screen readers and copying. */
+function StatusTable({
+  testId,
+  corner,
+  statuses: shown,
+  rows,
+}: {
+  testId: string;
+  corner: string;
+  statuses: string[];
+  rows: { key: string; label: string; method?: string; count: (status: string) => number }[];
+}) {
+  const { t } = useI18n();
+  return (
+    <table data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">{corner}</th>
+          {shown.map((s) => (
+            <th scope="col" key={s}>
+              {statusLabel(t, s)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.key} data-method={row.method}>
+            <th scope="row">{row.label}</th>
+            {shown.map((s) => (
+              <td key={s}>{row.count(s)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A card with a table of counts in a box that scrolls sideways on a narrow screen. */
+function CountsCard({
+  id,
+  title,
+  testId,
+  children,
+}: {
+  id: string;
+  title: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  return (
+    <section className="card" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
+      <section className="table-wrap" tabIndex={0} aria-label={title}>
+        <table data-testid={testId}>{children}</table>
+      </section>
+    </section>
+  );
+}
+
 export function Dashboard({ session }: { session: Session }) {
   const { t, language } = useI18n();
   const api = useMemo(() => createAnalyticsApi(session.csrfToken), [session.csrfToken]);
@@ -321,28 +386,12 @@ function Figures({
       <Figure
         title={t('an.daily.title')}
         table={
-          <table data-testid="analytics-daily-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('an.col.day')}</th>
-                {presentStatuses.map((s) => (
-                  <th scope="col" key={s}>
-                    {statusLabel(t, s)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((day, i) => (
-                <tr key={day}>
-                  <th scope="row">{day}</th>
-                  {presentStatuses.map((s) => (
-                    <td key={s}>{perDay(s)[i]}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <StatusTable
+            testId="analytics-daily-table"
+            corner={t('an.col.day')}
+            statuses={presentStatuses}
+            rows={days.map((day, i) => ({ key: day, label: day, count: (s) => perDay(s)[i] ?? 0 }))}
+          />
         }
       >
         <Bar
@@ -357,9 +406,7 @@ function Figures({
             })),
           }}
           options={{
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
+            ...fixedSize,
             scales: {
               x: { stacked: true },
               y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
@@ -371,28 +418,17 @@ function Figures({
       <Figure
         title={t('an.methods.title')}
         table={
-          <table data-testid="analytics-methods-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('an.col.method')}</th>
-                {presentStatuses.map((s) => (
-                  <th scope="col" key={s}>
-                    {statusLabel(t, s)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {presentMethods.map((m) => (
-                <tr key={m} data-method={m}>
-                  <th scope="row">{methodLabel(t, m)}</th>
-                  {presentStatuses.map((s) => (
-                    <td key={s}>{byMethod(m, s)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <StatusTable
+            testId="analytics-methods-table"
+            corner={t('an.col.method')}
+            statuses={presentStatuses}
+            rows={presentMethods.map((m) => ({
+              key: m,
+              label: methodLabel(t, m),
+              method: m,
+              count: (s) => byMethod(m, s),
+            }))}
+          />
         }
       >
         <Bar
@@ -408,9 +444,7 @@ function Figures({
           }}
           options={{
             indexAxis: 'y',
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
+            ...fixedSize,
             scales: {
               x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
               y: { stacked: true },
@@ -477,9 +511,7 @@ function Figures({
             ],
           }}
           options={{
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
+            ...fixedSize,
             scales: { y: { beginAtZero: true } },
           }}
         />
@@ -521,61 +553,47 @@ function Figures({
           }}
           options={{
             indexAxis: 'y',
-            responsive: true,
-            maintainAspectRatio: false,
-            animation: false,
+            ...fixedSize,
             plugins: { legend: { display: false } },
             scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
           }}
         />
       </Figure>
 
-      <section className="card" aria-labelledby="an-teams">
-        <h2 id="an-teams">{t('an.teams.title')}</h2>
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
-        <section className="table-wrap" tabIndex={0} aria-label={t('an.teams.title')}>
-          <table data-testid="analytics-teams">
-            <thead>
-              <tr>
-                <th scope="col">{t('an.col.team')}</th>
-                {countsHead}
-              </tr>
-            </thead>
-            <tbody>
-              {figures.teams.map((x) => (
-                <tr key={x.team ?? ''}>
-                  <th scope="row">{teamName(x.team)}</th>
-                  {countsRow(x)}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      </section>
-      <section className="card" aria-labelledby="an-agents">
-        <h2 id="an-agents">{t('an.agents.title')}</h2>
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling box must be reachable by keyboard */}
-        <section className="table-wrap" tabIndex={0} aria-label={t('an.agents.title')}>
-          <table data-testid="analytics-agents">
-            <thead>
-              <tr>
-                <th scope="col">{t('an.col.agent')}</th>
-                <th scope="col">{t('an.col.team')}</th>
-                {countsHead}
-              </tr>
-            </thead>
-            <tbody>
-              {figures.agents.map((a) => (
-                <tr key={a.agentId}>
-                  <th scope="row">{a.name ?? a.agentId}</th>
-                  <td>{teamName(a.team)}</td>
-                  {countsRow(a)}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      </section>
+      <CountsCard id="an-teams" title={t('an.teams.title')} testId="analytics-teams">
+        <thead>
+          <tr>
+            <th scope="col">{t('an.col.team')}</th>
+            {countsHead}
+          </tr>
+        </thead>
+        <tbody>
+          {figures.teams.map((x) => (
+            <tr key={x.team ?? ''}>
+              <th scope="row">{teamName(x.team)}</th>
+              {countsRow(x)}
+            </tr>
+          ))}
+        </tbody>
+      </CountsCard>
+      <CountsCard id="an-agents" title={t('an.agents.title')} testId="analytics-agents">
+        <thead>
+          <tr>
+            <th scope="col">{t('an.col.agent')}</th>
+            <th scope="col">{t('an.col.team')}</th>
+            {countsHead}
+          </tr>
+        </thead>
+        <tbody>
+          {figures.agents.map((a) => (
+            <tr key={a.agentId}>
+              <th scope="row">{a.name ?? a.agentId}</th>
+              <td>{teamName(a.team)}</td>
+              {countsRow(a)}
+            </tr>
+          ))}
+        </tbody>
+      </CountsCard>
     </>
   );
 }
