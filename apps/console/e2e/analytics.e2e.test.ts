@@ -6,41 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
-import {
-  browserSuite,
-  chromiumSkip,
-  createCustomer,
-  enrollPhone,
-  screenshot,
-  seriousAccessibilityViolations,
-} from './support.ts';
+import { browserSuite, chromiumSkip, createCustomer, enrollPhone, shootBoth } from './support.ts';
 
 const skip = chromiumSkip();
-
-async function setLanguage(page: Page, language: 'en' | 'de'): Promise<void> {
-  await page.evaluate((lang) => {
-    const select = document.querySelector<HTMLSelectElement>('.language select');
-    if (!select) throw new Error('no language switch');
-    select.value = lang;
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-  }, language);
-}
-
-async function shootBoth(page: Page, name: string): Promise<void> {
-  for (const language of ['en', 'de'] as const) {
-    await setLanguage(page, language);
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-      // Charts redraw on resize; wait a frame so the screenshot shows the new size.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
-      await screenshot(page, `${name}-${language}-${width}`);
-      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${name} ${language} ${width}`);
-    }
-  }
-  await setLanguage(page, 'en');
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('supervisor console: the dashboard', { skip }, () => {
   const suite = browserSuite();

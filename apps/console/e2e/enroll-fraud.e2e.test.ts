@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { createDeviceClient, createMemoryKeyStore } from '../../../packages/device-sdk/src/index.ts';
 import {
   browserSuite,
@@ -19,34 +18,11 @@ import {
   openCustomerBySearch,
   screenshot,
   seriousAccessibilityViolations,
+  shootBoth,
   skipTour,
 } from './support.ts';
 
 const skip = chromiumSkip();
-
-/** Switches the console's language in place (the switch may sit behind an open dialog). */
-async function setLanguage(page: Page, language: 'en' | 'de'): Promise<void> {
-  await page.evaluate((lang) => {
-    const select = document.querySelector<HTMLSelectElement>('.language select');
-    if (!select) throw new Error('no language switch');
-    select.value = lang;
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-  }, language);
-}
-
-/** English and German at 1280 and 390 px wide, each checked with axe; back to English at 1280. */
-async function shootBoth(page: Page, name: string): Promise<void> {
-  for (const language of ['en', 'de'] as const) {
-    await setLanguage(page, language);
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-      await screenshot(page, `${name}-${language}-${width}`);
-      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${name} ${language} ${width}`);
-    }
-  }
-  await setLanguage(page, 'en');
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('agent console: enrolling a phone and a fraud report', { skip }, () => {
   const suite = browserSuite();

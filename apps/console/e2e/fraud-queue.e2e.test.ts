@@ -17,34 +17,11 @@ import {
   enrollPhone,
   newPage,
   screenshot,
-  seriousAccessibilityViolations,
+  shootBoth,
   signIn,
 } from './support.ts';
 
 const skip = chromiumSkip();
-
-async function setLanguage(page: Page, language: 'en' | 'de'): Promise<void> {
-  await page.evaluate((lang) => {
-    const select = document.querySelector<HTMLSelectElement>('.language select');
-    if (!select) throw new Error('no language switch');
-    select.value = lang;
-    select.dispatchEvent(new Event('change', { bubbles: true }));
-  }, language);
-}
-
-/** English and German at 1280 and 390 px wide, each checked with axe; back to English at 1280. */
-async function shootBoth(page: Page, name: string): Promise<void> {
-  for (const language of ['en', 'de'] as const) {
-    await setLanguage(page, language);
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-      await screenshot(page, `${name}-${language}-${width}`);
-      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${name} ${language} ${width}`);
-    }
-  }
-  await setLanguage(page, 'en');
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 describe('supervisor console: the fraud queue', { skip }, () => {
   const suite = browserSuite();

@@ -3,6 +3,7 @@
  * 127.0.0.1, real clock), Debian's Chromium through playwright-core, customers with devices
  * simulated by the real device SDK, screenshots, and an axe-core accessibility check.
  */
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -287,4 +288,30 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
     }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Switches the console's language in place (the switch may sit behind an open dialog). */
+export async function setLanguage(page: Page, language: 'en' | 'de'): Promise<void> {
+  await page.evaluate((lang) => {
+    const select = document.querySelector<HTMLSelectElement>('.language select');
+    if (!select) throw new Error('no language switch');
+    select.value = lang;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  }, language);
+}
+
+/** English and German at 1280 and 390 px wide, each checked with axe; back to English at 1280. */
+export async function shootBoth(page: Page, name: string): Promise<void> {
+  for (const language of ['en', 'de'] as const) {
+    await setLanguage(page, language);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+      // Charts redraw on resize; wait a frame so the screenshot shows the new size.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
+      await screenshot(page, `${name}-${language}-${width}`);
+      assert.deepEqual(await seriousAccessibilityViolations(page), [], `${name} ${language} ${width}`);
+    }
+  }
+  await setLanguage(page, 'en');
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
